@@ -1,0 +1,490 @@
+"""The panel description: which column is what, checked once against the data."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from evalkit._validation import Problems, describe_columns
+from evalkit.errors import DataError, InputError
+
+__all__ = ["Panel", "frame_fingerprint"]
+
+_SHOW = 5  # how many offending units or rows an error message lists
+
+
+def frame_fingerprint(frame: pd.DataFrame) -> str:
+    """SHA-256 of a DataFrame's values and column names (row order matters).
+
+    Used to record, in every result, exactly which data it was computed from.
+    """
+    digest = hashlib.sha256()
+    digest.update("\x1f".join(map(str, frame.columns)).encode())
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _is_never(values: np.ndarray) -> np.ndarray:
+    return np.isnan(values) | np.isinf(values) | (values == 0)
+
+
+class Panel:
+    """A panel of units observed over time periods, validated once.
+
+    A ``Panel`` records which column holds the unit identifier, the time period,
+    the outcome and the treatment, and checks the data against that description
+    when it is created. Every problem found is reported at once in a
+    :class:`~evalkit.errors.DataError` that names the column and what was
+    expected. The caller's DataFrame is never modified: the panel keeps its own
+    read-only copy of the columns it uses, sorted by unit and period.
+
+    Treatment timing is given in one of two ways:
+
+    - ``first_treated``: a column holding, for every row of a unit, the period in
+      which the unit is first treated (the *cohort*). ``0``, missing or infinite
+      values mean the unit is never treated (the convention of the R ``did``
+      package).
+    - ``treatment``: a 0/1 column equal to 1 in the periods when the unit is
+      treated. Treatment must be absorbing: once a unit is treated it stays
+      treated. The cohort is the first period with treatment 1.
+
+    Parameters
+    ----------
+    data
+        The data, one row per unit and period.
+    unit, time, outcome
+        Column names of the unit identifier, the (numeric) time period and the
+        (numeric) outcome.
+    treatment, first_treated
+        Exactly one of them: see above.
+    covariates
+        Numeric columns used as controls by the estimators that accept them.
+    weights
+        Column of positive sampling weights, if any.
+    cluster
+        Column defining the clusters for standard errors; by default estimators
+        cluster on ``unit``.
+    missing
+        ``"error"`` (default) to refuse rows with missing values in the columns
+        used, or ``"drop"`` to drop them (the number dropped is recorded in
+        :attr:`dropped_rows`).
+
+    Raises
+    ------
+    DataError
+        Missing columns (with the list of the columns that exist), a non-numeric
+        outcome, time or covariate, missing values (with the number of rows),
+        duplicate unit-period rows (naming them), a treatment that switches off,
+        a first-treatment period that changes within a unit, no treated units,
+        no untreated comparison units, or no pre-treatment period.
+
+    Examples
+    --------
+    >>> from evalkit.datasets import load_mpdta
+    >>> panel = Panel(load_mpdta(), unit="countyreal", time="year",
+    ...               outcome="lemp", first_treated="first.treat")
+    >>> panel.n_units, panel.n_periods
+    (500, 5)
+    """
+
+    __slots__ = ("_spec", "_frame", "_dropped", "_units", "_periods", "_unit_codes",
+                 "_time_codes", "_unit_cohort", "_row_cohort", "_fingerprint")
+
+    def __init__(
+        self,
+        data: pd.DataFrame,
+        *,
+        unit: str,
+        time: str,
+        outcome: str,
+        treatment: str | None = None,
+        first_treated: str | None = None,
+        covariates: Sequence[str] | str = (),
+        weights: str | None = None,
+        cluster: str | None = None,
+        missing: Literal["error", "drop"] = "error",
+    ) -> None:
+        spec = _Spec(unit=unit, time=time, outcome=outcome, treatment=treatment,
+                     first_treated=first_treated, covariates=_as_tuple(covariates),
+                     weights=weights, cluster=cluster, missing=missing)
+        frame, dropped = _validate(data, spec)
+        _set(self, _spec=spec, _frame=frame, _dropped=dropped)
+        _set(self, **_derive(frame, spec))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Panel is immutable; cannot set {name!r}")
+
+    # ------------------------------------------------------------------ the description
+    @property
+    def unit(self) -> str:
+        return self._spec.unit
+
+    @property
+    def time(self) -> str:
+        return self._spec.time
+
+    @property
+    def outcome(self) -> str:
+        return self._spec.outcome
+
+    @property
+    def treatment(self) -> str | None:
+        return self._spec.treatment
+
+    @property
+    def first_treated(self) -> str | None:
+        return self._spec.first_treated
+
+    @property
+    def covariates(self) -> tuple[str, ...]:
+        return self._spec.covariates
+
+    @property
+    def weights(self) -> str | None:
+        return self._spec.weights
+
+    @property
+    def cluster(self) -> str | None:
+        return self._spec.cluster
+
+    @property
+    def data(self) -> pd.DataFrame:
+        """The panel's data (the columns it uses, sorted by unit and period), as a copy."""
+        return self._frame.copy()
+
+    @property
+    def dropped_rows(self) -> int:
+        """Rows dropped for missing values (only with ``missing="drop"``)."""
+        return self._dropped
+
+    def spec(self) -> dict[str, object]:
+        """The description as a plain dictionary (recorded in results)."""
+        return {k: (list(v) if isinstance(v, tuple) else v)
+                for k, v in self._spec.__dict__.items()}
+
+    # ------------------------------------------------------------------ derived facts
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns of the original data that the panel uses."""
+        return self._spec.columns
+
+    @property
+    def n_obs(self) -> int:
+        return int(len(self._frame))
+
+    @property
+    def n_units(self) -> int:
+        return int(self._units.size)
+
+    @property
+    def n_periods(self) -> int:
+        return int(self._periods.size)
+
+    @property
+    def periods(self) -> np.ndarray:
+        """Sorted distinct time periods."""
+        return self._periods.copy()
+
+    @property
+    def units(self) -> np.ndarray:
+        return self._units.copy()
+
+    @property
+    def unit_index(self) -> np.ndarray:
+        """Position (0 .. n_units - 1) of each row's unit among the sorted units (read-only)."""
+        return self._unit_codes
+
+    @property
+    def period_index(self) -> np.ndarray:
+        """Position (0 .. n_periods - 1) of each row's period among the sorted periods."""
+        return self._time_codes
+
+    def event_time(self) -> np.ndarray:
+        """Periods since first treatment for each row (NaN for never-treated units).
+
+        Counted in positions among the observed periods, so that irregularly spaced
+        periods still give consecutive event times: 0 is the first treated period,
+        -1 the period before. Units whose first treatment comes after the last
+        observed period count as never treated here.
+        """
+        cohort_pos = np.searchsorted(self._periods, self._unit_cohort).astype(float)
+        cohort_pos[np.isnan(self._unit_cohort) | (self._unit_cohort > self._periods[-1])] = np.nan
+        return self._time_codes - cohort_pos[self._unit_codes]
+
+    @property
+    def is_balanced(self) -> bool:
+        return self.n_obs == self.n_units * self.n_periods
+
+    @property
+    def cluster_column(self) -> str:
+        """The column that standard errors are clustered on by default."""
+        return self.cluster or self.unit
+
+    @property
+    def cohort(self) -> pd.Series:
+        """First treatment period of each row's unit; NaN for never-treated units."""
+        return pd.Series(self._row_cohort, index=self._frame.index, name="cohort", copy=True)
+
+    @property
+    def unit_cohorts(self) -> pd.Series:
+        """First treatment period of each unit (NaN when never treated), indexed by unit."""
+        return pd.Series(self._unit_cohort, index=pd.Index(self._units, name=self.unit),
+                         name="cohort", copy=True)
+
+    @property
+    def cohort_sizes(self) -> pd.Series:
+        """Number of units in each treatment cohort; never-treated units under ``"never"``."""
+        cohorts = self.unit_cohorts
+        sizes = cohorts.dropna().value_counts().sort_index()
+        sizes.index = [_period_label(v) for v in sizes.index]
+        never = int(cohorts.isna().sum())
+        out = pd.concat([sizes, pd.Series({"never": never})]) if never else sizes
+        out.name = "units"
+        out.index.name = "cohort"
+        return out.astype(int)
+
+    @property
+    def treated(self) -> pd.Series:
+        """0/1 indicator of being treated in each row (absorbing)."""
+        values = (~np.isnan(self._row_cohort)) & (self._frame[self.time].to_numpy() >= self._row_cohort)
+        return pd.Series(values.astype(np.int8), index=self._frame.index, name="treated")
+
+    @property
+    def n_treated_units(self) -> int:
+        return int(np.sum(~np.isnan(self._unit_cohort)))
+
+    @property
+    def n_never_treated_units(self) -> int:
+        return int(np.sum(np.isnan(self._unit_cohort)))
+
+    @property
+    def is_staggered(self) -> bool:
+        """True when treated units start treatment in more than one period."""
+        return np.unique(self._unit_cohort[~np.isnan(self._unit_cohort)]).size > 1
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 of the columns used, in the panel's (sorted) order."""
+        return self._fingerprint
+
+    def describe(self) -> dict[str, object]:
+        """The facts a report states about the data: sizes, periods, treated and controls."""
+        return {
+            "rows": self.n_obs,
+            "units": self.n_units,
+            "periods": self.n_periods,
+            "first_period": _period_label(self._periods[0]),
+            "last_period": _period_label(self._periods[-1]),
+            "balanced": self.is_balanced,
+            "treated_units": self.n_treated_units,
+            "never_treated_units": self.n_never_treated_units,
+            "cohorts": {str(k): int(v) for k, v in self.cohort_sizes.items()},
+            "dropped_rows": self.dropped_rows,
+        }
+
+    def __repr__(self) -> str:
+        timing = f"treatment={self.treatment!r}" if self.treatment else (
+            f"first_treated={self.first_treated!r}")
+        return (f"Panel(unit={self.unit!r}, time={self.time!r}, outcome={self.outcome!r}, "
+                f"{timing}; {self.n_units} units x {self.n_periods} periods, {self.n_obs} rows, "
+                f"{self.n_treated_units} treated)")
+
+
+@dataclass(frozen=True)
+class _Spec:
+    unit: str
+    time: str
+    outcome: str
+    treatment: str | None
+    first_treated: str | None
+    covariates: tuple[str, ...]
+    weights: str | None
+    cluster: str | None
+    missing: str
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        cols = [self.unit, self.time, self.outcome]
+        cols += [c for c in (self.treatment, self.first_treated) if c]
+        cols += list(self.covariates)
+        cols += [c for c in (self.weights, self.cluster) if c]
+        return tuple(dict.fromkeys(cols))
+
+
+def _set(obj: object, **values: object) -> None:
+    for name, value in values.items():
+        object.__setattr__(obj, name, value)
+
+
+def _period_label(value: float) -> object:
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def _validate(data: pd.DataFrame, spec: _Spec) -> tuple[pd.DataFrame, int]:
+    """Check the data against the description; return the panel's own sorted copy."""
+    if not isinstance(data, pd.DataFrame):
+        raise InputError(f"data: must be a pandas DataFrame; got {type(data).__name__}")
+    problems = Problems()
+    for name in ("unit", "time", "outcome"):
+        value = getattr(spec, name)
+        if not isinstance(value, str) or not value:
+            problems.add(f"{name}={value!r}: must be a column name; got {value!r}")
+    if (spec.treatment is None) == (spec.first_treated is None):
+        problems.add("treatment / first_treated: exactly one must be given (a 0/1 treatment "
+                     "column, or the column of each unit's first treatment period); got "
+                     f"treatment={spec.treatment!r}, first_treated={spec.first_treated!r}")
+    if spec.missing not in ("error", "drop"):
+        problems.add(f"missing={spec.missing!r}: must be 'error' or 'drop'; got {spec.missing!r}")
+    problems.raise_if_any(InputError, "Invalid panel description:")
+
+    needed = list(spec.columns)
+    absent = [c for c in needed if c not in data.columns]
+    if absent:
+        roles = _roles(spec)
+        for c in absent:
+            problems.add(f"{roles[c]}={c!r}: no such column in the data; the columns are: "
+                         f"{describe_columns(data.columns)}")
+        problems.raise_if_any(DataError, "The data do not match the panel description:")
+
+    frame = data.loc[:, needed].copy()
+    dropped = 0
+    nulls = frame.isna().sum()
+    if nulls.any():
+        if spec.missing == "drop":
+            keep = frame.notna().all(axis=1)
+            dropped = int((~keep).sum())
+            frame = frame.loc[keep]
+        else:
+            roles = _roles(spec)
+            for c, n in nulls[nulls > 0].items():
+                if c == spec.first_treated:
+                    continue  # missing first-treatment period means never treated
+                problems.add(f"{roles[c]}={c!r}: {n} of {len(frame)} rows have a missing value "
+                             "(drop them first, or pass missing='drop')")
+
+    numeric = [(spec.outcome, "outcome"), (spec.time, "time")]
+    numeric += [(c, "covariates") for c in spec.covariates]
+    numeric += [(c, role) for c, role in ((spec.weights, "weights"),
+                                          (spec.first_treated, "first_treated"),
+                                          (spec.treatment, "treatment")) if c]
+    for column, role in numeric:
+        if not (pd.api.types.is_numeric_dtype(frame[column]) or
+                pd.api.types.is_bool_dtype(frame[column])):
+            example = frame[column].dropna().astype(str).head(3).tolist()
+            problems.add(f"{role}={column!r}: must be a numeric column; got dtype "
+                         f"{frame[column].dtype} (values such as {example})")
+    problems.raise_if_any(DataError, "The data do not match the panel description:")
+
+    if spec.weights and (frame[spec.weights] <= 0).any():
+        n = int((frame[spec.weights] <= 0).sum())
+        problems.add(f"weights={spec.weights!r}: must be strictly positive; {n} rows are not")
+    if spec.treatment:
+        values = frame[spec.treatment].dropna().unique()
+        bad = [v for v in values if v not in (0, 1)]
+        if bad:
+            problems.add(f"treatment={spec.treatment!r}: must contain only 0 and 1; got values "
+                         f"such as {sorted(map(str, bad))[:_SHOW]}")
+    problems.raise_if_any(DataError, "The data do not match the panel description:")
+
+    frame = frame.sort_values([spec.unit, spec.time], kind="stable").reset_index(drop=True)
+    return frame, dropped
+
+
+def _roles(spec: _Spec) -> dict[str, str]:
+    roles: dict[str, str] = {}
+    for c in spec.covariates:
+        roles.setdefault(c, "covariates")
+    for name in ("cluster", "weights", "first_treated", "treatment", "outcome", "time", "unit"):
+        value = getattr(spec, name)
+        if value:
+            roles[value] = name
+    return roles
+
+
+def _derive(frame: pd.DataFrame, spec: _Spec) -> dict[str, object]:
+    """Compute codes and cohorts, and run the checks that need them."""
+    problems = Problems()
+    unit_codes, units = pd.factorize(frame[spec.unit], sort=True)
+    time_values = frame[spec.time].to_numpy(dtype=float)
+    periods = np.unique(time_values)
+    time_codes = np.searchsorted(periods, time_values)
+    n_units, n_periods = len(units), len(periods)
+
+    key = unit_codes.astype(np.int64) * n_periods + time_codes
+    counts = np.bincount(key, minlength=n_units * n_periods)
+    if (counts > 1).any():
+        dup_keys = np.flatnonzero(counts > 1)
+        shown = ", ".join(f"({units[k // n_periods]!r}, {_period_label(periods[k % n_periods])})"
+                          for k in dup_keys[:_SHOW])
+        more = f" and {dup_keys.size - _SHOW} more" if dup_keys.size > _SHOW else ""
+        problems.add(f"unit={spec.unit!r}, time={spec.time!r}: {dup_keys.size} unit-period pairs "
+                     f"appear on more than one row ({int(counts[dup_keys].sum())} rows), e.g. "
+                     f"{shown}{more}; the panel needs one row per unit and period")
+
+    if spec.first_treated:
+        g = frame[spec.first_treated].to_numpy(dtype=float)
+        g = np.where(_is_never(g), np.nan, g)
+        g_filled = np.where(np.isnan(g), -np.inf, g)
+        unit_min = np.full(n_units, np.inf)
+        unit_max = np.full(n_units, -np.inf)
+        np.minimum.at(unit_min, unit_codes, g_filled)
+        np.maximum.at(unit_max, unit_codes, g_filled)
+        varying = np.flatnonzero(unit_min != unit_max)
+        if varying.size:
+            shown = ", ".join(repr(units[i]) for i in varying[:_SHOW])
+            problems.add(f"first_treated={spec.first_treated!r}: must be the same on every row of a "
+                         f"unit; it changes within {varying.size} units, e.g. {shown}")
+        unit_cohort = np.where(np.isinf(unit_max), np.nan, unit_max)
+    else:
+        d = frame[spec.treatment].to_numpy(dtype=float)
+        first = np.full(n_units, np.inf)
+        np.minimum.at(first, unit_codes, np.where(d == 1, time_values, np.inf))
+        row_first = first[unit_codes]
+        switched_off = (time_values >= row_first) & (d == 0)
+        if switched_off.any():
+            bad_units = np.unique(unit_codes[switched_off])
+            shown = ", ".join(repr(units[i]) for i in bad_units[:_SHOW])
+            problems.add(f"treatment={spec.treatment!r}: must be absorbing (once 1, a unit stays "
+                         f"treated), but it switches back to 0 in {bad_units.size} units, e.g. "
+                         f"{shown}")
+        unit_cohort = np.where(np.isinf(first), np.nan, first)
+    problems.raise_if_any(DataError, "The data do not match the panel description:")
+
+    treated_units = ~np.isnan(unit_cohort)
+    if not treated_units.any():
+        problems.add(f"{'treatment' if spec.treatment else 'first_treated'}="
+                     f"{spec.treatment or spec.first_treated!r}: no unit is ever treated")
+    else:
+        unit_first_period = np.full(n_units, np.inf)
+        np.minimum.at(unit_first_period, unit_codes, time_values)
+        has_pre = treated_units & (unit_cohort > unit_first_period)
+        if not has_pre.any():
+            problems.add("no pre-treatment period: every treated unit is already treated in the "
+                         "first period it is observed, so there is nothing to compare before and "
+                         "after")
+        cohorts = np.unique(unit_cohort[treated_units])
+        never = int((~treated_units).sum())
+        if never == 0 and cohorts.size < 2:
+            problems.add("no untreated comparison units: every unit is treated from the same "
+                         f"period ({_period_label(cohorts[0])}), so no unit can serve as a "
+                         "comparison; a difference-in-differences design needs never-treated "
+                         "or later-treated units")
+        elif never == 0 and not (cohorts > periods[0]).any():
+            problems.add("no untreated comparison units: no unit is ever untreated")
+    problems.raise_if_any(DataError, "The data do not support a difference-in-differences design:")
+
+    arrays = {"_units": np.asarray(units), "_periods": periods, "_unit_codes": unit_codes,
+              "_time_codes": time_codes, "_unit_cohort": unit_cohort,
+              "_row_cohort": unit_cohort[unit_codes]}
+    for array in arrays.values():
+        array.setflags(write=False)
+    return {**arrays, "_fingerprint": frame_fingerprint(frame)}
+
+
+def _as_tuple(values: Sequence[str] | str) -> tuple[str, ...]:
+    return (values,) if isinstance(values, str) else tuple(values)

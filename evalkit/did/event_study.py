@@ -1,0 +1,160 @@
+"""The two-way fixed-effects event study: leads and lags of treatment."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from evalkit.data.panel import Panel
+from evalkit.did._panel_regression import fit_twoway
+from evalkit.did.twfe import _check_panel, cluster_codes, panel_sample_facts
+from evalkit.errors import DataError, EstimationError, InputError
+from evalkit.inference.covariance import VcovLike, resolve_vcov
+from evalkit.results import Coefficients, EventStudyResult, Provenance, event_term
+
+__all__ = ["event_study"]
+
+ESTIMAND = ("difference in outcome trends between units k periods from their first treatment "
+            "and comparison units, relative to the reference period (k < 0: pre-trends; "
+            "k >= 0: treatment effects under parallel trends and homogeneous effects)")
+
+
+def _check_window(window: tuple[int, int] | None, reference: int, bin_endpoints: bool,
+                  available: np.ndarray) -> tuple[int, int]:
+    lo, hi = int(available.min()), int(available.max())
+    if window is not None:
+        if (not isinstance(window, tuple | list) or len(window) != 2
+                or not all(isinstance(v, int | np.integer) for v in window)
+                or window[0] > -1 or window[1] < 0):
+            raise InputError(f"window={window!r}: must be two integers (first, last) with "
+                             f"first <= -1 and last >= 0, e.g. (-4, 3); got {window!r}")
+        lo, hi = int(window[0]), int(window[1])
+    elif bin_endpoints:
+        raise InputError("bin_endpoints=True: needs a window saying where the endpoints are, "
+                         "e.g. window=(-4, 3)")
+    if not isinstance(reference, int | np.integer) or reference >= 0:
+        raise InputError(f"reference={reference!r}: must be a negative integer (a period before "
+                         f"treatment, usually -1); got {reference!r}")
+    if not lo <= reference <= hi:
+        raise InputError(f"reference={reference!r}: must lie in the window ({lo}, {hi}); "
+                         f"got {reference!r}")
+    return lo, hi
+
+
+def event_study(
+    panel: Panel,
+    *,
+    window: tuple[int, int] | None = None,
+    reference: int = -1,
+    bin_endpoints: bool = False,
+    vcov: VcovLike = "cluster",
+    alpha: float = 0.05,
+) -> EventStudyResult:
+    r"""Estimate a dynamic (event-study) two-way fixed-effects regression.
+
+    Fits, with unit and period fixed effects (linearmodels' ``PanelOLS``),
+
+    .. math:: Y_{it} = \alpha_i + \lambda_t + \sum_{k \ne r} \beta_k \mathbf{1}\{t - G_i = k\}
+              + X_{it}'\gamma + \varepsilon_{it}
+
+    where :math:`G_i` is unit :math:`i`'s first treatment period, :math:`r` the
+    reference event time (default -1, the last period before treatment) and
+    never-treated units have all indicators at zero. :math:`\beta_k` for
+    :math:`k \ge 0` estimates the effect :math:`k` periods after treatment starts;
+    :math:`\beta_k` for :math:`k < 0` should be zero under parallel trends, which a
+    joint Wald test checks. With staggered adoption and effects that differ across
+    cohorts, these coefficients can be contaminated by other periods' effects (Sun &
+    Abraham 2021); compare with the estimators for staggered adoption.
+
+    Parameters
+    ----------
+    panel
+        The validated panel.
+    window
+        ``(first, last)`` event times to estimate, e.g. ``(-4, 3)``; default: every
+        event time in the data.
+    reference
+        The event time normalised to zero (negative; default -1).
+    bin_endpoints
+        If true, the first and last event times of the window pool every more
+        distant period (``k <= first`` and ``k >= last``). If false, observations of
+        treated units outside the window are dropped from the sample.
+    vcov
+        As in :func:`evalkit.did.twfe`; default: clustered by the panel's cluster
+        column, else its unit.
+    alpha
+        Significance level for confidence intervals.
+
+    Returns
+    -------
+    EventStudyResult
+        With the joint pre-trend test in ``pretrend`` (F test with G-1 denominator
+        degrees of freedom under clustering).
+
+    References
+    ----------
+    Sun, L. and Abraham, S. (2021). Estimating dynamic treatment effects in event
+    studies with heterogeneous treatment effects. *Journal of Econometrics*, 225(2),
+    175-199. Freyaldenhoven, S., Hansen, C., Pérez, J. P. and Shapiro, J. M. (2021).
+    Visualization, identification, and estimation in the linear panel event-study
+    design. NBER Working Paper 29170.
+    """
+    _check_panel(panel, alpha, "event_study")
+    choice = resolve_vcov(vcov, default_cluster=panel.cluster_column)
+    rel = panel.event_time()
+    treated_rows = ~np.isnan(rel)
+    available = np.unique(rel[treated_rows]).astype(int)
+    lo, hi = _check_window(window, reference, bin_endpoints, available)
+
+    if panel.n_never_treated_units == 0 and not bin_endpoints:
+        raise EstimationError(
+            "The fully dynamic event study is not identified without never-treated units: "
+            "event time, period and unit effects are collinear. Bin the endpoints "
+            "(bin_endpoints=True with a window) or use an estimator for staggered adoption.")
+
+    keep = np.ones(panel.n_obs, dtype=bool)
+    k = rel.copy()
+    if bin_endpoints:
+        k[treated_rows] = np.clip(k[treated_rows], lo, hi)
+    else:
+        keep = ~treated_rows | ((rel >= lo) & (rel <= hi))
+    event_times = [int(e) for e in np.unique(k[treated_rows & keep]).astype(int) if e != reference]
+    if reference not in set(np.unique(k[treated_rows & keep]).astype(int)):
+        raise DataError(f"reference={reference}: no treated unit is observed at event time "
+                        f"{reference}; choose another reference period")
+    if not any(e >= 0 for e in event_times):
+        raise DataError("No treated unit is observed after treatment in the window.")
+
+    frame = panel.data.loc[keep]
+    k_kept = k[keep]
+    x = pd.DataFrame({event_term(e): (k_kept == e).astype(float) for e in event_times})
+    for c in panel.covariates:
+        x[c] = frame[c].to_numpy(dtype=float)
+    clusters = cluster_codes(panel, choice.column)[keep] if choice.kind == "cluster" else None
+    weights = frame[panel.weights].to_numpy(dtype=float) if panel.weights else None
+    fit = fit_twoway(frame[panel.outcome].to_numpy(dtype=float), x, panel.unit_index[keep],
+                     panel.period_index[keep], vcov=choice, clusters=clusters, weights=weights)
+
+    m = len(event_times)
+    coefficients = Coefficients([event_term(e) for e in event_times], fit.params[:m],
+                                fit.vcov[:m, :m], fit.df, alpha)
+    leads = [event_term(e) for e in event_times if e < 0]
+    pretrend = (coefficients.wald_test(leads, hypothesis="All pre-treatment coefficients are zero")
+                if leads else None)
+    sample = panel_sample_facts(panel, fit.n_clusters)
+    sample["rows"] = int(keep.sum())
+    spec = {"panel": panel.spec(), "window": [lo, hi], "reference": reference,
+            "bin_endpoints": bin_endpoints, "vcov": choice.to_dict(), "alpha": alpha}
+    return EventStudyResult(
+        estimator="TWFE event study",
+        estimand=ESTIMAND,
+        outcome=panel.outcome,
+        event_time=tuple(event_times),
+        coefficients=coefficients,
+        reference_period=reference,
+        pretrend=pretrend,
+        inference=choice.describe(fit.n_clusters),
+        sample=sample,
+        provenance=Provenance("evalkit.did.event_study", spec, panel.fingerprint, int(keep.sum())),
+        binned=bin_endpoints,
+    )

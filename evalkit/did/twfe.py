@@ -1,0 +1,106 @@
+"""Two-way fixed effects: the static TWFE difference-in-differences regression."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from evalkit._validation import Problems, check_alpha
+from evalkit.data.panel import Panel
+from evalkit.did._panel_regression import fit_twoway
+from evalkit.errors import InputError
+from evalkit.inference.covariance import VcovLike, resolve_vcov
+from evalkit.results import Coefficients, DiDResult, Provenance
+
+__all__ = ["twfe", "panel_sample_facts", "cluster_codes"]
+
+ESTIMAND = ("a weighted average of the effects on treated units and periods (equal to the "
+            "average effect on the treated only when effects do not vary across cohorts and "
+            "over time)")
+
+
+def _check_panel(panel: Panel, alpha: float, function: str) -> None:
+    if not isinstance(panel, Panel):
+        raise InputError(f"panel: must be an evalkit.Panel (see evalkit.data.Panel); got "
+                         f"{type(panel).__name__}")
+    problems = Problems()
+    check_alpha(alpha, problems)
+    problems.raise_if_any(InputError, f"Invalid arguments to {function}:")
+
+
+def cluster_codes(panel: Panel, column: str) -> np.ndarray:
+    """Integer cluster codes for each row of the panel."""
+    frame = panel.data
+    if column not in frame.columns:
+        raise InputError(f"vcov=Clustered({column!r}): the cluster column must be one of the "
+                         f"panel's columns ({', '.join(panel.columns)}); declare it with "
+                         f"Panel(..., cluster={column!r})")
+    return pd.factorize(frame[column])[0]
+
+
+def panel_sample_facts(panel: Panel, n_clusters: int | None) -> dict[str, int]:
+    facts = {"rows": panel.n_obs, "units": panel.n_units, "periods": panel.n_periods,
+             "treated_units": panel.n_treated_units,
+             "control_units": panel.n_never_treated_units}
+    if n_clusters is not None:
+        facts["clusters"] = n_clusters
+    return facts
+
+
+def twfe(panel: Panel, *, vcov: VcovLike = "cluster", alpha: float = 0.05) -> DiDResult:
+    r"""Estimate the static two-way fixed-effects (TWFE) regression.
+
+    Fits, by least squares with unit and period fixed effects (linearmodels' ``PanelOLS``),
+
+    .. math:: Y_{it} = \alpha_i + \lambda_t + \beta D_{it} + X_{it}'\gamma + \varepsilon_{it}
+
+    with :math:`D_{it} = 1` once unit :math:`i` is treated. With a single treatment
+    date, :math:`\hat\beta` is the difference-in-differences estimate of the average
+    effect on the treated. With staggered adoption it is a weighted average of 2x2
+    comparisons, some of which use already-treated units as controls; when effects
+    change over time these weights can be negative and :math:`\hat\beta` misleading
+    (Goodman-Bacon 2021; de Chaisemartin & D'Haultfoeuille 2020).
+
+    Parameters
+    ----------
+    panel
+        The validated panel; its covariates enter the regression.
+    vcov
+        ``"cluster"`` (default: by the panel's cluster column, else its unit),
+        ``Clustered("column")``, ``"robust"`` (HC1), ``"HC0"`` or ``"classical"``.
+        Cluster-robust variances use the ``fixest``/``reghdfe`` small-sample factor
+        and t inference with G-1 degrees of freedom.
+    alpha
+        Significance level; confidence intervals have coverage ``1 - alpha``.
+
+    Returns
+    -------
+    DiDResult
+        The effect is the ``"treated"`` coefficient.
+
+    References
+    ----------
+    Goodman-Bacon, A. (2021). Difference-in-differences with variation in treatment
+    timing. *Journal of Econometrics*, 225(2), 254-277.
+    """
+    _check_panel(panel, alpha, "twfe")
+    choice = resolve_vcov(vcov, default_cluster=panel.cluster_column)
+    frame = panel.data
+    clusters = cluster_codes(panel, choice.column) if choice.kind == "cluster" else None
+    x = pd.DataFrame({"treated": panel.treated.to_numpy(dtype=float)})
+    for c in panel.covariates:
+        x[c] = frame[c].to_numpy(dtype=float)
+    weights = frame[panel.weights].to_numpy(dtype=float) if panel.weights else None
+    fit = fit_twoway(frame[panel.outcome].to_numpy(dtype=float), x, panel.unit_index,
+                     panel.period_index, vcov=choice, clusters=clusters, weights=weights)
+    spec = {"panel": panel.spec(), "vcov": choice.to_dict(), "alpha": alpha}
+    return DiDResult(
+        estimator="Two-way fixed effects (TWFE)",
+        estimand=ESTIMAND,
+        outcome=panel.outcome,
+        coefficients=Coefficients(list(x.columns), fit.params, fit.vcov, fit.df, alpha),
+        effect_term="treated",
+        inference=choice.describe(fit.n_clusters),
+        sample=panel_sample_facts(panel, fit.n_clusters),
+        provenance=Provenance("evalkit.did.twfe", spec, panel.fingerprint, panel.n_obs),
+    )

@@ -1,0 +1,220 @@
+"""The canonical 2x2 difference-in-differences design, estimated by OLS."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+
+from evalkit._validation import Problems, check_alpha, describe_columns
+from evalkit.data.panel import frame_fingerprint
+from evalkit.errors import DataError, EstimationError, InputError
+from evalkit.inference.covariance import VcovLike, resolve_vcov
+from evalkit.results import Coefficients, DiDResult, Provenance
+
+__all__ = ["did_2x2"]
+
+ESTIMAND = ("average treatment effect on the treated group after the change, assuming the "
+            "treated group's outcome would have changed like the comparison group's")
+
+
+def _as_tuple(values: Sequence[str] | str) -> tuple[str, ...]:
+    return (values,) if isinstance(values, str) else tuple(values)
+
+
+def _check(data: pd.DataFrame, outcome: str, treated: str, post: str,
+           covariates: tuple[str, ...], weights: str | None, cluster: str | None,
+           missing: str) -> pd.DataFrame:
+    if not isinstance(data, pd.DataFrame):
+        raise InputError(f"data: must be a pandas DataFrame; got {type(data).__name__}")
+    roles = {outcome: "outcome", treated: "treated", post: "post"}
+    roles.update({c: "covariates" for c in covariates})
+    if weights:
+        roles[weights] = "weights"
+    if cluster:
+        roles.setdefault(cluster, "vcov cluster")
+    problems = Problems()
+    for column, role in roles.items():
+        if column not in data.columns:
+            problems.add(f"{role}={column!r}: no such column in the data; the columns are: "
+                         f"{describe_columns(data.columns)}")
+    problems.raise_if_any(DataError, "The data do not match the 2x2 design:")
+
+    frame = data.loc[:, list(roles)].copy()
+    nulls = frame.isna().sum()
+    if nulls.any():
+        if missing == "drop":
+            frame = frame.dropna()
+        else:
+            for column, n in nulls[nulls > 0].items():
+                problems.add(f"{roles[column]}={column!r}: {n} of {len(frame)} rows have a missing "
+                             "value (drop them first, or pass missing='drop')")
+    for column, role in roles.items():
+        if role == "vcov cluster":
+            continue
+        if not (pd.api.types.is_numeric_dtype(frame[column])
+                or pd.api.types.is_bool_dtype(frame[column])):
+            problems.add(f"{role}={column!r}: must be a numeric column; got dtype "
+                         f"{frame[column].dtype}")
+    problems.raise_if_any(DataError, "The data do not match the 2x2 design:")
+    for column, role in ((treated, "treated"), (post, "post")):
+        values = set(pd.unique(frame[column].astype(float)))
+        if not values <= {0.0, 1.0}:
+            problems.add(f"{role}={column!r}: must contain only 0 and 1; got values such as "
+                         f"{sorted(values - {0.0, 1.0})[:5]}")
+    if weights and (frame[weights] <= 0).any():
+        problems.add(f"weights={weights!r}: must be strictly positive; "
+                     f"{int((frame[weights] <= 0).sum())} rows are not")
+    problems.raise_if_any(DataError, "The data do not match the 2x2 design:")
+
+    g, p = frame[treated].astype(float), frame[post].astype(float)
+    if (g == 1).all():
+        problems.add(f"treated={treated!r}: no untreated comparison group (every row has "
+                     f"{treated} = 1)")
+    if (g == 0).all():
+        problems.add(f"treated={treated!r}: no treated group (every row has {treated} = 0)")
+    if (p == 1).all():
+        problems.add(f"post={post!r}: no pre-treatment period (every row has {post} = 1)")
+    if (p == 0).all():
+        problems.add(f"post={post!r}: no post-treatment period (every row has {post} = 0)")
+    if not problems:
+        for gv, gname in ((0, "comparison"), (1, "treated")):
+            for pv, pname in ((0, "before"), (1, "after")):
+                if not ((g == gv) & (p == pv)).any():
+                    problems.add(f"treated={treated!r}, post={post!r}: the {gname} group has "
+                                 f"no observation {pname} the change")
+    problems.raise_if_any(DataError, "The data do not support a 2x2 design:")
+    return frame.reset_index(drop=True)
+
+
+def did_2x2(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    treated: str,
+    post: str,
+    covariates: Sequence[str] | str = (),
+    weights: str | None = None,
+    vcov: VcovLike = "robust",
+    alpha: float = 0.05,
+    missing: Literal["error", "drop"] = "error",
+) -> DiDResult:
+    r"""Estimate the canonical 2x2 difference-in-differences by OLS.
+
+    Fits
+
+    .. math:: Y_i = \beta_0 + \beta_1 D_i + \beta_2 P_i + \delta\, D_i P_i + X_i'\gamma + u_i
+
+    where :math:`D_i` marks the treated group and :math:`P_i` the period after the
+    change. Without covariates, :math:`\hat\delta` equals the difference between the
+    treated and comparison groups' before-after changes in mean outcome. It estimates
+    the average treatment effect on the treated (ATT) under parallel trends: absent
+    treatment, the treated group's mean outcome would have changed like the
+    comparison group's (conditionally on :math:`X` when covariates are given).
+
+    Works with repeated cross-sections (different individuals before and after,
+    as in Wooldridge's incinerator and injury examples) and with two-period panels
+    (then cluster by unit).
+
+    Parameters
+    ----------
+    data
+        One row per observation. Never modified.
+    outcome
+        Numeric outcome column.
+    treated
+        0/1 column: 1 for the treated group.
+    post
+        0/1 column: 1 for observations after the change.
+    covariates
+        Numeric control columns.
+    weights
+        Column of positive weights (weighted least squares).
+    vcov
+        Standard errors: ``"classical"``, ``"robust"`` (HC1, default), ``"HC0"``,
+        ``"HC2"``, ``"HC3"`` or ``Clustered("column")``.
+    alpha
+        Significance level; confidence intervals have coverage ``1 - alpha``.
+    missing
+        ``"error"`` (default) or ``"drop"`` rows with missing values in the columns used.
+
+    Returns
+    -------
+    DiDResult
+        The effect is the ``"<treated>:<post>"`` coefficient; ``group_means`` holds the
+        four cell means.
+
+    References
+    ----------
+    Wooldridge, J. M. (2020). *Introductory Econometrics: A Modern Approach*,
+    7th ed., Section 13.2. Card, D. and Krueger, A. B. (1994). Minimum wages and
+    employment. *American Economic Review*, 84(4), 772-793.
+    """
+    covariates = _as_tuple(covariates)
+    problems = Problems()
+    check_alpha(alpha, problems)
+    if missing not in ("error", "drop"):
+        problems.add(f"missing={missing!r}: must be 'error' or 'drop'; got {missing!r}")
+    problems.raise_if_any(InputError, "Invalid arguments to did_2x2:")
+    choice = resolve_vcov(vcov, default_cluster=None)
+    frame = _check(data, outcome, treated, post, covariates, weights, choice.column, missing)
+
+    g = frame[treated].to_numpy(dtype=float)
+    p = frame[post].to_numpy(dtype=float)
+    effect = f"{treated}:{post}"
+    terms = ["Intercept", treated, post, effect, *covariates]
+    design = np.column_stack([np.ones(len(frame)), g, p, g * p,
+                              *(frame[c].to_numpy(dtype=float) for c in covariates)])
+    rank = np.linalg.matrix_rank(design)
+    if rank < design.shape[1]:
+        raise EstimationError(
+            "The covariates are collinear with each other or with the group and period "
+            f"indicators ({', '.join(covariates) or 'none'}); drop redundant covariates.")
+    y = frame[outcome].to_numpy(dtype=float)
+    w = frame[weights].to_numpy(dtype=float) if weights else None
+    model = sm.WLS(y, design, weights=w) if w is not None else sm.OLS(y, design)
+    n_clusters = None
+    if choice.kind == "cluster":
+        codes = pd.factorize(frame[choice.column])[0]
+        n_clusters = int(codes.max() + 1)
+        if n_clusters < 2:
+            raise DataError(f"vcov=Clustered({choice.column!r}): cluster-robust standard errors "
+                            f"need at least 2 clusters; got {n_clusters}")
+        fit = model.fit(cov_type="cluster", cov_kwds={"groups": codes}, use_t=True)
+    elif choice.kind == "classical":
+        fit = model.fit()
+    else:
+        fit = model.fit(cov_type=choice.kind, use_t=True)
+
+    means = (pd.DataFrame({"group": np.where(g == 1, "treated", "comparison"),
+                           "period": np.where(p == 1, "after", "before"), "y": y,
+                           "w": np.ones_like(y) if w is None else w})
+             .assign(wy=lambda f: f["w"] * f["y"])
+             .groupby(["group", "period"])[["wy", "w"]].sum())
+    group_means = (means["wy"] / means["w"]).unstack("period").loc[
+        ["comparison", "treated"], ["before", "after"]]
+    group_means["change"] = group_means["after"] - group_means["before"]
+    group_means.columns.name = None
+
+    sample = {"rows": len(frame), "treated_rows": int(g.sum()),
+              "control_rows": int(len(g) - g.sum())}
+    if n_clusters is not None:
+        sample["clusters"] = n_clusters
+    spec = {"outcome": outcome, "treated": treated, "post": post, "covariates": list(covariates),
+            "weights": weights, "vcov": choice.to_dict(), "alpha": alpha, "missing": missing}
+    df = float(fit.df_resid) if choice.kind != "cluster" else float(n_clusters - 1)
+    return DiDResult(
+        estimator="2x2 difference-in-differences (OLS)" if w is None
+        else "2x2 difference-in-differences (weighted least squares)",
+        estimand=ESTIMAND,
+        outcome=outcome,
+        coefficients=Coefficients(terms, fit.params, fit.cov_params(), df, alpha),
+        effect_term=effect,
+        inference=choice.describe(n_clusters),
+        sample=sample,
+        provenance=Provenance("evalkit.did.did_2x2", spec, frame_fingerprint(frame), len(frame)),
+        group_means=group_means,
+    )

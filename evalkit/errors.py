@@ -1,0 +1,111 @@
+"""The exceptions evalkit raises, in one tree.
+
+::
+
+    EvalkitError                      base of everything evalkit raises on purpose
+    ├── InputError (ValueError)       an argument is not acceptable (wrong value, type or option)
+    │   ├── DataError                 the data do not fit the design (missing column, duplicates ...)
+    │   └── ParamsError               a policy params file is invalid (names the file and the key)
+    ├── EstimationError (RuntimeError) the estimator could not produce a result from valid input
+    └── ReportError (RuntimeError)    a policy report could not be produced (names the policy and cell)
+
+Every error that comes from checking user input lists *all* the problems found, not
+only the first, in :attr:`EvalkitError.problems`, and its message repeats them one
+per line so that a user can fix everything at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+__all__ = [
+    "EvalkitError",
+    "InputError",
+    "DataError",
+    "ParamsError",
+    "EstimationError",
+    "ReportError",
+]
+
+
+class EvalkitError(Exception):
+    """Base class of every exception evalkit raises on purpose.
+
+    Parameters
+    ----------
+    message
+        A one-line statement of what went wrong.
+    problems
+        The individual problems found, each a complete sentence naming the
+        argument, column, file or key at fault and what was expected.
+    """
+
+    def __init__(self, message: str, problems: Iterable[str] = ()) -> None:
+        self.problems: tuple[str, ...] = tuple(problems)
+        self.message = message
+        text = message
+        if self.problems:
+            text += "\n" + "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(text)
+
+
+class InputError(EvalkitError, ValueError):
+    """An argument given to an evalkit function is not acceptable."""
+
+
+class DataError(InputError):
+    """The data do not fit the design they are described with."""
+
+
+class ParamsError(InputError):
+    """A policy params file is invalid.
+
+    Parameters
+    ----------
+    path
+        The params file at fault.
+    problems
+        One entry per invalid key: ``"<key>: <what was expected>; got <value>"``.
+    """
+
+    def __init__(self, path: str, problems: Iterable[str]) -> None:
+        self.path = str(path)
+        super().__init__(f"Invalid params file {self.path}:", problems)
+
+
+class EstimationError(EvalkitError, RuntimeError):
+    """The estimator could not produce a result from otherwise valid input."""
+
+
+class ReportError(EvalkitError, RuntimeError):
+    """A policy report could not be produced.
+
+    Parameters
+    ----------
+    policy
+        The policy (params file stem) whose report failed.
+    message
+        What failed.
+    cell
+        The index of the notebook cell that failed, when the failure happened
+        while executing the notebook.
+    source
+        The first line of that cell's source.
+    """
+
+    def __init__(
+        self,
+        policy: str,
+        message: str,
+        *,
+        cell: int | None = None,
+        source: str | None = None,
+        problems: Iterable[str] = (),
+    ) -> None:
+        self.policy = policy
+        self.cell = cell
+        self.source = source
+        where = f" in cell {cell}" if cell is not None else ""
+        if source:
+            where += f" ({source!r})"
+        super().__init__(f"Policy {policy!r} failed{where}: {message}", problems)

@@ -1,0 +1,97 @@
+"""How standard errors are computed: one typed choice, validated once.
+
+Accepted values of the ``vcov`` argument of evalkit's regression estimators:
+
+- ``"classical"``: homoskedastic OLS standard errors (what textbooks print);
+- ``"robust"`` (same as ``"HC1"``), ``"HC0"``, ``"HC2"``, ``"HC3"``:
+  heteroskedasticity-robust (White) standard errors;
+- ``"cluster"``: cluster-robust by the design's default cluster column (the panel's
+  ``cluster`` column, else its unit); ``Clustered("column")`` names the column.
+
+Cluster-robust variances use the usual small-sample factor
+:math:`\\frac{G}{G-1}\\frac{N-1}{N-K}` with :math:`G` clusters, :math:`N` observations
+and :math:`K` estimated parameters, where fixed effects nested within the clusters are
+not counted (the convention of Stata's ``reghdfe`` and R's ``fixest``); inference uses
+the t distribution with :math:`G-1` degrees of freedom.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from evalkit.errors import InputError
+
+__all__ = ["Clustered", "VcovChoice", "VcovLike", "resolve_vcov", "cluster_correction",
+           "VCOV_OPTIONS"]
+
+VCOV_OPTIONS = ("classical", "robust", "HC0", "HC1", "HC2", "HC3", "cluster")
+
+
+@dataclass(frozen=True)
+class Clustered:
+    """Cluster-robust standard errors, clustered by ``column``.
+
+    ``Clustered()`` (no column) clusters by the design's default: the panel's
+    ``cluster`` column if it has one, else its unit identifier.
+    """
+
+    column: str | None = None
+
+
+VcovLike = (Literal["classical", "robust", "HC0", "HC1", "HC2", "HC3", "cluster"] | Clustered)
+
+
+@dataclass(frozen=True)
+class VcovChoice:
+    """A resolved standard-error choice: its kind and, for clustering, the column."""
+
+    kind: Literal["classical", "HC0", "HC1", "HC2", "HC3", "cluster"]
+    column: str | None = None
+
+    def describe(self, n_clusters: int | None = None) -> str:
+        if self.kind == "classical":
+            return "classical (homoskedastic)"
+        if self.kind == "cluster":
+            count = f", {n_clusters:,} clusters" if n_clusters is not None else ""
+            return f"cluster-robust by {self.column!r}{count}"
+        return f"heteroskedasticity-robust ({self.kind})"
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"kind": self.kind, "column": self.column}
+
+
+def resolve_vcov(vcov: VcovLike, *, default_cluster: str | None) -> VcovChoice:
+    """Validate a ``vcov`` argument and resolve the default cluster column.
+
+    Raises
+    ------
+    InputError
+        For an unknown option (listing the allowed ones), or clustering without a
+        column when the design has no default cluster column.
+    """
+    if isinstance(vcov, Clustered):
+        column = vcov.column or default_cluster
+        if not column:
+            raise InputError("vcov=Clustered(): this design has no default cluster column; "
+                             "name one, e.g. Clustered('state')")
+        return VcovChoice("cluster", column)
+    if isinstance(vcov, str):
+        key = vcov if vcov in VCOV_OPTIONS else vcov.upper() if vcov.upper() in VCOV_OPTIONS else None
+        if key == "robust":
+            return VcovChoice("HC1")
+        if key == "cluster":
+            return resolve_vcov(Clustered(), default_cluster=default_cluster)
+        if key is not None:
+            return VcovChoice(key)  # type: ignore[arg-type]
+    options = ", ".join(repr(o) for o in VCOV_OPTIONS)
+    raise InputError(f"vcov={vcov!r}: must be one of {options} or Clustered('column'); "
+                     f"got {vcov!r}")
+
+
+def cluster_correction(n_obs: int, n_params: int, n_clusters: int) -> float:
+    """The small-sample factor G/(G-1) * (N-1)/(N-K) of cluster-robust variances."""
+    if n_clusters < 2:
+        raise InputError(f"clusters: at least 2 are needed for cluster-robust standard errors; "
+                         f"got {n_clusters}")
+    return n_clusters / (n_clusters - 1) * (n_obs - 1) / (n_obs - n_params)

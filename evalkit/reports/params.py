@@ -1,0 +1,399 @@
+"""The policy params file: one YAML file per policy, in ``params/``.
+
+A params file says which data to read, which design to estimate and how to
+report it. It is checked completely before anything runs: the schema (every
+key known, every value of the right type), the rules between keys (what each
+estimator needs) and the data file (it exists and has every column named).
+All the problems found are reported together in one
+:class:`~evalkit.errors.ParamsError`, each naming its key, what was expected
+and the value found.
+
+A complete example (the ``#`` comments say which keys are optional)::
+
+    policy:
+      name: Minimum wage increases and teen employment
+      description: Staggered state minimum-wage increases, US counties 2003-2007.
+      owner: Labour market team                      # optional
+    language: en                                     # en or fr
+    data:
+      file: ../data/mpdta.csv                        # relative to this file's folder
+      description: 500 US counties observed yearly   # optional
+      source: R package did (mpdta)                  # optional
+      # sheet: 0                                     # optional, Excel only
+      # sample: {region: [1, 2]}                     # optional, keep rows equal to the value(s)
+    design:
+      estimator: event_study                         # did_2x2, twfe or event_study
+      outcome: lemp
+      outcome_label: log teen employment             # optional
+      outcome_scale: log                             # optional: level (default) or log
+      unit: countyreal
+      time: year
+      first_treated: first.treat                     # or treatment: a 0/1 column
+      covariates: []                                 # optional
+    inference:                                       # optional section
+      standard_errors: cluster                       # classical, robust or cluster
+      cluster: countyreal                            # default: the unit, for panel designs
+      confidence_level: 0.95
+    event_study:                                     # optional, twfe/event_study only
+      window: [-4, 3]
+      reference: -1
+      bin_endpoints: false
+    report:                                          # optional section
+      title: Minimum wage and teen employment
+      notes: Preliminary results.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    PrivateAttr,
+    Strict,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+)
+
+from evalkit.errors import ParamsError
+from evalkit.reports.params_checks import (
+    PANEL_ESTIMATORS,
+    column_problems,
+    format_validation_errors,
+    resolve_data_path,
+    rule_problems,
+)
+from evalkit.reports.params_yaml import read_params_yaml
+
+__all__ = [
+    "PolicyParams",
+    "PolicySection",
+    "DataSection",
+    "DesignSection",
+    "InferenceSection",
+    "EventStudySection",
+    "ReportSection",
+    "load_params",
+    "check_columns",
+]
+
+
+def _sheet(value: Any) -> str | int | None:
+    if value is None or isinstance(value, str) or (isinstance(value, int)
+                                                   and not isinstance(value, bool)):
+        return value
+    raise ValueError("must be a sheet name (text) or a sheet position (an integer, 0 = first)")
+
+
+def _sample_value(value: Any) -> Any:
+    def scalar(v: Any) -> bool:
+        return isinstance(v, str | int | float | bool)
+
+    if scalar(value) or (isinstance(value, list) and value and all(scalar(v) for v in value)):
+        return value
+    raise ValueError("must be a value (text, number or true/false) or a non-empty list of values")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PolicySection(_Section):
+    """``policy``: what is evaluated.
+
+    Attributes
+    ----------
+    name
+        The policy's name, shown as the report's title.
+    description
+        Plain text describing the policy. Shown in the report, always escaped: it
+        may contain any character.
+    owner
+        Optional: the team or person responsible for the evaluation.
+    """
+
+    name: StrictStr = Field(min_length=1)
+    description: StrictStr
+    owner: StrictStr | None = None
+
+
+class DataSection(_Section):
+    """``data``: where the data are.
+
+    Attributes
+    ----------
+    file
+        The data file (CSV, TSV, Parquet or Excel), either absolute or relative to
+        the folder of the params file (e.g. ``../data/mpdta.csv``).
+    sheet
+        Excel only: the sheet name or its position (0 = first sheet).
+    sample
+        Keep only the rows where each named column equals the value given, or one
+        of the values of a list, e.g. ``{ky: 1}`` or ``{region: [11, 32]}``.
+    description
+        What the data are, shown in the report.
+    source
+        Where the data come from (provenance), shown in the report.
+    """
+
+    file: StrictStr = Field(min_length=1)
+    sheet: Annotated[str | int | None, PlainValidator(_sheet)] = None
+    sample: dict[StrictStr, Annotated[Any, PlainValidator(_sample_value)]] = Field(
+        default_factory=dict)
+    description: StrictStr | None = None
+    source: StrictStr | None = None
+
+
+class DesignSection(_Section):
+    """``design``: the comparison that identifies the policy's effect.
+
+    Attributes
+    ----------
+    estimator
+        ``did_2x2`` (two groups, two periods: needs ``treated`` and ``post``),
+        ``twfe`` (two-way fixed effects on a panel) or ``event_study`` (effects by
+        time relative to treatment). Panel designs need ``unit``, ``time`` and
+        exactly one of ``first_treated`` or ``treatment``.
+    outcome
+        The outcome column.
+    outcome_label
+        A human label for the outcome, e.g. ``"log teen employment"``.
+    outcome_scale
+        ``level`` (default) or ``log``: an effect on a log outcome reads as
+        approximately a percentage change.
+    unit, time
+        Panel designs: the unit identifier and time period columns. ``did_2x2``
+        may give ``unit`` to cluster standard errors.
+    first_treated
+        Panel designs: column holding the period each unit is first treated
+        (0 or empty for never treated).
+    treatment
+        Panel designs: 0/1 column equal to 1 when the unit is treated.
+    treated, post
+        ``did_2x2``: the 0/1 treated-group column and the 0/1 after-period column.
+    covariates
+        Control variables (columns), default none.
+    weights
+        Column of sampling weights, if any.
+    """
+
+    estimator: Literal["did_2x2", "twfe", "event_study"]
+    outcome: StrictStr
+    outcome_label: StrictStr | None = None
+    outcome_scale: Literal["level", "log"] = "level"
+    unit: StrictStr | None = None
+    time: StrictStr | None = None
+    first_treated: StrictStr | None = None
+    treatment: StrictStr | None = None
+    treated: StrictStr | None = None
+    post: StrictStr | None = None
+    covariates: list[StrictStr] = Field(default_factory=list)
+    weights: StrictStr | None = None
+
+
+class InferenceSection(_Section):
+    """``inference``: how uncertainty is measured.
+
+    Attributes
+    ----------
+    standard_errors
+        ``classical``, ``robust`` (heteroskedasticity-robust) or ``cluster``.
+        Default: ``cluster`` for panel designs, ``robust`` for ``did_2x2``.
+    cluster
+        The cluster column. Required for ``did_2x2`` with clustered standard
+        errors; for panel designs it defaults to ``design.unit``.
+    confidence_level
+        Confidence level of the intervals, strictly between 0.5 and 1 (default 0.95).
+    """
+
+    standard_errors: Literal["classical", "robust", "cluster"] | None = None
+    cluster: StrictStr | None = None
+    confidence_level: Annotated[float, Strict()] = Field(default=0.95, gt=0.5, lt=1)
+
+
+class EventStudySection(_Section):
+    """``event_study``: options of the effects by time relative to treatment.
+
+    Only allowed with the panel estimators (``twfe``, ``event_study``).
+
+    Attributes
+    ----------
+    window
+        ``[first, last]`` relative periods to estimate, e.g. ``[-4, 3]``; default:
+        every relative period in the data.
+    reference
+        The relative period the effects are measured against; negative, default -1.
+    bin_endpoints
+        If true, relative periods beyond the window are pooled into its end points
+        instead of being dropped (default false).
+    """
+
+    window: list[StrictInt] | None = Field(default=None, min_length=2, max_length=2)
+    reference: StrictInt = Field(default=-1, lt=0)
+    bin_endpoints: StrictBool = False
+
+
+class ReportSection(_Section):
+    """``report``: presentation.
+
+    Attributes
+    ----------
+    title
+        The report's title (default: ``policy.name``).
+    notes
+        Free text shown in the report (escaped, as all user text).
+    """
+
+    title: StrictStr | None = None
+    notes: StrictStr | None = None
+
+
+class PolicyParams(_Section):
+    """A validated policy params file. Build it with :func:`load_params`.
+
+    Attributes
+    ----------
+    policy, data, design, inference, event_study, report
+        The sections of the file (see their classes). In ``inference``,
+        ``standard_errors`` and ``cluster`` hold their resolved defaults.
+    language
+        ``en`` or ``fr``: the language of the report's prose.
+    """
+
+    policy: PolicySection
+    language: Literal["en", "fr"]
+    data: DataSection
+    design: DesignSection
+    inference: InferenceSection = Field(default_factory=InferenceSection)
+    event_study: EventStudySection | None = None
+    report: ReportSection = Field(default_factory=ReportSection)
+
+    _params_path: Path = PrivateAttr(default=Path())
+
+    @property
+    def params_path(self) -> Path:
+        """The params file, as an absolute path."""
+        return self._params_path
+
+    @property
+    def policy_id(self) -> str:
+        """The policy's identifier: the params file's name without its extension."""
+        return self._params_path.stem
+
+    @property
+    def data_path(self) -> Path:
+        """The data file, as an absolute path (relative paths start at the params file)."""
+        return resolve_data_path(self.data.file, self._params_path)
+
+    @property
+    def is_panel(self) -> bool:
+        """Whether the design is a panel design (``twfe`` or ``event_study``)."""
+        return self.design.estimator in PANEL_ESTIMATORS
+
+    @property
+    def title(self) -> str:
+        """The report's title: ``report.title`` if given, else ``policy.name``."""
+        return self.report.title or self.policy.name
+
+    def to_notebook_parameters(self) -> dict[str, Any]:
+        """Everything in the file, with resolved paths, as a plain JSON-compatible dict.
+
+        Adds ``policy_id``, ``params_file`` and ``data_file`` (absolute paths, as
+        text) to the file's sections.
+        """
+        out: dict[str, Any] = {
+            "policy_id": self.policy_id,
+            "params_file": str(self.params_path),
+            "data_file": str(self.data_path),
+        }
+        out.update(self.model_dump(mode="json"))
+        return out
+
+
+def _with_defaults(params: PolicyParams) -> PolicyParams:
+    inference = params.inference
+    errors = inference.standard_errors or ("cluster" if params.is_panel else "robust")
+    cluster = inference.cluster
+    if errors == "cluster" and cluster is None:
+        cluster = params.design.unit
+    resolved = inference.model_copy(update={"standard_errors": errors, "cluster": cluster})
+    return params.model_copy(update={"inference": resolved})
+
+
+def load_params(path: str | Path) -> PolicyParams:
+    """Read and check a policy params file completely, without running anything.
+
+    Checks the YAML syntax, the schema, the rules between keys and the data file
+    (it exists and has every column the file names; only its header is read).
+
+    Parameters
+    ----------
+    path
+        The params file (``params/<policy>.yaml``). Its name without extension is
+        the policy's identifier.
+
+    Returns
+    -------
+    PolicyParams
+        The validated params, with defaults resolved.
+
+    Raises
+    ------
+    ParamsError
+        Listing every problem found, each naming its key (``design.estimator``),
+        what was expected and the value found.
+
+    Examples
+    --------
+    >>> params = load_params("params/minimum_wage.yaml")  # doctest: +SKIP
+    >>> params.design.estimator, params.data_path.name     # doctest: +SKIP
+    ('event_study', 'mpdta.csv')
+    """
+    p = Path(path).expanduser().resolve()
+    raw, problems = read_params_yaml(p)
+    params: PolicyParams | None = None
+    try:
+        params = PolicyParams.model_validate(raw)
+    except ValidationError as exc:
+        problems.extend(format_validation_errors(exc, PolicyParams))
+    problems.extend(rule_problems(raw))
+    problems.extend(column_problems(raw, p))
+    if problems or params is None:
+        raise ParamsError(p, problems or ["the file could not be validated"])
+    params._params_path = p
+    resolved = _with_defaults(params)
+    resolved._params_path = p
+    return resolved
+
+
+def check_columns(params: PolicyParams, path: str | Path | None = None) -> None:
+    """Check that the data file exists and has every column the params name.
+
+    Only the header is read (CSV: no rows; Parquet: the schema; Excel: no rows).
+    :func:`load_params` already runs this check; call it again when the data file
+    may have changed since.
+
+    Parameters
+    ----------
+    params
+        Validated params.
+    path
+        The params file to name in the error, and from whose folder a relative
+        ``data.file`` is read (default: ``params.params_path``).
+
+    Raises
+    ------
+    ParamsError
+        Naming the data file, each key whose column is missing (``design.outcome``)
+        and the columns that do exist.
+    """
+    p = Path(path).expanduser().resolve() if path is not None else params.params_path
+    problems = column_problems(params.model_dump(mode="python"), p)
+    if problems:
+        raise ParamsError(p, problems)

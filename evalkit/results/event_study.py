@@ -1,0 +1,176 @@
+"""The result shared by every event-study estimator: effects by time relative to treatment."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from evalkit.errors import InputError
+from evalkit.results.coefficients import TIDY_COLUMNS, Coefficients, WaldTest
+from evalkit.results.did_result import SAMPLE_LABELS, _summary_table
+from evalkit.results.provenance import Provenance
+from evalkit.results.summary import Summary, facts_from
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["EventStudyResult", "event_term"]
+
+
+def event_term(k: int) -> str:
+    """The coefficient name for event time ``k`` (periods relative to first treatment)."""
+    return f"e{k:+d}" if k else "e0"
+
+
+@dataclass(frozen=True)
+class EventStudyResult:
+    """Treatment effects by event time (periods since first treatment), with inference.
+
+    Every event-study estimator in evalkit returns this type, so that plots, tables,
+    reports and sensitivity analyses work with any of them, and several can be
+    drawn together (see :func:`evalkit.plots.plot_event_study`).
+
+    Event time ``k`` is the number of periods since a unit's first treatment
+    period: ``k = 0`` is the first treated period, ``k = -1`` the last period
+    before. Coefficients at ``k < 0`` (leads) measure differences in trends
+    before treatment; they should be close to zero under parallel trends.
+
+    Attributes
+    ----------
+    estimator
+        Name of the method, e.g. ``"TWFE event study"``.
+    estimand
+        The quantity each coefficient estimates, in words.
+    outcome
+        The outcome column.
+    event_time
+        The event times with an estimated coefficient, in increasing order.
+    coefficients
+        The event-time coefficients (terms ``e-4 ... e+3``) with their covariance.
+    reference_period
+        The omitted event time (normalised to zero), or ``None``.
+    pretrend
+        Joint Wald test that all pre-treatment coefficients are zero, or ``None``
+        when there is no pre-treatment coefficient to test.
+    binned
+        Whether the first and last event times pool every more distant period.
+    inference, sample, provenance
+        As in :class:`~evalkit.results.DiDResult`.
+    """
+
+    estimator: str
+    estimand: str
+    outcome: str
+    event_time: tuple[int, ...]
+    coefficients: Coefficients
+    reference_period: int | None
+    pretrend: WaldTest | None
+    inference: str
+    sample: Mapping[str, Any]
+    provenance: Provenance
+    binned: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "event_time", tuple(int(k) for k in self.event_time))
+        object.__setattr__(self, "sample", MappingProxyType(dict(self.sample)))
+        if len(self.event_time) != len(self.coefficients.terms):
+            raise InputError("event_time and coefficients must have the same length")
+
+    @property
+    def alpha(self) -> float:
+        return self.coefficients.alpha
+
+    @property
+    def n_obs(self) -> int:
+        return int(self.sample["rows"])
+
+    @property
+    def pre_periods(self) -> tuple[int, ...]:
+        return tuple(k for k in self.event_time if k < 0)
+
+    @property
+    def post_periods(self) -> tuple[int, ...]:
+        return tuple(k for k in self.event_time if k >= 0)
+
+    def with_alpha(self, alpha: float) -> EventStudyResult:
+        """The same result with confidence intervals at level ``1 - alpha``."""
+        if not 0 < alpha < 1:
+            raise InputError(f"alpha={alpha!r}: must be strictly between 0 and 1; got {alpha!r}")
+        return EventStudyResult(self.estimator, self.estimand, self.outcome, self.event_time,
+                                self.coefficients.with_alpha(alpha), self.reference_period,
+                                self.pretrend, self.inference, self.sample, self.provenance,
+                                self.binned)
+
+    def average_effect(self, event_times: tuple[int, ...] | None = None) -> dict[str, float]:
+        """Equally weighted average of event-time effects (default: all post-treatment ones).
+
+        Returns the estimate, its standard error (from the coefficients'
+        covariance), the confidence interval and the p-value.
+        """
+        ks = self.post_periods if event_times is None else tuple(event_times)
+        missing = [k for k in ks if k not in self.event_time]
+        if not ks or missing:
+            raise InputError(f"event_times={event_times!r}: must be event times with an estimate "
+                             f"({', '.join(map(str, self.event_time))}); got {event_times!r}")
+        w = np.array([1.0 / len(ks) if k in ks else 0.0 for k in self.event_time])
+        est = float(w @ self.coefficients.estimate)
+        se = float(np.sqrt(w @ self.coefficients.vcov @ w))
+        crit = self.coefficients.critical_value
+        df = self.coefficients.df
+        p = float(2 * (stats.t.sf(abs(est / se), df) if df else stats.norm.sf(abs(est / se))))
+        return {"estimate": est, "std_error": se, "conf_low": est - crit * se,
+                "conf_high": est + crit * se, "p_value": p}
+
+    def tidy(self, include_reference: bool = True) -> pd.DataFrame:
+        """One row per event time.
+
+        Columns: ``event_time, term, estimate, std_error, statistic, p_value,
+        conf_low, conf_high``. With ``include_reference`` the omitted reference
+        period appears with estimate 0 and missing inference, as plots show it.
+        """
+        table = self.coefficients.tidy()
+        table.insert(0, "event_time", list(self.event_time))
+        if include_reference and self.reference_period is not None:
+            ref = {c: np.nan for c in TIDY_COLUMNS}
+            ref.update(event_time=self.reference_period, term=event_term(self.reference_period),
+                       estimate=0.0)
+            table = pd.concat([table, pd.DataFrame([ref])], ignore_index=True)
+            table = table.sort_values("event_time", kind="stable").reset_index(drop=True)
+        table["event_time"] = table["event_time"].astype(int)
+        return table
+
+    def summary(self) -> Summary:
+        facts = [("Estimator", self.estimator), ("Estimand", self.estimand),
+                 ("Outcome", self.outcome),
+                 ("Reference period", "none" if self.reference_period is None
+                  else f"{self.reference_period} (normalised to 0)"),
+                 ("Endpoints binned", "yes" if self.binned else "no")]
+        facts += [(SAMPLE_LABELS.get(k, k), v) for k, v in self.sample.items()]
+        facts += [("Standard errors", self.inference),
+                  ("Confidence level", f"{100 * (1 - self.alpha):g}%")]
+        notes = [f"Pre-trend test (all leads = 0): {self.pretrend}" if self.pretrend else
+                 "Pre-trend test: not available (no pre-treatment coefficient besides the "
+                 "reference period)."]
+        notes.append(f"evalkit {self.provenance.evalkit_version}; data SHA-256 "
+                     f"{self.provenance.data_fingerprint[:16]}...")
+        return Summary(title=self.estimator, facts=facts_from(facts),
+                       table=_summary_table(self.coefficients), notes=tuple(notes))
+
+    def plot(self, ax: Axes | None = None, **options: Any) -> Figure:
+        """Plot the coefficients with confidence intervals (see :func:`plot_event_study`)."""
+        from evalkit.plots.event_study import plot_event_study
+
+        return plot_event_study(self, ax=ax, **options)
+
+    def __str__(self) -> str:
+        return self.summary().as_text()
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
