@@ -1,0 +1,145 @@
+"""Key findings in plain language, generated from the results, in English or French."""
+
+from __future__ import annotations
+
+import math
+
+from evalkit.reports.evaluation import Evaluation
+from evalkit.reports.formatting import (
+    Language,
+    decimals_for,
+    format_number,
+    format_p_value,
+    format_percent,
+)
+
+__all__ = ["key_findings", "effect_sentence", "FEW_CLUSTERS", "SMALL_COMPARISON"]
+
+FEW_CLUSTERS = 30
+SMALL_COMPARISON = 10
+
+
+def _level(alpha: float, language: Language) -> str:
+    return format_percent(100 * (1 - alpha), language, 0)
+
+
+def effect_sentence(ev: Evaluation) -> str:
+    """The effect, its interval and what it means, in one or two plain sentences."""
+    h = ev.headline
+    lang: Language = ev.params.language  # type: ignore[assignment]
+    dec = decimals_for(h.std_error)
+    est, lo, hi = (format_number(v, lang, dec) for v in (h.estimate, h.conf_low, h.conf_high))
+    level = _level(h.alpha, lang)
+    outcome = ev.outcome_label
+    if lang == "fr":
+        parts = [f"Effet estimé de la politique sur {outcome} : {est} (intervalle de confiance "
+                 f"à {level} : de {lo} à {hi})."]
+    else:
+        parts = [f"Estimated effect of the policy on {outcome}: {est} ({level} confidence "
+                 f"interval: {lo} to {hi})."]
+    if ev.params.design.outcome_scale == "log":
+        pct = [100 * math.expm1(v) for v in (h.estimate, h.conf_low, h.conf_high)]
+        p_est, p_lo, p_hi = (format_percent(v, lang, 1) for v in pct)
+        if lang == "fr":
+            direction = "une hausse" if h.estimate > 0 else "une baisse"
+            parts.append(f"La variable étant en logarithme, cela correspond à {direction} "
+                         f"d'environ {format_percent(abs(pct[0]), lang, 1)} (de {p_lo} à "
+                         f"{p_hi}).")
+        else:
+            direction = "an increase" if h.estimate > 0 else "a decrease"
+            parts.append(f"As the outcome is in logarithms, this is {direction} of about "
+                         f"{format_percent(abs(pct[0]), lang, 1)} ({p_lo} to {p_hi}).")
+        del p_est
+    elif h.baseline not in (None, 0) and math.isfinite(h.baseline):
+        rel = 100 * h.estimate / abs(h.baseline)
+        base = format_number(h.baseline, lang, max(dec, 0))
+        if lang == "fr":
+            parts.append(f"Rapporté à la moyenne du groupe traité avant la politique ({base}), "
+                         f"cela représente {format_percent(rel, lang, 1, signed=True)}.")
+        else:
+            parts.append(f"Relative to the treated group's average before the policy ({base}), "
+                         f"that is {format_percent(rel, lang, 1, signed=True)}.")
+    p = format_p_value(h.p_value, lang)
+    threshold = format_percent(100 * h.alpha, lang, 0)
+    if h.significant:
+        parts.append(
+            f"L'intervalle exclut zéro : l'effet est statistiquement différent de zéro au seuil "
+            f"de {threshold} (p-valeur {p})." if lang == "fr" else
+            f"The interval excludes zero: the effect is statistically distinguishable from zero "
+            f"at the {threshold} level (p-value {p}).")
+    else:
+        parts.append(
+            f"L'intervalle contient zéro : les données ne permettent pas de distinguer cet effet "
+            f"d'une absence d'effet au seuil de {threshold} (p-valeur {p})." if lang == "fr" else
+            f"The interval includes zero: the data cannot distinguish this effect from no effect "
+            f"at the {threshold} level (p-value {p}).")
+    return " ".join(parts)
+
+
+def _pretrend_sentence(ev: Evaluation) -> str:
+    lang = ev.params.language
+    es = ev.dynamic
+    if es is None:
+        return ("Avec une seule période avant le changement, l'évolution avant la politique ne "
+                "peut pas être vérifiée : l'estimation suppose que les deux groupes auraient "
+                "évolué en parallèle sans la politique." if lang == "fr" else
+                "With a single period before the change, trends before the policy cannot be "
+                "checked: the estimate assumes that both groups would have evolved in parallel "
+                "without the policy.")
+    if es.pretrend is None:
+        return ("Aucun coefficient avant l'entrée (hors période de référence) : les tendances "
+                "avant la politique ne peuvent pas être testées." if lang == "fr" else
+                "No pre-treatment coefficient besides the reference period: trends before the "
+                "policy cannot be tested.")
+    p = format_p_value(es.pretrend.p_value, lang)
+    if es.pretrend.p_value < ev.headline.alpha:
+        return (f"Attention : unités traitées et de comparaison évoluaient déjà différemment "
+                f"avant la politique (test de pré-tendance, p-valeur {p}) ; l'hypothèse de "
+                f"tendances parallèles sur laquelle repose l'estimation est douteuse."
+                if lang == "fr" else
+                f"Caution: treated and comparison units already evolved differently before the "
+                f"policy (pre-trend test p-value {p}); the parallel-trends assumption behind "
+                f"the estimate is doubtful.")
+    return (f"Avant la politique, unités traitées et de comparaison évoluaient de façon "
+            f"comparable (test de pré-tendance, p-valeur {p}), ce qui conforte la comparaison."
+            if lang == "fr" else
+            f"Before the policy, treated and comparison units evolved similarly (pre-trend test "
+            f"p-value {p}), which supports the comparison.")
+
+
+def key_findings(ev: Evaluation) -> list[str]:
+    """The report's key findings: the effect, then the caveats the diagnostics raise."""
+    lang = ev.params.language
+    out = [effect_sentence(ev), _pretrend_sentence(ev)]
+    clusters = ev.main.sample.get("clusters")
+    if clusters is not None and clusters < FEW_CLUSTERS:
+        out.append(f"Seulement {clusters} grappes (clusters) pour les écarts-types : "
+                   "l'intervalle de confiance peut être trop étroit." if lang == "fr" else
+                   f"Only {clusters} clusters for the standard errors: the confidence interval "
+                   "may be too narrow.")
+    if ev.panel is not None:
+        n_comp = ev.panel.n_never_treated_units
+        if n_comp < SMALL_COMPARISON:
+            out.append(f"Le groupe de comparaison est petit ({n_comp} unités jamais traitées)."
+                       if lang == "fr" else
+                       f"The comparison group is small ({n_comp} never-treated units).")
+        if ev.panel.is_staggered:
+            twfe_est = format_number(ev.main.estimate, lang, decimals_for(ev.main.std_error))
+            out.append(
+                f"Les unités sont entrées dans la politique à des dates différentes. Le "
+                f"coefficient unique des effets fixes ({twfe_est}) compare alors aussi des unités "
+                f"traitées tardivement à des unités déjà traitées ; si l'effet varie dans le "
+                f"temps, il peut être biaisé. Les effets par période de l'étude d'événement sont "
+                f"plus fiables, et les estimateurs conçus pour des entrées échelonnées le "
+                f"seraient davantage." if lang == "fr" else
+                f"Units joined the policy at different dates. The single two-way fixed-effects "
+                f"coefficient ({twfe_est}) then also compares late-treated units with "
+                f"already-treated ones; if the effect changes over time it can be biased. The "
+                f"event study's period-by-period effects are more reliable, and estimators "
+                f"designed for staggered adoption more so.")
+    else:
+        rows = ev.main.sample.get("control_rows", 0)
+        if rows < 3 * SMALL_COMPARISON:
+            out.append(f"Le groupe de comparaison est petit ({rows} observations)." if lang == "fr"
+                       else f"The comparison group is small ({rows} observations).")
+    return out

@@ -1,0 +1,311 @@
+"""The sections of an evaluation report, rendered as HTML in the notebook's outputs.
+
+Each ``show_*`` method displays one section; the evaluation notebook calls them in
+order. All user-provided text (policy names, descriptions, notes, column labels) is
+escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import platform
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from evalkit._version import __version__
+from evalkit.plots import plot_event_study, plot_group_means
+from evalkit.reports.evaluation import Evaluation, evaluate
+from evalkit.reports.findings import key_findings
+from evalkit.reports.formatting import (
+    Language,
+    decimals_for,
+    format_number,
+    format_p_value,
+    format_percent,
+)
+from evalkit.reports.params import PolicyParams
+from evalkit.reports.texts import text
+
+__all__ = ["PolicyReport"]
+
+_STYLE = """
+<style>
+.evalkit-report { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+  max-width: 60em; line-height: 1.45; color: #1b1b1b; }
+.evalkit-report h1 { font-size: 1.9em; margin: 0.2em 0 0.1em; color: #1f3b5a; }
+.evalkit-report h2 { font-size: 1.35em; margin: 1.2em 0 0.4em; color: #1f3b5a;
+  border-bottom: 2px solid #d9e2ec; padding-bottom: 0.15em; }
+.evalkit-report .subtitle { color: #52606d; margin: 0 0 0.8em; }
+.evalkit-report table.evalkit { border-collapse: collapse; margin: 0.4em 0 0.8em; }
+.evalkit-report table.evalkit th, .evalkit-report table.evalkit td {
+  border-bottom: 1px solid #e4e7eb; padding: 0.25em 0.7em; text-align: right; }
+.evalkit-report table.evalkit th:first-child, .evalkit-report table.evalkit td:first-child {
+  text-align: left; }
+.evalkit-report table.evalkit thead th { background: #f0f4f8; }
+.evalkit-report .findings { background: #f0f6fc; border-left: 5px solid #1f4e79;
+  padding: 0.5em 1em; margin: 0.6em 0; }
+.evalkit-report .findings li { margin: 0.35em 0; }
+.evalkit-report .caption { color: #52606d; font-size: 0.92em; max-width: 50em; }
+.evalkit-report pre { background: #f5f7fa; padding: 0.6em; font-size: 0.85em;
+  white-space: pre-wrap; }
+.evalkit-report img { max-width: 100%; height: auto; }
+</style>
+"""
+
+
+def _esc(value: object) -> str:
+    return html.escape(str(value))
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{_esc(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{_esc(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table class='evalkit'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _figure_html(fig: Figure, alt: str) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f"<img src='data:image/png;base64,{data}' alt='{_esc(alt)}'>"
+
+
+class PolicyReport:
+    """The evaluation report of one policy, section by section.
+
+    Parameters
+    ----------
+    evaluation
+        The computed evaluation (see :func:`evalkit.reports.evaluate`).
+
+    Examples
+    --------
+    >>> report = PolicyReport.from_params("params/minimum_wage.yaml")  # doctest: +SKIP
+    >>> report.show_findings()                                         # doctest: +SKIP
+    """
+
+    def __init__(self, evaluation: Evaluation) -> None:
+        self.evaluation = evaluation
+
+    @classmethod
+    def from_params(cls, params: PolicyParams | str | Path) -> PolicyReport:
+        """Validate a params file, run its evaluation and return its report."""
+        return cls(evaluate(params))
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def language(self) -> Language:
+        return self.evaluation.params.language  # type: ignore[return-value]
+
+    def _t(self, key: str, **values: object) -> str:
+        return text(key, self.language, **values)
+
+    def _num(self, value: float, decimals: int) -> str:
+        return format_number(value, self.language, decimals)
+
+    def _level(self) -> str:
+        return format_percent(100 * self.evaluation.params.inference.confidence_level,
+                              self.language, 0)
+
+    @staticmethod
+    def _display(markup: str) -> None:
+        from IPython.display import HTML, display
+
+        display(HTML(f"<div class='evalkit-report'>{markup}</div>"))
+
+    # ------------------------------------------------------------------ sections
+    def title_html(self) -> str:
+        p = self.evaluation.params
+        subtitle = p.policy.owner or ""
+        return (_STYLE + f"<h1>{_esc(p.title)}</h1>"
+                + (f"<p class='subtitle'>{_esc(subtitle)}</p>" if subtitle else ""))
+
+    def findings_html(self) -> str:
+        items = "".join(f"<li>{_esc(s)}</li>" for s in key_findings(self.evaluation))
+        return f"<h2>{self._t('findings')}</h2><div class='findings'><ul>{items}</ul></div>"
+
+    def policy_html(self) -> str:
+        p = self.evaluation.params
+        out = f"<h2>{self._t('policy')}</h2><p><strong>{_esc(p.policy.name)}</strong></p>"
+        out += "".join(f"<p>{_esc(par)}</p>" for par in p.policy.description.split("\n\n"))
+        if p.report.notes:
+            out += f"<p><em>{self._t('notes')}:</em> {_esc(p.report.notes)}</p>"
+        return out
+
+    def data_html(self) -> str:
+        ev = self.evaluation
+        p = ev.params
+        rows: list[list[str]] = []
+        if p.data.description:
+            rows.append([self._t("data_description"), p.data.description])
+        if p.data.source:
+            rows.append([self._t("data_source"), p.data.source])
+        rows.append([self._t("data_file"), p.data_path.name])
+        if p.data.sample:
+            kept = ", ".join(f"{k} = {v}" for k, v in p.data.sample.items())
+            rows.append([self._t("sample_filter"), kept])
+        out = f"<h2>{self._t('data')}</h2>"
+        if ev.panel is not None:
+            facts = ev.panel.describe()
+            rows += [[self._t("rows"), self._num(facts["rows"], 0)],
+                     [self._t("units"), self._num(facts["units"], 0)],
+                     [self._t("periods"), f"{self._num(facts['periods'], 0)} ("
+                      + self._t("period_range", first=facts["first_period"],
+                                last=facts["last_period"]) + ")"],
+                     [self._t("treated_units"), self._num(facts["treated_units"], 0)],
+                     [self._t("control_units"), self._num(facts["never_treated_units"], 0)]]
+            out += self._facts_table(rows)
+            cohorts = [[self._t("never") if k == "never" else str(k), self._num(v, 0)]
+                       for k, v in facts["cohorts"].items()]
+            out += f"<p>{self._t('cohorts')}</p>"
+            out += _table([self._t("cohort"), self._t("n_units")], cohorts)
+        else:
+            res = ev.main
+            rows += [[self._t("rows"), self._num(res.sample["rows"], 0)],
+                     [self._t("treated_group"), self._num(res.sample["treated_rows"], 0)],
+                     [self._t("comparison_group"), self._num(res.sample["control_rows"], 0)]]
+            out += self._facts_table(rows)
+        return out
+
+    def _facts_table(self, rows: list[list[str]]) -> str:
+        body = "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in rows)
+        return f"<table class='evalkit'><tbody>{body}</tbody></table>"
+
+    def estimate_html(self) -> str:
+        ev = self.evaluation
+        h = ev.headline
+        dec = decimals_for(h.std_error)
+        header = ["", self._t("coef"), self._t("se"), self._t("ci", level=self._level()),
+                  self._t("p")]
+
+        def row(label: str, est: float, se: float, lo: float, hi: float, p: float) -> list[str]:
+            return [label, self._num(est, dec), self._num(se, dec),
+                    f"{self._num(lo, dec)} ; {self._num(hi, dec)}" if self.language == "fr"
+                    else f"{self._num(lo, dec)} to {self._num(hi, dec)}",
+                    format_p_value(p, self.language)]
+
+        rows = [row(self._t(h.label_key), h.estimate, h.std_error, h.conf_low, h.conf_high,
+                    h.p_value)]
+        if h.label_key == "average_post":
+            m = ev.main
+            rows.append(row(self._t("twfe_row"), m.estimate, m.std_error, *m.conf_int,
+                            m.p_value))
+        method = [[self._t("estimator"), ev.dynamic.estimator if h.label_key == "average_post"
+                   else ev.main.estimator], [self._t("standard_errors"), ev.main.inference]]
+        out = f"<h2>{self._t('estimate')}</h2>" + _table(header, rows) + self._facts_table(method)
+        covariates = [t for t in ev.main.coefficients.terms
+                      if t in ev.params.design.covariates]
+        if covariates:
+            out += f"<p class='caption'>{self._t('covariates')} {_esc(', '.join(covariates))}</p>"
+        return out
+
+    def dynamics_html(self) -> str:
+        ev = self.evaluation
+        level = self._level()
+        if ev.dynamic is None:
+            means = ev.main.group_means
+            labels = {k: self._t(v) for k, v in (("treated", "treated_group"),
+                                                  ("comparison", "comparison_group"),
+                                                  ("counterfactual", "counterfactual"),
+                                                  ("before", "before"), ("after", "after"))}
+            fig = plot_group_means(ev.main, labels=labels, title=self._t("means_title"),
+                                   ylabel=self._t("mean_outcome", outcome=ev.outcome_label))
+            dec = decimals_for(ev.main.std_error)
+            rows = [[self._t(g), *(self._num(means.loc[k, c], dec) for c in means.columns)]
+                    for k, g in (("comparison", "comparison_group"), ("treated", "treated_group"))]
+            table = _table([self._t("group"), self._t("before"), self._t("after"),
+                            self._t("change")], rows)
+            return (f"<h2>{self._t('comparison')}</h2>" + table
+                    + _figure_html(fig, self._t("means_title"))
+                    + f"<p class='caption'>{_esc(self._t('means_caption', outcome=ev.outcome_label))}</p>")
+        es = ev.dynamic
+        fig = plot_event_study(es, title=self._t("es_title"), xlabel=self._t("es_xlabel"),
+                               ylabel=self._t("es_ylabel", outcome=ev.outcome_label),
+                               pretrend_label=self._t("pretrend_label"))
+        dec = decimals_for(float(es.coefficients.std_error.min()))
+        table = es.tidy()
+        rows = []
+        for r in table.itertuples():
+            if es.reference_period is not None and r.event_time == es.reference_period:
+                rows.append([str(r.event_time), self._num(0.0, dec), "", "", ""])
+                continue
+            ci = (f"{self._num(r.conf_low, dec)} ; {self._num(r.conf_high, dec)}"
+                  if self.language == "fr" else
+                  f"{self._num(r.conf_low, dec)} to {self._num(r.conf_high, dec)}")
+            rows.append([str(r.event_time), self._num(r.estimate, dec),
+                         self._num(r.std_error, dec), ci, format_p_value(r.p_value, self.language)])
+        header = [self._t("event_time"), self._t("coef"), self._t("se"),
+                  self._t("ci", level=level), self._t("p")]
+        test = ""
+        if es.pretrend is not None:
+            dfs = ", ".join(format_number(d, self.language, 0) for d in es.pretrend.df)
+            stat = format_number(es.pretrend.statistic, self.language, 2)
+            word = ("Test que tous les coefficients avant l'entrée sont nuls"
+                    if self.language == "fr" else
+                    "Test that all pre-treatment coefficients are zero")
+            test = (f"<p>{word} : {es.pretrend.distribution}({dfs}) = {stat}, "
+                    f"{self._t('p')} {format_p_value(es.pretrend.p_value, self.language)}.</p>"
+                    if self.language == "fr" else
+                    f"<p>{word}: {es.pretrend.distribution}({dfs}) = {stat}, "
+                    f"{self._t('p')} {format_p_value(es.pretrend.p_value, self.language)}.</p>")
+        return (f"<h2>{self._t('dynamics')}</h2>" + _figure_html(fig, self._t("es_title"))
+                + f"<p class='caption'>{_esc(self._t('es_caption', level=level))}</p>"
+                + test + _table(header, rows))
+
+    def provenance_html(self) -> str:
+        ev = self.evaluation
+        p = ev.params
+        import numpy as np
+        import statsmodels
+
+        rows = [[self._t("params_file"), p.params_path.name],
+                [self._t("data_file"), p.data_path.name],
+                [self._t("sha256"), ev.data_sha256],
+                [self._t("version"), __version__],
+                [self._t("run_date"), ev.run_date],
+                [self._t("software"), f"Python {platform.python_version()}, pandas "
+                 f"{pd.__version__}, numpy {np.__version__}, statsmodels "
+                 f"{statsmodels.__version__}"]]
+        if p.policy.owner:
+            rows.insert(0, [self._t("owner"), p.policy.owner])
+        content = p.params_path.read_text(encoding="utf-8") if p.params_path.is_file() else ""
+        return (f"<h2>{self._t('provenance')}</h2>" + self._facts_table(rows)
+                + f"<details><summary>{self._t('params_content')}</summary>"
+                  f"<pre>{_esc(content)}</pre></details>")
+
+    # ------------------------------------------------------------------ display
+    def show_title(self) -> None:
+        self._display(self.title_html())
+
+    def show_findings(self) -> None:
+        self._display(self.findings_html())
+
+    def show_policy(self) -> None:
+        self._display(self.policy_html())
+
+    def show_data(self) -> None:
+        self._display(self.data_html())
+
+    def show_estimate(self) -> None:
+        self._display(self.estimate_html())
+
+    def show_dynamics(self) -> None:
+        self._display(self.dynamics_html())
+
+    def show_provenance(self) -> None:
+        self._display(self.provenance_html())
+
+    def headline(self) -> dict[str, object]:
+        """The headline as a JSON-compatible dict (recorded for the index page)."""
+        ev = self.evaluation
+        h = ev.headline
+        return {"label": self._t(h.label_key), "estimate": h.estimate,
+                "std_error": h.std_error, "conf_low": h.conf_low, "conf_high": h.conf_high,
+                "p_value": h.p_value, "confidence_level": 1 - h.alpha,
+                "outcome": ev.outcome_label, "text": key_findings(ev)[0],
+                "language": self.language, "run_date": ev.run_date,
+                "data_sha256": ev.data_sha256, "evalkit_version": __version__}

@@ -1,0 +1,103 @@
+"""The fixed wording of evaluation reports, in English and French."""
+
+from __future__ import annotations
+
+from evalkit.reports.formatting import Language
+
+__all__ = ["TEXTS", "text"]
+
+TEXTS: dict[str, dict[Language, str]] = {
+    # section headings
+    "findings": {"en": "Key findings", "fr": "Principaux résultats"},
+    "policy": {"en": "The policy", "fr": "La politique évaluée"},
+    "data": {"en": "Data used", "fr": "Données utilisées"},
+    "estimate": {"en": "Estimated effect", "fr": "Effet estimé"},
+    "dynamics": {"en": "Effects over time and pre-treatment trends",
+                 "fr": "Effets dans le temps et tendances avant la politique"},
+    "comparison": {"en": "What was compared with what", "fr": "Ce qui a été comparé"},
+    "provenance": {"en": "Provenance", "fr": "Traçabilité"},
+    "notes": {"en": "Notes", "fr": "Remarques"},
+    "method": {"en": "Method", "fr": "Méthode"},
+    # data facts
+    "rows": {"en": "Observations (rows)", "fr": "Observations (lignes)"},
+    "units": {"en": "Units", "fr": "Unités"},
+    "periods": {"en": "Periods", "fr": "Périodes"},
+    "period_range": {"en": "From {first} to {last}", "fr": "De {first} à {last}"},
+    "treated_units": {"en": "Treated units", "fr": "Unités traitées"},
+    "control_units": {"en": "Never-treated comparison units",
+                      "fr": "Unités de comparaison jamais traitées"},
+    "cohorts": {"en": "Units by first treatment period", "fr": "Unités par période d'entrée"},
+    "never": {"en": "never treated", "fr": "jamais traitées"},
+    "cohort": {"en": "First treated in", "fr": "Entrée en"},
+    "n_units": {"en": "Units", "fr": "Unités"},
+    "sample_filter": {"en": "Rows kept", "fr": "Lignes retenues"},
+    "group": {"en": "Group", "fr": "Groupe"},
+    "before": {"en": "Before", "fr": "Avant"},
+    "after": {"en": "After", "fr": "Après"},
+    "change": {"en": "Change", "fr": "Évolution"},
+    "treated_group": {"en": "Treated group", "fr": "Groupe traité"},
+    "comparison_group": {"en": "Comparison group", "fr": "Groupe de comparaison"},
+    "counterfactual": {"en": "Treated without the policy (parallel trends)",
+                       "fr": "Groupe traité sans la politique (tendances parallèles)"},
+    "observations": {"en": "Observations", "fr": "Observations"},
+    "mean_outcome": {"en": "Mean of {outcome}", "fr": "Moyenne de {outcome}"},
+    "data_description": {"en": "Description", "fr": "Description"},
+    "data_source": {"en": "Source", "fr": "Source"},
+    "data_file": {"en": "Data file", "fr": "Fichier de données"},
+    # estimate table
+    "term": {"en": "Term", "fr": "Terme"},
+    "coef": {"en": "Estimate", "fr": "Estimation"},
+    "se": {"en": "Std. error", "fr": "Écart-type"},
+    "ci": {"en": "{level} confidence interval", "fr": "Intervalle de confiance à {level}"},
+    "p": {"en": "p-value", "fr": "p-valeur"},
+    "event_time": {"en": "Periods since treatment", "fr": "Périodes depuis l'entrée"},
+    "estimator": {"en": "Estimator", "fr": "Estimateur"},
+    "standard_errors": {"en": "Standard errors", "fr": "Écarts-types"},
+    "effect_row": {"en": "Effect of the policy", "fr": "Effet de la politique"},
+    "average_post": {"en": "Average effect after treatment (event study)",
+                     "fr": "Effet moyen après l'entrée (étude d'événement)"},
+    "twfe_row": {"en": "Two-way fixed effects (single coefficient)",
+                 "fr": "Effets fixes individuels et temporels (coefficient unique)"},
+    # plots
+    "es_xlabel": {"en": "Periods relative to first treatment",
+                  "fr": "Périodes par rapport à l'entrée dans la politique"},
+    "es_ylabel": {"en": "Estimated effect on {outcome}", "fr": "Effet estimé sur {outcome}"},
+    "es_title": {"en": "Event study: effects before and after treatment",
+                 "fr": "Étude d'événement : effets avant et après l'entrée"},
+    "es_caption": {
+        "en": "Each point is the estimated difference between treated and comparison units "
+              "k periods from treatment, relative to the period just before treatment "
+              "(hollow point, fixed at zero); bars are {level} confidence intervals. Points "
+              "left of the dashed line should be close to zero if trends were parallel "
+              "before the policy.",
+        "fr": "Chaque point est l'écart estimé entre unités traitées et unités de comparaison "
+              "k périodes après l'entrée, par rapport à la période précédant l'entrée (point "
+              "creux, fixé à zéro) ; les barres sont des intervalles de confiance à {level}. "
+              "À gauche du trait pointillé, les points devraient être proches de zéro si les "
+              "tendances étaient parallèles avant la politique."},
+    "pretrend_label": {"en": "pre-trend test p-value", "fr": "p-valeur du test de pré-tendance"},
+    "means_title": {"en": "Mean outcome before and after the change",
+                    "fr": "Moyenne avant et après le changement"},
+    "means_caption": {
+        "en": "Mean {outcome} of each group before and after the change. The dashed line shows "
+              "where the treated group would have been had it followed the comparison group's "
+              "evolution; the arrow is the (unadjusted) difference-in-differences.",
+        "fr": "Moyenne de {outcome} de chaque groupe avant et après le changement. Le trait "
+              "pointillé montre où se serait trouvé le groupe traité s'il avait suivi "
+              "l'évolution du groupe de comparaison ; la flèche est la double différence "
+              "(sans ajustement)."},
+    # provenance
+    "params_file": {"en": "Params file", "fr": "Fichier de paramètres"},
+    "sha256": {"en": "Data file SHA-256", "fr": "SHA-256 du fichier de données"},
+    "version": {"en": "evalkit version", "fr": "Version d'evalkit"},
+    "run_date": {"en": "Run date (UTC)", "fr": "Date d'exécution (UTC)"},
+    "software": {"en": "Software", "fr": "Logiciels"},
+    "params_content": {"en": "Parameters used", "fr": "Paramètres utilisés"},
+    "owner": {"en": "Responsible", "fr": "Responsable"},
+    "covariates": {"en": "Control variables:", "fr": "Variables de contrôle :"},
+}
+
+
+def text(key: str, language: Language, **values: object) -> str:
+    """The wording for ``key`` in ``language``, with ``{placeholders}`` filled in."""
+    return TEXTS[key][language].format(**values)
