@@ -93,7 +93,7 @@ class Panel:
     """
 
     __slots__ = ("_spec", "_frame", "_dropped", "_units", "_periods", "_unit_codes",
-                 "_time_codes", "_unit_cohort", "_row_cohort", "_fingerprint")
+                 "_time_codes", "_unit_cohort", "_row_cohort", "_fingerprint", "_treated_after_end")
 
     def __init__(
         self,
@@ -207,13 +207,22 @@ class Panel:
     def event_time(self) -> np.ndarray:
         """Periods since first treatment for each row (NaN for never-treated units).
 
-        Counted in positions among the observed periods, so that irregularly spaced
-        periods still give consecutive event times: 0 is the first treated period,
-        -1 the period before. Units whose first treatment comes after the last
-        observed period count as never treated here.
+        With equally spaced periods, event time is ``(t - G) / step``; with irregular
+        spacing it is counted in positions among the observed periods, so that event
+        times stay consecutive (a unit treated before the first observed period is
+        then placed one position before it). 0 is the first treated period, -1 the
+        period before.
         """
-        cohort_pos = np.searchsorted(self._periods, self._unit_cohort).astype(float)
-        cohort_pos[np.isnan(self._unit_cohort) | (self._unit_cohort > self._periods[-1])] = np.nan
+        periods = self._periods
+        cohort = self._unit_cohort
+        steps = np.diff(periods)
+        if periods.size > 1 and np.allclose(steps, steps[0]):
+            cohort_pos = (cohort - periods[0]) / steps[0]
+            cohort_pos = np.where(np.isnan(cohort_pos), np.nan, np.ceil(cohort_pos - 1e-9))
+        else:
+            cohort_pos = np.searchsorted(periods, cohort).astype(float)
+            cohort_pos[cohort < periods[0]] = -1.0
+            cohort_pos[np.isnan(cohort)] = np.nan
         return self._time_codes - cohort_pos[self._unit_codes]
 
     @property
@@ -260,6 +269,11 @@ class Panel:
 
     @property
     def n_never_treated_units(self) -> int:
+        """Units never treated during the observed periods.
+
+        Units first treated only after the last period are counted here: within the
+        panel they are never treated (the convention of the R ``did`` package).
+        """
         return int(np.sum(np.isnan(self._unit_cohort)))
 
     @property
@@ -283,6 +297,7 @@ class Panel:
             "balanced": self.is_balanced,
             "treated_units": self.n_treated_units,
             "never_treated_units": self.n_never_treated_units,
+            "treated_after_last_period": self._treated_after_end,
             "cohorts": {str(k): int(v) for k, v in self.cohort_sizes.items()},
             "dropped_rows": self.dropped_rows,
         }
@@ -321,6 +336,11 @@ def _set(obj: object, **values: object) -> None:
         object.__setattr__(obj, name, value)
 
 
+def _plain(value: object) -> object:
+    """A numpy scalar as the plain Python value, for readable messages."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _period_label(value: float) -> object:
     return int(value) if float(value).is_integer() else float(value)
 
@@ -356,7 +376,8 @@ def _validate(data: pd.DataFrame, spec: _Spec) -> tuple[pd.DataFrame, int]:
     nulls = frame.isna().sum()
     if nulls.any():
         if spec.missing == "drop":
-            keep = frame.notna().all(axis=1)
+            checked = [c for c in frame.columns if c != spec.first_treated]
+            keep = frame[checked].notna().all(axis=1)
             dropped = int((~keep).sum())
             frame = frame.loc[keep]
         else:
@@ -419,7 +440,8 @@ def _derive(frame: pd.DataFrame, spec: _Spec) -> dict[str, object]:
     counts = np.bincount(key, minlength=n_units * n_periods)
     if (counts > 1).any():
         dup_keys = np.flatnonzero(counts > 1)
-        shown = ", ".join(f"({units[k // n_periods]!r}, {_period_label(periods[k % n_periods])})"
+        shown = ", ".join(f"({_plain(units[k // n_periods])!r}, "
+                          f"{_period_label(periods[k % n_periods])})"
                           for k in dup_keys[:_SHOW])
         more = f" and {dup_keys.size - _SHOW} more" if dup_keys.size > _SHOW else ""
         problems.add(f"unit={spec.unit!r}, time={spec.time!r}: {dup_keys.size} unit-period pairs "
@@ -436,7 +458,7 @@ def _derive(frame: pd.DataFrame, spec: _Spec) -> dict[str, object]:
         np.maximum.at(unit_max, unit_codes, g_filled)
         varying = np.flatnonzero(unit_min != unit_max)
         if varying.size:
-            shown = ", ".join(repr(units[i]) for i in varying[:_SHOW])
+            shown = ", ".join(repr(_plain(units[i])) for i in varying[:_SHOW])
             problems.add(f"first_treated={spec.first_treated!r}: must be the same on every row of a "
                          f"unit; it changes within {varying.size} units, e.g. {shown}")
         unit_cohort = np.where(np.isinf(unit_max), np.nan, unit_max)
@@ -448,17 +470,22 @@ def _derive(frame: pd.DataFrame, spec: _Spec) -> dict[str, object]:
         switched_off = (time_values >= row_first) & (d == 0)
         if switched_off.any():
             bad_units = np.unique(unit_codes[switched_off])
-            shown = ", ".join(repr(units[i]) for i in bad_units[:_SHOW])
+            shown = ", ".join(repr(_plain(units[i])) for i in bad_units[:_SHOW])
             problems.add(f"treatment={spec.treatment!r}: must be absorbing (once 1, a unit stays "
                          f"treated), but it switches back to 0 in {bad_units.size} units, e.g. "
                          f"{shown}")
         unit_cohort = np.where(np.isinf(first), np.nan, first)
     problems.raise_if_any(DataError, "The data do not match the panel description:")
 
+    after_end = ~np.isnan(unit_cohort) & (unit_cohort > periods[-1])
+    unit_cohort = np.where(after_end, np.nan, unit_cohort)
     treated_units = ~np.isnan(unit_cohort)
     if not treated_units.any():
+        late = (f" ({int(after_end.sum())} units are first treated only after the last "
+                f"period, {_period_label(periods[-1])})" if after_end.any() else "")
         problems.add(f"{'treatment' if spec.treatment else 'first_treated'}="
-                     f"{spec.treatment or spec.first_treated!r}: no unit is ever treated")
+                     f"{spec.treatment or spec.first_treated!r}: no unit is treated during the "
+                     f"observed periods{late}")
     else:
         unit_first_period = np.full(n_units, np.inf)
         np.minimum.at(unit_first_period, unit_codes, time_values)
@@ -478,12 +505,14 @@ def _derive(frame: pd.DataFrame, spec: _Spec) -> dict[str, object]:
             problems.add("no untreated comparison units: no unit is ever untreated")
     problems.raise_if_any(DataError, "The data do not support a difference-in-differences design:")
 
+    unit_cohort = np.asarray(unit_cohort, dtype=float)
     arrays = {"_units": np.asarray(units), "_periods": periods, "_unit_codes": unit_codes,
               "_time_codes": time_codes, "_unit_cohort": unit_cohort,
               "_row_cohort": unit_cohort[unit_codes]}
     for array in arrays.values():
         array.setflags(write=False)
-    return {**arrays, "_fingerprint": frame_fingerprint(frame)}
+    return {**arrays, "_fingerprint": frame_fingerprint(frame),
+            "_treated_after_end": int(after_end.sum())}
 
 
 def _as_tuple(values: Sequence[str] | str) -> tuple[str, ...]:

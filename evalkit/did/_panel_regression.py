@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from linearmodels import PanelOLS
+from linearmodels.panel.utility import AbsorbingEffectError
 
 from evalkit.errors import EstimationError, InputError
 from evalkit.inference.covariance import VcovChoice, cluster_correction
@@ -42,6 +43,27 @@ def _nested(effect_codes: np.ndarray, cluster_codes: np.ndarray) -> bool:
     """True when every level of the effect falls in a single cluster."""
     frame = pd.DataFrame({"e": effect_codes, "c": cluster_codes})
     return bool((frame.groupby("e")["c"].nunique() == 1).all())
+
+
+def _collinearity_error(x: pd.DataFrame, unit_codes: np.ndarray, time_codes: np.ndarray,
+                        exc: Exception) -> EstimationError:
+    """Name the regressors that the fixed effects absorb, or else all of them."""
+    absorbed = []
+    for column in x.columns:
+        values = pd.Series(x[column].to_numpy(dtype=float))
+        for codes, what in ((unit_codes, "unit"), (time_codes, "period")):
+            if (values.groupby(codes).nunique() <= 1).all():
+                absorbed.append(f"{column} (constant within each {what})")
+                break
+    if absorbed:
+        detail = ("absorbed by the fixed effects: " + ", ".join(absorbed)
+                  + ". Drop these covariates; their effect cannot be separated from the "
+                  "unit or period fixed effects.")
+    else:
+        detail = ("collinear with each other or with the fixed effects: "
+                  + ", ".join(map(str, x.columns)) + ". Drop redundant covariates.")
+    return EstimationError(f"The regressors are {detail} "
+                           f"({type(exc).__name__}: {str(exc).splitlines()[0]})")
 
 
 def fit_twoway(
@@ -78,8 +100,11 @@ def fit_twoway(
     exog = pd.DataFrame(x.to_numpy(dtype=float), index=index, columns=list(x.columns))
     dep = pd.Series(np.asarray(y, dtype=float), index=index, name="y")
     w = None if weights is None else pd.Series(np.asarray(weights, float), index=index)
-    model = PanelOLS(dep, exog, entity_effects=True, time_effects=True, weights=w,
-                     drop_absorbed=False, check_rank=True)
+    try:
+        model = PanelOLS(dep, exog, entity_effects=True, time_effects=True, weights=w,
+                         drop_absorbed=False, check_rank=True)
+    except ValueError as exc:
+        raise _collinearity_error(x, unit_codes, time_codes, exc) from exc
     options: dict[str, object] = {"debiased": False, "auto_df": False, "count_effects": False}
     if vcov.kind == "cluster":
         assert clusters is not None
@@ -93,13 +118,8 @@ def fit_twoway(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = model.fit(**options)
-    except ValueError as exc:
-        if "rank" in str(exc).lower():
-            raise EstimationError(
-                "The regressors are collinear with the unit and period fixed effects "
-                f"({', '.join(map(str, x.columns))}); drop a regressor or change the design."
-            ) from exc
-        raise
+    except (ValueError, AbsorbingEffectError) as exc:
+        raise _collinearity_error(x, unit_codes, time_codes, exc) from exc
 
     n_obs = int(len(dep))
     n_units = int(np.unique(unit_codes).size)

@@ -21,6 +21,11 @@ ESTIMAND = ("average treatment effect on the treated group after the change, ass
             "treated group's outcome would have changed like the comparison group's")
 
 
+def _plain(value: float) -> float | int:
+    value = float(value)
+    return int(value) if value.is_integer() else value
+
+
 def _as_tuple(values: Sequence[str] | str) -> tuple[str, ...]:
     return (values,) if isinstance(values, str) else tuple(values)
 
@@ -64,7 +69,7 @@ def _check(data: pd.DataFrame, outcome: str, treated: str, post: str,
         values = set(pd.unique(frame[column].astype(float)))
         if not values <= {0.0, 1.0}:
             problems.add(f"{role}={column!r}: must contain only 0 and 1; got values such as "
-                         f"{sorted(values - {0.0, 1.0})[:5]}")
+                         f"{[_plain(v) for v in sorted(values - {0.0, 1.0})[:5]]}")
     if weights and (frame[weights] <= 0).any():
         problems.add(f"weights={weights!r}: must be strictly positive; "
                      f"{int((frame[weights] <= 0).sum())} rows are not")
@@ -216,5 +221,5 @@ def did_2x2(
         inference=choice.describe(n_clusters),
         sample=sample,
         provenance=Provenance("evalkit.did.did_2x2", spec, frame_fingerprint(frame), len(frame)),
-        group_means=group_means,
+        cell_means=group_means,
     )

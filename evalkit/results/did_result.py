@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Literal
 
 import pandas as pd
 
+from evalkit._validation import Problems, check_alpha
 from evalkit.errors import InputError
 from evalkit.results.coefficients import Coefficients
 from evalkit.results.provenance import Provenance
@@ -62,8 +63,9 @@ class DiDResult:
         How the standard errors were computed, in words.
     sample
         Facts about the data used (rows, units, treated and comparison counts ...).
-    group_means
-        For the 2x2 design, the mean outcome of each group before and after.
+    cell_means
+        For the 2x2 design, the mean outcome of each group before and after (read it
+        through :attr:`group_means`, which returns a copy).
     provenance
         The specification, data fingerprint and evalkit version.
     """
@@ -76,13 +78,18 @@ class DiDResult:
     inference: str
     sample: Mapping[str, Any]
     provenance: Provenance
-    group_means: pd.DataFrame | None = field(default=None, repr=False)
+    cell_means: pd.DataFrame | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sample", MappingProxyType(dict(self.sample)))
         self.coefficients.index(self.effect_term)
-        if self.group_means is not None:
-            object.__setattr__(self, "group_means", self.group_means.copy())
+        if self.cell_means is not None:
+            object.__setattr__(self, "cell_means", self.cell_means.copy())
+
+    @property
+    def group_means(self) -> pd.DataFrame | None:
+        """For the 2x2 design: mean outcome by group (rows) before, after and change (a copy)."""
+        return None if self.cell_means is None else self.cell_means.copy()
 
     # ------------------------------------------------------------------ the effect
     @property
@@ -114,11 +121,11 @@ class DiDResult:
 
     def with_alpha(self, alpha: float) -> DiDResult:
         """The same result with confidence intervals at level ``1 - alpha``."""
-        if not 0 < alpha < 1:
-            raise InputError(f"alpha={alpha!r}: must be strictly between 0 and 1; got {alpha!r}")
-        return DiDResult(self.estimator, self.estimand, self.outcome,
-                         self.coefficients.with_alpha(alpha), self.effect_term, self.inference,
-                         self.sample, self.provenance, self.group_means)
+        problems = Problems()
+        check_alpha(alpha, problems)
+        problems.raise_if_any(InputError, "Invalid arguments to with_alpha:")
+        return replace(self, coefficients=self.coefficients.with_alpha(alpha),
+                       provenance=self.provenance.with_alpha(alpha))
 
     # ------------------------------------------------------------------ tables
     def tidy(self, terms: Literal["all", "effect"] = "all") -> pd.DataFrame:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit._validation import Problems, check_alpha
 from evalkit.errors import InputError
 from evalkit.results.coefficients import TIDY_COLUMNS, Coefficients, WaldTest
 from evalkit.results.did_result import SAMPLE_LABELS, _summary_table
@@ -101,12 +102,11 @@ class EventStudyResult:
 
     def with_alpha(self, alpha: float) -> EventStudyResult:
         """The same result with confidence intervals at level ``1 - alpha``."""
-        if not 0 < alpha < 1:
-            raise InputError(f"alpha={alpha!r}: must be strictly between 0 and 1; got {alpha!r}")
-        return EventStudyResult(self.estimator, self.estimand, self.outcome, self.event_time,
-                                self.coefficients.with_alpha(alpha), self.reference_period,
-                                self.pretrend, self.inference, self.sample, self.provenance,
-                                self.binned)
+        problems = Problems()
+        check_alpha(alpha, problems)
+        problems.raise_if_any(InputError, "Invalid arguments to with_alpha:")
+        return replace(self, coefficients=self.coefficients.with_alpha(alpha),
+                       provenance=self.provenance.with_alpha(alpha))
 
     def average_effect(self, event_times: tuple[int, ...] | None = None) -> dict[str, float]:
         """Equally weighted average of event-time effects (default: all post-treatment ones).

@@ -60,6 +60,13 @@ class Provenance:
     def __post_init__(self) -> None:
         object.__setattr__(self, "specification", _freeze(dict(self.specification)))
 
+    def with_alpha(self, alpha: float) -> Provenance:
+        """The same record with the significance level changed (for ``with_alpha``)."""
+        spec = _thaw(self.specification)
+        spec["alpha"] = alpha
+        return Provenance(self.function, spec, self.data_fingerprint, self.n_obs,
+                          self.evalkit_version, self.created)
+
     def to_dict(self) -> dict[str, Any]:
         """A plain, JSON-serialisable dictionary."""
         return {

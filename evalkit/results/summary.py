@@ -82,11 +82,7 @@ class Summary:
                 f"<tbody>{body}</tbody></table>{notes}</div>")
 
     def as_latex(self) -> str:
-        def tex(text: str) -> str:
-            for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("$", r"\$"),
-                         ("#", r"\#"), ("_", r"\_"), ("{", r"\{"), ("}", r"\}")):
-                text = text.replace(a, b) if a != "\\" else text.replace(a, b)
-            return text
+        tex = _latex_escape
         header = self._header()
         spec = "l" + "r" * (len(header) - 1)
         lines = [r"\begin{table}[ht]", r"\centering", rf"\caption{{{tex(self.title)}}}",
@@ -105,6 +101,17 @@ class Summary:
 
     def _repr_html_(self) -> str:
         return self.as_html()
+
+
+_LATEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+          "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
+          "^": r"\textasciicircum{}", "<": r"\textless{}", ">": r"\textgreater{}",
+          "|": r"\textbar{}"}
+
+
+def _latex_escape(text: str) -> str:
+    """Escape LaTeX's special characters in one pass."""
+    return "".join(_LATEX.get(ch, ch) for ch in text)
 
 
 def facts_from(pairs: Sequence[tuple[str, object]]) -> tuple[tuple[str, str], ...]:

@@ -1,0 +1,56 @@
+"""Policy reports: params files, notebook execution, HTML export and the index page.
+
+::
+
+    params/<policy>.yaml --load_params--> PolicyParams
+        --run_policy--> notebooks/evaluation.ipynb executed (papermill)
+        --> reports/<policy>.html (+ .ipynb, .json; .error.html on failure)
+    run_policies(params/) runs them all and rewrites reports/index.html
+
+Inside the evaluation notebook, :class:`PolicyReport` computes and shows the
+report's sections and :func:`record_headline` records the main estimate shown on
+the index page.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from evalkit.reports.batch import expand_params_paths, run_policies
+from evalkit.reports.execute import PolicyRun, run_policy
+from evalkit.reports.headline import record_headline
+from evalkit.reports.index import write_index
+from evalkit.reports.params import PolicyParams, check_columns, load_params
+
+__all__ = [
+    "load_params",
+    "PolicyParams",
+    "check_columns",
+    "run_policy",
+    "run_policies",
+    "PolicyRun",
+    "write_index",
+    "record_headline",
+    "expand_params_paths",
+    "PolicyReport",
+    "Evaluation",
+    "evaluate",
+]
+
+if TYPE_CHECKING:
+    from evalkit.reports.evaluation import Evaluation, evaluate
+    from evalkit.reports.sections import PolicyReport
+
+# The report sections (estimators, figures) are imported on first use, so that checking
+# params files and running reports does not depend on them.
+_LAZY = {
+    "PolicyReport": "evalkit.reports.sections",
+    "Evaluation": "evalkit.reports.evaluation",
+    "evaluate": "evalkit.reports.evaluation",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'evalkit.reports' has no attribute {name!r}")

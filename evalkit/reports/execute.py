@@ -1,0 +1,437 @@
+"""Run one policy: check its params, execute the report notebook, write the report.
+
+For a params file ``params/<policy>.yaml`` and an output folder ``reports/``:
+
+====================================  ==============================================
+``reports/<policy>.html``             the report (written only by a successful run)
+``reports/<policy>.ipynb``            the executed notebook behind it, for audit
+``reports/<policy>.json``             the run record (status, headline, provenance)
+``reports/<policy>.error.html``       why the last run failed (removed on success)
+``reports/<policy>.error.ipynb``      the notebook of the failed run, up to the error
+====================================  ==============================================
+
+A failed run never removes or overwrites the previous good report and its
+notebook: they stay in place, and the error page links to them. Every file is
+written to a temporary file first and moved into place when complete.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from evalkit.errors import EvalkitError, ParamsError, ReportError
+from evalkit.reports._files import remove_quietly, write_atomic
+from evalkit.reports.headline import find_headline
+from evalkit.reports.params import PolicyParams, load_params
+from evalkit.reports.records import last_success, read_record, record_file, write_record
+
+__all__ = ["PolicyRun", "run_policy", "template_notebook", "execute_report_notebook"]
+
+_TEMPLATE = "evaluation.ipynb"
+
+
+@dataclass(frozen=True)
+class PolicyRun:
+    """The outcome of running one policy's report.
+
+    Attributes
+    ----------
+    policy_id
+        The params file's name without extension.
+    status
+        ``"ok"`` or ``"failed"``.
+    html_path
+        The report written by this run (``None`` if it failed).
+    notebook_path
+        The executed notebook kept by this run: ``<policy>.ipynb`` on success,
+        ``<policy>.error.ipynb`` on failure, ``None`` if none was kept.
+    error
+        Why the run failed (the full message, with every problem), else ``None``.
+    duration
+        Wall-clock seconds.
+    headline
+        The headline the notebook recorded with :func:`record_headline`, if any.
+    error_page
+        ``<policy>.error.html`` when the run failed.
+    record_path
+        The run record ``<policy>.json``.
+    policy_name
+        ``policy.name`` from the params file, when it could be read.
+    """
+
+    policy_id: str
+    status: Literal["ok", "failed"]
+    html_path: Path | None
+    notebook_path: Path | None
+    error: str | None
+    duration: float
+    headline: dict[str, Any] | None = field(default=None, hash=False)
+    error_page: Path | None = None
+    record_path: Path | None = None
+    policy_name: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the report was produced."""
+        return self.status == "ok"
+
+
+def template_notebook(notebook: str | Path | None = None) -> Path:
+    """The report notebook to execute.
+
+    ``notebook`` if given; otherwise ``evaluation.ipynb`` from the copy packaged
+    with evalkit or, in a source checkout, from the project's ``notebooks/``.
+    """
+    if notebook is not None:
+        path = Path(notebook).expanduser().resolve()
+        if not path.is_file():
+            raise FileNotFoundError(f"notebook={str(notebook)!r}: must be an existing notebook "
+                                    f"file; got {str(notebook)!r}")
+        return path
+    package = Path(__file__).resolve().parent.parent
+    for folder in (package / "_shipped_notebooks", package.parent / "notebooks"):
+        if (folder / _TEMPLATE).is_file():
+            return folder / _TEMPLATE
+    raise FileNotFoundError(f"the report notebook {_TEMPLATE} is missing from this installation")
+
+
+def _first_line(source: str | None) -> str | None:
+    for line in (source or "").splitlines():
+        if line.strip():
+            return line.strip()[:120]
+    return None
+
+
+def _check_template(nb: Any, policy_id: str, path: Path) -> None:
+    for cell in nb.cells:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            if "params_file" in cell.source:
+                return
+            break
+    raise ReportError(policy_id, f"the report notebook {path} must have a cell tagged "
+                                 "'parameters' that defines params_file")
+
+
+def _template_index(nb: Any, index: int) -> int:
+    """The index in the template of the executed notebook's cell ``index``."""
+    injected = sum("injected-parameters" in c.get("metadata", {}).get("tags", [])
+                   for c in nb.cells[:index])
+    return index - injected
+
+
+def _last_started_cell(nb: Any) -> int | None:
+    started = [i for i, c in enumerate(nb.cells)
+               if c.get("metadata", {}).get("papermill", {}).get("status", "pending") != "pending"]
+    return started[-1] if started else None
+
+
+class _Failure(Exception):
+    """A failed run, with what is known about it (internal)."""
+
+    def __init__(self, error: ReportError, notebook: Any = None,
+                 traceback: str | None = None, reason: str | None = None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.notebook = notebook
+        self.traceback = traceback
+        self.reason = reason
+
+
+def execute_report_notebook(
+    params: PolicyParams,
+    *,
+    notebook: str | Path | None = None,
+    timeout: float | None = None,
+) -> Any:
+    """Execute the report notebook for validated params and return the executed notebook.
+
+    The notebook runs in a fresh temporary folder, in a kernel of the current
+    Python interpreter (:class:`~evalkit.reports.kernel.CurrentInterpreterKernelManager`),
+    with one parameter injected: ``params_file``, the params file's absolute path.
+
+    Parameters
+    ----------
+    params
+        Validated params (see :func:`load_params`).
+    notebook
+        The notebook to run instead of the packaged ``evaluation.ipynb``.
+    timeout
+        The longest, in seconds, any single cell may run (default: no limit).
+
+    Raises
+    ------
+    ReportError
+        Naming the policy, the failing cell of the template (counting from 0), the
+        first line of its source, the exception's name and message.
+    """
+    try:
+        return _execute(params, notebook, timeout)
+    except _Failure as failure:
+        raise failure.error from None
+
+
+def _execute(params: PolicyParams, notebook: str | Path | None, timeout: float | None) -> Any:
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    from evalkit.reports.kernel import CurrentInterpreterKernelManager
+
+    policy_id = params.policy_id
+    try:
+        template = template_notebook(notebook)
+        _check_template(nbformat.read(template, as_version=4), policy_id, template)
+    except (OSError, ValueError) as exc:
+        raise _Failure(ReportError(policy_id, str(exc))) from None
+    except ReportError as exc:
+        raise _Failure(exc) from None
+
+    with tempfile.TemporaryDirectory(prefix=f"evalkit-{policy_id}-") as tmp:
+        output = Path(tmp) / f"{policy_id}.ipynb"
+        try:
+            return papermill.execute_notebook(
+                str(template), str(output),
+                parameters={"params_file": str(params.params_path)},
+                kernel_name="python3",
+                kernel_manager_class=CurrentInterpreterKernelManager,
+                cwd=tmp,
+                progress_bar=False,
+                log_output=False,
+                execution_timeout=timeout,
+            )
+        except PapermillExecutionError as exc:
+            partial = _read_partial(output)
+            cell = _template_index(_without_markers(partial), exc.cell_index) \
+                if partial is not None else exc.cell_index
+            error = ReportError(policy_id, f"{exc.ename}: {exc.evalue}", cell=cell,
+                                source=_first_line(exc.source))
+            raise _Failure(error, partial, "\n".join(exc.traceback),
+                           reason=f"{exc.ename}: {exc.evalue}") from None
+        except Exception as exc:  # kernel failed to start or died, cell timed out ...
+            partial = _read_partial(output)
+            cell = source = None
+            if partial is not None:
+                cleaned = _without_markers(partial)
+                started = _last_started_cell(cleaned)
+                if started is not None:
+                    cell = _template_index(cleaned, started)
+                    source = _first_line(cleaned.cells[started].source)
+            message = f"{type(exc).__name__}: {exc}"
+            if isinstance(exc, TimeoutError) and timeout is not None:
+                message = f"a cell ran longer than the {timeout:g} s allowed per cell"
+            raise _Failure(ReportError(policy_id, message, cell=cell, source=source),
+                           partial, reason=message) from None
+
+
+def _notebook_text(nb: Any, path: Path) -> str:
+    """The notebook as text, its papermill record pointing at where it is kept."""
+    import nbformat
+
+    record = nb.metadata.get("papermill")
+    if isinstance(record, dict):
+        record["output_path"] = str(path)
+    return nbformat.writes(nb)
+
+
+def _read_partial(path: Path) -> Any:
+    import nbformat
+
+    try:
+        return nbformat.read(path, as_version=4)
+    except Exception:  # nothing usable was saved
+        return None
+
+
+def _without_markers(nb: Any) -> Any:
+    import copy
+
+    cleaned = copy.copy(nb)
+    cleaned.cells = [c for c in nb.cells
+                     if "papermill-error-cell-tag" not in c.get("metadata", {}).get("tags", [])]
+    return cleaned
+
+
+def run_policy(
+    params_path: str | Path,
+    output_dir: str | Path = "reports",
+    *,
+    notebook: str | Path | None = None,
+    timeout: float | None = None,
+    keep_notebook: bool = True,
+) -> PolicyRun:
+    """Produce one policy's report: validate, execute the notebook, export HTML.
+
+    Nothing is executed when the params file is invalid. A failure is returned
+    (``status="failed"``), not raised: the previous good report stays in place and
+    ``<policy>.error.html`` explains which policy, which cell and why. The index
+    page is not rewritten: see :func:`write_index` and :func:`run_policies`.
+
+    Parameters
+    ----------
+    params_path
+        The policy's params file (``params/<policy>.yaml``).
+    output_dir
+        The folder of reports, created if needed.
+    notebook
+        The notebook to execute instead of the packaged ``evaluation.ipynb``.
+    timeout
+        The longest, in seconds, any single notebook cell may run (default: no limit).
+    keep_notebook
+        Keep the executed notebook beside the report, for audit (default true).
+
+    Returns
+    -------
+    PolicyRun
+        Status, files written, duration and headline.
+
+    Examples
+    --------
+    >>> run = run_policy("params/minimum_wage.yaml", "reports")  # doctest: +SKIP
+    >>> run.status, run.html_path.name                           # doctest: +SKIP
+    ('ok', 'minimum_wage.html')
+    """
+    from evalkit._version import __version__
+    from evalkit.data.io import file_sha256
+
+    started = time.monotonic()
+    run_date = datetime.now(UTC).isoformat(timespec="seconds")
+    params_file = Path(params_path).expanduser().resolve()
+    policy_id = params_file.stem
+    out = Path(output_dir).expanduser().resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    files = {kind: out / f"{policy_id}{suffix}" for kind, suffix in (
+        ("html", ".html"), ("notebook", ".ipynb"), ("error_page", ".error.html"),
+        ("error_notebook", ".error.ipynb"))}
+    record: dict[str, Any] = {
+        "policy_id": policy_id, "policy_name": None, "language": None, "status": "failed",
+        "run_date": run_date, "duration_seconds": None, "estimator": None,
+        "outcome_label": None, "confidence_level": None, "headline": None,
+        "params_file": str(params_file), "data_file": None, "data_sha256": None,
+        "evalkit_version": __version__,
+        "files": {"html": None, "notebook": None, "error_page": None},
+        "error": None, "last_success": None,
+    }
+    previous = read_record(record_file(out, policy_id))
+
+    params: PolicyParams | None = None
+    try:
+        params = load_params(params_file)
+        record.update(
+            policy_name=params.policy.name, language=params.language,
+            estimator=params.design.estimator,
+            outcome_label=params.design.outcome_label or params.design.outcome,
+            confidence_level=params.inference.confidence_level,
+            data_file=str(params.data_path), data_sha256=file_sha256(params.data_path))
+        nb = _execute(params, notebook, timeout)
+        nb.metadata["evalkit"] = {key: record[key] for key in (
+            "policy_id", "params_file", "data_file", "data_sha256", "evalkit_version",
+            "run_date")}
+        headline = find_headline(nb)
+        footer = (f"{params.title}. Produced by evalkit {__version__} on "
+                  f"{run_date.replace('T', ' ')} from {params_file.name}; "
+                  f"data {params.data_path.name} (SHA-256 {record['data_sha256'][:16]}).")
+        try:
+            from evalkit.reports.export import notebook_to_html
+
+            page = notebook_to_html(nb, title=params.title, language=params.language,
+                                    footer=footer)
+        except Exception as exc:  # nbconvert failed on this notebook
+            raise _Failure(ReportError(policy_id, f"HTML export failed: "
+                                                  f"{type(exc).__name__}: {exc}"), nb) from None
+    except ParamsError as exc:
+        return _fail(record, files, previous, out, started, exc, policy_name=None,
+                     keep_notebook=keep_notebook)
+    except _Failure as failure:
+        return _fail(record, files, previous, out, started, failure.error,
+                     policy_name=params.policy.name if params else None,
+                     notebook=failure.notebook, traceback=failure.traceback,
+                     keep_notebook=keep_notebook, language=params.language if params else "en",
+                     template=notebook, reason=failure.reason)
+    except Exception as exc:  # e.g. the data file vanished between checks
+        import traceback
+
+        details = None if isinstance(exc, EvalkitError) else traceback.format_exc()
+        return _fail(record, files, previous, out, started,
+                     ReportError(policy_id, f"{type(exc).__name__}: {exc}"),
+                     policy_name=params.policy.name if params else None, traceback=details,
+                     keep_notebook=keep_notebook)
+
+    if keep_notebook:
+        write_atomic(files["notebook"], _notebook_text(nb, files["notebook"]))
+        record["files"]["notebook"] = files["notebook"].name
+    else:
+        remove_quietly(files["notebook"])
+    write_atomic(files["html"], page)
+    duration = time.monotonic() - started
+    record.update(status="ok", headline=headline, duration_seconds=round(duration, 3))
+    record["files"]["html"] = files["html"].name
+    write_record(record_file(out, policy_id), record)
+    remove_quietly(files["error_page"])
+    remove_quietly(files["error_notebook"])
+    return PolicyRun(policy_id=policy_id, status="ok", html_path=files["html"],
+                     notebook_path=files["notebook"] if keep_notebook else None, error=None,
+                     duration=duration, headline=headline, error_page=None,
+                     record_path=record_file(out, policy_id), policy_name=params.policy.name)
+
+
+def _fail(
+    record: dict[str, Any],
+    files: dict[str, Path],
+    previous: dict[str, Any] | None,
+    out: Path,
+    started: float,
+    error: EvalkitError,
+    *,
+    policy_name: str | None,
+    notebook: Any = None,
+    traceback: str | None = None,
+    keep_notebook: bool = True,
+    language: str = "en",
+    template: str | Path | None = None,
+    reason: str | None = None,
+) -> PolicyRun:
+    from evalkit.reports.pages import error_page
+
+    policy_id = record["policy_id"]
+    notebook_path = None
+    if notebook is not None and keep_notebook:
+        notebook_path = write_atomic(files["error_notebook"],
+                                     _notebook_text(notebook, files["error_notebook"]))
+    else:
+        remove_quietly(files["error_notebook"])
+    kept = last_success(previous, out)
+    if kept is None and files["html"].is_file():  # a report from a run without a record
+        stamp = datetime.fromtimestamp(files["html"].stat().st_mtime, UTC)
+        kept = {"run_date": stamp.isoformat(timespec="seconds"), "headline": None,
+                "html": files["html"].name,
+                "notebook": files["notebook"].name if files["notebook"].is_file() else None}
+    cell = getattr(error, "cell", None)
+    source = getattr(error, "source", None)
+    try:
+        template_name = Path(template).name if template else template_notebook().name
+    except FileNotFoundError:
+        template_name = None
+    page = error_page(
+        policy_id=policy_id, policy_name=policy_name, message=reason or error.message,
+        params_file=Path(record["params_file"]),
+        run_date=record["run_date"].replace("T", " ").replace("+00:00", " UTC"), cell=cell,
+        source=source, problems=error.problems, traceback=traceback,
+        notebook_name=notebook_path.name if notebook_path else None,
+        previous_report=kept["html"] if kept else None, template=template_name,
+        language=language)
+    write_atomic(files["error_page"], page)
+    duration = time.monotonic() - started
+    record.update(status="failed", duration_seconds=round(duration, 3), last_success=kept,
+                  error={"message": str(error), "cell": cell, "source": source})
+    record["files"].update(error_page=files["error_page"].name,
+                           notebook=notebook_path.name if notebook_path else None)
+    write_record(record_file(out, policy_id), record)
+    return PolicyRun(policy_id=policy_id, status="failed", html_path=None,
+                     notebook_path=notebook_path, error=str(error), duration=duration,
+                     headline=None, error_page=files["error_page"],
+                     record_path=record_file(out, policy_id), policy_name=policy_name)

@@ -1,0 +1,196 @@
+"""The index page ``reports/index.html``: every policy report in the folder.
+
+Built from the run records (``reports/<policy>.json``) so that it stays complete
+when a single policy is re-run. A self-contained page (inline CSS, no script,
+nothing fetched from the network) in which every user-written text is escaped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from evalkit.reports._files import write_atomic
+from evalkit.reports.pages import esc, href, page
+from evalkit.reports.records import read_records
+
+if TYPE_CHECKING:
+    from evalkit.reports.execute import PolicyRun
+
+__all__ = ["write_index", "render_index", "format_number"]
+
+_SKIP_HTML = ("index.html",)
+
+
+def format_number(value: Any) -> str:
+    """A number with about four significant digits, for tables (``-14,178``, ``-0.07141``)."""
+    if value is None:
+        return "n/a"
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return esc(value)
+    if not math.isfinite(number):
+        return "n/a"
+    if abs(number) < 1:
+        return f"{number:.4g}"
+    decimals = max(0, 3 - math.floor(math.log10(abs(number))))
+    return f"{number:,.{decimals}f}"
+
+
+def _date(iso: Any) -> str:
+    try:
+        return datetime.fromisoformat(str(iso)).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return str(iso or "")
+
+
+def _headline_html(headline: Any, confidence: Any) -> str:
+    if not isinstance(headline, dict) or headline.get("estimate") is None:
+        return '<span class="muted">no headline recorded</span>'
+    level = headline.get("confidence_level") or confidence
+    parts = [f"{esc(headline.get('label') or 'Estimate')}: "
+             f'<span class="estimate"><strong>{format_number(headline["estimate"])}</strong>']
+    if headline.get("conf_low") is not None and headline.get("conf_high") is not None:
+        name = f"{float(level):.0%} CI" if isinstance(level, int | float) else "CI"
+        parts.append(f" ({name} {format_number(headline['conf_low'])} to "
+                     f"{format_number(headline['conf_high'])})")
+    if headline.get("p_value") is not None:
+        parts.append(f", p = {format_number(headline['p_value'])}")
+    parts.append("</span>")
+    if headline.get("text"):
+        parts.append(f"<br><small>{esc(headline['text'])}</small>")
+    return "".join(parts)
+
+
+def _row(record: dict[str, Any], folder: Path) -> str:
+    status = record.get("status")
+    files = record.get("files") or {}
+    name = record.get("policy_name") or record.get("policy_id")
+    details = [f"<strong>{esc(name)}</strong>", f"<br><small>{esc(record.get('policy_id'))}"]
+    if record.get("estimator"):
+        details.append(f" &middot; {esc(record['estimator'])}")
+    if record.get("outcome_label"):
+        details.append(f" &middot; outcome: {esc(record['outcome_label'])}")
+    details.append("</small>")
+    links = []
+
+    def link(file_name: Any, text: str) -> None:
+        if file_name and (folder / str(file_name)).is_file():
+            links.append(f'<a href="{href(str(file_name))}">{text}</a>')
+
+    if status == "ok":
+        badge = '<span class="status ok">OK</span>'
+        headline = _headline_html(record.get("headline"), record.get("confidence_level"))
+        link(files.get("html"), "Report")
+        link(files.get("notebook"), "Notebook (.ipynb)")
+    elif status == "failed":
+        badge = '<span class="status failed">Failed</span>'
+        error = (record.get("error") or {}).get("message") or "unknown error"
+        lines = [line.strip() for line in error.splitlines() if line.strip()]
+        shown = "<br>".join(esc(line) for line in lines[:3])
+        more = f"<br>... and {len(lines) - 3} more" if len(lines) > 3 else ""
+        headline = f"<small>{shown}{more}</small>"
+        link(files.get("error_page"), "What went wrong")
+        link(files.get("notebook"), "Failed notebook (.ipynb)")
+        kept = record.get("last_success")
+        if isinstance(kept, dict):
+            headline += ("<br><small>Previous report, from "
+                         f"{esc(_date(kept.get('run_date')))}:</small> "
+                         + _headline_html(kept.get("headline"), record.get("confidence_level")))
+            link(kept.get("html"), "Previous report")
+            link(kept.get("notebook"), "Previous notebook (.ipynb)")
+    else:
+        badge = '<span class="status unknown">No record</span>'
+        headline = '<span class="muted">report found without a run record</span>'
+        link(files.get("html"), "Report")
+    return (f"<tr><td>{''.join(details)}</td><td>{badge}</td>"
+            f"<td>{esc(_date(record.get('run_date')))}</td><td>{headline}</td>"
+            f'<td class="links">{"".join(links) or "&ndash;"}</td></tr>')
+
+
+def _orphans(folder: Path, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """HTML reports in the folder that no run record describes."""
+    known = {str((r.get("files") or {}).get(k)) for r in records for k in ("html", "error_page")}
+    known |= {str((r.get("last_success") or {}).get("html")) for r in records}
+    ids = {str(r.get("policy_id")) for r in records}
+    found = []
+    for path in sorted(folder.glob("*.html")) if folder.is_dir() else []:
+        if path.name in _SKIP_HTML or path.name in known or path.stem in ids \
+                or path.name.endswith(".error.html"):
+            continue
+        stamp = datetime.fromtimestamp(path.stat().st_mtime).astimezone().isoformat()
+        found.append({"policy_id": path.stem, "status": None, "run_date": stamp,
+                      "files": {"html": path.name}})
+    return found
+
+
+def render_index(records: list[dict[str, Any]], folder: Path) -> str:
+    """The index page for these run records (links are checked against ``folder``)."""
+    ok = sum(r.get("status") == "ok" for r in records)
+    failed = sum(r.get("status") == "failed" for r in records)
+    total = len(records)
+    plural = "policy" if total == 1 else "policies"
+    summary = (f"{total} {plural}: {ok} report{'s' if ok != 1 else ''} up to date, "
+               f"{failed} failed.")
+    french = f"{total} politique{'s' if total > 1 else ''} : {ok} à jour, {failed} en échec."
+    rows = "\n".join(_row(r, folder) for r in records)
+    body = f"""<h1>Policy evaluation reports</h1>
+<p class="subtitle">Rapports d’évaluation des politiques publiques</p>
+<p class="summary"><strong>{esc(summary)}</strong><br><span class="muted">{esc(french)}</span></p>
+<p class="note">Each report estimates the effect of one policy by comparing the units it
+reached with similar units it did not reach, before and after it started. The estimate is
+the best single guess of the effect; the confidence interval (CI) is the range of effects
+consistent with the data. A failed run keeps the previous report available.</p>
+<table>
+<thead><tr><th>Policy</th><th>Status</th><th>Last run</th><th>Main result</th><th>Files</th>
+</tr></thead>
+<tbody>
+{rows or '<tr><td colspan="5" class="muted">No report yet.</td></tr>'}
+</tbody>
+</table>
+<footer>Generated on {esc(datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"))}.</footer>"""
+    return page("Policy evaluation reports", body, language="en")
+
+
+def write_index(
+    output_dir: str | Path = "reports",
+    runs: Iterable[PolicyRun] | None = None,
+) -> Path:
+    """Write ``index.html`` listing every policy report in a folder.
+
+    The list comes from the run records ``<policy>.json`` in the folder (plus any
+    HTML report without a record), so it includes policies run earlier, not
+    only the latest batch.
+
+    Parameters
+    ----------
+    output_dir
+        The folder of reports.
+    runs
+        Runs just made, e.g. the result of :func:`run_policies`. A run whose
+        record is missing from the folder is listed from the run itself.
+
+    Returns
+    -------
+    Path
+        The index page written.
+    """
+    folder = Path(output_dir).expanduser().resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    records = read_records(folder)
+    known = {r.get("policy_id") for r in records}
+    for run in runs or ():
+        if run.policy_id not in known:
+            records.append({
+                "policy_id": run.policy_id, "policy_name": run.policy_name,
+                "status": run.status, "headline": run.headline,
+                "error": {"message": run.error} if run.error else None,
+                "files": {"html": run.html_path.name if run.html_path else None,
+                          "error_page": run.error_page.name if run.error_page else None}})
+    records += _orphans(folder, records)
+    records.sort(key=lambda r: str(r.get("policy_name") or r.get("policy_id")).lower())
+    return write_atomic(folder / "index.html", render_index(records, folder))

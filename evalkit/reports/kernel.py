@@ -1,0 +1,96 @@
+"""Run report notebooks in a kernel of the interpreter that runs evalkit.
+
+A kernel started by name (``python3``) uses whichever kernelspec Jupyter finds
+first, which may belong to another Python (a user-level spec in
+``~/.local/share/jupyter/kernels``, a system-wide one ...). Reports must run with
+the interpreter, and therefore the evalkit and the libraries, that launched them.
+:class:`CurrentInterpreterKernelManager` ignores the installed kernelspecs and
+always starts ``sys.executable -m ipykernel_launcher``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from jupyter_client import AsyncKernelManager
+from jupyter_client.kernelspec import KernelSpec, KernelSpecManager, NoSuchKernel
+
+__all__ = ["CurrentInterpreterKernelManager", "current_interpreter_spec", "kernelspec_python"]
+
+
+def current_interpreter_spec() -> KernelSpec:
+    """A kernelspec that starts an IPython kernel with the current interpreter.
+
+    The command and metadata (e.g. the transport encryption the kernel supports)
+    are those ipykernel itself would install for ``sys.executable``.
+    """
+    from ipykernel.kernelspec import get_kernel_dict
+
+    spec = get_kernel_dict()
+    spec["argv"][0] = sys.executable
+    spec["display_name"] = f"Python {sys.version_info.major}.{sys.version_info.minor} (evalkit)"
+    # Silence the debugger's start-up warning about frozen modules.
+    spec["env"] = {"PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    return KernelSpec(**spec)
+
+
+class CurrentInterpreterKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernel is always the current Python interpreter.
+
+    Whatever the kernel name asked for, the kernelspec is
+    :func:`current_interpreter_spec`. Pass the class as ``kernel_manager_class``
+    to papermill (``papermill.execute_notebook(..., kernel_manager_class=...)``)
+    or nbclient.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # Encrypt the kernel's channels when this jupyter_client, pyzmq and ipykernel can.
+        if self.has_trait("transport_encryption") and "transport_encryption" not in kwargs:
+            import zmq
+
+            if zmq.has("curve"):
+                self.transport_encryption = "auto"
+
+    @property
+    def kernel_spec(self) -> KernelSpec:
+        if self._kernel_spec is None:
+            self._kernel_spec = current_interpreter_spec()
+        return self._kernel_spec
+
+
+def kernelspec_python(name: str = "python3") -> Path | None:
+    """The interpreter that Jupyter would start for kernel ``name``, or ``None``.
+
+    A kernelspec whose command is a bare ``python``/``python3`` is started by
+    Jupyter with the interpreter running Jupyter itself, and is reported as
+    ``sys.executable``.
+    """
+    try:
+        spec = KernelSpecManager().get_kernel_spec(name)
+    except NoSuchKernel:
+        return None
+    command = spec.argv[0]
+    major, minor = sys.version_info[:2]
+    if command in {"python", f"python{major}", f"python{major}.{minor}"}:
+        return Path(sys.executable)
+    return Path(command)
+
+
+def _check(name: str = "python3") -> int:
+    found = kernelspec_python(name)
+    expected = Path(sys.executable)
+    # Compare folders without resolving symbolic links: a venv's python links to the base one.
+    same = found is not None and Path(os.path.abspath(found)).parent == \
+        Path(os.path.abspath(expected)).parent
+    print(json.dumps({"kernel": name, "interpreter": str(found), "expected": str(expected),
+                      "ok": same}))
+    return 0 if same else 1
+
+
+if __name__ == "__main__":  # used by `make lab` to check the venv's default kernel
+    sys.exit(_check(*sys.argv[1:2]))

@@ -1,0 +1,377 @@
+"""The checks of a params file beyond its schema, and the wording of every problem.
+
+Each check reads the raw mapping loaded from YAML and tolerates values of the
+wrong type (the schema check reports those), so that one run reports every
+problem of a file at once. Every problem reads ``"<key>: <what is expected>; got
+<value>"``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from evalkit._validation import describe_columns
+from evalkit.data.io import SUPPORTED_SUFFIXES
+
+__all__ = [
+    "PANEL_ESTIMATORS",
+    "ESTIMATORS",
+    "format_validation_errors",
+    "rule_problems",
+    "column_problems",
+    "column_references",
+    "resolve_data_path",
+    "read_columns",
+]
+
+ESTIMATORS = ("did_2x2", "twfe", "event_study")
+PANEL_ESTIMATORS = ("twfe", "event_study")
+_ROLE_KEYS = ("outcome", "unit", "time", "first_treated", "treatment", "treated", "post", "weights")
+_ROLE_TEXT = {
+    "unit": "unit identifier",
+    "time": "time period",
+    "treated": "0/1 treated-group",
+    "post": "0/1 after-period",
+}
+
+
+# --------------------------------------------------------------------------- wording
+
+
+def describe_value(value: Any, limit: int = 80) -> str:
+    """A short description of a value found in a params file, for error messages."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, dict):
+        return f"a mapping with keys {', '.join(map(repr, list(value)[:8]))}"
+    text = repr(value)
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    if isinstance(value, bool):
+        return f"{text} (a boolean)"
+    if isinstance(value, int | float):
+        return f"{text} (a number)"
+    if isinstance(value, list):
+        return f"{text} (a list)"
+    return text
+
+
+def _key_path(loc: Iterable[Any]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            found = _model_of(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def _model_at(root: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    model: type[BaseModel] | None = root
+    for part in loc:
+        if model is None or part not in model.model_fields:
+            return None
+        model = _model_of(model.model_fields[part].annotation)
+    return model
+
+
+_EXPECTED = {
+    "string_type": "must be text",
+    "int_type": "must be an integer",
+    "float_type": "must be a number",
+    "bool_type": "must be true or false",
+    "list_type": "must be a list, e.g. [a, b]",
+    "dict_type": "must be a mapping of keys",
+    "model_type": "must be a mapping of keys",
+    "model_attributes_type": "must be a mapping of keys",
+    "string_too_short": "must not be empty",
+}
+
+
+def _expected(error: Mapping[str, Any]) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind in _EXPECTED:
+        return _EXPECTED[kind]
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected', '')}".replace(" or ", ", ")
+    if kind in ("greater_than", "less_than", "greater_than_equal", "less_than_equal"):
+        words = {"greater_than": "greater than", "less_than": "less than",
+                 "greater_than_equal": "at least", "less_than_equal": "at most"}[kind]
+        bound = next(iter(ctx.values()), "")
+        return f"must be {words} {bound}"
+    if kind in ("too_short", "too_long"):
+        low, high = ctx.get("min_length"), ctx.get("max_length")
+        if kind == "too_short":
+            return f"must have at least {low} items"
+        return f"must have at most {high} items"
+    message = str(error.get("msg", "is not valid"))
+    message = message.removeprefix("Value error, ")
+    return message[:1].lower() + message[1:]
+
+
+def format_validation_errors(exc: ValidationError, root: type[BaseModel]) -> list[str]:
+    """Turn pydantic's errors into ``"<key>: <expected>; got <value>"`` problems."""
+    problems = []
+    for error in exc.errors(include_url=False):
+        loc = tuple(error["loc"])
+        path = _key_path(loc)
+        value = error.get("input")
+        kind = error["type"]
+        if kind == "missing":
+            problems.append(f"{path}: required key is missing")
+            continue
+        if kind == "extra_forbidden":
+            section = _model_at(root, loc[:-1])
+            allowed = list(section.model_fields) if section is not None else []
+            text = f"{path}: unknown key"
+            if allowed:
+                text += f"; the keys allowed here are {', '.join(allowed)}"
+                close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+                if close:
+                    text += f" (did you mean {close[0]!r}?)"
+            problems.append(f"{text}; got {describe_value(value)}")
+            continue
+        text = f"{path}: {_expected(error)}; got {describe_value(value)}"
+        if kind == "string_type" and isinstance(value, bool | int | float):
+            hint = "put the value in quotes to keep it as text"
+            if isinstance(value, bool):
+                hint += "; YAML reads yes/no, on/off and true/false as booleans"
+            text += f" ({hint})"
+        problems.append(text)
+    return problems
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def _section(raw: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    value = raw.get(name)
+    return value if isinstance(value, dict) else {}
+
+
+def _given(section: Mapping[str, Any], key: str) -> bool:
+    return section.get(key) is not None
+
+
+def _estimator_rules(design: Mapping[str, Any], raw: Mapping[str, Any]) -> list[str]:
+    estimator = design.get("estimator")
+    problems = []
+    if estimator in PANEL_ESTIMATORS:
+        for key in ("unit", "time"):
+            if not _given(design, key):
+                problems.append(f"design.{key}: required with estimator {estimator!r} (the "
+                                f"{_ROLE_TEXT[key]} column of the panel); got nothing")
+        timing = [k for k in ("first_treated", "treatment") if _given(design, k)]
+        if not timing:
+            problems.append(
+                f"design.first_treated: estimator {estimator!r} needs exactly one of "
+                "design.first_treated (the period each unit is first treated) or "
+                "design.treatment (a 0/1 column, 1 when treated); got neither")
+        elif len(timing) == 2:
+            problems.append(
+                "design.treatment: give only one of design.first_treated or design.treatment; "
+                f"got both ({design['first_treated']!r} and {design['treatment']!r})")
+        for key in ("treated", "post"):
+            if _given(design, key):
+                problems.append(
+                    f"design.{key}: only used by estimator 'did_2x2' (panel designs use "
+                    f"design.first_treated or design.treatment); got {describe_value(design[key])}")
+    elif estimator == "did_2x2":
+        for key in ("treated", "post"):
+            if not _given(design, key):
+                problems.append(f"design.{key}: required with estimator 'did_2x2' (the "
+                                f"{_ROLE_TEXT[key]} column); got nothing")
+        for key in ("time", "first_treated", "treatment"):
+            if _given(design, key):
+                problems.append(
+                    f"design.{key}: only used by the panel estimators 'twfe' and 'event_study' "
+                    f"('did_2x2' uses design.treated and design.post); "
+                    f"got {describe_value(design[key])}")
+        if raw.get("event_study") is not None:
+            problems.append("event_study: only allowed with estimator 'twfe' or 'event_study'; "
+                            "got estimator 'did_2x2'")
+    return problems
+
+
+def _inference_rules(estimator: Any, inference: Mapping[str, Any]) -> list[str]:
+    problems = []
+    chosen = inference.get("standard_errors")
+    cluster = inference.get("cluster")
+    effective = chosen
+    if chosen is None and estimator in ESTIMATORS:
+        effective = "cluster" if estimator in PANEL_ESTIMATORS else "robust"
+    if estimator == "did_2x2" and effective == "cluster" and cluster is None:
+        problems.append("inference.cluster: required when inference.standard_errors is "
+                        "'cluster' with estimator 'did_2x2' (the column defining the clusters); "
+                        "got nothing")
+    if effective in ("classical", "robust") and cluster is not None:
+        problems.append(f"inference.cluster: only used when inference.standard_errors is "
+                        f"'cluster' (it is {effective!r}); got {describe_value(cluster)}")
+    return problems
+
+
+def _event_study_rules(section: Mapping[str, Any]) -> list[str]:
+    window = section.get("window")
+    reference = section.get("reference", -1)
+    ok_window = (isinstance(window, list) and len(window) == 2
+                 and all(isinstance(v, int) and not isinstance(v, bool) for v in window))
+    if not ok_window:
+        return []
+    low, high = window
+    if low >= high:
+        return [f"event_study.window: must be [first, last] with first < last; got {window!r}"]
+    if isinstance(reference, int) and not isinstance(reference, bool) and reference < 0 \
+            and not low <= reference <= high:
+        return [f"event_study.reference: must lie inside event_study.window {window!r}; "
+                f"got {reference!r}"]
+    return []
+
+
+def _distinct_columns(design: Mapping[str, Any]) -> list[str]:
+    problems = []
+    owner: dict[str, str] = {}
+    for key in _ROLE_KEYS:
+        column = design.get(key)
+        if not isinstance(column, str):
+            continue
+        if column in owner:
+            problems.append(f"design.{key}: must be a different column from {owner[column]}; "
+                            f"got {column!r} for both")
+        else:
+            owner[column] = f"design.{key}"
+    covariates = design.get("covariates")
+    if isinstance(covariates, list):
+        seen: set[str] = set()
+        for i, column in enumerate(covariates):
+            if not isinstance(column, str):
+                continue
+            if column in owner:
+                problems.append(f"design.covariates[{i}]: must not repeat {owner[column]}; "
+                                f"got {column!r}")
+            elif column in seen:
+                problems.append(f"design.covariates[{i}]: each covariate must be listed once; "
+                                f"got {column!r} again")
+            seen.add(column)
+    return problems
+
+
+def rule_problems(raw: Mapping[str, Any]) -> list[str]:
+    """Problems with the rules between keys: what each estimator needs and allows."""
+    design = _section(raw, "design")
+    problems = _estimator_rules(design, raw)
+    problems += _inference_rules(design.get("estimator"), _section(raw, "inference"))
+    problems += _event_study_rules(_section(raw, "event_study"))
+    problems += _distinct_columns(design)
+    return problems
+
+
+# --------------------------------------------------------------------------- columns
+
+
+def resolve_data_path(file: str, params_path: Path) -> Path:
+    """The data file as an absolute path; a relative one starts at the params file's folder."""
+    p = Path(file).expanduser()
+    if not p.is_absolute():
+        p = Path(params_path).parent / p
+    return p.resolve()
+
+
+def _format_of(path: Path) -> str | None:
+    name = path.name.lower()
+    for suffix in sorted(SUPPORTED_SUFFIXES, key=len, reverse=True):
+        if name.endswith(suffix):
+            return SUPPORTED_SUFFIXES[suffix]
+    return None
+
+
+def read_columns(path: Path, sheet: str | int | None = None) -> list[str]:
+    """The column names of a data file, reading only its header (or Parquet schema)."""
+    import pandas as pd
+
+    fmt = _format_of(path)
+    if fmt == "csv":
+        columns = pd.read_csv(path, nrows=0).columns
+    elif fmt == "tsv":
+        columns = pd.read_csv(path, sep="\t", nrows=0).columns
+    elif fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        columns = pq.read_schema(path).names
+    elif fmt == "excel":
+        columns = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, nrows=0).columns
+    else:
+        raise ValueError(f"unsupported file extension; expected one of "
+                         f"{', '.join(sorted(SUPPORTED_SUFFIXES))}")
+    return [str(c) for c in columns]
+
+
+def column_references(raw: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Every ``(key, column)`` pair a params mapping refers to, in file order."""
+    design = _section(raw, "design")
+    refs = [(f"design.{k}", design[k]) for k in _ROLE_KEYS if isinstance(design.get(k), str)]
+    covariates = design.get("covariates")
+    if isinstance(covariates, list):
+        refs += [(f"design.covariates[{i}]", c) for i, c in enumerate(covariates)
+                 if isinstance(c, str)]
+    cluster = _section(raw, "inference").get("cluster")
+    if isinstance(cluster, str):
+        refs.append(("inference.cluster", cluster))
+    sample = _section(raw, "data").get("sample")
+    if isinstance(sample, dict):
+        refs += [(f"data.sample.{k}", k) for k in sample if isinstance(k, str)]
+    return refs
+
+
+def column_problems(raw: Mapping[str, Any], params_path: Path) -> list[str]:
+    """Problems with the data file: missing, unreadable, or lacking a column named."""
+    data = _section(raw, "data")
+    file = data.get("file")
+    if not isinstance(file, str) or not file:
+        return []
+    path = resolve_data_path(file, params_path)
+    if not path.is_file():
+        return [f"data.file: must be an existing data file (a relative path is read from "
+                f"the params file's folder, {Path(params_path).parent}); got {file!r}, "
+                f"which would be {path}, and there is no such file"]
+    fmt = _format_of(path)
+    if fmt is None:
+        return [f"data.file: must end with one of {', '.join(sorted(SUPPORTED_SUFFIXES))}; "
+                f"got {file!r}"]
+    problems = []
+    sheet = data.get("sheet")
+    if sheet is not None and fmt != "excel":
+        problems.append(f"data.sheet: only used for Excel files (this one is {fmt}); "
+                        f"got {describe_value(sheet)}")
+        sheet = None
+    if not isinstance(sheet, str | int) or isinstance(sheet, bool):
+        sheet = None
+    try:
+        columns = read_columns(path, sheet)
+    except Exception as exc:  # any reader failure is a problem of the data file
+        key = "data.sheet" if fmt == "excel" and sheet is not None else "data.file"
+        return [*problems, f"{key}: must be a readable {fmt} file; reading {path} failed: {exc}"]
+    present = set(columns)
+    for key, column in column_references(raw):
+        if column not in present:
+            problems.append(f"{key}: must be a column of {path}; got {column!r}. "
+                            f"Its columns are: {describe_columns(columns)}")
+    return problems
