@@ -42,7 +42,8 @@ class Problems:
             raise error(message or "Invalid input:", self._items)
 
 
-def fail(parameter: str, value: Any, expected: str, error: type[InputError] = InputError) -> NoReturn:
+def fail(parameter: str, value: Any, expected: str,
+         error: type[InputError] = InputError) -> NoReturn:
     """Raise one problem with the project's uniform message."""
     raise error(f"{parameter}={value!r}: must be {expected}; got {value!r}")
 

@@ -4,10 +4,10 @@
 
     EvalkitError                      base of everything evalkit raises on purpose
     ├── InputError (ValueError)       an argument is not acceptable (wrong value, type or option)
-    │   ├── DataError                 the data do not fit the design (missing column, duplicates ...)
+    │   ├── DataError                 the data do not fit the design (missing column ...)
     │   └── ParamsError               a policy params file is invalid (names the file and the key)
     ├── EstimationError (RuntimeError) the estimator could not produce a result from valid input
-    └── ReportError (RuntimeError)    a policy report could not be produced (names the policy and cell)
+    └── ReportError (RuntimeError)    a policy report failed (names the policy and cell)
 
 Every error that comes from checking user input lists *all* the problems found, not
 only the first, in :attr:`EvalkitError.problems`, and its message repeats them one

@@ -260,7 +260,8 @@ class Panel:
     @property
     def treated(self) -> pd.Series:
         """0/1 indicator of being treated in each row (absorbing)."""
-        values = (~np.isnan(self._row_cohort)) & (self._frame[self.time].to_numpy() >= self._row_cohort)
+        time = self._frame[self.time].to_numpy()
+        values = (~np.isnan(self._row_cohort)) & (time >= self._row_cohort)
         return pd.Series(values.astype(np.int8), index=self._frame.index, name="treated")
 
     @property
@@ -459,8 +460,8 @@ def _derive(frame: pd.DataFrame, spec: _Spec) -> dict[str, object]:
         varying = np.flatnonzero(unit_min != unit_max)
         if varying.size:
             shown = ", ".join(repr(_plain(units[i])) for i in varying[:_SHOW])
-            problems.add(f"first_treated={spec.first_treated!r}: must be the same on every row of a "
-                         f"unit; it changes within {varying.size} units, e.g. {shown}")
+            problems.add(f"first_treated={spec.first_treated!r}: must be the same on every row "
+                         f"of a unit; it changes within {varying.size} units, e.g. {shown}")
         unit_cohort = np.where(np.isinf(unit_max), np.nan, unit_max)
     else:
         d = frame[spec.treatment].to_numpy(dtype=float)

@@ -77,7 +77,9 @@ def resolve_vcov(vcov: VcovLike, *, default_cluster: str | None) -> VcovChoice:
                              "name one, e.g. Clustered('state')")
         return VcovChoice("cluster", column)
     if isinstance(vcov, str):
-        key = vcov if vcov in VCOV_OPTIONS else vcov.upper() if vcov.upper() in VCOV_OPTIONS else None
+        key = vcov if vcov in VCOV_OPTIONS else None
+        if key is None and vcov.upper() in VCOV_OPTIONS:
+            key = vcov.upper()
         if key == "robust":
             return VcovChoice("HC1")
         if key == "cluster":

@@ -28,7 +28,7 @@ from evalkit.reports.formatting import (
     format_percent,
 )
 from evalkit.reports.params import PolicyParams
-from evalkit.reports.texts import text
+from evalkit.reports.texts import estimator_name, text
 
 __all__ = ["PolicyReport"]
 
@@ -117,6 +117,13 @@ class PolicyReport:
 
         display(HTML(f"<div class='evalkit-report'>{markup}</div>"))
 
+    def _inference(self) -> str:
+        inference = self.evaluation.params.inference
+        kind = inference.standard_errors or "robust"
+        clusters = self.evaluation.main.sample.get("clusters")
+        return self._t(f"se_{kind}", column=inference.cluster,
+                       clusters=self._num(clusters or 0, 0))
+
     # ------------------------------------------------------------------ sections
     def title_html(self) -> str:
         p = self.evaluation.params
@@ -184,7 +191,7 @@ class PolicyReport:
 
         def row(label: str, est: float, se: float, lo: float, hi: float, p: float) -> list[str]:
             return [label, self._num(est, dec), self._num(se, dec),
-                    f"{self._num(lo, dec)} ; {self._num(hi, dec)}" if self.language == "fr"
+                    f"[{self._num(lo, dec)} ; {self._num(hi, dec)}]" if self.language == "fr"
                     else f"{self._num(lo, dec)} to {self._num(hi, dec)}",
                     format_p_value(p, self.language)]
 
@@ -194,8 +201,9 @@ class PolicyReport:
             m = ev.main
             rows.append(row(self._t("twfe_row"), m.estimate, m.std_error, *m.conf_int,
                             m.p_value))
-        method = [[self._t("estimator"), ev.dynamic.estimator if h.label_key == "average_post"
-                   else ev.main.estimator], [self._t("standard_errors"), ev.main.inference]]
+        estimator = ev.dynamic if h.label_key == "average_post" else ev.main
+        method = [[self._t("estimator"), estimator_name(estimator.estimator, self.language)],
+                  [self._t("standard_errors"), self._inference()]]
         out = f"<h2>{self._t('estimate')}</h2>" + _table(header, rows) + self._facts_table(method)
         covariates = [t for t in ev.main.coefficients.terms
                       if t in ev.params.design.covariates]
@@ -221,7 +229,8 @@ class PolicyReport:
                             self._t("change")], rows)
             return (f"<h2>{self._t('comparison')}</h2>" + table
                     + _figure_html(fig, self._t("means_title"))
-                    + f"<p class='caption'>{_esc(self._t('means_caption', outcome=ev.outcome_label))}</p>")
+                    + "<p class='caption'>"
+                    + _esc(self._t("means_caption", outcome=ev.outcome_label)) + "</p>")
         es = ev.dynamic
         fig = plot_event_study(es, title=self._t("es_title"), xlabel=self._t("es_xlabel"),
                                ylabel=self._t("es_ylabel", outcome=ev.outcome_label),
@@ -230,13 +239,14 @@ class PolicyReport:
         table = es.tidy()
         rows = []
         for r in table.itertuples():
+            when = self._num(r.event_time, 0)
             if es.reference_period is not None and r.event_time == es.reference_period:
-                rows.append([str(r.event_time), self._num(0.0, dec), "", "", ""])
+                rows.append([f"{when} ({self._t('reference')})", self._num(0.0, dec), "", "", ""])
                 continue
-            ci = (f"{self._num(r.conf_low, dec)} ; {self._num(r.conf_high, dec)}"
+            ci = (f"[{self._num(r.conf_low, dec)} ; {self._num(r.conf_high, dec)}]"
                   if self.language == "fr" else
                   f"{self._num(r.conf_low, dec)} to {self._num(r.conf_high, dec)}")
-            rows.append([str(r.event_time), self._num(r.estimate, dec),
+            rows.append([when, self._num(r.estimate, dec),
                          self._num(r.std_error, dec), ci, format_p_value(r.p_value, self.language)])
         header = [self._t("event_time"), self._t("coef"), self._t("se"),
                   self._t("ci", level=level), self._t("p")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from evalkit.reports.formatting import Language
 
-__all__ = ["TEXTS", "text"]
+__all__ = ["TEXTS", "ESTIMATOR_NAMES", "estimator_name", "text"]
 
 TEXTS: dict[str, dict[Language, str]] = {
     # section headings
@@ -94,8 +94,37 @@ TEXTS: dict[str, dict[Language, str]] = {
     "software": {"en": "Software", "fr": "Logiciels"},
     "params_content": {"en": "Parameters used", "fr": "Paramètres utilisés"},
     "owner": {"en": "Responsible", "fr": "Responsable"},
+    "reference": {"en": "reference", "fr": "référence"},
+    "se_classical": {"en": "classical (homoskedastic)",
+                     "fr": "classiques (homoscédastiques)"},
+    "se_robust": {"en": "heteroskedasticity-robust (HC1)",
+                  "fr": "robustes à l'hétéroscédasticité (HC1)"},
+    "se_cluster": {"en": "cluster-robust, clustered by {column} ({clusters} clusters)",
+                   "fr": "robustes par grappes, grappes définies par {column} ({clusters} "
+                         "grappes)"},
     "covariates": {"en": "Control variables:", "fr": "Variables de contrôle :"},
 }
+
+
+ESTIMATOR_NAMES: dict[str, dict[Language, str]] = {
+    "2x2 difference-in-differences (OLS)": {
+        "en": "2x2 difference-in-differences (ordinary least squares)",
+        "fr": "Double différence 2x2 (moindres carrés ordinaires)"},
+    "2x2 difference-in-differences (weighted least squares)": {
+        "en": "2x2 difference-in-differences (weighted least squares)",
+        "fr": "Double différence 2x2 (moindres carrés pondérés)"},
+    "Two-way fixed effects (TWFE)": {
+        "en": "Two-way fixed effects (unit and period effects)",
+        "fr": "Effets fixes individuels et temporels (TWFE)"},
+    "TWFE event study": {
+        "en": "Event study with unit and period fixed effects",
+        "fr": "Étude d'événement avec effets fixes individuels et temporels"},
+}
+
+
+def estimator_name(name: str, language: Language) -> str:
+    """An estimator's name in the report's language (unchanged if not translated)."""
+    return ESTIMATOR_NAMES.get(name, {}).get(language, name)
 
 
 def text(key: str, language: Language, **values: object) -> str:

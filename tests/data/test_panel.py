@@ -255,13 +255,15 @@ def test_first_treated_varying_within_a_unit_names_it(mpdta):
 
 def test_no_treated_unit(mpdta):
     mpdta["first.treat"] = 0
-    with pytest.raises(DataError, match=r"first_treated='first.treat': no unit is treated during the observed periods"):
+    with pytest.raises(DataError, match=r"first_treated='first.treat': no unit is treated "
+                                        r"during the observed periods"):
         Panel(mpdta, **MPDTA)
 
 
 def test_no_treated_unit_with_a_treatment_column(mpdta):
     mpdta["D"] = 0
-    with pytest.raises(DataError, match=r"treatment='D': no unit is treated during the observed periods"):
+    with pytest.raises(DataError,
+                       match=r"treatment='D': no unit is treated during the observed periods"):
         Panel(mpdta, unit="countyreal", time="year", outcome="lemp", treatment="D")
 
 

@@ -80,7 +80,8 @@ def test_with_alpha_changes_the_intervals_not_the_estimate(result):
 
 @pytest.mark.parametrize("alpha", [0, 1, -0.5, 2])
 def test_with_alpha_rejects_levels_outside_zero_one(result, alpha):
-    with pytest.raises(InputError, match=rf"alpha={alpha!r}: must be a number strictly between 0 and 1"):
+    with pytest.raises(InputError,
+                       match=rf"alpha={alpha!r}: must be a number strictly between 0 and 1"):
         result.with_alpha(alpha)
 
 
