@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -102,7 +103,7 @@ def plot_event_study(
                    | {r.reference_period for r in items.values() if r.reference_period is not None})
     ax.set_xticks(ticks)
     ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    ax.set_ylabel(textwrap.fill(ylabel, 38))
     if title:
         ax.set_title(title)
     ax.legend(loc="best", fontsize="small", frameon=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING
 
 from matplotlib.figure import Figure
@@ -63,7 +64,7 @@ def plot_group_means(
                 arrowprops={"arrowstyle": "<->", "color": "#333333"})
     ax.set_xticks(x, [text["before"], text["after"]])
     ax.set_xlim(-0.3, 1.3)
-    ax.set_ylabel(ylabel or result.outcome)
+    ax.set_ylabel(textwrap.fill(ylabel or result.outcome, 38))
     if title:
         ax.set_title(title)
     ax.legend(loc="best", fontsize="small", frameon=False)

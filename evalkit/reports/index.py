@@ -20,6 +20,9 @@ from evalkit.reports.records import read_records
 if TYPE_CHECKING:
     from evalkit.reports.execute import PolicyRun
 
+from evalkit.reports.formatting import decimals_for, format_p_value
+from evalkit.reports.formatting import format_number as format_in
+
 __all__ = ["write_index", "render_index", "format_number"]
 
 _SKIP_HTML = ("index.html",)
@@ -48,18 +51,28 @@ def _date(iso: Any) -> str:
         return str(iso or "")
 
 
-def _headline_html(headline: Any, confidence: Any) -> str:
+def _headline_html(headline: Any, confidence: Any, language: Any = "en") -> str:
     if not isinstance(headline, dict) or headline.get("estimate") is None:
         return '<span class="muted">no headline recorded</span>'
+    language = headline.get("language", language)
+    language = language if language in ("en", "fr") else "en"
+    se = headline.get("std_error")
+    decimals = decimals_for(float(se)) if isinstance(se, int | float) else None
+
+    def number(value: Any) -> str:
+        if decimals is None or not isinstance(value, int | float):
+            return format_number(value)
+        return esc(format_in(float(value), language, decimals))
+
     level = headline.get("confidence_level") or confidence
     parts = [f"{esc(headline.get('label') or 'Estimate')}: "
-             f'<span class="estimate"><strong>{format_number(headline["estimate"])}</strong>']
+             f'<span class="estimate"><strong>{number(headline["estimate"])}</strong>']
     if headline.get("conf_low") is not None and headline.get("conf_high") is not None:
         name = f"{float(level):.0%} CI" if isinstance(level, int | float) else "CI"
-        parts.append(f" ({name} {format_number(headline['conf_low'])} to "
-                     f"{format_number(headline['conf_high'])})")
-    if headline.get("p_value") is not None:
-        parts.append(f", p = {format_number(headline['p_value'])}")
+        parts.append(f" ({name} {number(headline['conf_low'])} to "
+                     f"{number(headline['conf_high'])})")
+    if isinstance(headline.get("p_value"), int | float):
+        parts.append(f", p-value {esc(format_p_value(float(headline['p_value']), language))}")
     parts.append("</span>")
     if headline.get("text"):
         parts.append(f"<br><small>{esc(headline['text'])}</small>")
@@ -84,7 +97,8 @@ def _row(record: dict[str, Any], folder: Path) -> str:
 
     if status == "ok":
         badge = '<span class="status ok">OK</span>'
-        headline = _headline_html(record.get("headline"), record.get("confidence_level"))
+        headline = _headline_html(record.get("headline"), record.get("confidence_level"),
+                                  record.get("language"))
         link(files.get("html"), "Report")
         link(files.get("notebook"), "Notebook (.ipynb)")
     elif status == "failed":
@@ -100,7 +114,8 @@ def _row(record: dict[str, Any], folder: Path) -> str:
         if isinstance(kept, dict):
             headline += ("<br><small>Previous report, from "
                          f"{esc(_date(kept.get('run_date')))}:</small> "
-                         + _headline_html(kept.get("headline"), record.get("confidence_level")))
+                         + _headline_html(kept.get("headline"), record.get("confidence_level"),
+                                        record.get("language")))
             link(kept.get("html"), "Previous report")
             link(kept.get("notebook"), "Previous notebook (.ipynb)")
     else:

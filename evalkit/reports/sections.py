@@ -46,6 +46,7 @@ _STYLE = """
 .evalkit-report table.evalkit th:first-child, .evalkit-report table.evalkit td:first-child {
   text-align: left; }
 .evalkit-report table.evalkit thead th { background: #f0f4f8; }
+.evalkit-report table.facts td { text-align: left; }
 .evalkit-report .findings { background: #f0f6fc; border-left: 5px solid #1f4e79;
   padding: 0.5em 1em; margin: 0.6em 0; }
 .evalkit-report .findings li { margin: 0.35em 0; }
@@ -180,7 +181,7 @@ class PolicyReport:
 
     def _facts_table(self, rows: list[list[str]]) -> str:
         body = "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in rows)
-        return f"<table class='evalkit'><tbody>{body}</tbody></table>"
+        return f"<table class='evalkit facts'><tbody>{body}</tbody></table>"
 
     def estimate_html(self) -> str:
         ev = self.evaluation

@@ -9,7 +9,6 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from evalkit.cli import main
 from evalkit.datasets import dataset_path
 from evalkit.errors import ReportError
 from evalkit.reports import load_params, run_policy
@@ -193,24 +192,3 @@ def test_cell_timeout(policy, tmp_path):
     assert "longer than the 2 s allowed" in run.error
     assert "cell 2" in run.error
     assert run.duration < 40
-
-
-@pytest.mark.notebook
-def test_shipped_policy_end_to_end(tmp_path, capsys):
-    params = ROOT / "params" / "minimum_wage.yaml"
-    if not params.is_file() or not (ROOT / "notebooks" / "evaluation.ipynb").is_file():
-        pytest.skip("the shipped params file or report notebook is missing")
-    out = tmp_path / "reports"
-    assert main(["run", str(params), "-o", str(out)]) == 0, capsys.readouterr()
-    printed = capsys.readouterr().out
-    assert "ok     minimum_wage" in printed and "1 ok, 0 failed." in printed
-    record = json.loads((out / "minimum_wage.json").read_text())
-    assert record["status"] == "ok"
-    assert record["headline"]["estimate"] is not None
-    html = (out / "minimum_wage.html").read_text(encoding="utf-8")
-    assert external_resources(html) == []
-    assert "data:image/png;base64," in html
-    assert "record_headline" not in html and "params_file" not in html
-    index = (out / "index.html").read_text(encoding="utf-8")
-    assert "1 policy: 1 report up to date, 0 failed." in index
-    assert leftovers(out) == []

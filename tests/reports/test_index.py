@@ -61,7 +61,7 @@ def test_lists_every_policy_with_status_headline_and_links(tmp_path):
     assert "2 policies: 1 report up to date, 1 failed." in html
     assert "2 politiques : 1 à jour, 1 en échec." in html
     assert "Policy a" in html and "Policy b" in html
-    assert "-0.0312" in html and "95% CI -0.05 to -0.012" in html and "p = 0.003" in html
+    assert "-0.0312" in html and "95% CI -0.05 to -0.012" in html and "p-value 0.003" in html
     assert "Employment fell." in html
     assert 'href="a.html"' in html and 'href="a.ipynb"' in html
     assert 'href="b.error.html"' in html and 'href="b.html"' in html
@@ -101,3 +101,13 @@ def test_format_number():
     assert format_number(12.345) == "12.35"
     assert format_number(None) == "n/a"
     assert format_number(float("nan")) == "n/a"
+
+
+def test_headline_is_rounded_to_its_precision_in_the_report_language(tmp_path):
+    headline = {"label": "Effet", "estimate": -0.071412, "std_error": 0.0181,
+                "conf_low": -0.10706, "conf_high": -0.03578, "p_value": 0.0000942}
+    write_record(tmp_path / "fr.json", record("fr", language="fr", headline=headline))
+    (tmp_path / "fr.html").write_text("report")
+    html = write_index(tmp_path).read_text(encoding="utf-8")
+    assert "\u22120,071" in html and "\u22120,107 to \u22120,036" in html
+    assert "p-value &lt; 0,001" in html
