@@ -1,16 +1,21 @@
 """evalkit: evaluate public policies.
 
-Difference-in-differences estimators with their diagnostics, indicator tracking and
-automated per-policy reports. The public surface is what ``__all__`` lists; the
-sub-packages are :mod:`evalkit.data`, :mod:`evalkit.datasets`, :mod:`evalkit.did`,
+Difference-in-differences estimators with their diagnostics, and automated
+per-policy reports. The public surface is what ``__all__`` lists; the sub-packages
+are :mod:`evalkit.data`, :mod:`evalkit.datasets`, :mod:`evalkit.did`,
 :mod:`evalkit.inference`, :mod:`evalkit.results`, :mod:`evalkit.plots` and
 :mod:`evalkit.reports`.
+
+Names are imported on first use, so that ``import evalkit`` (and the ``evalkit``
+command) stays fast.
 """
 
-from evalkit import datasets
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from evalkit._version import __version__
-from evalkit.data import Panel, load_table
-from evalkit.did import did_2x2, event_study, twfe
 from evalkit.errors import (
     DataError,
     EstimationError,
@@ -19,9 +24,14 @@ from evalkit.errors import (
     ParamsError,
     ReportError,
 )
-from evalkit.inference import Clustered
-from evalkit.plots import plot_event_study, plot_group_means
-from evalkit.results import DiDResult, EventStudyResult
+
+if TYPE_CHECKING:  # pragma: no cover
+    from evalkit import datasets
+    from evalkit.data import Panel, load_table
+    from evalkit.did import did_2x2, event_study, twfe
+    from evalkit.inference import Clustered
+    from evalkit.plots import plot_event_study, plot_group_means
+    from evalkit.results import DiDResult, EventStudyResult
 
 __all__ = [
     "__version__",
@@ -43,3 +53,30 @@ __all__ = [
     "EstimationError",
     "ReportError",
 ]
+
+_LAZY = {
+    "datasets": "evalkit.datasets",
+    "Panel": "evalkit.data",
+    "load_table": "evalkit.data",
+    "did_2x2": "evalkit.did",
+    "twfe": "evalkit.did",
+    "event_study": "evalkit.did",
+    "Clustered": "evalkit.inference",
+    "DiDResult": "evalkit.results",
+    "EventStudyResult": "evalkit.results",
+    "plot_event_study": "evalkit.plots",
+    "plot_group_means": "evalkit.plots",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module = importlib.import_module(_LAZY[name])
+        value = module if _LAZY[name] == f"evalkit.{name}" else getattr(module, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'evalkit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
