@@ -11,7 +11,7 @@ import pandas as pd
 
 from evalkit.errors import DataError, InputError
 
-__all__ = ["load_table", "file_sha256", "SUPPORTED_SUFFIXES"]
+__all__ = ["load_table", "read_columns", "table_format", "file_sha256", "SUPPORTED_SUFFIXES"]
 
 SUPPORTED_SUFFIXES: dict[str, str] = {
     ".csv": "csv",
@@ -26,8 +26,12 @@ SUPPORTED_SUFFIXES: dict[str, str] = {
 }
 
 
-def _format_of(path: Path) -> str | None:
-    name = path.name.lower()
+def table_format(path: str | Path) -> str | None:
+    """The reader a file needs, from its extension: ``csv``, ``tsv``, ``parquet``, ``excel``.
+
+    ``None`` when the extension is not supported.
+    """
+    name = Path(path).name.lower()
     for suffix in sorted(SUPPORTED_SUFFIXES, key=len, reverse=True):
         if name.endswith(suffix):
             return SUPPORTED_SUFFIXES[suffix]
@@ -73,7 +77,7 @@ def load_table(
         parsed, or lacks a requested column (the message lists the columns it has).
     """
     p = Path(path)
-    fmt = _format_of(p)
+    fmt = table_format(p)
     if fmt is None:
         known = ", ".join(sorted(SUPPORTED_SUFFIXES))
         raise DataError(f"Cannot read {p}: unsupported file extension; expected one of {known}.")
@@ -111,6 +115,32 @@ def load_table(
     if columns is not None:
         frame = frame.loc[:, list(columns)]
     return frame.reset_index(drop=True)
+
+
+def read_columns(path: str | Path, sheet: str | int | None = None) -> list[str]:
+    """The column names of a data file, reading only its header (or its Parquet schema).
+
+    Raises
+    ------
+    DataError
+        If the extension is not supported.
+    """
+    p = Path(path)
+    fmt = table_format(p)
+    if fmt == "csv":
+        columns = pd.read_csv(p, nrows=0).columns
+    elif fmt == "tsv":
+        columns = pd.read_csv(p, sep="\t", nrows=0).columns
+    elif fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        columns = pq.read_schema(p).names
+    elif fmt == "excel":
+        columns = pd.read_excel(p, sheet_name=0 if sheet is None else sheet, nrows=0).columns
+    else:
+        raise DataError(f"Cannot read {p}: unsupported file extension; expected one of "
+                        f"{', '.join(sorted(SUPPORTED_SUFFIXES))}.")
+    return [str(c) for c in columns]
 
 
 def file_sha256(path: str | Path) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from evalkit._validation import describe_columns
-from evalkit.data.io import SUPPORTED_SUFFIXES
+from evalkit.data.io import SUPPORTED_SUFFIXES, read_columns, table_format
 
 __all__ = [
     "PANEL_ESTIMATORS",
@@ -28,7 +28,6 @@ __all__ = [
     "column_problems",
     "column_references",
     "resolve_data_path",
-    "read_columns",
 ]
 
 ESTIMATORS = ("did_2x2", "twfe", "event_study")
@@ -295,35 +294,6 @@ def resolve_data_path(file: str, params_path: Path) -> Path:
     return p.resolve()
 
 
-def _format_of(path: Path) -> str | None:
-    name = path.name.lower()
-    for suffix in sorted(SUPPORTED_SUFFIXES, key=len, reverse=True):
-        if name.endswith(suffix):
-            return SUPPORTED_SUFFIXES[suffix]
-    return None
-
-
-def read_columns(path: Path, sheet: str | int | None = None) -> list[str]:
-    """The column names of a data file, reading only its header (or Parquet schema)."""
-    import pandas as pd
-
-    fmt = _format_of(path)
-    if fmt == "csv":
-        columns = pd.read_csv(path, nrows=0).columns
-    elif fmt == "tsv":
-        columns = pd.read_csv(path, sep="\t", nrows=0).columns
-    elif fmt == "parquet":
-        import pyarrow.parquet as pq
-
-        columns = pq.read_schema(path).names
-    elif fmt == "excel":
-        columns = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, nrows=0).columns
-    else:
-        raise ValueError(f"unsupported file extension; expected one of "
-                         f"{', '.join(sorted(SUPPORTED_SUFFIXES))}")
-    return [str(c) for c in columns]
-
-
 def column_references(raw: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Every ``(key, column)`` pair a params mapping refers to, in file order."""
     design = _section(raw, "design")
@@ -352,7 +322,7 @@ def column_problems(raw: Mapping[str, Any], params_path: Path) -> list[str]:
         return [f"data.file: must be an existing data file (a relative path is read from "
                 f"the params file's folder, {Path(params_path).parent}); got {file!r}, "
                 f"which would be {path}, and there is no such file"]
-    fmt = _format_of(path)
+    fmt = table_format(path)
     if fmt is None:
         return [f"data.file: must end with one of {', '.join(sorted(SUPPORTED_SUFFIXES))}; "
                 f"got {file!r}"]
