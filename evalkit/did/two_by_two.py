@@ -95,6 +95,17 @@ def _check(data: pd.DataFrame, outcome: str, treated: str, post: str,
     return frame.reset_index(drop=True)
 
 
+def _redundant_columns(design: np.ndarray, terms: list[str]) -> list[str]:
+    """Terms whose column is a linear combination of the columns before it."""
+    redundant, rank = [], 0
+    for j in range(design.shape[1]):
+        new_rank = np.linalg.matrix_rank(design[:, : j + 1])
+        if new_rank == rank:
+            redundant.append(terms[j])
+        rank = new_rank
+    return redundant
+
+
 def did_2x2(
     data: pd.DataFrame,
     *,
@@ -173,11 +184,13 @@ def did_2x2(
     terms = ["Intercept", treated, post, effect, *covariates]
     design = np.column_stack([np.ones(len(frame)), g, p, g * p,
                               *(frame[c].to_numpy(dtype=float) for c in covariates)])
-    rank = np.linalg.matrix_rank(design)
-    if rank < design.shape[1]:
+    if np.linalg.matrix_rank(design) < design.shape[1]:
+        redundant = _redundant_columns(design, terms)
         raise EstimationError(
             "The covariates are collinear with each other or with the group and period "
-            f"indicators ({', '.join(covariates) or 'none'}); drop redundant covariates.")
+            f"indicators: {', '.join(redundant)} adds nothing to the columns before it "
+            f"(in the order Intercept, {treated}, {post}, {effect}, "
+            f"{', '.join(covariates)}); drop it.")
     y = frame[outcome].to_numpy(dtype=float)
     w = frame[weights].to_numpy(dtype=float) if weights else None
     model = sm.WLS(y, design, weights=w) if w is not None else sm.OLS(y, design)
