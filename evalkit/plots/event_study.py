@@ -50,13 +50,16 @@ def plot_event_study(
     ylabel: str = "Estimated effect",
     show_pretrend: bool = True,
     pretrend_label: str = "Pre-trend test p-value",
+    band_label: str = "simultaneous confidence band",
 ) -> Figure:
     """Plot event-study coefficients with their confidence intervals.
 
     Several results (e.g. different estimators) can be drawn on one plot: pass a
     list, or a mapping from legend label to result; points are dodged sideways.
     The reference period is drawn as a hollow point at zero and a dashed line
-    separates the pre-treatment periods from the post-treatment ones.
+    separates the pre-treatment periods from the post-treatment ones. Results with a
+    simultaneous (uniform) confidence band show it as a wide light bar behind the
+    pointwise interval.
 
     Parameters
     ----------
@@ -70,6 +73,8 @@ def plot_event_study(
         Add the pre-trend test's p-value of each result to its legend entry.
     pretrend_label
         The wording of that p-value.
+    band_label
+        Legend text of the simultaneous confidence band.
 
     Returns
     -------
@@ -89,6 +94,9 @@ def plot_event_study(
         x = table["event_time"].to_numpy(dtype=float) + offsets[i]
         y = table["estimate"].to_numpy()
         err = np.vstack([y - table["conf_low"].to_numpy(), table["conf_high"].to_numpy() - y])
+        if "band_low" in table.columns:
+            ax.vlines(x, table["band_low"], table["band_high"], color=colour, alpha=0.3,
+                      linewidth=6, label=f"{label}: {band_label}" if n > 1 else band_label)
         legend = label
         if show_pretrend and res.pretrend is not None:
             legend += f" ({pretrend_label} {res.pretrend.p_value:.3f})"

@@ -41,6 +41,9 @@ class Coefficients:
         standard normal.
     alpha
         Significance level: confidence intervals have coverage ``1 - alpha``.
+    std_errors
+        Standard errors to use instead of the square roots of ``vcov``'s diagonal, when
+        they come from elsewhere (e.g. a bootstrap); ``vcov`` still serves joint tests.
     """
 
     terms: tuple[str, ...]
@@ -48,6 +51,7 @@ class Coefficients:
     vcov: np.ndarray
     df: float | None
     alpha: float = 0.05
+    std_errors: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "terms", tuple(str(t) for t in self.terms))
@@ -57,9 +61,17 @@ class Coefficients:
         if self.estimate.shape != (k,) or self.vcov.shape != (k, k):
             raise InputError(f"terms, estimate and vcov disagree: {k} terms, estimate shape "
                              f"{self.estimate.shape}, vcov shape {self.vcov.shape}")
+        if self.std_errors is not None:
+            object.__setattr__(self, "std_errors", _frozen(self.std_errors))
+            if self.std_errors.shape != (k,):
+                raise InputError(f"std_errors: must have one value per term ({k}); got shape "
+                                 f"{self.std_errors.shape}")
 
     @property
     def std_error(self) -> np.ndarray:
+        """Standard errors: ``std_errors`` when given, else the root of ``vcov``'s diagonal."""
+        if self.std_errors is not None:
+            return self.std_errors.copy()
         return np.sqrt(np.clip(np.diag(self.vcov), 0, None))
 
     @property
@@ -95,7 +107,7 @@ class Coefficients:
 
     def with_alpha(self, alpha: float) -> Coefficients:
         """The same estimates with intervals at another significance level."""
-        return Coefficients(self.terms, self.estimate, self.vcov, self.df, alpha)
+        return Coefficients(self.terms, self.estimate, self.vcov, self.df, alpha, self.std_errors)
 
     def tidy(self) -> pd.DataFrame:
         """One row per term: estimate, std. error, statistic, p-value and confidence interval."""

@@ -13,7 +13,7 @@ from scipy import stats
 
 from evalkit._validation import Problems, check_alpha
 from evalkit.errors import InputError
-from evalkit.results.coefficients import TIDY_COLUMNS, Coefficients, WaldTest
+from evalkit.results.coefficients import Coefficients, WaldTest
 from evalkit.results.did_result import SAMPLE_LABELS, _summary_table
 from evalkit.results.provenance import Provenance
 from evalkit.results.summary import Summary, facts_from
@@ -64,6 +64,11 @@ class EventStudyResult:
         Whether the first and last event times pool every more distant period.
     inference, sample, provenance
         As in :class:`~evalkit.results.DiDResult`.
+    band_critical_value
+        Critical value of the simultaneous (uniform) confidence band over all event
+        times, when the estimator provides one (e.g. from a multiplier bootstrap):
+        the band is ``estimate +/- band_critical_value * std_error`` and covers every
+        coefficient at once with probability ``1 - alpha``. ``None`` otherwise.
     """
 
     estimator: str
@@ -77,6 +82,7 @@ class EventStudyResult:
     sample: Mapping[str, Any]
     provenance: Provenance
     binned: bool = False
+    band_critical_value: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "event_time", tuple(int(k) for k in self.event_time))
@@ -132,13 +138,18 @@ class EventStudyResult:
         """One row per event time.
 
         Columns: ``event_time, term, estimate, std_error, statistic, p_value,
-        conf_low, conf_high``. With ``include_reference`` the omitted reference
+        conf_low, conf_high``, then ``band_low, band_high`` (the simultaneous band)
+        when the result has one. With ``include_reference`` the omitted reference
         period appears with estimate 0 and missing inference, as plots show it.
         """
         table = self.coefficients.tidy()
         table.insert(0, "event_time", list(self.event_time))
+        if self.band_critical_value is not None:
+            half = self.band_critical_value * table["std_error"]
+            table["band_low"] = table["estimate"] - half
+            table["band_high"] = table["estimate"] + half
         if include_reference and self.reference_period is not None:
-            ref = {c: np.nan for c in TIDY_COLUMNS}
+            ref = {c: np.nan for c in table.columns}
             ref.update(event_time=self.reference_period, term=event_term(self.reference_period),
                        estimate=0.0)
             table = pd.concat([table, pd.DataFrame([ref])], ignore_index=True)
@@ -155,6 +166,8 @@ class EventStudyResult:
         facts += [(SAMPLE_LABELS.get(k, k), v) for k, v in self.sample.items()]
         facts += [("Standard errors", self.inference),
                   ("Confidence level", f"{100 * (1 - self.alpha):g}%")]
+        if self.band_critical_value is not None:
+            facts.append(("Uniform band critical value", f"{self.band_critical_value:.4f}"))
         notes = [f"Pre-trend test (all leads = 0): {self.pretrend}" if self.pretrend else
                  "Pre-trend test: not available (no pre-treatment coefficient besides the "
                  "reference period)."]
