@@ -154,8 +154,24 @@ class Panel:
 
     @property
     def data(self) -> pd.DataFrame:
-        """The panel's data (the columns it uses, sorted by unit and period), as a copy."""
-        return self._frame.copy()
+        """The panel's data (the columns it uses, sorted by unit and period).
+
+        A copy-on-write copy: changing it never changes the panel, and it costs
+        nothing until it is changed.
+        """
+        return self._frame.copy(deep=False)
+
+    def values(self, column: str) -> np.ndarray:
+        """One of the panel's columns as a read-only float array, in the panel's row order.
+
+        This is how estimators read the data: no copy is made for float columns.
+        """
+        if column not in self._frame.columns:
+            raise InputError(f"column={column!r}: must be one of the panel's columns "
+                             f"({', '.join(map(repr, self._frame.columns))}); got {column!r}")
+        array = np.asarray(self._frame[column].to_numpy(dtype=float)).view()
+        array.setflags(write=False)
+        return array
 
     @property
     def dropped_rows(self) -> int:
