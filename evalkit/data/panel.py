@@ -19,13 +19,20 @@ _SHOW = 5  # how many offending units or rows an error message lists
 
 
 def frame_fingerprint(frame: pd.DataFrame) -> str:
-    """SHA-256 of a DataFrame's values and column names (row order matters).
+    """SHA-256 of a DataFrame's column names, types and values (row order matters).
 
     Used to record, in every result, exactly which data it was computed from.
+    Numeric columns are hashed from their memory directly (no copy).
     """
     digest = hashlib.sha256()
-    digest.update("\x1f".join(map(str, frame.columns)).encode())
-    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    for column in frame.columns:
+        series = frame[column]
+        digest.update(f"{column}\x1f{series.dtype}\x1e".encode())
+        values = series.to_numpy()
+        if values.dtype.kind in "biuf":
+            digest.update(memoryview(np.ascontiguousarray(values)).cast("B"))
+        else:
+            digest.update(pd.util.hash_pandas_object(series, index=False).to_numpy().tobytes())
     return digest.hexdigest()
 
 
@@ -300,7 +307,9 @@ class Panel:
 
     @property
     def fingerprint(self) -> str:
-        """SHA-256 of the columns used, in the panel's (sorted) order."""
+        """SHA-256 of the columns used, in the panel's (sorted) order (computed once)."""
+        if self._fingerprint is None:
+            object.__setattr__(self, "_fingerprint", frame_fingerprint(self._frame))
         return self._fingerprint
 
     def describe(self) -> dict[str, object]:
@@ -388,7 +397,7 @@ def _validate(data: pd.DataFrame, spec: _Spec) -> tuple[pd.DataFrame, int]:
                          f"{describe_columns(data.columns)}")
         problems.raise_if_any(DataError, "The data do not match the panel description:")
 
-    frame = data.loc[:, needed].copy()
+    frame = data.loc[:, needed]  # copy-on-write: the caller's data are never changed
     dropped = 0
     nulls = frame.isna().sum()
     if nulls.any():
@@ -429,7 +438,6 @@ def _validate(data: pd.DataFrame, spec: _Spec) -> tuple[pd.DataFrame, int]:
                          f"such as {sorted(map(str, bad))[:_SHOW]}")
     problems.raise_if_any(DataError, "The data do not match the panel description:")
 
-    frame = frame.sort_values([spec.unit, spec.time], kind="stable").reset_index(drop=True)
     return frame, dropped
 
 
@@ -445,34 +453,39 @@ def _roles(spec: _Spec) -> dict[str, str]:
 
 
 def _derive(frame: pd.DataFrame, spec: _Spec) -> dict[str, object]:
-    """Compute codes and cohorts, and run the checks that need them."""
+    """Sort by unit and period, compute codes and cohorts, run the checks that need them."""
     problems = Problems()
     unit_codes, units = pd.factorize(frame[spec.unit], sort=True)
     time_values = frame[spec.time].to_numpy(dtype=float)
-    periods = np.unique(time_values)
+    periods = np.sort(pd.unique(time_values))
     time_codes = np.searchsorted(periods, time_values)
     n_units, n_periods = len(units), len(periods)
 
     key = unit_codes.astype(np.int64) * n_periods + time_codes
-    counts = np.bincount(key, minlength=n_units * n_periods)
-    if (counts > 1).any():
-        dup_keys = np.flatnonzero(counts > 1)
-        shown = ", ".join(f"({_plain(units[k // n_periods])!r}, "
-                          f"{_period_label(periods[k % n_periods])})"
-                          for k in dup_keys[:_SHOW])
-        more = f" and {dup_keys.size - _SHOW} more" if dup_keys.size > _SHOW else ""
-        problems.add(f"unit={spec.unit!r}, time={spec.time!r}: {dup_keys.size} unit-period pairs "
-                     f"appear on more than one row ({int(counts[dup_keys].sum())} rows), e.g. "
-                     f"{shown}{more}; the panel needs one row per unit and period")
+    if key.size > 1 and not np.all(key[1:] > key[:-1]):  # not sorted, or duplicated pairs
+        counts = np.bincount(key, minlength=n_units * n_periods)
+        if (counts > 1).any():
+            dup_keys = np.flatnonzero(counts > 1)
+            shown = ", ".join(f"({_plain(units[k // n_periods])!r}, "
+                              f"{_period_label(periods[k % n_periods])})"
+                              for k in dup_keys[:_SHOW])
+            more = f" and {dup_keys.size - _SHOW} more" if dup_keys.size > _SHOW else ""
+            problems.add(f"unit={spec.unit!r}, time={spec.time!r}: {dup_keys.size} unit-period "
+                         f"pairs appear on more than one row ({int(counts[dup_keys].sum())} "
+                         f"rows), e.g. {shown}{more}; the panel needs one row per unit and "
+                         "period")
+        order = np.argsort(key, kind="stable")
+        frame = frame.take(order)
+        unit_codes, time_codes, time_values = unit_codes[order], time_codes[order], time_values[order]
+    frame = frame.reset_index(drop=True)
+    starts = np.flatnonzero(np.r_[True, unit_codes[1:] != unit_codes[:-1]])
 
     if spec.first_treated:
         g = frame[spec.first_treated].to_numpy(dtype=float)
         g = np.where(_is_never(g), np.nan, g)
         g_filled = np.where(np.isnan(g), -np.inf, g)
-        unit_min = np.full(n_units, np.inf)
-        unit_max = np.full(n_units, -np.inf)
-        np.minimum.at(unit_min, unit_codes, g_filled)
-        np.maximum.at(unit_max, unit_codes, g_filled)
+        unit_min = np.minimum.reduceat(g_filled, starts)
+        unit_max = np.maximum.reduceat(g_filled, starts)
         varying = np.flatnonzero(unit_min != unit_max)
         if varying.size:
             shown = ", ".join(repr(_plain(units[i])) for i in varying[:_SHOW])
@@ -481,8 +494,7 @@ def _derive(frame: pd.DataFrame, spec: _Spec) -> dict[str, object]:
         unit_cohort = np.where(np.isinf(unit_max), np.nan, unit_max)
     else:
         d = frame[spec.treatment].to_numpy(dtype=float)
-        first = np.full(n_units, np.inf)
-        np.minimum.at(first, unit_codes, np.where(d == 1, time_values, np.inf))
+        first = np.minimum.reduceat(np.where(d == 1, time_values, np.inf), starts)
         row_first = first[unit_codes]
         switched_off = (time_values >= row_first) & (d == 0)
         if switched_off.any():
@@ -504,8 +516,7 @@ def _derive(frame: pd.DataFrame, spec: _Spec) -> dict[str, object]:
                      f"{spec.treatment or spec.first_treated!r}: no unit is treated during the "
                      f"observed periods{late}")
     else:
-        unit_first_period = np.full(n_units, np.inf)
-        np.minimum.at(unit_first_period, unit_codes, time_values)
+        unit_first_period = time_values[starts]  # rows are sorted by period within unit
         has_pre = treated_units & (unit_cohort > unit_first_period)
         if not has_pre.any():
             problems.add("no pre-treatment period: every treated unit is already treated in the "
@@ -528,7 +539,7 @@ def _derive(frame: pd.DataFrame, spec: _Spec) -> dict[str, object]:
               "_row_cohort": unit_cohort[unit_codes]}
     for array in arrays.values():
         array.setflags(write=False)
-    return {**arrays, "_fingerprint": frame_fingerprint(frame),
+    return {**arrays, "_frame": frame, "_fingerprint": None,
             "_treated_after_end": int(after_end.sum())}
 
 
