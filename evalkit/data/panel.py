@@ -476,7 +476,8 @@ def _derive(frame: pd.DataFrame, spec: _Spec) -> dict[str, object]:
                          "period")
         order = np.argsort(key, kind="stable")
         frame = frame.take(order)
-        unit_codes, time_codes, time_values = unit_codes[order], time_codes[order], time_values[order]
+        unit_codes, time_codes = unit_codes[order], time_codes[order]
+        time_values = time_values[order]
     frame = frame.reset_index(drop=True)
     starts = np.flatnonzero(np.r_[True, unit_codes[1:] != unit_codes[:-1]])
 
