@@ -28,10 +28,10 @@ from evalkit.errors import (
 if TYPE_CHECKING:  # pragma: no cover
     from evalkit import datasets
     from evalkit.data import Panel, load_table
-    from evalkit.did import did_2x2, event_study, twfe
+    from evalkit.did import bacon_decomposition, did_2x2, event_study, twfe
     from evalkit.inference import Clustered
-    from evalkit.plots import plot_event_study, plot_group_means
-    from evalkit.results import DiDResult, EventStudyResult
+    from evalkit.plots import plot_bacon, plot_event_study, plot_group_means
+    from evalkit.results import BaconDecomposition, DiDResult, EventStudyResult
 
 __all__ = [
     "__version__",
@@ -41,11 +41,14 @@ __all__ = [
     "did_2x2",
     "twfe",
     "event_study",
+    "bacon_decomposition",
     "Clustered",
     "DiDResult",
     "EventStudyResult",
+    "BaconDecomposition",
     "plot_event_study",
     "plot_group_means",
+    "plot_bacon",
     "EvalkitError",
     "InputError",
     "DataError",
@@ -61,11 +64,14 @@ _LAZY = {
     "did_2x2": "evalkit.did",
     "twfe": "evalkit.did",
     "event_study": "evalkit.did",
+    "bacon_decomposition": "evalkit.did",
     "Clustered": "evalkit.inference",
     "DiDResult": "evalkit.results",
     "EventStudyResult": "evalkit.results",
+    "BaconDecomposition": "evalkit.results",
     "plot_event_study": "evalkit.plots",
     "plot_group_means": "evalkit.plots",
+    "plot_bacon": "evalkit.plots",
 }
 
 

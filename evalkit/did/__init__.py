@@ -1,7 +1,8 @@
 """Difference-in-differences estimators."""
 
+from evalkit.did.bacon import bacon_decomposition
 from evalkit.did.event_study import event_study
 from evalkit.did.twfe import twfe
 from evalkit.did.two_by_two import did_2x2
 
-__all__ = ["did_2x2", "twfe", "event_study"]
+__all__ = ["did_2x2", "twfe", "event_study", "bacon_decomposition"]
