@@ -28,10 +28,15 @@ from evalkit.errors import (
 if TYPE_CHECKING:  # pragma: no cover
     from evalkit import datasets
     from evalkit.data import Panel, load_table
-    from evalkit.did import bacon_decomposition, did_2x2, event_study, twfe
-    from evalkit.inference import Clustered
+    from evalkit.did import bacon_decomposition, callaway_santanna, did_2x2, event_study, twfe
+    from evalkit.inference import Clustered, MultiplierBootstrap
     from evalkit.plots import plot_bacon, plot_event_study, plot_group_means
-    from evalkit.results import BaconDecomposition, DiDResult, EventStudyResult
+    from evalkit.results import (
+        BaconDecomposition,
+        DiDResult,
+        EventStudyResult,
+        GroupTimeResult,
+    )
 
 __all__ = [
     "__version__",
@@ -41,10 +46,13 @@ __all__ = [
     "did_2x2",
     "twfe",
     "event_study",
+    "callaway_santanna",
     "bacon_decomposition",
     "Clustered",
+    "MultiplierBootstrap",
     "DiDResult",
     "EventStudyResult",
+    "GroupTimeResult",
     "BaconDecomposition",
     "plot_event_study",
     "plot_group_means",
@@ -65,6 +73,9 @@ _LAZY = {
     "twfe": "evalkit.did",
     "event_study": "evalkit.did",
     "bacon_decomposition": "evalkit.did",
+    "callaway_santanna": "evalkit.did",
+    "MultiplierBootstrap": "evalkit.inference",
+    "GroupTimeResult": "evalkit.results",
     "Clustered": "evalkit.inference",
     "DiDResult": "evalkit.results",
     "EventStudyResult": "evalkit.results",

@@ -8,6 +8,7 @@ from evalkit.inference.covariance import (
     cluster_correction,
     resolve_vcov,
 )
+from evalkit.inference.multiplier import MultiplierBootstrap
 
-__all__ = ["Clustered", "VcovChoice", "VcovLike", "resolve_vcov", "cluster_correction",
-           "VCOV_OPTIONS"]
+__all__ = ["Clustered", "MultiplierBootstrap", "VcovChoice", "VcovLike", "resolve_vcov",
+           "cluster_correction", "VCOV_OPTIONS"]

@@ -1,0 +1,173 @@
+"""The multiplier bootstrap of influence functions (Callaway & Sant'Anna 2021, section 4.1).
+
+An asymptotically linear estimator satisfies :math:`\\hat\\theta - \\theta \\approx
+\\frac1n\\sum_i \\psi_i`. The multiplier bootstrap perturbs the influence functions
+:math:`\\psi_i` with independent mean-zero, unit-variance multipliers :math:`V_i` and
+reads the sampling distribution off the draws :math:`\\frac1n\\sum_i V_i \\psi_i`, without
+re-estimating anything. With clustered sampling the influence functions are first summed
+within clusters and one multiplier is drawn per cluster.
+
+Conventions follow R's ``did::mboot``: standard errors are the interquartile range of the
+draws divided by that of the standard normal, ``(q75 - q25) / (qnorm(.75) - qnorm(.25))``,
+with quantiles of type 1 (the inverse of the empirical distribution function); the
+critical value of a uniform (sup-t) band is the ``1 - alpha`` quantile of
+``max_k |draw_k / se_k|``. R draws Rademacher multipliers (``BMisc::multiplier_bootstrap``);
+Mammen's (1993) two-point multipliers are available too.
+
+The draws are computed in chunks of bootstrap replications, so that no matrix of
+clusters x replications is ever held in memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from scipy import stats
+
+from evalkit._validation import Problems
+
+__all__ = ["MultiplierBootstrap", "MULTIPLIER_WEIGHTS", "multiplier_draws",
+           "bootstrap_standard_errors", "sup_t_critical_value", "make_generator"]
+
+MULTIPLIER_WEIGHTS = ("rademacher", "mammen")
+_IQR_NORMAL = float(stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
+_CHUNK_ELEMENTS = 1 << 22  # multipliers held at once (32 MB of float64)
+_RELATIVE_ZERO = 1e-10  # a column this small relative to the largest has no std. error
+
+
+@dataclass(frozen=True)
+class MultiplierBootstrap:
+    """Inference by the multiplier bootstrap of the influence functions.
+
+    Parameters
+    ----------
+    n_boot
+        Number of bootstrap replications (R's ``biters``).
+    random_state
+        Seed (an integer) or a :class:`numpy.random.Generator`, for reproducible
+        draws. ``None`` draws fresh entropy.
+    cluster
+        Column whose clusters receive a common multiplier; default: the estimator's
+        clustering column (see the estimator), else the unit.
+    weights
+        ``"rademacher"`` (+1 or -1 with equal probability: what R's ``did`` draws) or
+        ``"mammen"`` (Mammen's two-point distribution, the one used by R's ``DRDID``).
+    """
+
+    n_boot: int = 999
+    random_state: int | np.random.Generator | None = None
+    cluster: str | None = None
+    weights: Literal["rademacher", "mammen"] = "rademacher"
+
+    def problems(self) -> list[str]:
+        """Every problem with the settings, each naming the field (empty when valid)."""
+        found = Problems()
+        if (isinstance(self.n_boot, bool) or not isinstance(self.n_boot, int | np.integer)
+                or self.n_boot < 10):
+            found.add(f"MultiplierBootstrap(n_boot={self.n_boot!r}): must be an integer >= 10 "
+                      f"(999 is customary); got {self.n_boot!r}")
+        if not (self.random_state is None or isinstance(self.random_state, np.random.Generator)
+                or (isinstance(self.random_state, int | np.integer)
+                    and not isinstance(self.random_state, bool) and self.random_state >= 0)):
+            found.add(f"MultiplierBootstrap(random_state={self.random_state!r}): must be None, a "
+                      "non-negative integer seed or a numpy Generator; got "
+                      f"{type(self.random_state).__name__}")
+        if self.cluster is not None and (not isinstance(self.cluster, str) or not self.cluster):
+            found.add(f"MultiplierBootstrap(cluster={self.cluster!r}): must be a column name or "
+                      f"None; got {self.cluster!r}")
+        if self.weights not in MULTIPLIER_WEIGHTS:
+            found.add(f"MultiplierBootstrap(weights={self.weights!r}): must be one of "
+                      f"{', '.join(map(repr, MULTIPLIER_WEIGHTS))}; got {self.weights!r}")
+        return list(found)
+
+    def describe(self) -> str:
+        kind = "Rademacher" if self.weights == "rademacher" else "Mammen"
+        return f"multiplier bootstrap ({self.n_boot:,} draws, {kind} multipliers)"
+
+
+def make_generator(random_state: int | np.random.Generator | None) -> np.random.Generator:
+    """A generator from a seed, a generator (used as given) or ``None`` (fresh entropy)."""
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    return np.random.default_rng(None if random_state is None else int(random_state))
+
+
+def _multipliers(rng: np.random.Generator, shape: tuple[int, int], weights: str) -> np.ndarray:
+    if weights == "rademacher":
+        count = shape[0] * shape[1]
+        bits = np.unpackbits(rng.integers(0, 256, size=(count + 7) // 8, dtype=np.uint8),
+                             count=count)
+        draws = bits.astype(np.float64).reshape(shape)
+        draws *= 2.0
+        draws -= 1.0
+        return draws
+    root5 = np.sqrt(5.0)
+    low, high = (1.0 - root5) / 2.0, (1.0 + root5) / 2.0
+    return np.where(rng.random(shape) < (root5 + 1.0) / (2.0 * root5), low, high)
+
+
+def multiplier_draws(scores: np.ndarray, *, n_boot: int, rng: np.random.Generator,
+                     weights: str = "rademacher", scale: float | None = None) -> np.ndarray:
+    """Bootstrap draws of ``(1/scale) * sum_c V_c * scores[:, c]`` for every row of ``scores``.
+
+    Parameters
+    ----------
+    scores
+        ``m x G`` array: one row per statistic, one column per cluster (or unit), holding
+        the cluster sums of the statistics' influence functions.
+    n_boot
+        Number of draws.
+    rng
+        Random generator.
+    weights
+        Multiplier distribution, ``"rademacher"`` or ``"mammen"``.
+    scale
+        Divisor of the sums, usually the number of units ``n`` (default: ``G``).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``n_boot x m`` draws. Multipliers are generated chunk by chunk of draws and
+        never held for all draws at once.
+    """
+    scores = np.asarray(scores, dtype=float)
+    m, n_clusters = scores.shape
+    chunk = max(1, min(n_boot, _CHUNK_ELEMENTS // max(n_clusters, 1)))
+    out = np.empty((n_boot, m))
+    transposed = scores.T
+    for start in range(0, n_boot, chunk):
+        stop = min(n_boot, start + chunk)
+        out[start:stop] = _multipliers(rng, (stop - start, n_clusters), weights) @ transposed
+    out /= float(scale if scale is not None else n_clusters)
+    return out
+
+
+def bootstrap_standard_errors(draws: np.ndarray) -> np.ndarray:
+    """Interquartile-range standard errors of each column of ``draws`` (NaN when degenerate).
+
+    ``(q75 - q25) / (qnorm(.75) - qnorm(.25))`` with type-1 quantiles, as R's ``did``.
+    A column whose draws are all (numerically) zero has no standard error.
+    """
+    draws = np.asarray(draws, dtype=float)
+    q25, q75 = np.quantile(draws, [0.25, 0.75], axis=0, method="inverted_cdf")
+    se = (q75 - q25) / _IQR_NORMAL
+    size = np.max(np.abs(draws), axis=0)
+    degenerate = ~np.isfinite(se) | (se <= 0) | (size <= _RELATIVE_ZERO * np.max(size, initial=0))
+    return np.where(degenerate, np.nan, se)
+
+
+def sup_t_critical_value(draws: np.ndarray, std_errors: np.ndarray, alpha: float) -> float:
+    """Critical value of the uniform band: the ``1 - alpha`` quantile of ``max_k |draw/se|``.
+
+    Columns without a standard error are left out (as R's ``did``); returns NaN when
+    no column is left.
+    """
+    se = np.asarray(std_errors, dtype=float)
+    usable = np.isfinite(se) & (se > 0)
+    if not usable.any():
+        return float("nan")
+    t_max = np.max(np.abs(np.asarray(draws)[:, usable] / se[usable]), axis=1)
+    t_max = t_max[np.isfinite(t_max)]
+    return float(np.quantile(t_max, 1.0 - alpha, method="inverted_cdf"))
