@@ -28,7 +28,15 @@ from evalkit.errors import (
 if TYPE_CHECKING:  # pragma: no cover
     from evalkit import datasets
     from evalkit.data import Panel, load_table
-    from evalkit.did import bacon_decomposition, callaway_santanna, did_2x2, event_study, twfe
+    from evalkit.did import (
+        bacon_decomposition,
+        callaway_santanna,
+        did_2x2,
+        event_study,
+        imputation,
+        imputation_overall,
+        twfe,
+    )
     from evalkit.inference import Clustered, MultiplierBootstrap
     from evalkit.plots import plot_bacon, plot_event_study, plot_group_means
     from evalkit.results import (
@@ -47,6 +55,8 @@ __all__ = [
     "twfe",
     "event_study",
     "callaway_santanna",
+    "imputation",
+    "imputation_overall",
     "bacon_decomposition",
     "Clustered",
     "MultiplierBootstrap",
@@ -74,6 +84,8 @@ _LAZY = {
     "event_study": "evalkit.did",
     "bacon_decomposition": "evalkit.did",
     "callaway_santanna": "evalkit.did",
+    "imputation": "evalkit.did",
+    "imputation_overall": "evalkit.did",
     "MultiplierBootstrap": "evalkit.inference",
     "GroupTimeResult": "evalkit.results",
     "Clustered": "evalkit.inference",

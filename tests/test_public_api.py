@@ -19,6 +19,8 @@ DOCUMENTED = [
     "twfe",
     "event_study",
     "callaway_santanna",
+    "imputation",
+    "imputation_overall",
     "bacon_decomposition",
     "Clustered",
     "MultiplierBootstrap",

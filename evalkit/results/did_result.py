@@ -26,6 +26,8 @@ SAMPLE_LABELS: dict[str, str] = {
     "treated_rows": "Treated-group observations",
     "control_rows": "Comparison-group observations",
     "clusters": "Clusters",
+    "always_treated_units_dropped": "Always-treated units dropped",
+    "treated_rows_without_untreated_period": "Treated rows without an untreated period",
 }
 
 
