@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
         event_study,
         imputation,
         imputation_overall,
+        sun_abraham,
         twfe,
     )
     from evalkit.inference import Clustered, MultiplierBootstrap
@@ -57,6 +58,7 @@ __all__ = [
     "callaway_santanna",
     "imputation",
     "imputation_overall",
+    "sun_abraham",
     "bacon_decomposition",
     "Clustered",
     "MultiplierBootstrap",
@@ -86,6 +88,7 @@ _LAZY = {
     "callaway_santanna": "evalkit.did",
     "imputation": "evalkit.did",
     "imputation_overall": "evalkit.did",
+    "sun_abraham": "evalkit.did",
     "MultiplierBootstrap": "evalkit.inference",
     "GroupTimeResult": "evalkit.results",
     "Clustered": "evalkit.inference",

@@ -21,6 +21,7 @@ DOCUMENTED = [
     "callaway_santanna",
     "imputation",
     "imputation_overall",
+    "sun_abraham",
     "bacon_decomposition",
     "Clustered",
     "MultiplierBootstrap",

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from evalkit.data.panel import Panel
-from evalkit.did._panel_regression import fit_twoway
-from evalkit.did.twfe import _check_panel, cluster_codes, panel_sample_facts
+from evalkit.did._panel_regression import Indicators, fit_twoway
+from evalkit.did.twfe import _check_panel, cluster_codes, covariate_matrix, panel_sample_facts
 from evalkit.errors import DataError, EstimationError, InputError
 from evalkit.inference.covariance import VcovLike, resolve_vcov
 from evalkit.results import Coefficients, EventStudyResult, Provenance, event_term
@@ -52,7 +51,8 @@ def event_study(
 ) -> EventStudyResult:
     r"""Estimate a dynamic (event-study) two-way fixed-effects regression.
 
-    Fits, with unit and period fixed effects (linearmodels' ``PanelOLS``),
+    Fits, with unit and period fixed effects (by the within transformation; the
+    estimates equal linearmodels' ``PanelOLS``),
 
     .. math:: Y_{it} = \alpha_i + \lambda_t + \sum_{k \ne r} \beta_k \mathbf{1}\{t - G_i = k\}
               + X_{it}'\gamma + \varepsilon_{it}
@@ -64,7 +64,8 @@ def event_study(
     :math:`\beta_k` for :math:`k < 0` should be zero under parallel trends, which a
     joint Wald test checks. With staggered adoption and effects that differ across
     cohorts, these coefficients can be contaminated by other periods' effects (Sun &
-    Abraham 2021); compare with the estimators for staggered adoption.
+    Abraham 2021); compare with the estimators for staggered adoption, such as
+    :func:`evalkit.did.sun_abraham.sun_abraham`.
 
     Parameters
     ----------
@@ -103,7 +104,11 @@ def event_study(
     choice = resolve_vcov(vcov, default_cluster=panel.cluster_column)
     rel = panel.event_time()
     treated_rows = ~np.isnan(rel)
-    available = np.unique(rel[treated_rows]).astype(int)
+    # event times are whole numbers: count them instead of sorting millions of rows
+    k = np.zeros(panel.n_obs, dtype=np.int64)
+    k[treated_rows] = rel[treated_rows]
+    offset = int(k[treated_rows].min())
+    available = np.flatnonzero(np.bincount(k[treated_rows] - offset)) + offset
     lo, hi = _check_window(window, reference, bin_endpoints, available)
 
     if panel.n_never_treated_units == 0 and not bin_endpoints:
@@ -112,37 +117,47 @@ def event_study(
             "event time, period and unit effects are collinear. Bin the endpoints "
             "(bin_endpoints=True with a window) or use an estimator for staggered adoption.")
 
-    keep = np.ones(panel.n_obs, dtype=bool)
-    k = rel.copy()
     if bin_endpoints:
-        k[treated_rows] = np.clip(k[treated_rows], lo, hi)
+        np.clip(k, lo, hi, out=k)
+        keep = None
     else:
-        keep = ~treated_rows | ((rel >= lo) & (rel <= hi))
-    event_times = [int(e) for e in np.unique(k[treated_rows & keep]).astype(int) if e != reference]
-    if reference not in set(np.unique(k[treated_rows & keep]).astype(int)):
+        inside = (k >= lo) & (k <= hi)
+        keep = None if bool(np.all(inside[treated_rows])) else ~treated_rows | inside
+    kept_k = k if keep is None else k[keep]
+    kept_treated = treated_rows if keep is None else treated_rows[keep]
+    counts = np.bincount(kept_k[kept_treated] - lo, minlength=hi - lo + 1)
+    observed = [int(e) for e in np.flatnonzero(counts) + lo]
+    event_times = [e for e in observed if e != reference]
+    if reference not in observed:
         raise DataError(f"reference={reference}: no treated unit is observed at event time "
                         f"{reference}; choose another reference period")
     if not any(e >= 0 for e in event_times):
         raise DataError("No treated unit is observed after treatment in the window.")
 
-    frame = panel.data.loc[keep]
-    k_kept = k[keep]
-    x = pd.DataFrame({event_term(e): (k_kept == e).astype(float) for e in event_times})
-    for c in panel.covariates:
-        x[c] = frame[c].to_numpy(dtype=float)
-    clusters = cluster_codes(panel, choice.column)[keep] if choice.kind == "cluster" else None
-    weights = frame[panel.weights].to_numpy(dtype=float) if panel.weights else None
-    fit = fit_twoway(frame[panel.outcome].to_numpy(dtype=float), x, panel.unit_index[keep],
-                     panel.period_index[keep], vcov=choice, clusters=clusters, weights=weights)
-
+    # the event-time dummies, as one column number per row (-1: none), then the covariates
     m = len(event_times)
+    column = np.full(hi - lo + 1, -1, dtype=np.int64)
+    column[np.array(event_times) - lo] = np.arange(m)
+    dummies = Indicators(np.where(kept_treated, column[kept_k - lo], -1),
+                         tuple(event_term(e) for e in event_times))
+
+    def kept(values: np.ndarray) -> np.ndarray:
+        return values if keep is None else values[keep]
+
+    clusters = kept(cluster_codes(panel, choice.column)) if choice.kind == "cluster" else None
+    weights = kept(panel.values(panel.weights)) if panel.weights else None
+    fit = fit_twoway(kept(panel.values(panel.outcome)), covariate_matrix(panel, keep),
+                     kept(panel.unit_index), kept(panel.period_index), vcov=choice,
+                     clusters=clusters, weights=weights, names=list(panel.covariates),
+                     indicators=dummies, overwrite_x=True)
+    n_rows = panel.n_obs if keep is None else int(np.count_nonzero(keep))
     coefficients = Coefficients([event_term(e) for e in event_times], fit.params[:m],
                                 fit.vcov[:m, :m], fit.df, alpha)
     leads = [event_term(e) for e in event_times if e < 0]
     pretrend = (coefficients.wald_test(leads, hypothesis="All pre-treatment coefficients are zero")
                 if leads else None)
     sample = panel_sample_facts(panel, fit.n_clusters)
-    sample["rows"] = int(keep.sum())
+    sample["rows"] = n_rows
     spec = {"panel": panel.spec(), "window": [lo, hi], "reference": reference,
             "bin_endpoints": bin_endpoints, "vcov": choice.to_dict(), "alpha": alpha}
     return EventStudyResult(
@@ -155,6 +170,6 @@ def event_study(
         pretrend=pretrend,
         inference=choice.describe(fit.n_clusters),
         sample=sample,
-        provenance=Provenance("evalkit.did.event_study", spec, panel.fingerprint, int(keep.sum())),
+        provenance=Provenance("evalkit.did.event_study", spec, panel.fingerprint, n_rows),
         binned=bin_endpoints,
     )

@@ -7,12 +7,12 @@ import pandas as pd
 
 from evalkit._validation import Problems, check_alpha
 from evalkit.data.panel import Panel
-from evalkit.did._panel_regression import fit_twoway
+from evalkit.did._panel_regression import Indicators, fit_twoway
 from evalkit.errors import InputError
 from evalkit.inference.covariance import VcovLike, resolve_vcov
 from evalkit.results import Coefficients, DiDResult, Provenance
 
-__all__ = ["twfe", "panel_sample_facts", "cluster_codes"]
+__all__ = ["twfe", "panel_sample_facts", "cluster_codes", "covariate_matrix"]
 
 ESTIMAND = ("a weighted average of the effects on treated units and periods (equal to the "
             "average effect on the treated only when effects do not vary across cohorts and "
@@ -29,13 +29,29 @@ def _check_panel(panel: Panel, alpha: float, function: str) -> None:
 
 
 def cluster_codes(panel: Panel, column: str) -> np.ndarray:
-    """Integer cluster codes for each row of the panel."""
-    frame = panel.data
-    if column not in frame.columns:
+    """Integer cluster codes for each row of the panel (read-only)."""
+    if column not in panel.columns:
         raise InputError(f"vcov=Clustered({column!r}): the cluster column must be one of the "
                          f"panel's columns ({', '.join(panel.columns)}); declare it with "
                          f"Panel(..., cluster={column!r})")
-    return pd.factorize(frame[column])[0]
+    if column == panel.unit:
+        return panel.unit_index
+    return pd.factorize(panel.data[column])[0]
+
+
+def covariate_matrix(panel: Panel, rows: np.ndarray | None = None) -> np.ndarray | None:
+    """The panel's covariates as one C-ordered float array (``None`` without covariates).
+
+    ``rows`` (a boolean mask) selects the rows.
+    """
+    if not panel.covariates:
+        return None
+    n = panel.n_obs if rows is None else int(np.count_nonzero(rows))
+    x = np.empty((n, len(panel.covariates)))
+    for j, column in enumerate(panel.covariates):
+        values = panel.values(column)
+        x[:, j] = values if rows is None else values[rows]
+    return x
 
 
 def panel_sample_facts(panel: Panel, n_clusters: int | None) -> dict[str, int]:
@@ -50,7 +66,8 @@ def panel_sample_facts(panel: Panel, n_clusters: int | None) -> dict[str, int]:
 def twfe(panel: Panel, *, vcov: VcovLike = "cluster", alpha: float = 0.05) -> DiDResult:
     r"""Estimate the static two-way fixed-effects (TWFE) regression.
 
-    Fits, by least squares with unit and period fixed effects (linearmodels' ``PanelOLS``),
+    Fits, by least squares with unit and period fixed effects (by the within
+    transformation; the estimates equal linearmodels' ``PanelOLS``),
 
     .. math:: Y_{it} = \alpha_i + \lambda_t + \beta D_{it} + X_{it}'\gamma + \varepsilon_{it}
 
@@ -85,20 +102,19 @@ def twfe(panel: Panel, *, vcov: VcovLike = "cluster", alpha: float = 0.05) -> Di
     """
     _check_panel(panel, alpha, "twfe")
     choice = resolve_vcov(vcov, default_cluster=panel.cluster_column)
-    frame = panel.data
     clusters = cluster_codes(panel, choice.column) if choice.kind == "cluster" else None
-    x = pd.DataFrame({"treated": panel.treated.to_numpy(dtype=float)})
-    for c in panel.covariates:
-        x[c] = frame[c].to_numpy(dtype=float)
-    weights = frame[panel.weights].to_numpy(dtype=float) if panel.weights else None
-    fit = fit_twoway(frame[panel.outcome].to_numpy(dtype=float), x, panel.unit_index,
-                     panel.period_index, vcov=choice, clusters=clusters, weights=weights)
+    treated = Indicators(np.where(panel.treated.to_numpy() == 1, 0, -1), ("treated",))
+    names = ["treated", *panel.covariates]
+    weights = panel.values(panel.weights) if panel.weights else None
+    fit = fit_twoway(panel.values(panel.outcome), covariate_matrix(panel), panel.unit_index,
+                     panel.period_index, vcov=choice, clusters=clusters, weights=weights,
+                     names=list(panel.covariates), indicators=treated, overwrite_x=True)
     spec = {"panel": panel.spec(), "vcov": choice.to_dict(), "alpha": alpha}
     return DiDResult(
         estimator="Two-way fixed effects (TWFE)",
         estimand=ESTIMAND,
         outcome=panel.outcome,
-        coefficients=Coefficients(list(x.columns), fit.params, fit.vcov, fit.df, alpha),
+        coefficients=Coefficients(names, fit.params, fit.vcov, fit.df, alpha),
         effect_term="treated",
         inference=choice.describe(fit.n_clusters),
         sample=panel_sample_facts(panel, fit.n_clusters),

@@ -81,12 +81,12 @@ def plot_event_study(
     matplotlib.figure.Figure
     """
     items = _as_mapping(results)
+    n = len(items)
     if ax is None:
-        fig = Figure(figsize=(7.5, 4.2), layout="constrained")
+        fig = Figure(figsize=(7.5, 4.2 if n == 1 else 5.2), layout="constrained")
         ax = fig.add_subplot()
     else:
         fig = ax.figure
-    n = len(items)
     offsets = np.linspace(-0.12, 0.12, n) if n > 1 else np.zeros(1)
     for i, (label, res) in enumerate(items.items()):
         colour = _COLOURS[i % len(_COLOURS)]
@@ -114,6 +114,10 @@ def plot_event_study(
     ax.set_ylabel(textwrap.fill(ylabel, 38))
     if title:
         ax.set_title(title)
-    ax.legend(loc="best", fontsize="small", frameon=False)
+    if n > 1:  # several estimators: the legend goes below the plot, clear of the points
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize="small",
+                  frameon=False)
+    else:
+        ax.legend(loc="best", fontsize="small", frameon=False)
     ax.grid(axis="y", color="#dddddd", linewidth=0.6)
     return fig

@@ -13,7 +13,9 @@ from evalkit.data import Panel, file_sha256, load_table
 from evalkit.did import did_2x2, event_study, twfe
 from evalkit.inference import Clustered, VcovLike
 from evalkit.reports.params import PolicyParams, load_params
-from evalkit.results import DiDResult, EventStudyResult
+from evalkit.reports.params_checks import STAGGERED_ESTIMATORS
+from evalkit.reports.staggered import StaggeredAnalysis, analyse_staggered
+from evalkit.results import DiDResult, EventStudyResult, WaldTest
 
 __all__ = ["Evaluation", "Headline", "evaluate"]
 
@@ -66,11 +68,17 @@ class Evaluation:
     main
         The single-coefficient result: the 2x2 estimate, or the static TWFE.
     dynamic
-        The event study for panel designs, else ``None``.
+        The event study of the headline estimator for panel designs (the TWFE event
+        study for ``twfe`` and ``event_study``), else ``None``.
     headline
         The number the report leads with.
     run_date
         When the evaluation ran (UTC, ISO 8601).
+    pretrend
+        The headline estimator's joint test of no pre-treatment effects, if any.
+    staggered
+        With staggered adoption (or a staggered estimator chosen): every estimator's
+        event study and overall effect, and the Goodman-Bacon decomposition.
     """
 
     params: PolicyParams
@@ -81,6 +89,8 @@ class Evaluation:
     dynamic: EventStudyResult | None
     headline: Headline
     run_date: str
+    pretrend: WaldTest | None = None
+    staggered: StaggeredAnalysis | None = None
 
     @property
     def language(self) -> str:
@@ -120,6 +130,11 @@ def evaluate(params: PolicyParams | str | Path) -> Evaluation:
     - ``twfe``: the static TWFE regression (headline) and the event study.
     - ``event_study``: the event study, whose equally weighted average of the
       post-treatment coefficients is the headline, and the static TWFE beside it.
+    - ``callaway_santanna``, ``imputation``: their overall average effect on the
+      treated; ``sun_abraham``: the average of its post-treatment effects.
+
+    With staggered adoption, every estimator in ``staggered.estimators`` runs too and
+    the TWFE coefficient is decomposed (see :func:`analyse_staggered`).
 
     Parameters
     ----------
@@ -135,6 +150,8 @@ def evaluate(params: PolicyParams | str | Path) -> Evaluation:
     vcov = _vcov(params)
     panel: Panel | None = None
     dynamic: EventStudyResult | None = None
+    pretrend: WaldTest | None = None
+    staggered: StaggeredAnalysis | None = None
     if d.estimator == "did_2x2":
         main = did_2x2(data, outcome=d.outcome, treated=d.treated, post=d.post,
                        covariates=d.covariates, weights=d.weights, vcov=vcov, alpha=alpha)
@@ -146,20 +163,39 @@ def evaluate(params: PolicyParams | str | Path) -> Evaluation:
         panel = _panel(params, data)
         es = params.event_study
         main = twfe(panel, vcov=vcov, alpha=alpha)
-        dynamic = event_study(
+        twfe_dynamic = event_study(
             panel, vcov=vcov, alpha=alpha,
             window=tuple(es.window) if es and es.window else None,
             reference=es.reference if es else -1,
             bin_endpoints=es.bin_endpoints if es else False)
         baseline = _panel_baseline(panel)
+        required = d.estimator if d.estimator in STAGGERED_ESTIMATORS else None
+        if panel.is_staggered or required:
+            staggered = analyse_staggered(panel, params, alpha, required=required)
+            staggered.event_studies.setdefault("twfe", twfe_dynamic)
+        dynamic, pretrend = twfe_dynamic, twfe_dynamic.pretrend
         if d.estimator == "event_study":
-            avg = dynamic.average_effect()
+            avg = twfe_dynamic.average_effect()
             headline = Headline("average_post", avg["estimate"], avg["std_error"],
                                 avg["conf_low"], avg["conf_high"], avg["p_value"], alpha,
                                 baseline)
+        elif required == "sun_abraham":
+            dynamic = staggered.event_studies[required]
+            pretrend = staggered.pretrends[required]
+            avg = dynamic.average_effect()
+            headline = Headline("average_post_sa", avg["estimate"], avg["std_error"],
+                                avg["conf_low"], avg["conf_high"], avg["p_value"], alpha,
+                                baseline)
+        elif required:
+            dynamic = staggered.event_studies[required]
+            pretrend = staggered.pretrends[required]
+            result = staggered.overall[required]
+            headline = Headline(f"overall_{required}", result.estimate, result.std_error,
+                                *result.conf_int, result.p_value, alpha, baseline)
         else:
             headline = Headline("twfe_row", main.estimate, main.std_error, *main.conf_int,
                                 main.p_value, alpha, baseline)
     return Evaluation(params=params, data=data, data_sha256=sha, panel=panel, main=main,
-                      dynamic=dynamic, headline=headline,
+                      dynamic=dynamic, headline=headline, pretrend=pretrend,
+                      staggered=staggered,
                       run_date=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"))

@@ -12,8 +12,10 @@ from evalkit.reports.formatting import (
     format_p_value,
     format_percent,
 )
+from evalkit.reports.staggered import TRUST_WEIGHT
 
-__all__ = ["key_findings", "effect_sentence", "FEW_CLUSTERS", "SMALL_COMPARISON"]
+__all__ = ["key_findings", "effect_sentence", "twfe_trust_sentence", "FEW_CLUSTERS",
+           "SMALL_COMPARISON"]
 
 FEW_CLUSTERS = 30
 SMALL_COMPARISON = 10
@@ -78,21 +80,20 @@ def effect_sentence(ev: Evaluation) -> str:
 
 def _pretrend_sentence(ev: Evaluation) -> str:
     lang = ev.params.language
-    es = ev.dynamic
-    if es is None:
+    if ev.dynamic is None:
         return ("Avec une seule période avant le changement, l'évolution avant la politique ne "
                 "peut pas être vérifiée : l'estimation suppose que les deux groupes auraient "
                 "évolué en parallèle sans la politique." if lang == "fr" else
                 "With a single period before the change, trends before the policy cannot be "
                 "checked: the estimate assumes that both groups would have evolved in parallel "
                 "without the policy.")
-    if es.pretrend is None:
+    if ev.pretrend is None:
         return ("Aucun coefficient avant l'entrée (hors période de référence) : les tendances "
                 "avant la politique ne peuvent pas être testées." if lang == "fr" else
                 "No pre-treatment coefficient besides the reference period: trends before the "
                 "policy cannot be tested.")
-    p = format_p_value(es.pretrend.p_value, lang)
-    if es.pretrend.p_value < ev.headline.alpha:
+    p = format_p_value(ev.pretrend.p_value, lang)
+    if ev.pretrend.p_value < ev.headline.alpha:
         return (f"Attention : unités traitées et de comparaison évoluaient déjà différemment "
                 f"avant la politique (test de pré-tendance, p-valeur {p}) ; l'hypothèse de "
                 f"tendances parallèles sur laquelle repose l'estimation est douteuse."
@@ -105,6 +106,50 @@ def _pretrend_sentence(ev: Evaluation) -> str:
             if lang == "fr" else
             f"Before the policy, treated and comparison units evolved similarly (pre-trend test "
             f"p-value {p}), which supports the comparison.")
+
+
+def twfe_trust_sentence(ev: Evaluation) -> str | None:
+    """Whether the single TWFE coefficient can be trusted, for staggered adoption."""
+    if ev.panel is None or not ev.panel.is_staggered:
+        return None
+    lang = ev.params.language
+    dec = decimals_for(ev.main.std_error)
+    twfe_est = format_number(ev.main.estimate, lang, dec)
+    staggered = ev.staggered
+    bacon = staggered.bacon if staggered else None
+    reference = None
+    if staggered:
+        for key in ("callaway_santanna", "imputation"):
+            if key in staggered.overall:
+                reference = staggered.overall[key]
+                break
+    if bacon is None or reference is None:
+        return (f"Les unités sont entrées dans la politique à des dates différentes : le "
+                f"coefficient unique des effets fixes ({twfe_est}) compare aussi des unités "
+                f"traitées tardivement à des unités déjà traitées et peut être biaisé si l'effet "
+                f"varie dans le temps." if lang == "fr" else
+                f"Units joined the policy at different dates: the single two-way fixed-effects "
+                f"coefficient ({twfe_est}) also compares late-treated units with already-treated "
+                f"ones and can be biased if the effect changes over time.")
+    share = format_percent(100 * bacon.already_treated_weight, lang, 1)
+    ref_est = format_number(reference.estimate, lang, dec)
+    gap = abs(ev.main.estimate - reference.estimate)
+    trusted = bacon.already_treated_weight < TRUST_WEIGHT and gap <= reference.std_error
+    if lang == "fr":
+        head = (f"Le coefficient unique des effets fixes (TWFE, {twfe_est}) accorde {share} de "
+                f"son poids à des comparaisons avec des unités déjà traitées, et s'écarte de "
+                f"{format_number(gap, lang, dec)} de l'estimation robuste aux entrées "
+                f"échelonnées ({ref_est})")
+        return head + (" : ici, il reste fiable." if trusted else
+                       " : il ne doit pas servir de référence ; retenir les estimateurs conçus "
+                       "pour des entrées échelonnées.")
+    head = (f"The single two-way fixed-effects coefficient (TWFE, {twfe_est}) puts {share} of "
+            f"its weight on comparisons with already-treated units, and differs by "
+            f"{format_number(gap, lang, dec)} from the estimate robust to staggered adoption "
+            f"({ref_est})")
+    return head + (": here it can be trusted." if trusted else
+                   ": it should not be relied upon; use the estimators designed for staggered "
+                   "adoption.")
 
 
 def key_findings(ev: Evaluation) -> list[str]:
@@ -123,20 +168,9 @@ def key_findings(ev: Evaluation) -> list[str]:
             out.append(f"Le groupe de comparaison est petit ({n_comp} unités jamais traitées)."
                        if lang == "fr" else
                        f"The comparison group is small ({n_comp} never-treated units).")
-        if ev.panel.is_staggered:
-            twfe_est = format_number(ev.main.estimate, lang, decimals_for(ev.main.std_error))
-            out.append(
-                f"Les unités sont entrées dans la politique à des dates différentes. Le "
-                f"coefficient unique des effets fixes ({twfe_est}) compare alors aussi des unités "
-                f"traitées tardivement à des unités déjà traitées ; si l'effet varie dans le "
-                f"temps, il peut être biaisé. Les effets par période de l'étude d'événement sont "
-                f"plus fiables, et les estimateurs conçus pour des entrées échelonnées le "
-                f"seraient davantage." if lang == "fr" else
-                f"Units joined the policy at different dates. The single two-way fixed-effects "
-                f"coefficient ({twfe_est}) then also compares late-treated units with "
-                f"already-treated ones; if the effect changes over time it can be biased. The "
-                f"event study's period-by-period effects are more reliable, and estimators "
-                f"designed for staggered adoption more so.")
+        trust = twfe_trust_sentence(ev)
+        if trust:
+            out.append(trust)
     else:
         rows = ev.main.sample.get("control_rows", 0)
         if rows < 3 * SMALL_COMPARISON:

@@ -22,7 +22,8 @@ A complete example (the ``#`` comments say which keys are optional)::
       # sheet: 0                                     # optional, Excel only
       # sample: {region: [1, 2]}                     # optional, keep rows equal to the value(s)
     design:
-      estimator: event_study                         # did_2x2, twfe or event_study
+      estimator: callaway_santanna   # did_2x2, twfe, event_study, callaway_santanna,
+                                     # sun_abraham or imputation
       outcome: lemp
       outcome_label: log teen employment             # optional
       outcome_scale: log                             # optional: level (default) or log
@@ -34,10 +35,19 @@ A complete example (the ``#`` comments say which keys are optional)::
       standard_errors: cluster                       # classical, robust or cluster
       cluster: countyreal                            # default: the unit, for panel designs
       confidence_level: 0.95
-    event_study:                                     # optional, twfe/event_study only
+    event_study:                                     # optional, panel designs only
       window: [-4, 3]
       reference: -1
       bin_endpoints: false
+    staggered:                                       # optional, panel designs only
+      estimators: [callaway_santanna, sun_abraham, imputation]
+      control_group: never_treated                   # or not_yet_treated
+      method: doubly_robust                          # or outcome_regression, inverse_probability
+      base_period: varying                           # or universal
+      anticipation: 0
+      bootstrap_draws: 999                           # 0: analytic standard errors, no bands
+      seed: 20240101
+      bacon: true
     report:                                          # optional section
       title: Minimum wage and teen employment
       notes: Preliminary results.
@@ -78,6 +88,7 @@ __all__ = [
     "DesignSection",
     "InferenceSection",
     "EventStudySection",
+    "StaggeredSection",
     "ReportSection",
     "load_params",
     "check_columns",
@@ -157,9 +168,14 @@ class DesignSection(_Section):
     ----------
     estimator
         ``did_2x2`` (two groups, two periods: needs ``treated`` and ``post``),
-        ``twfe`` (two-way fixed effects on a panel) or ``event_study`` (effects by
-        time relative to treatment). Panel designs need ``unit``, ``time`` and
-        exactly one of ``first_treated`` or ``treatment``.
+        ``twfe`` (two-way fixed effects on a panel), ``event_study`` (TWFE effects by
+        time relative to treatment), or an estimator for staggered adoption:
+        ``callaway_santanna`` (Callaway & Sant'Anna 2021), ``sun_abraham`` (Sun &
+        Abraham 2021) or ``imputation`` (Borusyak, Jaravel & Spiess 2024). Panel
+        designs need ``unit``, ``time`` and exactly one of ``first_treated`` or
+        ``treatment``. The estimator chosen gives the report's headline; when
+        adoption is staggered, the report also compares the estimators listed in
+        ``staggered.estimators`` and decomposes the TWFE coefficient.
     outcome
         The outcome column.
     outcome_label
@@ -183,7 +199,8 @@ class DesignSection(_Section):
         Column of sampling weights, if any.
     """
 
-    estimator: Literal["did_2x2", "twfe", "event_study"]
+    estimator: Literal["did_2x2", "twfe", "event_study", "callaway_santanna", "sun_abraham",
+                       "imputation"]
     outcome: StrictStr
     outcome_label: StrictStr | None = None
     outcome_scale: Literal["level", "log"] = "level"
@@ -239,6 +256,50 @@ class EventStudySection(_Section):
     bin_endpoints: StrictBool = False
 
 
+class StaggeredSection(_Section):
+    """``staggered``: the estimators for staggered adoption (panel designs only).
+
+    Used whenever units are first treated in different periods: the report then shows
+    the estimators listed here side by side, the cohort sizes and the Goodman-Bacon
+    decomposition of the TWFE coefficient.
+
+    Attributes
+    ----------
+    estimators
+        Which estimators to run and compare (default: all three). An empty list
+        turns the comparison off.
+    control_group
+        Callaway & Sant'Anna's comparison units: ``never_treated`` (default when
+        there are never-treated units) or ``not_yet_treated``.
+    method
+        Callaway & Sant'Anna's estimation method: ``doubly_robust`` (default),
+        ``outcome_regression`` or ``inverse_probability``.
+    base_period
+        ``varying`` (default) or ``universal`` base period for Callaway & Sant'Anna.
+    anticipation
+        Number of periods before treatment in which units may already react (default 0).
+    bootstrap_draws
+        Draws of the multiplier bootstrap for Callaway & Sant'Anna's standard errors
+        and simultaneous confidence bands (default 999; 0 for analytic standard
+        errors without bands).
+    seed
+        Seed of the bootstrap, so that a report is reproducible (default 20240101).
+    bacon
+        Whether to show the Goodman-Bacon decomposition (default true).
+    """
+
+    estimators: list[Literal["callaway_santanna", "sun_abraham", "imputation"]] = Field(
+        default_factory=lambda: ["callaway_santanna", "sun_abraham", "imputation"])
+    control_group: Literal["never_treated", "not_yet_treated"] | None = None
+    method: Literal["doubly_robust", "outcome_regression", "inverse_probability"] = (
+        "doubly_robust")
+    base_period: Literal["varying", "universal"] = "varying"
+    anticipation: StrictInt = Field(default=0, ge=0)
+    bootstrap_draws: StrictInt = Field(default=999, ge=0)
+    seed: StrictInt = 20240101
+    bacon: StrictBool = True
+
+
 class ReportSection(_Section):
     """``report``: presentation.
 
@@ -259,7 +320,7 @@ class PolicyParams(_Section):
 
     Attributes
     ----------
-    policy, data, design, inference, event_study, report
+    policy, data, design, inference, event_study, staggered, report
         The sections of the file (see their classes). In ``inference``,
         ``standard_errors`` and ``cluster`` hold their resolved defaults.
     language
@@ -272,6 +333,7 @@ class PolicyParams(_Section):
     design: DesignSection
     inference: InferenceSection = Field(default_factory=InferenceSection)
     event_study: EventStudySection | None = None
+    staggered: StaggeredSection | None = None
     report: ReportSection = Field(default_factory=ReportSection)
 
     _params_path: Path = PrivateAttr(default=Path())

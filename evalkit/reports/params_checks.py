@@ -22,6 +22,7 @@ from evalkit.data.io import SUPPORTED_SUFFIXES, read_columns, table_format
 
 __all__ = [
     "PANEL_ESTIMATORS",
+    "STAGGERED_ESTIMATORS",
     "ESTIMATORS",
     "format_validation_errors",
     "rule_problems",
@@ -30,8 +31,9 @@ __all__ = [
     "resolve_data_path",
 ]
 
-ESTIMATORS = ("did_2x2", "twfe", "event_study")
-PANEL_ESTIMATORS = ("twfe", "event_study")
+STAGGERED_ESTIMATORS = ("callaway_santanna", "sun_abraham", "imputation")
+PANEL_ESTIMATORS = ("twfe", "event_study", *STAGGERED_ESTIMATORS)
+ESTIMATORS = ("did_2x2", *PANEL_ESTIMATORS)
 _ROLE_KEYS = ("outcome", "unit", "time", "first_treated", "treatment", "treated", "post", "weights")
 _ROLE_TEXT = {
     "unit": "unit identifier",
@@ -202,12 +204,15 @@ def _estimator_rules(design: Mapping[str, Any], raw: Mapping[str, Any]) -> list[
         for key in ("time", "first_treated", "treatment"):
             if _given(design, key):
                 problems.append(
-                    f"design.{key}: only used by the panel estimators 'twfe' and 'event_study' "
-                    f"('did_2x2' uses design.treated and design.post); "
+                    f"design.{key}: only used by the panel estimators "
+                    f"({', '.join(map(repr, PANEL_ESTIMATORS))}; 'did_2x2' uses design.treated "
+                    f"and design.post); "
                     f"got {describe_value(design[key])}")
-        if raw.get("event_study") is not None:
-            problems.append("event_study: only allowed with estimator 'twfe' or 'event_study'; "
-                            "got estimator 'did_2x2'")
+        for section in ("event_study", "staggered"):
+            if raw.get(section) is not None:
+                problems.append(f"{section}: only allowed with the panel estimators "
+                                f"({', '.join(map(repr, PANEL_ESTIMATORS))}); got estimator "
+                                "'did_2x2'")
     return problems
 
 

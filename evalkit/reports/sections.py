@@ -119,11 +119,18 @@ class PolicyReport:
         display(HTML(f"<div class='evalkit-report'>{markup}</div>"))
 
     def _inference(self) -> str:
-        inference = self.evaluation.params.inference
+        ev = self.evaluation
+        inference = ev.params.inference
         kind = inference.standard_errors or "robust"
-        clusters = self.evaluation.main.sample.get("clusters")
-        return self._t(f"se_{kind}", column=inference.cluster,
+        clusters = ev.main.sample.get("clusters")
+        text = self._t(f"se_{kind}", column=inference.cluster,
                        clusters=self._num(clusters or 0, 0))
+        settings = ev.params.staggered
+        draws = settings.bootstrap_draws if settings else 999
+        if ev.headline.label_key == "overall_callaway_santanna" and draws:
+            text = self._t("se_bootstrap", draws=self._num(draws, 0), column=ev.panel.unit
+                           if kind != "cluster" else inference.cluster)
+        return text
 
     # ------------------------------------------------------------------ sections
     def title_html(self) -> str:
@@ -198,11 +205,11 @@ class PolicyReport:
 
         rows = [row(self._t(h.label_key), h.estimate, h.std_error, h.conf_low, h.conf_high,
                     h.p_value)]
-        if h.label_key == "average_post":
+        if h.label_key != "twfe_row" and ev.panel is not None:
             m = ev.main
             rows.append(row(self._t("twfe_row"), m.estimate, m.std_error, *m.conf_int,
                             m.p_value))
-        estimator = ev.dynamic if h.label_key == "average_post" else ev.main
+        estimator = ev.main if h.label_key == "twfe_row" or ev.dynamic is None else ev.dynamic
         method = [[self._t("estimator"), estimator_name(estimator.estimator, self.language)],
                   [self._t("standard_errors"), self._inference()]]
         out = f"<h2>{self._t('estimate')}</h2>" + _table(header, rows) + self._facts_table(method)
@@ -233,9 +240,22 @@ class PolicyReport:
                     + "<p class='caption'>"
                     + _esc(self._t("means_caption", outcome=ev.outcome_label)) + "</p>")
         es = ev.dynamic
-        fig = plot_event_study(es, title=self._t("es_title"), xlabel=self._t("es_xlabel"),
-                               ylabel=self._t("es_ylabel", outcome=ev.outcome_label),
-                               pretrend_label=self._t("pretrend_label"))
+        caption = self._t("es_caption", level=level)
+        if ev.staggered is not None and len(ev.staggered.event_studies) > 1:
+            shown = {self._t(f"name_{key}").split(",")[0]: result
+                     for key, result in ev.staggered.event_studies.items()}
+            fig = plot_event_study(shown, title=self._t("es_compare_title"),
+                                   xlabel=self._t("es_xlabel"),
+                                   ylabel=self._t("es_ylabel", outcome=ev.outcome_label),
+                                   show_pretrend=False, band_label=self._t("band_label"))
+            if any(r.band_critical_value is not None for r in shown.values()):
+                caption += " " + self._t("band_caption", level=level, name=next(
+                    name for name, r in shown.items() if r.band_critical_value is not None))
+        else:
+            fig = plot_event_study(es, title=self._t("es_title"), xlabel=self._t("es_xlabel"),
+                                   ylabel=self._t("es_ylabel", outcome=ev.outcome_label),
+                                   pretrend_label=self._t("pretrend_label"),
+                                   band_label=self._t("band_label"))
         dec = decimals_for(float(es.coefficients.std_error.min()))
         table = es.tidy()
         rows = []
@@ -247,25 +267,93 @@ class PolicyReport:
             ci = (f"[{self._num(r.conf_low, dec)} ; {self._num(r.conf_high, dec)}]"
                   if self.language == "fr" else
                   f"{self._num(r.conf_low, dec)} to {self._num(r.conf_high, dec)}")
-            rows.append([when, self._num(r.estimate, dec),
-                         self._num(r.std_error, dec), ci, format_p_value(r.p_value, self.language)])
+            cells = [when, self._num(r.estimate, dec), self._num(r.std_error, dec), ci,
+                     format_p_value(r.p_value, self.language)]
+            if es.band_critical_value is not None:
+                cells.append(f"[{self._num(r.band_low, dec)} ; {self._num(r.band_high, dec)}]"
+                             if self.language == "fr" else
+                             f"{self._num(r.band_low, dec)} to {self._num(r.band_high, dec)}")
+            rows.append(cells)
         header = [self._t("event_time"), self._t("coef"), self._t("se"),
                   self._t("ci", level=level), self._t("p")]
+        if es.band_critical_value is not None:
+            header.append(self._t("band_label").capitalize())
+            rows = [r + [""] * (len(header) - len(r)) for r in rows]
         test = ""
-        if es.pretrend is not None:
-            dfs = ", ".join(format_number(d, self.language, 0) for d in es.pretrend.df)
-            stat = format_number(es.pretrend.statistic, self.language, 2)
+        pretrend = ev.pretrend
+        if pretrend is not None:
+            dfs = ", ".join(format_number(d, self.language, 0) for d in pretrend.df)
+            stat = format_number(pretrend.statistic, self.language, 2)
             word = ("Test que tous les coefficients avant l'entrée sont nuls"
                     if self.language == "fr" else
                     "Test that all pre-treatment coefficients are zero")
-            test = (f"<p>{word} : {es.pretrend.distribution}({dfs}) = {stat}, "
-                    f"{self._t('p')} {format_p_value(es.pretrend.p_value, self.language)}.</p>"
+            where = (f" ({estimator_name(es.estimator, self.language)})"
+                     if ev.staggered is not None else "")
+            test = (f"<p>{word}{where} : {pretrend.distribution}({dfs}) = {stat}, "
+                    f"{self._t('p')} {format_p_value(pretrend.p_value, self.language)}.</p>"
                     if self.language == "fr" else
-                    f"<p>{word}: {es.pretrend.distribution}({dfs}) = {stat}, "
-                    f"{self._t('p')} {format_p_value(es.pretrend.p_value, self.language)}.</p>")
+                    f"<p>{word}{where}: {pretrend.distribution}({dfs}) = {stat}, "
+                    f"{self._t('p')} {format_p_value(pretrend.p_value, self.language)}.</p>")
+        title = (f"<p><strong>{_esc(estimator_name(es.estimator, self.language))}</strong></p>"
+                 if ev.staggered is not None else "")
         return (f"<h2>{self._t('dynamics')}</h2>" + _figure_html(fig, self._t("es_title"))
-                + f"<p class='caption'>{_esc(self._t('es_caption', level=level))}</p>"
-                + test + _table(header, rows))
+                + f"<p class='caption'>{_esc(caption)}</p>"
+                + test + title + _table(header, rows))
+
+    def staggered_html(self) -> str:
+        """Estimators for staggered adoption compared, and the TWFE decomposition."""
+        ev = self.evaluation
+        if ev.staggered is None:
+            return ""
+        st = ev.staggered
+        dec = decimals_for(ev.headline.std_error)
+        header = ["", self._t("coef"), self._t("se"), self._t("ci", level=self._level()),
+                  self._t("p")]
+
+        def interval(lo: float, hi: float) -> str:
+            return (f"[{self._num(lo, dec)} ; {self._num(hi, dec)}]" if self.language == "fr"
+                    else f"{self._num(lo, dec)} to {self._num(hi, dec)}")
+
+        rows = []
+        for key in ("callaway_santanna", "imputation", "sun_abraham"):
+            if key in st.overall:
+                r = st.overall[key]
+                rows.append([self._t(f"name_{key}"), self._num(r.estimate, dec),
+                             self._num(r.std_error, dec), interval(*r.conf_int),
+                             format_p_value(r.p_value, self.language)])
+            elif key in st.event_studies:
+                a = st.event_studies[key].average_effect()
+                rows.append([self._t(f"name_{key}"), self._num(a["estimate"], dec),
+                             self._num(a["std_error"], dec),
+                             interval(a["conf_low"], a["conf_high"]),
+                             format_p_value(a["p_value"], self.language)])
+        m = ev.main
+        rows.append([self._t("name_twfe"), self._num(m.estimate, dec), self._num(m.std_error, dec),
+                     interval(*m.conf_int), format_p_value(m.p_value, self.language)])
+        out = (f"<h2>{self._t('staggered')}</h2><p>{_esc(self._t('staggered_intro'))}</p>"
+               f"<p>{self._t('comparison_table')}</p>" + _table(header, rows))
+        out += "".join(f"<p class='caption'>{_esc(note)}</p>" for note in st.notes)
+        if st.bacon is not None:
+            from evalkit.reports.findings import twfe_trust_sentence
+
+            b = st.bacon
+            types = ("never_treated", "later_as_control", "earlier_as_control", "always_treated")
+            labels = {key: self._t(f"bacon_{key}") for key in types}
+            labels.update(twfe=self._t("bacon_twfe"), already_treated=self._t("bacon_already"),
+                          xlabel=self._t("bacon_xlabel"), ylabel=self._t("bacon_ylabel"))
+            fig = b.plot(title=self._t("bacon"), labels=labels)
+            type_rows = [[labels.get(r.comparison, r.type),
+                          format_percent(100 * float(r.weight), self.language, 1),
+                          self._num(float(r.estimate), dec)]
+                         for r in b.by_type().itertuples()]
+            out += (f"<h3>{self._t('bacon')}</h3>" + _figure_html(fig, self._t("bacon"))
+                    + f"<p class='caption'>{_esc(self._t('bacon_caption'))}</p>"
+                    + _table([self._t("comparison_type"), self._t("weight"),
+                              self._t("average_estimate")], type_rows))
+            trust = twfe_trust_sentence(ev)
+            if trust:
+                out += f"<p><strong>{_esc(trust)}</strong></p>"
+        return out
 
     def provenance_html(self) -> str:
         ev = self.evaluation
@@ -306,6 +394,9 @@ class PolicyReport:
 
     def show_dynamics(self) -> None:
         self._display(self.dynamics_html())
+
+    def show_staggered(self) -> None:
+        self._display(self.staggered_html())
 
     def show_provenance(self) -> None:
         self._display(self.provenance_html())

@@ -56,6 +56,72 @@ TEXTS: dict[str, dict[Language, str]] = {
     "effect_row": {"en": "Effect of the policy", "fr": "Effet de la politique"},
     "average_post": {"en": "Average effect after treatment (event study)",
                      "fr": "Effet moyen après l'entrée (étude d'événement)"},
+    "overall_callaway_santanna": {
+        "en": "Average effect on the treated (Callaway & Sant'Anna)",
+        "fr": "Effet moyen sur les unités traitées (Callaway et Sant'Anna)"},
+    "overall_imputation": {
+        "en": "Average effect on the treated (imputation, Borusyak, Jaravel & Spiess)",
+        "fr": "Effet moyen sur les unités traitées (imputation, Borusyak, Jaravel et Spiess)"},
+    "average_post_sa": {
+        "en": "Average effect after treatment (Sun & Abraham)",
+        "fr": "Effet moyen après l'entrée (Sun et Abraham)"},
+    "staggered": {"en": "Staggered adoption: comparing estimators",
+                  "fr": "Entrées échelonnées : comparaison des estimateurs"},
+    "bacon": {"en": "Decomposition of the two-way fixed-effects estimate",
+              "fr": "Décomposition de l'estimation à effets fixes"},
+    "staggered_intro": {
+        "en": "Units joined the policy at different dates. Estimators designed for this case "
+              "compare each cohort only with units that are not (yet) treated; the classic "
+              "two-way fixed-effects (TWFE) regression also compares late joiners with units "
+              "already treated, which biases it when effects change over time.",
+        "fr": "Les unités sont entrées dans la politique à des dates différentes. Les "
+              "estimateurs conçus pour ce cas ne comparent chaque cohorte qu'à des unités pas "
+              "(encore) traitées ; la régression classique à effets fixes individuels et "
+              "temporels (TWFE) compare aussi les entrants tardifs à des unités déjà traitées, "
+              "ce qui la biaise si les effets évoluent dans le temps."},
+    "comparison_table": {"en": "Overall effect by estimator", "fr": "Effet global par estimateur"},
+    "name_callaway_santanna": {"en": "Callaway & Sant'Anna (2021)",
+                               "fr": "Callaway et Sant'Anna (2021)"},
+    "name_sun_abraham": {"en": "Sun & Abraham (2021), average after treatment",
+                         "fr": "Sun et Abraham (2021), moyenne après l'entrée"},
+    "name_imputation": {"en": "Imputation, Borusyak, Jaravel & Spiess (2024)",
+                        "fr": "Imputation, Borusyak, Jaravel et Spiess (2024)"},
+    "name_twfe": {"en": "Two-way fixed effects (TWFE), single coefficient",
+                  "fr": "Effets fixes (TWFE), coefficient unique"},
+    "es_compare_title": {"en": "Event study: estimators compared",
+                         "fr": "Étude d'événement : estimateurs comparés"},
+    "band_label": {"en": "simultaneous 95% band", "fr": "bande simultanée à 95 %"},
+    "band_caption": {
+        "en": "The wide light bars of {name} are simultaneous confidence bands: they cover "
+              "all its effects at once with {level} probability.",
+        "fr": "Les barres larges et claires de {name} sont des bandes de confiance "
+              "simultanées : elles couvrent tous ses effets à la fois avec une probabilité "
+              "de {level}."},
+    "bacon_caption": {
+        "en": "Each point is one of the 2x2 comparisons the TWFE coefficient averages, placed "
+              "by its weight (horizontal) and its estimate (vertical). Comparisons that use "
+              "already-treated units as controls are the problematic ones.",
+        "fr": "Chaque point est l'une des comparaisons 2x2 dont le coefficient TWFE fait la "
+              "moyenne, placée selon son poids (horizontal) et son estimation (vertical). Les "
+              "comparaisons qui prennent des unités déjà traitées comme témoins sont les "
+              "comparaisons problématiques."},
+    "bacon_twfe": {"en": "TWFE coefficient", "fr": "Coefficient TWFE"},
+    "bacon_already": {"en": "Weight on already-treated controls",
+                      "fr": "Poids des témoins déjà traités"},
+    "bacon_xlabel": {"en": "Weight in the TWFE coefficient",
+                     "fr": "Poids dans le coefficient TWFE"},
+    "bacon_ylabel": {"en": "2x2 difference-in-differences estimate",
+                     "fr": "Estimation de la double différence 2x2"},
+    "comparison_type": {"en": "Comparison", "fr": "Comparaison"},
+    "weight": {"en": "Weight", "fr": "Poids"},
+    "average_estimate": {"en": "Average estimate", "fr": "Estimation moyenne"},
+    "bacon_never_treated": {"en": "Treated vs never treated", "fr": "Traités / jamais traités"},
+    "bacon_later_as_control": {"en": "Earlier vs later treated (not yet treated)",
+                               "fr": "Précoces / tardifs (pas encore traités)"},
+    "bacon_earlier_as_control": {"en": "Later vs earlier treated (already treated)",
+                                 "fr": "Tardifs / précoces (déjà traités)"},
+    "bacon_always_treated": {"en": "Treated vs always treated",
+                             "fr": "Traités / toujours traités"},
     "twfe_row": {"en": "Two-way fixed effects (single coefficient)",
                  "fr": "Effets fixes individuels et temporels (coefficient unique)"},
     # plots
@@ -99,6 +165,9 @@ TEXTS: dict[str, dict[Language, str]] = {
                      "fr": "classiques (homoscédastiques)"},
     "se_robust": {"en": "heteroskedasticity-robust (HC1)",
                   "fr": "robustes à l'hétéroscédasticité (HC1)"},
+    "se_bootstrap": {"en": "multiplier bootstrap ({draws} draws), clustered by {column}",
+                     "fr": "bootstrap multiplicateur ({draws} tirages), grappes définies par "
+                           "{column}"},
     "se_cluster": {"en": "cluster-robust, clustered by {column} ({clusters} clusters)",
                    "fr": "robustes par grappes, grappes définies par {column} ({clusters} "
                          "grappes)"},
@@ -116,6 +185,18 @@ ESTIMATOR_NAMES: dict[str, dict[Language, str]] = {
     "Two-way fixed effects (TWFE)": {
         "en": "Two-way fixed effects (unit and period effects)",
         "fr": "Effets fixes individuels et temporels (TWFE)"},
+    "Callaway & Sant'Anna (2021) group-time ATT: event study": {
+        "en": "Callaway & Sant'Anna (2021), effects by time since treatment",
+        "fr": "Callaway et Sant'Anna (2021), effets selon le temps écoulé depuis l'entrée"},
+    "Callaway & Sant'Anna (2021) group-time ATT: overall (simple aggregation)": {
+        "en": "Callaway & Sant'Anna (2021), average effect on the treated",
+        "fr": "Callaway et Sant'Anna (2021), effet moyen sur les unités traitées"},
+    "Sun-Abraham interaction-weighted event study": {
+        "en": "Sun & Abraham (2021), interaction-weighted event study",
+        "fr": "Sun et Abraham (2021), étude d'événement pondérée par les interactions"},
+    "Imputation (Borusyak, Jaravel & Spiess)": {
+        "en": "Imputation (Borusyak, Jaravel & Spiess 2024)",
+        "fr": "Imputation (Borusyak, Jaravel et Spiess 2024)"},
     "TWFE event study": {
         "en": "Event study with unit and period fixed effects",
         "fr": "Étude d'événement avec effets fixes individuels et temporels"},

@@ -56,10 +56,34 @@ def test_french_findings_use_french_number_formatting():
     assert "hausse" in findings[0]
 
 
-def test_staggered_policy_warns_about_twfe():
-    findings = key_findings(evaluate(PARAMS / "minimum_wage.yaml"))
-    assert any("different dates" in f for f in findings)
-    assert any("pre-trend test p-value 0.181" in f for f in findings)
+def test_staggered_policy_leads_with_callaway_santanna_and_judges_twfe():
+    ev = evaluate(PARAMS / "minimum_wage.yaml")
+    findings = key_findings(ev)
+    # R did 2.x, aggte(type = "simple") on mpdta: -0.0400; pre-test of parallel trends p = 0.168.
+    assert ev.headline.estimate == pytest.approx(-0.0400, abs=5e-5)
+    assert "−0.040" in findings[0]
+    assert "pre-trend test p-value 0.168" in findings[1]
+    # Goodman-Bacon: 5.4% of the TWFE weight on already-treated controls; TWFE -0.0365.
+    assert any("5.4% of its weight" in f and "can be trusted" in f for f in findings)
+    assert set(ev.staggered.event_studies) == {"callaway_santanna", "sun_abraham", "imputation",
+                                               "twfe"}
+    assert ev.staggered.notes == ()
+
+
+def test_twfe_is_not_trusted_when_dynamic_effects_contaminate_it(tmp_path):
+    from evalkit.data.simulate import simulate_staggered_panel
+
+    sim = simulate_staggered_panel(600, 8, cohorts=(3, 5, 7), shares=(0.3, 0.3, 0.3, 0.1),
+                                   dynamic_slope=1.0, noise_sd=0.2, seed=3)
+    path = write_policy(tmp_path, sim.data, {"estimator": "callaway_santanna", "outcome": "y",
+                                             "unit": "unit", "time": "period",
+                                             "first_treated": "first_treated"},
+                        staggered={"bootstrap_draws": 0})
+    ev = evaluate(path)
+    findings = key_findings(ev)
+    assert ev.headline.estimate == pytest.approx(sim.true_overall_effect(), abs=0.1)
+    assert abs(ev.main.estimate - sim.true_overall_effect()) > 0.3  # TWFE is far off
+    assert any("should not be relied upon" in f for f in findings)
 
 
 def test_insignificant_effect_is_called_indistinguishable_from_zero(tmp_path):

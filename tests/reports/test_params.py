@@ -172,7 +172,8 @@ def test_missing_required_key(tmp_path):
 def test_bad_enum_lists_allowed_values(tmp_path):
     (problem,) = problems_of(write(tmp_path, PANEL.replace("event_study\n", "did\n", 1)))
     assert problem.startswith("design.estimator: must be one of 'did_2x2', 'twfe', "
-                              "'event_study'; got 'did'")
+                              "'event_study', 'callaway_santanna', 'sun_abraham', "
+                              "'imputation'; got 'did'")
 
 
 def test_range_checks(tmp_path):
@@ -247,7 +248,22 @@ def test_did_2x2_refuses_panel_keys_and_event_study(tmp_path):
     text += "event_study:\n  reference: -1\n"
     problems = problems_of(write(tmp_path, text, dataset="kielmc"))
     assert any(p.startswith("design.time: only used by the panel estimators") for p in problems)
-    assert any(p.startswith("event_study: only allowed with estimator") for p in problems)
+    assert any(p.startswith("event_study: only allowed with the panel estimators")
+               for p in problems)
+
+
+def test_staggered_section_is_typed_and_panel_only(tmp_path):
+    text = PANEL + ("staggered:\n  estimators: [callaway_santanna, synthetic]\n"
+                    "  bootstrap_draws: -1\n  method: dr\n")
+    problems = problems_of(write(tmp_path, text))
+    assert any(p.startswith("staggered.estimators[1]: must be one of 'callaway_santanna', "
+                            "'sun_abraham', 'imputation'") for p in problems)
+    assert any(p.startswith("staggered.bootstrap_draws: must be at least 0")
+               for p in problems)
+    assert any(p.startswith("staggered.method: must be one of 'doubly_robust'") for p in problems)
+    text = TWO_BY_TWO + "staggered:\n  bootstrap_draws: 99\n"
+    problems = problems_of(write(tmp_path, text, dataset="kielmc"))
+    assert any(p.startswith("staggered: only allowed with the panel estimators") for p in problems)
 
 
 def test_did_2x2_cluster_needs_a_column(tmp_path):
