@@ -3,6 +3,7 @@
 #   make reports   produce reports/<policy>.html for every params/*.yaml, and reports/index.html
 #   make test      run the test suite
 #   make lab       open the report notebooks in JupyterLab (kernel: this checkout's .venv)
+#   make bench     run the scale benchmarks (10k, 100k and 1M units x 10 periods)
 #   make lint      check the code with ruff
 #   make clean     remove generated reports and caches (keeps .venv)
 #
@@ -16,10 +17,10 @@ REPORTS ?= reports
 PYTEST_ARGS ?= -n 2
 
 .DEFAULT_GOAL := help
-.PHONY: help install reports test lab lint clean
+.PHONY: help install reports test lab bench lint clean
 
 help:
-	@sed -n '3,8s/^# \{0,1\}//p' Makefile
+	@sed -n '3,9s/^# \{0,1\}//p' Makefile
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +45,9 @@ lab: $(STAMP)
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (evalkit)"
 	JUPYTER_PREFER_ENV_PATH=1 $(BIN)/python -m evalkit.reports.kernel python3
 	JUPYTER_PREFER_ENV_PATH=1 $(BIN)/jupyter lab --notebook-dir=notebooks
+
+bench: $(STAMP)
+	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 lint: $(STAMP)
 	$(BIN)/ruff check evalkit tests
