@@ -210,6 +210,9 @@ class PolicyReport:
             rows.append(row(self._t("twfe_row"), m.estimate, m.std_error, *m.conf_int,
                             m.p_value))
         estimator = ev.main if h.label_key == "twfe_row" or ev.dynamic is None else ev.dynamic
+        key = h.label_key.removeprefix("overall_")
+        if ev.staggered is not None and key in ev.staggered.overall:
+            estimator = ev.staggered.overall[key]
         method = [[self._t("estimator"), estimator_name(estimator.estimator, self.language)],
                   [self._t("standard_errors"), self._inference()]]
         out = f"<h2>{self._t('estimate')}</h2>" + _table(header, rows) + self._facts_table(method)
@@ -240,7 +243,8 @@ class PolicyReport:
                     + "<p class='caption'>"
                     + _esc(self._t("means_caption", outcome=ev.outcome_label)) + "</p>")
         es = ev.dynamic
-        caption = self._t("es_caption", level=level)
+        caption = self._t("es_caption" if es.reference_period is not None
+                          else "es_caption_noref", level=level)
         if ev.staggered is not None and len(ev.staggered.event_studies) > 1:
             shown = {self._t(f"name_{key}").split(",")[0]: result
                      for key, result in ev.staggered.event_studies.items()}

@@ -141,6 +141,16 @@ TEXTS: dict[str, dict[Language, str]] = {
               "creux, fixé à zéro) ; les barres sont des intervalles de confiance à {level}. "
               "À gauche du trait pointillé, les points devraient être proches de zéro si les "
               "tendances étaient parallèles avant la politique."},
+    "es_caption_noref": {
+        "en": "Each point is the estimated difference between treated and comparison units "
+              "k periods from treatment; bars are {level} confidence intervals. Points left "
+              "of the dashed line compare periods before treatment and should be close to "
+              "zero if trends were parallel before the policy.",
+        "fr": "Chaque point est l'écart estimé entre unités traitées et unités de comparaison "
+              "k périodes après l'entrée ; les barres sont des intervalles de confiance à "
+              "{level}. À gauche du trait pointillé, les points comparent des périodes "
+              "antérieures à l'entrée et devraient être proches de zéro si les tendances "
+              "étaient parallèles avant la politique."},
     "pretrend_label": {"en": "pre-trend test p-value", "fr": "p-valeur du test de pré-tendance"},
     "means_title": {"en": "Mean outcome before and after the change",
                     "fr": "Moyenne avant et après le changement"},
