@@ -109,3 +109,25 @@ def print_table(rows: Sequence[Mapping[str, Any]], title: str | None = None) -> 
     text = "\n".join(lines)
     print(text)
     return text
+
+
+def simulated_panel(n_units: int, n_periods: int, seed: int = 1) -> tuple[Any, Any, float, float]:
+    """Simulate a staggered panel and build its Panel (checks and fingerprint included).
+
+    Returns ``(panel, true_event_effects, simulate_seconds, panel_seconds)``; the
+    simulated frame itself is released so that it does not weigh on the measurements.
+    """
+    from evalkit.data.panel import Panel
+    from evalkit.data.simulate import simulate_staggered_panel
+
+    start = time.perf_counter()
+    sim = simulate_staggered_panel(n_units, n_periods, seed=seed)
+    simulated = time.perf_counter() - start
+    start = time.perf_counter()
+    panel = Panel(sim.data, unit="unit", time="period", outcome="y",
+                  first_treated="first_treated")
+    panel.fingerprint  # noqa: B018 - computed once per panel; part of building it
+    built = time.perf_counter() - start
+    truth = sim.true_event_effects()
+    del sim
+    return panel, truth, simulated, built

@@ -19,15 +19,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _measure import format_bytes, load_average, measure, print_table, time_call  # noqa: E402
+from _measure import format_bytes, load_average, measure, print_table, simulated_panel, time_call  # noqa: E402
 
 from evalkit.data.panel import Panel  # noqa: E402
-from evalkit.data.simulate import simulate_staggered_panel  # noqa: E402
 from evalkit.did.callaway_santanna import callaway_santanna  # noqa: E402
 from evalkit.inference.multiplier import MultiplierBootstrap  # noqa: E402
 
@@ -42,15 +40,7 @@ def estimate(panel: Panel, n_boot: int = 0):
 
 
 def run(n_units: int, n_periods: int, repeat: int, n_boot: int = 0) -> dict[str, object]:
-    start = time.perf_counter()
-    sim = simulate_staggered_panel(n_units, n_periods, seed=1)
-    simulated = time.perf_counter() - start
-    start = time.perf_counter()
-    panel = Panel(sim.data, unit="unit", time="period", outcome="y",
-                  first_treated="first_treated")
-    panel.fingerprint  # noqa: B018 - computed once per panel; part of building it
-    built = time.perf_counter() - start
-    del sim
+    panel, _, simulated, built = simulated_panel(n_units, n_periods)
     times = [time_call(estimate, panel, n_boot)[1] for _ in range(repeat)]
     (result, overall, dynamic), traced, peak = measure(estimate, panel, n_boot)
     best = min(times) if times else traced

@@ -18,29 +18,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _measure import load_average, measure, print_table, time_call  # noqa: E402
+from _measure import load_average, measure, print_table, simulated_panel, time_call  # noqa: E402
 
-from evalkit.data.panel import Panel  # noqa: E402
-from evalkit.data.simulate import simulate_staggered_panel  # noqa: E402
 from evalkit.did.sun_abraham import sun_abraham  # noqa: E402
 
 
 def run(n_units: int, n_periods: int, repeat: int) -> dict[str, object]:
-    start = time.perf_counter()
-    sim = simulate_staggered_panel(n_units, n_periods, seed=1)
-    simulated = time.perf_counter() - start
-    start = time.perf_counter()
-    panel = Panel(sim.data, unit="unit", time="period", outcome="y",
-                  first_treated="first_treated")
-    panel.fingerprint  # noqa: B018 - computed once per panel; part of building it
-    built = time.perf_counter() - start
-    truth = sim.true_event_effects()
-    del sim
+    panel, truth, simulated, built = simulated_panel(n_units, n_periods)
     times = [time_call(sun_abraham, panel)[1] for _ in range(repeat)]
     result, traced, peak = measure(sun_abraham, panel)
     post = [k for k in result.event_time if k >= 0]

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -36,10 +35,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _measure import load_average, measure, print_table, time_call  # noqa: E402
+from _measure import load_average, measure, print_table, simulated_panel, time_call  # noqa: E402
 
 from evalkit.data.panel import Panel  # noqa: E402
-from evalkit.data.simulate import simulate_staggered_panel  # noqa: E402
 from evalkit.did import event_study, twfe  # noqa: E402
 
 LIMIT_SECONDS = 5.0
@@ -63,16 +61,7 @@ def linearmodels_twfe(panel: Panel) -> float:
 
 def run(n_units: int, n_periods: int, repeat: int, with_linearmodels: bool
         ) -> list[dict[str, object]]:
-    start = time.perf_counter()
-    sim = simulate_staggered_panel(n_units, n_periods, seed=1)
-    simulated = time.perf_counter() - start
-    start = time.perf_counter()
-    panel = Panel(sim.data, unit="unit", time="period", outcome="y",
-                  first_treated="first_treated")
-    panel.fingerprint  # noqa: B018 - computed once per panel; part of building it
-    built = time.perf_counter() - start
-    truth = sim.true_event_effects()
-    del sim
+    panel, truth, simulated, built = simulated_panel(n_units, n_periods)
     calls = [("twfe", twfe), ("event_study", event_study)]
     if with_linearmodels:
         calls.append(("PanelOLS (static)", linearmodels_twfe))
