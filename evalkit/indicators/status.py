@@ -1,0 +1,69 @@
+"""The progress statuses an indicator can have, with their wording and colours.
+
+The categories follow Eurostat's method for monitoring the Sustainable Development
+Goals (and the variant Statistics Canada and the Open SDG platform use): with a target,
+progress is judged by the ratio of the actual to the required growth rate; without a
+target, by the actual growth rate against fixed thresholds.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Literal
+
+__all__ = ["ProgressStatus", "STATUS_COLOURS", "status_label"]
+
+
+class ProgressStatus(str, Enum):
+    """Where an indicator stands against its target (or its trend, without a target)."""
+
+    # with a target
+    TARGET_ACHIEVED = "target_achieved"
+    ON_TRACK = "on_track"
+    ACCELERATION_NEEDED = "acceleration_needed"
+    LIMITED_PROGRESS = "limited_progress"
+    DETERIORATION = "deterioration"
+    # without a target
+    SIGNIFICANT_PROGRESS = "significant_progress"
+    MODERATE_PROGRESS = "moderate_progress"
+    INSUFFICIENT_PROGRESS = "insufficient_progress"
+    MOVING_AWAY = "moving_away"
+    # either
+    INSUFFICIENT_DATA = "insufficient_data"
+
+
+_LABELS: dict[ProgressStatus, dict[str, str]] = {
+    ProgressStatus.TARGET_ACHIEVED: {"en": "Target achieved", "fr": "Cible atteinte"},
+    ProgressStatus.ON_TRACK: {"en": "On track", "fr": "En bonne voie"},
+    ProgressStatus.ACCELERATION_NEEDED: {"en": "Progress, but acceleration needed",
+                                         "fr": "Progrès, mais accélération nécessaire"},
+    ProgressStatus.LIMITED_PROGRESS: {"en": "Limited progress", "fr": "Progrès limités"},
+    ProgressStatus.DETERIORATION: {"en": "Deterioration", "fr": "Dégradation"},
+    ProgressStatus.SIGNIFICANT_PROGRESS: {"en": "Significant progress",
+                                          "fr": "Progrès importants"},
+    ProgressStatus.MODERATE_PROGRESS: {"en": "Moderate progress", "fr": "Progrès modérés"},
+    ProgressStatus.INSUFFICIENT_PROGRESS: {"en": "Insufficient progress",
+                                           "fr": "Progrès insuffisants"},
+    ProgressStatus.MOVING_AWAY: {"en": "Moving away from the objective",
+                                 "fr": "Éloignement de l'objectif"},
+    ProgressStatus.INSUFFICIENT_DATA: {"en": "Insufficient data", "fr": "Données insuffisantes"},
+}
+
+#: Colour of each status in tables and plots (green to red, grey without data).
+STATUS_COLOURS: dict[ProgressStatus, str] = {
+    ProgressStatus.TARGET_ACHIEVED: "#1a7f37",
+    ProgressStatus.ON_TRACK: "#2da44e",
+    ProgressStatus.ACCELERATION_NEEDED: "#bf8700",
+    ProgressStatus.LIMITED_PROGRESS: "#d4600f",
+    ProgressStatus.DETERIORATION: "#cf222e",
+    ProgressStatus.SIGNIFICANT_PROGRESS: "#1a7f37",
+    ProgressStatus.MODERATE_PROGRESS: "#2da44e",
+    ProgressStatus.INSUFFICIENT_PROGRESS: "#bf8700",
+    ProgressStatus.MOVING_AWAY: "#cf222e",
+    ProgressStatus.INSUFFICIENT_DATA: "#8c959f",
+}
+
+
+def status_label(status: ProgressStatus, language: Literal["en", "fr"] = "en") -> str:
+    """The status in words, in English or French."""
+    return _LABELS[ProgressStatus(status)][language]
