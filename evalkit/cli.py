@@ -128,7 +128,8 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"INVALID  {path}")
             _print_problems(exc, sys.stdout)
             continue
-        print(f"OK       {path}  ({params.policy.name}; {params.design.estimator} on "
+        what = params.design.estimator if params.design else "indicator tracking"
+        print(f"OK       {path}  ({params.policy.name}; {what} on "
               f"{params.data_path.name})")
     valid = len(paths) - invalid
     print(f"{valid} of {len(paths)} params file{'s' if len(paths) != 1 else ''} valid.")

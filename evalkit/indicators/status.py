@@ -8,13 +8,13 @@ target, by the actual growth rate against fixed thresholds.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 __all__ = ["ProgressStatus", "STATUS_COLOURS", "status_label"]
 
 
-class ProgressStatus(str, Enum):
+class ProgressStatus(StrEnum):
     """Where an indicator stands against its target (or its trend, without a target)."""
 
     # with a target

@@ -81,11 +81,12 @@ class PolicyRun:
         return self.status == "ok"
 
 
-def template_notebook(notebook: str | Path | None = None) -> Path:
+def template_notebook(notebook: str | Path | None = None, name: str = _TEMPLATE) -> Path:
     """The report notebook to execute.
 
-    ``notebook`` if given; otherwise ``evaluation.ipynb`` from the copy packaged
-    with evalkit or, in a source checkout, from the project's ``notebooks/``.
+    ``notebook`` if given; otherwise the template ``name`` (``evaluation.ipynb`` or
+    ``tracking.ipynb``) from the copy packaged with evalkit or, in a source checkout,
+    from the project's ``notebooks/``.
     """
     if notebook is not None:
         path = Path(notebook).expanduser().resolve()
@@ -95,9 +96,9 @@ def template_notebook(notebook: str | Path | None = None) -> Path:
         return path
     package = Path(__file__).resolve().parent.parent
     for folder in (package / "_shipped_notebooks", package.parent / "notebooks"):
-        if (folder / _TEMPLATE).is_file():
-            return folder / _TEMPLATE
-    raise FileNotFoundError(f"the report notebook {_TEMPLATE} is missing from this installation")
+        if (folder / name).is_file():
+            return folder / name
+    raise FileNotFoundError(f"the report notebook {name} is missing from this installation")
 
 
 def _first_line(source: str | None) -> str | None:
@@ -184,7 +185,7 @@ def _execute(params: PolicyParams, notebook: str | Path | None, timeout: float |
 
     policy_id = params.policy_id
     try:
-        template = template_notebook(notebook)
+        template = template_notebook(notebook, params.template_name)
         _check_template(nbformat.read(template, as_version=4), policy_id, template)
     except (OSError, ValueError) as exc:
         raise _Failure(ReportError(policy_id, str(exc))) from None
@@ -323,8 +324,9 @@ def run_policy(
         params = load_params(params_file)
         record.update(
             policy_name=params.policy.name, language=params.language,
-            estimator=params.design.estimator,
-            outcome_label=params.design.outcome_label or params.design.outcome,
+            estimator=params.design.estimator if params.design else "indicator tracking",
+            outcome_label=(params.design.outcome_label or params.design.outcome)
+            if params.design else "",
             confidence_level=params.inference.confidence_level,
             data_file=str(params.data_path), data_sha256=file_sha256(params.data_path))
         nb = _execute(params, notebook, timeout)

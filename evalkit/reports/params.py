@@ -89,6 +89,8 @@ __all__ = [
     "InferenceSection",
     "EventStudySection",
     "StaggeredSection",
+    "IndicatorsSection",
+    "MeasureSection",
     "ReportSection",
     "load_params",
     "check_columns",
@@ -300,6 +302,70 @@ class StaggeredSection(_Section):
     bacon: StrictBool = True
 
 
+class MeasureSection(_Section):
+    """How one indicator is computed from the data's columns.
+
+    Attributes
+    ----------
+    numerator
+        The column counted (e.g. ``poor_households``), or the value itself when
+        ``denominator`` is not given (e.g. euros spent).
+    denominator
+        The column it is divided by (e.g. ``households``), if any.
+    scale
+        What the ratio is multiplied by: 100 for a percentage (default), 1000 for a
+        rate per 1,000 inhabitants, 1 for a plain ratio.
+    kind
+        ``proportion`` (binomial: a share of the denominator; Wilson intervals),
+        ``rate`` (Poisson counts per population; exact intervals) or ``value`` (no
+        sampling interval). Default: ``proportion`` with a denominator, else ``value``.
+    """
+
+    numerator: StrictStr
+    denominator: StrictStr | None = None
+    scale: Annotated[float, Strict()] | StrictInt = 100.0
+    kind: Literal["proportion", "rate", "value"] | None = None
+
+
+class IndicatorsSection(_Section):
+    """``indicators``: the indicators a report tracks against their targets.
+
+    Attributes
+    ----------
+    definitions
+        YAML file of indicator definitions (labels, unit, direction, baseline,
+        targets), relative to the params file's folder.
+    period
+        The column of the period (year).
+    territory
+        The column identifying the territories observed (e.g. ``commune_code``).
+    group_by
+        Optional column grouping territories into the areas the report compares with
+        the whole (e.g. ``departement_code``); their counts are summed.
+    group_name
+        Optional column holding each group's name.
+    focus
+        Optional row filter defining the territory of interest, e.g. ``{policy: 1}``
+        for the communes of a programme; it is compared with the rest.
+    focus_label
+        The name of that territory of interest in the report.
+    policy_start
+        The first period of the policy, for the interrupted time series and the plots.
+    measures
+        For each indicator code of the definitions file, how it is computed.
+    """
+
+    definitions: StrictStr
+    period: StrictStr
+    territory: StrictStr
+    group_by: StrictStr | None = None
+    group_name: StrictStr | None = None
+    focus: dict[StrictStr, Annotated[Any, PlainValidator(_sample_value)]] | None = None
+    focus_label: StrictStr | None = None
+    policy_start: StrictInt | None = None
+    measures: dict[StrictStr, MeasureSection] = Field(min_length=1)
+
+
 class ReportSection(_Section):
     """``report``: presentation.
 
@@ -320,7 +386,7 @@ class PolicyParams(_Section):
 
     Attributes
     ----------
-    policy, data, design, inference, event_study, staggered, report
+    policy, data, design, indicators, inference, event_study, staggered, report
         The sections of the file (see their classes). In ``inference``,
         ``standard_errors`` and ``cluster`` hold their resolved defaults.
     language
@@ -330,7 +396,8 @@ class PolicyParams(_Section):
     policy: PolicySection
     language: Literal["en", "fr"]
     data: DataSection
-    design: DesignSection
+    design: DesignSection | None = None
+    indicators: IndicatorsSection | None = None
     inference: InferenceSection = Field(default_factory=InferenceSection)
     event_study: EventStudySection | None = None
     staggered: StaggeredSection | None = None
@@ -355,8 +422,20 @@ class PolicyParams(_Section):
 
     @property
     def is_panel(self) -> bool:
-        """Whether the design is a panel design (``twfe`` or ``event_study``)."""
-        return self.design.estimator in PANEL_ESTIMATORS
+        """Whether the design is a panel design (``twfe``, ``event_study`` ...)."""
+        return self.design is not None and self.design.estimator in PANEL_ESTIMATORS
+
+    @property
+    def template_name(self) -> str:
+        """The report notebook: ``evaluation.ipynb``, or ``tracking.ipynb`` without a design."""
+        return "evaluation.ipynb" if self.design is not None else "tracking.ipynb"
+
+    @property
+    def definitions_path(self) -> Path | None:
+        """The indicator definitions file, as an absolute path, if the params track any."""
+        if self.indicators is None:
+            return None
+        return resolve_data_path(self.indicators.definitions, self._params_path)
 
     @property
     def title(self) -> str:
@@ -382,7 +461,7 @@ def _with_defaults(params: PolicyParams) -> PolicyParams:
     inference = params.inference
     errors = inference.standard_errors or ("cluster" if params.is_panel else "robust")
     cluster = inference.cluster
-    if errors == "cluster" and cluster is None:
+    if errors == "cluster" and cluster is None and params.design is not None:
         cluster = params.design.unit
     resolved = inference.model_copy(update={"standard_errors": errors, "cluster": cluster})
     return params.model_copy(update={"inference": resolved})
@@ -424,7 +503,7 @@ def load_params(path: str | Path) -> PolicyParams:
         params = PolicyParams.model_validate(raw)
     except ValidationError as exc:
         problems.extend(format_validation_errors(exc, PolicyParams))
-    problems.extend(rule_problems(raw))
+    problems.extend(rule_problems(raw, p))
     problems.extend(column_problems(raw, p))
     if problems or params is None:
         raise ParamsError(p, problems or ["the file could not be validated"])

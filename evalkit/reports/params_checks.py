@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from evalkit._validation import describe_columns
 from evalkit.data.io import SUPPORTED_SUFFIXES, read_columns, table_format
+from evalkit.errors import ParamsError
 
 __all__ = [
     "PANEL_ESTIMATORS",
@@ -278,10 +279,52 @@ def _distinct_columns(design: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-def rule_problems(raw: Mapping[str, Any]) -> list[str]:
+def _indicator_rules(raw: Mapping[str, Any], params_path: Path | None) -> list[str]:
+    problems = []
+    if raw.get("design") is None and raw.get("indicators") is None:
+        problems.append("design: a params file needs a design to evaluate, indicators to "
+                        "track, or both; got neither")
+    if raw.get("design") is None:
+        for section in ("event_study", "staggered"):
+            if raw.get(section) is not None:
+                problems.append(f"{section}: only allowed with a design; got no design")
+    section = _section(raw, "indicators")
+    definitions = section.get("definitions")
+    measures = section.get("measures")
+    if isinstance(definitions, str) and params_path is not None:
+        path = resolve_data_path(definitions, params_path)
+        if not path.is_file():
+            problems.append(f"indicators.definitions: must be an existing YAML file (relative "
+                            f"to the params file's folder); got {definitions!r}, which would "
+                            f"be {path}")
+        else:
+            from evalkit.indicators.definitions import load_indicators
+
+            try:
+                codes = {ind.code for ind in load_indicators(path)}
+            except ParamsError as exc:
+                problems += [f"indicators.definitions ({path.name}): {p}" for p in exc.problems]
+            else:
+                if isinstance(measures, dict):
+                    for code in measures:
+                        if code not in codes:
+                            problems.append(f"indicators.measures.{code}: must be an indicator "
+                                            f"of {path.name} ({', '.join(sorted(codes))}); "
+                                            f"got {code!r}")
+    if isinstance(measures, dict):
+        for code, measure in measures.items():
+            if isinstance(measure, dict) and measure.get("kind") in ("proportion", "rate") \
+                    and measure.get("denominator") is None:
+                problems.append(f"indicators.measures.{code}.denominator: required when kind "
+                                f"is {measure.get('kind')!r}; got nothing")
+    return problems
+
+
+def rule_problems(raw: Mapping[str, Any], params_path: Path | None = None) -> list[str]:
     """Problems with the rules between keys: what each estimator needs and allows."""
     design = _section(raw, "design")
-    problems = _estimator_rules(design, raw)
+    problems = _indicator_rules(raw, params_path)
+    problems += _estimator_rules(design, raw)
     problems += _inference_rules(design.get("estimator"), _section(raw, "inference"))
     problems += _event_study_rules(_section(raw, "event_study"))
     problems += _distinct_columns(design)
@@ -313,6 +356,19 @@ def column_references(raw: Mapping[str, Any]) -> list[tuple[str, str]]:
     sample = _section(raw, "data").get("sample")
     if isinstance(sample, dict):
         refs += [(f"data.sample.{k}", k) for k in sample if isinstance(k, str)]
+    indicators = _section(raw, "indicators")
+    refs += [(f"indicators.{k}", indicators[k]) for k in ("period", "territory", "group_by",
+                                                          "group_name")
+             if isinstance(indicators.get(k), str)]
+    focus = indicators.get("focus")
+    if isinstance(focus, dict):
+        refs += [(f"indicators.focus.{k}", k) for k in focus if isinstance(k, str)]
+    measures = indicators.get("measures")
+    if isinstance(measures, dict):
+        for code, measure in measures.items():
+            if isinstance(measure, dict):
+                refs += [(f"indicators.measures.{code}.{k}", measure[k])
+                         for k in ("numerator", "denominator") if isinstance(measure.get(k), str)]
     return refs
 
 
