@@ -23,7 +23,7 @@ HEADLINE_MIME = "application/vnd.evalkit.headline+json"
 #: The keys a headline may have, and whether each is required.
 HEADLINE_KEYS: dict[str, bool] = {
     "label": True,
-    "estimate": True,
+    "estimate": False,
     "conf_low": False,
     "conf_high": False,
     "p_value": False,
@@ -35,7 +35,9 @@ HEADLINE_KEYS: dict[str, bool] = {
     "run_date": False,
     "data_sha256": False,
     "evalkit_version": False,
+    "indicators": False,
 }
+_INDICATOR_KEYS = ("code", "label", "status", "status_label", "colour")
 _NUMBER_KEYS = ("estimate", "conf_low", "conf_high", "p_value", "std_error", "confidence_level")
 
 
@@ -73,6 +75,14 @@ def normalize_headline(headline: Mapping[str, Any]) -> dict[str, Any]:
             if required:
                 problems.append(f"headline[{key!r}]: required key is missing")
             out[key] = None
+        elif key == "indicators":
+            ok = isinstance(value, list | tuple) and all(
+                isinstance(item, Mapping) and set(item) <= set(_INDICATOR_KEYS)
+                and all(isinstance(v, str) for v in item.values()) for item in value)
+            if not ok:
+                problems.append(f"headline['indicators']: must be a list of mappings with text "
+                                f"values for the keys {', '.join(_INDICATOR_KEYS)}; got {value!r}")
+            out[key] = [dict(item) for item in value] if ok else None
         elif key not in _NUMBER_KEYS:
             if not isinstance(value, str):
                 problems.append(f"headline[{key!r}]: must be text; got {value!r}")
@@ -81,6 +91,9 @@ def normalize_headline(headline: Mapping[str, Any]) -> dict[str, Any]:
             problems.append(f"headline[{key!r}]: must be a number; got {value!r}")
         else:
             out[key] = _number(value)
+    if out.get("estimate") is None and not out.get("indicators") and not problems:
+        problems.append("headline: needs an 'estimate' (an evaluation) or 'indicators' (a "
+                        "tracking report); got neither")
     if problems:
         raise InputError("Invalid report headline:", problems)
     return out

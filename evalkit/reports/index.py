@@ -51,7 +51,23 @@ def _date(iso: Any) -> str:
         return str(iso or "")
 
 
+def _indicators_html(headline: Any) -> str:
+    items = headline.get("indicators") if isinstance(headline, dict) else None
+    if not items:
+        return ""
+    chips = "".join(
+        f'<span style="display:inline-block;margin:2px 4px 2px 0;padding:1px 6px;'
+        f'border-radius:8px;border:1px solid {esc(i.get("colour", "#8c959f"))}">'
+        f'<span style="color:{esc(i.get("colour", "#8c959f"))}">&#9679;</span> '
+        f'{esc(i.get("label", i.get("code", "")))}: {esc(i.get("status_label", ""))}</span>'
+        for i in items if isinstance(i, dict))
+    return f"<br><small>{chips}</small>"
+
+
 def _headline_html(headline: Any, confidence: Any, language: Any = "en") -> str:
+    if isinstance(headline, dict) and headline.get("estimate") is None \
+            and headline.get("indicators"):
+        return f"{esc(headline.get('label') or '')}{_indicators_html(headline)}"
     if not isinstance(headline, dict) or headline.get("estimate") is None:
         return '<span class="muted">no headline recorded</span>'
     language = headline.get("language", language)
@@ -76,6 +92,7 @@ def _headline_html(headline: Any, confidence: Any, language: Any = "en") -> str:
     parts.append("</span>")
     if headline.get("text"):
         parts.append(f"<br><small>{esc(headline['text'])}</small>")
+    parts.append(_indicators_html(headline))
     return "".join(parts)
 
 

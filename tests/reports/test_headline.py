@@ -55,3 +55,11 @@ def test_find_headline_takes_the_last_one():
     nb.cells = [first, nbformat.v4.new_markdown_cell("x"), second]
     assert find_headline(nb) == {"estimate": 2.0}
     assert find_headline(nbformat.v4.new_notebook()) is None
+
+
+def test_tracking_headline_carries_indicator_statuses():
+    statuses = [{"code": "poverty_rate", "label": "Poverty rate", "status": "on_track",
+                 "status_label": "On track", "colour": "#2da44e"}]
+    assert record_headline({"label": "Indicators", "indicators": statuses}) is None
+    with pytest.raises(InputError, match="indicators"):
+        record_headline({"label": "Indicators", "indicators": [{"code": 1}]})
