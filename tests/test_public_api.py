@@ -41,7 +41,8 @@ DOCUMENTED = [
 ]
 
 # Sub-packages whose own __all__ is public too (evalkit.reports is left to its own tests).
-SUBPACKAGES = ["evalkit.data", "evalkit.datasets", "evalkit.did", "evalkit.inference",
+SUBPACKAGES = ["evalkit.data", "evalkit.datasets", "evalkit.did", "evalkit.indicators",
+               "evalkit.inference",
                "evalkit.results", "evalkit.plots", "evalkit.errors"]
 
 
@@ -108,3 +109,18 @@ def test_error_tree():
     assert params.path == "params/x.yaml" and "params/x.yaml" in str(params)
     report = evalkit.ReportError("x", "boom", cell=3, source="twfe(panel)")
     assert str(report) == "Policy 'x' failed in cell 3 ('twfe(panel)'): boom"
+
+
+def test_the_library_never_imports_the_reports():
+    # DESIGN.md: data flows one way; reports/ and cli.py sit on top of the library.
+    import subprocess
+    import sys
+
+    code = ("import importlib, sys\n"
+            "for name in ['evalkit.data', 'evalkit.datasets', 'evalkit.did', 'evalkit.indicators',"
+            " 'evalkit.inference', 'evalkit.results', 'evalkit.plots']:\n"
+            "    importlib.import_module(name)\n"
+            "from evalkit.indicators import load_indicators, assess_progress\n"
+            "print(sorted(m for m in sys.modules if m.startswith('evalkit.reports')))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -33,11 +33,16 @@ __all__ = [
     "PolicyReport",
     "Evaluation",
     "evaluate",
+    "TrackingReport",
+    "Tracking",
+    "track",
 ]
 
 if TYPE_CHECKING:
     from evalkit.reports.evaluation import Evaluation, evaluate
     from evalkit.reports.sections import PolicyReport
+    from evalkit.reports.tracking import Tracking, track
+    from evalkit.reports.tracking_sections import TrackingReport
 
 # The report sections (estimators, figures) are imported on first use, so that checking
 # params files and running reports does not depend on them.
@@ -45,6 +50,9 @@ _LAZY = {
     "PolicyReport": "evalkit.reports.sections",
     "Evaluation": "evalkit.reports.evaluation",
     "evaluate": "evalkit.reports.evaluation",
+    "TrackingReport": "evalkit.reports.tracking_sections",
+    "Tracking": "evalkit.reports.tracking",
+    "track": "evalkit.reports.tracking",
 }
 
 

@@ -18,6 +18,7 @@ __all__ = ["key_findings", "effect_sentence", "twfe_trust_sentence", "FEW_CLUSTE
            "SMALL_COMPARISON"]
 
 FEW_CLUSTERS = 30
+FEW_TREATED_CLUSTERS = 10
 SMALL_COMPARISON = 10
 
 
@@ -152,6 +153,19 @@ def twfe_trust_sentence(ev: Evaluation) -> str | None:
                    "adoption.")
 
 
+def _treated_clusters(ev: Evaluation) -> int | None:
+    """Number of clusters with treated units, when standard errors are clustered by a
+    column other than the unit (with one unit per cluster the count is the treated units)."""
+    panel = ev.panel
+    inference = ev.params.inference
+    if panel is None or inference.standard_errors != "cluster" or not inference.cluster \
+            or inference.cluster == panel.unit or inference.cluster not in panel.columns:
+        return None
+    frame = panel.data
+    treated = panel.cohort.notna().to_numpy()
+    return int(frame.loc[treated, inference.cluster].nunique())
+
+
 def key_findings(ev: Evaluation) -> list[str]:
     """The report's key findings: the effect, then the caveats the diagnostics raise."""
     lang = ev.params.language
@@ -162,6 +176,15 @@ def key_findings(ev: Evaluation) -> list[str]:
                    "l'intervalle de confiance peut être trop étroit." if lang == "fr" else
                    f"Only {clusters} clusters for the standard errors: the confidence interval "
                    "may be too narrow.")
+    treated_clusters = _treated_clusters(ev)
+    if treated_clusters is not None and treated_clusters < FEW_TREATED_CLUSTERS:
+        out.append(f"Seules {treated_clusters} grappes contiennent des unités traitées : les "
+                   "écarts-types robustes par grappes peuvent être trop faibles et les tests "
+                   "trop souvent significatifs (une inférence par bootstrap sauvage serait plus "
+                   "sûre)." if lang == "fr" else
+                   f"Only {treated_clusters} clusters contain treated units: cluster-robust "
+                   "standard errors can be too small and tests too often significant (wild "
+                   "cluster bootstrap inference would be safer).")
     if ev.panel is not None:
         n_comp = ev.panel.n_never_treated_units
         if n_comp < SMALL_COMPARISON:

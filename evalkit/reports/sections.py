@@ -399,6 +399,19 @@ class PolicyReport:
     def show_dynamics(self) -> None:
         self._display(self.dynamics_html())
 
+    def indicators_html(self) -> str:
+        """The indicator-tracking sections, when the params list indicators to track."""
+        if self.evaluation.params.indicators is None:
+            return ""
+        from evalkit.reports.tracking_sections import tracking_sections_html
+
+        return tracking_sections_html(self.evaluation.params)
+
+    def show_indicators(self) -> None:
+        markup = self.indicators_html()
+        if markup:
+            self._display(markup)
+
     def show_staggered(self) -> None:
         self._display(self.staggered_html())
 

@@ -14,7 +14,12 @@ from evalkit.data import file_sha256
 from evalkit.reports.export import external_resources
 
 ROOT = Path(__file__).resolve().parents[2]
-POLICIES = ("incinerator", "minimum_wage", "workers_compensation")
+POLICIES = ("hauts_de_france_tracking", "incinerator", "minimum_wage", "territoires_engagement",
+            "workers_compensation")
+DATA = {"incinerator": "kielmc.csv", "minimum_wage": "mpdta.csv",
+        "workers_compensation": "injury.csv",
+        "hauts_de_france_tracking": "hauts_de_france_indicators.csv",
+        "territoires_engagement": "hauts_de_france_indicators.csv"}
 
 
 def visible_text(page: str) -> str:
@@ -44,11 +49,10 @@ def test_every_shipped_policy_has_a_complete_report(reports):
         assert "PolicyReport" not in page and "record_headline" not in page
         assert not re.search(r"In\s*\[\d*\]", visible_text(page))
         text = visible_text(page)
-        data_file = ROOT / "data" / {"incinerator": "kielmc.csv", "minimum_wage": "mpdta.csv",
-                                     "workers_compensation": "injury.csv"}[policy]
+        data_file = ROOT / "data" / DATA[policy]
         assert file_sha256(data_file) in text  # provenance: checksum of the data file
     index = (reports / "index.html").read_text(encoding="utf-8")
-    assert "3 policies: 3 reports up to date, 0 failed." in index
+    assert "5 policies: 5 reports up to date, 0 failed." in index
     for policy in POLICIES:
         assert f'href="{policy}.html"' in index
 
@@ -89,3 +93,30 @@ def test_french_report_is_in_french(reports):
     assert "0,191" in text and "21,0\u202f%" in text
     assert "Observations (lignes) 5\u202f626" in text
     assert "Key findings" not in text
+
+
+@pytest.mark.notebook
+def test_tracking_report_shows_statuses_gaps_and_the_simulated_break(reports):
+    text = visible_text((reports / "hauts_de_france_tracking.html").read_text(encoding="utf-8"))
+    assert "Données simulées" in text  # the data are labelled as simulated
+    assert "Principaux résultats" in text and "Atteinte des cibles" in text
+    for status in ("Progrès, mais accélération nécessaire", "En bonne voie", "Dégradation"):
+        assert status in text
+    # data/HAUTS_DE_FRANCE.md: the programme lowers the poverty rate by 1.5 points in 2019
+    # and by 0.3 more each year; the comparative interrupted time series recovers both.
+    assert "a changé de −1,5 point en niveau" in text
+    assert "et de −0,3 point par an en pente" in text
+    record = json.loads((reports / "hauts_de_france_tracking.json").read_text(encoding="utf-8"))
+    statuses = {i["code"]: i["status"] for i in record["headline"]["indicators"]}
+    assert statuses["neet_rate"] == "on_track" and statuses["food_aid_rate"] == "deterioration"
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert "En bonne voie" in index
+
+
+@pytest.mark.notebook
+def test_evaluation_report_can_carry_indicator_tracking(reports):
+    text = visible_text((reports / "territoires_engagement.html").read_text(encoding="utf-8"))
+    # data/HAUTS_DE_FRANCE.md: true average effect on the poverty rate 2019-2024: -2.25 points
+    assert "Effet estimé de la politique sur le taux de pauvreté" in text and "−2,24" in text
+    assert "Seules 5 grappes contiennent des unités traitées" in text
+    assert "Les indicateurs un par un" in text and "Taux de pauvreté des ménages" in text

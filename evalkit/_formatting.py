@@ -1,0 +1,62 @@
+"""Numbers written the way each report language writes them.
+
+French: decimal comma, narrow no-break space between thousands, minus sign, a
+no-break space before ``%``. English: decimal point and comma thousands.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+__all__ = ["Language", "format_number", "format_percent", "decimals_for", "format_p_value"]
+
+Language = Literal["en", "fr"]
+
+NNBSP = "\u202f"  # narrow no-break space: French thousands separator and before %
+MINUS = "\u2212"
+
+
+def decimals_for(std_error: float, minimum: int = 0, maximum: int = 6) -> int:
+    """Decimals that show an estimate to about two significant digits of its standard error."""
+    if not math.isfinite(std_error) or std_error <= 0:
+        return 3
+    return int(min(maximum, max(minimum, 1 - math.floor(math.log10(std_error)))))
+
+
+def format_number(value: float, language: Language, decimals: int = 2,
+                  signed: bool = False) -> str:
+    """Format a number with grouped thousands in the report's language.
+
+    >>> format_number(-11863.9033, "fr", 0)
+    '−11\u202f864'
+    >>> format_number(0.0365, "en", 3)
+    '0.037'
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a" if language == "en" else "n.d."
+    if math.isinf(value):
+        return ("" if value > 0 else MINUS) + "∞"
+    text = f"{abs(value):,.{decimals}f}"
+    if float(text.replace(",", "")) == 0:
+        negative = False
+    else:
+        negative = value < 0
+    if language == "fr":
+        text = text.replace(",", NNBSP).replace(".", ",")
+    sign = MINUS if negative else ("+" if signed and value > 0 else "")
+    return sign + text
+
+
+def format_percent(value: float, language: Language, decimals: int = 1,
+                   signed: bool = False) -> str:
+    """Format a percentage (``value`` already in percent): ``3.6%`` or ``3,6 %``."""
+    number = format_number(value, language, decimals, signed)
+    return f"{number}{NNBSP}%" if language == "fr" else f"{number}%"
+
+
+def format_p_value(p: float, language: Language) -> str:
+    """A p-value with three decimals, or ``< 0.001``."""
+    if p < 0.001:
+        return "< " + format_number(0.001, language, 3)
+    return format_number(p, language, 3)

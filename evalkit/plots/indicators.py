@@ -1,0 +1,349 @@
+"""Indicator plots: a series against its baseline and target, small multiples by territory,
+and territories ranked by their gap to the reference.
+
+The indicator and the assessment are read by attribute (``indicator.baseline.period``,
+``indicator.targets``, ``assessment.status`` ...), so any object with those attributes
+can be passed. Every text drawn comes from ``labels`` (English defaults) so that
+reports can pass translations.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from evalkit.errors import InputError
+from evalkit.indicators.status import STATUS_COLOURS, ProgressStatus, status_label
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+
+__all__ = ["plot_indicator", "plot_small_multiples", "plot_gap_ranking", "DEFAULT_LABELS"]
+
+#: The texts the plots draw, in English; pass a mapping with some keys replaced.
+DEFAULT_LABELS: dict[str, str] = {
+    "series": "Observed",
+    "baseline": "Baseline",
+    "target": "Target",
+    "policy_start": "Policy start",
+    "band": "Confidence interval",
+    "reference": "Reference",
+    "period": "Period",
+    "value": "Value",
+    "difference": "Difference from the reference",
+    "distinguishable": "Interval excludes zero",
+    "not_distinguishable": "Interval includes zero",
+    "status": "Status",
+}
+
+_SERIES_COLOUR = "#1f4e79"
+_REFERENCE_COLOUR = "#7f7f7f"
+_TARGET_COLOUR = "#1a7f37"
+
+
+def _labels(labels: Mapping[str, str] | None) -> dict[str, str]:
+    merged = dict(DEFAULT_LABELS)
+    if labels is not None:
+        if not isinstance(labels, Mapping):
+            raise InputError(f"labels: must be a mapping from text key to text; got "
+                             f"{type(labels).__name__}")
+        unknown = sorted(set(labels) - set(DEFAULT_LABELS))
+        if unknown:
+            raise InputError(f"labels: unknown keys {unknown}; must be among "
+                             f"{sorted(DEFAULT_LABELS)}")
+        merged.update(labels)
+    return merged
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+    if ax is None:
+        fig = Figure(figsize=figsize, layout="constrained")
+        return fig, fig.add_subplot()
+    return ax.figure, ax
+
+
+def _as_series(series: Any, name: str) -> pd.Series:
+    if isinstance(series, pd.DataFrame):
+        if "value" in series.columns and "period" in series.columns:
+            return series.set_index("period")["value"].sort_index()
+        raise InputError(f"{name}: must be a Series indexed by period (or a frame with "
+                         f"'period' and 'value' columns); got columns {list(series.columns)}")
+    try:
+        return pd.Series(series, dtype=float).sort_index()
+    except (TypeError, ValueError):
+        raise InputError(f"{name}: must be a Series of numbers indexed by period; got "
+                         f"{type(series).__name__}") from None
+
+
+def _status(assessment: Any) -> ProgressStatus | None:
+    status = getattr(assessment, "status", None) if assessment is not None else None
+    if status is None:
+        return None
+    try:
+        return ProgressStatus(getattr(status, "value", status))
+    except ValueError:
+        return None
+
+
+def _draw_targets(ax: Axes, indicator: Any, text: dict[str, str], *, legend: bool) -> None:
+    """The baseline point and the target(s) of a duck-typed indicator."""
+    if indicator is None:
+        return
+    baseline = getattr(indicator, "baseline", None)
+    if baseline is not None and getattr(baseline, "value", None) is not None:
+        ax.plot([baseline.period], [baseline.value], marker="s", markersize=7, color="#444444",
+                linestyle="none", label=text["baseline"] if legend else None, zorder=4)
+    targets = tuple(getattr(indicator, "targets", ()) or ())
+    if targets:
+        periods = [t.period for t in targets]
+        values = [t.value for t in targets]
+        ax.plot(periods, values, marker="*", markersize=12, color=_TARGET_COLOUR,
+                linestyle="none", label=text["target"] if legend else None, zorder=4)
+        ax.axhline(values[-1], color=_TARGET_COLOUR, linestyle=":", linewidth=1.0)
+        if baseline is not None and getattr(baseline, "value", None) is not None:
+            ax.plot([baseline.period, *periods], [baseline.value, *values],
+                    color=_TARGET_COLOUR, linestyle="--", linewidth=0.9, alpha=0.7)
+
+
+def _unit_label(indicator: Any, text: dict[str, str], language: str) -> str:
+    unit = getattr(indicator, "unit", None) if indicator is not None else None
+    return f"{text['value']} ({unit})" if unit else text["value"]
+
+
+def _title(indicator: Any, title: str | None, language: str) -> str | None:
+    if title is not None:
+        return title
+    label = getattr(indicator, "label", None) if indicator is not None else None
+    if isinstance(label, Mapping):
+        return label.get(language) or next(iter(label.values()), None)
+    return label if isinstance(label, str) else None
+
+
+def plot_indicator(
+    series: pd.Series,
+    *,
+    indicator: Any = None,
+    assessment: Any = None,
+    band: pd.DataFrame | None = None,
+    policy_start: Any = None,
+    reference: pd.Series | None = None,
+    title: str | None = None,
+    labels: Mapping[str, str] | None = None,
+    language: Literal["en", "fr"] = "en",
+    ax: Axes | None = None,
+) -> Figure:
+    """Plot an indicator's series with its baseline, target, policy start and status.
+
+    Parameters
+    ----------
+    series
+        Values indexed by period.
+    indicator
+        Anything with ``baseline`` (``period``, ``value``, or ``None``), ``targets`` (a
+        sequence of objects with ``period`` and ``value``), ``unit`` and ``label``
+        (``{"fr": ..., "en": ...}``): draws the baseline point, the target points, a
+        dashed path from baseline to target and a dotted line at the final target.
+    assessment
+        Anything with a ``status`` (a :class:`~evalkit.indicators.status.ProgressStatus`
+        or its value): the series is drawn in the status colour and the status label
+        (in ``language``) is shown in the legend.
+    band
+        Confidence band: a DataFrame with ``conf_low`` and ``conf_high`` indexed by period.
+    policy_start
+        Period at which the policy started: a vertical line.
+    reference
+        Another series (e.g. the region or France) drawn in grey for comparison.
+    title
+        The title; by default the indicator's label in ``language``.
+    labels
+        Texts to draw, replacing the English defaults of :data:`DEFAULT_LABELS`.
+    language
+        Language of the status label and the indicator's label.
+    ax
+        Axes to draw on; by default a new figure is created.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    text = _labels(labels)
+    values = _as_series(series, "series")
+    fig, ax = _axes(ax, (7.5, 4.2))
+    status = _status(assessment)
+    colour = STATUS_COLOURS[status] if status is not None else _SERIES_COLOUR
+    if band is not None:
+        missing = {"conf_low", "conf_high"} - set(getattr(band, "columns", ()))
+        if missing:
+            raise InputError(f"band: must be a DataFrame with columns 'conf_low' and "
+                             f"'conf_high' indexed by period; missing {sorted(missing)}")
+        b = band.sort_index()
+        ax.fill_between(b.index, b["conf_low"], b["conf_high"], color=colour, alpha=0.18,
+                        linewidth=0, label=text["band"])
+    if reference is not None:
+        ref = _as_series(reference, "reference")
+        ax.plot(ref.index, ref.to_numpy(), color=_REFERENCE_COLOUR, linewidth=1.3,
+                linestyle="-", marker=".", label=text["reference"])
+    legend = text["series"]
+    if status is not None:
+        legend += f" ({text['status']}: {status_label(status, language)})"
+    ax.plot(values.index, values.to_numpy(), color=colour, linewidth=2, marker="o",
+            markersize=4, label=legend, zorder=3)
+    _draw_targets(ax, indicator, text, legend=True)
+    if policy_start is not None:
+        ax.axvline(policy_start, color="#555555", linestyle="--", linewidth=1,
+                   label=text["policy_start"])
+    ax.set_xlabel(text["period"])
+    ax.set_ylabel(_unit_label(indicator, text, language))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    heading = _title(indicator, title, language)
+    if heading:
+        ax.set_title(heading)
+    ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+    ax.legend(loc="best", fontsize="small", frameon=False)
+    return fig
+
+
+def plot_small_multiples(
+    data: pd.DataFrame,
+    *,
+    indicator: Any = None,
+    ncols: int = 3,
+    policy_start: Any = None,
+    title: str | None = None,
+    labels: Mapping[str, str] | None = None,
+    language: Literal["en", "fr"] = "en",
+) -> Figure:
+    """One panel per territory, on a shared y axis, with the target line.
+
+    Parameters
+    ----------
+    data
+        Long frame with columns ``territory``, ``period`` and ``value``, and optionally
+        ``conf_low`` and ``conf_high`` (a shaded band).
+    indicator
+        As in :func:`plot_indicator`: its baseline and targets are drawn in each panel.
+    ncols
+        Number of panels per row.
+    policy_start
+        Period at which the policy started: a vertical line in each panel.
+    title
+        The figure title; by default the indicator's label in ``language``.
+    labels
+        Texts to draw, replacing the English defaults of :data:`DEFAULT_LABELS`.
+    language
+        Language of the indicator's label.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    text = _labels(labels)
+    if not isinstance(data, pd.DataFrame):
+        raise InputError(f"data: must be a DataFrame with columns 'territory', 'period' and "
+                         f"'value'; got {type(data).__name__}")
+    missing = {"territory", "period", "value"} - set(data.columns)
+    if missing:
+        raise InputError(f"data: must have columns 'territory', 'period' and 'value'; "
+                         f"missing {sorted(missing)}")
+    if isinstance(ncols, bool) or not isinstance(ncols, int) or ncols < 1:
+        raise InputError(f"ncols={ncols!r}: must be a positive integer; got {ncols!r}")
+    territories = list(pd.unique(data["territory"]))
+    if not territories:
+        raise InputError("data: must have at least one row; got an empty frame")
+    ncols = min(ncols, len(territories))
+    nrows = math.ceil(len(territories) / ncols)
+    fig = Figure(figsize=(3.2 * ncols, 2.5 * nrows + 0.6), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, sharey=True, sharex=True, squeeze=False)
+                         ).ravel()
+    band = {"conf_low", "conf_high"} <= set(data.columns)
+    for i, territory in enumerate(territories):
+        ax = axes[i]
+        part = data[data["territory"] == territory].sort_values("period")
+        if band:
+            ax.fill_between(part["period"], part["conf_low"], part["conf_high"],
+                            color=_SERIES_COLOUR, alpha=0.18, linewidth=0,
+                            label=text["band"] if i == 0 else None)
+        ax.plot(part["period"], part["value"], color=_SERIES_COLOUR, marker="o", markersize=3,
+                linewidth=1.5, label=text["series"] if i == 0 else None)
+        _draw_targets(ax, indicator, text, legend=i == 0)
+        if policy_start is not None:
+            ax.axvline(policy_start, color="#555555", linestyle="--", linewidth=0.9,
+                       label=text["policy_start"] if i == 0 else None)
+        ax.set_title(str(territory), fontsize="medium")
+        ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+    for ax in axes[len(territories):]:
+        ax.set_visible(False)
+    fig.supxlabel(text["period"])
+    fig.supylabel(_unit_label(indicator, text, language))
+    heading = _title(indicator, title, language)
+    if heading:
+        fig.suptitle(heading)
+    handles, names = axes[0].get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, names, loc="outside lower center", ncol=len(handles),
+                   fontsize="small", frameon=False)
+    return fig
+
+
+def plot_gap_ranking(
+    gap_table: pd.DataFrame,
+    *,
+    title: str | None = None,
+    labels: Mapping[str, str] | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """Territories ranked by their gap to the reference, with confidence intervals.
+
+    Territories whose interval excludes zero (a gap distinguishable from noise) are
+    drawn in colour, the others in grey.
+
+    Parameters
+    ----------
+    gap_table
+        A frame with columns ``territory``, ``difference``, ``conf_low`` and
+        ``conf_high``, such as ``compare_to_reference(...).tidy()``.
+    title
+        The title.
+    labels
+        Texts to draw, replacing the English defaults of :data:`DEFAULT_LABELS`.
+    ax
+        Axes to draw on; by default a new figure is created.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    text = _labels(labels)
+    if hasattr(gap_table, "tidy") and not isinstance(gap_table, pd.DataFrame):
+        gap_table = gap_table.tidy()
+    if not isinstance(gap_table, pd.DataFrame):
+        raise InputError(f"gap_table: must be a DataFrame; got {type(gap_table).__name__}")
+    missing = {"territory", "difference", "conf_low", "conf_high"} - set(gap_table.columns)
+    if missing:
+        raise InputError(f"gap_table: must have columns 'territory', 'difference', "
+                         f"'conf_low' and 'conf_high'; missing {sorted(missing)}")
+    table = gap_table.sort_values("difference").reset_index(drop=True)
+    fig, ax = _axes(ax, (7.0, max(2.5, 0.32 * len(table) + 1.2)))
+    y = np.arange(len(table))
+    real = ((table["conf_low"] > 0) | (table["conf_high"] < 0)).to_numpy()
+    for mask, colour, name in ((real, "#c0504d", text["distinguishable"]),
+                               (~real, "#9a9a9a", text["not_distinguishable"])):
+        if mask.any():
+            part = table[mask]
+            ax.hlines(y[mask], part["conf_low"], part["conf_high"], color=colour, linewidth=2)
+            ax.plot(part["difference"], y[mask], "o", color=colour, markersize=5, label=name)
+    ax.axvline(0, color="#333333", linewidth=0.9)
+    ax.set_yticks(y)
+    ax.set_yticklabels([str(t) for t in table["territory"]])
+    ax.set_xlabel(text["difference"])
+    if title:
+        ax.set_title(title)
+    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+    ax.legend(loc="lower right", fontsize="small", frameon=False)
+    return fig
