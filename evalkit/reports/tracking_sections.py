@@ -10,11 +10,11 @@ import numpy as np
 
 from evalkit._version import __version__
 from evalkit.indicators.status import STATUS_COLOURS, status_label
-from evalkit.plots.indicators import plot_gap_ranking, plot_indicator
+from evalkit.plots.indicators import plot_gap_ranking, plot_indicator, plot_small_multiples
 from evalkit.reports.formatting import Language, format_number, format_p_value, format_percent
 from evalkit.reports.params import PolicyParams
 from evalkit.reports.sections import _STYLE, _figure_html, _table
-from evalkit.reports.tracking import ALL, FOCUS, IndicatorTracking, Tracking, track
+from evalkit.reports.tracking import ALL, FOCUS, REST, IndicatorTracking, Tracking, track
 
 __all__ = ["TrackingReport", "tracking_sections_html"]
 
@@ -306,6 +306,13 @@ class TrackingReport:
                      item.short_term.sentence(self.language), self.gap_sentence(item),
                      self.break_sentence(item), self.trend_sentence(item)]
         out += "<ul>" + "".join(f"<li>{_esc(s)}</li>" for s in sentences if s) + "</ul>"
+        groups = series.loc[~series["area"].isin([ALL, FOCUS, REST])]
+        if not groups.empty:
+            frame = groups.assign(territory=groups["area_name"])[
+                ["territory", "period", "value", "conf_low", "conf_high"]]
+            fig = plot_small_multiples(frame, indicator=ind, policy_start=start,
+                                       labels=self._plot_labels(), language=self.language)
+            out += _figure_html(fig, label)
         if item.group_gaps is not None and not item.group_gaps.empty:
             gaps = item.group_gaps.assign(territory=item.group_gaps["area_name"])
             period = int(gaps["period"].iloc[0])
