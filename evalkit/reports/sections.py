@@ -91,6 +91,7 @@ class PolicyReport:
 
     def __init__(self, evaluation: Evaluation) -> None:
         self.evaluation = evaluation
+        self._tracking = None  # the indicator tracking, once shown
 
     @classmethod
     def from_params(cls, params: PolicyParams | str | Path) -> PolicyReport:
@@ -403,9 +404,11 @@ class PolicyReport:
         """The indicator-tracking sections, when the params list indicators to track."""
         if self.evaluation.params.indicators is None:
             return ""
-        from evalkit.reports.tracking_sections import tracking_sections_html
+        from evalkit.reports.tracking import track
+        from evalkit.reports.tracking_sections import TrackingReport, tracking_sections_html
 
-        return tracking_sections_html(self.evaluation.params)
+        self._tracking = TrackingReport(track(self.evaluation.params))
+        return tracking_sections_html(self._tracking)
 
     def show_indicators(self) -> None:
         markup = self.indicators_html()
@@ -427,4 +430,6 @@ class PolicyReport:
                 "p_value": h.p_value, "confidence_level": 1 - h.alpha,
                 "outcome": ev.outcome_label, "text": key_findings(ev)[0],
                 "language": self.language, "run_date": ev.run_date,
-                "data_sha256": ev.data_sha256, "evalkit_version": __version__}
+                "data_sha256": ev.data_sha256, "evalkit_version": __version__,
+                **({"indicators": self._tracking.headline()["indicators"]}
+                   if self._tracking is not None else {})}

@@ -402,9 +402,8 @@ class TrackingReport:
                 "text": " ".join(i.long_term.sentence(self.language) for i in t.indicators[:2])}
 
 
-def tracking_sections_html(params: PolicyParams) -> str:
+def tracking_sections_html(report: TrackingReport) -> str:
     """The tracking sections an evaluation report adds when its params list indicators."""
-    report = TrackingReport(track(params))
     return (report.summary_html().replace(report._t("summary"), report._t("indicators"), 1)
             + report.attainment_html() + report.indicators_html())
 

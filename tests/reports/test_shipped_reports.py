@@ -120,3 +120,5 @@ def test_evaluation_report_can_carry_indicator_tracking(reports):
     assert "Effet estimé de la politique sur le taux de pauvreté" in text and "−2,24" in text
     assert "Seules 5 grappes contiennent des unités traitées" in text
     assert "Les indicateurs un par un" in text and "Taux de pauvreté des ménages" in text
+    record = json.loads((reports / "territoires_engagement.json").read_text(encoding="utf-8"))
+    assert {i["code"] for i in record["headline"]["indicators"]} == {"poverty_rate", "neet_rate"}
