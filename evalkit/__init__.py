@@ -1,10 +1,10 @@
 """evalkit: evaluate public policies.
 
-Difference-in-differences estimators with their diagnostics, and automated
-per-policy reports. The public surface is what ``__all__`` lists; the sub-packages
-are :mod:`evalkit.data`, :mod:`evalkit.datasets`, :mod:`evalkit.did`,
-:mod:`evalkit.inference`, :mod:`evalkit.results`, :mod:`evalkit.plots` and
-:mod:`evalkit.reports`.
+Difference-in-differences estimators with their diagnostics, indicator tracking, and
+automated per-policy reports. The public surface is what ``__all__`` lists; the
+sub-packages are :mod:`evalkit.data`, :mod:`evalkit.datasets`, :mod:`evalkit.did`,
+:mod:`evalkit.indicators`, :mod:`evalkit.inference`, :mod:`evalkit.results`,
+:mod:`evalkit.plots` and :mod:`evalkit.reports`.
 
 Names are imported on first use, so that ``import evalkit`` (and the ``evalkit``
 command) stays fast.
