@@ -1,6 +1,7 @@
 # evalkit: every command runs from the virtual environment .venv in this checkout.
 #
-#   make reports   produce reports/<policy>.html for every params/*.yaml, and reports/index.html
+#   make reports   produce reports/<policy>.html for every params/*.yaml (in parallel, skipping
+#                  those up to date), and reports/index.html
 #   make test      run the test suite
 #   make lab       open the report notebooks in JupyterLab (kernel: this checkout's .venv)
 #   make bench     run the scale benchmarks (10k, 100k and 1M units x 10 periods)
@@ -20,22 +21,24 @@ PYTEST_ARGS ?= -n 2
 .PHONY: help install reports test lab bench lint clean
 
 help:
-	@sed -n '3,9s/^# \{0,1\}//p' Makefile
+	@sed -n '3,10s/^# \{0,1\}//p' Makefile
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --upgrade pip
-	$(BIN)/python -m pip install -e ".[dev]"
+	$(BIN)/python -m pip install -e ".[dev,distributed]"
 	@touch $@
 
 install: $(STAMP)
 
 reports: $(STAMP)
-	$(BIN)/evalkit run params/ -o $(REPORTS)
+	$(BIN)/evalkit run-all params/ -o $(REPORTS)
 
+# The browser tests open reports in Debian's chromium (installed here when missing).
 test: $(STAMP)
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The default `python3` kernel must be this venv's interpreter, so that `import evalkit`

@@ -33,6 +33,16 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number; got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1; got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser of ``evalkit`` and its subcommands."""
     parser = argparse.ArgumentParser(
@@ -44,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
                "  evalkit validate params/            check every params file\n"
                "  evalkit run params/ -o reports      produce every report\n"
                "  evalkit run params/minimum_wage.yaml\n"
+               "  evalkit run-all params/ --jobs 4      every report, 4 at a time, "
+               "skipping those up to date\n"
                "  evalkit index -o reports            rebuild reports/index.html\n\n"
                "Run 'evalkit COMMAND --help' for the options of a command.",
     )
@@ -86,6 +98,53 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=_positive_seconds, default=None, metavar="SECONDS",
                      help="the longest any single notebook cell may run before the policy is "
                           "marked failed (default: no limit)")
+
+    run_all = commands.add_parser(
+        "run-all", formatter_class=_FORMATTER,
+        help="produce every report that is out of date, several at once",
+        description="Run every policy of PARAMS_DIR (or the params files given), at most JOBS "
+                    "at a time, each in a process of its own with its own kernel and "
+                    "temporary folder, then rewrite OUTPUT_DIR/index.html. A policy whose "
+                    "report is up to date is skipped without starting anything: its "
+                    "fingerprint (SHA-256 of the params file, the data files it names, the "
+                    "report notebook and the evalkit version) equals the one recorded by its "
+                    "last successful run, and the report is still there. A policy that "
+                    "takes longer than --timeout is stopped and marked failed. Progress "
+                    "goes to stderr; a summary table (policy, status, duration, result) to "
+                    "stdout.",
+        epilog="examples:\n"
+               "  evalkit run-all                           params/ into reports/\n"
+               "  evalkit run-all params/ -o reports --jobs 2 --timeout 600\n"
+               "  evalkit run-all --force                   run every policy again\n"
+               "  evalkit run-all --scheduler local         on a local Dask cluster\n"
+               "  evalkit run-all --scheduler tcp://10.0.0.5:8786\n\n"
+               "With --scheduler, each policy is a Dask task (needs the 'distributed' "
+               "extra:\npip install 'evalkit[distributed]'); the task writes the report files "
+               "into\nOUTPUT_DIR itself, so the Dask workers must see that folder at the same "
+               "path.\n\n"
+               "exit status: 0 if every report is produced or up to date, 1 if any failed.")
+    run_all.add_argument("params", nargs="*", default=["params"], metavar="PARAMS_DIR",
+                         help="folders of *.yaml/*.yml params files, or params files "
+                              "(default: params/)")
+    run_all.add_argument("-o", "--output-dir", default="reports", metavar="DIR",
+                         help="folder of the reports, created if needed (default: %(default)s)")
+    run_all.add_argument("-j", "--jobs", type=_positive_int, default=None, metavar="N",
+                         help="how many policies run at once (default: the number of "
+                              "processors)")
+    run_all.add_argument("--timeout", type=_positive_seconds, default=900.0, metavar="SECONDS",
+                         help="the longest one policy's whole run may take before it is "
+                              "stopped and marked failed (default: %(default)g)")
+    run_all.add_argument("--cell-timeout", type=_positive_seconds, default=None,
+                         metavar="SECONDS",
+                         help="the longest any single notebook cell may run (default: no "
+                              "limit of its own)")
+    run_all.add_argument("--force", action="store_true",
+                         help="run every policy, even those whose report is up to date")
+    run_all.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                         help="run on Dask: 'local' starts a local cluster of JOBS worker "
+                              "processes; tcp://HOST:PORT uses a running scheduler")
+    run_all.add_argument("--progress", action="store_true",
+                         help="show the progress bar even when stderr is not a terminal")
 
     index = commands.add_parser(
         "index", formatter_class=_FORMATTER,
@@ -180,6 +239,89 @@ def _run(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+class _Progress:
+    """The run-all progress bar (tqdm, on stderr): policies done, running, elapsed, left."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar: Any = None
+        self.running: list[str] = []
+
+    def plan(self, to_run: int, up_to_date: int) -> None:
+        if up_to_date:
+            print(f"{up_to_date} polic{'y' if up_to_date == 1 else 'ies'} up to date, "
+                  f"{to_run} to run.", file=sys.stderr, flush=True)
+        if self.enabled and to_run:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=to_run, file=sys.stderr, unit="policy", dynamic_ncols=True,
+                            bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} "
+                                       "[{elapsed}<{remaining}]{postfix}")
+
+    def _show(self) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix_str(", ".join(self.running)[:60], refresh=True)
+
+    def start(self, policy_id: str) -> None:
+        self.running.append(policy_id)
+        self._show()
+
+    def done(self, run: Any) -> None:
+        if run.skipped:
+            return
+        if run.policy_id in self.running:
+            self.running.remove(run.policy_id)
+        if self.bar is not None:
+            self.bar.update(1)
+            self._show()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _summary(runs: Sequence[Any]) -> str:
+    rows = [("policy", "status", "duration", "result")]
+    for run in runs:
+        status = "up to date" if run.skipped else ("ok" if run.ok else "FAILED")
+        duration = "-" if run.skipped else f"{run.duration:.1f}s"
+        result = _headline_text(run.headline) if run.ok else \
+            ((run.error or "").splitlines() or [""])[0]
+        rows.append((run.policy_id, status, duration, result))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:>{widths[2]}}  {d}".rstrip()
+             for a, b, c, d in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths) + "  " + "-" * 6)
+    return "\n".join(lines)
+
+
+def _run_all(args: argparse.Namespace) -> int:
+    from evalkit.errors import InputError
+    from evalkit.reports.parallel import run_all
+
+    progress = _Progress(enabled=args.progress or sys.stderr.isatty())
+    try:
+        runs = run_all(args.params, args.output_dir, jobs=args.jobs, timeout=args.timeout,
+                       cell_timeout=args.cell_timeout, force=args.force,
+                       scheduler=args.scheduler, on_plan=progress.plan,
+                       on_start=progress.start, on_done=progress.done)
+    except InputError as exc:
+        progress.close()
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    progress.close()
+    print(_summary(runs))
+    failed = [r for r in runs if not r.ok]
+    for run in failed:
+        if run.error_page:
+            print(f"{run.policy_id}: see {run.error_page}")
+    skipped = sum(r.skipped for r in runs)
+    index = Path(args.output_dir) / "index.html"
+    print(f"{len(runs) - len(failed) - skipped} ok, {skipped} up to date, {len(failed)} "
+          f"failed. Index: {index}")
+    return 1 if failed else 0
+
+
 def _index(args: argparse.Namespace) -> int:
     from evalkit.reports import write_index
     from evalkit.reports.records import read_records
@@ -206,7 +348,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    handler = {"validate": _validate, "run": _run, "index": _index}[args.command]
+    handler = {"validate": _validate, "run": _run, "run-all": _run_all,
+               "index": _index}[args.command]
     return handler(args)
 
 

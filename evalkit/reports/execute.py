@@ -17,6 +17,7 @@ written to a temporary file first and moved into place when complete.
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -30,7 +31,8 @@ from evalkit.reports.headline import find_headline
 from evalkit.reports.params import PolicyParams, load_params
 from evalkit.reports.records import last_success, read_record, record_file, write_record
 
-__all__ = ["PolicyRun", "run_policy", "template_notebook", "execute_report_notebook"]
+__all__ = ["PolicyRun", "run_policy", "record_failure", "template_notebook",
+           "execute_report_notebook"]
 
 _TEMPLATE = "evaluation.ipynb"
 
@@ -62,6 +64,11 @@ class PolicyRun:
         The run record ``<policy>.json``.
     policy_name
         ``policy.name`` from the params file, when it could be read.
+    fingerprint
+        What the report depends on, hashed (see :func:`policy_fingerprint`).
+    skipped
+        True when the report was already up to date and nothing was run
+        (``evalkit run-all``); the other fields then describe the last run.
     """
 
     policy_id: str
@@ -74,6 +81,8 @@ class PolicyRun:
     error_page: Path | None = None
     record_path: Path | None = None
     policy_name: str | None = None
+    fingerprint: str | None = None
+    skipped: bool = False
 
     @property
     def ok(self) -> bool:
@@ -126,8 +135,15 @@ def _template_index(nb: Any, index: int) -> int:
 
 
 def _last_started_cell(nb: Any) -> int | None:
-    started = [i for i, c in enumerate(nb.cells)
-               if c.get("metadata", {}).get("papermill", {}).get("status", "pending") != "pending"]
+    # A cell started if it has a start time; papermill may mark every cell "completed"
+    # when the kernel dies, even those never started.
+    def began(cell: Any) -> bool:
+        record = cell.get("metadata", {}).get("papermill", {})
+        if "start_time" in record:
+            return record["start_time"] is not None
+        return record.get("status", "pending") != "pending"
+
+    started = [i for i, c in enumerate(nb.cells) if began(c)]
     return started[-1] if started else None
 
 
@@ -176,30 +192,31 @@ def execute_report_notebook(
         raise failure.error from None
 
 
-def _execute(params: PolicyParams, notebook: str | Path | None, timeout: float | None) -> Any:
+def _execute(params: PolicyParams, notebook: str | Path | None, timeout: float | None,
+             work_dir: Path | None = None) -> Any:
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    from evalkit.reports.kernel import CurrentInterpreterKernelManager
+    from evalkit.reports.kernel import kernel_manager_in
 
     policy_id = params.policy_id
     try:
-        template = template_notebook(notebook, params.template_name)
+        template = template_notebook(notebook or params.notebook_path, params.template_name)
         _check_template(nbformat.read(template, as_version=4), policy_id, template)
     except (OSError, ValueError) as exc:
         raise _Failure(ReportError(policy_id, str(exc))) from None
     except ReportError as exc:
         raise _Failure(exc) from None
 
-    with tempfile.TemporaryDirectory(prefix=f"evalkit-{policy_id}-") as tmp:
+    with _work_folder(policy_id, work_dir) as tmp:
         output = Path(tmp) / f"{policy_id}.ipynb"
         try:
             return papermill.execute_notebook(
                 str(template), str(output),
                 parameters={"params_file": str(params.params_path)},
                 kernel_name="python3",
-                kernel_manager_class=CurrentInterpreterKernelManager,
+                kernel_manager_class=kernel_manager_in(tmp),
                 cwd=tmp,
                 progress_bar=False,
                 log_output=False,
@@ -214,19 +231,39 @@ def _execute(params: PolicyParams, notebook: str | Path | None, timeout: float |
             raise _Failure(error, partial, "\n".join(exc.traceback),
                            reason=f"{exc.ename}: {exc.evalue}") from None
         except Exception as exc:  # kernel failed to start or died, cell timed out ...
-            partial = _read_partial(output)
-            cell = source = None
-            if partial is not None:
-                cleaned = _without_markers(partial)
-                started = _last_started_cell(cleaned)
-                if started is not None:
-                    cell = _template_index(cleaned, started)
-                    source = _first_line(cleaned.cells[started].source)
+            partial, cell, source = _partial_run(output)
             message = f"{type(exc).__name__}: {exc}"
             if isinstance(exc, TimeoutError) and timeout is not None:
                 message = f"a cell ran longer than the {timeout:g} s allowed per cell"
+            elif type(exc).__name__ == "DeadKernelError":
+                message = ("the kernel died while running the notebook: its Python process "
+                           "stopped (os._exit(), a crash, or not enough memory)")
             raise _Failure(ReportError(policy_id, message, cell=cell, source=source),
                            partial, reason=message) from None
+
+
+@contextlib.contextmanager
+def _work_folder(policy_id: str, work_dir: Path | None) -> Any:
+    """``work_dir`` if given (its owner removes it), else a fresh temporary folder."""
+    if work_dir is not None:
+        Path(work_dir).mkdir(parents=True, exist_ok=True)
+        yield str(Path(work_dir).resolve())
+        return
+    with tempfile.TemporaryDirectory(prefix=f"evalkit-{policy_id}-") as tmp:
+        yield tmp
+
+
+def _partial_run(output: Path) -> tuple[Any, int | None, str | None]:
+    """The notebook saved so far, the template index and first line of the last cell started."""
+    partial = _read_partial(output)
+    cell = source = None
+    if partial is not None:
+        cleaned = _without_markers(partial)
+        started = _last_started_cell(cleaned)
+        if started is not None:
+            cell = _template_index(cleaned, started)
+            source = _first_line(cleaned.cells[started].source)
+    return partial, cell, source
 
 
 def _notebook_text(nb: Any, path: Path) -> str:
@@ -264,6 +301,7 @@ def run_policy(
     notebook: str | Path | None = None,
     timeout: float | None = None,
     keep_notebook: bool = True,
+    work_dir: str | Path | None = None,
 ) -> PolicyRun:
     """Produce one policy's report: validate, execute the notebook, export HTML.
 
@@ -284,6 +322,10 @@ def run_policy(
         The longest, in seconds, any single notebook cell may run (default: no limit).
     keep_notebook
         Keep the executed notebook beside the report, for audit (default true).
+    work_dir
+        The folder where the notebook runs and its kernel's sockets live (default:
+        a temporary folder, removed afterwards). A folder given here is left in
+        place for its owner to remove.
 
     Returns
     -------
@@ -300,23 +342,8 @@ def run_policy(
     from evalkit.data.io import file_sha256
 
     started = time.monotonic()
-    run_date = datetime.now(UTC).isoformat(timespec="seconds")
-    params_file = Path(params_path).expanduser().resolve()
-    policy_id = params_file.stem
-    out = Path(output_dir).expanduser().resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    files = {kind: out / f"{policy_id}{suffix}" for kind, suffix in (
-        ("html", ".html"), ("notebook", ".ipynb"), ("error_page", ".error.html"),
-        ("error_notebook", ".error.ipynb"))}
-    record: dict[str, Any] = {
-        "policy_id": policy_id, "policy_name": None, "language": None, "status": "failed",
-        "run_date": run_date, "duration_seconds": None, "estimator": None,
-        "outcome_label": None, "confidence_level": None, "headline": None,
-        "params_file": str(params_file), "data_file": None, "data_sha256": None,
-        "evalkit_version": __version__,
-        "files": {"html": None, "notebook": None, "error_page": None},
-        "error": None, "last_success": None,
-    }
+    params_file, policy_id, out, files, record = _start_record(params_path, output_dir)
+    run_date = record["run_date"]
     previous = read_record(record_file(out, policy_id))
 
     params: PolicyParams | None = None
@@ -329,14 +356,17 @@ def run_policy(
             if params.design else "",
             confidence_level=params.inference.confidence_level,
             data_file=str(params.data_path), data_sha256=file_sha256(params.data_path))
-        nb = _execute(params, notebook, timeout)
+        nb = _execute(params, notebook, timeout,
+                      Path(work_dir).resolve() if work_dir is not None else None)
         nb.metadata["evalkit"] = {key: record[key] for key in (
             "policy_id", "params_file", "data_file", "data_sha256", "evalkit_version",
-            "run_date")}
+            "run_date", "fingerprint")}
         headline = find_headline(nb)
         footer = (f"{params.title}. Produced by evalkit {__version__} on "
                   f"{run_date.replace('T', ' ')} from {params_file.name}; "
                   f"data {params.data_path.name} (SHA-256 {record['data_sha256'][:16]}).")
+        if record["fingerprint"]:
+            footer += f" Fingerprint {record['fingerprint']}."
         try:
             from evalkit.reports.export import notebook_to_html
 
@@ -353,7 +383,8 @@ def run_policy(
                      policy_name=params.policy.name if params else None,
                      notebook=failure.notebook, traceback=failure.traceback,
                      keep_notebook=keep_notebook, language=params.language if params else "en",
-                     template=notebook, reason=failure.reason)
+                     template=notebook or params.notebook_path if params else notebook,
+                     reason=failure.reason)
     except Exception as exc:  # e.g. the data file vanished between checks
         import traceback
 
@@ -378,7 +409,87 @@ def run_policy(
     return PolicyRun(policy_id=policy_id, status="ok", html_path=files["html"],
                      notebook_path=files["notebook"] if keep_notebook else None, error=None,
                      duration=duration, headline=headline, error_page=None,
-                     record_path=record_file(out, policy_id), policy_name=params.policy.name)
+                     record_path=record_file(out, policy_id), policy_name=params.policy.name,
+                     fingerprint=record["fingerprint"])
+
+
+def _start_record(
+    params_path: str | Path, output_dir: str | Path,
+) -> tuple[Path, str, Path, dict[str, Path], dict[str, Any]]:
+    """The params file, policy id, output folder, file names and a new (failed) record."""
+    from evalkit._version import __version__
+    from evalkit.reports.fingerprint import policy_fingerprint
+
+    params_file = Path(params_path).expanduser().resolve()
+    policy_id = params_file.stem
+    out = Path(output_dir).expanduser().resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    files = {kind: out / f"{policy_id}{suffix}" for kind, suffix in (
+        ("html", ".html"), ("notebook", ".ipynb"), ("error_page", ".error.html"),
+        ("error_notebook", ".error.ipynb"))}
+    try:
+        fingerprint: str | None = policy_fingerprint(params_file)
+    except Exception:  # the run itself will say what is wrong
+        fingerprint = None
+    record: dict[str, Any] = {
+        "policy_id": policy_id, "policy_name": None, "language": None, "status": "failed",
+        "run_date": datetime.now(UTC).isoformat(timespec="seconds"), "duration_seconds": None,
+        "estimator": None, "outcome_label": None, "confidence_level": None, "headline": None,
+        "params_file": str(params_file), "data_file": None, "data_sha256": None,
+        "evalkit_version": __version__, "fingerprint": fingerprint,
+        "files": {"html": None, "notebook": None, "error_page": None},
+        "error": None, "last_success": None,
+    }
+    return params_file, policy_id, out, files, record
+
+
+def record_failure(
+    params_path: str | Path,
+    output_dir: str | Path,
+    reason: str,
+    *,
+    duration: float,
+    partial_notebook: str | Path | None = None,
+    keep_notebook: bool = True,
+) -> PolicyRun:
+    """Record a run that was stopped from outside (time limit, process killed).
+
+    Writes ``<policy>.error.html`` and the run record, exactly as a run that
+    failed by itself would, and keeps ``<policy>.error.ipynb`` from the notebook
+    saved so far (``partial_notebook``) when there is one. The previous good
+    report stays in place.
+
+    Parameters
+    ----------
+    params_path
+        The policy's params file.
+    output_dir
+        The folder of reports.
+    reason
+        Why the run failed, in plain words.
+    duration
+        How long the run lasted, in seconds.
+    partial_notebook
+        The executed notebook as far as it got, if it was saved.
+    keep_notebook
+        Keep that notebook as ``<policy>.error.ipynb`` (default true).
+    """
+    started = time.monotonic() - duration
+    params_file, policy_id, out, files, record = _start_record(params_path, output_dir)
+    previous = read_record(record_file(out, policy_id))
+    params: PolicyParams | None = None
+    with contextlib.suppress(Exception):
+        params = load_params(params_file)
+        record.update(policy_name=params.policy.name, language=params.language,
+                      data_file=str(params.data_path))
+    partial = cell = source = None
+    if partial_notebook is not None:
+        partial, cell, source = _partial_run(Path(partial_notebook))
+    return _fail(record, files, previous, out, started,
+                 ReportError(policy_id, reason, cell=cell, source=source),
+                 policy_name=params.policy.name if params else None, notebook=partial,
+                 keep_notebook=keep_notebook, language=params.language if params else "en",
+                 template=params.notebook_path if params else None, reason=reason)
 
 
 def _fail(
@@ -436,4 +547,5 @@ def _fail(
     return PolicyRun(policy_id=policy_id, status="failed", html_path=None,
                      notebook_path=notebook_path, error=str(error), duration=duration,
                      headline=None, error_page=files["error_page"],
-                     record_path=record_file(out, policy_id), policy_name=policy_name)
+                     record_path=record_file(out, policy_id), policy_name=policy_name,
+                     fingerprint=record.get("fingerprint"))

@@ -19,7 +19,11 @@ from typing import Any
 from jupyter_client import AsyncKernelManager
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager, NoSuchKernel
 
-__all__ = ["CurrentInterpreterKernelManager", "current_interpreter_spec", "kernelspec_python"]
+__all__ = ["CurrentInterpreterKernelManager", "current_interpreter_spec", "kernelspec_python",
+           "kernel_manager_in", "KERNEL_PID_FILE"]
+
+#: The file, in a run's working folder, where the kernel's process id is written.
+KERNEL_PID_FILE = "kernel.pid"
 
 
 def current_interpreter_spec() -> KernelSpec:
@@ -61,6 +65,37 @@ class CurrentInterpreterKernelManager(AsyncKernelManager):
         if self._kernel_spec is None:
             self._kernel_spec = current_interpreter_spec()
         return self._kernel_spec
+
+
+def kernel_manager_in(work_dir: str | Path) -> type[CurrentInterpreterKernelManager]:
+    """A :class:`CurrentInterpreterKernelManager` whose kernel lives in ``work_dir``.
+
+    The kernel talks over Unix domain sockets (``transport="ipc"``) named after
+    its connection file ``work_dir/kernel.json``, instead of TCP ports on
+    localhost: kernels started at the same moment by parallel runs cannot pick
+    the same port ("Address already in use"), and the sockets disappear with the
+    folder. On Windows, which has no such sockets, TCP is kept. Once started,
+    the kernel's process id is written to ``work_dir/kernel.pid``, so that a
+    supervisor can stop it if the process running the notebook is killed.
+    """
+    folder = Path(work_dir).resolve()
+    use_ipc = os.name != "nt"
+
+    class WorkDirKernelManager(CurrentInterpreterKernelManager):
+        def __init__(self, **kwargs: Any) -> None:
+            if use_ipc:
+                kwargs.setdefault("transport", "ipc")
+                kwargs.setdefault("connection_file", str(folder / "kernel.json"))
+                kwargs.setdefault("ip", str(folder / "kernel-ipc"))
+            super().__init__(**kwargs)
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kwargs: Any) -> None:
+            await super()._async_launch_kernel(kernel_cmd, **kwargs)
+            pid = getattr(self.provisioner, "pid", None)
+            if pid is not None:
+                (folder / KERNEL_PID_FILE).write_text(str(pid), encoding="utf-8")
+
+    return WorkDirKernelManager
 
 
 def kernelspec_python(name: str = "python3") -> Path | None:

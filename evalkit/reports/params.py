@@ -375,10 +375,16 @@ class ReportSection(_Section):
         The report's title (default: ``policy.name``).
     notes
         Free text shown in the report (escaped, as all user text).
+    notebook
+        The report notebook to execute instead of the packaged template
+        (``evaluation.ipynb``, or ``tracking.ipynb`` without a design); a relative
+        path starts at the params file's folder. It must have a cell tagged
+        ``parameters`` that defines ``params_file``.
     """
 
     title: StrictStr | None = None
     notes: StrictStr | None = None
+    notebook: StrictStr | None = None
 
 
 class PolicyParams(_Section):
@@ -429,6 +435,13 @@ class PolicyParams(_Section):
     def template_name(self) -> str:
         """The report notebook: ``evaluation.ipynb``, or ``tracking.ipynb`` without a design."""
         return "evaluation.ipynb" if self.design is not None else "tracking.ipynb"
+
+    @property
+    def notebook_path(self) -> Path | None:
+        """``report.notebook`` as an absolute path, if the params name one."""
+        if self.report.notebook is None:
+            return None
+        return resolve_data_path(self.report.notebook, self._params_path)
 
     @property
     def definitions_path(self) -> Path | None:
@@ -505,6 +518,13 @@ def load_params(path: str | Path) -> PolicyParams:
         problems.extend(format_validation_errors(exc, PolicyParams))
     problems.extend(rule_problems(raw, p))
     problems.extend(column_problems(raw, p))
+    if params is not None and params.report.notebook is not None:
+        notebook = resolve_data_path(params.report.notebook, p)
+        if not notebook.is_file():
+            problems.append(f"report.notebook={params.report.notebook!r}: must be an existing "
+                            f"notebook file (a relative path starts at the params file's "
+                            f"folder); got {params.report.notebook!r}, and {notebook} does "
+                            f"not exist")
     if problems or params is None:
         raise ParamsError(p, problems or ["the file could not be validated"])
     params._params_path = p

@@ -1,0 +1,221 @@
+"""Run one policy in a process of its own, under a time limit for the whole notebook.
+
+:func:`run_isolated` is what ``evalkit run-all`` does for each policy (and what
+each Dask task does). It starts ``python -m evalkit.reports.worker``, a fresh
+process of the current interpreter that runs :func:`run_policy` in a fresh
+temporary folder, with its own kernel talking over Unix sockets in that folder
+(no TCP port to collide with another run's). So a policy shares nothing with
+another: not a process, not a kernel, not a folder, not a port.
+
+When the time limit passes, the process running the policy and its kernel are
+killed, their half-written files removed, and the policy is recorded as failed
+(``<policy>.error.html``, run record) by the supervising side, which keeps the
+notebook as far as it got. If the process dies by itself, the policy fails with
+its exit status. The temporary folder is always removed.
+
+The worker writes its result to ``<work folder>/result.json``; the report files go
+straight to the output folder, each written atomically.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any
+
+from evalkit.reports.execute import PolicyRun
+
+__all__ = ["run_isolated", "run_to_dict", "run_from_dict", "main"]
+
+_RESULT = "result.json"
+_LOG = "worker.log"
+_KERNEL_PID = "kernel.pid"  # evalkit.reports.kernel.KERNEL_PID_FILE, without importing Jupyter
+
+
+def run_to_dict(run: PolicyRun) -> dict[str, Any]:
+    """A :class:`PolicyRun` as plain JSON-compatible data (paths as text)."""
+    return {key: str(value) if isinstance(value, Path) else value
+            for key, value in asdict(run).items()}
+
+
+def run_from_dict(data: dict[str, Any]) -> PolicyRun:
+    """The :class:`PolicyRun` described by :func:`run_to_dict`'s output."""
+    paths = {"html_path", "notebook_path", "error_page", "record_path"}
+    names = {f.name for f in fields(PolicyRun)}
+    return PolicyRun(**{key: Path(value) if key in paths and value is not None else value
+                        for key, value in data.items() if key in names})
+
+
+def _kill_group(pid: int) -> None:
+    """Kill a process and every process of its group (a session leader's group)."""
+    if os.name == "nt":  # pragma: no cover - no process groups
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGTERM)
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, signal.SIGKILL)
+
+
+def _kill_kernel(work_dir: Path) -> None:
+    # The kernel runs in a session of its own (jupyter_client starts it so): killing the
+    # worker's group does not reach it.
+    try:
+        pid = int((work_dir / _KERNEL_PID).read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):
+        return
+    _kill_group(pid)
+
+
+def _remove_partial_files(output_dir: Path, policy_id: str) -> None:
+    """Remove the temporary files a killed run may have left (see ``write_atomic``)."""
+    for stray in output_dir.glob(f".{policy_id}.*.tmp"):
+        with contextlib.suppress(OSError):
+            stray.unlink()
+
+
+def _last_lines(path: Path, count: int = 3) -> str:
+    try:
+        lines = [line for line in path.read_text(encoding="utf-8", errors="replace")
+                 .splitlines() if line.strip()]
+    except OSError:
+        return ""
+    return " | ".join(line.strip() for line in lines[-count:])
+
+
+_LIVE: dict[int, Path] = {}  # worker process id -> its temporary folder, while it runs
+_LIVE_LOCK = threading.Lock()
+
+
+def stop_all_runs() -> int:
+    """Kill every report process still running (and its kernel); return how many.
+
+    Called when a batch run is interrupted (Ctrl-C): the workers run in their own
+    process sessions, so the interrupt does not reach them by itself. Their outputs
+    were being written under temporary names, so nothing half-written is left.
+    """
+    with _LIVE_LOCK:
+        live = list(_LIVE.items())
+    for pid, work in live:
+        _kill_group(pid)
+        _kill_kernel(work)
+    return len(live)
+
+
+def run_isolated(
+    params_path: str | Path,
+    output_dir: str | Path,
+    *,
+    timeout: float | None = None,
+    cell_timeout: float | None = None,
+) -> PolicyRun:
+    """Run one policy's report in a new process, killing it after ``timeout`` seconds.
+
+    Parameters
+    ----------
+    params_path
+        The policy's params file.
+    output_dir
+        The folder of reports (created if needed).
+    timeout
+        The longest, in seconds, the whole run may take (kernel start, every
+        cell, export). Default: no limit.
+    cell_timeout
+        The longest, in seconds, any single cell may run. Default: no limit.
+
+    Returns
+    -------
+    PolicyRun
+        As :func:`run_policy` returns it; a failure when the time limit passed
+        ("exceeded its time limit of N s") or the process died.
+    """
+    from evalkit.reports.execute import record_failure
+
+    params_file = Path(params_path).expanduser().resolve()
+    out = Path(output_dir).expanduser().resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    policy_id = params_file.stem
+    started = time.monotonic()
+    work = Path(tempfile.mkdtemp(prefix=f"evalkit-{policy_id}-"))
+    try:
+        command = [sys.executable, "-m", "evalkit.reports.worker", str(params_file),
+                   "--output-dir", str(out), "--work-dir", str(work)]
+        if cell_timeout is not None:
+            command += ["--cell-timeout", str(cell_timeout)]
+        with open(work / _LOG, "wb") as log:
+            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log,
+                                       stderr=subprocess.STDOUT, cwd=work,
+                                       start_new_session=os.name != "nt")
+        with _LIVE_LOCK:
+            _LIVE[process.pid] = work
+        try:
+            code = process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(process.pid)
+            _kill_kernel(work)
+            process.wait()
+            _remove_partial_files(out, policy_id)
+            return record_failure(
+                params_file, out, f"the run exceeded its time limit of {timeout:g} s and was "
+                                  "stopped", duration=time.monotonic() - started,
+                partial_notebook=work / f"{policy_id}.ipynb")
+        finally:
+            with _LIVE_LOCK:
+                _LIVE.pop(process.pid, None)
+            _kill_kernel(work)  # normally already stopped by the run itself
+        try:
+            return run_from_dict(json.loads((work / _RESULT).read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            _remove_partial_files(out, policy_id)
+            detail = _last_lines(work / _LOG)
+            return record_failure(
+                params_file, out, f"the process running the report stopped unexpectedly "
+                                  f"(exit status {code})" + (f": {detail}" if detail else ""),
+                duration=time.monotonic() - started,
+                partial_notebook=work / f"{policy_id}.ipynb")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run_isolated_task(params_path: str, output_dir: str, timeout: float | None,
+                      cell_timeout: float | None = None) -> dict[str, Any]:
+    """:func:`run_isolated` as a picklable task returning plain data (for Dask)."""
+    return run_to_dict(run_isolated(params_path, output_dir, timeout=timeout,
+                                    cell_timeout=cell_timeout))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m evalkit.reports.worker PARAMS --output-dir DIR --work-dir DIR``."""
+    from evalkit.reports._files import write_atomic
+    from evalkit.reports.execute import run_policy
+
+    parser = argparse.ArgumentParser(prog="python -m evalkit.reports.worker",
+                                     description="Run one policy's report (used by "
+                                                 "'evalkit run-all').")
+    parser.add_argument("params")
+    parser.add_argument("--output-dir", required=True)
+    parser.add_argument("--work-dir", required=True)
+    parser.add_argument("--cell-timeout", type=float, default=None)
+    args = parser.parse_args(argv)
+    run = run_policy(args.params, args.output_dir, timeout=args.cell_timeout,
+                     work_dir=args.work_dir)
+    write_atomic(Path(args.work_dir) / _RESULT, json.dumps(run_to_dict(run),
+                                                           default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
