@@ -343,6 +343,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         The exit status: 0 on success, 1 if a params file is invalid or a report
         failed, 2 for a command-line error.
     """
+    from evalkit._startup import skip_slow_optional_imports
+
+    skip_slow_optional_imports()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

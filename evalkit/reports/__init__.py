@@ -14,12 +14,6 @@ the index page.
 
 from typing import TYPE_CHECKING, Any
 
-from evalkit.reports.batch import expand_params_paths, run_policies
-from evalkit.reports.execute import PolicyRun, run_policy
-from evalkit.reports.headline import record_headline
-from evalkit.reports.index import write_index
-from evalkit.reports.params import PolicyParams, check_columns, load_params
-
 __all__ = [
     "load_params",
     "PolicyParams",
@@ -39,14 +33,28 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from evalkit.reports.batch import expand_params_paths, run_policies
     from evalkit.reports.evaluation import Evaluation, evaluate
+    from evalkit.reports.execute import PolicyRun, run_policy
+    from evalkit.reports.headline import record_headline
+    from evalkit.reports.index import write_index
+    from evalkit.reports.params import PolicyParams, check_columns, load_params
     from evalkit.reports.sections import PolicyReport
     from evalkit.reports.tracking import Tracking, track
     from evalkit.reports.tracking_sections import TrackingReport
 
-# The report sections (estimators, figures) are imported on first use, so that checking
-# params files and running reports does not depend on them.
+# Everything is imported on first use, so that a command or a report process imports
+# only what it needs (the report sections, estimators and figures are heavy).
 _LAZY = {
+    "expand_params_paths": "evalkit.reports.batch",
+    "run_policies": "evalkit.reports.batch",
+    "PolicyRun": "evalkit.reports.execute",
+    "run_policy": "evalkit.reports.execute",
+    "record_headline": "evalkit.reports.headline",
+    "write_index": "evalkit.reports.index",
+    "PolicyParams": "evalkit.reports.params",
+    "check_columns": "evalkit.reports.params",
+    "load_params": "evalkit.reports.params",
     "PolicyReport": "evalkit.reports.sections",
     "Evaluation": "evalkit.reports.evaluation",
     "evaluate": "evalkit.reports.evaluation",

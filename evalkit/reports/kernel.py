@@ -67,6 +67,9 @@ class CurrentInterpreterKernelManager(AsyncKernelManager):
         return self._kernel_spec
 
 
+_MAX_SOCKET_PATH = 100
+
+
 def kernel_manager_in(work_dir: str | Path) -> type[CurrentInterpreterKernelManager]:
     """A :class:`CurrentInterpreterKernelManager` whose kernel lives in ``work_dir``.
 
@@ -74,12 +77,15 @@ def kernel_manager_in(work_dir: str | Path) -> type[CurrentInterpreterKernelMana
     its connection file ``work_dir/kernel.json``, instead of TCP ports on
     localhost: kernels started at the same moment by parallel runs cannot pick
     the same port ("Address already in use"), and the sockets disappear with the
-    folder. On Windows, which has no such sockets, TCP is kept. Once started,
+    folder. On Windows, which has no such sockets, and when the folder's path is too
+    long for a socket name, TCP is kept. Once started,
     the kernel's process id is written to ``work_dir/kernel.pid``, so that a
     supervisor can stop it if the process running the notebook is killed.
     """
     folder = Path(work_dir).resolve()
-    use_ipc = os.name != "nt"
+    # A Unix socket's path is limited to about 107 bytes: with a very long temporary
+    # folder, TCP is used instead (ports are then picked by the kernel manager).
+    use_ipc = os.name != "nt" and len(str(folder / "kernel-ipc")) + 8 <= _MAX_SOCKET_PATH
 
     class WorkDirKernelManager(CurrentInterpreterKernelManager):
         def __init__(self, **kwargs: Any) -> None:

@@ -199,6 +199,9 @@ def run_isolated_task(params_path: str, output_dir: str, timeout: float | None,
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m evalkit.reports.worker PARAMS --output-dir DIR --work-dir DIR``."""
+    from evalkit._startup import skip_slow_optional_imports
+
+    skip_slow_optional_imports()
     from evalkit.reports._files import write_atomic
     from evalkit.reports.execute import run_policy
 
