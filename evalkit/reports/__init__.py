@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "expand_params_paths": "evalkit.reports.batch",
     "run_policies": "evalkit.reports.batch",
-    "PolicyRun": "evalkit.reports.execute",
+    "PolicyRun": "evalkit.reports.run_result",
     "run_policy": "evalkit.reports.execute",
     "record_headline": "evalkit.reports.headline",
     "write_index": "evalkit.reports.index",

@@ -6,8 +6,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from evalkit.errors import InputError
-from evalkit.reports.execute import PolicyRun, run_policy
-from evalkit.reports.index import write_index
+from evalkit.reports.run_result import PolicyRun
 
 __all__ = ["expand_params_paths", "run_policies"]
 
@@ -96,6 +95,9 @@ def run_policies(
     InputError
         If the paths do not name params files (nothing is run then).
     """
+    from evalkit.reports.execute import run_policy
+    from evalkit.reports.index import write_index
+
     runs = []
     for path in expand_params_paths(paths):
         run = run_policy(path, output_dir, timeout=timeout)

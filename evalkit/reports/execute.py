@@ -20,16 +20,16 @@ from __future__ import annotations
 import contextlib
 import tempfile
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from evalkit.errors import EvalkitError, ParamsError, ReportError
 from evalkit.reports._files import remove_quietly, write_atomic
 from evalkit.reports.headline import find_headline
 from evalkit.reports.params import PolicyParams, load_params
 from evalkit.reports.records import last_success, read_record, record_file, write_record
+from evalkit.reports.run_result import PolicyRun
 
 __all__ = ["PolicyRun", "run_policy", "record_failure", "template_notebook",
            "execute_report_notebook"]
@@ -37,57 +37,6 @@ __all__ = ["PolicyRun", "run_policy", "record_failure", "template_notebook",
 _TEMPLATE = "evaluation.ipynb"
 
 
-@dataclass(frozen=True)
-class PolicyRun:
-    """The outcome of running one policy's report.
-
-    Attributes
-    ----------
-    policy_id
-        The params file's name without extension.
-    status
-        ``"ok"`` or ``"failed"``.
-    html_path
-        The report written by this run (``None`` if it failed).
-    notebook_path
-        The executed notebook kept by this run: ``<policy>.ipynb`` on success,
-        ``<policy>.error.ipynb`` on failure, ``None`` if none was kept.
-    error
-        Why the run failed (the full message, with every problem), else ``None``.
-    duration
-        Wall-clock seconds.
-    headline
-        The headline the notebook recorded with :func:`record_headline`, if any.
-    error_page
-        ``<policy>.error.html`` when the run failed.
-    record_path
-        The run record ``<policy>.json``.
-    policy_name
-        ``policy.name`` from the params file, when it could be read.
-    fingerprint
-        What the report depends on, hashed (see :func:`policy_fingerprint`).
-    skipped
-        True when the report was already up to date and nothing was run
-        (``evalkit run-all``); the other fields then describe the last run.
-    """
-
-    policy_id: str
-    status: Literal["ok", "failed"]
-    html_path: Path | None
-    notebook_path: Path | None
-    error: str | None
-    duration: float
-    headline: dict[str, Any] | None = field(default=None, hash=False)
-    error_page: Path | None = None
-    record_path: Path | None = None
-    policy_name: str | None = None
-    fingerprint: str | None = None
-    skipped: bool = False
-
-    @property
-    def ok(self) -> bool:
-        """Whether the report was produced."""
-        return self.status == "ok"
 
 
 def template_notebook(notebook: str | Path | None = None, name: str = _TEMPLATE) -> Path:

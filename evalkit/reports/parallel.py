@@ -30,9 +30,9 @@ from typing import Any
 
 from evalkit.errors import InputError
 from evalkit.reports.batch import expand_params_paths
-from evalkit.reports.execute import PolicyRun
 from evalkit.reports.fingerprint import policy_fingerprint
 from evalkit.reports.records import read_record, record_file
+from evalkit.reports.run_result import PolicyRun
 
 __all__ = ["run_all", "up_to_date_run", "default_jobs"]
 

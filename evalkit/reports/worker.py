@@ -35,7 +35,7 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
-from evalkit.reports.execute import PolicyRun
+from evalkit.reports.run_result import PolicyRun
 
 __all__ = ["run_isolated", "run_to_dict", "run_from_dict", "main"]
 
