@@ -16,6 +16,7 @@ most exact times, time separate untraced calls with :func:`time_call`.
 
 from __future__ import annotations
 
+import argparse
 import gc
 import os
 import time
@@ -131,3 +132,14 @@ def simulated_panel(n_units: int, n_periods: int, seed: int = 1) -> tuple[Any, A
     truth = sim.true_event_effects()
     del sim
     return panel, truth, simulated, built
+
+
+def size_parser(doc: str | None) -> argparse.ArgumentParser:
+    """The command line every scale benchmark shares: ``--sizes``, ``--periods``, ``--repeat``."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000],
+                        help="numbers of units (default: 10000 100000 1000000)")
+    parser.add_argument("--periods", type=int, default=10, help="number of periods (default 10)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="untraced timed runs per size; the best is reported (default 1)")
+    return parser

@@ -17,13 +17,20 @@ The requirement (2 cores, 24 GB): 1M units x 10 periods under 1.2 s and 1.5 GB.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _measure import format_bytes, load_average, measure, print_table, simulated_panel, time_call  # noqa: E402
+from _measure import (  # noqa: E402
+    format_bytes,
+    load_average,
+    measure,
+    print_table,
+    simulated_panel,
+    size_parser,
+    time_call,
+)
 
 from evalkit.data.panel import Panel  # noqa: E402
 from evalkit.did.callaway_santanna import callaway_santanna  # noqa: E402
@@ -54,13 +61,7 @@ def run(n_units: int, n_periods: int, repeat: int, n_boot: int = 0) -> dict[str,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000],
-                        help="numbers of units (default: 10000 100000 1000000)")
-    parser.add_argument("--periods", type=int, default=10)
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="untraced timing runs (the best is reported; with 0 the traced "
-                             "run's time), then one traced run for the peak memory")
+    parser = size_parser(__doc__)
     parser.add_argument("--bootstrap", type=int, default=0, metavar="N_BOOT",
                         help="use the multiplier bootstrap with this many draws instead of "
                              "analytic standard errors")

@@ -24,13 +24,20 @@ errors, under 10 s and 4 GB.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _measure import format_bytes, load_average, measure, print_table, simulated_panel, time_call  # noqa: E402
+from _measure import (  # noqa: E402
+    format_bytes,
+    load_average,
+    measure,
+    print_table,
+    simulated_panel,
+    size_parser,
+    time_call,
+)
 
 from evalkit.did.imputation import imputation, imputation_overall  # noqa: E402
 
@@ -60,12 +67,7 @@ def run(n_units: int, n_periods: int, repeat: int) -> list[dict[str, object]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000],
-                        help="numbers of units (default: 10000 100000 1000000)")
-    parser.add_argument("--periods", type=int, default=10, help="number of periods (default 10)")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="untraced timed runs per size; the best is reported (default 1)")
+    parser = size_parser(__doc__)
     args = parser.parse_args(argv)
     print(f"load average before: {load_average()}")
     rows = [row for n in args.sizes for row in run(n, args.periods, args.repeat)]

@@ -25,7 +25,6 @@ The target (2 cores): 1M units x 10 periods (10 million rows) under 5 s for each
 
 from __future__ import annotations
 
-import argparse
 import sys
 import warnings
 from pathlib import Path
@@ -35,7 +34,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _measure import load_average, measure, print_table, simulated_panel, time_call  # noqa: E402
+from _measure import load_average, measure, print_table, simulated_panel, size_parser, time_call  # noqa: E402
 
 from evalkit.data.panel import Panel  # noqa: E402
 from evalkit.did import event_study, twfe  # noqa: E402
@@ -87,12 +86,7 @@ def run(n_units: int, n_periods: int, repeat: int, with_linearmodels: bool
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000],
-                        help="numbers of units (default: 10000 100000 1000000)")
-    parser.add_argument("--periods", type=int, default=10, help="number of periods (default 10)")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="untraced timed runs per size; the best is reported (default 1)")
+    parser = size_parser(__doc__)
     parser.add_argument("--linearmodels", action="store_true",
                         help="also time the static regression through linearmodels' PanelOLS")
     args = parser.parse_args(argv)
