@@ -182,6 +182,36 @@ TEXTS: dict[str, dict[Language, str]] = {
                    "fr": "robustes par grappes, grappes définies par {column} ({clusters} "
                          "grappes)"},
     "covariates": {"en": "Control variables:", "fr": "Variables de contrôle :"},
+    # indicator-tracking reports
+    "tracking_policy": {"en": "The policy", "fr": "La politique suivie"},
+    "tracking_attainment": {"en": "Target attainment", "fr": "Atteinte des cibles"},
+    "tracking_indicators": {"en": "Indicators one by one", "fr": "Les indicateurs un par un"},
+    "tracking_simulated": {"en": "Simulated data: the indicators in this report are simulated for "
+                        "demonstration; only the geography and populations are real.",
+                  "fr": "Données simulées : les indicateurs de ce rapport sont simulés pour "
+                        "la démonstration ; seules la géographie et les populations sont "
+                        "réelles."},
+    "tracking_indicator": {"en": "Indicator", "fr": "Indicateur"},
+    "tracking_latest": {"en": "Latest value", "fr": "Dernière valeur"},
+    "tracking_baseline": {"en": "Baseline", "fr": "Référence"},
+    "tracking_target": {"en": "Target", "fr": "Cible"},
+    "tracking_long": {"en": "Since the baseline", "fr": "Depuis la référence"},
+    "tracking_short": {"en": "Last 5 years", "fr": "5 dernières années"},
+    "tracking_territories": {"en": "Territories", "fr": "Territoires"},
+    "tracking_focus": {"en": "Territory of interest", "fr": "Territoire d'intérêt"},
+    "tracking_rest": {"en": "the rest", "fr": "le reste"},
+    "tracking_whole": {"en": "Whole territory", "fr": "Ensemble du territoire"},
+    "tracking_policy_start": {"en": "Policy start", "fr": "Début de la politique"},
+    "tracking_definitions": {"en": "Indicator definitions", "fr": "Définitions des indicateurs"},
+    "tracking_gap_title": {"en": "Gap to the rest of the territory, {period}",
+                  "fr": "Écart au reste du territoire, {period}"},
+    "tracking_headline": {"en": "Indicator tracking", "fr": "Suivi des indicateurs"},
+    "tracking_none": {"en": "none", "fr": "aucune"},
+    "tracking_band_caption": {
+        "en": "Shaded: {level} confidence interval of the whole territory's value (sampling "
+              "noise of the counts). Dashed: {focus}.",
+        "fr": "Zone grisée : intervalle de confiance à {level} de la valeur de l'ensemble du "
+              "territoire (bruit d'échantillonnage des effectifs). Pointillés : {focus}."},
 }
 
 

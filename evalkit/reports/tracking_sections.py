@@ -14,51 +14,18 @@ from evalkit.plots.indicators import plot_gap_ranking, plot_indicator, plot_smal
 from evalkit.reports.formatting import Language, format_number, format_p_value, format_percent
 from evalkit.reports.params import PolicyParams
 from evalkit.reports.sections import _STYLE, _figure_html, _table
+from evalkit.reports.texts import text
 from evalkit.reports.tracking import ALL, FOCUS, REST, IndicatorTracking, Tracking, track
 
 __all__ = ["TrackingReport", "tracking_sections_html"]
 
-_T: dict[str, dict[str, str]] = {
-    "summary": {"en": "Key findings", "fr": "Principaux résultats"},
-    "policy": {"en": "The policy", "fr": "La politique suivie"},
-    "data": {"en": "Data used", "fr": "Données utilisées"},
-    "attainment": {"en": "Target attainment", "fr": "Atteinte des cibles"},
-    "indicators": {"en": "Indicators one by one", "fr": "Les indicateurs un par un"},
-    "provenance": {"en": "Provenance", "fr": "Traçabilité"},
-    "simulated": {"en": "Simulated data: the indicators in this report are simulated for "
-                        "demonstration; only the geography and populations are real.",
-                  "fr": "Données simulées : les indicateurs de ce rapport sont simulés pour "
-                        "la démonstration ; seules la géographie et les populations sont "
-                        "réelles."},
-    "indicator": {"en": "Indicator", "fr": "Indicateur"},
-    "latest": {"en": "Latest value", "fr": "Dernière valeur"},
-    "baseline": {"en": "Baseline", "fr": "Référence"},
-    "target": {"en": "Target", "fr": "Cible"},
-    "long": {"en": "Since the baseline", "fr": "Depuis la référence"},
-    "short": {"en": "Last 5 years", "fr": "5 dernières années"},
-    "rows": {"en": "Observations (rows)", "fr": "Observations (lignes)"},
-    "territories": {"en": "Territories", "fr": "Territoires"},
-    "periods": {"en": "Periods", "fr": "Périodes"},
-    "focus": {"en": "Territory of interest", "fr": "Territoire d'intérêt"},
-    "rest": {"en": "the rest", "fr": "le reste"},
-    "whole": {"en": "Whole territory", "fr": "Ensemble du territoire"},
-    "policy_start": {"en": "Policy start", "fr": "Début de la politique"},
-    "file": {"en": "Data file", "fr": "Fichier de données"},
-    "sha": {"en": "Data file SHA-256", "fr": "SHA-256 du fichier de données"},
-    "params_file": {"en": "Params file", "fr": "Fichier de paramètres"},
-    "definitions": {"en": "Indicator definitions", "fr": "Définitions des indicateurs"},
-    "version": {"en": "evalkit version", "fr": "Version d'evalkit"},
-    "run_date": {"en": "Run date (UTC)", "fr": "Date d'exécution (UTC)"},
-    "gap_title": {"en": "Gap to the rest of the territory, {period}",
-                  "fr": "Écart au reste du territoire, {period}"},
-    "headline": {"en": "Indicator tracking", "fr": "Suivi des indicateurs"},
-    "none": {"en": "none", "fr": "aucune"},
-    "band_caption": {
-        "en": "Shaded: {level} confidence interval of the whole territory's value (sampling "
-              "noise of the counts). Dashed: {focus}.",
-        "fr": "Zone grisée : intervalle de confiance à {level} de la valeur de l'ensemble du "
-              "territoire (bruit d'échantillonnage des effectifs). Pointillés : {focus}."},
-}
+
+
+#: Wording the tracking report shares with the evaluation report (other keys are
+#: ``tracking_<key>`` in :data:`evalkit.reports.texts.TEXTS`).
+_SHARED = {"summary": "findings", "data": "data", "provenance": "provenance", "rows": "rows",
+           "periods": "periods", "file": "data_file", "sha": "sha256",
+           "params_file": "params_file", "version": "version", "run_date": "run_date"}
 
 
 def _esc(value: object) -> str:
@@ -82,7 +49,7 @@ class TrackingReport:
         return self.tracking.params.language  # type: ignore[return-value]
 
     def _t(self, key: str, **values: object) -> str:
-        return _T[key][self.language].format(**values)
+        return text(_SHARED.get(key, f"tracking_{key}"), self.language, **values)
 
     def _level(self) -> str:
         return format_percent(100 * self.tracking.params.inference.confidence_level,
