@@ -257,10 +257,11 @@ class PolicyReport:
                 caption += " " + self._t("band_caption", level=level, name=next(
                     name for name, r in shown.items() if r.band_critical_value is not None))
         else:
-            fig = plot_event_study(es, title=self._t("es_title"), xlabel=self._t("es_xlabel"),
+            # the pre-trend test is stated (in the report's number format) below the plot
+            fig = plot_event_study({estimator_name(es.estimator, self.language): es},
+                                   title=self._t("es_title"), xlabel=self._t("es_xlabel"),
                                    ylabel=self._t("es_ylabel", outcome=ev.outcome_label),
-                                   pretrend_label=self._t("pretrend_label"),
-                                   band_label=self._t("band_label"))
+                                   show_pretrend=False, band_label=self._t("band_label"))
         dec = decimals_for(float(es.coefficients.std_error.min()))
         table = es.tidy()
         rows = []

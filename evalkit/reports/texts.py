@@ -151,7 +151,6 @@ TEXTS: dict[str, dict[Language, str]] = {
               "{level}. À gauche du trait pointillé, les points comparent des périodes "
               "antérieures à l'entrée et devraient être proches de zéro si les tendances "
               "étaient parallèles avant la politique."},
-    "pretrend_label": {"en": "pre-trend test p-value", "fr": "p-valeur du test de pré-tendance"},
     "means_title": {"en": "Mean outcome before and after the change",
                     "fr": "Moyenne avant et après le changement"},
     "means_caption": {
