@@ -1,0 +1,1 @@
+"""Synthetic control methods: synthetic control and synthetic difference-in-differences."""
