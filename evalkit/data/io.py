@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from evalkit.errors import DataError, InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 __all__ = ["load_table", "read_columns", "table_format", "file_sha256", "SUPPORTED_SUFFIXES"]
 
@@ -83,6 +84,8 @@ def load_table(
         raise DataError(f"Cannot read {p}: unsupported file extension; expected one of {known}.")
     if not p.is_file():
         raise DataError(f"Cannot read {p}: the file does not exist.")
+    import pandas as pd
+
     try:
         if fmt == "csv":
             frame = pd.read_csv(p, **read_options)
@@ -127,11 +130,11 @@ def read_columns(path: str | Path, sheet: str | int | None = None) -> list[str]:
     """
     p = Path(path)
     fmt = table_format(p)
-    if fmt == "csv":
-        columns = pd.read_csv(p, nrows=0).columns
-    elif fmt == "tsv":
-        columns = pd.read_csv(p, sep="\t", nrows=0).columns
-    elif fmt == "parquet":
+    if fmt in ("csv", "tsv"):
+        return _header(p, "," if fmt == "csv" else "\t")
+    import pandas as pd
+
+    if fmt == "parquet":
         import pyarrow.parquet as pq
 
         columns = pq.read_schema(p).names
@@ -141,6 +144,25 @@ def read_columns(path: str | Path, sheet: str | int | None = None) -> list[str]:
         raise DataError(f"Cannot read {p}: unsupported file extension; expected one of "
                         f"{', '.join(sorted(SUPPORTED_SUFFIXES))}.")
     return [str(c) for c in columns]
+
+
+def _header(path: Path, separator: str) -> list[str]:
+    """The column names on a delimited file's first line.
+
+    Read with the standard library, so that checking a params file does not need
+    pandas; a header with repeated names is left to pandas, which renames them.
+    """
+    import csv
+    import gzip
+
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:  # type: ignore[operator]
+        names = next(csv.reader(handle, delimiter=separator), [])
+    if len(set(names)) == len(names):
+        return names
+    import pandas as pd
+
+    return [str(c) for c in pd.read_csv(path, sep=separator, nrows=0).columns]
 
 
 def file_sha256(path: str | Path) -> str:

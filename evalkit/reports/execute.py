@@ -142,7 +142,7 @@ def execute_report_notebook(
 
 
 def _execute(params: PolicyParams, notebook: str | Path | None, timeout: float | None,
-             work_dir: Path | None = None) -> Any:
+             work_dir: Path | None = None, kernel: Any = None) -> Any:
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -165,7 +165,8 @@ def _execute(params: PolicyParams, notebook: str | Path | None, timeout: float |
                 str(template), str(output),
                 parameters={"params_file": str(params.params_path)},
                 kernel_name="python3",
-                kernel_manager_class=kernel_manager_in(tmp),
+                **({"km": kernel} if kernel is not None
+                   else {"kernel_manager_class": kernel_manager_in(tmp)}),
                 cwd=tmp,
                 progress_bar=False,
                 log_output=False,
@@ -251,6 +252,7 @@ def run_policy(
     timeout: float | None = None,
     keep_notebook: bool = True,
     work_dir: str | Path | None = None,
+    kernel: Any = None,
 ) -> PolicyRun:
     """Produce one policy's report: validate, execute the notebook, export HTML.
 
@@ -275,6 +277,10 @@ def run_policy(
         The folder where the notebook runs and its kernel's sockets live (default:
         a temporary folder, removed afterwards). A folder given here is left in
         place for its owner to remove.
+    kernel
+        A kernel already started in ``work_dir`` (see
+        :func:`evalkit.reports.kernel.start_kernel_in`) to run the notebook in; its
+        owner stops it. Default: a new kernel is started, and stopped after the run.
 
     Returns
     -------
@@ -306,7 +312,7 @@ def run_policy(
             confidence_level=params.inference.confidence_level,
             data_file=str(params.data_path), data_sha256=file_sha256(params.data_path))
         nb = _execute(params, notebook, timeout,
-                      Path(work_dir).resolve() if work_dir is not None else None)
+                      Path(work_dir).resolve() if work_dir is not None else None, kernel)
         nb.metadata["evalkit"] = {key: record[key] for key in (
             "policy_id", "params_file", "data_file", "data_sha256", "evalkit_version",
             "run_date", "fingerprint")}

@@ -20,7 +20,7 @@ from jupyter_client import AsyncKernelManager
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager, NoSuchKernel
 
 __all__ = ["CurrentInterpreterKernelManager", "current_interpreter_spec", "kernelspec_python",
-           "kernel_manager_in", "KERNEL_PID_FILE"]
+           "kernel_manager_in", "start_kernel_in", "stop_kernel", "KERNEL_PID_FILE"]
 
 #: The file, in a run's working folder, where the kernel's process id is written.
 KERNEL_PID_FILE = "kernel.pid"
@@ -102,6 +102,37 @@ def kernel_manager_in(work_dir: str | Path) -> type[CurrentInterpreterKernelMana
                 (folder / KERNEL_PID_FILE).write_text(str(pid), encoding="utf-8")
 
     return WorkDirKernelManager
+
+
+def start_kernel_in(work_dir: str | Path) -> CurrentInterpreterKernelManager:
+    """Start a kernel in ``work_dir`` now, and return its (started) manager.
+
+    A kernel takes about a second to start (its process imports IPython and the
+    scientific stack's base). Starting it before the caller does its own imports and
+    checks lets both happen at the same time; the manager is then handed to the
+    notebook runner (``papermill.execute_notebook(..., km=manager)``), which uses the
+    running kernel instead of starting one. The caller owns the kernel: stop it with
+    :func:`stop_kernel`.
+    """
+    from jupyter_client.utils import run_sync
+
+    folder = Path(work_dir).resolve()
+    manager = kernel_manager_in(folder)(kernel_name="python3")
+    run_sync(manager.start_kernel)(cwd=str(folder))
+    return manager
+
+
+def stop_kernel(manager: CurrentInterpreterKernelManager) -> None:
+    """Stop a kernel started by :func:`start_kernel_in` (nothing if it already stopped)."""
+    from jupyter_client.utils import run_sync
+
+    try:
+        if run_sync(manager.is_alive)():
+            run_sync(manager.shutdown_kernel)(now=True)
+        else:
+            manager.cleanup_resources()
+    except Exception:  # noqa: BLE001 - the process is gone either way; the worker exits
+        pass
 
 
 def kernelspec_python(name: str = "python3") -> Path | None:

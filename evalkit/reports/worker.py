@@ -202,9 +202,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     from evalkit._startup import skip_slow_optional_imports
 
     skip_slow_optional_imports()
-    from evalkit.reports._files import write_atomic
-    from evalkit.reports.execute import run_policy
-
     parser = argparse.ArgumentParser(prog="python -m evalkit.reports.worker",
                                      description="Run one policy's report (used by "
                                                  "'evalkit run-all').")
@@ -213,8 +210,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--work-dir", required=True)
     parser.add_argument("--cell-timeout", type=float, default=None)
     args = parser.parse_args(argv)
-    run = run_policy(args.params, args.output_dir, timeout=args.cell_timeout,
-                     work_dir=args.work_dir)
+    # The kernel starts first, and boots while this process imports the rest and checks
+    # the params (a kernel started for an invalid params file is simply stopped).
+    from evalkit.reports.kernel import start_kernel_in, stop_kernel
+
+    try:
+        kernel = start_kernel_in(args.work_dir)
+    except Exception:  # noqa: BLE001 - the run starts its own and reports why it cannot
+        kernel = None
+    try:
+        from evalkit.reports._files import write_atomic
+        from evalkit.reports.execute import run_policy
+
+        run = run_policy(args.params, args.output_dir, timeout=args.cell_timeout,
+                         work_dir=args.work_dir, kernel=kernel)
+    finally:
+        if kernel is not None:
+            stop_kernel(kernel)
     write_atomic(Path(args.work_dir) / _RESULT, json.dumps(run_to_dict(run),
                                                            default=str))
     return 0
