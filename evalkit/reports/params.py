@@ -23,7 +23,8 @@ A complete example (the ``#`` comments say which keys are optional)::
       # sample: {region: [1, 2]}                     # optional, keep rows equal to the value(s)
     design:
       estimator: callaway_santanna   # did_2x2, twfe, event_study, callaway_santanna,
-                                     # sun_abraham or imputation
+                                     # sun_abraham, imputation, synthetic_did or
+                                     # synthetic_control
       outcome: lemp
       outcome_label: log teen employment             # optional
       outcome_scale: log                             # optional: level (default) or log
@@ -48,6 +49,21 @@ A complete example (the ``#`` comments say which keys are optional)::
       bootstrap_draws: 999                           # 0: analytic standard errors, no bands
       seed: 20240101
       bacon: true
+    sensitivity:                                     # optional, designs with an event study
+      honest_did: true                               # robust intervals (Rambachan & Roth)
+      target: average                                # or first: the post-period effect examined
+      relative_magnitudes: [0, 0.5, 1, 1.5, 2]       # Mbar values
+      smoothness: null                               # M values; null: a grid from the data
+      wild_bootstrap: auto                           # auto (few clusters), always or never
+      bootstrap_draws: 9999
+      seed: 20240101
+    # synthetic:                                     # only with synthetic_did / synthetic_control
+    #   standard_errors: placebo                     # placebo, bootstrap or jackknife
+    #   replications: 200
+    #   seed: 20240101
+    #   predictor_periods: [1975, 1980, 1988]        # synthetic control's outcome predictors
+    #   placebo_in_space: true
+    #   leave_one_out: true
     report:                                          # optional section
       title: Minimum wage and teen employment
       notes: Preliminary results.
@@ -66,6 +82,7 @@ from pydantic import (
     PrivateAttr,
     Strict,
     StrictBool,
+    StrictFloat,
     StrictInt,
     StrictStr,
     ValidationError,
@@ -173,7 +190,12 @@ class DesignSection(_Section):
         ``twfe`` (two-way fixed effects on a panel), ``event_study`` (TWFE effects by
         time relative to treatment), or an estimator for staggered adoption:
         ``callaway_santanna`` (Callaway & Sant'Anna 2021), ``sun_abraham`` (Sun &
-        Abraham 2021) or ``imputation`` (Borusyak, Jaravel & Spiess 2024). Panel
+        Abraham 2021) or ``imputation`` (Borusyak, Jaravel & Spiess 2024), or, for one
+        treated unit or a few treated at the same date, ``synthetic_did`` (synthetic
+        difference-in-differences, Arkhangelsky et al. 2021) or ``synthetic_control``
+        (the synthetic control estimator as defined in that paper; the report adds
+        Abadie, Diamond & Hainmueller's synthetic control with its placebo-in-space
+        inference, see the ``synthetic`` section). Panel
         designs need ``unit``, ``time`` and exactly one of ``first_treated`` or
         ``treatment``. The estimator chosen gives the report's headline; when
         adoption is staggered, the report also compares the estimators listed in
@@ -202,7 +224,7 @@ class DesignSection(_Section):
     """
 
     estimator: Literal["did_2x2", "twfe", "event_study", "callaway_santanna", "sun_abraham",
-                       "imputation"]
+                       "imputation", "synthetic_did", "synthetic_control"]
     outcome: StrictStr
     outcome_label: StrictStr | None = None
     outcome_scale: Literal["level", "log"] = "level"
@@ -302,6 +324,77 @@ class StaggeredSection(_Section):
     bacon: StrictBool = True
 
 
+class SyntheticSection(_Section):
+    """``synthetic``: options of the synthetic designs (``synthetic_did``, ``synthetic_control``).
+
+    Attributes
+    ----------
+    standard_errors
+        How the headline estimate's standard error is computed (Arkhangelsky et al.
+        2021, algorithms 2-4): ``placebo`` (default; the only choice with a single
+        treated unit), ``bootstrap`` or ``jackknife``.
+    replications
+        Placebo or bootstrap replications (default 200, as the paper).
+    seed
+        Seed of the replications, so that a report is reproducible (default 20240101).
+    predictor_periods
+        Pre-treatment periods whose outcome values are the predictors of Abadie,
+        Diamond & Hainmueller's synthetic control (default: chosen by
+        :func:`evalkit.synthetic_control`).
+    placebo_in_space
+        Whether to run the synthetic control for every donor as if it were treated,
+        for the permutation p-value (default true).
+    leave_one_out
+        Whether to re-fit the synthetic control without each donor it uses (default true).
+    """
+
+    standard_errors: Literal["placebo", "bootstrap", "jackknife"] = "placebo"
+    replications: StrictInt = Field(default=200, ge=2)
+    seed: StrictInt = 20240101
+    predictor_periods: list[StrictInt | StrictFloat] | None = Field(default=None, min_length=1)
+    placebo_in_space: StrictBool = True
+    leave_one_out: StrictBool = True
+
+
+class SensitivitySection(_Section):
+    """``sensitivity``: how much the conclusion depends on the design's assumptions.
+
+    Attributes
+    ----------
+    honest_did
+        Whether to compute robust confidence intervals that allow parallel trends to
+        fail after treatment (Rambachan & Roth 2023) for the report's event study
+        (default true).
+    target
+        The effect examined: ``average`` of the post-treatment effects (default) or
+        the ``first`` post-treatment effect.
+    relative_magnitudes
+        The values of Mbar examined (post-treatment violations at most Mbar times the
+        largest pre-treatment one); default 0, 0.5, 1, 1.5 and 2.
+    smoothness
+        The values of M examined (bound on the change in the slope of the trend, in
+        the outcome's units); default: a grid chosen from the estimates' precision.
+    wild_bootstrap
+        Wild cluster bootstrap inference for the 2x2 or TWFE coefficient: ``auto``
+        (default: when there are fewer than 30 clusters or fewer than 10 treated
+        clusters), ``always`` or ``never``.
+    bootstrap_draws
+        Draws of the wild cluster bootstrap (default 9999; all sign combinations are
+        enumerated when there are fewer).
+    seed
+        Seed of the wild cluster bootstrap (default 20240101).
+    """
+
+    honest_did: StrictBool = True
+    target: Literal["average", "first"] = "average"
+    relative_magnitudes: list[Annotated[float, Field(ge=0)]] = Field(
+        default_factory=lambda: [0.0, 0.5, 1.0, 1.5, 2.0], min_length=1)
+    smoothness: list[Annotated[float, Field(ge=0)]] | None = Field(default=None, min_length=1)
+    wild_bootstrap: Literal["auto", "always", "never"] = "auto"
+    bootstrap_draws: StrictInt = Field(default=9999, ge=99)
+    seed: StrictInt = 20240101
+
+
 class MeasureSection(_Section):
     """How one indicator is computed from the data's columns.
 
@@ -392,7 +485,8 @@ class PolicyParams(_Section):
 
     Attributes
     ----------
-    policy, data, design, indicators, inference, event_study, staggered, report
+    policy, data, design, indicators, inference, event_study, staggered, synthetic,
+    sensitivity, report
         The sections of the file (see their classes). In ``inference``,
         ``standard_errors`` and ``cluster`` hold their resolved defaults.
     language
@@ -407,6 +501,8 @@ class PolicyParams(_Section):
     inference: InferenceSection = Field(default_factory=InferenceSection)
     event_study: EventStudySection | None = None
     staggered: StaggeredSection | None = None
+    synthetic: SyntheticSection | None = None
+    sensitivity: SensitivitySection = Field(default_factory=SensitivitySection)
     report: ReportSection = Field(default_factory=ReportSection)
 
     _params_path: Path = PrivateAttr(default=Path())

@@ -20,6 +20,7 @@ from evalkit.errors import ParamsError
 __all__ = [
     "PANEL_ESTIMATORS",
     "STAGGERED_ESTIMATORS",
+    "SYNTHETIC_ESTIMATORS",
     "ESTIMATORS",
     "format_validation_errors",
     "rule_problems",
@@ -29,7 +30,8 @@ __all__ = [
 ]
 
 STAGGERED_ESTIMATORS = ("callaway_santanna", "sun_abraham", "imputation")
-PANEL_ESTIMATORS = ("twfe", "event_study", *STAGGERED_ESTIMATORS)
+SYNTHETIC_ESTIMATORS = ("synthetic_did", "synthetic_control")
+PANEL_ESTIMATORS = ("twfe", "event_study", *STAGGERED_ESTIMATORS, *SYNTHETIC_ESTIMATORS)
 ESTIMATORS = ("did_2x2", *PANEL_ESTIMATORS)
 _ROLE_KEYS = ("outcome", "unit", "time", "first_treated", "treatment", "treated", "post", "weights")
 _ROLE_TEXT = {
@@ -92,6 +94,14 @@ def _estimator_rules(design: Mapping[str, Any], raw: Mapping[str, Any]) -> list[
                 problems.append(f"{section}: only allowed with the panel estimators "
                                 f"({', '.join(map(repr, PANEL_ESTIMATORS))}); got estimator "
                                 "'did_2x2'")
+    if raw.get("synthetic") is not None and estimator not in SYNTHETIC_ESTIMATORS:
+        problems.append(f"synthetic: only allowed with the synthetic estimators "
+                        f"({', '.join(map(repr, SYNTHETIC_ESTIMATORS))}); got estimator "
+                        f"{describe_value(estimator)}")
+    if raw.get("staggered") is not None and estimator in SYNTHETIC_ESTIMATORS:
+        problems.append(f"staggered: not used with estimator {estimator!r} (synthetic methods "
+                        "need every treated unit to start in the same period); remove the "
+                        "section")
     return problems
 
 
@@ -163,7 +173,7 @@ def _indicator_rules(raw: Mapping[str, Any], params_path: Path | None) -> list[s
         problems.append("design: a params file needs a design to evaluate, indicators to "
                         "track, or both; got neither")
     if raw.get("design") is None:
-        for section in ("event_study", "staggered"):
+        for section in ("event_study", "staggered", "synthetic", "sensitivity"):
             if raw.get(section) is not None:
                 problems.append(f"{section}: only allowed with a design; got no design")
     section = _section(raw, "indicators")

@@ -167,7 +167,8 @@ def test_failures_are_isolated_and_explained(tmp_path, capsys, private_tmp):
     assert code == 1
     printed = capsys.readouterr().out
     records = _records(out)
-    assert records["workers_compensation"]["status"] == "ok", records["workers_compensation"]["error"]
+    good = records["workers_compensation"]
+    assert good["status"] == "ok", good["error"]
     assert (out / "workers_compensation.html").is_file()
     for policy in ("bad_params", "collinear", "dies"):
         assert records[policy]["status"] == "failed", policy

@@ -173,7 +173,8 @@ def test_bad_enum_lists_allowed_values(tmp_path):
     (problem,) = problems_of(write(tmp_path, PANEL.replace("event_study\n", "did\n", 1)))
     assert problem.startswith("design.estimator: must be one of 'did_2x2', 'twfe', "
                               "'event_study', 'callaway_santanna', 'sun_abraham', "
-                              "'imputation'; got 'did'")
+                              "'imputation', 'synthetic_did', 'synthetic_control'; "
+                              "got 'did'")
 
 
 def test_range_checks(tmp_path):
@@ -405,3 +406,23 @@ def test_all_problems_are_collected_together(tmp_path):
     for key in ("policy.name", "policy.description", "language", "design.color",
                 "design.time", "design.outcome"):
         assert key in keys, (key, problems)
+
+
+def test_synthetic_and_sensitivity_sections_are_checked(tmp_path):
+    text = PANEL + ("synthetic:\n  replications: 1\n"
+                    "sensitivity:\n  wild_bootstrap: sometimes\n  relative_magnitudes: [-1]\n")
+    problems = problems_of(write(tmp_path, text))
+    assert "synthetic.replications: must be at least 2; got 1 (a number)" in problems
+    assert any(p.startswith("sensitivity.wild_bootstrap: must be one of 'auto', 'always', "
+                            "'never'; got 'sometimes'") for p in problems)
+    assert any(p.startswith("sensitivity.relative_magnitudes[0]: must be at least 0")
+               for p in problems)
+    assert any(p.startswith("synthetic: only allowed with the synthetic estimators")
+               for p in problems)
+
+
+def test_synthetic_design_refuses_a_staggered_section(tmp_path):
+    text = PANEL.replace("event_study\n", "synthetic_did\n", 1) + "staggered:\n  bacon: false\n"
+    problems = problems_of(write(tmp_path, text))
+    assert any(p.startswith("staggered: not used with estimator 'synthetic_did'")
+               for p in problems)
