@@ -1,0 +1,192 @@
+"""The result of a wild cluster bootstrap test of a treatment effect."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from evalkit.results.provenance import Provenance
+from evalkit.results.summary import Summary, facts_from
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from evalkit.inference._wild_compute import WildDraws
+
+__all__ = ["WildBootstrapResult", "FEW_TREATED_CLUSTERS"]
+
+#: Below this many treated (or untreated) clusters the summary carries a caution.
+FEW_TREATED_CLUSTERS = 5
+
+_WEIGHT_NAMES = {"rademacher": "Rademacher", "webb": "Webb six-point"}
+
+
+def _read_only(values: np.ndarray) -> np.ndarray:
+    array = np.array(values, dtype=float, copy=True)
+    array.setflags(write=False)
+    return array
+
+
+@dataclass(frozen=True)
+class WildBootstrapResult:
+    """A restricted wild cluster bootstrap-t test (and interval) for one coefficient.
+
+    Attributes
+    ----------
+    model
+        The estimator whose coefficient is tested (e.g. ``"Two-way fixed effects (TWFE)"``).
+    term, outcome
+        The tested coefficient and the outcome.
+    estimate
+        The point estimate (that of the result bootstrapped).
+    null
+        The hypothesised value: :math:`H_0: \\beta = ` ``null``.
+    std_error, statistic, analytic_p_value
+        Cluster-robust standard error (CR1: :math:`\\frac{G}{G-1}\\frac{N-1}{N-K}`, the
+        ``fixest``/``reghdfe`` convention), the t statistic
+        ``(estimate - null) / std_error`` and its p-value from the t distribution with
+        :math:`G - 1` degrees of freedom.
+    p_value
+        The bootstrap p-value: the share of bootstrap t statistics larger in absolute
+        value than ``statistic``.
+    conf_int
+        The confidence interval by test inversion at level ``1 - alpha`` (``None`` when
+        not computed): the null values whose bootstrap p-value is at least ``alpha``.
+    ci_tolerance
+        Each endpoint lies within ``ci_tolerance`` of the point where the p-value
+        function crosses ``alpha``.
+    cluster, n_clusters, n_treated_clusters
+        The cluster column, the number of clusters and how many of them contain
+        treated-group observations.
+    weights
+        ``"rademacher"`` or ``"webb"``.
+    n_boot, enumerated
+        The number of bootstrap t statistics; ``enumerated`` is true when they are all
+        :math:`2^G` Rademacher sign vectors (full enumeration: deterministic).
+    random_state
+        The integer seed of the draws (``None`` when enumerated, unseeded or drawn
+        from a Generator).
+    t_draws
+        The bootstrap t statistics under the null (read-only).
+    provenance
+        The specification (the result bootstrapped and the options), data fingerprint
+        and evalkit version.
+    """
+
+    model: str
+    term: str
+    outcome: str
+    estimate: float
+    null: float
+    std_error: float
+    statistic: float
+    analytic_p_value: float
+    p_value: float
+    conf_int: tuple[float, float] | None
+    alpha: float
+    ci_tolerance: float | None
+    cluster: str
+    n_clusters: int
+    n_treated_clusters: int
+    weights: str
+    n_boot: int
+    enumerated: bool
+    random_state: int | None
+    t_draws: np.ndarray = field(repr=False)
+    provenance: Provenance = field(repr=False)
+    draws: WildDraws | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "t_draws", _read_only(self.t_draws))
+        if self.conf_int is not None:
+            object.__setattr__(self, "conf_int", (float(self.conf_int[0]),
+                                                  float(self.conf_int[1])))
+
+    # ------------------------------------------------------------------ descriptions
+    @property
+    def method(self) -> str:
+        """The bootstrap in words."""
+        return (f"restricted wild cluster bootstrap-t (null imposed), "
+                f"{_WEIGHT_NAMES.get(self.weights, self.weights)} weights")
+
+    @property
+    def draws_description(self) -> str:
+        if self.enumerated:
+            return (f"all 2^{self.n_clusters} = {self.n_boot:,} sign vectors enumerated "
+                    "(deterministic)")
+        seed = f"seed {self.random_state}" if self.random_state is not None else "unseeded"
+        return f"{self.n_boot:,} random draws ({seed})"
+
+    def p_value_at(self, null: float) -> float:
+        """The bootstrap p-value of :math:`H_0: \\beta = ` ``null`` with the same draws."""
+        from evalkit.inference._wild_compute import p_value
+
+        if self.draws is None:  # pragma: no cover - results are built with their draws
+            raise ValueError("this result does not carry its bootstrap draws")
+        null = float(null)
+        return p_value(self.draws, (self.estimate - null) / self.std_error, null)
+
+    # ------------------------------------------------------------------ tables
+    def tidy(self) -> pd.DataFrame:
+        """One row: ``term, estimate, null, std_error, statistic, p_value, conf_low,
+        conf_high, analytic_p_value, n_clusters, n_boot, enumerated, weights``.
+
+        ``p_value`` and the interval are the bootstrap ones.
+        """
+        low, high = self.conf_int if self.conf_int is not None else (np.nan, np.nan)
+        return pd.DataFrame([{
+            "term": self.term, "estimate": self.estimate, "null": self.null,
+            "std_error": self.std_error, "statistic": self.statistic,
+            "p_value": self.p_value, "conf_low": low, "conf_high": high,
+            "analytic_p_value": self.analytic_p_value, "n_clusters": self.n_clusters,
+            "n_boot": self.n_boot, "enumerated": self.enumerated, "weights": self.weights}])
+
+    def summary(self) -> Summary:
+        level = f"{100 * (1 - self.alpha):g}%"
+        facts: list[tuple[str, Any]] = [
+            ("Model", self.model), ("Outcome", self.outcome),
+            ("Hypothesis", f"{self.term} = {self.null:g}"),
+            ("Bootstrap", self.method), ("Draws", self.draws_description),
+            ("Clusters", f"{self.n_clusters:,} by {self.cluster!r} "
+                         f"({self.n_treated_clusters:,} with treated-group observations)"),
+            ("Standard errors", f"cluster-robust by {self.cluster!r} (CR1), "
+                                f"t with {self.n_clusters - 1} degrees of freedom")]
+        if self.conf_int is not None:
+            facts.append(("Confidence interval", f"{level}, by inverting the bootstrap test "
+                                                 f"(endpoints within {self.ci_tolerance:.1e})"))
+        table = pd.DataFrame({
+            "Estimate": [self.estimate], "Std. error": [self.std_error], "t": [self.statistic],
+            "P>|t|": [self.analytic_p_value], "Bootstrap p": [self.p_value]},
+            index=pd.Index([self.term], name="Term"))
+        if self.conf_int is not None:
+            table[f"[{level} CI"] = [self.conf_int[0]]
+            table["upper]"] = [self.conf_int[1]]
+        notes = [f"Bootstrap p-value {self.p_value:.4f} for H0: {self.term} = {self.null:g} "
+                 f"(analytic {self.analytic_p_value:.4f})."]
+        untreated = self.n_clusters - self.n_treated_clusters
+        if min(self.n_treated_clusters, untreated) < FEW_TREATED_CLUSTERS:
+            notes.append(
+                f"Caution: {self.n_treated_clusters} treated and {untreated} untreated "
+                "clusters. With so few of either, even the wild cluster bootstrap can be "
+                "unreliable (MacKinnon & Webb 2017).")
+        notes.append(f"evalkit {self.provenance.evalkit_version}; data SHA-256 "
+                     f"{self.provenance.data_fingerprint[:16]}...")
+        return Summary(title=f"Wild cluster bootstrap: {self.model}", facts=facts_from(facts),
+                       table=table, notes=tuple(notes))
+
+    def plot(self, *, ax: Axes | None = None, title: str | None = None) -> Figure:
+        """Histogram of the bootstrap t statistics with the observed one
+        (see :func:`evalkit.plots.randomization.plot_bootstrap_distribution`)."""
+        from evalkit.plots.randomization import plot_bootstrap_distribution
+
+        return plot_bootstrap_distribution(self, ax=ax, title=title)
+
+    def __str__(self) -> str:
+        return self.summary().as_text()
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
