@@ -1,0 +1,260 @@
+r"""The conditional and hybrid moment-inequality tests of Andrews, Roth & Pakes (ARP).
+
+Testing :math:`H_0: \theta = l'\tau_{post} = \bar\theta` under
+:math:`\delta \in \{A\delta \le d\}` amounts to testing the moment inequalities
+:math:`E[\tilde Y(\bar\theta) - \tilde X\tau] \le 0` for some nuisance :math:`\tau`, with
+:math:`\tilde Y(\bar\theta) = A\hat\beta - d - a\bar\theta` (Rambachan & Roth 2023,
+section 5.2). The statistic is the value of the linear program
+
+.. math:: \hat\eta = \min_{\eta, \tau} \eta \quad\text{s.t.}\quad
+          \tilde Y - \tilde X\tau \le \eta\,\sigma, \qquad \sigma_j = \sqrt{\Sigma_{jj}},
+
+whose dual is :math:`\max_\gamma \gamma'\tilde Y` over the polytope
+:math:`\{\gamma \ge 0,\ \sigma'\gamma = 1,\ \tilde X'\gamma = 0\}`. Here the polytope
+is small, so its vertices are enumerated once: :math:`\hat\eta` is the largest
+:math:`\gamma'\tilde Y` over the vertices, which makes the test a few matrix products,
+vectorised over the tested values :math:`\bar\theta`. Conditioning on the optimal
+vertex :math:`\gamma_*` and on :math:`S = \tilde Y - \Sigma\gamma_*\hat\eta/\gamma_*'\Sigma\gamma_*`
+(ARP 2023, section 4 and appendix D), :math:`\hat\eta` is normal truncated to the
+values :math:`[v^{lo}, v^{up}]` for which :math:`\gamma_*` stays optimal; these follow
+from the other vertices in closed form (the same interval as the package's primal
+formulas, and as its bisection on the dual in degenerate cases). The test rejects when
+:math:`\hat\eta/\sigma_*` exceeds ``max(0, c)`` with ``c`` the truncated normal's
+:math:`1-\alpha` quantile. The least-favourable hybrid ("C-LF") first rejects when
+:math:`\hat\eta` exceeds the :math:`1-\kappa` quantile of :math:`\hat\eta` under the
+least favourable null (simulated), and then runs the conditional test at level
+:math:`(\alpha-\kappa)/(1-\kappa)` with :math:`v^{up}` capped by that quantile.
+
+References
+----------
+Andrews, I., Roth, J. and Pakes, A. (2023). Inference for linear conditional moment
+inequalities. *Review of Economic Studies*, 90(6), 2763-2791.
+Rambachan, A. and Roth, J. (2023). A more credible approach to parallel trends.
+*Review of Economic Studies*, 90(5), 2555-2591.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import combinations
+from math import comb
+
+import numpy as np
+from scipy import special, stats
+
+from evalkit.did._honest_constraints import ConstraintSet
+from evalkit.did._honest_rng import r_normal_draws
+from evalkit.errors import EstimationError
+
+__all__ = ["MomentProblem", "build_problem", "accepts", "MAX_BASES"]
+
+#: The largest number of candidate bases enumerated to find the dual vertices.
+MAX_BASES = 400_000
+
+
+@dataclass(frozen=True)
+class MomentProblem:
+    """One set of moment inequalities ready to be tested at many values of theta."""
+
+    y0: np.ndarray        # moments at theta = 0 (rows used by the test)
+    slope: np.ndarray     # y(theta) = y0 - slope * theta
+    sigma: np.ndarray     # covariance of the moments
+    vertices: np.ndarray  # dual vertices, one per row
+    floor: np.ndarray     # per vertex: lowest critical value on the eta scale
+    lf_cv: float | None   # least-favourable critical value (hybrid only)
+    cap_at_lf: bool       # whether v_up is capped at lf_cv in the second stage
+
+
+def _null_basis(l_vec: np.ndarray) -> np.ndarray:
+    """Orthonormal basis of the vectors orthogonal to ``l_vec`` (columns)."""
+    _, _, vt = np.linalg.svd(l_vec[None, :])
+    return vt[1:].T
+
+
+def _column_basis(x: np.ndarray) -> np.ndarray:
+    if x.size == 0:
+        return x.reshape(x.shape[0], 0)
+    u, s, _ = np.linalg.svd(x, full_matrices=False)
+    if s.size == 0 or s[0] <= 0:
+        return x[:, :0]
+    rank = int(np.sum(s > s[0] * max(x.shape) * np.finfo(float).eps * 100))
+    return u[:, :rank]
+
+
+def dual_vertices(sd: np.ndarray, x: np.ndarray) -> np.ndarray:
+    r"""Vertices of :math:`\{\gamma \ge 0: \sigma'\gamma = 1, X'\gamma = 0\}`, one per row."""
+    m = sd.size
+    w = np.column_stack([sd, _column_basis(x)])
+    k = w.shape[1]
+    if k > m:
+        return np.zeros((0, m))
+    n_bases = comb(m, k)
+    if n_bases > MAX_BASES:
+        raise EstimationError(
+            f"The conditional test would enumerate {n_bases:,} candidate bases ({m} moments, "
+            f"{k - 1} nuisance directions), more than the {MAX_BASES:,} allowed: restrict the "
+            "event window to fewer post-periods.")
+    subsets = np.fromiter((i for c in combinations(range(m), k) for i in c), dtype=np.int64,
+                          count=n_bases * k).reshape(n_bases, k)
+    mats = np.transpose(w[subsets], (0, 2, 1))  # W_S', one per candidate basis
+    sv = np.linalg.svd(mats, compute_uv=False)
+    ok = sv[:, -1] > sv[:, 0] * 1e-10
+    if not ok.any():
+        return np.zeros((0, m))
+    rhs = np.zeros((int(ok.sum()), k, 1))
+    rhs[:, 0, 0] = 1.0
+    lam = np.linalg.solve(mats[ok], rhs)[:, :, 0]
+    scale = np.abs(lam).max(axis=1, keepdims=True)
+    feasible = np.all(lam >= -1e-9 * scale, axis=1)
+    lam = np.clip(lam[feasible], 0, None)
+    out = np.zeros((lam.shape[0], m))
+    np.put_along_axis(out, subsets[ok][feasible], lam, axis=1)
+    if out.shape[0] == 0:
+        return out
+    key = np.round(out / np.abs(out).max(), 9)
+    _, first = np.unique(key, axis=0, return_index=True)
+    return out[np.sort(first)]
+
+
+def _symmetric_root(sigma: np.ndarray) -> np.ndarray:
+    """``V diag(sqrt(max(lambda, 0))) V'``, the root ``mvtnorm::rmvnorm`` multiplies by."""
+    vals, vecs = np.linalg.eigh((sigma + sigma.T) / 2)
+    return (vecs * np.sqrt(np.clip(vals, 0, None))) @ vecs.T
+
+
+def least_favourable_cv(sigma: np.ndarray, vertices: np.ndarray, kappa: float, draws: int,
+                        seed: int) -> float:
+    """The ``1 - kappa`` quantile of the LP value when every moment has mean zero.
+
+    Simulated from ``draws`` normal vectors (ARP 2023, section 5.2), generated exactly
+    as the package's ``.compute_least_favorable_cv`` generates them (R's
+    ``set.seed(seed)``, ``mvtnorm::rmvnorm`` with its eigen root, filled by row) and
+    summarised by the same quantile (R's type 7, numpy's default).
+    """
+    if vertices.shape[0] == 0:
+        return np.inf
+    m = sigma.shape[0]
+    z = r_normal_draws(draws * m, seed).reshape(draws, m)
+    eta = (z @ _symmetric_root(sigma) @ vertices.T).max(axis=1)
+    return float(np.quantile(eta, 1 - kappa))
+
+
+def build_problem(beta: np.ndarray, sigma: np.ndarray, cset: ConstraintSet, n_pre: int,
+                  l_vec: np.ndarray, *, hybrid: bool, kappa: float, draws: int,
+                  seed: int) -> MomentProblem:
+    """Put one polyhedral restriction into the form the test needs.
+
+    With one post-period there is no nuisance parameter and the package's
+    no-nuisance test (``.testInIdentifiedSet``) is followed: its critical value is
+    floored at the moment's ``d`` rather than at zero, and its hybrid does not cap the
+    truncation at the least-favourable critical value.
+    """
+    A, d, rows = cset.A, cset.d, cset.rows
+    n_post = l_vec.size
+    a_post = A[:, n_pre:]
+    if n_post == 1:
+        slope = a_post[:, 0] / l_vec[0]
+        x = np.zeros((A.shape[0], 0))
+    else:
+        slope = a_post @ (l_vec / (l_vec @ l_vec))
+        x = a_post @ _null_basis(l_vec)
+    y0 = (A @ beta - d)[rows]
+    sig = (A @ sigma @ A.T)[np.ix_(rows, rows)]
+    sd = np.sqrt(np.clip(np.diag(sig), 0, None))
+    if np.any(sd <= 0):
+        raise EstimationError("A moment of the restriction has zero variance: check that the "
+                              "covariance matrix of the event-study coefficients is not "
+                              "degenerate.")
+    vertices = dual_vertices(sd, x[rows])
+    floor = -(vertices @ d[rows]) if n_post == 1 else np.zeros(vertices.shape[0])
+    lf_cv = least_favourable_cv(sig, vertices, kappa, draws, seed) if hybrid else None
+    return MomentProblem(y0=y0, slope=slope[rows], sigma=sig, vertices=vertices, floor=floor,
+                         lf_cv=lf_cv, cap_at_lf=n_post > 1)
+
+
+def truncated_normal_quantile(p: float, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Quantile ``p`` of the standard normal truncated to ``[lo, hi]``, accurate in the tails."""
+    lo, hi = np.broadcast_arrays(np.atleast_1d(np.asarray(lo, float)),
+                                 np.atleast_1d(np.asarray(hi, float)))
+    upper = lo > 0  # work in the lower tail, where the normal cdf keeps its precision
+    a = np.where(upper, -hi, lo)
+    b = np.where(upper, -lo, hi)
+    q = np.where(upper, 1 - p, p)
+    log_fa, log_fb = special.log_ndtr(a), special.log_ndtr(b)
+    # log(F(a) + q (F(b) - F(a))) computed without cancellation
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_mass = log_fb + np.log1p(-np.exp(np.minimum(log_fa - log_fb, 0)))
+        target = np.logaddexp(log_fa, np.log(q) + log_mass)
+    x = special.ndtri_exp(np.minimum(target, 0.0))
+    x = np.clip(x, a, b)
+    out = np.where(upper, -x, x)
+    same = lo >= hi
+    out[same] = lo[same]
+    return out
+
+
+def accepts(problem: MomentProblem, theta: np.ndarray, alpha: float, kappa: float) -> np.ndarray:
+    """Whether the conditional (``lf_cv is None``) or hybrid test accepts each theta."""
+    theta = np.atleast_1d(np.asarray(theta, float))
+    verts = problem.vertices
+    if verts.shape[0] == 0:  # the moments can always be met: nothing is rejected
+        return np.ones(theta.size, dtype=bool)
+    y = problem.y0[:, None] - problem.slope[:, None] * theta[None, :]      # m x n
+    values = verts @ y                                                      # v x n
+    best = np.argmax(values, axis=0)
+    cols = np.arange(theta.size)
+    eta = values[best, cols]
+    gamma = verts[best]                                                     # n x m
+    sg = gamma @ problem.sigma
+    var = np.einsum("ij,ij->i", gamma, sg)
+    reject = np.zeros(theta.size, dtype=bool)
+    hybrid = problem.lf_cv is not None
+    size = alpha
+    if hybrid:
+        reject |= eta > problem.lf_cv
+        size = (alpha - kappa) / (1 - kappa)
+    flat = var <= np.finfo(float).eps
+    reject |= flat & (eta > 0)
+    live = ~reject & ~flat
+    if not live.any():
+        return ~reject
+    eta, gamma, sg, var, y = eta[live], gamma[live], sg[live], var[live], y[:, live]
+    b = sg / var[:, None]                                     # n x m
+    s = y.T - b * eta[:, None]                                # n x m
+    p = s @ verts.T                                           # n x v : v's
+    q = b @ verts.T                                           # n x v : v'b
+    one_minus = 1.0 - q
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bound = p / one_minus
+    active = np.abs(one_minus) > 1e-9
+    v_lo = np.where(active & (one_minus > 0), bound, -np.inf).max(axis=1)
+    v_up = np.where(active & (one_minus < 0), bound, np.inf).min(axis=1)
+    if hybrid and problem.cap_at_lf:
+        v_up = np.minimum(v_up, problem.lf_cv)
+    sd_b = np.sqrt(var)
+    stat, z_lo, z_up = eta / sd_b, v_lo / sd_b, v_up / sd_b
+    inside = (z_lo <= stat) & (stat <= z_up)
+    crit = np.maximum(problem.floor[best[live]] / sd_b,
+                      truncated_normal_quantile(1 - size, z_lo, z_up))
+    reject[np.flatnonzero(live)] = inside & (stat > crit)
+    return ~reject
+
+
+def union_accepts(problems: list[MomentProblem], alpha: float,
+                  kappa: float) -> Callable[[np.ndarray], np.ndarray]:
+    """Accept theta when any of the pieces of a union of polyhedra accepts it."""
+    def accept(theta: np.ndarray) -> np.ndarray:
+        theta = np.atleast_1d(np.asarray(theta, float))
+        out = np.zeros(theta.size, dtype=bool)
+        for problem in problems:
+            todo = ~out
+            if not todo.any():
+                break
+            out[todo] = accepts(problem, theta[todo], alpha, kappa)
+        return out
+    return accept
+
+
+def normal_quantile(p: float) -> float:
+    return float(stats.norm.ppf(p))
