@@ -84,32 +84,52 @@ def _not_the_data(function: str) -> DataError:
                      f"the columns it uses differs); pass the data given to {function}")
 
 
-def _two_by_two(result: DiDResult, data: pd.DataFrame, cluster: str | None) -> _Regression:
+def rebuild_2x2_frame(result: DiDResult, data: pd.DataFrame, column: str, role: str
+                      ) -> pd.DataFrame:
+    """The rows and columns ``did_2x2`` used for ``result``, plus ``column``.
+
+    Checks ``data`` against the result's fingerprint, and ``column`` (named as the
+    argument ``role``) for existence and missing values.
+    """
     from evalkit.did.two_by_two import _check  # the same checks and row selection as did_2x2
 
     spec = result.provenance.specification
     original = _result_cluster(spec)
-    cluster = cluster or original
+    if column not in data.columns:
+        raise DataError(f"{role}={column!r}: no such column in the data; the columns are: "
+                        f"{describe_columns(data.columns)}")
+    missing_values = int(data[column].isna().sum())
+    if missing_values:
+        raise DataError(f"{role}={column!r}: {missing_values} of {len(data)} rows have a "
+                        "missing value")
+    covariates = tuple(spec["covariates"])
+    arguments = (spec["outcome"], spec["treated"], spec["post"], covariates, spec["weights"])
+    frame = _check(data, *arguments, original, spec["missing"])
+    if frame_fingerprint(frame) != result.provenance.data_fingerprint:
+        raise _not_the_data("did_2x2")
+    if column not in frame.columns:
+        frame = _check(data, *arguments, column, spec["missing"])
+    return frame
+
+
+def check_panel_matches(result: DiDResult, panel: Panel) -> None:
+    """Refuse a panel other than the one the result was estimated from."""
+    spec = result.provenance.specification
+    if (panel.fingerprint != result.provenance.data_fingerprint
+            or _thawed(spec["panel"]) != panel.spec()):
+        raise _not_the_data("twfe")
+
+
+def _two_by_two(result: DiDResult, data: pd.DataFrame, cluster: str | None) -> _Regression:
+    spec = result.provenance.specification
+    cluster = cluster or _result_cluster(spec)
     if cluster is None:
         kind = spec["vcov"]["kind"]
         raise InputError(f"cluster=None: the result was estimated with {kind!r} standard errors, "
                          "so there is no cluster column to default to; name one, e.g. "
                          "cluster='state'")
-    if cluster not in data.columns:
-        raise DataError(f"cluster={cluster!r}: no such column in the data; the columns are: "
-                        f"{describe_columns(data.columns)}")
-    missing_clusters = int(data[cluster].isna().sum())
-    if missing_clusters:
-        raise DataError(f"cluster={cluster!r}: {missing_clusters} of {len(data)} rows have a "
-                        "missing cluster")
+    frame = rebuild_2x2_frame(result, data, cluster, "cluster")
     covariates = tuple(spec["covariates"])
-    frame = _check(data, spec["outcome"], spec["treated"], spec["post"], covariates,
-                   spec["weights"], original, spec["missing"])
-    if frame_fingerprint(frame) != result.provenance.data_fingerprint:
-        raise _not_the_data("did_2x2")
-    if cluster != original:
-        frame = _check(data, spec["outcome"], spec["treated"], spec["post"], covariates,
-                       spec["weights"], cluster, spec["missing"])
     g = frame[spec["treated"]].to_numpy(dtype=float)
     p = frame[spec["post"]].to_numpy(dtype=float)
     x = np.column_stack([np.ones(len(frame)), g, p, g * p,
@@ -125,9 +145,7 @@ def _two_by_two(result: DiDResult, data: pd.DataFrame, cluster: str | None) -> _
 
 def _twfe(result: DiDResult, panel: Panel, cluster: str | None) -> _Regression:
     spec = result.provenance.specification
-    if (panel.fingerprint != result.provenance.data_fingerprint
-            or _thawed(spec["panel"]) != panel.spec()):
-        raise _not_the_data("twfe")
+    check_panel_matches(result, panel)
     cluster = cluster or _result_cluster(spec) or panel.cluster_column
     if cluster not in panel.columns:
         raise DataError(f"cluster={cluster!r}: must be one of the panel's columns "
