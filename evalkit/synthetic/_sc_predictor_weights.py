@@ -36,7 +36,7 @@ from evalkit.synthetic._sc_weights import synthetic_weights
 
 __all__ = ["WeightsFit", "fit_weights", "predictor_scale"]
 
-_MAX_EVALUATIONS_PER_PREDICTOR = 400
+_MAX_EVALUATIONS_PER_PREDICTOR = 200
 
 
 @dataclass(frozen=True)
