@@ -61,14 +61,12 @@ from evalkit.errors import EstimationError
 
 __all__ = ["WildWeights", "WILD_WEIGHTS", "ClusterTerms", "WildDraws", "BootstrapCore",
            "restricted_core", "weight_chunks", "bootstrap_draws", "invert_p_value",
-           "TIE_TOLERANCE", "MAX_ENUMERATED_CLUSTERS"]
+           "TIE_TOLERANCE"]
 
 WildWeights = Literal["rademacher", "webb"]
 WILD_WEIGHTS: tuple[str, ...] = ("rademacher", "webb")
 #: Relative tolerance under which a bootstrap |t*| equal to |t| counts as a tie.
 TIE_TOLERANCE = 1e-9
-#: Full enumeration lists 2^G sign vectors; never more clusters than this.
-MAX_ENUMERATED_CLUSTERS = 24
 _CHUNK_ELEMENTS = 1 << 22  # weights held at once (clusters x draws)
 _WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
 
