@@ -288,3 +288,22 @@ def test_mpdta_static_twfe_randomization_p_value_is_small(mpdta_panel, mpdta_twf
     assert ri.observed == pytest.approx(-0.036549, abs=5e-7)
     assert not ri.enumerated and ri.n_perm == 999
     assert ri.p_value < 0.05
+
+
+@pytest.mark.parametrize("vcov", ["classical", "robust", "HC0"])
+@pytest.mark.parametrize("weights", [None, "w"])
+def test_studentized_statistic_uses_the_results_own_standard_errors(vcov, weights):
+    """The observed t statistic is the estimator's, for every standard-error formula."""
+    rng = np.random.default_rng(0)
+    n = 300
+    frame = pd.DataFrame({"treated": rng.integers(0, 2, n), "post": rng.integers(0, 2, n),
+                          "x": rng.normal(size=n), "w": rng.uniform(0.5, 2.0, n)})
+    frame["y"] = 0.5 * frame["treated"] * frame["post"] + frame["x"] + rng.normal(size=n)
+    result = did_2x2(frame, outcome="y", treated="treated", post="post", covariates="x",
+                     weights=weights, vcov=vcov)
+    ri = randomization_inference(result, frame, statistic="t", n_perm=9, random_state=0)
+    assert ri.observed == pytest.approx(result.coefficients.statistic[3], rel=1e-12)
+    panel = Panel(_panel_frame(3), **DESCRIPTION, covariates="x")
+    fit = twfe(panel, vcov=vcov)
+    ri = randomization_inference(fit, panel, statistic="t")
+    assert ri.observed == pytest.approx(fit.coefficients.statistic[0], rel=1e-12)

@@ -337,3 +337,14 @@ def test_plot_shows_the_bootstrap_distribution(small):
     ax = figure.axes[0]
     assert "Wild cluster bootstrap" in ax.get_title()
     assert ax.get_xlabel() == "Bootstrap t statistic"
+
+
+def test_another_cluster_column_gives_that_clustering_s_standard_error():
+    frame = _cross_section(9, n_clusters=12).assign(region=lambda f: (f["county"] - 100) // 3)
+    by_county = did_2x2(frame, outcome="y", treated="treated", post="post", weights="w")
+    by_region = did_2x2(frame, outcome="y", treated="treated", post="post", weights="w",
+                        vcov=Clustered("region"))
+    boot = wild_cluster_bootstrap(by_county, frame, cluster="region", alpha=0.1)
+    assert boot.cluster == "region" and boot.n_clusters == 4 and boot.enumerated
+    assert boot.std_error == pytest.approx(by_region.std_error, rel=1e-12)
+    assert boot.alpha == 0.1 and "90% CI" in str(boot)
