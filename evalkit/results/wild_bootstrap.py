@@ -75,6 +75,9 @@ class WildBootstrapResult:
     provenance
         The specification (the result bootstrapped and the options), data fingerprint
         and evalkit version.
+    draws
+        The per-draw summaries from which :meth:`p_value_at` recomputes the p-value at
+        any other null with the same draws (five numbers per draw; read-only).
     """
 
     model: str
