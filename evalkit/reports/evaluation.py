@@ -14,6 +14,7 @@ from evalkit.did import did_2x2, event_study, twfe
 from evalkit.inference import Clustered, VcovLike
 from evalkit.reports.params import PolicyParams, load_params
 from evalkit.reports.params_checks import STAGGERED_ESTIMATORS
+from evalkit.reports.robustness import Robustness, analyse_robustness
 from evalkit.reports.staggered import StaggeredAnalysis, analyse_staggered
 from evalkit.results import DiDResult, EventStudyResult, WaldTest
 
@@ -79,6 +80,9 @@ class Evaluation:
     staggered
         With staggered adoption (or a staggered estimator chosen): every estimator's
         event study and overall effect, and the Goodman-Bacon decomposition.
+    robustness
+        The sensitivity of the event study to parallel trends (HonestDiD) and the wild
+        cluster bootstrap when clusters are few.
     """
 
     params: PolicyParams
@@ -91,6 +95,7 @@ class Evaluation:
     run_date: str
     pretrend: WaldTest | None = None
     staggered: StaggeredAnalysis | None = None
+    robustness: Robustness | None = None
 
     @property
     def language(self) -> str:
@@ -152,6 +157,7 @@ def evaluate(params: PolicyParams | str | Path) -> Evaluation:
     dynamic: EventStudyResult | None = None
     pretrend: WaldTest | None = None
     staggered: StaggeredAnalysis | None = None
+    twfe_dynamic: EventStudyResult | None = None
     if d.estimator == "did_2x2":
         main = did_2x2(data, outcome=d.outcome, treated=d.treated, post=d.post,
                        covariates=d.covariates, weights=d.weights, vcov=vcov, alpha=alpha)
@@ -195,7 +201,9 @@ def evaluate(params: PolicyParams | str | Path) -> Evaluation:
         else:
             headline = Headline("twfe_row", main.estimate, main.std_error, *main.conf_int,
                                 main.p_value, alpha, baseline)
+    robustness = analyse_robustness(params, data=data, panel=panel, main=main, dynamic=dynamic,
+                                    twfe_dynamic=twfe_dynamic, alpha=alpha)
     return Evaluation(params=params, data=data, data_sha256=sha, panel=panel, main=main,
                       dynamic=dynamic, headline=headline, pretrend=pretrend,
-                      staggered=staggered,
+                      staggered=staggered, robustness=robustness,
                       run_date=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"))

@@ -12,13 +12,13 @@ from evalkit.reports.formatting import (
     format_p_value,
     format_percent,
 )
+from evalkit.reports.robustness import FEW_CLUSTERS, FEW_TREATED_CLUSTERS
+from evalkit.reports.robustness_sections import honest_finding, wild_finding
 from evalkit.reports.staggered import TRUST_WEIGHT
 
 __all__ = ["key_findings", "effect_sentence", "twfe_trust_sentence", "FEW_CLUSTERS",
            "SMALL_COMPARISON"]
 
-FEW_CLUSTERS = 30
-FEW_TREATED_CLUSTERS = 10
 SMALL_COMPARISON = 10
 
 
@@ -177,14 +177,18 @@ def key_findings(ev: Evaluation) -> list[str]:
                    f"Only {clusters} clusters for the standard errors: the confidence interval "
                    "may be too narrow.")
     treated_clusters = _treated_clusters(ev)
+    wild = wild_finding(ev)
     if treated_clusters is not None and treated_clusters < FEW_TREATED_CLUSTERS:
         out.append(f"Seules {treated_clusters} grappes contiennent des unités traitées : les "
                    "écarts-types robustes par grappes peuvent être trop faibles et les tests "
-                   "trop souvent significatifs (une inférence par bootstrap sauvage serait plus "
-                   "sûre)." if lang == "fr" else
+                   "trop souvent significatifs." if lang == "fr" else
                    f"Only {treated_clusters} clusters contain treated units: cluster-robust "
-                   "standard errors can be too small and tests too often significant (wild "
-                   "cluster bootstrap inference would be safer).")
+                   "standard errors can be too small and tests too often significant.")
+    if wild:
+        out.append(wild)
+    honest = honest_finding(ev)
+    if honest:
+        out.insert(2, honest)
     if ev.panel is not None:
         n_comp = ev.panel.n_never_treated_units
         if n_comp < SMALL_COMPARISON:

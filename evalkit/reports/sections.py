@@ -7,14 +7,10 @@ escaped.
 
 from __future__ import annotations
 
-import base64
-import html
-import io
 import platform
 from pathlib import Path
 
 import pandas as pd
-from matplotlib.figure import Figure
 
 from evalkit._version import __version__
 from evalkit.plots import plot_event_study, plot_group_means
@@ -27,6 +23,7 @@ from evalkit.reports.formatting import (
     format_p_value,
     format_percent,
 )
+from evalkit.reports.html_parts import esc, figure_html, table
 from evalkit.reports.params import PolicyParams
 from evalkit.reports.texts import estimator_name, text
 
@@ -58,21 +55,9 @@ _STYLE = """
 """
 
 
-def _esc(value: object) -> str:
-    return html.escape(str(value))
-
-
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    head = "".join(f"<th>{_esc(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{_esc(c)}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table class='evalkit'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _figure_html(fig: Figure, alt: str) -> str:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f"<img src='data:image/png;base64,{data}' alt='{_esc(alt)}'>"
+_esc = esc
+_table = table
+_figure_html = figure_html
 
 
 class PolicyReport:
@@ -418,6 +403,17 @@ class PolicyReport:
 
     def show_staggered(self) -> None:
         self._display(self.staggered_html())
+
+    def sensitivity_html(self) -> str:
+        """How much the conclusion depends on parallel trends and on the clusters."""
+        from evalkit.reports.robustness_sections import sensitivity_html
+
+        return sensitivity_html(self.evaluation)
+
+    def show_sensitivity(self) -> None:
+        markup = self.sensitivity_html()
+        if markup:
+            self._display(markup)
 
     def show_provenance(self) -> None:
         self._display(self.provenance_html())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from evalkit.reports.formatting import Language
+from evalkit.reports.texts_robustness import ROBUSTNESS_TEXTS
 
 __all__ = ["TEXTS", "ESTIMATOR_NAMES", "estimator_name", "text"]
 
@@ -213,6 +214,7 @@ TEXTS: dict[str, dict[Language, str]] = {
               "territoire (bruit d'échantillonnage des effectifs). Pointillés : {focus}."},
 }
 
+TEXTS.update(ROBUSTNESS_TEXTS)
 
 ESTIMATOR_NAMES: dict[str, dict[Language, str]] = {
     "2x2 difference-in-differences (OLS)": {

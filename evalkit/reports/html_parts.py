@@ -1,0 +1,32 @@
+"""Small HTML building blocks shared by the report sections (all text is escaped)."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+
+from matplotlib.figure import Figure
+
+__all__ = ["esc", "table", "figure_html"]
+
+
+def esc(value: object) -> str:
+    """``value`` as text, escaped for HTML."""
+    return html.escape(str(value))
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    """A simple table; every cell is escaped."""
+    head = "".join(f"<th>{esc(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>"
+                   for row in rows)
+    return f"<table class='evalkit'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def figure_html(fig: Figure, alt: str) -> str:
+    """A figure as an embedded PNG image (no external file)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f"<img src='data:image/png;base64,{data}' alt='{esc(alt)}'>"

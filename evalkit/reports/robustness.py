@@ -1,0 +1,213 @@
+"""How much a report's conclusion depends on its assumptions: HonestDiD and few clusters.
+
+Two checks a careful referee asks for, run for every evaluation that allows them:
+
+- **Sensitivity to parallel trends** (Rambachan & Roth 2023): robust intervals for the
+  event study's post-treatment effect when trends may diverge after treatment, under
+  relative magnitudes and smoothness, with the breakdown value at which the
+  conclusion changes. The event study examined is the headline estimator's when its
+  coefficients share one reference period; Callaway & Sant'Anna's with a varying base
+  period is re-estimated with a universal base period (as the authors of both
+  methods advise); otherwise the TWFE event study.
+- **Few clusters**: the restricted wild cluster bootstrap (Cameron, Gelbach & Miller
+  2008) for the 2x2 or TWFE coefficient when there are fewer than 30 clusters or
+  fewer than 10 treated clusters.
+
+A check that cannot run on the data is skipped with a note; it never stops a report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evalkit.data import Panel
+from evalkit.did.honest import honest_did
+from evalkit.errors import EvalkitError
+from evalkit.reports.params import PolicyParams
+from evalkit.results import DiDResult, EventStudyResult
+from evalkit.results.honest import HonestDiDResult
+
+__all__ = ["Robustness", "analyse_robustness", "FEW_CLUSTERS", "FEW_TREATED_CLUSTERS",
+           "RESTRICTIONS"]
+
+FEW_CLUSTERS = 30
+FEW_TREATED_CLUSTERS = 10
+RESTRICTIONS = ("relative_magnitude", "smoothness")
+
+
+@dataclass(frozen=True)
+class Robustness:
+    """The robustness checks of one evaluation.
+
+    Attributes
+    ----------
+    honest
+        HonestDiD results by restriction (``relative_magnitude``, ``smoothness``).
+    honest_source
+        The event study examined (its estimator's name), or ``None``.
+    wild
+        The wild cluster bootstrap of the 2x2 or TWFE coefficient, when it ran.
+    clusters, treated_clusters
+        Number of clusters, and of clusters with treated units, of the coefficient's
+        standard errors (``None`` when they are not clustered).
+    notes
+        Why a check was skipped, in plain words (English; shown as given).
+    """
+
+    honest: dict[str, HonestDiDResult] = field(default_factory=dict)
+    honest_source: str | None = None
+    wild: Any = None
+    clusters: int | None = None
+    treated_clusters: int | None = None
+    notes: tuple[str, ...] = ()
+
+
+def _reason(exc: EvalkitError) -> str:
+    return " ".join([exc.message.rstrip(":"), *exc.problems]).strip()
+
+
+def _usable(es: EventStudyResult | None) -> bool:
+    return es is not None and es.reference_period is not None and len(es.pre_periods) > 0
+
+
+def _event_study_for_sensitivity(
+    dynamic: EventStudyResult | None, twfe_dynamic: EventStudyResult | None,
+    panel: Panel | None, params: PolicyParams, alpha: float,
+) -> EventStudyResult | None:
+    if _usable(dynamic):
+        return dynamic
+    if dynamic is not None and panel is not None and "Callaway" in dynamic.estimator:
+        from evalkit.did.callaway_santanna import callaway_santanna
+
+        settings = params.staggered
+        cluster = (params.inference.cluster
+                   if params.inference.standard_errors == "cluster" else None)
+        control = (settings.control_group if settings and settings.control_group else
+                   "never_treated" if panel.n_never_treated_units > 0 else "not_yet_treated")
+        result = callaway_santanna(
+            panel, control_group=control,
+            method=settings.method if settings else "doubly_robust",
+            base_period="universal", anticipation=settings.anticipation if settings else 0,
+            inference="analytic", cluster=cluster,
+            alpha=alpha)
+        return result.event_study()
+    return twfe_dynamic if _usable(twfe_dynamic) else None
+
+
+def _honest(es: EventStudyResult, params: PolicyParams, alpha: float,
+            notes: list[str]) -> dict[str, HonestDiDResult]:
+    settings = params.sensitivity
+    out: dict[str, HonestDiDResult] = {}
+    grids = {"relative_magnitude": settings.relative_magnitudes,
+             "smoothness": settings.smoothness}
+    for restriction in RESTRICTIONS:
+        try:
+            out[restriction] = honest_did(es, restriction=restriction,
+                                          m_values=grids[restriction],
+                                          parameter=settings.target, alpha=alpha)
+        except EvalkitError as exc:
+            notes.append(f"HonestDiD ({restriction.replace('_', ' ')}): not computed "
+                         f"({_reason(exc)})")
+    return out
+
+
+def count_clusters(data: pd.DataFrame, column: str, treated: np.ndarray) -> tuple[int, int]:
+    """Number of clusters, and of clusters containing a treated row."""
+    codes = pd.Series(data[column].to_numpy())
+    return int(codes.nunique()), int(codes[treated].nunique())
+
+
+def analyse_robustness(
+    params: PolicyParams,
+    *,
+    data: pd.DataFrame,
+    panel: Panel | None,
+    main: DiDResult,
+    dynamic: EventStudyResult | None,
+    twfe_dynamic: EventStudyResult | None,
+    alpha: float,
+) -> Robustness:
+    """Run the robustness checks the params ask for (see the module's description).
+
+    Parameters
+    ----------
+    params
+        The policy params (their ``sensitivity`` section).
+    data
+        The rows used.
+    panel
+        The panel, for panel designs.
+    main
+        The 2x2 or static TWFE result.
+    dynamic
+        The headline estimator's event study, if any.
+    twfe_dynamic
+        The TWFE event study, if any (the fallback for the sensitivity analysis).
+    alpha
+        Significance level.
+    """
+    settings = params.sensitivity
+    notes: list[str] = []
+    honest: dict[str, HonestDiDResult] = {}
+    source = None
+    if settings.honest_did and (dynamic is not None or twfe_dynamic is not None):
+        try:
+            es = _event_study_for_sensitivity(dynamic, twfe_dynamic, panel, params, alpha)
+        except EvalkitError as exc:
+            es = twfe_dynamic if _usable(twfe_dynamic) else None
+            notes.append(f"Callaway & Sant'Anna with a universal base period: not computed "
+                         f"({_reason(exc)})")
+        if es is None:
+            notes.append("HonestDiD: no event study with pre-treatment coefficients measured "
+                         "against one reference period.")
+        else:
+            honest = _honest(es, params, alpha, notes)
+            source = es.estimator
+    wild, clusters, treated_clusters = _wild(params, data, panel, main, alpha, notes)
+    return Robustness(honest=honest, honest_source=source, wild=wild, clusters=clusters,
+                      treated_clusters=treated_clusters, notes=tuple(notes))
+
+
+#: With this many clusters or fewer, Webb's six-point weights replace Rademacher's
+#: (two-point weights give too few distinct bootstrap samples; Webb 2014).
+WEBB_BELOW = 12
+
+
+def _wild(params: PolicyParams, data: pd.DataFrame, panel: Panel | None, main: DiDResult,
+          alpha: float, notes: list[str]) -> tuple[Any, int | None, int | None]:
+    settings = params.sensitivity
+    inference = params.inference
+    if settings.wild_bootstrap == "never" or inference.standard_errors != "cluster":
+        return None, None, None
+    if panel is not None:
+        column = panel.cluster_column
+        frame = panel.data
+        treated = panel.cohort.notna().to_numpy()
+    else:
+        column = inference.cluster
+        frame = data
+        treated = data[params.design.treated].to_numpy() == 1
+    clusters, treated_clusters = count_clusters(frame, column, treated)
+    few = clusters < FEW_CLUSTERS or treated_clusters < FEW_TREATED_CLUSTERS
+    if settings.wild_bootstrap == "auto" and not few:
+        return None, clusters, treated_clusters
+    if treated_clusters < 2:
+        notes.append(f"Wild cluster bootstrap: not run, as only {treated_clusters} cluster "
+                     f"contains treated units (the bootstrap cannot then be trusted; "
+                     "MacKinnon & Webb 2017).")
+        return None, clusters, treated_clusters
+    from evalkit.inference.wild import wild_cluster_bootstrap
+
+    try:
+        wild = wild_cluster_bootstrap(
+            main, panel if panel is not None else data, cluster=column,
+            weights="webb" if clusters <= WEBB_BELOW else "rademacher",
+            n_boot=settings.bootstrap_draws, random_state=settings.seed, alpha=alpha)
+    except EvalkitError as exc:
+        notes.append(f"Wild cluster bootstrap: not computed ({_reason(exc)})")
+        return None, clusters, treated_clusters
+    return wild, clusters, treated_clusters
