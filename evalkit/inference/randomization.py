@@ -37,6 +37,7 @@ from evalkit.inference.multiplier import make_generator
 from evalkit.inference.wild import _result_cluster, _thawed, check_panel_matches, rebuild_2x2_frame
 from evalkit.results import DiDResult, Provenance
 from evalkit.results.randomization import RandomizationResult
+from evalkit.results.synthetic_control import SyntheticControlResult
 
 __all__ = ["randomization_inference", "permutation_test"]
 
@@ -204,15 +205,15 @@ def _p_value(distribution: np.ndarray, observed: float, enumerated: bool,
 
 
 def randomization_inference(
-    result: DiDResult,
-    data: pd.DataFrame | Panel,
+    result: DiDResult | SyntheticControlResult,
+    data: pd.DataFrame | Panel | None = None,
     *,
     statistic: Statistic = "estimate",
     n_perm: int = 999,
     random_state: int | np.random.Generator | None = None,
     unit: str | None = None,
 ) -> RandomizationResult:
-    r"""Randomization (Fisher) p-value of a 2x2 or TWFE difference-in-differences estimate.
+    r"""Randomization (Fisher) p-value of a 2x2, TWFE or synthetic control estimate.
 
     Under the sharp null hypothesis of no effect for any unit, every rearrangement of
     the treatment assignment across units was as likely as the observed one. The
@@ -228,13 +229,22 @@ def randomization_inference(
     included); otherwise ``n_perm`` random permutations give
     :math:`p = (1 + \#\text{extreme}) / (1 + n_\text{perm})`.
 
+    For a synthetic control (:func:`evalkit.synthetic.synthetic_control` fitted with
+    ``placebo=True``), the treatment is moved to every unit in turn: the
+    placebo-in-space test (Abadie, Diamond & Hainmueller 2010) enumerates every
+    assignment of the one treated unit, and the statistic is the post- over
+    pre-treatment RMSPE (one-sided: large ratios are extreme); ``data`` and the other
+    options are not used.
+
     Parameters
     ----------
     result
-        A result of :func:`evalkit.did.did_2x2` or :func:`evalkit.did.twfe`.
+        A result of :func:`evalkit.did.did_2x2`, :func:`evalkit.did.twfe` or
+        :func:`evalkit.synthetic.synthetic_control`.
     data
         The DataFrame given to ``did_2x2``, or the Panel given to ``twfe`` (checked
-        against the result's data fingerprint). Never modified.
+        against the result's data fingerprint). Never modified. Not needed for a
+        synthetic control.
     statistic
         ``"estimate"`` (default) or ``"t"``: the t statistic with the result's own
         standard-error formula (studentized permutation test, more robust when the
@@ -262,10 +272,14 @@ def randomization_inference(
     218(2), 435-450. Phipson, B. and Smyth, G. K. (2010). Permutation p-values should
     never be zero. *Statistical Applications in Genetics and Molecular Biology*, 9(1).
     """
+    if isinstance(result, SyntheticControlResult):
+        from evalkit.inference._permutation_synthetic import synthetic_control_randomization
+
+        return synthetic_control_randomization(result)
     problems = Problems()
     if not isinstance(result, DiDResult):
-        problems.add(f"result: must be a DiDResult from evalkit.did.did_2x2 or evalkit.did.twfe; "
-                     f"got {type(result).__name__}")
+        problems.add(f"result: must be a DiDResult from evalkit.did.did_2x2 or evalkit.did.twfe, "
+                     f"or a SyntheticControlResult; got {type(result).__name__}")
     elif result.provenance.function not in _SUPPORTED:
         problems.add(f"result: randomization inference supports results of "
                      f"{' and '.join(_SUPPORTED)}; got a result of {result.provenance.function}")

@@ -92,7 +92,8 @@ class RandomizationResult:
 
     @property
     def statistic_label(self) -> str:
-        return {"estimate": f"Estimate of {self.term}", "t": f"t statistic of {self.term}"}.get(
+        return {"estimate": f"Estimate of {self.term}", "t": f"t statistic of {self.term}",
+                "rmspe_ratio": f"Post/pre-treatment RMSPE ratio of {self.term}"}.get(
             self.statistic, self.term)
 
     @property

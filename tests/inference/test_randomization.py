@@ -307,3 +307,27 @@ def test_studentized_statistic_uses_the_results_own_standard_errors(vcov, weight
     fit = twfe(panel, vcov=vcov)
     ri = randomization_inference(fit, panel, statistic="t")
     assert ri.observed == pytest.approx(fit.coefficients.statistic[0], rel=1e-12)
+
+
+def test_synthetic_control_randomization_is_its_placebo_in_space_test():
+    # Abadie, Diamond & Hainmueller (2010, section 2.3): moving the treatment to every
+    # unit enumerates the assignments of one treated unit; the statistic is the post/pre
+    # RMSPE ratio and the p-value the treated unit's rank over the number of units.
+    from evalkit.data import Panel
+    from evalkit.datasets import load_prop99
+    from evalkit.inference.randomization import randomization_inference
+    from evalkit.synthetic.synthetic_control import synthetic_control
+
+    panel = Panel(load_prop99(), unit="state", time="Year", outcome="cigsale",
+                  treatment="treated")
+    fit = synthetic_control(panel, placebo=True)
+    result = randomization_inference(fit)
+    assert result.enumerated and result.n_assignments == 39 == result.n_units
+    assert result.p_value == fit.placebo.p_value == fit.placebo.rank / 39
+    assert result.observed == fit.placebo.observed
+    assert result.estimate == fit.average_effect
+    np.testing.assert_array_equal(np.sort(result.distribution),
+                                  np.sort(fit.placebo.statistics().to_numpy()))
+    assert "RMSPE" in result.statistic_label
+    with pytest.raises(InputError, match="placebo=True"):
+        randomization_inference(synthetic_control(panel, placebo=False))
