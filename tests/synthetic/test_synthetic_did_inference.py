@@ -231,3 +231,12 @@ def test_placebo_is_refused_when_controls_do_not_outnumber_treated():
     panel = Panel(frame, unit="unit", time="time", outcome="y", treatment="d")
     with pytest.raises(DataError, match=r"se='placebo' needs more comparison units"):
         synthetic_did(panel, se="placebo")
+
+
+def test_large_panels_compute_gram_columns_on_the_fly_with_the_same_result(monkeypatch):
+    # above weights._GRAM_LIMIT units the unit-weight solver does not store the N x N Gram
+    stored = synthetic_did(_panel(), n_reps=4, random_state=3)
+    monkeypatch.setattr(weights, "_GRAM_LIMIT", 0)
+    on_the_fly = synthetic_did(_panel(), n_reps=4, random_state=3)
+    assert on_the_fly.estimate == pytest.approx(stored.estimate, abs=1e-9)
+    np.testing.assert_allclose(on_the_fly.replicates, stored.replicates, atol=1e-8)
