@@ -29,7 +29,7 @@ the reference implementation (R package ``synthdid``, ``synthdid_estimate``):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -42,7 +42,7 @@ from evalkit.synthetic._simplex import (
 )
 
 __all__ = ["Method", "Designs", "Regularisation", "Prepared", "WeightFit", "noise_level",
-           "regularisation", "prepare", "actual_design", "fit_weights", "effects",
+           "regularisation", "prepare", "with_gram", "actual_design", "fit_weights", "effects",
            "uniform_weights"]
 
 Method = Literal["sdid", "sc", "did"]
@@ -191,17 +191,30 @@ class Prepared:
     time_rows: np.ndarray
 
 
-def prepare(method: Method, y: np.ndarray, n_pre: int) -> Prepared:
-    """Prepare the weight problems of ``method`` on ``y`` (once for all designs)."""
+def prepare(method: Method, y: np.ndarray, n_pre: int, *, store_gram: bool = True) -> Prepared:
+    """Prepare the weight problems of ``method`` on ``y`` (once for all designs).
+
+    ``store_gram``: hold the ``N x N`` Gram matrix of the unit-weight problems (when
+    ``N`` is at most ``_GRAM_LIMIT``), which pays off when many designs share it (see
+    :func:`with_gram`).
+    """
     factor = y[:, :n_pre].T.copy()
     if method == "sdid":  # omega_0 profiled out: demean every unit's series over the pre-periods
         factor -= factor.mean(axis=0, keepdims=True)
     factor -= factor.mean(axis=1, keepdims=True)
-    gram = factor.T @ factor if factor.shape[1] <= _GRAM_LIMIT else None
+    gram = factor.T @ factor if store_gram and factor.shape[1] <= _GRAM_LIMIT else None
     rows = np.column_stack([y[:, :n_pre], y[:, n_pre:].mean(axis=1)])
     rows -= rows.mean(axis=0, keepdims=True)
     rows -= rows.mean(axis=1, keepdims=True)
     return Prepared(y=y, n_pre=n_pre, unit_factor=factor, unit_gram=gram, time_rows=rows)
+
+
+def with_gram(prepared: Prepared) -> Prepared:
+    """``prepared`` holding the unit-weight Gram matrix, if it is small enough to hold."""
+    factor = prepared.unit_factor
+    if prepared.unit_gram is not None or factor.shape[1] > _GRAM_LIMIT:
+        return prepared
+    return replace(prepared, unit_gram=factor.T @ factor)
 
 
 def _unit_problem(prepared: Prepared, designs: Designs) -> SimplexLeastSquares:

@@ -225,7 +225,8 @@ def _fit(panel: Panel, matrix: OutcomeMatrix, method: str, se: str | None, n_rep
     n_control, n_pre = matrix.n_control, matrix.n_pre
     reg = weights.regularisation(method, y, n_control, n_pre, max_iter=max_iter,  # type: ignore[arg-type]
                                  sigma=None if noise_level is None else float(noise_level))
-    prepared = weights.prepare(method, y, n_pre)  # type: ignore[arg-type]
+    # the estimate computes Gram columns as it goes; the replications share a stored Gram
+    prepared = weights.prepare(method, y, n_pre, store_gram=False)  # type: ignore[arg-type]
     design = weights.actual_design(y.shape[0], n_control)
     fit = weights.fit_weights(method, prepared, design, reg)  # type: ignore[arg-type]
     omega, lam = fit.omega[0], fit.lam[0]
@@ -242,11 +243,14 @@ def _fit(panel: Panel, matrix: OutcomeMatrix, method: str, se: str | None, n_rep
     elif se is not None:
         draw = (inference.placebo_replicates if se == "placebo"
                 else inference.bootstrap_replicates)
-        replicates = draw(method, prepared, n_control, reg, omega, lam,  # type: ignore[arg-type]
-                          n_reps=n_reps, rng=make_generator(random_state))
+        replicates = draw(method, weights.with_gram(prepared), n_control, reg,  # type: ignore[arg-type]
+                          omega, lam, n_reps=n_reps, rng=make_generator(random_state))
     if se == "placebo":
         note = ("Placebo standard errors assume that the treated units' outcomes are as "
                 "variable as the comparison units' (homoskedasticity across units).")
+    elif se == "jackknife" and method == "sc" and note is None:
+        note = ("The jackknife is not recommended for synthetic control: with weights held "
+                "fixed it can be conservative (Arkhangelsky et al. 2021, section 5).")
 
     periods = matrix.periods
     if np.issubdtype(periods.dtype, np.floating) and np.array_equal(periods, np.round(periods)):
@@ -304,6 +308,9 @@ def synthetic_did_comparison(
         One row per method (index ``method``) with the columns of
         :meth:`SyntheticDiDResult.tidy` (without ``method``) and ``estimator``.
     """
+    if isinstance(methods, str) or not isinstance(methods, Sequence):
+        raise InputError(f"methods={methods!r}: must be a list of methods among "
+                         f"{', '.join(map(repr, _METHODS))}; got {methods!r}")
     _check_options(panel, list(methods), se, n_reps, alpha, random_state, max_iter,
                    "synthetic_did_comparison")
     if len(methods) == 0 or len(set(methods)) != len(methods):

@@ -213,3 +213,12 @@ def test_one_pre_period_is_refused_for_sdid_but_not_did():
     with pytest.raises(DataError, match=r"at least 2 pre-treatment periods"):
         synthetic_did(panel, method="sdid", se=None)
     assert np.isfinite(synthetic_did(panel, method="did", se=None).estimate)
+
+
+def test_comparison_methods_must_be_a_list_of_known_methods(prop99_panel):
+    with pytest.raises(InputError, match=r"methods='sdid': must be a list of methods"):
+        synthetic_did_comparison(prop99_panel, methods="sdid")
+    with pytest.raises(InputError, match=r"methods=\['sdid', 'sdid'\]: must list distinct"):
+        synthetic_did_comparison(prop99_panel, methods=["sdid", "sdid"], se=None)
+    with pytest.raises(InputError, match=r"method='mc': must be one of"):
+        synthetic_did_comparison(prop99_panel, methods=["sdid", "mc"])
