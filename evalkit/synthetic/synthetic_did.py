@@ -204,6 +204,7 @@ def synthetic_did(
 
     Examples
     --------
+    >>> from evalkit import Panel
     >>> from evalkit.datasets import load_prop99
     >>> panel = Panel(load_prop99(), unit="state", time="Year", outcome="cigsale",
     ...               treatment="treated")
