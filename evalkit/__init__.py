@@ -3,8 +3,8 @@
 Difference-in-differences estimators with their diagnostics, indicator tracking, and
 automated per-policy reports. The public surface is what ``__all__`` lists; the
 sub-packages are :mod:`evalkit.data`, :mod:`evalkit.datasets`, :mod:`evalkit.did`,
-:mod:`evalkit.indicators`, :mod:`evalkit.inference`, :mod:`evalkit.results`,
-:mod:`evalkit.plots` and :mod:`evalkit.reports`.
+:mod:`evalkit.indicators`, :mod:`evalkit.inference`, :mod:`evalkit.synthetic`,
+:mod:`evalkit.results`, :mod:`evalkit.plots` and :mod:`evalkit.reports`.
 
 Names are imported on first use, so that ``import evalkit`` (and the ``evalkit``
 command) stays fast.
@@ -33,19 +33,31 @@ if TYPE_CHECKING:  # pragma: no cover
         callaway_santanna,
         did_2x2,
         event_study,
+        honest_did,
         imputation,
         imputation_overall,
         sun_abraham,
         twfe,
     )
-    from evalkit.inference import Clustered, MultiplierBootstrap
+    from evalkit.inference import (
+        Clustered,
+        MultiplierBootstrap,
+        randomization_inference,
+        wild_cluster_bootstrap,
+    )
     from evalkit.plots import plot_bacon, plot_event_study, plot_group_means
     from evalkit.results import (
         BaconDecomposition,
         DiDResult,
         EventStudyResult,
         GroupTimeResult,
+        HonestDiDResult,
+        RandomizationResult,
+        SyntheticControlResult,
+        SyntheticDiDResult,
+        WildBootstrapResult,
     )
+    from evalkit.synthetic import synthetic_control, synthetic_did
 
 __all__ = [
     "__version__",
@@ -60,12 +72,22 @@ __all__ = [
     "imputation_overall",
     "sun_abraham",
     "bacon_decomposition",
+    "synthetic_control",
+    "synthetic_did",
+    "honest_did",
     "Clustered",
     "MultiplierBootstrap",
+    "wild_cluster_bootstrap",
+    "randomization_inference",
     "DiDResult",
     "EventStudyResult",
     "GroupTimeResult",
     "BaconDecomposition",
+    "SyntheticControlResult",
+    "SyntheticDiDResult",
+    "HonestDiDResult",
+    "WildBootstrapResult",
+    "RandomizationResult",
     "plot_event_study",
     "plot_group_means",
     "plot_bacon",
@@ -90,6 +112,16 @@ _LAZY = {
     "imputation_overall": "evalkit.did",
     "sun_abraham": "evalkit.did",
     "MultiplierBootstrap": "evalkit.inference",
+    "wild_cluster_bootstrap": "evalkit.inference",
+    "randomization_inference": "evalkit.inference",
+    "synthetic_control": "evalkit.synthetic",
+    "synthetic_did": "evalkit.synthetic",
+    "honest_did": "evalkit.did",
+    "SyntheticControlResult": "evalkit.results",
+    "SyntheticDiDResult": "evalkit.results",
+    "HonestDiDResult": "evalkit.results",
+    "WildBootstrapResult": "evalkit.results",
+    "RandomizationResult": "evalkit.results",
     "GroupTimeResult": "evalkit.results",
     "Clustered": "evalkit.inference",
     "DiDResult": "evalkit.results",

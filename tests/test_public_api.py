@@ -23,12 +23,22 @@ DOCUMENTED = [
     "imputation_overall",
     "sun_abraham",
     "bacon_decomposition",
+    "synthetic_control",
+    "synthetic_did",
+    "honest_did",
     "Clustered",
     "MultiplierBootstrap",
+    "wild_cluster_bootstrap",
+    "randomization_inference",
     "DiDResult",
     "EventStudyResult",
     "GroupTimeResult",
     "BaconDecomposition",
+    "SyntheticControlResult",
+    "SyntheticDiDResult",
+    "HonestDiDResult",
+    "WildBootstrapResult",
+    "RandomizationResult",
     "plot_event_study",
     "plot_group_means",
     "plot_bacon",
@@ -42,7 +52,7 @@ DOCUMENTED = [
 
 # Sub-packages whose own __all__ is public too (evalkit.reports is left to its own tests).
 SUBPACKAGES = ["evalkit.data", "evalkit.datasets", "evalkit.did", "evalkit.indicators",
-               "evalkit.inference",
+               "evalkit.inference", "evalkit.synthetic",
                "evalkit.results", "evalkit.plots", "evalkit.errors"]
 
 

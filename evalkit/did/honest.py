@@ -167,6 +167,26 @@ def honest_did_from_estimates(
     times are labelled ``-num_pre_periods - 1 ... -2`` and ``0 ... num_post_periods - 1``
     (reference -1). ``parameter="first"`` is the first post-period; a weight sequence is
     the package's ``l_vec``. The other arguments are those of :func:`honest_did`.
+
+    Parameters
+    ----------
+    betahat, sigma
+        The event-study coefficients (pre-periods then post-periods, in time order,
+        without the reference period) and their covariance matrix.
+    num_pre_periods, num_post_periods
+        How many of ``betahat`` are pre-period and post-period coefficients.
+    restriction, m_values, parameter, method, alpha, lf_draws, random_state
+        As for :func:`honest_did` (``alpha`` defaults to 0.05 here).
+
+    Returns
+    -------
+    HonestDiDResult
+        The original and robust confidence intervals and the breakdown value.
+
+    References
+    ----------
+    Rambachan, A. and Roth, J. (2023). A more credible approach to parallel trends.
+    *Review of Economic Studies*, 90(5), 2555-2591.
     """
     problems = Problems()
     for name, value in (("num_pre_periods", num_pre_periods),

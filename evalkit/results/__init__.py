@@ -5,8 +5,15 @@ from evalkit.results.coefficients import Coefficients, WaldTest
 from evalkit.results.did_result import DiDResult
 from evalkit.results.event_study import EventStudyResult, event_term
 from evalkit.results.group_time import GroupTimeResult
+from evalkit.results.honest import HonestDiDResult
 from evalkit.results.provenance import Provenance
+from evalkit.results.randomization import RandomizationResult
 from evalkit.results.summary import Summary
+from evalkit.results.synthetic_control import LeaveOneOut, PlaceboTest, SyntheticControlResult
+from evalkit.results.synthetic_did import SyntheticDiDResult
+from evalkit.results.wild_bootstrap import WildBootstrapResult
 
 __all__ = ["BaconDecomposition", "Coefficients", "WaldTest", "DiDResult", "EventStudyResult",
-           "GroupTimeResult", "event_term", "Provenance", "Summary"]
+           "GroupTimeResult", "event_term", "Provenance", "Summary", "HonestDiDResult",
+           "WildBootstrapResult", "RandomizationResult", "SyntheticControlResult", "PlaceboTest",
+           "LeaveOneOut", "SyntheticDiDResult"]
