@@ -13,9 +13,10 @@ from evalkit.data import Panel, file_sha256, load_table
 from evalkit.did import did_2x2, event_study, twfe
 from evalkit.inference import Clustered, VcovLike
 from evalkit.reports.params import PolicyParams, load_params
-from evalkit.reports.params_checks import STAGGERED_ESTIMATORS
+from evalkit.reports.params_checks import STAGGERED_ESTIMATORS, SYNTHETIC_ESTIMATORS
 from evalkit.reports.robustness import Robustness, analyse_robustness
 from evalkit.reports.staggered import StaggeredAnalysis, analyse_staggered
+from evalkit.reports.synthetic import SyntheticAnalysis, analyse_synthetic
 from evalkit.results import DiDResult, EventStudyResult, WaldTest
 
 __all__ = ["Evaluation", "Headline", "evaluate"]
@@ -83,6 +84,10 @@ class Evaluation:
     robustness
         The sensitivity of the event study to parallel trends (HonestDiD) and the wild
         cluster bootstrap when clusters are few.
+    synthetic
+        For the synthetic designs: synthetic difference-in-differences, synthetic control
+        and difference-in-differences side by side, and Abadie, Diamond & Hainmueller's
+        synthetic control with its placebos.
     """
 
     params: PolicyParams
@@ -96,6 +101,7 @@ class Evaluation:
     pretrend: WaldTest | None = None
     staggered: StaggeredAnalysis | None = None
     robustness: Robustness | None = None
+    synthetic: SyntheticAnalysis | None = None
 
     @property
     def language(self) -> str:
@@ -158,7 +164,15 @@ def evaluate(params: PolicyParams | str | Path) -> Evaluation:
     pretrend: WaldTest | None = None
     staggered: StaggeredAnalysis | None = None
     twfe_dynamic: EventStudyResult | None = None
-    if d.estimator == "did_2x2":
+    synthetic: SyntheticAnalysis | None = None
+    if d.estimator in SYNTHETIC_ESTIMATORS:
+        panel = _panel(params, data)
+        main = twfe(panel, vcov=vcov, alpha=alpha)
+        synthetic = analyse_synthetic(panel, params, alpha)
+        r = synthetic.main
+        headline = Headline(f"headline_{d.estimator}", r.estimate, r.std_error, *r.conf_int,
+                            r.p_value, alpha, _panel_baseline(panel))
+    elif d.estimator == "did_2x2":
         main = did_2x2(data, outcome=d.outcome, treated=d.treated, post=d.post,
                        covariates=d.covariates, weights=d.weights, vcov=vcov, alpha=alpha)
         means = main.group_means
@@ -205,5 +219,5 @@ def evaluate(params: PolicyParams | str | Path) -> Evaluation:
                                     twfe_dynamic=twfe_dynamic, alpha=alpha)
     return Evaluation(params=params, data=data, data_sha256=sha, panel=panel, main=main,
                       dynamic=dynamic, headline=headline, pretrend=pretrend,
-                      staggered=staggered, robustness=robustness,
+                      staggered=staggered, robustness=robustness, synthetic=synthetic,
                       run_date=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"))

@@ -169,6 +169,10 @@ def _treated_clusters(ev: Evaluation) -> int | None:
 def key_findings(ev: Evaluation) -> list[str]:
     """The report's key findings: the effect, then the caveats the diagnostics raise."""
     lang = ev.params.language
+    if ev.synthetic is not None:
+        from evalkit.reports.synthetic_sections import synthetic_findings
+
+        return [effect_sentence(ev), *synthetic_findings(ev)]
     out = [effect_sentence(ev), _pretrend_sentence(ev)]
     clusters = ev.main.sample.get("clusters")
     if clusters is not None and clusters < FEW_CLUSTERS:

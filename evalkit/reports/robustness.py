@@ -28,6 +28,7 @@ from evalkit.data import Panel
 from evalkit.did.honest import honest_did
 from evalkit.errors import EvalkitError
 from evalkit.reports.params import PolicyParams
+from evalkit.reports.params_checks import SYNTHETIC_ESTIMATORS
 from evalkit.results import DiDResult, EventStudyResult
 from evalkit.results.honest import HonestDiDResult
 
@@ -181,7 +182,8 @@ def _wild(params: PolicyParams, data: pd.DataFrame, panel: Panel | None, main: D
           alpha: float, notes: list[str]) -> tuple[Any, int | None, int | None]:
     settings = params.sensitivity
     inference = params.inference
-    if settings.wild_bootstrap == "never" or inference.standard_errors != "cluster":
+    if settings.wild_bootstrap == "never" or inference.standard_errors != "cluster" \
+            or params.design.estimator in SYNTHETIC_ESTIMATORS:
         return None, None, None
     if panel is not None:
         column = panel.cluster_column

@@ -191,6 +191,14 @@ class PolicyReport:
 
         rows = [row(self._t(h.label_key), h.estimate, h.std_error, h.conf_low, h.conf_high,
                     h.p_value)]
+        if ev.synthetic is not None:
+            from evalkit.reports.synthetic_sections import synthetic_inference_text
+
+            method = [[self._t("estimator"), ev.synthetic.main.estimator],
+                      [self._t("standard_errors"),
+                       synthetic_inference_text(ev.synthetic.main, self.language)]]
+            return (f"<h2>{self._t('estimate')}</h2>" + _table(header, rows)
+                    + self._facts_table(method))
         if h.label_key != "twfe_row" and ev.panel is not None:
             m = ev.main
             rows.append(row(self._t("twfe_row"), m.estimate, m.std_error, *m.conf_int,
@@ -210,6 +218,10 @@ class PolicyReport:
 
     def dynamics_html(self) -> str:
         ev = self.evaluation
+        if ev.synthetic is not None:
+            from evalkit.reports.synthetic_sections import synthetic_html
+
+            return synthetic_html(ev)
         level = self._level()
         if ev.dynamic is None:
             means = ev.main.group_means

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from evalkit.reports.formatting import Language
 from evalkit.reports.texts_robustness import ROBUSTNESS_TEXTS
+from evalkit.reports.texts_synthetic import SYNTHETIC_TEXTS
 
 __all__ = ["TEXTS", "ESTIMATOR_NAMES", "estimator_name", "text"]
 
@@ -215,6 +216,7 @@ TEXTS: dict[str, dict[Language, str]] = {
 }
 
 TEXTS.update(ROBUSTNESS_TEXTS)
+TEXTS.update(SYNTHETIC_TEXTS)
 
 ESTIMATOR_NAMES: dict[str, dict[Language, str]] = {
     "2x2 difference-in-differences (OLS)": {

@@ -15,11 +15,12 @@ from evalkit.reports.export import external_resources
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICIES = ("hauts_de_france_tracking", "incinerator", "minimum_wage", "territoires_engagement",
-            "workers_compensation")
+            "tobacco_control_california", "workers_compensation")
 DATA = {"incinerator": "kielmc.csv", "minimum_wage": "mpdta.csv",
         "workers_compensation": "injury.csv",
         "hauts_de_france_tracking": "hauts_de_france_indicators.csv",
-        "territoires_engagement": "hauts_de_france_indicators.csv"}
+        "territoires_engagement": "hauts_de_france_indicators.csv",
+        "tobacco_control_california": "california_prop99_long.csv"}
 
 
 def visible_text(page: str) -> str:
@@ -52,7 +53,7 @@ def test_every_shipped_policy_has_a_complete_report(reports):
         data_file = ROOT / "data" / DATA[policy]
         assert file_sha256(data_file) in text  # provenance: checksum of the data file
     index = (reports / "index.html").read_text(encoding="utf-8")
-    assert "5 policies: 5 reports up to date, 0 failed." in index
+    assert "6 policies: 6 reports up to date, 0 failed." in index
     for policy in POLICIES:
         assert f'href="{policy}.html"' in index
 
@@ -122,3 +123,29 @@ def test_evaluation_report_can_carry_indicator_tracking(reports):
     assert "Les indicateurs un par un" in text and "Taux de pauvreté des ménages" in text
     record = json.loads((reports / "territoires_engagement.json").read_text(encoding="utf-8"))
     assert {i["code"] for i in record["headline"]["indicators"]} == {"poverty_rate", "neet_rate"}
+
+
+@pytest.mark.notebook
+def test_one_treated_state_report_uses_synthetic_methods(reports):
+    text = visible_text((reports / "tobacco_control_california.html").read_text(encoding="utf-8"))
+    # Arkhangelsky et al. (2021), Table 1, California: SDID -15.6, SC -19.6, DID -27.3.
+    assert "Average effect after treatment (synthetic difference-in-differences) −15.6" in text
+    assert "Synthetic control −19.6" in text and "Difference-in-differences −27.3" in text
+    assert "A comparison built from untreated units" in text
+    assert "Placebo test" in text and "of 39" in text
+    assert "Leave-one-out average effect" in text
+    assert "placebo (200 replications" in text
+    page = (reports / "tobacco_control_california.html").read_text(encoding="utf-8")
+    assert page.count("data:image/png;base64,") >= 5  # SDID, trajectories, placebos, ratios, LOO
+
+
+@pytest.mark.notebook
+def test_reports_with_an_event_study_state_their_sensitivity(reports):
+    text = visible_text((reports / "minimum_wage.html").read_text(encoding="utf-8"))
+    assert "How much does the conclusion depend on parallel trends?" in text
+    assert "Relative magnitudes" in text and "Smoothness" in text and "Mbar = 1" in text
+    text = visible_text((reports / "territoires_engagement.html").read_text(encoding="utf-8"))
+    assert "La conclusion dépend-elle de l'hypothèse de tendances parallèles ?" in text
+    # 5 treated EPCI clusters: the wild cluster bootstrap is run and stated in the findings
+    assert "bootstrap sauvage par grappes donne une p-valeur" in text
+    assert "Inférence avec peu de grappes" in text
