@@ -34,6 +34,7 @@ SYNTHETIC_CONTROL_PLOT_LABELS: Mapping[str, str] = {
     "leave_one_out": "Leave one out",
     "without": "without",
     "period": "Period",
+    "outcome": "",
 }
 
 _TREATED = "#1f4e79"
@@ -131,7 +132,7 @@ def _trajectories(ax: Axes, result: SyntheticControlResult, text: dict[str, str]
             linestyle="--", label=text["synthetic"])
     _mark_treatment(ax, result, text)
     ax.set_xlabel(text["period"])
-    ax.set_ylabel(result.outcome)
+    ax.set_ylabel(text["outcome"] or result.outcome)
     ax.legend(frameon=False, fontsize="small")
 
 
@@ -141,7 +142,7 @@ def _gaps(ax: Axes, result: SyntheticControlResult, text: dict[str, str]) -> Non
             label=f"{text['treated']} ({result.treated_unit})")
     _mark_treatment(ax, result, text)
     ax.set_xlabel(text["period"])
-    ax.set_ylabel(f"{text['gap']}: {result.outcome}")
+    ax.set_ylabel(f"{text['gap']}: {text['outcome'] or result.outcome}")
     ax.legend(frameon=False, fontsize="small")
 
 
@@ -156,7 +157,7 @@ def _placebo(ax: Axes, result: SyntheticControlResult, text: dict[str, str]) -> 
             label=f"{text['treated']} ({result.treated_unit})")
     _mark_treatment(ax, result, text)
     ax.set_xlabel(text["period"])
-    ax.set_ylabel(f"{text['gap']}: {result.outcome}")
+    ax.set_ylabel(f"{text['gap']}: {text['outcome'] or result.outcome}")
     ax.legend(frameon=False, fontsize="small")
 
 

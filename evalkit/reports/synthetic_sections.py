@@ -71,8 +71,12 @@ def _donor_table(ev: Evaluation, lang: Language) -> str:
                if r is not None]
     if not columns:
         return ""
-    first = columns[0][1].sort_values(ascending=False)
-    donors = [d for d in first.index if first[d] > 0][:_DONORS_SHOWN]
+    # the largest weights of either estimator, largest first
+    largest = {d: max(float(w.get(d, 0.0)) for _, w in columns)
+               for _, weights in columns
+               for d in weights.sort_values(ascending=False).index[:_DONORS_SHOWN // 2 + 2]}
+    donors = [d for d, w in sorted(largest.items(), key=lambda item: -item[1]) if w > 0]
+    donors = donors[:_DONORS_SHOWN + 2]
     rows = [[str(d), *(format_number(float(w.get(d, 0.0)), lang, 3) for _, w in columns)]
             for d in donors]
     header = [text("donor", lang), *(text(key, lang) for key, _ in columns)]
@@ -104,9 +108,12 @@ def _adh_block(ev: Evaluation, sc: SyntheticControlResult, lang: Language) -> st
             high=format_number(float(effects.max()), lang, dec),
             n=len(sc.leave_one_out.dropped))])
     facts = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
-    labels = {"treated": unit, "synthetic": text("sdid_control", lang),
+    labels = {"treated": text("sdid_treated", lang), "synthetic": text("sdid_control", lang),
               "treatment": text("tracking_policy_start", lang),
-              "gap": text("adh_effect", lang).split("(")[0].strip()}
+              "gap": text("adh_gap", lang), "placebos": text("adh_placebos", lang),
+              "ratio": text("adh_ratio_label", lang), "leave_one_out": text("adh_loo_legend", lang),
+              "without": text("adh_without", lang), "period": ev.panel.time,
+              "outcome": ev.outcome_label}
     out = (f"<h3>{esc(text('adh_title', lang))}</h3>"
            f"<p>{esc(text('adh_intro', lang, unit=unit, predictors=predictors))}</p>"
            f"<table class='evalkit facts'><tbody>{facts}</tbody></table>")

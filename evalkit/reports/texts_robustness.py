@@ -39,10 +39,11 @@ ROBUSTNESS_TEXTS: dict[str, dict[Language, str]] = {
     "honest_sd_title": {"en": "Smoothness", "fr": "Régularité"},
     "honest_sd_intro": {
         "en": "The gap in trends may bend: its slope may change by at most M per period, in "
-              "units of {outcome} (M = 0: the trend seen before the policy simply continues).",
+              "the outcome's units ({outcome}; M = 0: the trend seen before the policy simply "
+              "continues).",
         "fr": "L'écart de tendance peut s'infléchir : sa pente peut varier d'au plus M par "
-              "période, en unités de {outcome} (M = 0 : la tendance observée avant la "
-              "politique se prolonge simplement)."},
+              "période, dans l'unité du résultat ({outcome} ; M = 0 : la tendance observée "
+              "avant la politique se prolonge simplement)."},
     "honest_original": {"en": "Original (exact parallel trends)",
                         "fr": "Initial (tendances exactement parallèles)"},
     "honest_excludes_zero": {"en": "Excludes zero", "fr": "Exclut zéro"},

@@ -371,6 +371,6 @@ class TrackingReport:
 
 def tracking_sections_html(report: TrackingReport) -> str:
     """The tracking sections an evaluation report adds when its params list indicators."""
-    return (report.summary_html().replace(report._t("summary"), report._t("indicators"), 1)
+    return (report.summary_html().replace(report._t("summary"), report._t("headline"), 1)
             + report.attainment_html() + report.indicators_html())
 
