@@ -34,7 +34,13 @@ from evalkit.inference._permutation_draws import (
     random_assignments,
 )
 from evalkit.inference.multiplier import make_generator
-from evalkit.inference.wild import _result_cluster, _thawed, check_panel_matches, rebuild_2x2_frame
+from evalkit.inference.wild import (
+    _result_cluster,
+    _thawed,
+    check_panel_matches,
+    check_result_and_data,
+    rebuild_2x2_frame,
+)
 from evalkit.results import DiDResult, Provenance
 from evalkit.results.randomization import RandomizationResult
 from evalkit.results.synthetic_control import SyntheticControlResult
@@ -277,17 +283,8 @@ def randomization_inference(
 
         return synthetic_control_randomization(result)
     problems = Problems()
-    if not isinstance(result, DiDResult):
-        problems.add(f"result: must be a DiDResult from evalkit.did.did_2x2 or evalkit.did.twfe, "
-                     f"or a SyntheticControlResult; got {type(result).__name__}")
-    elif result.provenance.function not in _SUPPORTED:
-        problems.add(f"result: randomization inference supports results of "
-                     f"{' and '.join(_SUPPORTED)}; got a result of {result.provenance.function}")
-    else:
-        expected = pd.DataFrame if result.provenance.function.endswith("did_2x2") else Panel
-        if not isinstance(data, expected):
-            problems.add(f"data: must be {_SUPPORTED[result.provenance.function]} (the data "
-                         f"given to {result.provenance.function}); got {type(data).__name__}")
+    check_result_and_data(result, data, problems, "randomization inference",
+                          alternatives=", or a SyntheticControlResult")
     check_choice("statistic", statistic, ("estimate", "t"), problems)
     _check_n_perm(n_perm, problems)
     _check_random_state(random_state, problems)

@@ -184,21 +184,31 @@ def _thawed(value: Any) -> Any:
     return value
 
 
-def _check_options(result: object, data: object, cluster: object, null: object,
-                   weights: object, n_boot: object, random_state: object, alpha: object,
-                   conf_int: object) -> None:
-    problems = Problems()
+def check_result_and_data(result: object, data: object, problems: Problems, method: str,
+                          alternatives: str = "") -> None:
+    """Check that ``result`` is a 2x2 or TWFE result and ``data`` what it was estimated from.
+
+    ``method`` names the method in the messages; ``alternatives`` lists other accepted
+    result types (e.g. ``", or a SyntheticControlResult"``).
+    """
     if not isinstance(result, DiDResult):
-        problems.add(f"result: must be a DiDResult from evalkit.did.did_2x2 or evalkit.did.twfe; "
-                     f"got {type(result).__name__}")
+        problems.add(f"result: must be a DiDResult from evalkit.did.did_2x2 or evalkit.did.twfe"
+                     f"{alternatives}; got {type(result).__name__}")
     elif result.provenance.function not in _SUPPORTED:
-        problems.add(f"result: the wild cluster bootstrap supports results of "
-                     f"{' and '.join(_SUPPORTED)}; got a result of {result.provenance.function}")
+        problems.add(f"result: {method} supports results of {' and '.join(_SUPPORTED)}; got a "
+                     f"result of {result.provenance.function}")
     else:
         expected = pd.DataFrame if result.provenance.function.endswith("did_2x2") else Panel
         if not isinstance(data, expected):
             problems.add(f"data: must be {_SUPPORTED[result.provenance.function]} (the data "
                          f"given to {result.provenance.function}); got {type(data).__name__}")
+
+
+def _check_options(result: object, data: object, cluster: object, null: object,
+                   weights: object, n_boot: object, random_state: object, alpha: object,
+                   conf_int: object) -> None:
+    problems = Problems()
+    check_result_and_data(result, data, problems, "the wild cluster bootstrap")
     if cluster is not None and (not isinstance(cluster, str) or not cluster):
         problems.add(f"cluster={cluster!r}: must be a column name or None; got {cluster!r}")
     if (isinstance(null, bool) or not isinstance(null, int | float | np.integer | np.floating)

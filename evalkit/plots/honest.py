@@ -9,6 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from evalkit.errors import InputError
+from evalkit.plots._labels import merge_labels
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -32,18 +33,7 @@ _ROBUST = "#1f4e79"
 
 
 def _texts(labels: Mapping[str, str] | None) -> dict[str, str]:
-    text = dict(HONEST_PLOT_LABELS)
-    if labels is None:
-        return text
-    if not isinstance(labels, Mapping):
-        raise InputError(f"labels: must be a mapping from text key to text; got "
-                         f"{type(labels).__name__}")
-    unknown = sorted(set(labels) - set(text), key=str)
-    if unknown:
-        raise InputError(f"labels={dict(labels)!r}: keys must be among "
-                         f"{', '.join(map(repr, text))}; got {', '.join(map(repr, unknown))}")
-    text.update({k: str(v) for k, v in labels.items()})
-    return text
+    return merge_labels(HONEST_PLOT_LABELS, labels)
 
 
 def plot_honest_did(

@@ -20,6 +20,7 @@ from matplotlib.ticker import MaxNLocator
 
 from evalkit.errors import InputError
 from evalkit.indicators.status import STATUS_COLOURS, ProgressStatus, status_label
+from evalkit.plots._labels import merge_labels
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -48,17 +49,7 @@ _TARGET_COLOUR = "#1a7f37"
 
 
 def _labels(labels: Mapping[str, str] | None) -> dict[str, str]:
-    merged = dict(DEFAULT_LABELS)
-    if labels is not None:
-        if not isinstance(labels, Mapping):
-            raise InputError(f"labels: must be a mapping from text key to text; got "
-                             f"{type(labels).__name__}")
-        unknown = sorted(set(labels) - set(DEFAULT_LABELS))
-        if unknown:
-            raise InputError(f"labels: unknown keys {unknown}; must be among "
-                             f"{sorted(DEFAULT_LABELS)}")
-        merged.update(labels)
-    return merged
+    return merge_labels(DEFAULT_LABELS, labels)
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:

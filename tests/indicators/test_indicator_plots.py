@@ -91,7 +91,7 @@ def test_plot_indicator_uses_labels_status_and_band():
 def test_plot_indicator_minimal_and_errors():
     fig = plot_indicator(_series(), title="T")
     assert "T" in _texts(fig) and "Observed" in _texts(fig)
-    with pytest.raises(InputError, match="labels: unknown keys"):
+    with pytest.raises(InputError, match="keys must be among"):
         plot_indicator(_series(), labels={"serie": "x"})
     with pytest.raises(InputError, match="band"):
         plot_indicator(_series(), band=pd.DataFrame({"low": [1]}))
