@@ -520,9 +520,12 @@ def _derive(frame: pd.DataFrame, spec: _Spec) -> dict[str, object]:
         unit_first_period = time_values[starts]  # rows are sorted by period within unit
         has_pre = treated_units & (unit_cohort > unit_first_period)
         if not has_pre.any():
-            problems.add("no pre-treatment period: every treated unit is already treated in the "
-                         "first period it is observed, so there is nothing to compare before and "
-                         "after")
+            idx = np.flatnonzero(treated_units)
+            shown = ", ".join(repr(_plain(units[i])) for i in idx[:_SHOW])
+            more = f" and {idx.size - _SHOW} more" if idx.size > _SHOW else ""
+            problems.add(f"no pre-treatment period: every treated unit ({shown}{more}) is "
+                         "already treated in the first period it is observed, so there is "
+                         "nothing to compare before and after")
         cohorts = np.unique(unit_cohort[treated_units])
         never = int((~treated_units).sum())
         if never == 0 and cohorts.size < 2:

@@ -285,8 +285,9 @@ def test_no_pre_treatment_period(mpdta):
     mpdta["first.treat"] = np.where(mpdta["first.treat"] > 0, 2003, 0)
     with pytest.raises(DataError) as info:
         Panel(mpdta, **MPDTA)
-    assert "no pre-treatment period: every treated unit is already treated in the first " \
-           "period it is observed" in str(info.value)
+    message = str(info.value)
+    assert "no pre-treatment period: every treated unit (" in message
+    assert "and 186 more) is already treated in the first period it is observed" in message
 
 
 @pytest.mark.parametrize(("treatment", "first_treated"), [("treat", "first.treat"), (None, None)])
