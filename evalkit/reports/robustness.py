@@ -6,9 +6,9 @@ Two checks a careful referee asks for, run for every evaluation that allows them
   event study's post-treatment effect when trends may diverge after treatment, under
   relative magnitudes and smoothness, with the breakdown value at which the
   conclusion changes. The event study examined is the headline estimator's when its
-  coefficients share one reference period; Callaway & Sant'Anna's with a varying base
-  period is re-estimated with a universal base period (as the authors of both
-  methods advise); otherwise the TWFE event study.
+  coefficients share one reference period; otherwise, with staggered adoption,
+  Callaway & Sant'Anna's with a universal base period (as the authors of both methods
+  advise); otherwise the TWFE event study.
 - **Few clusters**: the restricted wild cluster bootstrap (Cameron, Gelbach & Miller
   2008) for the 2x2 or TWFE coefficient when there are fewer than 30 clusters or
   fewer than 10 treated clusters.
@@ -81,7 +81,11 @@ def _event_study_for_sensitivity(
 ) -> EventStudyResult | None:
     if _usable(dynamic):
         return dynamic
-    if dynamic is not None and panel is not None and "Callaway" in dynamic.estimator:
+    if dynamic is not None and panel is not None and (
+            "Callaway" in dynamic.estimator or panel.is_staggered):
+        # no single reference period (Callaway & Sant'Anna with a varying base period, the
+        # imputation estimator's leads): with staggered adoption the TWFE event study is
+        # no substitute, so Callaway & Sant'Anna is re-estimated with a universal base
         from evalkit.did.callaway_santanna import callaway_santanna
 
         settings = params.staggered
