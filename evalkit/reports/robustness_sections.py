@@ -102,7 +102,10 @@ def sensitivity_html(ev: Evaluation) -> str:
     if rob.honest:
         target = text(f"honest_target_{ev.params.sensitivity.target}", lang)
         source = estimator_name(rob.honest_source or "", lang)
-        out += f"<p>{esc(text('honest_intro', lang, target=target, source=source))}</p>"
+        first = next(iter(rob.honest.values()))
+        estimate = format_number(first.estimate, lang, decimals_for(first.std_error))
+        intro = text("honest_intro", lang, target=target, source=source, estimate=estimate)
+        out += f"<p>{esc(intro)}</p>"
         for key in ("relative_magnitude", "smoothness"):
             if key in rob.honest:
                 out += _honest_block(rob.honest[key], ev, lang)

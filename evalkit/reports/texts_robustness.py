@@ -18,12 +18,12 @@ ROBUSTNESS_TEXTS: dict[str, dict[Language, str]] = {
         "en": "The estimate assumes that, without the policy, treated and comparison units "
               "would have followed parallel trends. The intervals below (Rambachan & Roth "
               "2023) stay valid when this assumption fails to a stated degree. They concern "
-              "{target}, from the event study: {source}.",
+              "{target} (estimated at {estimate}), from the event study: {source}.",
         "fr": "L'estimation suppose que, sans la politique, unités traitées et unités de "
               "comparaison auraient suivi des tendances parallèles. Les intervalles ci-dessous "
               "(Rambachan et Roth 2023) restent valables lorsque cette hypothèse est violée "
-              "dans une mesure donnée. Ils portent sur {target}, d'après l'étude "
-              "d'événement : {source}."},
+              "dans une mesure donnée. Ils portent sur {target} (estimée à {estimate}), "
+              "d'après l'étude d'événement : {source}."},
     "honest_target_average": {"en": "the average of the effects after treatment",
                               "fr": "la moyenne des effets après l'entrée"},
     "honest_target_first": {"en": "the effect in the first treated period",
