@@ -25,7 +25,7 @@ HONEST_PLOT_LABELS: Mapping[str, str] = {
     "xlabel_rm": "Mbar",
     "xlabel_sd": "M",
     "ylabel": "{level} confidence interval",
-    "breakdown": "Breakdown value",
+    "breakdown": "Breakdown value ({value})",
 }
 
 _ORIGINAL = "#c0504d"
@@ -63,7 +63,8 @@ def plot_honest_did(
         Texts to replace, by key (see :data:`HONEST_PLOT_LABELS`): ``"original"``,
         ``"robust"`` (``{method}`` is replaced by the method's name), ``"xlabel_rm"``,
         ``"xlabel_sd"``, ``"ylabel"`` (``{level}`` by the confidence level) and
-        ``"breakdown"``.
+        ``"breakdown"`` (``{value}`` by the breakdown value; a text without it is shown
+        as given, e.g. with the value already formatted in another language).
 
     Returns
     -------
@@ -94,7 +95,8 @@ def plot_honest_did(
                 label=text["robust"].format(method=result.method_label))
     if result.breakdown_value is not None and result.breakdown_value <= m.max():
         ax.axvline(result.breakdown_value, color=_ROBUST, linestyle=":", linewidth=1,
-                   label=f"{text['breakdown']} ({result.breakdown_value:.3g})")
+                   label=text["breakdown"].replace("{value}",
+                                                   f"{result.breakdown_value:.3g}"))
     ax.set_xlim(x_original - width * 2, float(m.max()) + width * 2)
     if m.size <= 12:  # name the original interval's position instead of a fake value of M
         ax.set_xticks([x_original, *m.tolist()],

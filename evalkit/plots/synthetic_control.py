@@ -36,6 +36,7 @@ SYNTHETIC_CONTROL_PLOT_LABELS: Mapping[str, str] = {
     "without": "without",
     "period": "Period",
     "outcome": "",
+    "p_value": "p = {rank}/{n} = {value}",
 }
 
 _TREATED = "#1f4e79"
@@ -83,6 +84,9 @@ def plot_synthetic_control(
         Title of the plot (none by default).
     labels
         Texts to replace, by key (see :data:`SYNTHETIC_CONTROL_PLOT_LABELS`).
+        ``"outcome"`` names the outcome on the vertical axis (empty: the outcome
+        column); in ``"p_value"``, ``{rank}``, ``{n}`` and ``{value}`` are replaced by the
+        treated unit's rank, the number of units and the p-value.
 
     Returns
     -------
@@ -157,8 +161,10 @@ def _ratios(ax: Axes, result: SyntheticControlResult, text: dict[str, str]) -> N
     ax.barh([str(u) for u in stats.index], stats.to_numpy(), color=colours)
     ax.set_xlabel(text["ratio"])
     ax.tick_params(axis="y", labelsize="x-small" if len(stats) > 25 else "small")
-    ax.set_title(f"p = {result.placebo.rank}/{result.placebo.n_units} = "
-                 f"{result.placebo.p_value:.3f}", fontsize="small", loc="right")
+    title = (text["p_value"].replace("{rank}", str(result.placebo.rank))
+             .replace("{n}", str(result.placebo.n_units))
+             .replace("{value}", f"{result.placebo.p_value:.3f}"))
+    ax.set_title(title, fontsize="small", loc="right")
 
 
 def _leave_one_out(ax: Axes, result: SyntheticControlResult, text: dict[str, str]) -> None:

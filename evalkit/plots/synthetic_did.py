@@ -58,7 +58,7 @@ def plot_synthetic_did(
     control_label: str = "Synthetic control",
     xlabel: str | None = None,
     ylabel: str | None = None,
-    effect_label: str = "Estimated effect",
+    effect_label: str = "Estimated effect: {value}",
     weights_label: str = "Time weights",
     show_effect: bool = True,
 ) -> Figure:
@@ -76,7 +76,9 @@ def plot_synthetic_did(
         Legend of the treated mean (default: the treated unit's name, or "Treated
         (mean of n units)").
     control_label, effect_label, weights_label
-        Legend texts (pass translations for reports in other languages).
+        Legend texts (pass translations for reports in other languages). In
+        ``effect_label``, ``{value}`` is replaced by the estimate; a text without it is
+        shown as given (e.g. with the estimate already formatted for another language).
     show_effect
         Draw the parallelogram and the effect arrow.
 
@@ -125,7 +127,7 @@ def plot_synthetic_did(
         ax.annotate("", xy=(post_x, treated_post), xytext=(post_x, counterfactual),
                     arrowprops={"arrowstyle": "->", "color": _EFFECT, "linewidth": 1.4})
         ax.plot([], [], color=_EFFECT, marker=r"$\rightarrow$", linestyle="none",
-                label=f"{effect_label}: {res.estimate:,.2f}")
+                label=effect_label.replace("{value}", f"{res.estimate:,.2f}"))
 
     ax.set_xlabel(xlabel if xlabel is not None else res.time)
     ax.set_ylabel(ylabel if ylabel is not None else res.outcome)
@@ -143,7 +145,7 @@ def plot_synthetic_did_units(
     title: str | None = None,
     xlabel: str | None = None,
     ylabel: str = "Difference with the treated",
-    effect_label: str = "Estimated effect",
+    effect_label: str = "Estimated effect: {value}",
     interval_label: str | None = None,
     show_unweighted: bool = True,
 ) -> Figure:
@@ -186,7 +188,7 @@ def plot_synthetic_did_units(
         ax.scatter(x[~positive], effects[~positive], s=10, facecolors="none",
                    edgecolors="#888888", linewidths=0.6, zorder=2)
     ax.axhline(res.estimate, color=_EFFECT, linewidth=1.2,
-               label=f"{effect_label}: {res.estimate:,.2f}")
+               label=effect_label.replace("{value}", f"{res.estimate:,.2f}"))
     low, high = res.conf_int
     if np.isfinite(low) and np.isfinite(high):
         label = interval_label or f"{100 * (1 - res.alpha):g}% confidence interval"

@@ -56,7 +56,9 @@ def _honest_block(result: HonestDiDResult, ev: Evaluation, lang: Language) -> st
     labels = {"original": text("honest_plot_original", lang),
               "robust": text("honest_plot_robust", lang),
               "ylabel": text("honest_plot_ylabel", lang, level=level),
-              "breakdown": text("honest_plot_breakdown", lang)}
+              "breakdown": text("honest_plot_breakdown", lang) + (
+                  f" ({_m_text(result.breakdown_value, lang)})"
+                  if result.breakdown_value is not None else "")}
     title = text(f"honest_{kind}_title", lang)
     fig = result.plot(title=title, labels=labels)
     intro = text(f"honest_{kind}_intro", lang, outcome=ev.outcome_label)

@@ -113,7 +113,9 @@ def _adh_block(ev: Evaluation, sc: SyntheticControlResult, lang: Language) -> st
               "gap": text("adh_gap", lang), "placebos": text("adh_placebos", lang),
               "ratio": text("adh_ratio_label", lang), "leave_one_out": text("adh_loo_legend", lang),
               "without": text("adh_without", lang), "period": ev.panel.time,
-              "outcome": ev.outcome_label}
+              "outcome": ev.outcome_label,
+              "p_value": "p = {rank}/{n} = " + (format_p_value(sc.placebo.p_value, lang)
+                                               if sc.placebo is not None else "")}
     out = (f"<h3>{esc(text('adh_title', lang))}</h3>"
            f"<p>{esc(text('adh_intro', lang, unit=unit, predictors=predictors))}</p>"
            f"<table class='evalkit facts'><tbody>{facts}</tbody></table>")
@@ -143,7 +145,8 @@ def synthetic_html(ev: Evaluation) -> str:
     shown = syn.estimates.get("sdid", main)
     title = text("sdid_plot_title", lang)
     fig = shown.plot(title=title, control_label=text("sdid_control", lang),
-                     effect_label=text("sdid_effect", lang),
+                     effect_label=text("sdid_effect", lang) + (" : " if lang == "fr" else ": ")
+                     + format_number(shown.estimate, lang, decimals_for(shown.std_error)),
                      weights_label=text("sdid_time_weights", lang),
                      ylabel=ev.outcome_label)
     caption = esc(text("sdid_plot_caption", lang))
