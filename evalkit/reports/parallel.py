@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,9 @@ from evalkit.reports.records import read_record, record_file
 from evalkit.reports.run_result import PolicyRun
 
 __all__ = ["run_all", "up_to_date_run", "default_jobs"]
+
+#: Seconds between checks for Ctrl-C while policies run (see _run_local).
+_WAKE_UP = 0.25
 
 OnStart = Callable[[str], None]
 OnDone = Callable[[PolicyRun], None]
@@ -183,8 +186,13 @@ def _run_local(pending: Sequence[Path], out: Path, *, jobs: int, timeout: float 
                               thread_name_prefix="evalkit-run")
     try:
         futures = {pool.submit(one, path): path for path in pending}
-        for future in as_completed(futures):
-            yield futures[future], future.result()
+        remaining = set(futures)
+        while remaining:
+            # Wait in short steps: a Ctrl-C may be caught by one of the pool's threads,
+            # and Python raises KeyboardInterrupt in the main thread only when it wakes up.
+            done, remaining = wait(remaining, timeout=_WAKE_UP, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield futures[future], future.result()
     except BaseException:  # Ctrl-C or a crash: stop the policies still running
         pool.shutdown(wait=False, cancel_futures=True)
         stop_all_runs()

@@ -72,12 +72,36 @@ def _kill_group(pid: int) -> None:
 
 def _kill_kernel(work_dir: Path) -> None:
     # The kernel runs in a session of its own (jupyter_client starts it so): killing the
-    # worker's group does not reach it.
+    # worker's group does not reach it. Its process id is in the folder; a worker killed
+    # between starting the kernel and writing that file leaves a kernel whose only trace
+    # is its working directory, which Linux shows in /proc.
     try:
         pid = int((work_dir / _KERNEL_PID).read_text(encoding="utf-8").strip())
     except (OSError, ValueError):
-        return
-    _kill_group(pid)
+        pid = None
+    if pid is not None:
+        _kill_group(pid)
+    for other in _processes_in(work_dir):
+        _kill_group(other)
+
+
+def _processes_in(work_dir: Path) -> list[int]:
+    """Processes whose working directory is ``work_dir`` (Linux; elsewhere none found)."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return []
+    try:
+        target = os.path.realpath(work_dir)
+    except OSError:
+        return []
+    found = []
+    for entry in proc.glob("[0-9]*"):
+        try:
+            if os.readlink(entry / "cwd") == target:
+                found.append(int(entry.name))
+        except (OSError, ValueError):
+            continue
+    return [pid for pid in found if pid != os.getpid()]
 
 
 def _remove_partial_files(output_dir: Path, policy_id: str) -> None:

@@ -244,6 +244,47 @@ def test_interrupting_a_batch_run_stops_every_policy_and_leaves_nothing_half_wri
     assert _leftovers(out) == []
 
 
+_TGKILL = {"x86_64": 234, "aarch64": 131}  # Linux system call numbers
+
+
+@pytest.mark.notebook
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir() or os.uname().machine not in _TGKILL,
+                    reason="sends a signal to one thread: Linux only")
+def test_ctrl_c_caught_by_a_worker_thread_still_stops_the_batch(tmp_path):
+    # A process-wide Ctrl-C may be delivered to any thread; the batch must stop even when
+    # the thread that receives it is one of those waiting for a policy's process.
+    import ctypes
+    import signal
+    import subprocess
+    import sys
+
+    folder = tmp_path / "params"
+    folder.mkdir()
+    _template(folder / "slow.ipynb", "import time", "for _ in range(600):\n    time.sleep(1)")
+    for name in ("slower_a", "slower_b"):
+        _copy_policy("incinerator", folder, name, extra="\n  notebook: slow.ipynb\n")
+    process = subprocess.Popen([sys.executable, "-m", "evalkit.cli", "run-all", str(folder),
+                                "-o", str(tmp_path / "reports"), "--jobs", "2"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(_kernels_in("evalkit-slower_")) < 2:
+            time.sleep(0.2)
+        assert len(_kernels_in("evalkit-slower_")) == 2
+        threads = sorted(int(t) for t in os.listdir(f"/proc/{process.pid}/task")
+                         if int(t) != process.pid)
+        libc = ctypes.CDLL(None, use_errno=True)
+        assert libc.syscall(_TGKILL[os.uname().machine], process.pid, threads[0],
+                            signal.SIGINT) == 0
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode != 0
+    time.sleep(0.5)
+    assert _kernels_in("evalkit-slower_") == []
+
+
 def _kernels_in(prefix: str) -> list[str]:
     found = []
     for proc in Path("/proc").glob("[0-9]*"):
