@@ -216,30 +216,52 @@ def test_whole_run_time_limit(tmp_path, capsys, private_tmp):
     assert _kernels_in("evalkit-slow-") == []
 
 
-@pytest.mark.notebook
-def test_interrupting_a_batch_run_stops_every_policy_and_leaves_nothing_half_written(tmp_path):
+def _default_sigint() -> None:
     import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _slow_batch(tmp_path: Path, prefix: str):
+    """Start ``evalkit run-all --jobs 2`` on two endless policies; return once both run."""
     import subprocess
     import sys
 
     folder = tmp_path / "params"
     folder.mkdir()
     _template(folder / "slow.ipynb", "import time", "for _ in range(600):\n    time.sleep(1)")
-    for name in ("slow_a", "slow_b"):
+    for name in (f"{prefix}_a", f"{prefix}_b"):
         _copy_policy("incinerator", folder, name, extra="\n  notebook: slow.ipynb\n")
-    out = tmp_path / "reports"
+    # As from an interactive terminal: Ctrl-C acts (a command started in the background
+    # by a non-interactive shell, as a test runner may be, inherits SIGINT ignored).
     process = subprocess.Popen([sys.executable, "-m", "evalkit.cli", "run-all", str(folder),
-                                "-o", str(out), "--jobs", "2"], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)
+                                "-o", str(tmp_path / "reports"), "--jobs", "2"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               preexec_fn=_default_sigint)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(_kernels_in("evalkit-slow_")) < 2:
-        time.sleep(0.5)
-    assert len(_kernels_in("evalkit-slow_")) == 2  # both policies are running
-    process.send_signal(signal.SIGINT)  # Ctrl-C
-    process.wait(timeout=30)
+    while time.monotonic() < deadline and len(_kernels_in(f"evalkit-{prefix}_")) < 2:
+        time.sleep(0.2)
+    if len(_kernels_in(f"evalkit-{prefix}_")) != 2:
+        process.kill()
+        pytest.fail("the two policies did not start")
+    return process
+
+
+@pytest.mark.notebook
+def test_interrupting_a_batch_run_stops_every_policy_and_leaves_nothing_half_written(tmp_path):
+    import signal
+
+    process = _slow_batch(tmp_path, "slow")  # both policies are running
+    try:
+        process.send_signal(signal.SIGINT)  # Ctrl-C
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
     assert process.returncode != 0
     time.sleep(0.5)
     assert _kernels_in("evalkit-slow_") == []
+    out = tmp_path / "reports"
     assert not (out / "slow_a.html").exists() and not (out / "slow_b.html").exists()
     assert _leftovers(out) == []
 
@@ -255,22 +277,9 @@ def test_ctrl_c_caught_by_a_worker_thread_still_stops_the_batch(tmp_path):
     # the thread that receives it is one of those waiting for a policy's process.
     import ctypes
     import signal
-    import subprocess
-    import sys
 
-    folder = tmp_path / "params"
-    folder.mkdir()
-    _template(folder / "slow.ipynb", "import time", "for _ in range(600):\n    time.sleep(1)")
-    for name in ("slower_a", "slower_b"):
-        _copy_policy("incinerator", folder, name, extra="\n  notebook: slow.ipynb\n")
-    process = subprocess.Popen([sys.executable, "-m", "evalkit.cli", "run-all", str(folder),
-                                "-o", str(tmp_path / "reports"), "--jobs", "2"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = _slow_batch(tmp_path, "slower")
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and len(_kernels_in("evalkit-slower_")) < 2:
-            time.sleep(0.2)
-        assert len(_kernels_in("evalkit-slower_")) == 2
         threads = sorted(int(t) for t in os.listdir(f"/proc/{process.pid}/task")
                          if int(t) != process.pid)
         libc = ctypes.CDLL(None, use_errno=True)
