@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-__all__ = ["Language", "format_number", "format_percent", "decimals_for", "format_p_value"]
+__all__ = ["Language", "format_number", "format_percent", "decimals_for", "format_p_value",
+           "format_interval", "format_level"]
 
 Language = Literal["en", "fr"]
 
@@ -60,3 +61,14 @@ def format_p_value(p: float, language: Language) -> str:
     if p < 0.001:
         return "< " + format_number(0.001, language, 3)
     return format_number(p, language, 3)
+
+
+def format_interval(low: float, high: float, language: Language, decimals: int = 2) -> str:
+    """A confidence interval: ``-0.064 to -0.016`` or ``[−0,064 ; −0,016]``."""
+    lo, hi = format_number(low, language, decimals), format_number(high, language, decimals)
+    return f"[{lo} ; {hi}]" if language == "fr" else f"{lo} to {hi}"
+
+
+def format_level(alpha: float, language: Language) -> str:
+    """The confidence level of intervals at significance ``alpha``: ``95%`` or ``95 %``."""
+    return format_percent(100 * (1 - alpha), language, 0)

@@ -48,6 +48,10 @@ class EvalkitError(Exception):
             text += "\n" + "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(text)
 
+    def one_line(self) -> str:
+        """The message and every problem on one line, e.g. for a note in a report."""
+        return " ".join([self.message.rstrip(":"), *self.problems]).strip()
+
 
 class InputError(EvalkitError, ValueError):
     """An argument given to an evalkit function is not acceptable."""

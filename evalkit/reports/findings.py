@@ -8,6 +8,7 @@ from evalkit.reports.evaluation import Evaluation
 from evalkit.reports.formatting import (
     Language,
     decimals_for,
+    format_level,
     format_number,
     format_p_value,
     format_percent,
@@ -22,17 +23,13 @@ __all__ = ["key_findings", "effect_sentence", "twfe_trust_sentence", "FEW_CLUSTE
 SMALL_COMPARISON = 10
 
 
-def _level(alpha: float, language: Language) -> str:
-    return format_percent(100 * (1 - alpha), language, 0)
-
-
 def effect_sentence(ev: Evaluation) -> str:
     """The effect, its interval and what it means, in one or two plain sentences."""
     h = ev.headline
     lang: Language = ev.params.language  # type: ignore[assignment]
     dec = decimals_for(h.std_error)
     est, lo, hi = (format_number(v, lang, dec) for v in (h.estimate, h.conf_low, h.conf_high))
-    level = _level(h.alpha, lang)
+    level = format_level(h.alpha, lang)
     outcome = ev.outcome_label
     if lang == "fr":
         parts = [f"Effet estimé de la politique sur {outcome} : {est} (intervalle de confiance "
@@ -157,13 +154,9 @@ def _treated_clusters(ev: Evaluation) -> int | None:
     """Number of clusters with treated units, when standard errors are clustered by a
     column other than the unit (with one unit per cluster the count is the treated units)."""
     panel = ev.panel
-    inference = ev.params.inference
-    if panel is None or inference.standard_errors != "cluster" or not inference.cluster \
-            or inference.cluster == panel.unit or inference.cluster not in panel.columns:
+    if panel is None or ev.robustness is None or panel.cluster_column == panel.unit:
         return None
-    frame = panel.data
-    treated = panel.cohort.notna().to_numpy()
-    return int(frame.loc[treated, inference.cluster].nunique())
+    return ev.robustness.treated_clusters
 
 
 def key_findings(ev: Evaluation) -> list[str]:

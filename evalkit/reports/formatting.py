@@ -5,10 +5,12 @@ from evalkit._formatting import (
     NNBSP,
     Language,
     decimals_for,
+    format_interval,
+    format_level,
     format_number,
     format_p_value,
     format_percent,
 )
 
 __all__ = ["Language", "format_number", "format_percent", "decimals_for", "format_p_value",
-           "MINUS", "NNBSP"]
+           "format_interval", "format_level", "MINUS", "NNBSP"]

@@ -8,7 +8,7 @@ import io
 
 from matplotlib.figure import Figure
 
-__all__ = ["esc", "table", "figure_html"]
+__all__ = ["esc", "table", "facts_table", "figure_html"]
 
 
 def esc(value: object) -> str:
@@ -22,6 +22,12 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>"
                    for row in rows)
     return f"<table class='evalkit'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def facts_table(rows: list[list[str]] | list[tuple[str, str]]) -> str:
+    """A two-column table of facts, a label then its value on each row; escaped."""
+    body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
+    return f"<table class='evalkit facts'><tbody>{body}</tbody></table>"
 
 
 def figure_html(fig: Figure, alt: str) -> str:

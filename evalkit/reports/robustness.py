@@ -19,7 +19,6 @@ A check that cannot run on the data is skipped with a note; it never stops a rep
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +30,7 @@ from evalkit.reports.params import PolicyParams
 from evalkit.reports.params_checks import SYNTHETIC_ESTIMATORS
 from evalkit.results import DiDResult, EventStudyResult
 from evalkit.results.honest import HonestDiDResult
+from evalkit.results.wild_bootstrap import WildBootstrapResult
 
 __all__ = ["Robustness", "analyse_robustness", "FEW_CLUSTERS", "FEW_TREATED_CLUSTERS",
            "RESTRICTIONS"]
@@ -61,14 +61,11 @@ class Robustness:
 
     honest: dict[str, HonestDiDResult] = field(default_factory=dict)
     honest_source: str | None = None
-    wild: Any = None
+    wild: WildBootstrapResult | None = None
     clusters: int | None = None
     treated_clusters: int | None = None
     notes: tuple[str, ...] = ()
 
-
-def _reason(exc: EvalkitError) -> str:
-    return " ".join([exc.message.rstrip(":"), *exc.problems]).strip()
 
 
 def _usable(es: EventStudyResult | None) -> bool:
@@ -87,18 +84,10 @@ def _event_study_for_sensitivity(
         # imputation estimator's leads): with staggered adoption the TWFE event study is
         # no substitute, so Callaway & Sant'Anna is re-estimated with a universal base
         from evalkit.did.callaway_santanna import callaway_santanna
+        from evalkit.reports.staggered import callaway_santanna_options
 
-        settings = params.staggered
-        cluster = (params.inference.cluster
-                   if params.inference.standard_errors == "cluster" else None)
-        control = (settings.control_group if settings and settings.control_group else
-                   "never_treated" if panel.n_never_treated_units > 0 else "not_yet_treated")
-        result = callaway_santanna(
-            panel, control_group=control,
-            method=settings.method if settings else "doubly_robust",
-            base_period="universal", anticipation=settings.anticipation if settings else 0,
-            inference="analytic", cluster=cluster,
-            alpha=alpha)
+        options = {**callaway_santanna_options(panel, params), "base_period": "universal"}
+        result = callaway_santanna(panel, **options, inference="analytic", alpha=alpha)
         return result.event_study()
     return twfe_dynamic if _usable(twfe_dynamic) else None
 
@@ -116,7 +105,7 @@ def _honest(es: EventStudyResult, params: PolicyParams, alpha: float,
                                           parameter=settings.target, alpha=alpha)
         except EvalkitError as exc:
             notes.append(f"HonestDiD ({restriction.replace('_', ' ')}): not computed "
-                         f"({_reason(exc)})")
+                         f"({exc.one_line()})")
     return out
 
 
@@ -165,14 +154,15 @@ def analyse_robustness(
         except EvalkitError as exc:
             es = twfe_dynamic if _usable(twfe_dynamic) else None
             notes.append(f"Callaway & Sant'Anna with a universal base period: not computed "
-                         f"({_reason(exc)})")
+                         f"({exc.one_line()})")
         if es is None:
             notes.append("HonestDiD: no event study with pre-treatment coefficients measured "
                          "against one reference period.")
         else:
             honest = _honest(es, params, alpha, notes)
             source = es.estimator
-    wild, clusters, treated_clusters = _wild(params, data, panel, main, alpha, notes)
+    clusters, treated_clusters = _cluster_counts(params, data, panel)
+    wild = _wild(params, data, panel, main, alpha, clusters, treated_clusters, notes)
     return Robustness(honest=honest, honest_source=source, wild=wild, clusters=clusters,
                       treated_clusters=treated_clusters, notes=tuple(notes))
 
@@ -182,38 +172,40 @@ def analyse_robustness(
 WEBB_BELOW = 12
 
 
-def _wild(params: PolicyParams, data: pd.DataFrame, panel: Panel | None, main: DiDResult,
-          alpha: float, notes: list[str]) -> tuple[Any, int | None, int | None]:
-    settings = params.sensitivity
+def _cluster_counts(params: PolicyParams, data: pd.DataFrame,
+                    panel: Panel | None) -> tuple[int | None, int | None]:
+    """Clusters of the 2x2 or TWFE standard errors, and those with treated units."""
     inference = params.inference
-    if settings.wild_bootstrap == "never" or inference.standard_errors != "cluster" \
-            or params.design.estimator in SYNTHETIC_ESTIMATORS:
-        return None, None, None
+    if inference.standard_errors != "cluster" or params.design.estimator in SYNTHETIC_ESTIMATORS:
+        return None, None
     if panel is not None:
-        column = panel.cluster_column
-        frame = panel.data
-        treated = panel.cohort.notna().to_numpy()
-    else:
-        column = inference.cluster
-        frame = data
-        treated = data[params.design.treated].to_numpy() == 1
-    clusters, treated_clusters = count_clusters(frame, column, treated)
+        return count_clusters(panel.data, panel.cluster_column,
+                              panel.cohort.notna().to_numpy())
+    return count_clusters(data, inference.cluster, data[params.design.treated].to_numpy() == 1)
+
+
+def _wild(params: PolicyParams, data: pd.DataFrame, panel: Panel | None, main: DiDResult,
+          alpha: float, clusters: int | None, treated_clusters: int | None,
+          notes: list[str]) -> WildBootstrapResult | None:
+    settings = params.sensitivity
+    if settings.wild_bootstrap == "never" or clusters is None or treated_clusters is None:
+        return None
     few = clusters < FEW_CLUSTERS or treated_clusters < FEW_TREATED_CLUSTERS
     if settings.wild_bootstrap == "auto" and not few:
-        return None, clusters, treated_clusters
+        return None
     if treated_clusters < 2:
         notes.append(f"Wild cluster bootstrap: not run, as only {treated_clusters} cluster "
                      f"contains treated units (the bootstrap cannot then be trusted; "
                      "MacKinnon & Webb 2017).")
-        return None, clusters, treated_clusters
+        return None
     from evalkit.inference.wild import wild_cluster_bootstrap
 
+    column = panel.cluster_column if panel is not None else params.inference.cluster
     try:
-        wild = wild_cluster_bootstrap(
+        return wild_cluster_bootstrap(
             main, panel if panel is not None else data, cluster=column,
             weights="webb" if clusters <= WEBB_BELOW else "rademacher",
             n_boot=settings.bootstrap_draws, random_state=settings.seed, alpha=alpha)
     except EvalkitError as exc:
-        notes.append(f"Wild cluster bootstrap: not computed ({_reason(exc)})")
-        return None, clusters, treated_clusters
-    return wild, clusters, treated_clusters
+        notes.append(f"Wild cluster bootstrap: not computed ({exc.one_line()})")
+        return None

@@ -5,7 +5,14 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from evalkit.reports.formatting import Language, decimals_for, format_number, format_p_value
+from evalkit.reports.formatting import (
+    Language,
+    decimals_for,
+    format_interval,
+    format_level,
+    format_number,
+    format_p_value,
+)
 from evalkit.reports.html_parts import esc, figure_html, table
 from evalkit.reports.texts import estimator_name, text
 
@@ -14,15 +21,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from evalkit.results.honest import HonestDiDResult
 
 __all__ = ["sensitivity_html", "honest_finding", "wild_finding", "p_phrase"]
-
-
-def _interval(low: float, high: float, dec: int, lang: Language) -> str:
-    lo, hi = format_number(low, lang, dec), format_number(high, lang, dec)
-    return f"[{lo} ; {hi}]" if lang == "fr" else f"{lo} to {hi}"
-
-
-def _level(alpha: float, lang: Language) -> str:
-    return format_number(100 * (1 - alpha), lang, 0) + (" %" if lang == "fr" else "%")
 
 
 def _m_text(value: float, lang: Language) -> str:
@@ -34,17 +32,17 @@ def _honest_block(result: HonestDiDResult, ev: Evaluation, lang: Language) -> st
     name = "Mbar" if kind == "rm" else "M"
     dec = decimals_for(result.std_error)
     rows = [[text("honest_original", lang),
-             _interval(result.original_conf_low, result.original_conf_high, dec, lang),
+             format_interval(result.original_conf_low, result.original_conf_high, lang, dec),
              text("yes" if result.original_conf_low > 0 or result.original_conf_high < 0
                   else "no", lang)]]
     for m, low, high in zip(result.m_values, result.conf_low, result.conf_high, strict=True):
         if math.isfinite(low) and math.isfinite(high):
-            cell = _interval(low, high, dec, lang)
+            cell = format_interval(low, high, lang, dec)
         else:
             cell = "—"
         rows.append([f"{name} = {_m_text(float(m), lang)}", cell,
                      text("yes" if low > 0 or high < 0 else "no", lang)])
-    level = _level(result.alpha, lang)
+    level = format_level(result.alpha, lang)
     header = ["", text("ci", lang, level=level), text("honest_excludes_zero", lang)]
     if result.original_conf_low <= 0 <= result.original_conf_high:
         verdict = text("honest_breakdown_zero", lang)
@@ -75,11 +73,11 @@ def _wild_block(ev: Evaluation, lang: Language) -> str:
              text("wild_draws", lang, draws=format_number(wild.n_boot, lang, 0)))
     method = text("wild_bootstrap", lang, weights=text(f"wild_weights_{wild.weights}", lang),
                   draws=draws)
-    level = _level(wild.alpha, lang)
+    level = format_level(wild.alpha, lang)
     rows = [[text("wild_analytic", lang), format_number(ev.main.estimate, lang, dec),
-             _interval(*ev.main.conf_int, dec, lang), format_p_value(ev.main.p_value, lang)],
+             format_interval(*ev.main.conf_int, lang, dec), format_p_value(ev.main.p_value, lang)],
             [method, format_number(wild.estimate, lang, dec),
-             _interval(*wild.conf_int, dec, lang) if wild.conf_int else "—",
+             format_interval(*wild.conf_int, lang, dec) if wild.conf_int else "—",
              format_p_value(wild.p_value, lang)]]
     header = ["", text("coef", lang), text("ci", lang, level=level), text("p", lang)]
     intro = text("wild_intro", lang, clusters=format_number(wild.n_clusters, lang, 0),
@@ -147,6 +145,6 @@ def wild_finding(ev: Evaluation) -> str | None:
     model = text("model_2x2" if ev.panel is None else "model_twfe", lang)
     return text("finding_wild", lang, clusters=format_number(wild.n_clusters, lang, 0),
                 treated=format_number(wild.n_treated_clusters, lang, 0),
-                p=p_phrase(wild.p_value, lang), level=_level(wild.alpha, lang),
+                p=p_phrase(wild.p_value, lang), level=format_level(wild.alpha, lang),
                 low=format_number(low, lang, dec), high=format_number(high, lang, dec),
                 model=model, verdict=verdict)

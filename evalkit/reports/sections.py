@@ -19,11 +19,12 @@ from evalkit.reports.findings import key_findings
 from evalkit.reports.formatting import (
     Language,
     decimals_for,
+    format_interval,
     format_number,
     format_p_value,
     format_percent,
 )
-from evalkit.reports.html_parts import esc, figure_html, table
+from evalkit.reports.html_parts import esc, facts_table, figure_html, table
 from evalkit.reports.params import PolicyParams
 from evalkit.reports.texts import estimator_name, text
 
@@ -53,11 +54,6 @@ _STYLE = """
 .evalkit-report img { max-width: 100%; height: auto; }
 </style>
 """
-
-
-_esc = esc
-_table = table
-_figure_html = figure_html
 
 
 class PolicyReport:
@@ -122,19 +118,19 @@ class PolicyReport:
     def title_html(self) -> str:
         p = self.evaluation.params
         subtitle = p.policy.owner or ""
-        return (_STYLE + f"<h1>{_esc(p.title)}</h1>"
-                + (f"<p class='subtitle'>{_esc(subtitle)}</p>" if subtitle else ""))
+        return (_STYLE + f"<h1>{esc(p.title)}</h1>"
+                + (f"<p class='subtitle'>{esc(subtitle)}</p>" if subtitle else ""))
 
     def findings_html(self) -> str:
-        items = "".join(f"<li>{_esc(s)}</li>" for s in key_findings(self.evaluation))
+        items = "".join(f"<li>{esc(s)}</li>" for s in key_findings(self.evaluation))
         return f"<h2>{self._t('findings')}</h2><div class='findings'><ul>{items}</ul></div>"
 
     def policy_html(self) -> str:
         p = self.evaluation.params
-        out = f"<h2>{self._t('policy')}</h2><p><strong>{_esc(p.policy.name)}</strong></p>"
-        out += "".join(f"<p>{_esc(par)}</p>" for par in p.policy.description.split("\n\n"))
+        out = f"<h2>{self._t('policy')}</h2><p><strong>{esc(p.policy.name)}</strong></p>"
+        out += "".join(f"<p>{esc(par)}</p>" for par in p.policy.description.split("\n\n"))
         if p.report.notes:
-            out += f"<p><em>{self._t('notes')}:</em> {_esc(p.report.notes)}</p>"
+            out += f"<p><em>{self._t('notes')}:</em> {esc(p.report.notes)}</p>"
         return out
 
     def data_html(self) -> str:
@@ -159,22 +155,18 @@ class PolicyReport:
                                 last=facts["last_period"]) + ")"],
                      [self._t("treated_units"), self._num(facts["treated_units"], 0)],
                      [self._t("control_units"), self._num(facts["never_treated_units"], 0)]]
-            out += self._facts_table(rows)
+            out += facts_table(rows)
             cohorts = [[self._t("never") if k == "never" else str(k), self._num(v, 0)]
                        for k, v in facts["cohorts"].items()]
             out += f"<p>{self._t('cohorts')}</p>"
-            out += _table([self._t("cohort"), self._t("n_units")], cohorts)
+            out += table([self._t("cohort"), self._t("n_units")], cohorts)
         else:
             res = ev.main
             rows += [[self._t("rows"), self._num(res.sample["rows"], 0)],
                      [self._t("treated_group"), self._num(res.sample["treated_rows"], 0)],
                      [self._t("comparison_group"), self._num(res.sample["control_rows"], 0)]]
-            out += self._facts_table(rows)
+            out += facts_table(rows)
         return out
-
-    def _facts_table(self, rows: list[list[str]]) -> str:
-        body = "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in rows)
-        return f"<table class='evalkit facts'><tbody>{body}</tbody></table>"
 
     def estimate_html(self) -> str:
         ev = self.evaluation
@@ -185,8 +177,7 @@ class PolicyReport:
 
         def row(label: str, est: float, se: float, lo: float, hi: float, p: float) -> list[str]:
             return [label, self._num(est, dec), self._num(se, dec),
-                    f"[{self._num(lo, dec)} ; {self._num(hi, dec)}]" if self.language == "fr"
-                    else f"{self._num(lo, dec)} to {self._num(hi, dec)}",
+                    format_interval(lo, hi, self.language, dec),
                     format_p_value(p, self.language)]
 
         rows = [row(self._t(h.label_key), h.estimate, h.std_error, h.conf_low, h.conf_high,
@@ -197,8 +188,8 @@ class PolicyReport:
             method = [[self._t("estimator"), ev.synthetic.main.estimator],
                       [self._t("standard_errors"),
                        synthetic_inference_text(ev.synthetic.main, self.language)]]
-            return (f"<h2>{self._t('estimate')}</h2>" + _table(header, rows)
-                    + self._facts_table(method))
+            return (f"<h2>{self._t('estimate')}</h2>" + table(header, rows)
+                    + facts_table(method))
         if h.label_key != "twfe_row" and ev.panel is not None:
             m = ev.main
             rows.append(row(self._t("twfe_row"), m.estimate, m.std_error, *m.conf_int,
@@ -209,11 +200,11 @@ class PolicyReport:
             estimator = ev.staggered.overall[key]
         method = [[self._t("estimator"), estimator_name(estimator.estimator, self.language)],
                   [self._t("standard_errors"), self._inference()]]
-        out = f"<h2>{self._t('estimate')}</h2>" + _table(header, rows) + self._facts_table(method)
+        out = f"<h2>{self._t('estimate')}</h2>" + table(header, rows) + facts_table(method)
         covariates = [t for t in ev.main.coefficients.terms
                       if t in ev.params.design.covariates]
         if covariates:
-            out += f"<p class='caption'>{self._t('covariates')} {_esc(', '.join(covariates))}</p>"
+            out += f"<p class='caption'>{self._t('covariates')} {esc(', '.join(covariates))}</p>"
         return out
 
     def dynamics_html(self) -> str:
@@ -234,12 +225,12 @@ class PolicyReport:
             dec = decimals_for(ev.main.std_error)
             rows = [[self._t(g), *(self._num(means.loc[k, c], dec) for c in means.columns)]
                     for k, g in (("comparison", "comparison_group"), ("treated", "treated_group"))]
-            table = _table([self._t("group"), self._t("before"), self._t("after"),
-                            self._t("change")], rows)
-            return (f"<h2>{self._t('comparison')}</h2>" + table
-                    + _figure_html(fig, self._t("means_title"))
+            means_table = table([self._t("group"), self._t("before"), self._t("after"),
+                                 self._t("change")], rows)
+            return (f"<h2>{self._t('comparison')}</h2>" + means_table
+                    + figure_html(fig, self._t("means_title"))
                     + "<p class='caption'>"
-                    + _esc(self._t("means_caption", outcome=ev.outcome_label)) + "</p>")
+                    + esc(self._t("means_caption", outcome=ev.outcome_label)) + "</p>")
         es = ev.dynamic
         caption = self._t("es_caption" if es.reference_period is not None
                           else "es_caption_noref", level=level)
@@ -260,22 +251,17 @@ class PolicyReport:
                                    ylabel=self._t("es_ylabel", outcome=ev.outcome_label),
                                    show_pretrend=False, band_label=self._t("band_label"))
         dec = decimals_for(float(es.coefficients.std_error.min()))
-        table = es.tidy()
         rows = []
-        for r in table.itertuples():
+        for r in es.tidy().itertuples():
             when = self._num(r.event_time, 0)
             if es.reference_period is not None and r.event_time == es.reference_period:
                 rows.append([f"{when} ({self._t('reference')})", self._num(0.0, dec), "", "", ""])
                 continue
-            ci = (f"[{self._num(r.conf_low, dec)} ; {self._num(r.conf_high, dec)}]"
-                  if self.language == "fr" else
-                  f"{self._num(r.conf_low, dec)} to {self._num(r.conf_high, dec)}")
+            ci = format_interval(r.conf_low, r.conf_high, self.language, dec)
             cells = [when, self._num(r.estimate, dec), self._num(r.std_error, dec), ci,
                      format_p_value(r.p_value, self.language)]
             if es.band_critical_value is not None:
-                cells.append(f"[{self._num(r.band_low, dec)} ; {self._num(r.band_high, dec)}]"
-                             if self.language == "fr" else
-                             f"{self._num(r.band_low, dec)} to {self._num(r.band_high, dec)}")
+                cells.append(format_interval(r.band_low, r.band_high, self.language, dec))
             rows.append(cells)
         header = [self._t("event_time"), self._t("coef"), self._t("se"),
                   self._t("ci", level=level), self._t("p")]
@@ -297,11 +283,11 @@ class PolicyReport:
                     if self.language == "fr" else
                     f"<p>{word}{where}: {pretrend.distribution}({dfs}) = {stat}, "
                     f"{self._t('p')} {format_p_value(pretrend.p_value, self.language)}.</p>")
-        title = (f"<p><strong>{_esc(estimator_name(es.estimator, self.language))}</strong></p>"
+        title = (f"<p><strong>{esc(estimator_name(es.estimator, self.language))}</strong></p>"
                  if ev.staggered is not None else "")
-        return (f"<h2>{self._t('dynamics')}</h2>" + _figure_html(fig, self._t("es_title"))
-                + f"<p class='caption'>{_esc(caption)}</p>"
-                + test + title + _table(header, rows))
+        return (f"<h2>{self._t('dynamics')}</h2>" + figure_html(fig, self._t("es_title"))
+                + f"<p class='caption'>{esc(caption)}</p>"
+                + test + title + table(header, rows))
 
     def staggered_html(self) -> str:
         """Estimators for staggered adoption compared, and the TWFE decomposition."""
@@ -314,8 +300,7 @@ class PolicyReport:
                   self._t("p")]
 
         def interval(lo: float, hi: float) -> str:
-            return (f"[{self._num(lo, dec)} ; {self._num(hi, dec)}]" if self.language == "fr"
-                    else f"{self._num(lo, dec)} to {self._num(hi, dec)}")
+            return format_interval(lo, hi, self.language, dec)
 
         rows = []
         for key in ("callaway_santanna", "imputation", "sun_abraham"):
@@ -333,9 +318,9 @@ class PolicyReport:
         m = ev.main
         rows.append([self._t("name_twfe"), self._num(m.estimate, dec), self._num(m.std_error, dec),
                      interval(*m.conf_int), format_p_value(m.p_value, self.language)])
-        out = (f"<h2>{self._t('staggered')}</h2><p>{_esc(self._t('staggered_intro'))}</p>"
-               f"<p>{self._t('comparison_table')}</p>" + _table(header, rows))
-        out += "".join(f"<p class='caption'>{_esc(note)}</p>" for note in st.notes)
+        out = (f"<h2>{self._t('staggered')}</h2><p>{esc(self._t('staggered_intro'))}</p>"
+               f"<p>{self._t('comparison_table')}</p>" + table(header, rows))
+        out += "".join(f"<p class='caption'>{esc(note)}</p>" for note in st.notes)
         if st.bacon is not None:
             from evalkit.reports.findings import twfe_trust_sentence
 
@@ -349,13 +334,13 @@ class PolicyReport:
                           format_percent(100 * float(r.weight), self.language, 1),
                           self._num(float(r.estimate), dec)]
                          for r in b.by_type().itertuples()]
-            out += (f"<h3>{self._t('bacon')}</h3>" + _figure_html(fig, self._t("bacon"))
-                    + f"<p class='caption'>{_esc(self._t('bacon_caption'))}</p>"
-                    + _table([self._t("comparison_type"), self._t("weight"),
+            out += (f"<h3>{self._t('bacon')}</h3>" + figure_html(fig, self._t("bacon"))
+                    + f"<p class='caption'>{esc(self._t('bacon_caption'))}</p>"
+                    + table([self._t("comparison_type"), self._t("weight"),
                               self._t("average_estimate")], type_rows))
             trust = twfe_trust_sentence(ev)
             if trust:
-                out += f"<p><strong>{_esc(trust)}</strong></p>"
+                out += f"<p><strong>{esc(trust)}</strong></p>"
         return out
 
     def provenance_html(self) -> str:
@@ -375,9 +360,9 @@ class PolicyReport:
         if p.policy.owner:
             rows.insert(0, [self._t("owner"), p.policy.owner])
         content = p.params_path.read_text(encoding="utf-8") if p.params_path.is_file() else ""
-        return (f"<h2>{self._t('provenance')}</h2>" + self._facts_table(rows)
+        return (f"<h2>{self._t('provenance')}</h2>" + facts_table(rows)
                 + f"<details><summary>{self._t('params_content')}</summary>"
-                  f"<pre>{_esc(content)}</pre></details>")
+                  f"<pre>{esc(content)}</pre></details>")
 
     # ------------------------------------------------------------------ display
     def show_title(self) -> None:

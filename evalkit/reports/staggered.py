@@ -22,7 +22,7 @@ from evalkit.inference.multiplier import MultiplierBootstrap
 from evalkit.reports.params import PolicyParams, StaggeredSection
 from evalkit.results import BaconDecomposition, DiDResult, EventStudyResult, WaldTest
 
-__all__ = ["StaggeredAnalysis", "analyse_staggered", "TRUST_WEIGHT"]
+__all__ = ["StaggeredAnalysis", "analyse_staggered", "callaway_santanna_options", "TRUST_WEIGHT"]
 
 TRUST_WEIGHT = 0.10  # TWFE is doubtful when more weight than this uses already-treated controls
 
@@ -59,12 +59,22 @@ class StaggeredAnalysis:
     control_group: str = "never_treated"
 
 
-def _reason(exc: EvalkitError) -> str:
-    return " ".join([exc.message.rstrip(":"), *exc.problems]).strip()
-
 
 def _settings(params: PolicyParams) -> StaggeredSection:
     return params.staggered or StaggeredSection()
+
+
+def callaway_santanna_options(panel: Panel, params: PolicyParams) -> dict[str, object]:
+    """Callaway & Sant'Anna's options as the params set them (comparison units, method,
+    base period, anticipation, clusters), with the defaults resolved for this panel."""
+    settings = _settings(params)
+    return {
+        "control_group": settings.control_group or (
+            "never_treated" if panel.n_never_treated_units > 0 else "not_yet_treated"),
+        "method": settings.method, "base_period": settings.base_period,
+        "anticipation": settings.anticipation,
+        "cluster": (params.inference.cluster
+                    if params.inference.standard_errors == "cluster" else None)}
 
 
 def analyse_staggered(panel: Panel, params: PolicyParams, alpha: float,
@@ -85,9 +95,9 @@ def analyse_staggered(panel: Panel, params: PolicyParams, alpha: float,
     """
     settings = _settings(params)
     wanted = list(dict.fromkeys([*settings.estimators, *([required] if required else [])]))
-    control = settings.control_group or (
-        "never_treated" if panel.n_never_treated_units > 0 else "not_yet_treated")
-    cluster = params.inference.cluster if params.inference.standard_errors == "cluster" else None
+    cs_options = callaway_santanna_options(panel, params)
+    control = cs_options["control_group"]
+    cluster = cs_options["cluster"]
     event_studies: dict[str, EventStudyResult] = {}
     overall: dict[str, DiDResult] = {}
     pretrends: dict[str, WaldTest | None] = {}
@@ -99,16 +109,13 @@ def analyse_staggered(panel: Panel, params: PolicyParams, alpha: float,
         except EvalkitError as exc:
             if key == required:
                 raise
-            notes.append(f"{NAMES.get(key, key)}: not computed ({_reason(exc)})")
+            notes.append(f"{NAMES.get(key, key)}: not computed ({exc.one_line()})")
 
     def run_cs() -> None:
         inference = (MultiplierBootstrap(n_boot=settings.bootstrap_draws,
                                          random_state=settings.seed)
                      if settings.bootstrap_draws else "analytic")
-        result = callaway_santanna(panel, control_group=control, method=settings.method,
-                                   base_period=settings.base_period,
-                                   anticipation=settings.anticipation, inference=inference,
-                                   cluster=cluster, alpha=alpha)
+        result = callaway_santanna(panel, **cs_options, inference=inference, alpha=alpha)
         event_studies["callaway_santanna"] = result.event_study()
         overall["callaway_santanna"] = result.overall()
         pretrends["callaway_santanna"] = result.pretrend
@@ -135,6 +142,6 @@ def analyse_staggered(panel: Panel, params: PolicyParams, alpha: float,
         try:
             bacon = bacon_decomposition(panel)
         except EvalkitError as exc:
-            notes.append(f"Goodman-Bacon decomposition: not computed ({_reason(exc)})")
+            notes.append(f"Goodman-Bacon decomposition: not computed ({exc.one_line()})")
     return StaggeredAnalysis(event_studies=event_studies, overall=overall, pretrends=pretrends,
                              bacon=bacon, notes=tuple(notes), control_group=control)

@@ -61,9 +61,6 @@ class SyntheticAnalysis:
         return self.estimates[self.headline]
 
 
-def _reason(exc: EvalkitError) -> str:
-    return " ".join([exc.message.rstrip(":"), *exc.problems]).strip()
-
 
 def analyse_synthetic(panel: Panel, params: PolicyParams, alpha: float) -> SyntheticAnalysis:
     """Run the synthetic estimators for a ``synthetic_did`` or ``synthetic_control`` design.
@@ -96,7 +93,7 @@ def analyse_synthetic(panel: Panel, params: PolicyParams, alpha: float) -> Synth
         except EvalkitError as exc:
             if method == headline:
                 raise
-            notes.append(f"{method}: not computed ({_reason(exc)})")
+            notes.append(f"{method}: not computed ({exc.one_line()})")
     control = None
     if panel.n_treated_units == 1:
         try:
@@ -105,7 +102,7 @@ def analyse_synthetic(panel: Panel, params: PolicyParams, alpha: float) -> Synth
                 placebo=settings.placebo_in_space, leave_one_out=settings.leave_one_out)
         except EvalkitError as exc:
             notes.append(f"Synthetic control (Abadie, Diamond & Hainmueller): not computed "
-                         f"({_reason(exc)})")
+                         f"({exc.one_line()})")
     else:
         notes.append("Synthetic control (Abadie, Diamond & Hainmueller) is shown for a single "
                      "treated unit only; with several, see the estimates above.")

@@ -9,11 +9,13 @@ import numpy as np
 from evalkit.reports.formatting import (
     Language,
     decimals_for,
+    format_interval,
+    format_level,
     format_number,
     format_p_value,
     format_percent,
 )
-from evalkit.reports.html_parts import esc, figure_html, table
+from evalkit.reports.html_parts import esc, facts_table, figure_html, table
 from evalkit.reports.texts import text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -34,11 +36,6 @@ def _period(value: object) -> str:
     return str(int(number)) if number.is_integer() else str(value)
 
 
-def _interval(low: float, high: float, dec: int, lang: Language) -> str:
-    lo, hi = format_number(low, lang, dec), format_number(high, lang, dec)
-    return f"[{lo} ; {hi}]" if lang == "fr" else f"{lo} to {hi}"
-
-
 def synthetic_inference_text(result: SyntheticDiDResult, lang: Language) -> str:
     """How the headline's standard error was computed, in words."""
     reps = format_number(result.n_reps, lang, 0)
@@ -50,12 +47,12 @@ def synthetic_inference_text(result: SyntheticDiDResult, lang: Language) -> str:
 def _estimates_table(ev: Evaluation, lang: Language) -> str:
     syn = ev.synthetic
     dec = decimals_for(syn.main.std_error)
-    level = format_percent(100 * (1 - ev.headline.alpha), lang, 0)
+    level = format_level(ev.headline.alpha, lang)
     rows = []
     for method, r in syn.estimates.items():
         low, high = r.conf_int
         rows.append([text(f"name_{method}", lang), format_number(r.estimate, lang, dec),
-                     format_number(r.std_error, lang, dec), _interval(low, high, dec, lang),
+                     format_number(r.std_error, lang, dec), format_interval(low, high, lang, dec),
                      format_p_value(r.p_value, lang)])
     header = ["", text("coef", lang), text("se", lang), text("ci", lang, level=level),
               text("p", lang)]
@@ -107,7 +104,6 @@ def _adh_block(ev: Evaluation, sc: SyntheticControlResult, lang: Language) -> st
             "adh_loo_range", lang, low=format_number(float(effects.min()), lang, dec),
             high=format_number(float(effects.max()), lang, dec),
             n=len(sc.leave_one_out.dropped))])
-    facts = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
     labels = {"treated": text("sdid_treated", lang), "synthetic": text("sdid_control", lang),
               "treatment": text("tracking_policy_start", lang),
               "gap": text("adh_gap", lang), "placebos": text("adh_placebos", lang),
@@ -118,7 +114,7 @@ def _adh_block(ev: Evaluation, sc: SyntheticControlResult, lang: Language) -> st
                                                if sc.placebo is not None else "")}
     out = (f"<h3>{esc(text('adh_title', lang))}</h3>"
            f"<p>{esc(text('adh_intro', lang, unit=unit, predictors=predictors))}</p>"
-           f"<table class='evalkit facts'><tbody>{facts}</tbody></table>")
+           + facts_table(rows))
     figures = [("trajectories", "adh_trajectories_caption")]
     if sc.placebo is not None:
         figures += [("placebo", "adh_placebo_caption"), ("ratios", "adh_ratios_caption")]

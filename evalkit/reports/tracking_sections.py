@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import math
 from pathlib import Path
 
@@ -12,8 +11,9 @@ from evalkit._version import __version__
 from evalkit.indicators.status import STATUS_COLOURS, status_label
 from evalkit.plots.indicators import plot_gap_ranking, plot_indicator, plot_small_multiples
 from evalkit.reports.formatting import Language, format_number, format_p_value, format_percent
+from evalkit.reports.html_parts import esc, facts_table, figure_html, table
 from evalkit.reports.params import PolicyParams
-from evalkit.reports.sections import _STYLE, _figure_html, _table
+from evalkit.reports.sections import _STYLE
 from evalkit.reports.texts import text
 from evalkit.reports.tracking import ALL, FOCUS, REST, IndicatorTracking, Tracking, track
 
@@ -26,10 +26,6 @@ __all__ = ["TrackingReport", "tracking_sections_html"]
 _SHARED = {"summary": "findings", "data": "data", "provenance": "provenance", "rows": "rows",
            "periods": "periods", "file": "data_file", "sha": "sha256",
            "params_file": "params_file", "version": "version", "run_date": "run_date"}
-
-
-def _esc(value: object) -> str:
-    return html.escape(str(value))
 
 
 class TrackingReport:
@@ -84,7 +80,7 @@ class TrackingReport:
     def _status(self, assessment) -> str:  # noqa: ANN001
         colour = STATUS_COLOURS[assessment.status]
         return (f"<span style='color:{colour}'>&#9679;</span> "
-                f"{_esc(status_label(assessment.status, self.language))}")
+                f"{esc(status_label(assessment.status, self.language))}")
 
     @staticmethod
     def _display(markup: str) -> None:
@@ -178,12 +174,12 @@ class TrackingReport:
     # ------------------------------------------------------------------ sections
     def title_html(self) -> str:
         p = self.tracking.params
-        out = _STYLE + f"<h1>{_esc(p.title)}</h1>"
+        out = _STYLE + f"<h1>{esc(p.title)}</h1>"
         if p.policy.owner:
-            out += f"<p class='subtitle'>{_esc(p.policy.owner)}</p>"
+            out += f"<p class='subtitle'>{esc(p.policy.owner)}</p>"
         if self._simulated():
             out += (f"<p style='background:#fff4e5;border-left:5px solid #d4600f;"
-                    f"padding:0.5em 1em'><strong>{_esc(self._t('simulated'))}</strong></p>")
+                    f"padding:0.5em 1em'><strong>{esc(self._t('simulated'))}</strong></p>")
         return out
 
     def summary_html(self) -> str:
@@ -199,26 +195,26 @@ class TrackingReport:
                       if ind.target else self._t("none"))
             rows.append((ind.label_in(self.language), latest, base, target,
                          self._status(item.long_term), self._status(item.short_term)))
-        head = "".join(f"<th>{_esc(h)}</th>" for h in (
+        head = "".join(f"<th>{esc(h)}</th>" for h in (
             self._t("indicator"), self._t("latest"), self._t("baseline"), self._t("target"),
             self._t("long"), self._t("short")))
         body = "".join("<tr>" + "".join(
-            f"<td>{_esc(c)}</td>" if i < 4 else f"<td style='text-align:left'>{c}</td>"
+            f"<td>{esc(c)}</td>" if i < 4 else f"<td style='text-align:left'>{c}</td>"
             for i, c in enumerate(r)) + "</tr>" for r in rows)
         sentences = [item.long_term.sentence(self.language) for item in self.tracking.indicators]
         sentences += [s for item in self.tracking.indicators
                       for s in (self.gap_sentence(item),) if s]
-        items = "".join(f"<li>{_esc(s)}</li>" for s in sentences)
+        items = "".join(f"<li>{esc(s)}</li>" for s in sentences)
         return (f"<h2>{self._t('summary')}</h2><table class='evalkit'><thead><tr>{head}</tr>"
                 f"</thead><tbody>{body}</tbody></table>"
                 f"<div class='findings'><ul>{items}</ul></div>")
 
     def policy_html(self) -> str:
         p = self.tracking.params
-        out = f"<h2>{self._t('policy')}</h2><p><strong>{_esc(p.policy.name)}</strong></p>"
-        out += "".join(f"<p>{_esc(par)}</p>" for par in p.policy.description.split("\n\n"))
+        out = f"<h2>{self._t('policy')}</h2><p><strong>{esc(p.policy.name)}</strong></p>"
+        out += "".join(f"<p>{esc(par)}</p>" for par in p.policy.description.split("\n\n"))
         if p.report.notes:
-            out += f"<p><em>{_esc(p.report.notes)}</em></p>"
+            out += f"<p><em>{esc(p.report.notes)}</em></p>"
         return out
 
     def data_html(self) -> str:
@@ -244,9 +240,7 @@ class TrackingReport:
             rows.append((self._focus_label(), format_number(n, self.language, 0)))
         if section.policy_start:
             rows.append((self._t("policy_start"), str(section.policy_start)))
-        body = "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in rows)
-        return (f"<h2>{self._t('data')}</h2>"
-                f"<table class='evalkit facts'><tbody>{body}</tbody></table>")
+        return f"<h2>{self._t('data')}</h2>" + facts_table(rows)
 
     def attainment_html(self) -> str:
         from evalkit.indicators.attainment import attainment_html
@@ -265,27 +259,27 @@ class TrackingReport:
                              band=whole[["conf_low", "conf_high"]], policy_start=start,
                              reference=focus if focus.size else None, title=label,
                              labels=self._plot_labels(), language=self.language)
-        out = f"<h3>{_esc(label)}</h3>" + _figure_html(fig, label)
+        out = f"<h3>{esc(label)}</h3>" + figure_html(fig, label)
         if focus.size:
             caption = self._t("band_caption", level=self._level(), focus=self._focus_label())
-            out += f"<p class='caption'>{_esc(caption)}</p>"
+            out += f"<p class='caption'>{esc(caption)}</p>"
         sentences = [item.long_term.sentence(self.language),
                      item.short_term.sentence(self.language), self.gap_sentence(item),
                      self.break_sentence(item), self.trend_sentence(item)]
-        out += "<ul>" + "".join(f"<li>{_esc(s)}</li>" for s in sentences if s) + "</ul>"
+        out += "<ul>" + "".join(f"<li>{esc(s)}</li>" for s in sentences if s) + "</ul>"
         groups = series.loc[~series["area"].isin([ALL, FOCUS, REST])]
         if not groups.empty:
             frame = groups.assign(territory=groups["area_name"])[
                 ["territory", "period", "value", "conf_low", "conf_high"]]
             fig = plot_small_multiples(frame, indicator=ind, policy_start=start,
                                        labels=self._plot_labels(), language=self.language)
-            out += _figure_html(fig, label)
+            out += figure_html(fig, label)
         if item.group_gaps is not None and not item.group_gaps.empty:
             gaps = item.group_gaps.assign(territory=item.group_gaps["area_name"])
             period = int(gaps["period"].iloc[0])
             fig = plot_gap_ranking(gaps, title=self._t("gap_title", period=period),
                                    labels=self._gap_labels(ind.unit))
-            out += _figure_html(fig, self._t("gap_title", period=period))
+            out += figure_html(fig, self._t("gap_title", period=period))
             rows = [[r.area_name, self.value(r.estimate, ind.unit),
                      self.value(r.reference, ind.unit), self.difference(r.difference, ind.unit),
                      f"{self.difference(r.conf_low, ind.unit)} ; "
@@ -295,7 +289,7 @@ class TrackingReport:
                        f"IC à {self._level()}", "Significatif"] if self.language == "fr" else
                       [self._t("territories"), "Value", "Rest of the territory", "Gap",
                        f"{self._level()} CI", "Significant"])
-            out += _table(header, rows)
+            out += table(header, rows)
         return out
 
     def _plot_labels(self) -> dict[str, str]:
@@ -328,11 +322,10 @@ class TrackingReport:
                 (self._t("definitions"), p.definitions_path.name),
                 (self._t("file"), p.data_path.name), (self._t("sha"), t.data_sha256),
                 (self._t("version"), __version__), (self._t("run_date"), t.run_date)]
-        body = "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in rows)
         content = p.params_path.read_text(encoding="utf-8") if p.params_path.is_file() else ""
-        return (f"<h2>{self._t('provenance')}</h2><table class='evalkit facts'><tbody>{body}"
-                f"</tbody></table><details><summary>{_esc(p.params_path.name)}</summary>"
-                f"<pre>{_esc(content)}</pre></details>")
+        return (f"<h2>{self._t('provenance')}</h2>" + facts_table(rows)
+                + f"<details><summary>{esc(p.params_path.name)}</summary>"
+                f"<pre>{esc(content)}</pre></details>")
 
     # ------------------------------------------------------------------ display
     def show_title(self) -> None:
