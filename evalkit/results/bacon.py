@@ -2,7 +2,7 @@ r"""The result of the Goodman-Bacon decomposition of a two-way fixed-effects coe
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import InputError
+from evalkit.results._arrays import read_only_copy
 from evalkit.results.did_result import SAMPLE_LABELS
 from evalkit.results.provenance import Provenance
 from evalkit.results.summary import Summary, facts_from, format_number
@@ -45,12 +46,6 @@ _SAMPLE_LABELS = {**SAMPLE_LABELS,
 ESTIMAND = ("the static two-way fixed-effects coefficient (outcome on the treatment indicator "
             "with unit and period effects), written as a weighted average of every 2x2 "
             "difference-in-differences between treatment cohorts")
-
-
-def _frozen(values: Sequence[float] | np.ndarray) -> np.ndarray:
-    array = np.array(values, dtype=float, copy=True)
-    array.setflags(write=False)
-    return array
 
 
 @dataclass(frozen=True)
@@ -128,8 +123,8 @@ class BaconDecomposition:
         object.__setattr__(self, "treated", tuple(self.treated))
         object.__setattr__(self, "control", tuple(self.control))
         object.__setattr__(self, "comparison", tuple(str(c) for c in self.comparison))
-        object.__setattr__(self, "estimate", _frozen(self.estimate))
-        object.__setattr__(self, "weight", _frozen(self.weight))
+        object.__setattr__(self, "estimate", read_only_copy(self.estimate))
+        object.__setattr__(self, "weight", read_only_copy(self.weight))
         object.__setattr__(self, "twfe_estimate", float(self.twfe_estimate))
         object.__setattr__(self, "treatment_variance", float(self.treatment_variance))
         object.__setattr__(self, "sample", MappingProxyType(dict(self.sample)))

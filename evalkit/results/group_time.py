@@ -13,6 +13,7 @@ import pandas as pd
 
 from evalkit._validation import Problems, check_alpha
 from evalkit.errors import InputError
+from evalkit.results._arrays import read_only_copy
 from evalkit.results.coefficients import Coefficients, WaldTest
 from evalkit.results.did_result import SAMPLE_LABELS, DiDResult, _summary_table
 from evalkit.results.event_study import EventStudyResult, event_term
@@ -35,12 +36,6 @@ def _label(value: float) -> str:
 def cell_term(cohort: float, period: float) -> str:
     """The term naming ATT(g,t), e.g. ``"ATT(2004,2006)"``."""
     return f"ATT({_label(cohort)},{_label(period)})"
-
-
-def _frozen(values: np.ndarray, dtype: type = float) -> np.ndarray:
-    array = np.array(values, dtype=dtype, copy=True)
-    array.setflags(write=False)
-    return array
 
 
 def _optional_int(name: str, value: object, problems: Problems, minimum: int | None = None):
@@ -111,9 +106,9 @@ class GroupTimeResult:
     reference_cells: tuple[tuple[float, float], ...] = ()
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "cohort", _frozen(self.cohort))
-        object.__setattr__(self, "period", _frozen(self.period))
-        object.__setattr__(self, "event_time", _frozen(self.event_time, np.int64))
+        object.__setattr__(self, "cohort", read_only_copy(self.cohort))
+        object.__setattr__(self, "period", read_only_copy(self.period))
+        object.__setattr__(self, "event_time", read_only_copy(self.event_time, np.int64))
         object.__setattr__(self, "sample", MappingProxyType(dict(self.sample)))
         object.__setattr__(self, "cohort_sizes", MappingProxyType(dict(self.cohort_sizes)))
         object.__setattr__(self, "notes", tuple(self.notes))

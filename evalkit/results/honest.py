@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import InputError
+from evalkit.results._arrays import read_only_copy
 from evalkit.results.provenance import Provenance
 from evalkit.results.summary import Summary, facts_from, format_number
 
@@ -42,12 +43,6 @@ _METHOD_WORDS = {
     "conditional": "conditional test (Andrews, Roth & Pakes), inverted",
     "flci": "fixed-length confidence interval (Armstrong & Kolesar)",
 }
-
-
-def _frozen(values: np.ndarray) -> np.ndarray:
-    out = np.array(values, dtype=float, copy=True)
-    out.setflags(write=False)
-    return out
 
 
 @dataclass(frozen=True)
@@ -114,7 +109,7 @@ class HonestDiDResult:
 
     def __post_init__(self) -> None:
         for name in ("weights", "m_values", "conf_low", "conf_high"):
-            object.__setattr__(self, name, _frozen(getattr(self, name)))
+            object.__setattr__(self, name, read_only_copy(getattr(self, name)))
         object.__setattr__(self, "pre_event_times", tuple(int(k) for k in self.pre_event_times))
         object.__setattr__(self, "post_event_times",
                            tuple(int(k) for k in self.post_event_times))

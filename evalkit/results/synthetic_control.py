@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import InputError
+from evalkit.results._arrays import read_only_copy
 from evalkit.results.provenance import Provenance
 from evalkit.results.summary import Summary, facts_from, format_number
 
@@ -21,12 +22,6 @@ __all__ = ["SyntheticControlResult", "PlaceboTest", "LeaveOneOut", "PLOT_KINDS",
 
 PLOT_KINDS = ("trajectories", "gaps", "placebo", "ratios", "leave_one_out")
 TIDY_TABLES = ("gaps", "weights", "balance", "placebo", "leave_one_out")
-
-
-def _frozen(values: Any) -> np.ndarray:
-    array = np.array(values, dtype=float, copy=True)
-    array.setflags(write=False)
-    return array
 
 
 def _label(value: Any) -> Any:
@@ -86,7 +81,7 @@ class PlaceboTest:
     def __post_init__(self) -> None:
         object.__setattr__(self, "units", tuple(_label(u) for u in self.units))
         for name in ("gaps", "pre_rmspe", "post_rmspe"):
-            object.__setattr__(self, name, _frozen(getattr(self, name)))
+            object.__setattr__(self, name, read_only_copy(getattr(self, name)))
         periods = np.array(self.periods, copy=True)
         periods.setflags(write=False)
         object.__setattr__(self, "periods", periods)
@@ -198,7 +193,7 @@ class LeaveOneOut:
         object.__setattr__(self, "dropped", tuple(_label(u) for u in self.dropped))
         object.__setattr__(self, "donors", tuple(_label(u) for u in self.donors))
         for name in ("synthetic", "gaps", "weights"):
-            object.__setattr__(self, name, _frozen(getattr(self, name)))
+            object.__setattr__(self, name, read_only_copy(getattr(self, name)))
         periods = np.array(self.periods, copy=True)
         periods.setflags(write=False)
         object.__setattr__(self, "periods", periods)
@@ -281,7 +276,7 @@ class SyntheticControlResult:
         object.__setattr__(self, "fit_periods", tuple(_label(p) for p in self.fit_periods))
         for name in ("donor_weights", "predictor_weights", "predictor_values",
                      "treated_outcome", "synthetic_outcome"):
-            object.__setattr__(self, name, _frozen(getattr(self, name)))
+            object.__setattr__(self, name, read_only_copy(getattr(self, name)))
         periods = np.array(self.periods, copy=True)
         periods.setflags(write=False)
         object.__setattr__(self, "periods", periods)

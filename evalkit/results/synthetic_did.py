@@ -13,6 +13,7 @@ from scipy import stats
 
 from evalkit._validation import Problems, check_alpha
 from evalkit.errors import InputError
+from evalkit.results._arrays import read_only_copy
 from evalkit.results.provenance import Provenance
 from evalkit.results.summary import Summary, facts_from, format_number
 
@@ -32,12 +33,6 @@ _SE_NAMES = {"placebo": "placebo (Algorithm 4)", "bootstrap": "bootstrap (Algori
              "jackknife": "jackknife, weights fixed (Algorithm 3)"}
 
 _SHOWN_WEIGHTS = 10
-
-
-def _frozen(values: Any, dtype: Any = None) -> np.ndarray:
-    array = np.array(values, dtype=dtype, copy=True)
-    array.setflags(write=False)
-    return array
 
 
 @dataclass(frozen=True)
@@ -131,10 +126,10 @@ class SyntheticDiDResult:
 
     def __post_init__(self) -> None:
         for name in ("control_units", "pre_periods", "periods", "treated_units"):
-            object.__setattr__(self, name, _frozen(getattr(self, name)))
+            object.__setattr__(self, name, read_only_copy(getattr(self, name), None))
         for name in ("omega", "lam", "treated_path", "synthetic_path", "unit_effects",
                      "replicates"):
-            object.__setattr__(self, name, _frozen(getattr(self, name), float))
+            object.__setattr__(self, name, read_only_copy(getattr(self, name)))
         object.__setattr__(self, "iterations", MappingProxyType(
             {k: tuple(int(i) for i in v) for k, v in dict(self.iterations).items()}))
 

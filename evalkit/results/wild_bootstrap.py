@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from evalkit.results._arrays import read_only_copy
 from evalkit.results.provenance import Provenance
 from evalkit.results.summary import Summary, facts_from
 
@@ -23,12 +24,6 @@ __all__ = ["WildBootstrapResult", "FEW_TREATED_CLUSTERS"]
 FEW_TREATED_CLUSTERS = 5
 
 _WEIGHT_NAMES = {"rademacher": "Rademacher", "webb": "Webb six-point"}
-
-
-def _read_only(values: np.ndarray) -> np.ndarray:
-    array = np.array(values, dtype=float, copy=True)
-    array.setflags(write=False)
-    return array
 
 
 @dataclass(frozen=True)
@@ -104,7 +99,7 @@ class WildBootstrapResult:
     draws: WildDraws | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "t_draws", _read_only(self.t_draws))
+        object.__setattr__(self, "t_draws", read_only_copy(self.t_draws))
         if self.conf_int is not None:
             object.__setattr__(self, "conf_int", (float(self.conf_int[0]),
                                                   float(self.conf_int[1])))
