@@ -56,8 +56,9 @@ def _estimates_table(ev: Evaluation, lang: Language) -> str:
                      format_p_value(r.p_value, lang)])
     header = ["", text("coef", lang), text("se", lang), text("ci", lang, level=level),
               text("p", lang)]
-    return table(header, rows) + (f"<p class='caption'>{esc(text('standard_errors', lang))}: "
-                                  f"{esc(synthetic_inference_text(syn.main, lang))}.</p>")
+    colon = " : " if lang == "fr" else ": "
+    return table(header, rows) + (f"<p class='caption'>{esc(text('standard_errors', lang))}"
+                                  f"{colon}{esc(synthetic_inference_text(syn.main, lang))}.</p>")
 
 
 def _donor_table(ev: Evaluation, lang: Language) -> str:

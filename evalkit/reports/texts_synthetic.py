@@ -19,14 +19,14 @@ SYNTHETIC_TEXTS: dict[str, dict[Language, str]] = {
     "synthetic": {"en": "A comparison built from untreated units",
                   "fr": "Une comparaison construite à partir d'unités non traitées"},
     "synthetic_intro": {
-        "en": "Few units were treated ({treated}), so the comparison is built from the "
+        "en": "With so few treated units ({treated}), the comparison is built from the "
               "{donors} untreated units ('donors'): each gets a weight, chosen so that their "
               "weighted average followed the treated units before the policy. Three "
               "estimators of Arkhangelsky et al. (2021) are shown side by side: synthetic "
               "difference-in-differences (weights on units and on pre-policy periods), "
               "synthetic control (weights on units only) and plain difference-in-differences "
               "(equal weights).",
-        "fr": "Peu d'unités ont été traitées ({treated}) : la comparaison est donc construite "
+        "fr": "Avec si peu d'unités traitées ({treated}), la comparaison est construite "
               "à partir des {donors} unités non traitées (« donneuses »), chacune pondérée "
               "de sorte que leur moyenne pondérée suive les unités traitées avant la "
               "politique. Trois estimateurs d'Arkhangelsky et al. (2021) sont présentés côte "
