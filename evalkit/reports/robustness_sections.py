@@ -14,6 +14,7 @@ from evalkit.reports.formatting import (
     format_p_value,
 )
 from evalkit.reports.html_parts import esc, figure_html, table
+from evalkit.reports.robustness import FEW_CLUSTERS
 from evalkit.reports.texts import estimator_name, text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -143,7 +144,8 @@ def wild_finding(ev: Evaluation) -> str | None:
     verdict = text("finding_wild_confirms" if wild.p_value < wild.alpha
                    else "finding_wild_doubts", lang)
     model = text("model_2x2" if ev.panel is None else "model_twfe", lang)
-    return text("finding_wild", lang, clusters=format_number(wild.n_clusters, lang, 0),
+    key = "finding_wild_few_treated" if wild.n_clusters >= FEW_CLUSTERS else "finding_wild"
+    return text(key, lang, clusters=format_number(wild.n_clusters, lang, 0),
                 treated=format_number(wild.n_treated_clusters, lang, 0),
                 p=p_phrase(wild.p_value, lang), level=format_level(wild.alpha, lang),
                 low=format_number(low, lang, dec), high=format_number(high, lang, dec),

@@ -115,6 +115,13 @@ ROBUSTNESS_TEXTS: dict[str, dict[Language, str]] = {
         "fr": "Avec peu de grappes ({clusters}, dont {treated} avec des unités traitées), le "
               "bootstrap sauvage par grappes donne {p} et un intervalle à "
               "{level} de {low} à {high} pour le coefficient {model} : {verdict}"},
+    "finding_wild_few_treated": {
+        "en": "With few treated clusters ({treated} of {clusters}), the wild cluster bootstrap "
+              "gives {p} and a {level} interval from {low} to {high} for the {model} "
+              "coefficient: {verdict}",
+        "fr": "Avec peu de grappes traitées ({treated} sur {clusters}), le bootstrap sauvage "
+              "par grappes donne {p} et un intervalle à {level} de {low} à {high} pour le "
+              "coefficient {model} : {verdict}"},
     "finding_wild_confirms": {
         "en": "it confirms that the effect is distinguishable from zero.",
         "fr": "il confirme que l'effet est distinct de zéro."},

@@ -72,12 +72,17 @@ SYNTHETIC_TEXTS: dict[str, dict[Language, str]] = {
               "reproduces its {predictors} before the policy. If the policy had an effect, the "
               "gap after the policy should be large compared with the gap before it, and "
               "larger than for the donors when each in turn is treated as if it had had the "
-              "policy (placebos in space).",
+              "policy (placebos in space). Its weights come from Abadie, Diamond & "
+              "Hainmueller's own fitting procedure, not Arkhangelsky et al.'s used in the "
+              "table above, so its estimate can differ a little from theirs.",
         "fr": "L'unité synthétique ({unit}) est la combinaison pondérée d'unités donneuses "
               "qui reproduit le mieux ses {predictors} avant la politique. Si la politique a "
               "eu un effet, l'écart après la politique doit être grand au regard de l'écart "
               "d'avant, et plus grand que celui des unités donneuses lorsque chacune est "
-              "traitée comme si elle avait eu la politique (placebos)."},
+              "traitée comme si elle avait eu la politique (placebos). Ses poids viennent "
+              "de la procédure d'ajustement d'Abadie, Diamond et Hainmueller, et non de celle "
+              "d'Arkhangelsky et al. utilisée dans le tableau ci-dessus : son estimation peut "
+              "donc légèrement différer."},
     "adh_predictors_all": {"en": "outcome in each year", "fr": "valeurs annuelles du résultat"},
     "adh_predictors_some": {"en": "predictors ({names})", "fr": "prédicteurs ({names})"},
     "adh_gap": {"en": "Gap (treated − synthetic)", "fr": "Écart (traité − synthétique)"},

@@ -148,4 +148,5 @@ def test_reports_with_an_event_study_state_their_sensitivity(reports):
     assert "La conclusion dépend-elle de l'hypothèse de tendances parallèles ?" in text
     # 5 treated EPCI clusters: the wild cluster bootstrap is run and stated in the findings
     assert "bootstrap sauvage par grappes donne une p-valeur" in text
+    assert "Avec peu de grappes traitées (5 sur 92)" in text  # 92 clusters are not few
     assert "Inférence avec peu de grappes" in text
