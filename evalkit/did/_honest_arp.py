@@ -10,10 +10,12 @@ section 5.2). The statistic is the value of the linear program
           \tilde Y - \tilde X\tau \le \eta\,\sigma, \qquad \sigma_j = \sqrt{\Sigma_{jj}},
 
 whose dual is :math:`\max_\gamma \gamma'\tilde Y` over the polytope
-:math:`\{\gamma \ge 0,\ \sigma'\gamma = 1,\ \tilde X'\gamma = 0\}`. Here the polytope
-is small, so its vertices are enumerated once: :math:`\hat\eta` is the largest
-:math:`\gamma'\tilde Y` over the vertices, which makes the test a few matrix products,
-vectorised over the tested values :math:`\bar\theta`. Conditioning on the optimal
+:math:`\{\gamma \ge 0,\ \sigma'\gamma = 1,\ \tilde X'\gamma = 0\}`. The polytope has few
+vertices (about one per post-period for the restrictions of Rambachan & Roth), so they
+are enumerated once (see :mod:`evalkit.did._honest_vertices`): :math:`\hat\eta` is the
+largest :math:`\gamma'\tilde Y` over the vertices, which makes the test a few matrix
+products, vectorised over the tested values :math:`\bar\theta`, where the package solves
+linear programs at each of them. Conditioning on the optimal
 vertex :math:`\gamma_*` and on :math:`S = \tilde Y - \Sigma\gamma_*\hat\eta/\gamma_*'\Sigma\gamma_*`
 (ARP 2023, section 4 and appendix D), :math:`\hat\eta` is normal truncated to the
 values :math:`[v^{lo}, v^{up}]` for which :math:`\gamma_*` stays optimal; these follow
@@ -37,20 +39,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import combinations
-from math import comb
 
 import numpy as np
 from scipy import special, stats
 
 from evalkit.did._honest_constraints import ConstraintSet
 from evalkit.did._honest_rng import r_normal_draws
+from evalkit.did._honest_vertices import dual_vertices
 from evalkit.errors import EstimationError
 
-__all__ = ["MomentProblem", "build_problem", "accepts", "MAX_BASES"]
-
-#: The largest number of candidate bases enumerated to find the dual vertices.
-MAX_BASES = 400_000
+__all__ = ["MomentProblem", "build_problem", "accepts", "truncation"]
 
 
 @dataclass(frozen=True)
@@ -70,51 +68,6 @@ def _null_basis(l_vec: np.ndarray) -> np.ndarray:
     """Orthonormal basis of the vectors orthogonal to ``l_vec`` (columns)."""
     _, _, vt = np.linalg.svd(l_vec[None, :])
     return vt[1:].T
-
-
-def _column_basis(x: np.ndarray) -> np.ndarray:
-    if x.size == 0:
-        return x.reshape(x.shape[0], 0)
-    u, s, _ = np.linalg.svd(x, full_matrices=False)
-    if s.size == 0 or s[0] <= 0:
-        return x[:, :0]
-    rank = int(np.sum(s > s[0] * max(x.shape) * np.finfo(float).eps * 100))
-    return u[:, :rank]
-
-
-def dual_vertices(sd: np.ndarray, x: np.ndarray) -> np.ndarray:
-    r"""Vertices of :math:`\{\gamma \ge 0: \sigma'\gamma = 1, X'\gamma = 0\}`, one per row."""
-    m = sd.size
-    w = np.column_stack([sd, _column_basis(x)])
-    k = w.shape[1]
-    if k > m:
-        return np.zeros((0, m))
-    n_bases = comb(m, k)
-    if n_bases > MAX_BASES:
-        raise EstimationError(
-            f"The conditional test would enumerate {n_bases:,} candidate bases ({m} moments, "
-            f"{k - 1} nuisance directions), more than the {MAX_BASES:,} allowed: restrict the "
-            "event window to fewer post-periods.")
-    subsets = np.fromiter((i for c in combinations(range(m), k) for i in c), dtype=np.int64,
-                          count=n_bases * k).reshape(n_bases, k)
-    mats = np.transpose(w[subsets], (0, 2, 1))  # W_S', one per candidate basis
-    sv = np.linalg.svd(mats, compute_uv=False)
-    ok = sv[:, -1] > sv[:, 0] * 1e-10
-    if not ok.any():
-        return np.zeros((0, m))
-    rhs = np.zeros((int(ok.sum()), k, 1))
-    rhs[:, 0, 0] = 1.0
-    lam = np.linalg.solve(mats[ok], rhs)[:, :, 0]
-    scale = np.abs(lam).max(axis=1, keepdims=True)
-    feasible = np.all(lam >= -1e-9 * scale, axis=1)
-    lam = np.clip(lam[feasible], 0, None)
-    out = np.zeros((lam.shape[0], m))
-    np.put_along_axis(out, subsets[ok][feasible], lam, axis=1)
-    if out.shape[0] == 0:
-        return out
-    key = np.round(out / np.abs(out).max(), 9)
-    _, first = np.unique(key, axis=0, return_index=True)
-    return out[np.sort(first)]
 
 
 def _symmetric_root(sigma: np.ndarray) -> np.ndarray:
@@ -194,20 +147,54 @@ def truncated_normal_quantile(p: float, lo: np.ndarray, hi: np.ndarray) -> np.nd
     return out
 
 
+def _optimal(problem: MomentProblem, theta: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per theta: the moments ``y``, the optimal vertex, ``eta``, ``Sigma gamma*`` and the
+    variance ``gamma*' Sigma gamma*``."""
+    y = problem.y0[:, None] - problem.slope[:, None] * theta[None, :]      # m x n
+    values = problem.vertices @ y                                           # v x n
+    best = np.argmax(values, axis=0)
+    eta = values[best, np.arange(theta.size)]
+    sg = problem.vertices[best] @ problem.sigma                             # n x m
+    var = np.einsum("ij,ij->i", problem.vertices[best], sg)
+    return y, best, eta, sg, var
+
+
+def _bounds(vertices: np.ndarray, y: np.ndarray, eta: np.ndarray, sg: np.ndarray,
+            var: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``v_lo, v_up``: the values of eta (S held fixed) over which the optimal vertex stays
+    optimal, from every other vertex in closed form."""
+    b = sg / var[:, None]                                     # n x m
+    s = y.T - b * eta[:, None]                                # n x m
+    p = s @ vertices.T                                        # n x v : v's
+    one_minus = 1.0 - b @ vertices.T                          # n x v : 1 - v'b
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bound = p / one_minus
+    active = np.abs(one_minus) > 1e-9
+    v_lo = np.where(active & (one_minus > 0), bound, -np.inf).max(axis=1)
+    v_up = np.where(active & (one_minus < 0), bound, np.inf).min(axis=1)
+    return v_lo, v_up
+
+
+def truncation(problem: MomentProblem, theta: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``eta``, its variance ``gamma*' Sigma gamma*``, ``v_lo`` and ``v_up`` at each theta
+    (before the hybrid's cap; ``nan`` bounds where the variance is zero)."""
+    theta = np.atleast_1d(np.asarray(theta, float))
+    y, _, eta, sg, var = _optimal(problem, theta)
+    v_lo, v_up = np.full(theta.size, np.nan), np.full(theta.size, np.nan)
+    live = var > np.finfo(float).eps
+    v_lo[live], v_up[live] = _bounds(problem.vertices, y[:, live], eta[live], sg[live],
+                                     var[live])
+    return eta, var, v_lo, v_up
+
+
 def accepts(problem: MomentProblem, theta: np.ndarray, alpha: float, kappa: float) -> np.ndarray:
     """Whether the conditional (``lf_cv is None``) or hybrid test accepts each theta."""
     theta = np.atleast_1d(np.asarray(theta, float))
-    verts = problem.vertices
-    if verts.shape[0] == 0:  # the moments can always be met: nothing is rejected
+    if problem.vertices.shape[0] == 0:  # the moments can always be met: nothing is rejected
         return np.ones(theta.size, dtype=bool)
-    y = problem.y0[:, None] - problem.slope[:, None] * theta[None, :]      # m x n
-    values = verts @ y                                                      # v x n
-    best = np.argmax(values, axis=0)
-    cols = np.arange(theta.size)
-    eta = values[best, cols]
-    gamma = verts[best]                                                     # n x m
-    sg = gamma @ problem.sigma
-    var = np.einsum("ij,ij->i", gamma, sg)
+    y, best, eta, sg, var = _optimal(problem, theta)
     reject = np.zeros(theta.size, dtype=bool)
     hybrid = problem.lf_cv is not None
     size = alpha
@@ -219,17 +206,8 @@ def accepts(problem: MomentProblem, theta: np.ndarray, alpha: float, kappa: floa
     live = ~reject & ~flat
     if not live.any():
         return ~reject
-    eta, gamma, sg, var, y = eta[live], gamma[live], sg[live], var[live], y[:, live]
-    b = sg / var[:, None]                                     # n x m
-    s = y.T - b * eta[:, None]                                # n x m
-    p = s @ verts.T                                           # n x v : v's
-    q = b @ verts.T                                           # n x v : v'b
-    one_minus = 1.0 - q
-    with np.errstate(divide="ignore", invalid="ignore"):
-        bound = p / one_minus
-    active = np.abs(one_minus) > 1e-9
-    v_lo = np.where(active & (one_minus > 0), bound, -np.inf).max(axis=1)
-    v_up = np.where(active & (one_minus < 0), bound, np.inf).min(axis=1)
+    eta, sg, var = eta[live], sg[live], var[live]
+    v_lo, v_up = _bounds(problem.vertices, y[:, live], eta, sg, var)
     if hybrid and problem.cap_at_lf:
         v_up = np.minimum(v_up, problem.lf_cv)
     sd_b = np.sqrt(var)
