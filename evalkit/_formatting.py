@@ -70,5 +70,8 @@ def format_interval(low: float, high: float, language: Language, decimals: int =
 
 
 def format_level(alpha: float, language: Language) -> str:
-    """The confidence level of intervals at significance ``alpha``: ``95%`` or ``95 %``."""
-    return format_percent(100 * (1 - alpha), language, 0)
+    """The confidence level of intervals at significance ``alpha``: ``95%`` or ``95 %``
+    (``97.5%``, ``99.9%``: as many decimals as the level needs, at most two)."""
+    percent = round(100 * (1 - alpha), 10)
+    decimals = next((d for d in (0, 1) if abs(percent - round(percent, d)) < 1e-9), 2)
+    return format_percent(percent, language, decimals)

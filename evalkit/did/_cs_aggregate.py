@@ -22,9 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
-from evalkit.inference.multiplier import bootstrap_standard_errors, sup_t_critical_value
+from evalkit.inference.multiplier import bootstrap_standard_errors, sup_t_statistics
+from evalkit.results.band import UniformBand
 
 __all__ = ["AggregationBasis", "Aggregate"]
 
@@ -40,18 +40,26 @@ class Aggregate:
     """Aggregated parameters with their covariance and (bootstrap) standard errors.
 
     ``keys`` name what each term aggregates over (cohort, event time or period; ``None``
-    for an overall average). ``band_critical_value`` is the sup-t critical value over the
-    terms whose key is not ``None`` (bootstrap only); ``band_fallback`` tells that the
-    bootstrap value fell below the pointwise normal one (or could not be computed) and
-    was replaced by it, as R's ``did`` does.
+    for an overall average). ``band`` is the uniform band over the terms whose key is not
+    ``None`` (bootstrap only); ``band_critical_value`` its critical value at ``alpha`` and
+    ``band_fallback`` whether the bootstrap value fell below the pointwise normal one (or
+    could not be computed) and was replaced by it, as R's ``did`` does.
     """
 
     keys: tuple[float | int | None, ...]
     estimate: np.ndarray
     vcov: np.ndarray
     std_errors: np.ndarray | None
-    band_critical_value: float | None
-    band_fallback: bool = False
+    alpha: float
+    band: UniformBand | None = None
+
+    @property
+    def band_critical_value(self) -> float | None:
+        return None if self.band is None else self.band.critical_value(self.alpha)
+
+    @property
+    def band_fallback(self) -> bool:
+        return self.band is not None and self.band.falls_back(self.alpha)
 
 
 @dataclass(frozen=True, eq=False)
@@ -227,13 +235,10 @@ class AggregationBasis:
         vcov = (vcov + vcov.T) / 2
         if self.draws is None:
             return Aggregate(keys=keys, estimate=estimate, vcov=vcov, std_errors=None,
-                             band_critical_value=None)
+                             alpha=alpha)
         draws = self.draws @ rows.T
         se = bootstrap_standard_errors(draws)
         banded = np.array([key is not None for key in keys])
-        critical = sup_t_critical_value(draws[:, banded], se[banded], alpha)
-        pointwise = float(stats.norm.ppf(1 - alpha / 2))
-        fallback = not np.isfinite(critical) or critical < pointwise
-        return Aggregate(keys=keys, estimate=estimate, vcov=vcov, std_errors=se,
-                         band_critical_value=pointwise if fallback else critical,
-                         band_fallback=fallback)
+        band = UniformBand(sup_t_statistics(draws[:, banded], se[banded]))
+        return Aggregate(keys=keys, estimate=estimate, vcov=vcov, std_errors=se, alpha=alpha,
+                         band=band)

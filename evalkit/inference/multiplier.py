@@ -29,7 +29,8 @@ from scipy import stats
 from evalkit._validation import Problems
 
 __all__ = ["MultiplierBootstrap", "MULTIPLIER_WEIGHTS", "multiplier_draws",
-           "bootstrap_standard_errors", "sup_t_critical_value", "make_generator"]
+           "bootstrap_standard_errors", "sup_t_statistics", "sup_t_critical_value",
+           "make_generator"]
 
 MULTIPLIER_WEIGHTS = ("rademacher", "mammen")
 _IQR_NORMAL = float(stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
@@ -158,16 +159,24 @@ def bootstrap_standard_errors(draws: np.ndarray) -> np.ndarray:
     return np.where(degenerate, np.nan, se)
 
 
-def sup_t_critical_value(draws: np.ndarray, std_errors: np.ndarray, alpha: float) -> float:
-    """Critical value of the uniform band: the ``1 - alpha`` quantile of ``max_k |draw/se|``.
+def sup_t_statistics(draws: np.ndarray, std_errors: np.ndarray) -> np.ndarray:
+    """The bootstrap draws of ``max_k |draw_k / se_k|`` (finite ones), for a uniform band.
 
-    Columns without a standard error are left out (as R's ``did``); returns NaN when
-    no column is left.
+    Columns without a standard error are left out (as R's ``did``); empty when no
+    column is left.
     """
     se = np.asarray(std_errors, dtype=float)
     usable = np.isfinite(se) & (se > 0)
     if not usable.any():
-        return float("nan")
+        return np.zeros(0)
     t_max = np.max(np.abs(np.asarray(draws)[:, usable] / se[usable]), axis=1)
-    t_max = t_max[np.isfinite(t_max)]
+    return t_max[np.isfinite(t_max)]
+
+
+def sup_t_critical_value(draws: np.ndarray, std_errors: np.ndarray, alpha: float) -> float:
+    """Critical value of the uniform band: the ``1 - alpha`` quantile of ``max_k |draw/se|``
+    (type 1, as R's ``did``); NaN when no column has a standard error."""
+    t_max = sup_t_statistics(draws, std_errors)
+    if t_max.size == 0:
+        return float("nan")
     return float(np.quantile(t_max, 1.0 - alpha, method="inverted_cdf"))

@@ -20,6 +20,7 @@ from evalkit.reports.formatting import (
     Language,
     decimals_for,
     format_interval,
+    format_level,
     format_number,
     format_p_value,
     format_percent,
@@ -90,9 +91,11 @@ class PolicyReport:
     def _num(self, value: float, decimals: int) -> str:
         return format_number(value, self.language, decimals)
 
-    def _level(self) -> str:
-        return format_percent(100 * self.evaluation.params.inference.confidence_level,
-                              self.language, 0)
+    def _level(self, alpha: float | None = None) -> str:
+        """The confidence level in words: the params' one, or ``1 - alpha`` of a result."""
+        if alpha is None:
+            alpha = 1 - self.evaluation.params.inference.confidence_level
+        return format_level(alpha, self.language)
 
     @staticmethod
     def _display(markup: str) -> None:
@@ -237,19 +240,23 @@ class PolicyReport:
         if ev.staggered is not None and len(ev.staggered.event_studies) > 1:
             shown = {self._t(f"name_{key}").split(",")[0]: result
                      for key, result in ev.staggered.event_studies.items()}
+            banded = {name: r for name, r in shown.items() if r.band_critical_value is not None}
+            band_level = self._level(next(iter(banded.values())).alpha if banded else None)
             fig = plot_event_study(shown, title=self._t("es_compare_title"),
                                    xlabel=self._t("es_xlabel"),
                                    ylabel=self._t("es_ylabel", outcome=ev.outcome_label),
-                                   show_pretrend=False, band_label=self._t("band_label"))
-            if any(r.band_critical_value is not None for r in shown.values()):
-                caption += " " + self._t("band_caption", level=level, name=next(
-                    name for name, r in shown.items() if r.band_critical_value is not None))
+                                   show_pretrend=False,
+                                   band_label=self._t("band_label", level=band_level))
+            if banded:
+                caption += " " + self._t("band_caption", level=band_level,
+                                         name=next(iter(banded)))
         else:
             # the pre-trend test is stated (in the report's number format) below the plot
             fig = plot_event_study({estimator_name(es.estimator, self.language): es},
                                    title=self._t("es_title"), xlabel=self._t("es_xlabel"),
                                    ylabel=self._t("es_ylabel", outcome=ev.outcome_label),
-                                   show_pretrend=False, band_label=self._t("band_label"))
+                                   show_pretrend=False,
+                                   band_label=self._t("band_label", level=self._level(es.alpha)))
         dec = decimals_for(float(es.coefficients.std_error.min()))
         rows = []
         for r in es.tidy().itertuples():
@@ -266,7 +273,7 @@ class PolicyReport:
         header = [self._t("event_time"), self._t("coef"), self._t("se"),
                   self._t("ci", level=level), self._t("p")]
         if es.band_critical_value is not None:
-            header.append(self._t("band_label").capitalize())
+            header.append(self._t("band_label", level=self._level(es.alpha)).capitalize())
             rows = [r + [""] * (len(header) - len(r)) for r in rows]
         test = ""
         pretrend = ev.pretrend

@@ -92,7 +92,7 @@ TEXTS: dict[str, dict[Language, str]] = {
                   "fr": "Effets fixes (TWFE), coefficient unique"},
     "es_compare_title": {"en": "Event study: estimators compared",
                          "fr": "Étude d'événement : estimateurs comparés"},
-    "band_label": {"en": "simultaneous 95% band", "fr": "bande simultanée à 95 %"},
+    "band_label": {"en": "simultaneous {level} band", "fr": "bande simultanée à {level}"},
     "band_caption": {
         "en": "The wide light bars of {name} are simultaneous confidence bands: they cover "
               "all its effects at once with {level} probability.",

@@ -10,7 +10,13 @@ import numpy as np
 from evalkit._version import __version__
 from evalkit.indicators.status import STATUS_COLOURS, status_label
 from evalkit.plots.indicators import plot_gap_ranking, plot_indicator, plot_small_multiples
-from evalkit.reports.formatting import Language, format_number, format_p_value, format_percent
+from evalkit.reports.formatting import (
+    Language,
+    format_level,
+    format_number,
+    format_p_value,
+    format_percent,
+)
 from evalkit.reports.html_parts import esc, facts_table, figure_html, table
 from evalkit.reports.params import PolicyParams
 from evalkit.reports.sections import _STYLE
@@ -48,8 +54,7 @@ class TrackingReport:
         return text(_SHARED.get(key, f"tracking_{key}"), self.language, **values)
 
     def _level(self) -> str:
-        return format_percent(100 * self.tracking.params.inference.confidence_level,
-                              self.language, 0)
+        return format_level(1 - self.tracking.params.inference.confidence_level, self.language)
 
     def _focus_label(self) -> str:
         section = self.tracking.params.indicators

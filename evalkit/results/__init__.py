@@ -1,6 +1,7 @@
 """Immutable result objects and their rendering (summary text/HTML/LaTeX, tidy frames)."""
 
 from evalkit.results.bacon import BaconDecomposition
+from evalkit.results.band import UniformBand
 from evalkit.results.coefficients import Coefficients, WaldTest
 from evalkit.results.did_result import DiDResult
 from evalkit.results.event_study import EventStudyResult, event_term
@@ -16,4 +17,4 @@ from evalkit.results.wild_bootstrap import WildBootstrapResult
 __all__ = ["BaconDecomposition", "Coefficients", "WaldTest", "DiDResult", "EventStudyResult",
            "GroupTimeResult", "event_term", "Provenance", "Summary", "HonestDiDResult",
            "WildBootstrapResult", "RandomizationResult", "SyntheticControlResult", "PlaceboTest",
-           "LeaveOneOut", "SyntheticDiDResult"]
+           "LeaveOneOut", "SyntheticDiDResult", "UniformBand"]

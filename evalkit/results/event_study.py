@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +13,7 @@ from scipy import stats
 
 from evalkit._validation import Problems, check_alpha
 from evalkit.errors import InputError
+from evalkit.results.band import UniformBand
 from evalkit.results.coefficients import Coefficients, WaldTest
 from evalkit.results.did_result import SAMPLE_LABELS, _summary_table
 from evalkit.results.provenance import Provenance
@@ -68,7 +69,11 @@ class EventStudyResult:
         Critical value of the simultaneous (uniform) confidence band over all event
         times, when the estimator provides one (e.g. from a multiplier bootstrap):
         the band is ``estimate +/- band_critical_value * std_error`` and covers every
-        coefficient at once with probability ``1 - alpha``. ``None`` otherwise.
+        coefficient at once with probability ``1 - alpha``. ``None`` otherwise. With
+        ``band``, it is computed from it at ``alpha`` (any value given is replaced).
+    band
+        The bootstrap statistics behind the band (:class:`~evalkit.results.band.UniformBand`),
+        which let :meth:`with_alpha` move the band to another level with the intervals.
     """
 
     estimator: str
@@ -83,8 +88,12 @@ class EventStudyResult:
     provenance: Provenance
     binned: bool = False
     band_critical_value: float | None = None
+    band: UniformBand | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if self.band is not None:
+            object.__setattr__(self, "band_critical_value",
+                               self.band.critical_value(self.coefficients.alpha))
         object.__setattr__(self, "event_time", tuple(int(k) for k in self.event_time))
         object.__setattr__(self, "sample", MappingProxyType(dict(self.sample)))
         if len(self.event_time) != len(self.coefficients.terms):
@@ -107,10 +116,16 @@ class EventStudyResult:
         return tuple(k for k in self.event_time if k >= 0)
 
     def with_alpha(self, alpha: float) -> EventStudyResult:
-        """The same result with confidence intervals at level ``1 - alpha``."""
+        """The same result with confidence intervals, and the simultaneous band, at level
+        ``1 - alpha``."""
         problems = Problems()
         check_alpha(alpha, problems)
+        if self.band is None and self.band_critical_value is not None:
+            problems.add(f"alpha={alpha!r}: this result's simultaneous band was given by its "
+                         "critical value alone, without the bootstrap statistics that would "
+                         "give it at another level; re-estimate with alpha instead")
         problems.raise_if_any(InputError, "Invalid arguments to with_alpha:")
+        # __post_init__ recomputes the band's critical value at the new level
         return replace(self, coefficients=self.coefficients.with_alpha(alpha),
                        provenance=self.provenance.with_alpha(alpha))
 

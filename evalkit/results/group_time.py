@@ -276,8 +276,7 @@ class GroupTimeResult:
             outcome=self.outcome, event_time=tuple(events), coefficients=coefficients,
             reference_period=reference, pretrend=pretrend,
             inference=self.inference + _WEIGHTS_NOTE, sample=sample,
-            provenance=self._provenance(spec),
-            band_critical_value=agg.band_critical_value)
+            provenance=self._provenance(spec), band=agg.band)
 
     def _provenance(self, extra: dict[str, object]) -> Provenance:
         spec = _thaw(self.provenance.specification)
