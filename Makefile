@@ -1,14 +1,17 @@
 # evalkit: every command runs from the virtual environment .venv in this checkout.
 #
-#   make reports   produce reports/<policy>.html for every params/*.yaml (in parallel, skipping
-#                  those up to date), and reports/index.html
-#   make test      run the test suite
-#   make lab       open the report notebooks in JupyterLab (kernel: this checkout's .venv)
-#   make bench     run the scale benchmarks (10k, 100k and 1M units x 10 periods)
-#   make lint      check the code with ruff
-#   make clean     remove generated reports and caches (keeps .venv)
+#   make reports    produce reports/<policy>.html for every params/*.yaml (in parallel, skipping
+#                   those up to date), and reports/index.html
+#   make test       run the whole test suite (what CI runs)
+#   make test-fast  the tests without notebooks, browser and slow numerical checks (~1 min)
+#   make test-blas  the numerical tests again under other OpenBLAS kernels, one thread
+#   make lab        open the report notebooks in JupyterLab (kernel: this checkout's .venv)
+#   make bench      run the scale benchmarks (10k, 100k and 1M units x 10 periods)
+#   make lint       check the code with ruff
+#   make clean      remove generated reports and caches (keeps .venv)
 #
-# The environment is created on first use and reinstalled only when pyproject.toml changes.
+# The environment is created on first use and reinstalled only when pyproject.toml changes;
+# the browser the report tests open (Debian's chromium) is installed with it when missing.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -16,12 +19,17 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 REPORTS ?= reports
 PYTEST_ARGS ?= -n 2
+# OpenBLAS kernels the numerical tests must also pass under (make test-blas); the wheels'
+# OpenBLAS picks one for the CPU by default (SkylakeX on AVX-512 machines, Haswell on AVX2).
+BLAS_KERNELS ?= Haswell Prescott
+NUMERICAL_TESTS := tests/did tests/synthetic tests/inference tests/indicators tests/results \
+                   tests/data evalkit
 
 .DEFAULT_GOAL := help
-.PHONY: help install reports test lab bench lint clean
+.PHONY: help install browser reports test test-fast test-blas lab bench lint clean
 
 help:
-	@sed -n '3,10s/^# \{0,1\}//p' Makefile
+	@sed -n '3,14s/^# \{0,1\}//p' Makefile
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,15 +39,31 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -e ".[dev,distributed]"
 	@touch $@
 
-install: $(STAMP)
+# The browser tests open reports in Debian's chromium: installed here, with the rest of the
+# environment, when missing (they are skipped, with the reason, where it cannot be).
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium \
+		>/dev/null) || echo "chromium could not be installed: the browser tests will be skipped"
+
+install: $(STAMP) browser
 
 reports: $(STAMP)
 	$(BIN)/evalkit run-all params/ -o $(REPORTS)
 
-# The browser tests open reports in Debian's chromium (installed here when missing).
-test: $(STAMP)
-	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS) -m "not notebook and not browser and not slow"
+
+# Each kernel computes the same numbers with other instructions and summation orders: a
+# test that passes under one kernel only compares digits the method does not guarantee.
+test-blas: install
+	@for kernel in $(BLAS_KERNELS); do \
+		echo "== OPENBLAS_CORETYPE=$$kernel OPENBLAS_NUM_THREADS=1"; \
+		OPENBLAS_CORETYPE=$$kernel OPENBLAS_NUM_THREADS=1 \
+			$(BIN)/python -m pytest $(PYTEST_ARGS) -q $(NUMERICAL_TESTS) || exit 1; \
+	done
 
 # The default `python3` kernel must be this venv's interpreter, so that `import evalkit`
 # works in the notebooks: install the venv's own kernelspec, prefer it to any user-level

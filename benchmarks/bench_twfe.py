@@ -6,6 +6,8 @@ built Panel:
 - ``twfe(panel)``: the static regression, clustered by unit;
 - ``event_study(panel)``: every event time (13 dummies for the default cohorts),
   clustered by unit, with the pre-trend test;
+- ``bacon_decomposition(panel)``: the Goodman-Bacon decomposition of the static
+  coefficient (no target of its own);
 
 each call's wall time (best of ``--repeat`` untraced runs) and peak memory
 (tracemalloc, one traced run), the time to simulate the data and to build the Panel
@@ -37,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _measure import load_average, measure, print_table, simulated_panel, size_parser, time_call  # noqa: E402
 
 from evalkit.data.panel import Panel  # noqa: E402
-from evalkit.did import event_study, twfe  # noqa: E402
+from evalkit.did import bacon_decomposition, event_study, twfe  # noqa: E402
 
 LIMIT_SECONDS = 5.0
 
@@ -61,7 +63,8 @@ def linearmodels_twfe(panel: Panel) -> float:
 def run(n_units: int, n_periods: int, repeat: int, with_linearmodels: bool
         ) -> list[dict[str, object]]:
     panel, truth, simulated, built = simulated_panel(n_units, n_periods)
-    calls = [("twfe", twfe), ("event_study", event_study)]
+    calls = [("twfe", twfe), ("event_study", event_study),
+             ("bacon_decomposition", bacon_decomposition)]
     if with_linearmodels:
         calls.append(("PanelOLS (static)", linearmodels_twfe))
     rows = []
@@ -75,13 +78,15 @@ def run(n_units: int, n_periods: int, repeat: int, with_linearmodels: bool
             index = result.event_time.index(0)
             check = (f"e0 {result.coefficients.estimate[index]:.4f} (true {truth[0]:.4f}); "
                      f"{len(result.event_time)} terms")
+        elif name == "bacon_decomposition":
+            check = f"{result.weight.size} comparisons, weights sum {result.weight.sum():.6f}"
         else:
             check = f"se {result:.5f}"
         rows.append({"units": n_units, "rows": panel.n_obs, "call": name,
                      "simulate_s": simulated, "panel_s": built, "estimate_s": best,
                      "traced_s": traced, "peak_bytes": peak, "check": check,
                      "ok": (best < LIMIT_SECONDS if n_units >= 1_000_000
-                            and name != "PanelOLS (static)" else None)})
+                            and name in ("twfe", "event_study") else None)})
     return rows
 
 

@@ -31,8 +31,13 @@ def format_number(value: float, language: Language, decimals: int = 2,
 
     >>> format_number(-11863.9033, "fr", 0)
     '−11\u202f864'
-    >>> format_number(0.0365, "en", 3)
+    >>> format_number(0.03651, "en", 3)
     '0.037'
+
+    Rounding is of the number as stored: 0.0365 is stored as 0.036499999..., so
+
+    >>> format_number(0.0365, "en", 3)
+    '0.036'
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a" if language == "en" else "n.d."

@@ -7,12 +7,29 @@ sees. Panels and results are immutable and therefore shared across a session.
 from __future__ import annotations
 
 import functools
+import os
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from evalkit import Panel, did_2x2, event_study, twfe
 from evalkit.datasets import load_injury, load_kielmc, load_mpdta
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Which BLAS kernels computed this run's numbers (``make test-blas`` varies them)."""
+    import scipy.linalg  # noqa: F401 - loads scipy's own OpenBLAS too
+    from threadpoolctl import threadpool_info
+
+    wanted = os.environ.get("OPENBLAS_CORETYPE")
+    lines = [f"BLAS: {info['internal_api']} {info['version']}, "
+             f"{info.get('architecture') or 'unknown'} kernel, {info['num_threads']} thread(s) "
+             f"({Path(info['filepath']).name})"
+             for info in threadpool_info() if info["user_api"] == "blas"]
+    if wanted:
+        lines.append(f"OPENBLAS_CORETYPE={wanted} requested")
+    return lines
 
 
 @functools.cache

@@ -34,9 +34,13 @@ from scipy import optimize
 
 from evalkit.synthetic._sc_weights import synthetic_weights
 
-__all__ = ["WeightsFit", "fit_weights", "predictor_scale"]
+__all__ = ["WeightsFit", "fit_weights", "predictor_scale", "SEARCH_XATOL", "SEARCH_FATOL"]
 
 _MAX_EVALUATIONS_PER_PREDICTOR = 200
+#: Nelder-Mead's stopping tolerances: on ``v`` (absolute) and on the loss, which is the
+#: optimisation-period MSPE divided by the MSPE of equal donor weights.
+SEARCH_XATOL = 1e-6
+SEARCH_FATOL = 1e-9
 
 
 @dataclass(frozen=True)
@@ -127,7 +131,8 @@ def _optimize_v(xs1: np.ndarray, xs0: np.ndarray, z1: np.ndarray, z0: np.ndarray
     regression = _regression_start(np.column_stack([xs0, xs1]), np.column_stack([z0, z1]))
     if regression is not None:
         starts.append(regression)
-    options = {"xatol": 1e-6, "fatol": 1e-9, "maxfev": _MAX_EVALUATIONS_PER_PREDICTOR * k}
+    options = {"xatol": SEARCH_XATOL, "fatol": SEARCH_FATOL,
+               "maxfev": _MAX_EVALUATIONS_PER_PREDICTOR * k}
     found = [optimize.minimize(loss, start, method="Nelder-Mead", options=options)
              for start in starts]
     best = min(found, key=lambda result: result.fun)

@@ -561,13 +561,10 @@ def test_compute_core_without_identifying_variation_reports_no_comparison():
     assert parts.weight.size == 0 and np.isnan(parts.treatment_variance)
 
 
-def test_large_panel_is_fast():
-    """Vectorised over cohorts: 100,000 units x 10 periods (one million rows) in seconds."""
-    import time
-
+@pytest.mark.slow
+def test_large_panel_weights_still_sum_to_one():
+    """Vectorised over cohorts: 100,000 units x 10 periods (one million rows); its speed is
+    measured by benchmarks/bench_twfe.py."""
     data = simulate_staggered_panel(100_000, 10, cohorts=(3, 5, 7, 9), seed=5).data
-    panel = Panel(data, **SIM)
-    start = time.perf_counter()
-    result = bacon_decomposition(panel)
-    assert time.perf_counter() - start < 5.0
+    result = bacon_decomposition(Panel(data, **SIM))
     assert result.weight.sum() == pytest.approx(1.0, abs=EXACT)

@@ -95,6 +95,7 @@ def test_event_times_and_terms(mpdta_event_study):
     assert mpdta_event_study.n_obs == 2500
 
 
+@pytest.mark.slow
 def test_mpdta_event_study_matches_statsmodels_dummy_regression(mpdta, mpdta_event_study):
     event_times = [-4, -3, -2, 0, 1, 2, 3]
     # K = 7 event-time dummies + 5 year levels = 12

@@ -100,6 +100,7 @@ def test_default_grids_follow_the_package():
     assert sd.m_values.size == 10 and sd.m_values[0] == 0
 
 
+@pytest.mark.slow
 def test_ten_pre_and_ten_post_periods_with_both_restrictions():
     """Yearly data over twenty years: the dual polytopes have comb(20, 10) = 184,756
     candidate bases per piece but a dozen vertices (their speed: benchmarks/

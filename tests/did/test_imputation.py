@@ -263,6 +263,7 @@ def test_mpdta_matches_the_dense_formula(mpdta_panel, mpdta):
     assert overall.std_error == pytest.approx(np.sqrt(att_var[0, 0]), rel=1e-10)
 
 
+@pytest.mark.slow
 def test_confidence_intervals_cover_the_truth_in_repeated_samples():
     """200 simulated panels: 95% intervals are (conservatively) valid."""
     covered, covered_att = [], []

@@ -33,7 +33,7 @@ CHROMIUM_ARGS = [
 REPORTS = {"incinerator": "Key findings", "hauts_de_france_tracking": "Principaux résultats"}
 EVIL = "<script>alert(1)</script>"
 
-pytestmark = pytest.mark.notebook
+pytestmark = [pytest.mark.notebook, pytest.mark.browser]
 
 
 @pytest.fixture(scope="module")

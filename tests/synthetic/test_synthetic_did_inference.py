@@ -73,6 +73,7 @@ def _kurtosis(values: np.ndarray) -> float:
 
 
 # --------------------------------------------------------------------------- the paper
+@pytest.mark.slow
 @pytest.mark.parametrize("method", ["sdid", "sc", "did"])
 def test_placebo_standard_error_agrees_with_table_1_within_simulation_error(method):
     values = _every_placebo(method)
@@ -203,6 +204,7 @@ def test_bootstrap_replicate_is_the_estimator_on_the_resampled_panel():
     np.testing.assert_allclose(result.replicates, expected, atol=1e-10)
 
 
+@pytest.mark.slow
 def test_bootstrap_sdid_is_reproducible_and_sensible():
     frame = _simulated()
     panel = Panel(frame, unit="unit", time="time", outcome="y", treatment="d")
@@ -233,6 +235,7 @@ def test_placebo_is_refused_when_controls_do_not_outnumber_treated():
         synthetic_did(panel, se="placebo")
 
 
+@pytest.mark.slow
 def test_large_panels_compute_gram_columns_on_the_fly_with_the_same_result(monkeypatch):
     # above weights._GRAM_LIMIT units the unit-weight solver does not store the N x N Gram
     stored = synthetic_did(_panel(), n_reps=4, random_state=3)

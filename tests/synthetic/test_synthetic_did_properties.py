@@ -78,6 +78,7 @@ def test_a_constant_added_to_the_outcome_does_not_matter(method):
     assert _estimate(shifted, method) == pytest.approx(_base(method), abs=1e-8)
 
 
+@pytest.mark.slow
 def test_unit_constants_do_not_matter_to_sdid_and_did_but_do_to_sc():
     frame = _prop99()
     _, per_state = _shifts()
@@ -147,6 +148,7 @@ def _factor_panel(seed: int, n_units: int = 40, n_treated: int = 4, n_periods: i
                          "y": y.ravel(), "d": d.ravel().astype(int)})
 
 
+@pytest.mark.slow
 def test_a_known_effect_is_recovered_under_parallel_trends():
     for seed in range(3):
         frame = _factor_panel(seed)
@@ -160,6 +162,7 @@ def test_a_known_effect_is_recovered_under_parallel_trends():
                 3.0, abs=0.35)
 
 
+@pytest.mark.slow
 def test_sdid_removes_most_of_the_bias_of_did_under_a_factor_model():
     errors = {"sdid": [], "did": []}
     for seed in range(4):
@@ -175,6 +178,7 @@ def test_sdid_removes_most_of_the_bias_of_did_under_a_factor_model():
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), shift=st.floats(-1e3, 1e3, allow_nan=False),
        scale=st.floats(0.5, 3.0))
+@pytest.mark.slow
 def test_invariances_on_random_panels(seed, shift, scale):
     frame = _factor_panel(seed, n_units=12, n_treated=2, n_periods=8, n_pre=5)
     options = {"se": None, "max_iter": 300}
