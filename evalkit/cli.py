@@ -122,7 +122,13 @@ def build_parser() -> argparse.ArgumentParser:
                "extra:\npip install 'evalkit[distributed]'); the task writes the report files "
                "into\nOUTPUT_DIR itself, so the Dask workers must see that folder at the same "
                "path.\n\n"
-               "exit status: 0 if every report is produced or up to date, 1 if any failed.")
+               "One run at a time writes to an output folder: a second one says which process "
+               "holds\nit and stops (or waits, with --wait). Ctrl-C, SIGTERM or SIGHUP stop "
+               "every running\npolicy (their previous reports are kept) and write the index "
+               "with what finished.\n\n"
+               "exit status: 0 if every report is produced or up to date, 1 if any failed or "
+               "the\nrun could not start, 130 after Ctrl-C, 143 after SIGTERM, 129 after "
+               "SIGHUP.")
     run_all.add_argument("params", nargs="*", default=["params"], metavar="PARAMS_DIR",
                          help="folders of *.yaml/*.yml params files, or params files "
                               "(default: params/)")
@@ -145,6 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
                               "processes; tcp://HOST:PORT uses a running scheduler")
     run_all.add_argument("--progress", action="store_true",
                          help="show the progress bar even when stderr is not a terminal")
+    run_all.add_argument("--wait", action="store_true",
+                         help="when another run is writing to the output folder, wait for "
+                              "it to finish instead of stopping")
 
     index = commands.add_parser(
         "index", formatter_class=_FORMATTER,
@@ -207,8 +216,28 @@ def _headline_text(headline: dict[str, Any] | None) -> str:
     return text
 
 
+def _run_line(run: Any, width: int = 0) -> str:
+    """One line for a finished run: status, policy, duration, headline or first error line."""
+    line = f"{'ok' if run.ok else 'FAILED':<7}{run.policy_id:<{width}}  {run.duration:6.1f}s"
+    if run.ok:
+        return f"{line}  {_headline_text(run.headline)}".rstrip()
+    first = ((run.error or "").splitlines() or [""])[0]
+    return f"{line}  {first}".rstrip()
+
+
+def _interrupted(exc: Any, output_dir: str) -> int:
+    """One line for a run stopped by a signal; its exit status."""
+    how = "Ctrl-C" if exc.signal_name == "SIGINT" else exc.signal_name
+    counts = (f": {exc.finished} polic{'y' if exc.finished == 1 else 'ies'} finished, "
+              f"{exc.stopped} stopped (their previous reports are kept)"
+              if exc.finished or exc.stopped else "")
+    index = Path(output_dir) / "index.html"
+    print(f"Interrupted by {how}{counts}. Index: {index}", file=sys.stderr, flush=True)
+    return exc.exit_status
+
+
 def _run(args: argparse.Namespace) -> int:
-    from evalkit.errors import InputError
+    from evalkit.errors import InputError, RunError, RunInterrupted
     from evalkit.reports import expand_params_paths, run_policies
 
     try:
@@ -221,18 +250,20 @@ def _run(args: argparse.Namespace) -> int:
           f"{args.output_dir}/ ...", flush=True)
 
     def report(run: Any) -> None:
-        line = f"{'ok' if run.ok else 'FAILED':<7}{run.policy_id:<{width}}  {run.duration:6.1f}s"
-        if run.ok:
-            print(f"{line}  {_headline_text(run.headline)}".rstrip(), flush=True)
-        else:
-            first, *rest = (run.error or "").splitlines() or [""]
-            print(f"{line}  {first}", flush=True)
-            for extra in rest:
+        print(_run_line(run, width), flush=True)
+        if not run.ok:
+            for extra in (run.error or "").splitlines()[1:]:
                 print(f"    {extra.strip()}", flush=True)
             if run.error_page:
                 print(f"    details: {run.error_page}", flush=True)
 
-    runs = run_policies(paths, args.output_dir, timeout=args.timeout, on_done=report)
+    try:
+        runs = run_policies(paths, args.output_dir, timeout=args.timeout, on_done=report)
+    except RunInterrupted as exc:
+        return _interrupted(exc, args.output_dir)
+    except RunError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     failed = sum(not r.ok for r in runs)
     index = Path(args.output_dir) / "index.html"
     print(f"{len(runs) - failed} ok, {failed} failed. Index: {index}")
@@ -246,6 +277,11 @@ class _Progress:
         self.enabled = enabled
         self.bar: Any = None
         self.running: list[str] = []
+        self.width = 0
+
+    def wait(self, holder: str) -> None:
+        print(f"Another evalkit run is writing to this output folder ({holder}); waiting "
+              "for it to finish...", file=sys.stderr, flush=True)
 
     def plan(self, to_run: int, up_to_date: int) -> None:
         if up_to_date:
@@ -274,6 +310,8 @@ class _Progress:
         if self.bar is not None:
             self.bar.update(1)
             self._show()
+        else:  # not a terminal (a log file, CI): one line per policy as it ends
+            print(_run_line(run, self.width), file=sys.stderr, flush=True)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -296,16 +334,23 @@ def _summary(runs: Sequence[Any]) -> str:
 
 
 def _run_all(args: argparse.Namespace) -> int:
-    from evalkit.errors import InputError
+    from evalkit.errors import InputError, RunError, RunInterrupted
+    from evalkit.reports.batch import expand_params_paths
     from evalkit.reports.parallel import run_all
 
     progress = _Progress(enabled=args.progress or sys.stderr.isatty())
     try:
+        progress.width = max((len(p.stem) for p in expand_params_paths(args.params)),
+                             default=0)
         runs = run_all(args.params, args.output_dir, jobs=args.jobs, timeout=args.timeout,
                        cell_timeout=args.cell_timeout, force=args.force,
-                       scheduler=args.scheduler, on_plan=progress.plan,
-                       on_start=progress.start, on_done=progress.done)
-    except InputError as exc:
+                       scheduler=args.scheduler, wait=args.wait, on_plan=progress.plan,
+                       on_start=progress.start, on_done=progress.done,
+                       on_wait=progress.wait)
+    except RunInterrupted as exc:
+        progress.close()
+        return _interrupted(exc, args.output_dir)
+    except (InputError, RunError) as exc:
         progress.close()
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -353,7 +398,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     handler = {"validate": _validate, "run": _run, "run-all": _run_all,
                "index": _index}[args.command]
-    return handler(args)
+    try:
+        return handler(args)
+    except KeyboardInterrupt:  # Ctrl-C outside a run (while checking, importing ...)
+        print("Interrupted by Ctrl-C.", file=sys.stderr, flush=True)
+        return 130
 
 
 if __name__ == "__main__":

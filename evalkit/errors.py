@@ -7,7 +7,10 @@
     │   ├── DataError                 the data do not fit the design (missing column ...)
     │   └── ParamsError               a policy params file is invalid (names the file and the key)
     ├── EstimationError (RuntimeError) the estimator could not produce a result from valid input
-    └── ReportError (RuntimeError)    a policy report failed (names the policy and cell)
+    ├── ReportError (RuntimeError)    a policy report failed (names the policy and cell)
+    └── RunError (RuntimeError)       a batch of reports cannot start or go on
+        ├── OutputLockedError         another run is writing to the same output folder
+        └── RunInterrupted            the run was stopped by a signal (Ctrl-C, SIGTERM, SIGHUP)
 
 Every error that comes from checking user input lists *all* the problems found, not
 only the first, in :attr:`EvalkitError.problems`, and its message repeats them one
@@ -25,6 +28,9 @@ __all__ = [
     "ParamsError",
     "EstimationError",
     "ReportError",
+    "RunError",
+    "OutputLockedError",
+    "RunInterrupted",
 ]
 
 
@@ -113,3 +119,45 @@ class ReportError(EvalkitError, RuntimeError):
         if source:
             where += f" ({source!r})"
         super().__init__(f"Policy {policy!r} failed{where}: {message}", problems)
+
+
+class RunError(EvalkitError, RuntimeError):
+    """A batch of reports cannot start or go on (the output folder, the disk, a signal)."""
+
+
+class OutputLockedError(RunError):
+    """Another run holds the lock of the output folder.
+
+    Parameters
+    ----------
+    folder
+        The output folder.
+    holder
+        Who holds the lock, as the holder wrote it (process id, command, start time).
+    """
+
+    def __init__(self, folder: str, holder: str) -> None:
+        self.folder = str(folder)
+        self.holder = holder
+        super().__init__(f"Another evalkit run is writing to {self.folder}: {holder}. Wait for "
+                         "it to finish (or use --wait), or choose another output folder "
+                         "with -o.")
+
+
+class RunInterrupted(RunError):
+    """The run was stopped by a signal; what had finished is kept.
+
+    Parameters
+    ----------
+    signal_name
+        ``"SIGINT"`` (Ctrl-C), ``"SIGTERM"`` or ``"SIGHUP"``.
+    exit_status
+        The conventional status for it: 128 + the signal number (130, 143, 129).
+    """
+
+    def __init__(self, signal_name: str, exit_status: int) -> None:
+        self.signal_name = signal_name
+        self.exit_status = exit_status
+        self.finished = 0  # policies whose run ended (their reports are current)
+        self.stopped = 0   # policies stopped before their end (previous reports kept)
+        super().__init__(f"Stopped by {signal_name}")

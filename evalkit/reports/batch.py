@@ -94,15 +94,42 @@ def run_policies(
     ------
     InputError
         If the paths do not name params files (nothing is run then).
+    RunError
+        If the output folder cannot be written or another run holds it
+        (:class:`~evalkit.errors.OutputLockedError`), or the run was stopped by a
+        signal (:class:`~evalkit.errors.RunInterrupted`; the index then lists what
+        finished, and the policy being run keeps its previous report).
     """
     from evalkit.reports.execute import run_policy
     from evalkit.reports.index import write_index
+    from evalkit.reports.lock import output_lock
+    from evalkit.reports.run_signals import (
+        STOP_SIGNALS,
+        interrupted,
+        prepare_output_folder,
+        signals_ignored,
+        signals_raise,
+    )
+    from evalkit.reports.workdirs import remove_partial_files, sweep_abandoned
 
-    runs = []
-    for path in expand_params_paths(paths):
-        run = run_policy(path, output_dir, timeout=timeout)
-        runs.append(run)
-        if on_done is not None:
-            on_done(run)
-    write_index(output_dir, runs)
+    files = expand_params_paths(paths)
+    out = prepare_output_folder(output_dir)
+    runs: list[PolicyRun] = []
+    with signals_raise(), output_lock(out):
+        sweep_abandoned()
+        remove_partial_files(out)
+        try:
+            for path in files:
+                run = run_policy(path, out, timeout=timeout)
+                runs.append(run)
+                if on_done is not None:
+                    on_done(run)
+        except STOP_SIGNALS as exc:
+            with signals_ignored():
+                remove_partial_files(out)
+                write_index(out, runs)
+            stopped = interrupted(exc)
+            stopped.finished, stopped.stopped = len(runs), len(files) - len(runs)
+            raise stopped from None
+        write_index(out, runs)
     return runs

@@ -18,7 +18,6 @@ written to a temporary file first and moved into place when complete.
 from __future__ import annotations
 
 import contextlib
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -199,8 +198,10 @@ def _work_folder(policy_id: str, work_dir: Path | None) -> Any:
         Path(work_dir).mkdir(parents=True, exist_ok=True)
         yield str(Path(work_dir).resolve())
         return
-    with tempfile.TemporaryDirectory(prefix=f"evalkit-{policy_id}-") as tmp:
-        yield tmp
+    from evalkit.reports.workdirs import work_folder
+
+    with work_folder(policy_id) as tmp:
+        yield str(tmp)
 
 
 def _partial_run(output: Path) -> tuple[Any, int | None, str | None]:

@@ -30,12 +30,17 @@ def current_interpreter_spec() -> KernelSpec:
     """A kernelspec that starts an IPython kernel with the current interpreter.
 
     The command and metadata (e.g. the transport encryption the kernel supports)
-    are those ipykernel itself would install for ``sys.executable``.
+    are those ipykernel itself would install for ``sys.executable``, except that the
+    kernel is launched by :mod:`evalkit._kernel_launcher`, which also stops it when
+    the process that started it is gone.
     """
     from ipykernel.kernelspec import get_kernel_dict
 
     spec = get_kernel_dict()
     spec["argv"][0] = sys.executable
+    # the same kernel, which also exits when its report process is gone (evalkit._lifeline)
+    spec["argv"] = [("evalkit._kernel_launcher" if arg == "ipykernel_launcher" else arg)
+                    for arg in spec["argv"]]
     spec["display_name"] = f"Python {sys.version_info.major}.{sys.version_info.minor} (evalkit)"
     # Silence the debugger's start-up warning about frozen modules.
     spec["env"] = {"PYDEVD_DISABLE_FILE_VALIDATION": "1"}

@@ -31,8 +31,17 @@ from typing import Any
 from evalkit.errors import InputError
 from evalkit.reports.batch import expand_params_paths
 from evalkit.reports.fingerprint import policy_fingerprint
+from evalkit.reports.lock import output_lock
 from evalkit.reports.records import read_record, record_file
 from evalkit.reports.run_result import PolicyRun
+from evalkit.reports.run_signals import (
+    STOP_SIGNALS,
+    interrupted,
+    prepare_output_folder,
+    signals_ignored,
+    signals_raise,
+)
+from evalkit.reports.workdirs import remove_partial_files, sweep_abandoned
 
 __all__ = ["run_all", "up_to_date_run", "default_jobs"]
 
@@ -82,11 +91,21 @@ def run_all(
     cell_timeout: float | None = None,
     force: bool = False,
     scheduler: str | None = None,
+    wait: bool = False,
     on_start: OnStart | None = None,
     on_done: OnDone | None = None,
     on_plan: Callable[[int, int], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> list[PolicyRun]:
     """Produce every policy's report, in parallel, each in its own process; rewrite the index.
+
+    The run holds the lock of the output folder from start to end (see
+    :mod:`evalkit.reports.lock`). Before anything runs, it removes what an earlier
+    run that was killed left behind: its abandoned work folders and kernels, and
+    half-written files in the output folder. Ctrl-C, SIGTERM and SIGHUP stop every
+    running policy (their previous reports stay as they were), remove their work
+    folders, write the index with what finished, and raise
+    :class:`~evalkit.errors.RunInterrupted`.
 
     Parameters
     ----------
@@ -106,6 +125,9 @@ def run_all(
     scheduler
         ``None`` (this machine), ``"local"`` (a Dask ``LocalCluster``) or the
         address of a Dask scheduler (``"tcp://host:port"``).
+    wait
+        When another run holds the output folder's lock, wait for it instead of
+        raising :class:`~evalkit.errors.OutputLockedError`.
     on_start
         Called with a policy's identifier when it is started (with Dask: submitted).
     on_done
@@ -113,6 +135,8 @@ def run_all(
     on_plan
         Called once, before anything runs, with the number of policies to run and
         the number found up to date.
+    on_wait
+        Called with the lock's holder, in words, when the run waits for it.
 
     Returns
     -------
@@ -125,6 +149,11 @@ def run_all(
     InputError
         If the paths do not name params files, ``jobs`` is not a positive
         integer, or Dask is asked for but not installed (nothing is run then).
+    RunError
+        The output folder cannot be written (:class:`~evalkit.errors.RunError`),
+        another run holds it (:class:`~evalkit.errors.OutputLockedError`), or the run
+        was interrupted (:class:`~evalkit.errors.RunInterrupted`, with ``finished``
+        and ``stopped`` counts).
     """
     from evalkit.reports.index import write_index
 
@@ -134,31 +163,39 @@ def run_all(
         raise InputError("Cannot run the policies:",
                          [f"jobs={jobs!r}: must be a positive integer; got {jobs!r}"])
     files = expand_params_paths(paths)
-    out = Path(output_dir).expanduser().resolve()
-    out.mkdir(parents=True, exist_ok=True)
-
+    out = prepare_output_folder(output_dir)
     results: dict[Path, PolicyRun] = {}
-    pending: list[Path] = []
-    for path in files:
-        run = None if force else up_to_date_run(path, out)
-        if run is None:
-            pending.append(path)
-        else:
-            results[path] = run
-    if on_plan is not None:
-        on_plan(len(pending), len(results))
-    for path in files:
-        if path in results and on_done is not None:
-            on_done(results[path])
-
-    if pending:
-        runner = _run_local if scheduler is None else _run_dask
-        for path, run in runner(pending, out, jobs=jobs, timeout=timeout,
-                                cell_timeout=cell_timeout, scheduler=scheduler,
-                                on_start=on_start, on_done=on_done):
-            results[path] = run
-    runs = [results[path] for path in files]
-    write_index(out, runs)
+    with signals_raise(), output_lock(out, wait=wait, on_wait=on_wait):
+        sweep_abandoned()
+        remove_partial_files(out)
+        pending: list[Path] = []
+        for path in files:
+            run = None if force else up_to_date_run(path, out)
+            if run is None:
+                pending.append(path)
+            else:
+                results[path] = run
+        if on_plan is not None:
+            on_plan(len(pending), len(results))
+        for path in files:
+            if path in results and on_done is not None:
+                on_done(results[path])
+        try:
+            if pending:
+                runner = _run_local if scheduler is None else _run_dask
+                for path, run in runner(pending, out, jobs=jobs, timeout=timeout,
+                                        cell_timeout=cell_timeout, scheduler=scheduler,
+                                        on_start=on_start, on_done=on_done):
+                    results[path] = run
+        except STOP_SIGNALS as exc:
+            with signals_ignored():
+                write_index(out, [results[p] for p in files if p in results])
+            stopped = interrupted(exc)
+            stopped.finished = sum(not r.skipped for r in results.values())
+            stopped.stopped = len(pending) - stopped.finished
+            raise stopped from None
+        runs = [results[path] for path in files]
+        write_index(out, runs)
     return runs
 
 
@@ -166,8 +203,9 @@ def _run_local(pending: Sequence[Path], out: Path, *, jobs: int, timeout: float 
                cell_timeout: float | None, scheduler: str | None,
                on_start: OnStart | None,
                on_done: OnDone | None) -> Iterable[tuple[Path, PolicyRun]]:
-    from evalkit.reports.worker import run_isolated
+    from evalkit.reports.worker import allow_runs, run_isolated, stop_all_runs
 
+    allow_runs()
     lock = threading.Lock()  # the callbacks are called from the pool's threads, one at a time
 
     def one(path: Path) -> PolicyRun:
@@ -180,8 +218,6 @@ def _run_local(pending: Sequence[Path], out: Path, *, jobs: int, timeout: float 
                 on_done(run)
         return run
 
-    from evalkit.reports.worker import stop_all_runs
-
     pool = ThreadPoolExecutor(max_workers=min(jobs, len(pending)),
                               thread_name_prefix="evalkit-run")
     try:
@@ -193,9 +229,11 @@ def _run_local(pending: Sequence[Path], out: Path, *, jobs: int, timeout: float 
             done, remaining = wait(remaining, timeout=_WAKE_UP, return_when=FIRST_COMPLETED)
             for future in done:
                 yield futures[future], future.result()
-    except BaseException:  # Ctrl-C or a crash: stop the policies still running
-        pool.shutdown(wait=False, cancel_futures=True)
-        stop_all_runs()
+    except BaseException:  # Ctrl-C, SIGTERM or a crash: stop the policies still running
+        with signals_ignored():
+            pool.shutdown(wait=False, cancel_futures=True)
+            stop_all_runs()
+            pool.shutdown(wait=True)  # each thread removes its run's work folder
         raise
     finally:
         pool.shutdown(wait=True)

@@ -20,14 +20,12 @@ straight to the output folder, each written atomically.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -35,9 +33,12 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
+from evalkit._lifeline import watch_parent
 from evalkit.reports.run_result import PolicyRun
+from evalkit.reports.workdirs import kill_group, processes_in, remove_partial_files, work_folder
 
-__all__ = ["run_isolated", "run_to_dict", "run_from_dict", "main"]
+__all__ = ["run_isolated", "run_to_dict", "run_from_dict", "stop_all_runs", "allow_runs",
+           "RunStopped", "main"]
 
 _RESULT = "result.json"
 _LOG = "worker.log"
@@ -58,18 +59,6 @@ def run_from_dict(data: dict[str, Any]) -> PolicyRun:
                         for key, value in data.items() if key in names})
 
 
-def _kill_group(pid: int) -> None:
-    """Kill a process and every process of its group (a session leader's group)."""
-    if os.name == "nt":  # pragma: no cover - no process groups
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGTERM)
-        return
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.kill(pid, signal.SIGKILL)
-
-
 def _kill_kernel(work_dir: Path) -> None:
     # The kernel runs in a session of its own (jupyter_client starts it so): killing the
     # worker's group does not reach it. Its process id is in the folder; a worker killed
@@ -80,35 +69,9 @@ def _kill_kernel(work_dir: Path) -> None:
     except (OSError, ValueError):
         pid = None
     if pid is not None:
-        _kill_group(pid)
-    for other in _processes_in(work_dir):
-        _kill_group(other)
-
-
-def _processes_in(work_dir: Path) -> list[int]:
-    """Processes whose working directory is ``work_dir`` (Linux; elsewhere none found)."""
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return []
-    try:
-        target = os.path.realpath(work_dir)
-    except OSError:
-        return []
-    found = []
-    for entry in proc.glob("[0-9]*"):
-        try:
-            if os.readlink(entry / "cwd") == target:
-                found.append(int(entry.name))
-        except (OSError, ValueError):
-            continue
-    return [pid for pid in found if pid != os.getpid()]
-
-
-def _remove_partial_files(output_dir: Path, policy_id: str) -> None:
-    """Remove the temporary files a killed run may have left (see ``write_atomic``)."""
-    for stray in output_dir.glob(f".{policy_id}.*.tmp"):
-        with contextlib.suppress(OSError):
-            stray.unlink()
+        kill_group(pid)
+    for other in processes_in(work_dir):
+        kill_group(other)
 
 
 def _last_lines(path: Path, count: int = 3) -> str:
@@ -120,23 +83,36 @@ def _last_lines(path: Path, count: int = 3) -> str:
     return " | ".join(line.strip() for line in lines[-count:])
 
 
+class RunStopped(Exception):
+    """The run was stopped by :func:`stop_all_runs` (the batch was interrupted)."""
+
+
 _LIVE: dict[int, Path] = {}  # worker process id -> its temporary folder, while it runs
 _LIVE_LOCK = threading.Lock()
+_STOPPING = threading.Event()
 
 
 def stop_all_runs() -> int:
     """Kill every report process still running (and its kernel); return how many.
 
-    Called when a batch run is interrupted (Ctrl-C): the workers run in their own
-    process sessions, so the interrupt does not reach them by itself. Their outputs
-    were being written under temporary names, so nothing half-written is left.
+    Called when a batch run is interrupted (Ctrl-C, SIGTERM): the workers run in their
+    own process sessions, so the signal does not reach them by itself. Their outputs
+    were being written under temporary names, so nothing half-written is left; the
+    runs stopped this way raise :class:`RunStopped` instead of recording a failure,
+    so that the previous report and record of each stay as they were.
     """
+    _STOPPING.set()
     with _LIVE_LOCK:
         live = list(_LIVE.items())
     for pid, work in live:
-        _kill_group(pid)
+        kill_group(pid)
         _kill_kernel(work)
     return len(live)
+
+
+def allow_runs() -> None:
+    """Let new runs start again after :func:`stop_all_runs` (for a new batch)."""
+    _STOPPING.clear()
 
 
 def run_isolated(
@@ -165,6 +141,11 @@ def run_isolated(
     PolicyRun
         As :func:`run_policy` returns it; a failure when the time limit passed
         ("exceeded its time limit of N s") or the process died.
+
+    Raises
+    ------
+    RunStopped
+        When :func:`stop_all_runs` stopped it (nothing is recorded then).
     """
     from evalkit.reports.execute import record_failure
 
@@ -173,10 +154,12 @@ def run_isolated(
     out.mkdir(parents=True, exist_ok=True)
     policy_id = params_file.stem
     started = time.monotonic()
-    work = Path(tempfile.mkdtemp(prefix=f"evalkit-{policy_id}-"))
-    try:
+    if _STOPPING.is_set():
+        raise RunStopped(policy_id)
+    with work_folder(policy_id) as work:
         command = [sys.executable, "-m", "evalkit.reports.worker", str(params_file),
-                   "--output-dir", str(out), "--work-dir", str(work)]
+                   "--output-dir", str(out), "--work-dir", str(work),
+                   "--parent-pid", str(os.getpid())]
         if cell_timeout is not None:
             command += ["--cell-timeout", str(cell_timeout)]
         with open(work / _LOG, "wb") as log:
@@ -186,12 +169,14 @@ def run_isolated(
         with _LIVE_LOCK:
             _LIVE[process.pid] = work
         try:
+            if _STOPPING.is_set():  # stopped while this one was starting
+                kill_group(process.pid)
             code = process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            _kill_group(process.pid)
+            kill_group(process.pid)
             _kill_kernel(work)
             process.wait()
-            _remove_partial_files(out, policy_id)
+            remove_partial_files(out, policy_id)
             return record_failure(
                 params_file, out, f"the run exceeded its time limit of {timeout:g} s and was "
                                   "stopped", duration=time.monotonic() - started,
@@ -200,18 +185,19 @@ def run_isolated(
             with _LIVE_LOCK:
                 _LIVE.pop(process.pid, None)
             _kill_kernel(work)  # normally already stopped by the run itself
+        if _STOPPING.is_set() and code != 0:
+            remove_partial_files(out, policy_id)
+            raise RunStopped(policy_id)
         try:
             return run_from_dict(json.loads((work / _RESULT).read_text(encoding="utf-8")))
         except (OSError, ValueError, TypeError):
-            _remove_partial_files(out, policy_id)
+            remove_partial_files(out, policy_id)
             detail = _last_lines(work / _LOG)
             return record_failure(
                 params_file, out, f"the process running the report stopped unexpectedly "
                                   f"(exit status {code})" + (f": {detail}" if detail else ""),
                 duration=time.monotonic() - started,
                 partial_notebook=work / f"{policy_id}.ipynb")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def run_isolated_task(params_path: str, output_dir: str, timeout: float | None,
@@ -219,6 +205,26 @@ def run_isolated_task(params_path: str, output_dir: str, timeout: float | None,
     """:func:`run_isolated` as a picklable task returning plain data (for Dask)."""
     return run_to_dict(run_isolated(params_path, output_dir, timeout=timeout,
                                     cell_timeout=cell_timeout))
+
+
+def _stop_on_signals() -> None:
+    """SIGTERM and SIGHUP end the worker through ``finally`` blocks (kernel stopped,
+    temporary files removed), as Ctrl-C does."""
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), stop)
+
+
+def _orphaned(work_dir: Path) -> None:
+    """The batch that started this worker is gone: stop cleanly, then for sure."""
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(3.0)  # the main thread stops its kernel and removes its files meanwhile
+    _kill_kernel(work_dir)
+    shutil.rmtree(work_dir, ignore_errors=True)
+    os._exit(1)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -233,7 +239,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--output-dir", required=True)
     parser.add_argument("--work-dir", required=True)
     parser.add_argument("--cell-timeout", type=float, default=None)
+    parser.add_argument("--parent-pid", type=int, default=None)
     args = parser.parse_args(argv)
+    work_dir = Path(args.work_dir)
+    _stop_on_signals()
+    if args.parent_pid is not None:
+        watch_parent(lambda: _orphaned(work_dir), parent=args.parent_pid)
     # The kernel starts first, and boots while this process imports the rest and checks
     # the params (a kernel started for an invalid params file is simply stopped).
     from evalkit.reports.kernel import start_kernel_in, stop_kernel
@@ -251,6 +262,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if kernel is not None:
             stop_kernel(kernel)
+        if args.parent_pid is not None and os.getppid() != args.parent_pid:
+            _kill_kernel(work_dir)
+            shutil.rmtree(work_dir, ignore_errors=True)  # its owner is gone
     write_atomic(Path(args.work_dir) / _RESULT, json.dumps(run_to_dict(run),
                                                            default=str))
     return 0

@@ -298,7 +298,7 @@ def _kernels_in(prefix: str) -> list[str]:
     found = []
     for proc in Path("/proc").glob("[0-9]*"):
         try:
-            if b"ipykernel_launcher" in (proc / "cmdline").read_bytes() and \
+            if b"kernel_launcher" in (proc / "cmdline").read_bytes() and \
                     prefix in os.readlink(proc / "cwd"):
                 found.append(proc.name)
         except OSError:

@@ -91,7 +91,8 @@ def test_kernel_is_the_current_interpreter_whatever_the_kernelspecs(foreign_pyth
     assert kernelspec_python("python3") == Path("/nonexistent/python3")
     manager = CurrentInterpreterKernelManager(kernel_name="python3")
     assert manager.kernel_spec.argv[0] == sys.executable
-    assert manager.kernel_spec.argv[1:3] == ["-m", "ipykernel_launcher"]
+    # ipykernel's kernel, launched so that it exits when its report process is gone
+    assert manager.kernel_spec.argv[1:3] == ["-m", "evalkit._kernel_launcher"]
 
 
 def test_invalid_params_fail_before_anything_runs(tmp_path, monkeypatch):
