@@ -25,15 +25,19 @@ from typing import Any
 
 from evalkit.errors import EvalkitError, ParamsError, ReportError
 from evalkit.reports._files import remove_quietly, write_atomic
+from evalkit.reports.fingerprint import Snapshot, take_snapshot
 from evalkit.reports.headline import find_headline
 from evalkit.reports.params import PolicyParams, load_params
+from evalkit.reports.published import PathMasker, project_root
 from evalkit.reports.records import last_success, read_record, record_file, write_record
 from evalkit.reports.run_result import PolicyRun
+from evalkit.reports.run_signals import os_error_text
 
 __all__ = ["PolicyRun", "run_policy", "record_failure", "template_notebook",
            "execute_report_notebook"]
 
 _TEMPLATE = "evaluation.ipynb"
+_INPUTS = "inputs"  # in a run's work folder: the snapshot of its inputs
 
 
 
@@ -217,14 +221,15 @@ def _partial_run(output: Path) -> tuple[Any, int | None, str | None]:
     return partial, cell, source
 
 
-def _notebook_text(nb: Any, path: Path) -> str:
-    """The notebook as text, its papermill record pointing at where it is kept."""
+def _notebook_text(nb: Any, path: Path, masker: PathMasker) -> str:
+    """The notebook as published: its papermill record pointing at where it is kept, and
+    no absolute path of the machine (see :mod:`evalkit.reports.published`)."""
     import nbformat
 
     record = nb.metadata.get("papermill")
     if isinstance(record, dict):
         record["output_path"] = str(path)
-    return nbformat.writes(nb)
+    return masker.text(nbformat.writes(nb))
 
 
 def _read_partial(path: Path) -> Any:
@@ -294,53 +299,86 @@ def run_policy(
     >>> run.status, run.html_path.name                           # doctest: +SKIP
     ('ok', 'minimum_wage.html')
     """
-    from evalkit._version import __version__
-    from evalkit.data.io import file_sha256
-
     started = time.monotonic()
-    params_file, policy_id, out, files, record = _start_record(params_path, output_dir)
+    params_file = Path(params_path).expanduser().resolve()
+    with _work_folder(params_file.stem, Path(work_dir) if work_dir is not None else None) \
+            as folder:
+        work = Path(folder)
+        try:
+            snapshot = take_snapshot(params_file, work / _INPUTS)
+        except OSError as exc:  # the work folder's disk is full ...
+            masker = PathMasker(project_root(params_file), work=work)
+            params_file, policy_id, out, files, record = _start_record(
+                params_file, output_dir, masker, fingerprint=None)
+            return _fail(record, files, read_record(record_file(out, policy_id)), out, started,
+                         ReportError(policy_id, f"its inputs could not be copied to the run's "
+                                                f"work folder: {os_error_text(exc)}"),
+                         policy_name=None, keep_notebook=keep_notebook, masker=masker)
+        masker = PathMasker(project_root(params_file),
+                            snapshot=(snapshot.root, snapshot.mirrored), work=work)
+        return _run_snapshot(snapshot, output_dir, masker, started, notebook=notebook,
+                             timeout=timeout, keep_notebook=keep_notebook, work=work,
+                             kernel=kernel)
+
+
+def _run_snapshot(snapshot: Snapshot, output_dir: str | Path, masker: PathMasker,
+                  started: float, *, notebook: str | Path | None, timeout: float | None,
+                  keep_notebook: bool, work: Path, kernel: Any) -> PolicyRun:
+    """:func:`run_policy` once the inputs are copied: the run reads only the copies."""
+    from evalkit._version import __version__
+
+    params_file, policy_id, out, files, record = _start_record(
+        snapshot.originals["params"], output_dir, masker, fingerprint=snapshot.fingerprint)
     run_date = record["run_date"]
     previous = read_record(record_file(out, policy_id))
 
     params: PolicyParams | None = None
     try:
-        params = load_params(params_file)
+        params = load_params(snapshot.params_path)
+        data_label = "data.file"
         record.update(
             policy_name=params.policy.name, language=params.language,
             estimator=params.design.estimator if params.design else "indicator tracking",
             outcome_label=(params.design.outcome_label or params.design.outcome)
             if params.design else "",
             confidence_level=params.inference.confidence_level,
-            data_file=str(params.data_path), data_sha256=file_sha256(params.data_path))
-        nb = _execute(params, notebook, timeout,
-                      Path(work_dir).resolve() if work_dir is not None else None, kernel)
+            data_file=masker.path(snapshot.originals.get(data_label, params.data_path)),
+            data_sha256=snapshot.digests.get(data_label))
+        nb = _execute(params, notebook or params.notebook_path or snapshot.notebook, timeout,
+                      work, kernel)
+        changed = snapshot.changed_since()
+        if changed:
+            raise _Failure(ReportError(policy_id, (
+                f"{', '.join(changed)} changed while the report was being produced (the "
+                "params file names it by an absolute path, so the run read it in place): "
+                "run the policy again")))
         nb.metadata["evalkit"] = {key: record[key] for key in (
             "policy_id", "params_file", "data_file", "data_sha256", "evalkit_version",
             "run_date", "fingerprint")}
         headline = find_headline(nb)
         footer = (f"{params.title}. Produced by evalkit {__version__} on "
                   f"{run_date.replace('T', ' ')} from {params_file.name}; "
-                  f"data {params.data_path.name} (SHA-256 {record['data_sha256'][:16]}).")
+                  f"data {params.data_path.name} (SHA-256 {(record['data_sha256'] or '')[:16]}).")
         if record["fingerprint"]:
             footer += f" Fingerprint {record['fingerprint']}."
         try:
             from evalkit.reports.export import notebook_to_html
 
-            page = notebook_to_html(nb, title=params.title, language=params.language,
-                                    footer=footer)
+            page = masker.text(notebook_to_html(nb, title=params.title,
+                                                language=params.language, footer=footer))
         except Exception as exc:  # nbconvert failed on this notebook
             raise _Failure(ReportError(policy_id, f"HTML export failed: "
                                                   f"{type(exc).__name__}: {exc}"), nb) from None
     except ParamsError as exc:
         return _fail(record, files, previous, out, started, exc, policy_name=None,
-                     keep_notebook=keep_notebook)
+                     keep_notebook=keep_notebook, masker=masker)
     except _Failure as failure:
         return _fail(record, files, previous, out, started, failure.error,
                      policy_name=params.policy.name if params else None,
                      notebook=failure.notebook, traceback=failure.traceback,
                      keep_notebook=keep_notebook, language=params.language if params else "en",
                      template=notebook or params.notebook_path if params else notebook,
-                     reason=failure.reason)
+                     reason=failure.reason, masker=masker)
     except Exception as exc:  # e.g. the data file vanished between checks
         import traceback
 
@@ -348,14 +386,20 @@ def run_policy(
         return _fail(record, files, previous, out, started,
                      ReportError(policy_id, f"{type(exc).__name__}: {exc}"),
                      policy_name=params.policy.name if params else None, traceback=details,
-                     keep_notebook=keep_notebook)
+                     keep_notebook=keep_notebook, masker=masker)
 
-    if keep_notebook:
-        write_atomic(files["notebook"], _notebook_text(nb, files["notebook"]))
-        record["files"]["notebook"] = files["notebook"].name
-    else:
-        remove_quietly(files["notebook"])
-    write_atomic(files["html"], page)
+    try:
+        if keep_notebook:
+            write_atomic(files["notebook"], _notebook_text(nb, files["notebook"], masker))
+            record["files"]["notebook"] = files["notebook"].name
+        else:
+            remove_quietly(files["notebook"])
+        write_atomic(files["html"], page)
+    except OSError as exc:  # the output folder's disk filled up, or turned read-only
+        return _fail(record, files, previous, out, started,
+                     ReportError(policy_id, f"the report could not be written: "
+                                            f"{os_error_text(exc)}"),
+                     policy_name=params.policy.name, keep_notebook=False, masker=masker)
     duration = time.monotonic() - started
     record.update(status="ok", headline=headline, duration_seconds=round(duration, 3))
     record["files"]["html"] = files["html"].name
@@ -370,11 +414,11 @@ def run_policy(
 
 
 def _start_record(
-    params_path: str | Path, output_dir: str | Path,
+    params_path: str | Path, output_dir: str | Path, masker: PathMasker, *,
+    fingerprint: str | None,
 ) -> tuple[Path, str, Path, dict[str, Path], dict[str, Any]]:
     """The params file, policy id, output folder, file names and a new (failed) record."""
     from evalkit._version import __version__
-    from evalkit.reports.fingerprint import policy_fingerprint
 
     params_file = Path(params_path).expanduser().resolve()
     policy_id = params_file.stem
@@ -383,15 +427,11 @@ def _start_record(
     files = {kind: out / f"{policy_id}{suffix}" for kind, suffix in (
         ("html", ".html"), ("notebook", ".ipynb"), ("error_page", ".error.html"),
         ("error_notebook", ".error.ipynb"))}
-    try:
-        fingerprint: str | None = policy_fingerprint(params_file)
-    except Exception:  # the run itself will say what is wrong
-        fingerprint = None
     record: dict[str, Any] = {
         "policy_id": policy_id, "policy_name": None, "language": None, "status": "failed",
         "run_date": datetime.now(UTC).isoformat(timespec="seconds"), "duration_seconds": None,
         "estimator": None, "outcome_label": None, "confidence_level": None, "headline": None,
-        "params_file": str(params_file), "data_file": None, "data_sha256": None,
+        "params_file": masker.path(params_file), "data_file": None, "data_sha256": None,
         "evalkit_version": __version__, "fingerprint": fingerprint,
         "files": {"html": None, "notebook": None, "error_page": None},
         "error": None, "last_success": None,
@@ -430,14 +470,25 @@ def record_failure(
     keep_notebook
         Keep that notebook as ``<policy>.error.ipynb`` (default true).
     """
+    from evalkit.reports.fingerprint import policy_fingerprint, snapshot_origin
+
     started = time.monotonic() - duration
-    params_file, policy_id, out, files, record = _start_record(params_path, output_dir)
+    work = Path(partial_notebook).parent if partial_notebook is not None else None
+    origin = snapshot_origin(work / _INPUTS) if work is not None else None
+    masker = PathMasker(project_root(params_path), work=work,
+                        snapshot=(work / _INPUTS, origin) if work and origin else None)
+    try:
+        fingerprint: str | None = policy_fingerprint(params_path)
+    except Exception:  # noqa: BLE001 - informative only: a failed run is never skipped
+        fingerprint = None
+    params_file, policy_id, out, files, record = _start_record(params_path, output_dir, masker,
+                                                               fingerprint=fingerprint)
     previous = read_record(record_file(out, policy_id))
     params: PolicyParams | None = None
     with contextlib.suppress(Exception):
         params = load_params(params_file)
         record.update(policy_name=params.policy.name, language=params.language,
-                      data_file=str(params.data_path))
+                      data_file=masker.path(params.data_path))
     partial = cell = source = None
     if partial_notebook is not None:
         partial, cell, source = _partial_run(Path(partial_notebook))
@@ -445,7 +496,8 @@ def record_failure(
                  ReportError(policy_id, reason, cell=cell, source=source),
                  policy_name=params.policy.name if params else None, notebook=partial,
                  keep_notebook=keep_notebook, language=params.language if params else "en",
-                 template=params.notebook_path if params else None, reason=reason)
+                 template=params.notebook_path if params else None, reason=reason,
+                 masker=masker)
 
 
 def _fail(
@@ -463,14 +515,43 @@ def _fail(
     language: str = "en",
     template: str | Path | None = None,
     reason: str | None = None,
+    masker: PathMasker,
 ) -> PolicyRun:
+    """Record a failed run: error page, error notebook and run record, paths masked.
+
+    When even these cannot be written (a full disk, a read-only folder), the run is
+    still returned as failed, its message saying so.
+    """
+    policy_id = record["policy_id"]
+    message = masker.text(str(error))
+    try:
+        notebook_path = _write_failure(record, files, previous, out, error, masker, started,
+                                       policy_name=policy_name, notebook=notebook,
+                                       traceback=traceback, keep_notebook=keep_notebook,
+                                       language=language, template=template, reason=reason)
+    except OSError as exc:
+        message += f" (its error page could not be written either: {os_error_text(exc)})"
+        notebook_path = None
+    return PolicyRun(policy_id=policy_id, status="failed", html_path=None,
+                     notebook_path=notebook_path, error=message,
+                     duration=time.monotonic() - started, headline=None,
+                     error_page=files["error_page"] if files["error_page"].is_file() else None,
+                     record_path=record_file(out, policy_id), policy_name=policy_name,
+                     fingerprint=record.get("fingerprint"))
+
+
+def _write_failure(record: dict[str, Any], files: dict[str, Path],
+                   previous: dict[str, Any] | None, out: Path, error: EvalkitError,
+                   masker: PathMasker, started: float, *, policy_name: str | None,
+                   notebook: Any,
+                   traceback: str | None, keep_notebook: bool, language: str,
+                   template: str | Path | None, reason: str | None) -> Path | None:
     from evalkit.reports.pages import error_page
 
-    policy_id = record["policy_id"]
     notebook_path = None
     if notebook is not None and keep_notebook:
         notebook_path = write_atomic(files["error_notebook"],
-                                     _notebook_text(notebook, files["error_notebook"]))
+                                     _notebook_text(notebook, files["error_notebook"], masker))
     else:
         remove_quietly(files["error_notebook"])
     kept = last_success(previous, out)
@@ -486,22 +567,20 @@ def _fail(
     except FileNotFoundError:
         template_name = None
     page = error_page(
-        policy_id=policy_id, policy_name=policy_name, message=reason or error.message,
+        policy_id=record["policy_id"], policy_name=policy_name,
+        message=masker.text(reason or error.message),
         params_file=Path(record["params_file"]),
         run_date=record["run_date"].replace("T", " ").replace("+00:00", " UTC"), cell=cell,
-        source=source, problems=error.problems, traceback=traceback,
+        source=source, problems=tuple(masker.text(p) for p in error.problems),
+        traceback=masker.text(traceback) if traceback else None,
         notebook_name=notebook_path.name if notebook_path else None,
         previous_report=kept["html"] if kept else None, template=template_name,
         language=language)
-    write_atomic(files["error_page"], page)
-    duration = time.monotonic() - started
-    record.update(status="failed", duration_seconds=round(duration, 3), last_success=kept,
-                  error={"message": str(error), "cell": cell, "source": source})
+    write_atomic(files["error_page"], masker.text(page))
+    record.update(status="failed", duration_seconds=round(time.monotonic() - started, 3),
+                  last_success=kept,
+                  error={"message": masker.text(str(error)), "cell": cell, "source": source})
     record["files"].update(error_page=files["error_page"].name,
                            notebook=notebook_path.name if notebook_path else None)
-    write_record(record_file(out, policy_id), record)
-    return PolicyRun(policy_id=policy_id, status="failed", html_path=None,
-                     notebook_path=notebook_path, error=str(error), duration=duration,
-                     headline=None, error_page=files["error_page"],
-                     record_path=record_file(out, policy_id), policy_name=policy_name,
-                     fingerprint=record.get("fingerprint"))
+    write_record(record_file(out, record["policy_id"]), record)
+    return notebook_path

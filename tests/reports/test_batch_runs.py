@@ -100,7 +100,9 @@ def _check_good(out: Path) -> None:
         assert headlines[policy]["estimate"] == pytest.approx(estimate, rel=1e-4)
         record = _records(out)[policy]
         assert record["status"] == "ok"
-        assert record["fingerprint"] == policy_fingerprint(record["params_file"])
+        assert record["params_file"] == f"good/{policy}.yaml"  # published: no machine path
+        assert record["fingerprint"] == policy_fingerprint(out.parent / "good" /
+                                                           f"{policy}.yaml")
         html = (out / f"{policy}.html").read_text(encoding="utf-8")
         assert f"Fingerprint {record['fingerprint']}" in html
         nb = nbformat.read(out / f"{policy}.ipynb", as_version=4)
