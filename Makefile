@@ -65,13 +65,16 @@ test-blas: install
 			$(BIN)/python -m pytest $(PYTEST_ARGS) -q $(NUMERICAL_TESTS) || exit 1; \
 	done
 
+# Jupyter refuses to run as root unless told to: containers run as root.
+LAB_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
+
 # The default `python3` kernel must be this venv's interpreter, so that `import evalkit`
 # works in the notebooks: install the venv's own kernelspec, prefer it to any user-level
 # one, and check which interpreter Jupyter resolves before starting.
 lab: $(STAMP)
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (evalkit)"
 	JUPYTER_PREFER_ENV_PATH=1 $(BIN)/python -m evalkit.reports.kernel python3
-	JUPYTER_PREFER_ENV_PATH=1 $(BIN)/jupyter lab --notebook-dir=notebooks
+	JUPYTER_PREFER_ENV_PATH=1 $(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_ROOT)
 
 bench: $(STAMP)
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
                "  evalkit run params/minimum_wage.yaml\n"
                "  evalkit run-all params/ --jobs 4      every report, 4 at a time, "
                "skipping those up to date\n"
+               "  evalkit list                        each policy: last run, up to date?\n"
                "  evalkit index -o reports            rebuild reports/index.html\n\n"
                "Run 'evalkit COMMAND --help' for the options of a command.",
     )
@@ -154,6 +155,21 @@ def build_parser() -> argparse.ArgumentParser:
     run_all.add_argument("--wait", action="store_true",
                          help="when another run is writing to the output folder, wait for "
                               "it to finish instead of stopping")
+
+    listing = commands.add_parser(
+        "list", formatter_class=_FORMATTER,
+        help="show each policy, its last run and whether its report is up to date",
+        description="For each params file: the policy, its design (estimator or indicator "
+                    "tracking), the report's language, when it last ran, whether that run "
+                    "succeeded, and whether its report is up to date (what run-all would "
+                    "skip). Nothing is run.",
+        epilog="examples:\n"
+               "  evalkit list                    params/ and reports/\n"
+               "  evalkit list params/ -o /tmp/reports")
+    listing.add_argument("params", nargs="*", default=["params"], metavar="PARAMS",
+                         help="params files, or folders of them (default: params/)")
+    listing.add_argument("-o", "--output-dir", default="reports", metavar="DIR",
+                         help="folder of the reports (default: %(default)s)")
 
     index = commands.add_parser(
         "index", formatter_class=_FORMATTER,
@@ -367,6 +383,29 @@ def _run_all(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _list(args: argparse.Namespace) -> int:
+    from evalkit.errors import InputError
+    from evalkit.reports.listing import list_policies
+
+    try:
+        policies = list_policies(args.params, args.output_dir)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    rows = [("policy", "design", "language", "last run", "status", "up to date")]
+    rows += [(p.policy_id, p.kind, p.language, p.last_run or "-", p.status,
+              "yes" if p.up_to_date else "no") for p in policies]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+             for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    print("\n".join(lines))
+    stale = sum(not p.up_to_date for p in policies)
+    print(f"{len(policies) - stale} of {len(policies)} reports up to date in "
+          f"{args.output_dir}/.")
+    return 0
+
+
 def _index(args: argparse.Namespace) -> int:
     from evalkit.reports import write_index
     from evalkit.reports.records import read_records
@@ -396,7 +435,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    handler = {"validate": _validate, "run": _run, "run-all": _run_all,
+    handler = {"validate": _validate, "run": _run, "run-all": _run_all, "list": _list,
                "index": _index}[args.command]
     try:
         return handler(args)
