@@ -3,7 +3,7 @@
 #   make reports    produce reports/<policy>.html for every params/*.yaml (in parallel, skipping
 #                   those up to date), and reports/index.html
 #   make test       run the whole test suite (what CI runs)
-#   make test-fast  the tests without notebooks, browser and slow numerical checks (~1 min)
+#   make test-fast  the tests without notebooks, browser, fault injection and slow checks
 #   make test-blas  the numerical tests again under other OpenBLAS kernels, one thread
 #   make lab        open the report notebooks in JupyterLab (kernel: this checkout's .venv)
 #   make bench      run the scale benchmarks (10k, 100k and 1M units x 10 periods)
@@ -54,7 +54,7 @@ test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS) -m "not notebook and not browser and not slow"
+	$(BIN)/python -m pytest $(PYTEST_ARGS) -m "not notebook and not browser and not slow and not faults"
 
 # Each kernel computes the same numbers with other instructions and summation orders: a
 # test that passes under one kernel only compares digits the method does not guarantee.

@@ -204,13 +204,21 @@ class Snapshot:
 
 def _copy_hashing(fingerprint: _Fingerprint, label: str, source: Path,
                   target: Path) -> str | None:
+    """Copy ``source`` to ``target`` hashing it; a source that cannot be read is missing.
+
+    Raises
+    ------
+    OSError
+        When the copy cannot be written (a full disk ...).
+    """
     try:
-        with open(source, "rb") as handle:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "wb") as copy:
-                return fingerprint.add(label, _chunks(handle, copy))
+        handle = open(source, "rb")  # noqa: SIM115 - closed below
     except OSError:
         return fingerprint.add(label, None)
+    with handle:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "wb") as copy:
+            return fingerprint.add(label, _chunks(handle, copy))
 
 
 def take_snapshot(params_path: str | Path, folder: str | Path) -> Snapshot:

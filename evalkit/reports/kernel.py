@@ -94,9 +94,11 @@ def kernel_manager_in(work_dir: str | Path) -> type[CurrentInterpreterKernelMana
 
     class WorkDirKernelManager(CurrentInterpreterKernelManager):
         def __init__(self, **kwargs: Any) -> None:
+            # the connection file lives in the work folder whatever the transport, so that
+            # a killed run leaves nothing in the temporary folder outside its own
+            kwargs.setdefault("connection_file", str(folder / "kernel.json"))
             if use_ipc:
                 kwargs.setdefault("transport", "ipc")
-                kwargs.setdefault("connection_file", str(folder / "kernel.json"))
                 kwargs.setdefault("ip", str(folder / "kernel-ipc"))
             super().__init__(**kwargs)
 
