@@ -301,18 +301,18 @@ def run_policy(
     """
     started = time.monotonic()
     params_file = Path(params_path).expanduser().resolve()
-    with _work_folder(params_file.stem, Path(work_dir) if work_dir is not None else None) \
-            as folder:
-        work = Path(folder)
+    with contextlib.ExitStack() as stack:
         try:
+            work = Path(stack.enter_context(_work_folder(
+                params_file.stem, Path(work_dir) if work_dir is not None else None)))
             snapshot = take_snapshot(params_file, work / _INPUTS)
-        except OSError as exc:  # the work folder's disk is full ...
-            masker = PathMasker(project_root(params_file), work=work)
+        except OSError as exc:  # the temporary folder's disk is full ...
+            masker = PathMasker(project_root(params_file))
             params_file, policy_id, out, files, record = _start_record(
                 params_file, output_dir, masker, fingerprint=None)
             return _fail(record, files, read_record(record_file(out, policy_id)), out, started,
-                         ReportError(policy_id, f"its inputs could not be copied to the run's "
-                                                f"work folder: {os_error_text(exc)}"),
+                         ReportError(policy_id, f"its inputs could not be copied to a work "
+                                                f"folder: {os_error_text(exc)}"),
                          policy_name=None, keep_notebook=keep_notebook, masker=masker)
         masker = PathMasker(project_root(params_file),
                             snapshot=(snapshot.root, snapshot.mirrored), work=work)

@@ -20,8 +20,10 @@ straight to the output folder, each written atomically.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -35,6 +37,7 @@ from typing import Any
 
 from evalkit._lifeline import watch_parent
 from evalkit.reports.run_result import PolicyRun
+from evalkit.reports.run_signals import os_error_text
 from evalkit.reports.workdirs import kill_group, processes_in, remove_partial_files, work_folder
 
 __all__ = ["run_isolated", "run_to_dict", "run_from_dict", "stop_all_runs", "allow_runs",
@@ -74,13 +77,30 @@ def _kill_kernel(work_dir: Path) -> None:
         kill_group(other)
 
 
-def _last_lines(path: Path, count: int = 3) -> str:
+_EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit)): (.*)$")
+
+
+def _why_it_died(log: Path) -> str:
+    """The reason a report process gave before it died, in one line, no traceback.
+
+    The last ``SomeError: message`` line of its log; an operating-system error in plain
+    words (``the disk is full``); nothing when the log holds no such line.
+    """
     try:
-        lines = [line for line in path.read_text(encoding="utf-8", errors="replace")
-                 .splitlines() if line.strip()]
+        lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return ""
-    return " | ".join(line.strip() for line in lines[-count:])
+    for line in reversed(lines):
+        found = _EXCEPTION_LINE.match(line.strip())
+        if not found:
+            continue
+        name, message = found.groups()
+        errno_found = re.match(r"\[Errno (\d+)\] ([^:]*)(?:: '?(.*?)'?)?$", message)
+        if errno_found:
+            number, text, filename = errno_found.groups()
+            return os_error_text(OSError(int(number), text, filename))
+        return f"{name.rsplit('.', 1)[-1]}: {message}"[:300]
+    return ""
 
 
 class RunStopped(Exception):
@@ -156,7 +176,13 @@ def run_isolated(
     started = time.monotonic()
     if _STOPPING.is_set():
         raise RunStopped(policy_id)
-    with work_folder(policy_id) as work:
+    with contextlib.ExitStack() as stack:
+        try:
+            work = stack.enter_context(work_folder(policy_id))
+        except OSError as exc:
+            return record_failure(params_file, out, "its work folder could not be created in "
+                                                    f"the temporary folder: {os_error_text(exc)}",
+                                  duration=time.monotonic() - started)
         command = [sys.executable, "-m", "evalkit.reports.worker", str(params_file),
                    "--output-dir", str(out), "--work-dir", str(work),
                    "--parent-pid", str(os.getpid())]
@@ -192,7 +218,7 @@ def run_isolated(
             return run_from_dict(json.loads((work / _RESULT).read_text(encoding="utf-8")))
         except (OSError, ValueError, TypeError):
             remove_partial_files(out, policy_id)
-            detail = _last_lines(work / _LOG)
+            detail = _why_it_died(work / _LOG)
             return record_failure(
                 params_file, out, f"the process running the report stopped unexpectedly "
                                   f"(exit status {code})" + (f": {detail}" if detail else ""),
