@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,12 +13,22 @@ import pandas as pd
 
 from evalkit.data import Panel, file_sha256, load_table
 from evalkit.did import did_2x2, event_study, twfe
+from evalkit.errors import EstimationError, EvalkitError
 from evalkit.inference import Clustered, VcovLike
 from evalkit.reports.params import PolicyParams, load_params
 from evalkit.reports.params_checks import STAGGERED_ESTIMATORS, SYNTHETIC_ESTIMATORS
 from evalkit.reports.robustness import Robustness, analyse_robustness
 from evalkit.reports.staggered import StaggeredAnalysis, analyse_staggered
 from evalkit.reports.synthetic import SyntheticAnalysis, analyse_synthetic
+from evalkit.reports.texts import (
+    DESIGN_TERMS,
+    EVENT_STUDY_TERMS,
+    Note,
+    ParamsTerms,
+    omission,
+    raise_reworded,
+    text,
+)
 from evalkit.results import DiDResult, EventStudyResult, WaldTest
 
 __all__ = ["Evaluation", "Headline", "evaluate"]
@@ -68,10 +80,12 @@ class Evaluation:
     panel
         The validated panel for panel designs, else ``None``.
     main
-        The single-coefficient result: the 2x2 estimate, or the static TWFE.
+        The single-coefficient result: the 2x2 estimate, or the static TWFE (without the
+        covariates its fixed effects absorb, when it is a comparison: see ``remarks``).
     dynamic
         The event study of the headline estimator for panel designs (the TWFE event
-        study for ``twfe`` and ``event_study``), else ``None``.
+        study for ``twfe`` and ``event_study``), else ``None`` (also when the design does
+        not support the TWFE event study: see ``remarks``).
     headline
         The number the report leads with.
     run_date
@@ -88,6 +102,10 @@ class Evaluation:
         For the synthetic designs: synthetic difference-in-differences, synthetic control
         and difference-in-differences side by side, and Abadie, Diamond & Hainmueller's
         synthetic control with its placebos.
+    remarks
+        What the design changed in the TWFE comparisons: its event study omitted (without
+        never-treated units) or binned, covariates its fixed effects absorb left out;
+        worded in the report's language when shown.
     """
 
     params: PolicyParams
@@ -102,6 +120,7 @@ class Evaluation:
     staggered: StaggeredAnalysis | None = None
     robustness: Robustness | None = None
     synthetic: SyntheticAnalysis | None = None
+    remarks: tuple[Note, ...] = ()
 
     @property
     def language(self) -> str:
@@ -119,12 +138,44 @@ def _vcov(params: PolicyParams) -> VcovLike:
     return inference.standard_errors or "robust"
 
 
-def _panel(params: PolicyParams, data: pd.DataFrame) -> Panel:
+def _panel(params: PolicyParams, data: pd.DataFrame,
+           covariates: list[str] | None = None) -> Panel:
     d = params.design
     cluster = params.inference.cluster if params.inference.standard_errors == "cluster" else None
     return Panel(data, unit=d.unit, time=d.time, outcome=d.outcome, treatment=d.treatment,
-                 first_treated=d.first_treated, covariates=d.covariates, weights=d.weights,
-                 cluster=cluster if cluster != d.unit else None)
+                 first_treated=d.first_treated,
+                 covariates=d.covariates if covariates is None else covariates,
+                 weights=d.weights, cluster=cluster if cluster != d.unit else None)
+
+
+def _constant_within(values: np.ndarray, groups: np.ndarray) -> bool:
+    frame = pd.DataFrame({"group": groups, "value": values})
+    spread = frame.groupby("group")["value"].agg(["min", "max"])
+    return bool((spread["min"] == spread["max"]).all())
+
+
+def _absorbed_covariates(panel: Panel) -> tuple[str, ...]:
+    """The covariates that unit or period fixed effects absorb: constant within each unit,
+    or within each period."""
+    return tuple(c for c in panel.covariates
+                 if _constant_within(panel.values(c), panel.unit_index)
+                 or _constant_within(panel.values(c), panel.period_index))
+
+
+def _regression_panel(panel: Panel, params: PolicyParams,
+                      data: pd.DataFrame) -> tuple[Panel, Note | None]:
+    """The panel of the fixed-effects regressions that the report adds as comparisons.
+
+    The covariates those regressions' fixed effects absorb (e.g. a county's population
+    in 2000 beside county effects) are left out: the regressions are the same without
+    them, while Callaway & Sant'Anna's estimator, which conditions on them, keeps them.
+    """
+    absorbed = _absorbed_covariates(panel)
+    if not absorbed:
+        return panel, None
+    kept = [c for c in panel.covariates if c not in absorbed]
+    return (_panel(params, data, covariates=kept),
+            Note("note_absorbed_covariates", values=(("covariates", ", ".join(absorbed)),)))
 
 
 def _panel_baseline(panel: Panel) -> float | None:
@@ -132,6 +183,59 @@ def _panel_baseline(panel: Panel) -> float | None:
     cohort = panel.cohort.to_numpy()
     before = ~np.isnan(cohort) & (frame[panel.time].to_numpy() < cohort)
     return float(frame.loc[before, panel.outcome].mean()) if before.any() else None
+
+
+@contextmanager
+def _in_params_terms(terms: ParamsTerms = DESIGN_TERMS) -> Iterator[None]:
+    """Errors raised inside name the params keys, not evalkit's arguments."""
+    try:
+        yield
+    except EvalkitError as exc:
+        raise_reworded(exc, terms)
+
+
+def _twfe_event_study(panel: Panel, params: PolicyParams, vcov: VcovLike, alpha: float,
+                      required: bool) -> tuple[EventStudyResult | None, Note | None]:
+    """The TWFE event study and a remark on it, or why the design does not support it.
+
+    Without never-treated units, event time, period and unit effects are collinear: the
+    event study is identified only when ``event_study.bin_endpoints`` pools the relative
+    periods beyond an ``event_study.window`` that cuts off some of them. When it gives
+    the headline (``design.estimator: event_study``), its failure is an error.
+    """
+    es = params.event_study
+    window = tuple(es.window) if es and es.window else None
+    binned = es.bin_endpoints if es else False
+    unsupported = None
+    if panel.n_never_treated_units == 0:
+        rel = panel.event_time()
+        rel = rel[~np.isnan(rel)]
+        low, high = int(rel.min()), int(rel.max())
+        if not binned or window is None:
+            unsupported = Note("why_es_no_never_treated", "twfe_event_study",
+                               (("low", low), ("high", high)))
+        elif window[0] <= low and window[1] >= high:
+            unsupported = Note("why_es_window_covers_all", "twfe_event_study",
+                               (("window", f"[{window[0]}, {window[1]}]"), ("low", low),
+                                ("high", high)))
+    if unsupported is not None and required:
+        raise EstimationError(
+            "design.estimator: event_study cannot be estimated: "
+            + text(unsupported.key, "en", **dict(unsupported.values))
+            + " Or choose an estimator for staggered adoption (design.estimator: "
+              "callaway_santanna, sun_abraham or imputation).")
+    if unsupported is not None:
+        return None, unsupported
+    try:
+        result = event_study(panel, vcov=vcov, alpha=alpha, window=window,
+                             reference=es.reference if es else -1, bin_endpoints=binned)
+    except EvalkitError as exc:
+        if required:
+            raise_reworded(exc, EVENT_STUDY_TERMS)
+        return None, omission(exc, "twfe_event_study", EVENT_STUDY_TERMS)
+    if panel.n_never_treated_units == 0:  # binned: say what identifies it
+        return result, Note("note_es_binned", values=(("window", f"[{window[0]}, {window[1]}]"),))
+    return result, None
 
 
 def evaluate(params: PolicyParams | str | Path) -> Evaluation:
@@ -145,7 +249,10 @@ def evaluate(params: PolicyParams | str | Path) -> Evaluation:
       treated; ``sun_abraham``: the average of its post-treatment effects.
 
     With staggered adoption, every estimator in ``staggered.estimators`` runs too and
-    the TWFE coefficient is decomposed (see :func:`analyse_staggered`).
+    the TWFE coefficient is decomposed (see :func:`analyse_staggered`). Each comparison
+    runs only when the design supports it; one that it does not is omitted with a
+    remark saying why (e.g. the TWFE event study when every unit is eventually treated).
+    The headline's failure is an error; errors name the params keys.
 
     Parameters
     ----------
@@ -154,6 +261,11 @@ def evaluate(params: PolicyParams | str | Path) -> Evaluation:
     """
     if not isinstance(params, PolicyParams):
         params = load_params(params)
+    with _in_params_terms():
+        return _evaluate(params)
+
+
+def _evaluate(params: PolicyParams) -> Evaluation:
     d = params.design
     alpha = round(1 - params.inference.confidence_level, 10)
     data = load_table(params.data_path, sheet=params.data.sheet, sample=params.data.sample or None)
@@ -165,8 +277,10 @@ def evaluate(params: PolicyParams | str | Path) -> Evaluation:
     staggered: StaggeredAnalysis | None = None
     twfe_dynamic: EventStudyResult | None = None
     synthetic: SyntheticAnalysis | None = None
+    regression_panel: Panel | None = None
+    remarks: list[Note] = []
     if d.estimator in SYNTHETIC_ESTIMATORS:
-        panel = _panel(params, data)
+        panel = regression_panel = _panel(params, data)
         main = twfe(panel, vcov=vcov, alpha=alpha)
         synthetic = analyse_synthetic(panel, params, alpha)
         r = synthetic.main
@@ -181,19 +295,23 @@ def evaluate(params: PolicyParams | str | Path) -> Evaluation:
                             main.p_value, alpha, baseline)
     else:
         panel = _panel(params, data)
-        es = params.event_study
-        main = twfe(panel, vcov=vcov, alpha=alpha)
-        twfe_dynamic = event_study(
-            panel, vcov=vcov, alpha=alpha,
-            window=tuple(es.window) if es and es.window else None,
-            reference=es.reference if es else -1,
-            bin_endpoints=es.bin_endpoints if es else False)
-        baseline = _panel_baseline(panel)
         required = d.estimator if d.estimator in STAGGERED_ESTIMATORS else None
+        # TWFE gives the headline: as specified; a comparison: as the design allows
+        regression_panel, absorbed = (_regression_panel(panel, params, data) if required
+                                      else (panel, None))
+        remarks += [absorbed] if absorbed is not None else []
+        main = twfe(regression_panel, vcov=vcov, alpha=alpha)
+        twfe_dynamic, omitted = _twfe_event_study(regression_panel, params, vcov, alpha,
+                                                  required=d.estimator == "event_study")
+        remarks += [omitted] if omitted is not None else []
+        baseline = _panel_baseline(panel)
         if panel.is_staggered or required:
-            staggered = analyse_staggered(panel, params, alpha, required=required)
-            staggered.event_studies.setdefault("twfe", twfe_dynamic)
-        dynamic, pretrend = twfe_dynamic, twfe_dynamic.pretrend
+            staggered = analyse_staggered(panel, params, alpha, required=required,
+                                          regression_panel=regression_panel)
+            if twfe_dynamic is not None:
+                staggered.event_studies.setdefault("twfe", twfe_dynamic)
+        dynamic = twfe_dynamic
+        pretrend = twfe_dynamic.pretrend if twfe_dynamic is not None else None
         if d.estimator == "event_study":
             avg = twfe_dynamic.average_effect()
             headline = Headline("average_post", avg["estimate"], avg["std_error"],
@@ -216,8 +334,10 @@ def evaluate(params: PolicyParams | str | Path) -> Evaluation:
             headline = Headline("twfe_row", main.estimate, main.std_error, *main.conf_int,
                                 main.p_value, alpha, baseline)
     robustness = analyse_robustness(params, data=data, panel=panel, main=main, dynamic=dynamic,
-                                    twfe_dynamic=twfe_dynamic, alpha=alpha)
+                                    twfe_dynamic=twfe_dynamic, alpha=alpha,
+                                    regression_panel=regression_panel)
     return Evaluation(params=params, data=data, data_sha256=sha, panel=panel, main=main,
                       dynamic=dynamic, headline=headline, pretrend=pretrend,
                       staggered=staggered, robustness=robustness, synthetic=synthetic,
+                      remarks=tuple(remarks),
                       run_date=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"))

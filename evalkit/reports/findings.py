@@ -15,7 +15,8 @@ from evalkit.reports.formatting import (
 )
 from evalkit.reports.robustness import FEW_CLUSTERS, FEW_TREATED_CLUSTERS
 from evalkit.reports.robustness_sections import honest_finding, wild_finding
-from evalkit.reports.staggered import TRUST_WEIGHT
+from evalkit.reports.staggered import TRUST_WEIGHT, last_cohort, period_label
+from evalkit.reports.texts import text
 
 __all__ = ["key_findings", "effect_sentence", "twfe_trust_sentence", "FEW_CLUSTERS",
            "SMALL_COMPARISON"]
@@ -78,6 +79,8 @@ def effect_sentence(ev: Evaluation) -> str:
 
 def _pretrend_sentence(ev: Evaluation) -> str:
     lang = ev.params.language
+    if ev.dynamic is None and ev.panel is not None:
+        return text("pretrend_omitted", lang)  # type: ignore[arg-type]
     if ev.dynamic is None:
         return ("Avec une seule période avant le changement, l'évolution avant la politique ne "
                 "peut pas être vérifiée : l'estimation suppose que les deux groupes auraient "
@@ -188,7 +191,10 @@ def key_findings(ev: Evaluation) -> list[str]:
         out.insert(2, honest)
     if ev.panel is not None:
         n_comp = ev.panel.n_never_treated_units
-        if n_comp < SMALL_COMPARISON:
+        if n_comp == 0:
+            out.append(text("note_no_never_treated", lang,  # type: ignore[arg-type]
+                            cohort=period_label(last_cohort(ev.panel))))
+        elif n_comp < SMALL_COMPARISON:
             out.append(f"Le groupe de comparaison est petit ({n_comp} unités jamais traitées)."
                        if lang == "fr" else
                        f"The comparison group is small ({n_comp} never-treated units).")

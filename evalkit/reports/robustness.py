@@ -13,7 +13,9 @@ Two checks a careful referee asks for, run for every evaluation that allows them
   2008) for the 2x2 or TWFE coefficient when there are fewer than 30 clusters or
   fewer than 10 treated clusters.
 
-A check that cannot run on the data is skipped with a note; it never stops a report.
+A check the design does not support (see :func:`evalkit.reports.texts.is_design_limit`)
+is omitted with a note saying why, in the report's language; it never stops a report.
+Any other error is raised, in the params' terms.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from evalkit.did.honest import honest_did
 from evalkit.errors import EvalkitError
 from evalkit.reports.params import PolicyParams
 from evalkit.reports.params_checks import SYNTHETIC_ESTIMATORS
+from evalkit.reports.texts import SENSITIVITY_TERMS, Note, omission
 from evalkit.results import DiDResult, EventStudyResult
 from evalkit.results.honest import HonestDiDResult
 from evalkit.results.wild_bootstrap import WildBootstrapResult
@@ -55,8 +58,8 @@ class Robustness:
     clusters, treated_clusters
         Number of clusters, and of clusters with treated units, of the coefficient's
         standard errors (``None`` when they are not clustered).
-    notes
-        Why a check was skipped, in plain words (English; shown as given).
+    remarks
+        The checks omitted and why (worded in the report's language when shown).
     """
 
     honest: dict[str, HonestDiDResult] = field(default_factory=dict)
@@ -64,7 +67,12 @@ class Robustness:
     wild: WildBootstrapResult | None = None
     clusters: int | None = None
     treated_clusters: int | None = None
-    notes: tuple[str, ...] = ()
+    remarks: tuple[Note, ...] = ()
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The remarks in plain English."""
+        return tuple(str(note) for note in self.remarks)
 
 
 
@@ -74,38 +82,49 @@ def _usable(es: EventStudyResult | None) -> bool:
 
 def _event_study_for_sensitivity(
     dynamic: EventStudyResult | None, twfe_dynamic: EventStudyResult | None,
-    panel: Panel | None, params: PolicyParams, alpha: float,
+    panel: Panel | None, params: PolicyParams, alpha: float, remarks: list[Note],
 ) -> EventStudyResult | None:
     if _usable(dynamic):
         return dynamic
-    if dynamic is not None and panel is not None and (
-            "Callaway" in dynamic.estimator or panel.is_staggered):
+    if panel is not None and (panel.is_staggered or (
+            dynamic is not None and "Callaway" in dynamic.estimator)):
         # no single reference period (Callaway & Sant'Anna with a varying base period, the
-        # imputation estimator's leads): with staggered adoption the TWFE event study is
-        # no substitute, so Callaway & Sant'Anna is re-estimated with a universal base
+        # imputation estimator's leads), or no TWFE event study: with staggered adoption
+        # the TWFE event study is no substitute, so Callaway & Sant'Anna is re-estimated
+        # with a universal base
         from evalkit.did.callaway_santanna import callaway_santanna
-        from evalkit.reports.staggered import callaway_santanna_options
+        from evalkit.reports.staggered import callaway_santanna_options, cs_unsupported
 
         options = {**callaway_santanna_options(panel, params), "base_period": "universal"}
-        result = callaway_santanna(panel, **options, inference="analytic", alpha=alpha)
-        return result.event_study()
+        unsupported = cs_unsupported(panel, options)
+        if unsupported is not None:
+            remarks.append(Note(unsupported.key, "cs_universal", unsupported.values))
+        else:
+            try:
+                result = callaway_santanna(panel, **options, inference="analytic", alpha=alpha)
+                return result.event_study()
+            except EvalkitError as exc:
+                remarks.append(omission(exc, "cs_universal", SENSITIVITY_TERMS))
     return twfe_dynamic if _usable(twfe_dynamic) else None
 
 
 def _honest(es: EventStudyResult, params: PolicyParams, alpha: float,
-            notes: list[str]) -> dict[str, HonestDiDResult]:
+            remarks: list[Note]) -> dict[str, HonestDiDResult]:
     settings = params.sensitivity
     out: dict[str, HonestDiDResult] = {}
     grids = {"relative_magnitude": settings.relative_magnitudes,
              "smoothness": settings.smoothness}
+    keys = {"relative_magnitude": "sensitivity.relative_magnitudes",
+            "smoothness": "sensitivity.smoothness"}
     for restriction in RESTRICTIONS:
         try:
             out[restriction] = honest_did(es, restriction=restriction,
                                           m_values=grids[restriction],
                                           parameter=settings.target, alpha=alpha)
         except EvalkitError as exc:
-            notes.append(f"HonestDiD ({restriction.replace('_', ' ')}): not computed "
-                         f"({exc.one_line()})")
+            # HonestDiD's own method is chosen by evalkit, not by staggered.method
+            terms = SENSITIVITY_TERMS.extend({"m_values": keys[restriction], "method": None})
+            remarks.append(omission(exc, f"honest_{restriction}", terms))
     return out
 
 
@@ -124,6 +143,7 @@ def analyse_robustness(
     dynamic: EventStudyResult | None,
     twfe_dynamic: EventStudyResult | None,
     alpha: float,
+    regression_panel: Panel | None = None,
 ) -> Robustness:
     """Run the robustness checks the params ask for (see the module's description).
 
@@ -143,28 +163,27 @@ def analyse_robustness(
         The TWFE event study, if any (the fallback for the sensitivity analysis).
     alpha
         Significance level.
+    regression_panel
+        The panel ``main`` was estimated from, when it differs from ``panel`` (without
+        the covariates its fixed effects absorb).
     """
     settings = params.sensitivity
-    notes: list[str] = []
+    remarks: list[Note] = []
     honest: dict[str, HonestDiDResult] = {}
     source = None
-    if settings.honest_did and (dynamic is not None or twfe_dynamic is not None):
-        try:
-            es = _event_study_for_sensitivity(dynamic, twfe_dynamic, panel, params, alpha)
-        except EvalkitError as exc:
-            es = twfe_dynamic if _usable(twfe_dynamic) else None
-            notes.append(f"Callaway & Sant'Anna with a universal base period: not computed "
-                         f"({exc.one_line()})")
+    event_design = panel is not None and params.design.estimator not in SYNTHETIC_ESTIMATORS
+    if settings.honest_did and event_design:
+        es = _event_study_for_sensitivity(dynamic, twfe_dynamic, panel, params, alpha, remarks)
         if es is None:
-            notes.append("HonestDiD: no event study with pre-treatment coefficients measured "
-                         "against one reference period.")
+            remarks.append(Note("why_honest_no_event_study", "honest"))
         else:
-            honest = _honest(es, params, alpha, notes)
+            honest = _honest(es, params, alpha, remarks)
             source = es.estimator
     clusters, treated_clusters = _cluster_counts(params, data, panel)
-    wild = _wild(params, data, panel, main, alpha, clusters, treated_clusters, notes)
+    wild = _wild(params, data, panel if regression_panel is None else regression_panel, main,
+                 alpha, clusters, treated_clusters, remarks)
     return Robustness(honest=honest, honest_source=source, wild=wild, clusters=clusters,
-                      treated_clusters=treated_clusters, notes=tuple(notes))
+                      treated_clusters=treated_clusters, remarks=tuple(remarks))
 
 
 #: With this many clusters or fewer, Webb's six-point weights replace Rademacher's
@@ -186,7 +205,7 @@ def _cluster_counts(params: PolicyParams, data: pd.DataFrame,
 
 def _wild(params: PolicyParams, data: pd.DataFrame, panel: Panel | None, main: DiDResult,
           alpha: float, clusters: int | None, treated_clusters: int | None,
-          notes: list[str]) -> WildBootstrapResult | None:
+          remarks: list[Note]) -> WildBootstrapResult | None:
     settings = params.sensitivity
     if settings.wild_bootstrap == "never" or clusters is None or treated_clusters is None:
         return None
@@ -194,9 +213,8 @@ def _wild(params: PolicyParams, data: pd.DataFrame, panel: Panel | None, main: D
     if settings.wild_bootstrap == "auto" and not few:
         return None
     if treated_clusters < 2:
-        notes.append(f"Wild cluster bootstrap: not run, as only {treated_clusters} cluster "
-                     f"contains treated units (the bootstrap cannot then be trusted; "
-                     "MacKinnon & Webb 2017).")
+        remarks.append(Note("why_wild_one_treated_cluster", "wild",
+                            (("treated", treated_clusters),)))
         return None
     from evalkit.inference.wild import wild_cluster_bootstrap
 
@@ -207,5 +225,6 @@ def _wild(params: PolicyParams, data: pd.DataFrame, panel: Panel | None, main: D
             weights="webb" if clusters <= WEBB_BELOW else "rademacher",
             n_boot=settings.bootstrap_draws, random_state=settings.seed, alpha=alpha)
     except EvalkitError as exc:
-        notes.append(f"Wild cluster bootstrap: not computed ({exc.one_line()})")
+        # its weights are Rademacher's or Webb's, not the design's
+        remarks.append(omission(exc, "wild", SENSITIVITY_TERMS.extend({"weights": None})))
         return None

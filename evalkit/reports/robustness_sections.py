@@ -97,7 +97,7 @@ def sensitivity_html(ev: Evaluation) -> str:
     """The robustness section, or an empty string when no check ran."""
     rob = ev.robustness
     lang: Language = ev.params.language  # type: ignore[assignment]
-    if rob is None or (not rob.honest and rob.wild is None and not rob.notes):
+    if rob is None or (not rob.honest and rob.wild is None and not rob.remarks):
         return ""
     out = f"<h2>{esc(text('sensitivity', lang))}</h2>"
     if rob.honest:
@@ -112,7 +112,7 @@ def sensitivity_html(ev: Evaluation) -> str:
                 out += _honest_block(rob.honest[key], ev, lang)
     if rob.wild is not None:
         out += _wild_block(ev, lang)
-    out += "".join(f"<p class='caption'>{esc(note)}</p>" for note in rob.notes)
+    out += "".join(f"<p class='caption'>{esc(note.text(lang))}</p>" for note in rob.remarks)
     return out
 
 

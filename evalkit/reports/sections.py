@@ -27,7 +27,7 @@ from evalkit.reports.formatting import (
 )
 from evalkit.reports.html_parts import esc, facts_table, figure_html, table
 from evalkit.reports.params import PolicyParams
-from evalkit.reports.texts import estimator_name, text
+from evalkit.reports.texts import Note, estimator_name, text
 
 __all__ = ["PolicyReport"]
 
@@ -55,6 +55,11 @@ _STYLE = """
 .evalkit-report img { max-width: 100%; height: auto; }
 </style>
 """
+
+
+#: The evaluation's remarks shown with the estimate table (the others go with the
+#: effects over time).
+_ESTIMATE_REMARKS = frozenset({"note_absorbed_covariates"})
 
 
 class PolicyReport:
@@ -102,6 +107,13 @@ class PolicyReport:
         from IPython.display import HTML, display
 
         display(HTML(f"<div class='evalkit-report'>{markup}</div>"))
+
+    def _remarks(self, remarks: tuple[Note, ...] | list[Note], *,
+                 estimate: bool = False) -> str:
+        """The report's remarks on its analysis (comparisons omitted and why), as captions:
+        those on the estimate table, or (by default) those on the effects over time."""
+        return "".join(f"<p class='caption'>{esc(note.text(self.language))}</p>"
+                       for note in remarks if (note.key in _ESTIMATE_REMARKS) == estimate)
 
     def _inference(self) -> str:
         ev = self.evaluation
@@ -208,7 +220,7 @@ class PolicyReport:
                       if t in ev.params.design.covariates]
         if covariates:
             out += f"<p class='caption'>{self._t('covariates')} {esc(', '.join(covariates))}</p>"
-        return out
+        return out + self._remarks(ev.remarks, estimate=True)
 
     def dynamics_html(self) -> str:
         ev = self.evaluation
@@ -217,6 +229,9 @@ class PolicyReport:
 
             return synthetic_html(ev)
         level = self._level()
+        if ev.dynamic is None and ev.panel is not None:
+            # a panel design whose event study the design does not support: say why
+            return f"<h2>{self._t('dynamics')}</h2>" + self._remarks(ev.remarks)
         if ev.dynamic is None:
             means = ev.main.group_means
             labels = {k: self._t(v) for k, v in (("treated", "treated_group"),
@@ -283,7 +298,7 @@ class PolicyReport:
             word = ("Test que tous les coefficients avant l'entrée sont nuls"
                     if self.language == "fr" else
                     "Test that all pre-treatment coefficients are zero")
-            where = (f" ({estimator_name(es.estimator, self.language)})"
+            where = (f" ({esc(estimator_name(es.estimator, self.language))})"
                      if ev.staggered is not None else "")
             test = (f"<p>{word}{where} : {pretrend.distribution}({dfs}) = {stat}, "
                     f"{self._t('p')} {format_p_value(pretrend.p_value, self.language)}.</p>"
@@ -293,7 +308,7 @@ class PolicyReport:
         title = (f"<p><strong>{esc(estimator_name(es.estimator, self.language))}</strong></p>"
                  if ev.staggered is not None else "")
         return (f"<h2>{self._t('dynamics')}</h2>" + figure_html(fig, self._t("es_title"))
-                + f"<p class='caption'>{esc(caption)}</p>"
+                + f"<p class='caption'>{esc(caption)}</p>" + self._remarks(ev.remarks)
                 + test + title + table(header, rows))
 
     def staggered_html(self) -> str:
@@ -327,7 +342,8 @@ class PolicyReport:
                      interval(*m.conf_int), format_p_value(m.p_value, self.language)])
         out = (f"<h2>{self._t('staggered')}</h2><p>{esc(self._t('staggered_intro'))}</p>"
                f"<p>{self._t('comparison_table')}</p>" + table(header, rows))
-        out += "".join(f"<p class='caption'>{esc(note)}</p>" for note in st.notes)
+        out += self._remarks([note for note in st.remarks if note.subject != "bacon"])
+        out += self._remarks([note for note in st.remarks if note.subject == "bacon"])
         if st.bacon is not None:
             from evalkit.reports.findings import twfe_trust_sentence
 

@@ -3,14 +3,23 @@
 When units join a policy at different dates, the report runs the estimators for
 staggered adoption the params ask for (Callaway & Sant'Anna, Sun & Abraham, the
 imputation estimator), decomposes the TWFE coefficient (Goodman-Bacon) and says
-whether the TWFE estimate can be trusted. An estimator that cannot run on these data
-(e.g. Sun & Abraham without never-treated units) is skipped with a note; it never
-stops the report.
+whether the TWFE estimate can be trusted.
+
+Each runs only as the design allows: without never-treated units, Sun & Abraham
+compare with the last-treated cohort, and Callaway & Sant'Anna need
+``staggered.control_group: not_yet_treated``; the decomposition needs a balanced panel
+without covariates or weights. A comparison the design does not support (an evalkit
+error that is a design limit, see :func:`evalkit.reports.texts.is_design_limit`) is
+omitted with a note saying why; it never stops the report, unless it gives the headline.
+Any other error is raised, in the params' terms.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from evalkit.data import Panel
 from evalkit.did.bacon import bacon_decomposition
@@ -20,14 +29,13 @@ from evalkit.did.sun_abraham import sun_abraham
 from evalkit.errors import EvalkitError
 from evalkit.inference.multiplier import MultiplierBootstrap
 from evalkit.reports.params import PolicyParams, StaggeredSection
+from evalkit.reports.texts import STAGGERED_TERMS, Note, omission, raise_reworded
 from evalkit.results import BaconDecomposition, DiDResult, EventStudyResult, WaldTest
 
-__all__ = ["StaggeredAnalysis", "analyse_staggered", "callaway_santanna_options", "TRUST_WEIGHT"]
+__all__ = ["StaggeredAnalysis", "analyse_staggered", "callaway_santanna_options",
+           "cs_unsupported", "last_cohort", "period_label", "TRUST_WEIGHT"]
 
 TRUST_WEIGHT = 0.10  # TWFE is doubtful when more weight than this uses already-treated controls
-
-NAMES = {"callaway_santanna": "Callaway & Sant'Anna", "sun_abraham": "Sun & Abraham",
-         "imputation": "Imputation (Borusyak, Jaravel & Spiess)", "twfe": "TWFE event study"}
 
 
 @dataclass(frozen=True)
@@ -45,8 +53,9 @@ class StaggeredAnalysis:
         Each estimator's joint pre-trend test, by key.
     bacon
         The Goodman-Bacon decomposition, when it could be computed.
-    notes
-        Why an estimator or the decomposition was skipped, in plain words.
+    remarks
+        What the design changed: comparisons omitted and why, comparison units used
+        (worded in the report's language when shown).
     control_group
         The comparison units used by Callaway & Sant'Anna.
     """
@@ -55,9 +64,19 @@ class StaggeredAnalysis:
     overall: dict[str, DiDResult] = field(default_factory=dict)
     pretrends: dict[str, WaldTest | None] = field(default_factory=dict)
     bacon: BaconDecomposition | None = None
-    notes: tuple[str, ...] = ()
+    remarks: tuple[Note, ...] = ()
     control_group: str = "never_treated"
 
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The remarks in plain English."""
+        return tuple(str(note) for note in self.remarks)
+
+
+def period_label(value: float) -> str:
+    """A period as the data write it (``2007``, not ``2007.0``)."""
+    value = float(value)
+    return str(int(value)) if value.is_integer() else f"{value:g}"
 
 
 def _settings(params: PolicyParams) -> StaggeredSection:
@@ -77,9 +96,37 @@ def callaway_santanna_options(panel: Panel, params: PolicyParams) -> dict[str, o
                     if params.inference.standard_errors == "cluster" else None)}
 
 
+def last_cohort(panel: Panel) -> float:
+    """The last period in which units are first treated."""
+    cohorts = panel.unit_cohorts.to_numpy(dtype=float)
+    return float(np.nanmax(cohorts))
+
+
+def cs_unsupported(panel: Panel, options: dict[str, object]) -> Note | None:
+    """Why Callaway & Sant'Anna cannot run with these options on this panel, if it cannot."""
+    if options["control_group"] == "never_treated" and panel.n_never_treated_units == 0:
+        return Note("why_cs_no_never_treated", "callaway_santanna")
+    return None
+
+
+def _bacon_unsupported(panel: Panel) -> Note | None:
+    if panel.covariates:
+        return Note("why_bacon_covariates", "bacon",
+                    (("covariates", ", ".join(panel.covariates)),))
+    if panel.weights:
+        return Note("why_bacon_weights", "bacon", (("weights", panel.weights),))
+    if not panel.is_balanced:
+        rows = np.bincount(panel.unit_index, minlength=panel.n_units)
+        incomplete = int(np.count_nonzero(rows < panel.n_periods))
+        return Note("why_bacon_unbalanced", "bacon",
+                    (("incomplete", incomplete), ("units", panel.n_units)))
+    return None
+
+
 def analyse_staggered(panel: Panel, params: PolicyParams, alpha: float,
-                      required: str | None = None) -> StaggeredAnalysis:
-    """Run the staggered-adoption estimators the params ask for.
+                      required: str | None = None,
+                      regression_panel: Panel | None = None) -> StaggeredAnalysis:
+    """Run the staggered-adoption estimators the params ask for, as the design allows.
 
     Parameters
     ----------
@@ -90,26 +137,39 @@ def analyse_staggered(panel: Panel, params: PolicyParams, alpha: float,
     alpha
         Significance level.
     required
-        The estimator that gives the report's headline: its failure is an error, the
-        others' failures are notes.
+        The estimator that gives the report's headline: its failure is an error (in the
+        params' terms), the others' design limits are remarks.
+    regression_panel
+        The panel of the fixed-effects regressions shown for comparison (Sun & Abraham,
+        imputation, the decomposition of TWFE) when it differs from ``panel``: without
+        the covariates their fixed effects absorb (the regressions are the same without
+        them). The headline estimator always uses ``panel``.
     """
+    regression = panel if regression_panel is None else regression_panel
     settings = _settings(params)
     wanted = list(dict.fromkeys([*settings.estimators, *([required] if required else [])]))
     cs_options = callaway_santanna_options(panel, params)
     control = cs_options["control_group"]
     cluster = cs_options["cluster"]
+    never_treated = panel.n_never_treated_units > 0
     event_studies: dict[str, EventStudyResult] = {}
     overall: dict[str, DiDResult] = {}
     pretrends: dict[str, WaldTest | None] = {}
-    notes: list[str] = []
+    remarks: list[Note] = []
+    if not never_treated:
+        remarks.append(Note("note_no_never_treated",
+                            values=(("cohort", period_label(last_cohort(panel))),)))
 
-    def attempt(key: str, run) -> None:  # noqa: ANN001
+    def attempt(key: str, run: Callable[[], None], unsupported: Note | None = None) -> None:
+        if unsupported is not None and key != required:
+            remarks.append(unsupported)
+            return
         try:
             run()
         except EvalkitError as exc:
             if key == required:
-                raise
-            notes.append(f"{NAMES.get(key, key)}: not computed ({exc.one_line()})")
+                raise_reworded(exc, STAGGERED_TERMS)
+            remarks.append(omission(exc, key, STAGGERED_TERMS))
 
     def run_cs() -> None:
         inference = (MultiplierBootstrap(n_boot=settings.bootstrap_draws,
@@ -121,27 +181,37 @@ def analyse_staggered(panel: Panel, params: PolicyParams, alpha: float,
         pretrends["callaway_santanna"] = result.pretrend
 
     def run_sa() -> None:
-        result = sun_abraham(panel, alpha=alpha)
+        # Sun & Abraham's comparison: the never-treated units, else the last-treated
+        # cohort before its treatment (as Sun & Abraham 2021 propose)
+        result = sun_abraham(panel if required == "sun_abraham" else regression, alpha=alpha,
+                             control_cohort=(
+            "never_treated" if never_treated else "last_treated"))
         event_studies["sun_abraham"] = result
         pretrends["sun_abraham"] = result.pretrend
+        if not never_treated:
+            remarks.append(Note("note_sa_last_treated",
+                                values=(("cohort", period_label(last_cohort(panel))),)))
 
     def run_imputation() -> None:
-        result = imputation(panel, anticipation=settings.anticipation, cluster=cluster,
+        used = panel if required == "imputation" else regression
+        result = imputation(used, anticipation=settings.anticipation, cluster=cluster,
                             alpha=alpha)
         event_studies["imputation"] = result
-        overall["imputation"] = imputation_overall(panel, anticipation=settings.anticipation,
-                                                   cluster=cluster, alpha=alpha)
+        overall["imputation"] = imputation_overall(
+            used, anticipation=settings.anticipation, cluster=cluster, alpha=alpha)
         pretrends["imputation"] = result.pretrend
 
     runners = {"callaway_santanna": run_cs, "sun_abraham": run_sa, "imputation": run_imputation}
+    checks = {"callaway_santanna": cs_unsupported(panel, cs_options)}
     for key in wanted:
-        attempt(key, runners[key])
+        attempt(key, runners[key], checks.get(key))
 
     bacon = None
     if settings.bacon:
-        try:
-            bacon = bacon_decomposition(panel)
-        except EvalkitError as exc:
-            notes.append(f"Goodman-Bacon decomposition: not computed ({exc.one_line()})")
+        def run_bacon() -> None:
+            nonlocal bacon
+            bacon = bacon_decomposition(regression)
+
+        attempt("bacon", run_bacon, _bacon_unsupported(regression))
     return StaggeredAnalysis(event_studies=event_studies, overall=overall, pretrends=pretrends,
-                             bacon=bacon, notes=tuple(notes), control_group=control)
+                             bacon=bacon, remarks=tuple(remarks), control_group=control)

@@ -10,8 +10,9 @@ same balanced panel:
   matching, placebo-in-space test (a randomization test over units) and leave-one-out
   re-fits, as a check of the comparison's quality and a second, exact-style inference.
 
-A part that cannot run on the data is skipped with a note, except the headline
-estimator, whose failure is the report's.
+A part the design does not support (see :func:`evalkit.reports.texts.is_design_limit`)
+is omitted with a note saying why, except the headline estimator, whose failure is the
+report's (in the params' terms).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from evalkit.data import Panel
 from evalkit.errors import EvalkitError
 from evalkit.reports.params import PolicyParams, SyntheticSection
+from evalkit.reports.texts import SYNTHETIC_TERMS, Note, omission, raise_reworded
 from evalkit.results.synthetic_control import SyntheticControlResult
 from evalkit.results.synthetic_did import SyntheticDiDResult
 from evalkit.synthetic.synthetic_control import synthetic_control
@@ -46,14 +48,19 @@ class SyntheticAnalysis:
     control
         Abadie, Diamond & Hainmueller's synthetic control, with its placebos in space
         and leave-one-out re-fits as the params ask, or ``None`` if it could not run.
-    notes
-        Why a part was skipped, in plain words.
+    remarks
+        The parts omitted or changed, and why (worded in the report's language when shown).
     """
 
     estimates: dict[str, SyntheticDiDResult] = field(default_factory=dict)
     headline: str = "sdid"
     control: SyntheticControlResult | None = None
-    notes: tuple[str, ...] = ()
+    remarks: tuple[Note, ...] = ()
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The remarks in plain English."""
+        return tuple(str(note) for note in self.remarks)
 
     @property
     def main(self) -> SyntheticDiDResult:
@@ -78,12 +85,11 @@ def analyse_synthetic(panel: Panel, params: PolicyParams, alpha: float) -> Synth
     headline = METHOD_OF[params.design.estimator]
     se = settings.standard_errors
     estimates: dict[str, SyntheticDiDResult] = {}
-    notes: list[str] = []
+    remarks: list[Note] = []
     if se != "placebo" and panel.n_treated_units < 2:
         # Arkhangelsky et al. (2021, section 5): the bootstrap and the jackknife need
         # several treated units; with one, the placebo method is the valid one.
-        notes.append(f"{se.capitalize()} standard errors need more than one treated unit; "
-                     "placebo standard errors are shown instead.")
+        remarks.append(Note("note_se_placebo_instead", values=(("se", se),)))
         se = "placebo"
     for method in (headline, *(m for m in ("sdid", "sc", "did") if m != headline)):
         try:
@@ -92,8 +98,8 @@ def analyse_synthetic(panel: Panel, params: PolicyParams, alpha: float) -> Synth
                                               random_state=settings.seed)
         except EvalkitError as exc:
             if method == headline:
-                raise
-            notes.append(f"{method}: not computed ({exc.one_line()})")
+                raise_reworded(exc, SYNTHETIC_TERMS)
+            remarks.append(omission(exc, method, SYNTHETIC_TERMS))
     control = None
     if panel.n_treated_units == 1:
         try:
@@ -101,11 +107,10 @@ def analyse_synthetic(panel: Panel, params: PolicyParams, alpha: float) -> Synth
                 panel, predictors=settings.predictor_periods,
                 placebo=settings.placebo_in_space, leave_one_out=settings.leave_one_out)
         except EvalkitError as exc:
-            notes.append(f"Synthetic control (Abadie, Diamond & Hainmueller): not computed "
-                         f"({exc.one_line()})")
+            remarks.append(omission(exc, "adh", SYNTHETIC_TERMS))
     else:
-        notes.append("Synthetic control (Abadie, Diamond & Hainmueller) is shown for a single "
-                     "treated unit only; with several, see the estimates above.")
+        remarks.append(Note("why_adh_several_treated", "adh",
+                            (("treated", panel.n_treated_units),)))
     ordered = {m: estimates[m] for m in ("sdid", "sc", "did") if m in estimates}
     return SyntheticAnalysis(estimates=ordered, headline=headline, control=control,
-                             notes=tuple(notes))
+                             remarks=tuple(remarks))

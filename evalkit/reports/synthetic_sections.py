@@ -151,7 +151,7 @@ def synthetic_html(ev: Evaluation) -> str:
     out += _donor_table(ev, lang)
     if syn.control is not None:
         out += _adh_block(ev, syn.control, lang)
-    out += "".join(f"<p class='caption'>{esc(note)}</p>" for note in syn.notes)
+    out += "".join(f"<p class='caption'>{esc(note.text(lang))}</p>" for note in syn.remarks)
     return out
 
 

@@ -1,12 +1,26 @@
-"""The fixed wording of evaluation reports, in English and French."""
+"""The fixed wording of evaluation reports, in English and French.
+
+Also the remarks a report makes on its own analysis (:class:`Note`: a comparison the
+design does not support, and why), and the rewording of evalkit's error messages in the
+terms of the params file (``event_study.bin_endpoints: true``, not ``bin_endpoints=True``).
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import NoReturn
+
+from evalkit.errors import DataError, EstimationError, EvalkitError, InputError
 from evalkit.reports.formatting import Language
 from evalkit.reports.texts_robustness import ROBUSTNESS_TEXTS
 from evalkit.reports.texts_synthetic import SYNTHETIC_TEXTS
 
-__all__ = ["TEXTS", "ESTIMATOR_NAMES", "estimator_name", "text"]
+__all__ = ["TEXTS", "ESTIMATOR_NAMES", "estimator_name", "text", "Note", "ParamsTerms",
+           "DESIGN_TERMS", "EVENT_STUDY_TERMS", "STAGGERED_TERMS", "SENSITIVITY_TERMS",
+           "SYNTHETIC_TERMS", "params_wording", "reworded", "raise_reworded", "is_design_limit",
+           "omission"]
 
 TEXTS: dict[str, dict[Language, str]] = {
     # section headings
@@ -183,6 +197,111 @@ TEXTS: dict[str, dict[Language, str]] = {
                    "fr": "robustes par grappes, grappes définies par {column} ({clusters} "
                          "grappes)"},
     "covariates": {"en": "Control variables:", "fr": "Variables de contrôle :"},
+    # what the design supports: comparisons omitted, and why (see Note)
+    "omitted": {"en": "{what} is omitted: {why}",
+                "fr": "{what} n'apparaît pas dans ce rapport : {why}"},
+    "why_library": {"en": "{detail}", "fr": "{detail}"},
+    "subject_twfe_event_study": {
+        "en": "The event study with unit and period fixed effects (TWFE)",
+        "fr": "L'étude d'événement à effets fixes individuels et temporels (TWFE)"},
+    "subject_callaway_santanna": {"en": "Callaway & Sant'Anna's estimator",
+                                  "fr": "L'estimateur de Callaway et Sant'Anna"},
+    "subject_sun_abraham": {"en": "Sun & Abraham's estimator",
+                            "fr": "L'estimateur de Sun et Abraham"},
+    "subject_imputation": {
+        "en": "The imputation estimator (Borusyak, Jaravel & Spiess)",
+        "fr": "L'estimateur par imputation (Borusyak, Jaravel et Spiess)"},
+    "subject_bacon": {"en": "The Goodman-Bacon decomposition",
+                      "fr": "La décomposition de Goodman-Bacon"},
+    "why_es_no_never_treated": {
+        "en": "every unit is eventually treated, so there is no never-treated comparison "
+              "group, and the effects by period since treatment cannot then be told apart "
+              "from the unit and period effects. To show it, set event_study.window to fewer "
+              "relative periods than the data cover (from {low} to {high}) and "
+              "event_study.bin_endpoints: true, which pools the periods beyond the window.",
+        "fr": "toutes les unités finissent par être traitées ; il n'y a donc pas de groupe de "
+              "comparaison jamais traité, et les effets selon le temps écoulé depuis l'entrée "
+              "ne peuvent alors pas être distingués des effets individuels et temporels. Pour "
+              "l'obtenir, fixer event_study.window sur moins de périodes relatives que n'en "
+              "couvrent les données (de {low} à {high}) avec event_study.bin_endpoints: true, "
+              "qui regroupe les périodes au-delà de la fenêtre."},
+    "why_es_window_covers_all": {
+        "en": "every unit is eventually treated, and event_study.window ({window}) covers "
+              "every relative period in the data (from {low} to {high}), so "
+              "event_study.bin_endpoints: true pools nothing and the effects by period since "
+              "treatment cannot be told apart from the unit and period effects. Choose a "
+              "narrower event_study.window.",
+        "fr": "toutes les unités finissent par être traitées, et event_study.window "
+              "({window}) couvre toutes les périodes relatives des données (de {low} à "
+              "{high}) : event_study.bin_endpoints: true ne regroupe donc rien, et les effets "
+              "selon le temps écoulé depuis l'entrée ne peuvent pas être distingués des effets "
+              "individuels et temporels. Choisir une fenêtre event_study.window plus étroite."},
+    "why_cs_no_never_treated": {
+        "en": "staggered.control_group is never_treated, but every unit is eventually "
+              "treated, so there is no never-treated comparison group. Set "
+              "staggered.control_group: not_yet_treated to compare each cohort with the "
+              "units not yet treated.",
+        "fr": "staggered.control_group vaut never_treated, mais toutes les unités finissent "
+              "par être traitées : il n'y a donc pas de groupe de comparaison jamais traité. "
+              "Indiquer staggered.control_group: not_yet_treated pour comparer chaque cohorte "
+              "aux unités pas encore traitées."},
+    "why_bacon_covariates": {
+        "en": "it decomposes the regression without control variables, and the design has "
+              "some (design.covariates: {covariates}).",
+        "fr": "elle décompose la régression sans variables de contrôle, et le plan "
+              "d'évaluation en comporte (design.covariates: {covariates})."},
+    "why_bacon_weights": {
+        "en": "it decomposes the unweighted regression, and the design is weighted "
+              "(design.weights: {weights}).",
+        "fr": "elle décompose la régression non pondérée, et le plan d'évaluation est "
+              "pondéré (design.weights: {weights})."},
+    "why_bacon_unbalanced": {
+        "en": "it needs every unit observed in every period, and {incomplete} of the {units} "
+              "units are not.",
+        "fr": "elle suppose chaque unité observée à chaque période, ce qui n'est pas le cas "
+              "de {incomplete} des {units} unités."},
+    "note_es_binned": {
+        "en": "With no never-treated units, the event study with unit and period fixed "
+              "effects (TWFE) is identified only by pooling "
+              "the relative periods beyond event_study.window ({window}) into its end points: "
+              "it assumes that the effect is the same in all the periods pooled.",
+        "fr": "Faute d'unités jamais traitées, l'étude d'événement à effets fixes (TWFE) "
+              "n'est identifiée qu'en "
+              "regroupant les périodes relatives au-delà de event_study.window ({window}) dans "
+              "ses extrémités : elle suppose que l'effet est le même dans toutes les périodes "
+              "regroupées."},
+    "note_absorbed_covariates": {
+        "en": "Control variables that do not change within units or within periods "
+              "({covariates}) are already accounted for by the unit and period effects of the "
+              "fixed-effects regressions shown for comparison, which therefore leave them "
+              "out; the headline estimator uses them.",
+        "fr": "Les variables de contrôle qui ne varient pas au sein des unités ou des "
+              "périodes ({covariates}) sont déjà prises en compte par les effets individuels "
+              "et temporels des régressions à effets fixes présentées pour comparaison, qui "
+              "les laissent donc de côté ; l'estimateur principal les utilise."},
+    "note_sa_last_treated": {
+        "en": "As no unit is never treated, Sun & Abraham's estimator compares the other "
+              "cohorts with the last one (first treated in {cohort}) before it joins the "
+              "policy.",
+        "fr": "Aucune unité n'étant jamais traitée, l'estimateur de Sun et Abraham compare les "
+              "autres cohortes à la dernière (entrée en {cohort}) avant son entrée dans la "
+              "politique."},
+    "note_no_never_treated": {
+        "en": "Every unit is eventually treated: with no never-treated comparison group, the "
+              "estimators for staggered adoption compare each cohort with units not yet "
+              "treated, so they measure effects only until the last cohort joins the policy "
+              "({cohort}), and that cohort serves only as a comparison.",
+        "fr": "Toutes les unités finissent par être traitées : faute de groupe de comparaison "
+              "jamais traité, les estimateurs conçus pour les entrées échelonnées comparent "
+              "chaque cohorte aux unités pas encore traitées ; ils ne mesurent donc les effets "
+              "que jusqu'à l'entrée de la dernière cohorte ({cohort}), qui ne sert que de "
+              "comparaison."},
+    "pretrend_omitted": {
+        "en": "Trends before the policy are not checked: the event study cannot be estimated "
+              "for this design (see the effects over time).",
+        "fr": "Les tendances avant la politique ne sont pas vérifiées : l'étude d'événement ne "
+              "peut pas être estimée pour ce plan d'évaluation (voir les effets dans le "
+              "temps)."},
     # indicator-tracking reports
     "tracking_policy": {"en": "The policy", "fr": "La politique suivie"},
     "tracking_attainment": {"en": "Target attainment", "fr": "Atteinte des cibles"},
@@ -254,3 +373,194 @@ def estimator_name(name: str, language: Language) -> str:
 def text(key: str, language: Language, **values: object) -> str:
     """The wording for ``key`` in ``language``, with ``{placeholders}`` filled in."""
     return TEXTS[key][language].format(**values)
+
+
+# --------------------------------------------------------------------------- notes
+
+
+@dataclass(frozen=True)
+class Note:
+    """A remark of a report on its own analysis, worded in the report's language when shown.
+
+    Attributes
+    ----------
+    key
+        Its wording (a key of :data:`TEXTS`): why a comparison is omitted, or a remark.
+    subject
+        The comparison omitted (``subject_<subject>`` names it), or ``None`` for a remark
+        that stands alone.
+    values
+        The wording's placeholders, as ``(name, value)`` pairs.
+    """
+
+    key: str
+    subject: str | None = None
+    values: tuple[tuple[str, object], ...] = ()
+
+    def text(self, language: Language) -> str:
+        """The remark as a sentence in ``language``."""
+        why = text(self.key, language, **dict(self.values))
+        if self.subject is None:
+            return why
+        return text("omitted", language, what=text(f"subject_{self.subject}", language), why=why)
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+
+# ------------------------------------------------- evalkit's messages in the params' terms
+
+
+@dataclass(frozen=True)
+class ParamsTerms:
+    """How the argument names of one kind of evalkit call read as params keys.
+
+    Attributes
+    ----------
+    arguments
+        Argument name -> params key (``"window"`` -> ``"event_study.window"``); a key may
+        come with a function that turns the argument's value into the key's value.
+    phrases
+        Whole phrases replaced first (Python idioms that have a params equivalent).
+    """
+
+    arguments: Mapping[str, str | tuple[str, Callable[[str], str]]]
+    phrases: Mapping[str, str] = field(default_factory=dict)
+
+    def extend(self,
+               arguments: Mapping[str, str | tuple[str, Callable[[str], str]] | None]
+               | None = None,
+               phrases: Mapping[str, str] | None = None) -> ParamsTerms:
+        """These terms with more (or other) arguments and phrases; an argument mapped to
+        ``None`` is left as it is (it has no params key in that call)."""
+        merged = {**self.arguments, **(arguments or {})}
+        return ParamsTerms({k: v for k, v in merged.items() if v is not None},
+                           {**self.phrases, **(phrases or {})})
+
+
+def _level_of(alpha: str) -> str:
+    try:
+        return f"{1 - float(alpha):g}"
+    except ValueError:
+        return alpha
+
+
+DESIGN_TERMS = ParamsTerms(
+    {**{name: f"design.{name}" for name in ("unit", "time", "outcome", "treatment",
+                                             "first_treated", "treated", "post", "covariates",
+                                             "weights")},
+     "cluster": "inference.cluster", "vcov": "inference.standard_errors",
+     "sample": "data.sample", "sheet": "data.sheet",
+     "alpha": ("inference.confidence_level", _level_of)},
+    {"build the Panel without covariates=": "remove design.covariates",
+     "build the Panel without weights=": "remove design.weights",
+     "Drop these covariates.": "Remove them from design.covariates.",
+     "Remove such covariates from the panel.": "Remove them from design.covariates."})
+EVENT_STUDY_TERMS = DESIGN_TERMS.extend(
+    {"window": "event_study.window", "reference": "event_study.reference",
+     "bin_endpoints": "event_study.bin_endpoints"},
+    {"Drop these covariates.": "Remove them from design.covariates, or, for relative periods "
+                               "(e-2, e+4 ...), choose a narrower event_study.window.",
+     "with a window)": "and event_study.window)", "e.g. (-4, 3)": "e.g. [-4, 3]",
+     "use an estimator for staggered adoption": "use an estimator for staggered adoption "
+                                                "(design.estimator: callaway_santanna, "
+                                                "sun_abraham or imputation)"})
+STAGGERED_TERMS = DESIGN_TERMS.extend(
+    {"control_group": "staggered.control_group", "method": "staggered.method",
+     "base_period": "staggered.base_period", "anticipation": "staggered.anticipation",
+     "n_boot": "staggered.bootstrap_draws", "random_state": "staggered.seed"})
+SENSITIVITY_TERMS = STAGGERED_TERMS.extend(
+    {"parameter": "sensitivity.target", "n_boot": "sensitivity.bootstrap_draws",
+     "random_state": "sensitivity.seed", "base_period": "staggered.base_period"},
+    {"honest_did_from_estimates": "an event study with one reference period"})
+SYNTHETIC_TERMS = DESIGN_TERMS.extend(
+    {"se": "synthetic.standard_errors", "n_reps": "synthetic.replications",
+     "random_state": "synthetic.seed", "predictors": "synthetic.predictor_periods",
+     "placebo": "synthetic.placebo_in_space", "leave_one_out": "synthetic.leave_one_out"})
+
+_VALUE = r"'[^']*'|\"[^\"]*\"|\([^()]*\)|\[[^\[\]]*\]|-?[\w.]*\w"
+_YAML = {"True": "true", "False": "false", "None": "null"}
+
+
+def _yaml_value(value: str) -> str:
+    if value[:1] in "'\"" and value[-1:] == value[:1]:
+        return value[1:-1]
+    if value.startswith("(") and value.endswith(")"):
+        return "[" + value[1:-1].rstrip(", ") + "]"
+    return _YAML.get(value, value)
+
+
+def params_wording(message: str, terms: ParamsTerms) -> str:
+    """``message`` with the Python arguments it names written as params keys.
+
+    ``bin_endpoints=True`` becomes ``event_study.bin_endpoints: true`` and
+    ``window=(-4, 3)`` becomes ``event_study.window: [-4, 3]`` (with
+    :data:`EVENT_STUDY_TERMS`); names the terms do not know are left as they are.
+    """
+    for phrase, replacement in terms.phrases.items():
+        message = message.replace(phrase, replacement)
+    if not terms.arguments:
+        return message
+    names = "|".join(sorted(map(re.escape, terms.arguments), key=len, reverse=True))
+    pattern = re.compile(rf"(?<![\w.])({names})=({_VALUE})?")
+
+    def params_key(match: re.Match[str]) -> str:
+        target = terms.arguments[match[1]]
+        key, convert = target if isinstance(target, tuple) else (target, None)
+        if match[2] is None:
+            return key
+        value = _yaml_value(match[2])
+        return f"{key}: {convert(value) if convert else value}"
+
+    return pattern.sub(params_key, message)
+
+
+def reworded(exc: EvalkitError, terms: ParamsTerms) -> EvalkitError:
+    """The error with its message and problems in the params' terms: a new error of the
+    same class, or ``exc`` itself when nothing changes (or its class takes other
+    arguments, as :class:`~evalkit.errors.ParamsError` does)."""
+    message = params_wording(exc.message, terms)
+    problems = [params_wording(p, terms) for p in exc.problems]
+    if (message == exc.message and tuple(problems) == exc.problems) or \
+            type(exc).__init__ is not EvalkitError.__init__:
+        return exc
+    return type(exc)(message, problems)
+
+
+def raise_reworded(exc: EvalkitError, terms: ParamsTerms) -> NoReturn:
+    """Raise ``exc`` in the params' terms (see :func:`reworded`)."""
+    again = reworded(exc, terms)
+    if again is exc:
+        raise exc
+    raise again from exc
+
+
+def is_design_limit(exc: EvalkitError) -> bool:
+    """Whether an error says that the design does not support a computation.
+
+    It does when the data do not fit the computation (:class:`~evalkit.errors.DataError`),
+    when the estimator cannot identify its estimate from them
+    (:class:`~evalkit.errors.EstimationError`), or when a result examined by another
+    method lacks what that method needs (an input error about its ``result``, e.g. an
+    event study without pre-treatment effects for HonestDiD). An evalkit function called
+    with invalid arguments is not a design limit but an error, never hidden.
+    """
+    if isinstance(exc, DataError | EstimationError):
+        return True
+    return isinstance(exc, InputError) and exc.message.startswith("result:")
+
+
+def omission(exc: EvalkitError, subject: str, terms: ParamsTerms) -> Note:
+    """The note that ``subject`` is omitted because of ``exc``, a design limit.
+
+    Raises
+    ------
+    EvalkitError
+        ``exc`` in the params' terms, when it is not a design limit (see
+        :func:`is_design_limit`): a genuine error stops the report.
+    """
+    if not is_design_limit(exc):
+        raise_reworded(exc, terms)
+    detail = reworded(exc, terms).one_line()
+    return Note("why_library", subject,
+                (("detail", detail if detail.endswith((".", ")")) else detail + "."),))

@@ -132,4 +132,32 @@ ROBUSTNESS_TEXTS: dict[str, dict[Language, str]] = {
     "p_phrase_below": {"en": "a p-value {p}", "fr": "une p-valeur {p}"},
     "model_2x2": {"en": "2x2 difference-in-differences", "fr": "de double différence 2x2"},
     "model_twfe": {"en": "two-way fixed-effects", "fr": "à effets fixes (TWFE)"},
+    # checks omitted (see evalkit.reports.texts.Note)
+    "subject_honest": {
+        "en": "The sensitivity analysis to parallel trends (Rambachan & Roth)",
+        "fr": "L'analyse de sensibilité aux tendances parallèles (Rambachan et Roth)"},
+    "subject_honest_relative_magnitude": {
+        "en": "The sensitivity analysis under relative magnitudes",
+        "fr": "L'analyse de sensibilité en ampleurs relatives"},
+    "subject_honest_smoothness": {
+        "en": "The sensitivity analysis under smoothness",
+        "fr": "L'analyse de sensibilité en régularité"},
+    "subject_cs_universal": {
+        "en": "Callaway & Sant'Anna's event study with a universal base period (for the "
+              "sensitivity analysis)",
+        "fr": "L'étude d'événement de Callaway et Sant'Anna avec une période de base "
+              "universelle (pour l'analyse de sensibilité)"},
+    "subject_wild": {"en": "The wild cluster bootstrap",
+                     "fr": "Le bootstrap sauvage par grappes"},
+    "why_honest_no_event_study": {
+        "en": "it needs an event study whose effects before treatment are all measured "
+              "against one reference period, and this design gives none.",
+        "fr": "elle suppose une étude d'événement dont les effets avant l'entrée sont tous "
+              "mesurés par rapport à une même période de référence, et ce plan d'évaluation "
+              "n'en fournit pas."},
+    "why_wild_one_treated_cluster": {
+        "en": "only {treated} cluster contains treated units, and the bootstrap cannot then "
+              "be trusted (MacKinnon & Webb 2017).",
+        "fr": "seule {treated} grappe contient des unités traitées, et le bootstrap n'est "
+              "alors pas fiable (MacKinnon et Webb 2017)."},
 }

@@ -155,4 +155,21 @@ SYNTHETIC_TEXTS: dict[str, dict[Language, str]] = {
         "fr": "Les trois estimateurs donnent {sdid} (double différence synthétique), {sc} "
               "(contrôle synthétique) et {did} (double différence, qui suppose des tendances "
               "parallèles avec toutes les unités non traitées)."},
+    # parts omitted or changed (see evalkit.reports.texts.Note)
+    "subject_sdid": {"en": "Synthetic difference-in-differences",
+                     "fr": "La double différence synthétique"},
+    "subject_sc": {"en": "Synthetic control", "fr": "Le contrôle synthétique"},
+    "subject_did": {"en": "Difference-in-differences", "fr": "La double différence"},
+    "subject_adh": {"en": "Abadie, Diamond & Hainmueller's synthetic control",
+                    "fr": "Le contrôle synthétique d'Abadie, Diamond et Hainmueller"},
+    "note_se_placebo_instead": {
+        "en": "synthetic.standard_errors: {se} needs more than one treated unit; placebo "
+              "standard errors are shown instead.",
+        "fr": "synthetic.standard_errors: {se} suppose plus d'une unité traitée ; les "
+              "écarts-types placebo sont présentés à la place."},
+    "why_adh_several_treated": {
+        "en": "it is built for a single treated unit, and there are {treated}; see the "
+              "estimates above.",
+        "fr": "il est conçu pour une seule unité traitée, et il y en a {treated} ; voir les "
+              "estimations ci-dessus."},
 }
