@@ -11,11 +11,22 @@ import numpy as np
 import pandas as pd
 
 from evalkit._validation import Problems, describe_columns
+from evalkit.data._checks import (
+    ROWS_COUNTED,
+    SHOW,
+    float_values,
+    missing_problem,
+    non_finite_problem,
+    non_numeric_problem,
+    numbers_read_as_codes,
+    rows_text,
+    too_large_problem,
+)
 from evalkit.errors import DataError, InputError
 
 __all__ = ["Panel", "frame_fingerprint"]
 
-_SHOW = 5  # how many offending units or rows an error message lists
+_SHOW = SHOW  # how many offending units or rows an error message lists
 
 
 def frame_fingerprint(frame: pd.DataFrame) -> str:
@@ -84,11 +95,15 @@ class Panel:
     Raises
     ------
     DataError
-        Missing columns (with the list of the columns that exist), a non-numeric
-        outcome, time or covariate, missing values (with the number of rows),
-        duplicate unit-period rows (naming them), a treatment that switches off,
-        a first-treatment period that changes within a unit, no treated units,
-        no untreated comparison units, or no pre-treatment period.
+        Missing columns (with the list of the columns that exist), a table without
+        rows, a non-numeric outcome, time, covariate, weight or treatment (showing
+        the values that are not numbers and their rows), missing values, ``inf`` or
+        ``-inf``, or values so large that their squares overflow (each with the
+        number of rows and the first few of them, counted from 1 as the data rows of
+        a file), duplicate unit-period rows (naming them, and saying when the unit
+        codes were read as numbers), a treatment that switches off, a
+        first-treatment period that changes within a unit, no treated units, no
+        untreated comparison units, or no pre-treatment period.
 
     Examples
     --------
@@ -389,56 +404,83 @@ def _validate(data: pd.DataFrame, spec: _Spec) -> tuple[pd.DataFrame, int]:
     problems.raise_if_any(InputError, "Invalid panel description:")
 
     needed = list(spec.columns)
+    roles = _roles(spec)
     absent = [c for c in needed if c not in data.columns]
     if absent:
-        roles = _roles(spec)
         for c in absent:
             problems.add(f"{roles[c]}={c!r}: no such column in the data; the columns are: "
                          f"{describe_columns(data.columns)}")
-        problems.raise_if_any(DataError, "The data do not match the panel description:")
+        problems.raise_if_any(DataError, _MISMATCH)
+    if len(data) == 0:
+        raise DataError(_MISMATCH, [
+            "data: must have at least one row (one per unit and period); got a table with "
+            f"its columns ({describe_columns(data.columns)}) but no rows"])
 
     frame = data.loc[:, needed]  # copy-on-write: the caller's data are never changed
+    positions = np.arange(len(frame))  # each row's place in the caller's data
     dropped = 0
-    nulls = frame.isna().sum()
-    if nulls.any():
+    nulls = frame.isna()
+    checked = [c for c in frame.columns if c != spec.first_treated]  # missing: never treated
+    if nulls[checked].to_numpy().any():
         if spec.missing == "drop":
-            checked = [c for c in frame.columns if c != spec.first_treated]
-            keep = frame[checked].notna().all(axis=1)
+            keep = ~nulls[checked].to_numpy().any(axis=1)
             dropped = int((~keep).sum())
-            frame = frame.loc[keep]
+            frame, positions = frame.loc[keep], positions[keep]
+            if frame.empty:
+                raise DataError(_MISMATCH, [
+                    f"missing='drop': no row is left; each of the {dropped:,} rows has a "
+                    f"missing value in a column the panel uses ({', '.join(map(repr, checked))})"])
         else:
-            roles = _roles(spec)
-            for c, n in nulls[nulls > 0].items():
-                if c == spec.first_treated:
-                    continue  # missing first-treatment period means never treated
-                problems.add(f"{roles[c]}={c!r}: {n} of {len(frame)} rows have a missing value "
-                             "(drop them first, or pass missing='drop')")
+            for c in checked:
+                if nulls[c].any():
+                    problems.add(missing_problem(f"{roles[c]}={c!r}", nulls[c].to_numpy(),
+                                                 positions))
 
+    numeric = _numeric_roles(spec)
+    for column, role in numeric:
+        if not (pd.api.types.is_numeric_dtype(frame[column]) or
+                pd.api.types.is_bool_dtype(frame[column])):
+            problems.add(non_numeric_problem(f"{role}={column!r}", frame[column], positions))
+    problems.raise_if_any(DataError, _MISMATCH)
+
+    values = {column: float_values(frame[column]) for column, _ in numeric}
+    for column, role in numeric:
+        if column == spec.first_treated:
+            continue  # an infinite first-treatment period means never treated
+        label = f"{role}={column!r}"
+        found = [non_finite_problem(label, values[column], positions)]
+        if role in _ESTIMATED:
+            found.append(too_large_problem(label, values[column], positions))
+        problems.extend(p for p in found if p)
+    if spec.weights:
+        w = values[spec.weights]
+        where = np.flatnonzero(np.isfinite(w) & (w <= 0))
+        if where.size:
+            problems.add(f"weights={spec.weights!r}: must be strictly positive; {where.size} rows "
+                         f"are not ({rows_text(positions[where])}; {ROWS_COUNTED})")
+    if spec.treatment:
+        d = values[spec.treatment]
+        bad = np.unique(d[np.isfinite(d) & (d != 0) & (d != 1)])
+        if bad.size:
+            problems.add(f"treatment={spec.treatment!r}: must contain only 0 and 1; got values "
+                         f"such as {[_period_label(v) for v in bad[:_SHOW]]}")
+    problems.raise_if_any(DataError, _MISMATCH)
+
+    return frame, dropped
+
+
+_MISMATCH = "The data do not match the panel description:"
+_ESTIMATED = ("outcome", "covariates", "weights")  # roles whose squares estimators compute
+
+
+def _numeric_roles(spec: _Spec) -> list[tuple[str, str]]:
+    """The columns that must hold numbers, with their role."""
     numeric = [(spec.outcome, "outcome"), (spec.time, "time")]
     numeric += [(c, "covariates") for c in spec.covariates]
     numeric += [(c, role) for c, role in ((spec.weights, "weights"),
                                           (spec.first_treated, "first_treated"),
                                           (spec.treatment, "treatment")) if c]
-    for column, role in numeric:
-        if not (pd.api.types.is_numeric_dtype(frame[column]) or
-                pd.api.types.is_bool_dtype(frame[column])):
-            example = frame[column].dropna().astype(str).head(3).tolist()
-            problems.add(f"{role}={column!r}: must be a numeric column; got dtype "
-                         f"{frame[column].dtype} (values such as {example})")
-    problems.raise_if_any(DataError, "The data do not match the panel description:")
-
-    if spec.weights and (frame[spec.weights] <= 0).any():
-        n = int((frame[spec.weights] <= 0).sum())
-        problems.add(f"weights={spec.weights!r}: must be strictly positive; {n} rows are not")
-    if spec.treatment:
-        values = frame[spec.treatment].dropna().unique()
-        bad = [v for v in values if v not in (0, 1)]
-        if bad:
-            problems.add(f"treatment={spec.treatment!r}: must contain only 0 and 1; got values "
-                         f"such as {sorted(map(str, bad))[:_SHOW]}")
-    problems.raise_if_any(DataError, "The data do not match the panel description:")
-
-    return frame, dropped
+    return list(dict.fromkeys(numeric))
 
 
 def _roles(spec: _Spec) -> dict[str, str]:
@@ -473,7 +515,7 @@ def _derive(frame: pd.DataFrame, spec: _Spec) -> dict[str, object]:
             problems.add(f"unit={spec.unit!r}, time={spec.time!r}: {dup_keys.size} unit-period "
                          f"pairs appear on more than one row ({int(counts[dup_keys].sum())} "
                          f"rows), e.g. {shown}{more}; the panel needs one row per unit and "
-                         "period")
+                         f"period{_read_as_numbers(frame, spec)}")
         order = np.argsort(key, kind="stable")
         frame = frame.take(order)
         unit_codes, time_codes = unit_codes[order], time_codes[order]
@@ -545,6 +587,18 @@ def _derive(frame: pd.DataFrame, spec: _Spec) -> dict[str, object]:
         array.setflags(write=False)
     return {**arrays, "_frame": frame, "_fingerprint": None,
             "_treated_after_end": int(after_end.sum())}
+
+
+def _read_as_numbers(frame: pd.DataFrame, spec: _Spec) -> str:
+    """Why duplicates may come from reading codes as numbers, when they may."""
+    unit = frame[spec.unit]
+    if pd.api.types.is_numeric_dtype(unit) and not pd.api.types.is_bool_dtype(unit):
+        return ". " + numbers_read_as_codes(spec.unit, unit)
+    time = float_values(frame[spec.time])
+    if not np.all(np.mod(time, 1) == 0):  # periods such as quarters written 2020.1 ... 2020.4
+        return (f". The column {spec.time!r} was read as numbers, so periods written "
+                "differently in the file (2020.1 and 2020.10) count as the same period")
+    return ""
 
 
 def _as_tuple(values: Sequence[str] | str) -> tuple[str, ...]:

@@ -10,6 +10,15 @@ import pandas as pd
 import statsmodels.api as sm
 
 from evalkit._validation import Problems, check_alpha, describe_columns
+from evalkit.data._checks import (
+    ROWS_COUNTED,
+    float_values,
+    missing_problem,
+    non_finite_problem,
+    non_numeric_problem,
+    rows_text,
+    too_large_problem,
+)
 from evalkit.data.panel import frame_fingerprint
 from evalkit.errors import DataError, EstimationError, InputError
 from evalkit.inference.covariance import VcovLike, resolve_vcov
@@ -30,9 +39,21 @@ def _as_tuple(values: Sequence[str] | str) -> tuple[str, ...]:
     return (values,) if isinstance(values, str) else tuple(values)
 
 
+_MISMATCH = "The data do not match the 2x2 design:"
+
+
 def _check(data: pd.DataFrame, outcome: str, treated: str, post: str,
            covariates: tuple[str, ...], weights: str | None, cluster: str | None,
            missing: str) -> pd.DataFrame:
+    """The rows used by the 2x2 design (the same checks and selection for every caller).
+
+    Raises
+    ------
+    DataError
+        Listing every problem: missing columns, an empty table, missing, non-numeric,
+        infinite or overflowing values (naming the rows), groups or periods that are
+        not 0/1, weights that are not positive, and an empty group or period.
+    """
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"data: must be a pandas DataFrame; got {type(data).__name__}")
     roles = {outcome: "outcome", treated: "treated", post: "post"}
@@ -46,34 +67,54 @@ def _check(data: pd.DataFrame, outcome: str, treated: str, post: str,
         if column not in data.columns:
             problems.add(f"{role}={column!r}: no such column in the data; the columns are: "
                          f"{describe_columns(data.columns)}")
-    problems.raise_if_any(DataError, "The data do not match the 2x2 design:")
+    problems.raise_if_any(DataError, _MISMATCH)
+    if len(data) == 0:
+        raise DataError(_MISMATCH, [
+            "data: must have at least one row (one per observation); got a table with its "
+            f"columns ({describe_columns(data.columns)}) but no rows"])
 
     frame = data.loc[:, list(roles)].copy()
-    nulls = frame.isna().sum()
-    if nulls.any():
+    positions = np.arange(len(frame))  # each row's place in the caller's data
+    nulls = frame.isna()
+    if nulls.to_numpy().any():
         if missing == "drop":
-            frame = frame.dropna()
+            keep = ~nulls.to_numpy().any(axis=1)
+            frame, positions = frame.loc[keep], positions[keep]
+            if frame.empty:
+                raise DataError(_MISMATCH, [
+                    f"missing='drop': no row is left; each of the {len(data):,} rows has a "
+                    f"missing value in a column the design uses ({', '.join(map(repr, roles))})"])
         else:
-            for column, n in nulls[nulls > 0].items():
-                problems.add(f"{roles[column]}={column!r}: {n} of {len(frame)} rows have a missing "
-                             "value (drop them first, or pass missing='drop')")
-    for column, role in roles.items():
-        if role == "vcov cluster":
-            continue
+            for column in roles:
+                if nulls[column].any():
+                    problems.add(missing_problem(f"{roles[column]}={column!r}",
+                                                 nulls[column].to_numpy(), positions))
+    numeric = [(column, role) for column, role in roles.items() if role != "vcov cluster"]
+    for column, role in numeric:
         if not (pd.api.types.is_numeric_dtype(frame[column])
                 or pd.api.types.is_bool_dtype(frame[column])):
-            problems.add(f"{role}={column!r}: must be a numeric column; got dtype "
-                         f"{frame[column].dtype}")
-    problems.raise_if_any(DataError, "The data do not match the 2x2 design:")
+            problems.add(non_numeric_problem(f"{role}={column!r}", frame[column], positions))
+    problems.raise_if_any(DataError, _MISMATCH)
+
+    values = {column: float_values(frame[column]) for column, _ in numeric}
+    for column, role in numeric:
+        found = [non_finite_problem(f"{role}={column!r}", values[column], positions)]
+        if role in ("outcome", "covariates", "weights"):
+            found.append(too_large_problem(f"{role}={column!r}", values[column], positions))
+        problems.extend(p for p in found if p)
     for column, role in ((treated, "treated"), (post, "post")):
-        values = set(pd.unique(frame[column].astype(float)))
-        if not values <= {0.0, 1.0}:
+        v = values[column]
+        other = np.unique(v[np.isfinite(v) & (v != 0) & (v != 1)])
+        if other.size:
             problems.add(f"{role}={column!r}: must contain only 0 and 1; got values such as "
-                         f"{[_plain(v) for v in sorted(values - {0.0, 1.0})[:5]]}")
-    if weights and (frame[weights] <= 0).any():
-        problems.add(f"weights={weights!r}: must be strictly positive; "
-                     f"{int((frame[weights] <= 0).sum())} rows are not")
-    problems.raise_if_any(DataError, "The data do not match the 2x2 design:")
+                         f"{[_plain(x) for x in other[:5]]}")
+    if weights:
+        w = values[weights]
+        where = np.flatnonzero(np.isfinite(w) & (w <= 0))
+        if where.size:
+            problems.add(f"weights={weights!r}: must be strictly positive; {where.size} rows are "
+                         f"not ({rows_text(positions[where])}; {ROWS_COUNTED})")
+    problems.raise_if_any(DataError, _MISMATCH)
 
     g, p = frame[treated].astype(float), frame[post].astype(float)
     if (g == 1).all():
@@ -162,6 +203,14 @@ def did_2x2(
     DiDResult
         The effect is the ``"<treated>:<post>"`` coefficient; ``group_means`` holds the
         four cell means.
+
+    Raises
+    ------
+    DataError
+        Listing every problem with the data: missing columns, no rows, missing,
+        non-numeric (showing the values), infinite or overflowing values (naming the
+        rows), ``treated`` or ``post`` not 0/1, non-positive weights, an empty group or
+        period.
 
     References
     ----------

@@ -27,6 +27,7 @@ import numpy as np
 from scipy import stats
 
 from evalkit._validation import Problems
+from evalkit.errors import InputError
 
 __all__ = ["MultiplierBootstrap", "MULTIPLIER_WEIGHTS", "multiplier_draws",
            "bootstrap_standard_errors", "sup_t_statistics", "sup_t_critical_value",
@@ -36,6 +37,16 @@ MULTIPLIER_WEIGHTS = ("rademacher", "mammen")
 _IQR_NORMAL = float(stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
 _CHUNK_ELEMENTS = 1 << 22  # multipliers held at once (32 MB of float64)
 _RELATIVE_ZERO = 1e-10  # a column this small relative to the largest has no std. error
+_MIN_DRAWS = 10  # fewer draws cannot give an interquartile range or a band
+
+
+def _described(value: object) -> str:
+    """A value as a message shows it: its repr, with its type when the repr hides it."""
+    if value is None or (isinstance(value, int | str) and not isinstance(value, bool)):
+        return repr(value)
+    if isinstance(value, bool | float | np.generic):
+        return f"{value!r} (a {type(value).__name__})"
+    return f"a {type(value).__name__}"
 
 
 @dataclass(frozen=True)
@@ -62,25 +73,35 @@ class MultiplierBootstrap:
     cluster: str | None = None
     weights: Literal["rademacher", "mammen"] = "rademacher"
 
+    def __post_init__(self) -> None:
+        found = self.problems()
+        if found:
+            raise InputError("Invalid MultiplierBootstrap:", found)
+
     def problems(self) -> list[str]:
-        """Every problem with the settings, each naming the field (empty when valid)."""
+        """Every problem with the settings, each naming the field (empty when valid).
+
+        A ``MultiplierBootstrap`` is checked when it is created, so this is empty for
+        every instance; it is kept for callers that collect problems before raising.
+        """
         found = Problems()
         if (isinstance(self.n_boot, bool) or not isinstance(self.n_boot, int | np.integer)
-                or self.n_boot < 10):
-            found.add(f"MultiplierBootstrap(n_boot={self.n_boot!r}): must be an integer >= 10 "
-                      f"(999 is customary); got {self.n_boot!r}")
+                or self.n_boot < _MIN_DRAWS):
+            found.add(f"MultiplierBootstrap(n_boot={self.n_boot!r}): must be an integer >= "
+                      f"{_MIN_DRAWS} (999 is customary); got {_described(self.n_boot)}")
         if not (self.random_state is None or isinstance(self.random_state, np.random.Generator)
                 or (isinstance(self.random_state, int | np.integer)
                     and not isinstance(self.random_state, bool) and self.random_state >= 0)):
             found.add(f"MultiplierBootstrap(random_state={self.random_state!r}): must be None, a "
                       "non-negative integer seed or a numpy Generator; got "
-                      f"{type(self.random_state).__name__}")
+                      f"{_described(self.random_state)}")
         if self.cluster is not None and (not isinstance(self.cluster, str) or not self.cluster):
             found.add(f"MultiplierBootstrap(cluster={self.cluster!r}): must be a column name or "
-                      f"None; got {self.cluster!r}")
-        if self.weights not in MULTIPLIER_WEIGHTS:
+                      f"None; got {_described(self.cluster)}")
+        if not isinstance(self.weights, str) or self.weights not in MULTIPLIER_WEIGHTS:
             found.add(f"MultiplierBootstrap(weights={self.weights!r}): must be one of "
-                      f"{', '.join(map(repr, MULTIPLIER_WEIGHTS))}; got {self.weights!r}")
+                      f"{', '.join(map(repr, MULTIPLIER_WEIGHTS))}; got "
+                      f"{_described(self.weights)}")
         return list(found)
 
     def describe(self) -> str:

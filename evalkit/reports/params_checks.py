@@ -14,8 +14,9 @@ from typing import Any
 
 from evalkit._schema_errors import describe_value, format_validation_errors
 from evalkit._validation import describe_columns
-from evalkit.data.io import SUPPORTED_SUFFIXES, read_columns, table_format
-from evalkit.errors import ParamsError
+from evalkit.data._read_errors import header_hint
+from evalkit.data.io import SUPPORTED_SUFFIXES, read_header, table_format
+from evalkit.errors import DataError, ParamsError
 
 __all__ = [
     "PANEL_ESTIMATORS",
@@ -122,6 +123,15 @@ def _inference_rules(estimator: Any, inference: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+def _bootstrap_rules(raw: Mapping[str, Any]) -> list[str]:
+    """Draws the schema accepts but the multiplier bootstrap does not (1 to 9)."""
+    draws = _section(raw, "staggered").get("bootstrap_draws")
+    if isinstance(draws, int) and not isinstance(draws, bool) and 0 < draws < 10:
+        return [f"staggered.bootstrap_draws: must be 0 (analytic standard errors, no bands) or "
+                f"at least 10 (999 is customary); got {draws}"]
+    return []
+
+
 def _event_study_rules(section: Mapping[str, Any]) -> list[str]:
     window = section.get("window")
     reference = section.get("reference", -1)
@@ -215,6 +225,7 @@ def rule_problems(raw: Mapping[str, Any], params_path: Path | None = None) -> li
     problems += _estimator_rules(design, raw)
     problems += _inference_rules(design.get("estimator"), _section(raw, "inference"))
     problems += _event_study_rules(_section(raw, "event_study"))
+    problems += _bootstrap_rules(raw)
     problems += _distinct_columns(design)
     return problems
 
@@ -284,13 +295,20 @@ def column_problems(raw: Mapping[str, Any], params_path: Path) -> list[str]:
     if not isinstance(sheet, str | int) or isinstance(sheet, bool):
         sheet = None
     try:
-        columns = read_columns(path, sheet)
+        header = read_header(path, sheet)
     except Exception as exc:  # any reader failure is a problem of the data file
         key = "data.sheet" if fmt == "excel" and sheet is not None else "data.file"
-        return [*problems, f"{key}: must be a readable {fmt} file; reading {path} failed: {exc}"]
+        reason = exc.message if isinstance(exc, DataError) else f"reading it failed: {exc}"
+        for spelling in (str(path), str(Path(file).expanduser())):
+            reason = reason.replace(f"Cannot read {spelling} as {fmt}: ", "")
+        chosen = f", sheet {sheet!r}" if key == "data.sheet" else ""
+        return [*problems, f"{key}: must be a readable {fmt} file; got {file!r}{chosen}: "
+                           f"{reason}"]
+    columns = header.columns
     present = set(columns)
+    where = header.sheet_note("data.sheet") + header_hint(columns, fmt, for_params=True)
     for key, column in column_references(raw):
         if column not in present:
             problems.append(f"{key}: must be a column of {path}; got {column!r}. "
-                            f"Its columns are: {describe_columns(columns)}")
+                            f"Its columns are: {describe_columns(columns)}{where}")
     return problems
