@@ -67,9 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
         "validate", formatter_class=_FORMATTER,
         help="check params files without running anything",
         description="Check policy params files completely without running anything: YAML "
-                    "syntax, known keys and value types, what each estimator needs, and that "
-                    "the data file exists with every column named (only its header is read). "
-                    "Prints OK or every problem found, per file.",
+                    "syntax, known keys and value types, what each estimator needs, that "
+                    "the data file exists with every column named, and that its data fit the "
+                    "design (numbers where numbers are needed, one row per unit and period, "
+                    "a treatment that does not switch off, comparison units; the columns "
+                    "used are read, nothing is estimated). Prints OK or every problem "
+                    "found, per file.",
         epilog="examples:\n"
                "  evalkit validate params/minimum_wage.yaml\n"
                "  evalkit validate params/                 every *.yaml and *.yml in params/\n\n"
@@ -203,6 +206,8 @@ def _validate(args: argparse.Namespace) -> int:
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    from evalkit.reports.data_checks import check_data
+
     invalid = 0
     for path in paths:
         try:
@@ -211,6 +216,13 @@ def _validate(args: argparse.Namespace) -> int:
             invalid += 1
             print(f"INVALID  {path}")
             _print_problems(exc, sys.stdout)
+            continue
+        problems = check_data(params)  # the data against the design, nothing estimated
+        if problems:
+            invalid += 1
+            print(f"INVALID  {path}  (its data do not fit its design)")
+            for problem in problems:
+                print(f"    - {problem}")
             continue
         what = params.design.estimator if params.design else "indicator tracking"
         print(f"OK       {path}  ({params.policy.name}; {what} on "

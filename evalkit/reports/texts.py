@@ -452,7 +452,9 @@ DESIGN_TERMS = ParamsTerms(
      "cluster": "inference.cluster", "vcov": "inference.standard_errors",
      "sample": "data.sample", "sheet": "data.sheet",
      "alpha": ("inference.confidence_level", _level_of)},
-    {"build the Panel without covariates=": "remove design.covariates",
+    {"drop them first, or pass missing='drop'": "remove those rows from the data file, or "
+                                                "leave them out with data.sample",
+     "build the Panel without covariates=": "remove design.covariates",
      "build the Panel without weights=": "remove design.weights",
      "Drop these covariates.": "Remove them from design.covariates.",
      "Remove such covariates from the panel.": "Remove them from design.covariates."})
