@@ -138,10 +138,17 @@ def _event_study_rules(section: Mapping[str, Any]) -> list[str]:
     ok_window = (isinstance(window, list) and len(window) == 2
                  and all(isinstance(v, int) and not isinstance(v, bool) for v in window))
     if not ok_window:
+        if window is None and section.get("bin_endpoints") is True:
+            return ["event_study.bin_endpoints: true pools the relative periods beyond "
+                    "event_study.window into its end points, so it needs a window, e.g. "
+                    "window: [-4, 3]; got no event_study.window"]
         return []
     low, high = window
     if low >= high:
         return [f"event_study.window: must be [first, last] with first < last; got {window!r}"]
+    if high < 0:
+        return [f"event_study.window: must reach the first treated period (its last value "
+                f"at least 0, e.g. [{low}, 3]); got {window!r}"]
     if isinstance(reference, int) and not isinstance(reference, bool) and reference < 0 \
             and not low <= reference <= high:
         return [f"event_study.reference: must lie inside event_study.window {window!r}; "

@@ -306,6 +306,15 @@ def test_window_order_and_reference_inside(tmp_path):
     text = PANEL.replace("window: [-4, 3]", "window: [0, 3]")
     (problem,) = problems_of(write(tmp_path, text))
     assert problem.startswith("event_study.reference: must lie inside")
+    text = PANEL.replace("window: [-4, 3]", "window: [-4, -2]")
+    (problem,) = problems_of(write(tmp_path, text))
+    assert problem.startswith("event_study.window: must reach the first treated period")
+
+
+def test_binned_end_points_need_a_window(tmp_path):
+    text = PANEL.replace("  window: [-4, 3]\n", "  bin_endpoints: true\n")
+    (problem,) = problems_of(write(tmp_path, text))
+    assert problem.startswith("event_study.bin_endpoints: true pools the relative periods")
 
 
 def test_roles_need_distinct_columns(tmp_path):
