@@ -6,6 +6,7 @@ Shared by every strict YAML schema (policy params files, indicator definitions).
 from __future__ import annotations
 
 import difflib
+import itertools
 import types
 import typing
 from collections.abc import Iterable, Mapping
@@ -13,18 +14,77 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-__all__ = ["describe_value", "format_validation_errors"]
+__all__ = ["describe_value", "format_validation_errors", "short_repr"]
+
+
+class _Full(Exception):
+    """The text being built has reached its limit."""
+
+
+def short_repr(value: Any, limit: int = 80) -> str:
+    """``repr(value)`` cut to ``limit`` characters, without ever rendering more than that.
+
+    Containers are rendered item by item and abandoned once the text is long enough,
+    strings are cut before they are quoted, and integers too long to print (Python
+    refuses more than 4,300 digits) are described: a value read from a file of any size
+    (or a YAML structure that repeats itself) costs a few microseconds to show.
+
+    >>> short_repr(["lol"] * 10**6, 20)
+    "['lol', 'lol', 'l..."
+    """
+    out: list[str] = []
+    used = 0
+
+    def put(text: str) -> None:
+        nonlocal used
+        out.append(text)
+        used += len(text)
+        if used > limit:
+            raise _Full
+
+    def walk(item: Any, depth: int) -> None:
+        if isinstance(item, str):
+            put(repr(item[: limit + 1]))
+        elif isinstance(item, int) and not isinstance(item, bool) and item.bit_length() > 3000:
+            put(f"<a number of about {int(item.bit_length() * 0.30103):,} digits>")
+        elif isinstance(item, list | tuple | dict):
+            opening, closing = ("{", "}") if isinstance(item, dict) else (
+                ("[", "]") if isinstance(item, list) else ("(", ")"))
+            if depth >= 6:
+                put(f"{opening}...{closing}")
+                return
+            put(opening)
+            entries = item.items() if isinstance(item, dict) else ((None, v) for v in item)
+            for i, (key, entry) in enumerate(entries):
+                if i:
+                    put(", ")
+                if isinstance(item, dict):
+                    walk(key, depth + 1)
+                    put(": ")
+                walk(entry, depth + 1)
+            put("," + closing if isinstance(item, tuple) and len(item) == 1 else closing)
+        else:
+            put(repr(item))
+
+    try:
+        walk(value, 0)
+    except _Full:
+        return "".join(out)[: max(0, limit - 3)] + "..."
+    return "".join(out)
 
 
 def describe_value(value: Any, limit: int = 80) -> str:
-    """A short description of a value found in a params file, for error messages."""
+    """A short description of a value found in a params file, for error messages.
+
+    The value is never rendered beyond ``limit`` characters (see :func:`short_repr`).
+    """
     if value is None:
         return "nothing (null)"
     if isinstance(value, dict):
-        return f"a mapping with keys {', '.join(map(repr, list(value)[:8]))}"
-    text = repr(value)
-    if len(text) > limit:
-        text = text[: limit - 3] + "..."
+        keys = [short_repr(key, 30) for key in itertools.islice(value, 8)]
+        more = ", ..." if len(value) > 8 else ""
+        return f"a mapping with keys {', '.join(keys)}{more}"
+    text = short_repr(value, limit)
     if isinstance(value, bool):
         return f"{text} (a boolean)"
     if isinstance(value, int | float):
@@ -40,7 +100,8 @@ def _key_path(loc: Iterable[Any]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            text = str(part)
+            out += ("." if out else "") + (text if len(text) <= 60 else text[:57] + "...")
     return out or "(top level)"
 
 
@@ -116,7 +177,8 @@ def format_validation_errors(exc: ValidationError, root: type[BaseModel]) -> lis
             text = f"{path}: unknown key"
             if allowed:
                 text += f"; the keys allowed here are {', '.join(allowed)}"
-                close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+                name = str(loc[-1])
+                close = difflib.get_close_matches(name, allowed, n=1) if len(name) <= 100 else []
                 if close:
                     text += f" (did you mean {close[0]!r}?)"
             problems.append(f"{text}; got {describe_value(value)}")

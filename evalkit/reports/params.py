@@ -88,6 +88,7 @@ from pydantic import (
     ValidationError,
 )
 
+from evalkit._schema_errors import describe_value
 from evalkit.errors import ParamsError
 from evalkit.reports.params_checks import (
     PANEL_ESTIMATORS,
@@ -261,7 +262,8 @@ class InferenceSection(_Section):
 class EventStudySection(_Section):
     """``event_study``: options of the effects by time relative to treatment.
 
-    Only allowed with the panel estimators (``twfe``, ``event_study``).
+    Allowed with the panel designs: the TWFE event study is the headline of
+    ``event_study`` and a comparison for the others.
 
     Attributes
     ----------
@@ -576,6 +578,14 @@ def _with_defaults(params: PolicyParams) -> PolicyParams:
     return params.model_copy(update={"inference": resolved})
 
 
+def _is_file(path: Path) -> bool:
+    """Whether ``path`` is a file; a name the system cannot look up (too long ...) is not."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def load_params(path: str | Path) -> PolicyParams:
     """Read and check a policy params file completely, without running anything.
 
@@ -616,11 +626,12 @@ def load_params(path: str | Path) -> PolicyParams:
     problems.extend(column_problems(raw, p))
     if params is not None and params.report.notebook is not None:
         notebook = resolve_data_path(params.report.notebook, p)
-        if not notebook.is_file():
-            problems.append(f"report.notebook={params.report.notebook!r}: must be an existing "
-                            f"notebook file (a relative path starts at the params file's "
-                            f"folder); got {params.report.notebook!r}, and {notebook} does "
-                            f"not exist")
+        if not _is_file(notebook):
+            shown = describe_value(params.report.notebook)
+            where = str(notebook) if len(str(notebook)) <= 200 else str(notebook)[:197] + "..."
+            problems.append(f"report.notebook={shown}: must be an existing notebook file (a "
+                            f"relative path starts at the params file's folder); got {shown}, "
+                            f"and {where} does not exist")
     if problems or params is None:
         raise ParamsError(p, problems or ["the file could not be validated"])
     params._params_path = p
