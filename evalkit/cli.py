@@ -7,8 +7,10 @@ Thin by design: it parses the command line and calls one function of
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -423,11 +425,35 @@ def _index(args: argparse.Namespace) -> int:
     from evalkit.reports.records import read_records
 
     path = write_index(args.output_dir)
-    records = read_records(args.output_dir)
+    records = read_records(args.output_dir, on_skip=lambda skipped: None)  # warned above
     failed = sum(r.get("status") == "failed" for r in records)
     print(f"Wrote {path} ({len(records)} polic{'y' if len(records) == 1 else 'ies'}, "
           f"{failed} failed).")
     return 0
+
+
+@contextlib.contextmanager
+def _record_warnings_as_lines() -> Iterator[None]:
+    """Print each odd file of the reports folder once, as ``warning: ...`` on stderr.
+
+    Other warnings keep Python's usual display.
+    """
+    from evalkit.reports.records import RecordWarning
+
+    shown: set[str] = set()
+    with warnings.catch_warnings():
+        previous = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None):  # type: ignore[no-untyped-def]
+            if not issubclass(category, RecordWarning):
+                previous(message, category, filename, lineno, file, line)
+            elif str(message) not in shown:
+                shown.add(str(message))
+                print(f"warning: {message}", file=sys.stderr, flush=True)
+
+        warnings.showwarning = show
+        warnings.simplefilter("always", RecordWarning)
+        yield
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -450,7 +476,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = {"validate": _validate, "run": _run, "run-all": _run_all, "list": _list,
                "index": _index}[args.command]
     try:
-        return handler(args)
+        with _record_warnings_as_lines():
+            return handler(args)
     except KeyboardInterrupt:  # Ctrl-C outside a run (while checking, importing ...)
         print("Interrupted by Ctrl-C.", file=sys.stderr, flush=True)
         return 130

@@ -8,14 +8,15 @@ nothing fetched from the network) in which every user-written text is escaped.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evalkit.reports._files import write_atomic
 from evalkit.reports.pages import esc, href, page
-from evalkit.reports.records import read_records
+from evalkit.reports.records import SkippedRecord, scan_records, warn_skipped
 
 if TYPE_CHECKING:
     from evalkit.reports.execute import PolicyRun
@@ -26,6 +27,13 @@ from evalkit.reports.formatting import format_number as format_in
 __all__ = ["write_index", "render_index", "format_number"]
 
 _SKIP_HTML = ("index.html",)
+_COLOUR = re.compile(r"#[0-9A-Fa-f]{3,8}")
+_GREY = "#8c959f"
+
+
+def _colour(value: Any) -> str:
+    """A CSS colour from a record, only as ``#rgb`` ... ``#rrggbbaa`` (else grey)."""
+    return value if isinstance(value, str) and _COLOUR.fullmatch(value) else _GREY
 
 
 def format_number(value: Any) -> str:
@@ -34,7 +42,7 @@ def format_number(value: Any) -> str:
         return "n/a"
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return esc(value)
     if not math.isfinite(number):
         return "n/a"
@@ -57,8 +65,8 @@ def _indicators_html(headline: Any) -> str:
         return ""
     chips = "".join(
         f'<span style="display:inline-block;margin:2px 4px 2px 0;padding:1px 6px;'
-        f'border-radius:8px;border:1px solid {esc(i.get("colour", "#8c959f"))}">'
-        f'<span style="color:{esc(i.get("colour", "#8c959f"))}">&#9679;</span> '
+        f'border-radius:8px;border:1px solid {_colour(i.get("colour"))}">'
+        f'<span style="color:{_colour(i.get("colour"))}">&#9679;</span> '
         f'{esc(i.get("label", i.get("code", "")))}: {esc(i.get("status_label", ""))}</span>'
         for i in items if isinstance(i, dict))
     return f"<br><small>{chips}</small>"
@@ -154,7 +162,10 @@ def _orphans(folder: Path, records: list[dict[str, Any]]) -> list[dict[str, Any]
         if path.name in _SKIP_HTML or path.name in known or path.stem in ids \
                 or path.name.endswith(".error.html"):
             continue
-        stamp = datetime.fromtimestamp(path.stat().st_mtime).astimezone().isoformat()
+        try:
+            stamp = datetime.fromtimestamp(path.stat().st_mtime).astimezone().isoformat()
+        except OSError:  # removed meanwhile
+            continue
         found.append({"policy_id": path.stem, "status": None, "run_date": stamp,
                       "files": {"html": path.name}})
     return found
@@ -191,12 +202,17 @@ consistent with the data. A failed run keeps the previous report available.</p>
 def write_index(
     output_dir: str | Path = "reports",
     runs: Iterable[PolicyRun] | None = None,
+    *,
+    on_skip: Callable[[SkippedRecord], object] | None = None,
 ) -> Path:
     """Write ``index.html`` listing every policy report in a folder.
 
     The list comes from the run records ``<policy>.json`` in the folder (plus any
     HTML report without a record), so it includes policies run earlier, not
-    only the latest batch.
+    only the latest batch. A ``.json`` file that is not a valid run record (an older
+    version, another tool's file, a record with keys missing or of the wrong type,
+    not JSON) is left out, and its report, if any, is listed as a report without a
+    record: one odd file never stops the index.
 
     Parameters
     ----------
@@ -205,6 +221,11 @@ def write_index(
     runs
         Runs just made, e.g. the result of :func:`run_policies`. A run whose
         record is missing from the folder is listed from the run itself.
+    on_skip
+        Called with each ``.json`` file left out (a
+        :class:`~evalkit.reports.records.SkippedRecord`, whose ``str()`` names the file
+        and says why), e.g. to print a warning. Without it, each is issued as a
+        :class:`~evalkit.reports.records.RecordWarning` through :mod:`warnings`.
 
     Returns
     -------
@@ -213,7 +234,12 @@ def write_index(
     """
     folder = Path(output_dir).expanduser().resolve()
     folder.mkdir(parents=True, exist_ok=True)
-    records = read_records(folder)
+    records, skipped = scan_records(folder)
+    for item in skipped:
+        if on_skip is not None:
+            on_skip(item)
+        else:
+            warn_skipped(item, stacklevel=2)
     known = {r.get("policy_id") for r in records}
     for run in runs or ():
         if run.policy_id not in known:

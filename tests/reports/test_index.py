@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from evalkit.reports import write_index
 from evalkit.reports.export import external_resources
 from evalkit.reports.index import format_number
-from evalkit.reports.records import read_records, write_record
+from evalkit.reports.records import RecordWarning, read_records, write_record
 
 EVIL = "<script>alert(1)</script>"
 
@@ -81,8 +83,13 @@ def test_reports_without_record_and_odd_json_files(tmp_path):
     (tmp_path / "x.error.html").write_text("error page")
     (tmp_path / "notes.json").write_text(json.dumps({"something": "else"}))
     (tmp_path / "broken.json").write_text("{not json")
-    assert read_records(tmp_path) == []
-    html = write_index(tmp_path).read_text(encoding="utf-8")
+    with pytest.warns(RecordWarning) as seen:
+        assert read_records(tmp_path) == []
+    reasons = sorted(str(w.message).split("/")[-1] for w in seen)
+    assert reasons[0].startswith("broken.json: skipped") and "not valid JSON" in reasons[0]
+    assert reasons[1].startswith("notes.json: skipped") and "no 'kind'" in reasons[1]
+    with pytest.warns(RecordWarning):
+        html = write_index(tmp_path).read_text(encoding="utf-8")
     assert 'href="old.html"' in html and "No record" in html
     assert "1 policy:" in html
 
