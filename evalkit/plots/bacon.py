@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from evalkit.errors import InputError
-from evalkit.plots._labels import merge_labels
+from evalkit.plots._labels import draw_literally, merge_labels
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -136,4 +136,5 @@ def plot_bacon(
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize="small",
               frameon=False)
     ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+    draw_literally(ax)
     return fig

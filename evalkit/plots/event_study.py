@@ -10,6 +10,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from evalkit.errors import InputError
+from evalkit.plots._labels import draw_literally
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -120,4 +121,5 @@ def plot_event_study(
     else:
         ax.legend(loc="best", fontsize="small", frameon=False)
     ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+    draw_literally(ax)
     return fig

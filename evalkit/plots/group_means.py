@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from matplotlib.figure import Figure
 
 from evalkit.errors import InputError
+from evalkit.plots._labels import draw_literally
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -69,4 +70,5 @@ def plot_group_means(
         ax.set_title(title)
     ax.legend(loc="best", fontsize="small", frameon=False)
     ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+    draw_literally(ax)
     return fig

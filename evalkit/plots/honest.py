@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from evalkit.errors import InputError
-from evalkit.plots._labels import merge_labels
+from evalkit.plots._labels import draw_literally, merge_labels
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -92,7 +92,7 @@ def plot_honest_did(
     mid = 0.5 * (result.conf_low + result.conf_high)
     half = 0.5 * (result.conf_high - result.conf_low)
     ax.errorbar(m, mid, yerr=half, fmt="none", ecolor=_ROBUST, elinewidth=2, capsize=4,
-                label=text["robust"].format(method=result.method_label))
+                label=text["robust"].replace("{method}", result.method_label))
     if result.breakdown_value is not None and result.breakdown_value <= m.max():
         ax.axvline(result.breakdown_value, color=_ROBUST, linestyle=":", linewidth=1,
                    label=text["breakdown"].replace("{value}",
@@ -103,8 +103,9 @@ def plot_honest_did(
                       [text["original"], *(f"{v:.3g}" for v in m)])
     key = "xlabel_rm" if result.restriction == "relative_magnitude" else "xlabel_sd"
     ax.set_xlabel(text[key])
-    ax.set_ylabel(text["ylabel"].format(level=f"{100 * (1 - result.alpha):g}%"))
+    ax.set_ylabel(text["ylabel"].replace("{level}", f"{100 * (1 - result.alpha):g}%"))
     ax.legend(loc="best", frameon=False)
     if title:
         ax.set_title(title)
+    draw_literally(ax)
     return fig

@@ -20,7 +20,7 @@ from matplotlib.ticker import MaxNLocator
 
 from evalkit.errors import InputError
 from evalkit.indicators.status import STATUS_COLOURS, ProgressStatus, status_label
-from evalkit.plots._labels import merge_labels
+from evalkit.plots._labels import draw_literally, merge_labels
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -197,6 +197,7 @@ def plot_indicator(
         ax.set_title(heading)
     ax.grid(axis="y", color="#dddddd", linewidth=0.6)
     ax.legend(loc="best", fontsize="small", frameon=False)
+    draw_literally(ax)
     return fig
 
 
@@ -279,6 +280,7 @@ def plot_small_multiples(
     if handles:
         fig.legend(handles, names, loc="outside lower center", ncol=len(handles),
                    fontsize="small", frameon=False)
+    draw_literally(fig)
     return fig
 
 
@@ -337,4 +339,5 @@ def plot_gap_ranking(
         ax.set_title(title)
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)
     ax.legend(loc="lower right", fontsize="small", frameon=False)
+    draw_literally(ax)
     return fig

@@ -8,6 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from evalkit.errors import InputError
+from evalkit.plots._labels import draw_literally
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -79,6 +80,7 @@ def plot_randomization(result: RandomizationResult, *, ax: Axes | None = None,
                share_label=f"At least as extreme (p = {result.p_value:.3f})")
     ax.set_title(title if title is not None else
                  f"Randomization inference: {result.statistic_label.lower()}")
+    draw_literally(ax)
     return figure
 
 
@@ -105,4 +107,5 @@ def plot_bootstrap_distribution(result: WildBootstrapResult, *, ax: Axes | None 
                share_label=f"Larger in absolute value (p = {result.p_value:.3f})")
     ax.set_title(title if title is not None else
                  f"Wild cluster bootstrap: {result.term} = {result.null:g}")
+    draw_literally(ax)
     return figure

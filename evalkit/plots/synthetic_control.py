@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from evalkit.errors import InputError
-from evalkit.plots._labels import merge_labels
+from evalkit.plots._labels import draw_literally, merge_labels
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -116,6 +116,7 @@ def plot_synthetic_control(
      "leave_one_out": _leave_one_out}[kind](ax, result, text)
     if title:
         ax.set_title(title)
+    draw_literally(ax)
     return fig
 
 

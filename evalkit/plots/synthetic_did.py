@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.transforms import blended_transform_factory
 
 from evalkit.errors import InputError
+from evalkit.plots._labels import draw_literally
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -135,6 +136,7 @@ def plot_synthetic_did(
         ax.set_title(title)
     ax.legend(loc="best", fontsize="small", frameon=False)
     ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+    draw_literally(ax)
     return fig
 
 
@@ -206,4 +208,5 @@ def plot_synthetic_did_units(
         ax.set_title(title)
     ax.legend(loc="best", fontsize="small", frameon=False)
     ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+    draw_literally(ax)
     return fig
