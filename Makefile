@@ -2,9 +2,10 @@
 #
 #   make reports    produce reports/<policy>.html for every params/*.yaml (in parallel, skipping
 #                   those up to date), and reports/index.html
-#   make test       run the whole test suite (what CI runs)
+#   make test       run the whole test suite, fault injection included
 #   make test-fast  the tests without notebooks, browser, fault injection and slow checks
 #   make test-blas  the numerical tests again under other OpenBLAS kernels, one thread
+#   make test-all   make test, then make test-blas (what CI runs)
 #   make lab        open the report notebooks in JupyterLab (kernel: this checkout's .venv)
 #   make bench      run the scale benchmarks (10k, 100k and 1M units x 10 periods)
 #   make lint       check the code with ruff
@@ -26,10 +27,10 @@ NUMERICAL_TESTS := tests/did tests/synthetic tests/inference tests/indicators te
                    tests/data evalkit
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser reports test test-fast test-blas lab bench lint clean
+.PHONY: help install browser reports test test-fast test-blas test-all lab bench lint clean
 
 help:
-	@sed -n '3,14s/^# \{0,1\}//p' Makefile
+	@sed -n '3,15s/^# \{0,1\}//p' Makefile
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +65,8 @@ test-blas: install
 		OPENBLAS_CORETYPE=$$kernel OPENBLAS_NUM_THREADS=1 \
 			$(BIN)/python -m pytest $(PYTEST_ARGS) -q $(NUMERICAL_TESTS) || exit 1; \
 	done
+
+test-all: test test-blas
 
 # Jupyter refuses to run as root unless told to: containers run as root.
 LAB_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
