@@ -32,8 +32,9 @@ from _measure import load_average, print_table, time_call  # noqa: E402
 from evalkit.data.panel import Panel  # noqa: E402
 from evalkit.data.simulate import simulate_staggered_panel  # noqa: E402
 from evalkit.datasets import load_prop99  # noqa: E402
-from evalkit.did import event_study, honest_did  # noqa: E402
-from evalkit.did._honest_vertices import _cached_rays  # noqa: E402
+from evalkit.did import event_study  # noqa: E402
+from evalkit.robustness import honest_did  # noqa: E402
+from evalkit.robustness._honest_vertices import _cached_rays  # noqa: E402
 from evalkit.synthetic import synthetic_control  # noqa: E402
 
 #: (pre-periods, post-periods) -> target in seconds for both restrictions together

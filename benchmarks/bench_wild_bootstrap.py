@@ -34,8 +34,8 @@ from _measure import load_average, measure, print_table, size_parser, time_call 
 from evalkit.data.panel import Panel  # noqa: E402
 from evalkit.data.simulate import simulate_staggered_panel  # noqa: E402
 from evalkit.did import twfe  # noqa: E402
-from evalkit.inference.randomization import randomization_inference  # noqa: E402
-from evalkit.inference.wild import wild_cluster_bootstrap  # noqa: E402
+from evalkit.robustness.randomization import randomization_inference  # noqa: E402
+from evalkit.robustness.wild import wild_cluster_bootstrap  # noqa: E402
 
 WILD_LIMIT_SECONDS = 2.0  # 1M rows, 50 clusters, 9,999 draws
 RI_LIMIT_SECONDS = 5.0    # 100k rows, 999 permutations

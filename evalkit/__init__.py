@@ -4,7 +4,8 @@ Difference-in-differences estimators with their diagnostics, indicator tracking,
 automated per-policy reports. The public surface is what ``__all__`` lists; the
 sub-packages are :mod:`evalkit.data`, :mod:`evalkit.datasets`, :mod:`evalkit.did`,
 :mod:`evalkit.indicators`, :mod:`evalkit.inference`, :mod:`evalkit.synthetic`,
-:mod:`evalkit.results`, :mod:`evalkit.plots` and :mod:`evalkit.reports`.
+:mod:`evalkit.robustness`, :mod:`evalkit.results`, :mod:`evalkit.plots` and
+:mod:`evalkit.reports`.
 
 Names are imported on first use, so that ``import evalkit`` (and the ``evalkit``
 command) stays fast.
@@ -33,18 +34,12 @@ if TYPE_CHECKING:  # pragma: no cover
         callaway_santanna,
         did_2x2,
         event_study,
-        honest_did,
         imputation,
         imputation_overall,
         sun_abraham,
         twfe,
     )
-    from evalkit.inference import (
-        Clustered,
-        MultiplierBootstrap,
-        randomization_inference,
-        wild_cluster_bootstrap,
-    )
+    from evalkit.inference import Clustered, MultiplierBootstrap
     from evalkit.plots import plot_bacon, plot_event_study, plot_group_means
     from evalkit.results import (
         BaconDecomposition,
@@ -56,6 +51,11 @@ if TYPE_CHECKING:  # pragma: no cover
         SyntheticControlResult,
         SyntheticDiDResult,
         WildBootstrapResult,
+    )
+    from evalkit.robustness import (
+        honest_did,
+        randomization_inference,
+        wild_cluster_bootstrap,
     )
     from evalkit.synthetic import synthetic_control, synthetic_did
 
@@ -112,11 +112,11 @@ _LAZY = {
     "imputation_overall": "evalkit.did",
     "sun_abraham": "evalkit.did",
     "MultiplierBootstrap": "evalkit.inference",
-    "wild_cluster_bootstrap": "evalkit.inference",
-    "randomization_inference": "evalkit.inference",
+    "wild_cluster_bootstrap": "evalkit.robustness",
+    "randomization_inference": "evalkit.robustness",
     "synthetic_control": "evalkit.synthetic",
     "synthetic_did": "evalkit.synthetic",
-    "honest_did": "evalkit.did",
+    "honest_did": "evalkit.robustness",
     "SyntheticControlResult": "evalkit.results",
     "SyntheticDiDResult": "evalkit.results",
     "HonestDiDResult": "evalkit.results",

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evalkit.data._read_errors import cannot_read, header_hint, sheet_note, unreadable
+from evalkit.data.read_errors import cannot_read, header_hint, sheet_note, unreadable
 from evalkit.errors import DataError, InputError
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit._validation import Problems, describe_columns
-from evalkit.data._checks import (
+from evalkit.data.checks import (
     ROWS_COUNTED,
     SHOW,
     float_values,

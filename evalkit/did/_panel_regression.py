@@ -2,7 +2,7 @@ r"""Two-way fixed-effects regression (unit and period effects), computed in nump
 
 The slopes come from the within regression (Frisch-Waugh-Lovell): the outcome and the
 regressors are projected off the unit and period indicators by
-:class:`evalkit.did._within.TwoWayWithin` (exact for the usual panel shapes), then
+:class:`evalkit.did.within.TwoWayWithin` (exact for the usual panel shapes), then
 regressed on each other by weighted least squares. The results are those of
 :class:`linearmodels.PanelOLS` with ``entity_effects=True, time_effects=True`` (the
 test suite checks agreement to :math:`10^{-10}` on balanced, unbalanced, weighted and
@@ -39,7 +39,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import linalg
 
-from evalkit.did._within import TwoWayWithin, compact_codes, is_nested, pair_sums
+from evalkit.did.within import TwoWayWithin, compact_codes, is_nested, pair_sums
 from evalkit.errors import EstimationError, InputError
 from evalkit.inference.covariance import VcovChoice, cluster_correction
 

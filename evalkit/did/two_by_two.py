@@ -10,7 +10,7 @@ import pandas as pd
 import statsmodels.api as sm
 
 from evalkit._validation import Problems, check_alpha, describe_columns
-from evalkit.data._checks import (
+from evalkit.data.checks import (
     ROWS_COUNTED,
     float_values,
     missing_problem,
@@ -24,7 +24,7 @@ from evalkit.errors import DataError, EstimationError, InputError
 from evalkit.inference.covariance import VcovLike, resolve_vcov
 from evalkit.results import Coefficients, DiDResult, Provenance
 
-__all__ = ["did_2x2"]
+__all__ = ["did_2x2", "design_rows"]
 
 ESTIMAND = ("average treatment effect on the treated group after the change, assuming the "
             "treated group's outcome would have changed like the comparison group's")
@@ -285,3 +285,41 @@ def did_2x2(
         provenance=Provenance("evalkit.did.did_2x2", spec, frame_fingerprint(frame), len(frame)),
         cell_means=group_means,
     )
+
+
+def design_rows(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    treated: str,
+    post: str,
+    covariates: Sequence[str] | str = (),
+    weights: str | None = None,
+    cluster: str | None = None,
+    missing: Literal["error", "drop"] = "error",
+) -> pd.DataFrame:
+    """The rows and columns :func:`did_2x2` estimates from, with the same checks.
+
+    For the checks run on a fitted 2x2 result (the wild cluster bootstrap, randomization
+    inference), which must see exactly the rows the estimate used: the columns named
+    (plus ``cluster``), and with ``missing="drop"`` only the rows where none is missing.
+
+    Parameters
+    ----------
+    data, outcome, treated, post, covariates, weights, missing
+        As for :func:`did_2x2`.
+    cluster
+        A further column to keep (and check for missing values).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The selected rows and columns, in the order of ``data``.
+
+    Raises
+    ------
+    DataError
+        Listing every problem, as :func:`did_2x2` does.
+    """
+    return _check(data, outcome, treated, post, _as_tuple(covariates), weights, cluster,
+                  missing)

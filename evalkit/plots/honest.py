@@ -54,7 +54,7 @@ def plot_honest_did(
     Parameters
     ----------
     result
-        A result of :func:`evalkit.did.honest_did`.
+        A result of :func:`evalkit.robustness.honest_did`.
     ax
         Axes to draw on; by default a new figure is created.
     title
@@ -73,7 +73,8 @@ def plot_honest_did(
     from evalkit.results.honest import HonestDiDResult
 
     if not isinstance(result, HonestDiDResult):
-        raise InputError("result: must be a HonestDiDResult (from evalkit.did.honest_did); got "
+        raise InputError("result: must be a HonestDiDResult (from "
+                         "evalkit.robustness.honest_did); got "
                          f"{type(result).__name__}")
     text = _texts(labels)
     if ax is None:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.data import Panel, load_table
-from evalkit.data._checks import (
+from evalkit.data.checks import (
     SHOW,
     float_values,
     non_finite_problem,
@@ -175,7 +175,7 @@ def _synthetic_problems(params: PolicyParams, panel: Panel) -> list[str]:
     from evalkit.reports.params import SyntheticSection
     from evalkit.reports.synthetic import METHOD_OF
     from evalkit.reports.texts import SYNTHETIC_TERMS
-    from evalkit.synthetic._matrix import outcome_matrix
+    from evalkit.synthetic.matrix import outcome_matrix
     from evalkit.synthetic.synthetic_did import _check_design
 
     settings = params.synthetic or SyntheticSection()

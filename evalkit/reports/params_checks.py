@@ -14,8 +14,8 @@ from typing import Any
 
 from evalkit._schema_errors import describe_value, format_validation_errors
 from evalkit._validation import describe_columns
-from evalkit.data._read_errors import header_hint
 from evalkit.data.io import SUPPORTED_SUFFIXES, read_header, table_format
+from evalkit.data.read_errors import header_hint
 from evalkit.errors import DataError, ParamsError
 
 __all__ = [

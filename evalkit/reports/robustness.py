@@ -26,7 +26,6 @@ import numpy as np
 import pandas as pd
 
 from evalkit.data import Panel
-from evalkit.did.honest import honest_did
 from evalkit.errors import EvalkitError
 from evalkit.reports.params import PolicyParams
 from evalkit.reports.params_checks import SYNTHETIC_ESTIMATORS
@@ -34,6 +33,7 @@ from evalkit.reports.texts import SENSITIVITY_TERMS, Note, omission
 from evalkit.results import DiDResult, EventStudyResult
 from evalkit.results.honest import HonestDiDResult
 from evalkit.results.wild_bootstrap import WildBootstrapResult
+from evalkit.robustness.honest import honest_did
 
 __all__ = ["Robustness", "analyse_robustness", "FEW_CLUSTERS", "FEW_TREATED_CLUSTERS",
            "RESTRICTIONS"]
@@ -216,7 +216,7 @@ def _wild(params: PolicyParams, data: pd.DataFrame, panel: Panel | None, main: D
         remarks.append(Note("why_wild_one_treated_cluster", "wild",
                             (("treated", treated_clusters),)))
         return None
-    from evalkit.inference.wild import wild_cluster_bootstrap
+    from evalkit.robustness.wild import wild_cluster_bootstrap
 
     column = panel.cluster_column if panel is not None else params.inference.cluster
     try:

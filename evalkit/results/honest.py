@@ -49,7 +49,7 @@ _METHOD_WORDS = {
 class HonestDiDResult:
     r"""Confidence sets for an event-study parameter that allow parallel trends to fail.
 
-    Produced by :func:`evalkit.did.honest_did`. For each value of M (written
+    Produced by :func:`evalkit.robustness.honest_did`. For each value of M (written
     :math:`\bar M` for relative magnitudes) the interval
     ``[conf_low[i], conf_high[i]]`` covers :math:`\theta = l'\tau_{post}` with
     probability at least :math:`1 - \alpha` as long as the difference in trends lies in

@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from evalkit.inference._wild_compute import WildDraws
+    from evalkit.inference.wild_draws import WildDraws
 
 __all__ = ["WildBootstrapResult", "FEW_TREATED_CLUSTERS"]
 
@@ -121,7 +121,7 @@ class WildBootstrapResult:
 
     def p_value_at(self, null: float) -> float:
         """The bootstrap p-value of :math:`H_0: \\beta = ` ``null`` with the same draws."""
-        from evalkit.inference._wild_compute import p_value
+        from evalkit.inference.wild_draws import p_value
 
         if self.draws is None:  # pragma: no cover - results are built with their draws
             raise ValueError("this result does not carry its bootstrap draws")

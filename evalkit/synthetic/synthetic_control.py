@@ -14,7 +14,6 @@ from evalkit.data.panel import Panel
 from evalkit.errors import DataError, InputError
 from evalkit.results.provenance import Provenance
 from evalkit.results.synthetic_control import LeaveOneOut, PlaceboTest, SyntheticControlResult
-from evalkit.synthetic._matrix import OutcomeMatrix, outcome_matrix
 from evalkit.synthetic._sc_inference import (
     Design,
     fit_unit,
@@ -23,6 +22,7 @@ from evalkit.synthetic._sc_inference import (
     rmspe,
 )
 from evalkit.synthetic._sc_predictors import PredictorSpec, period_text, predictor_matrix
+from evalkit.synthetic.matrix import OutcomeMatrix, outcome_matrix
 
 __all__ = ["synthetic_control", "placebo_in_space"]
 

@@ -22,7 +22,7 @@ from evalkit.results.provenance import Provenance
 from evalkit.results.synthetic_did import SyntheticDiDResult
 from evalkit.synthetic import _sdid_inference as inference
 from evalkit.synthetic import _sdid_weights as weights
-from evalkit.synthetic._matrix import OutcomeMatrix, outcome_matrix
+from evalkit.synthetic.matrix import OutcomeMatrix, outcome_matrix
 
 __all__ = ["synthetic_did", "synthetic_did_comparison"]
 

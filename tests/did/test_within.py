@@ -1,7 +1,7 @@
 """The numpy two-way fixed-effects regression against linearmodels and dummy regressions.
 
 evalkit computes TWFE regressions with its own within transformation
-(:mod:`evalkit.did._within`) because linearmodels' ``PanelOLS`` needs about a minute
+(:mod:`evalkit.did.within`) because linearmodels' ``PanelOLS`` needs about a minute
 and 17 GB for 10 million rows. The reference here is ``PanelOLS`` itself, called as
 evalkit called it before (``entity_effects=True, time_effects=True``, covariance
 without small-sample adjustment, then rescaled with the fixest / reghdfe factors):
@@ -25,7 +25,7 @@ import pytest
 from linearmodels import PanelOLS
 
 from evalkit.did._panel_regression import Indicators, fit_twoway
-from evalkit.did._within import TwoWayWithin, is_nested
+from evalkit.did.within import TwoWayWithin, is_nested
 from evalkit.errors import EstimationError, InputError
 from evalkit.inference.covariance import VcovChoice, cluster_correction
 

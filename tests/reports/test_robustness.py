@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from evalkit.did.honest import honest_did
-from evalkit.inference.wild import wild_cluster_bootstrap
 from evalkit.reports.evaluation import evaluate
 from evalkit.reports.findings import key_findings
 from evalkit.reports.sections import PolicyReport
+from evalkit.robustness.honest import honest_did
+from evalkit.robustness.wild import wild_cluster_bootstrap
 
 PARAMS = Path(__file__).resolve().parents[2] / "params"
 

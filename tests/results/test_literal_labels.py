@@ -18,8 +18,7 @@ from matplotlib.text import Text
 
 from evalkit import Panel
 from evalkit.datasets import load_prop99
-from evalkit.did import bacon_decomposition, honest_did
-from evalkit.inference.randomization import randomization_inference
+from evalkit.did import bacon_decomposition
 from evalkit.plots import (
     plot_bacon,
     plot_event_study,
@@ -34,6 +33,8 @@ from evalkit.plots import (
     plot_synthetic_did_units,
 )
 from evalkit.plots._labels import draw_literally
+from evalkit.robustness import honest_did
+from evalkit.robustness.randomization import randomization_inference
 from evalkit.synthetic.synthetic_control import synthetic_control
 from evalkit.synthetic.synthetic_did import synthetic_did
 

@@ -5,7 +5,7 @@ import pytest
 
 from evalkit import DataError, Panel, synthetic_control, synthetic_did
 from evalkit.datasets import load_prop99
-from evalkit.synthetic._matrix import outcome_matrix
+from evalkit.synthetic.matrix import outcome_matrix
 
 
 def _panel(frame: pd.DataFrame) -> Panel:

@@ -30,7 +30,7 @@ from evalkit import DataError, Panel
 from evalkit.datasets import load_prop99
 from evalkit.synthetic import _sdid_inference as inference
 from evalkit.synthetic import _sdid_weights as weights
-from evalkit.synthetic._matrix import outcome_matrix
+from evalkit.synthetic.matrix import outcome_matrix
 from evalkit.synthetic.synthetic_did import synthetic_did
 
 PAPER_PLACEBO_SE = {"sdid": 8.4, "sc": 9.9, "did": 17.7}

@@ -1,6 +1,6 @@
 r"""Vertices of the dual polytope of the ARP test, by double description on its cone.
 
-The conditional and hybrid tests of :mod:`evalkit.did._honest_arp` need every vertex of
+The conditional and hybrid tests of :mod:`evalkit.robustness._honest_arp` need every vertex of
 
 .. math:: Q = \{\gamma \in \mathbb{R}^m : \gamma \ge 0,\ \sigma'\gamma = 1,\ X'\gamma = 0\},
 

@@ -18,8 +18,8 @@ import pytest
 import statsmodels.api as sm
 
 from evalkit import Clustered, DataError, InputError, Panel, did_2x2, twfe
-from evalkit.inference.wild import wild_cluster_bootstrap
 from evalkit.results.wild_bootstrap import WildBootstrapResult
+from evalkit.robustness.wild import wild_cluster_bootstrap
 
 DESCRIPTION = {"unit": "unit", "time": "time", "outcome": "y", "first_treated": "g"}
 
@@ -328,7 +328,7 @@ def test_result_is_immutable_and_renders(small):
     assert "Caution: 2 treated and 4 untreated clusters" in text
     assert "Bootstrap p" in boot._repr_html_()
     assert r"\begin{tabular}" in boot.summary().as_latex()
-    assert boot.provenance.function == "evalkit.inference.wild_cluster_bootstrap"
+    assert boot.provenance.function == "evalkit.robustness.wild_cluster_bootstrap"
     assert boot.provenance.specification["result"]["function"] == "evalkit.did.twfe"
 
 

@@ -14,9 +14,9 @@ from matplotlib.figure import Figure
 
 from evalkit import InputError, Panel, event_study
 from evalkit.did.callaway_santanna import callaway_santanna
-from evalkit.did.honest import honest_did, honest_did_from_estimates
 from evalkit.results.honest import TIDY_COLUMNS, HonestDiDResult
-from tests.did.test_honest_reference import BETAHAT, SIGMA
+from evalkit.robustness.honest import honest_did, honest_did_from_estimates
+from tests.robustness.test_honest_reference import BETAHAT, SIGMA
 
 MPDTA = {"unit": "countyreal", "time": "year", "outcome": "lemp", "first_treated": "first.treat"}
 

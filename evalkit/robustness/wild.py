@@ -5,8 +5,8 @@
 regression from the result's recorded specification (checking the data against the
 result's fingerprint), and tests the treatment coefficient by the restricted wild
 cluster bootstrap-t, with a confidence interval by test inversion. The numerics are in
-:mod:`evalkit.inference._wild_compute` (the algorithm of Roodman et al. 2019) and
-:mod:`evalkit.inference._wild_fe` (fixed effects).
+:mod:`evalkit.inference.wild_draws` (the algorithm of Roodman et al. 2019) and
+:mod:`evalkit.robustness._wild_fe` (fixed effects).
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ from scipy import stats
 
 from evalkit._validation import Problems, check_alpha, check_choice, describe_columns
 from evalkit.data.panel import Panel, frame_fingerprint
-from evalkit.did._within import TwoWayWithin, is_nested
+from evalkit.did.within import TwoWayWithin, is_nested
 from evalkit.errors import DataError, InputError
-from evalkit.inference._wild_compute import (
+from evalkit.inference.multiplier import make_generator
+from evalkit.inference.wild_draws import (
     WILD_WEIGHTS,
     ClusterTerms,
     WildWeights,
@@ -32,10 +33,9 @@ from evalkit.inference._wild_compute import (
     restricted_core,
     weight_chunks,
 )
-from evalkit.inference._wild_fe import TwoWayClusterTerms
-from evalkit.inference.multiplier import make_generator
 from evalkit.results import DiDResult, Provenance
 from evalkit.results.wild_bootstrap import WildBootstrapResult
+from evalkit.robustness._wild_fe import TwoWayClusterTerms
 
 __all__ = ["wild_cluster_bootstrap", "CI_TOLERANCE"]
 
@@ -91,7 +91,7 @@ def rebuild_2x2_frame(result: DiDResult, data: pd.DataFrame, column: str, role: 
     Checks ``data`` against the result's fingerprint, and ``column`` (named as the
     argument ``role``) for existence and missing values.
     """
-    from evalkit.did.two_by_two import _check  # the same checks and row selection as did_2x2
+    from evalkit.did.two_by_two import design_rows  # the same checks and rows as did_2x2
 
     spec = result.provenance.specification
     original = _result_cluster(spec)
@@ -102,13 +102,14 @@ def rebuild_2x2_frame(result: DiDResult, data: pd.DataFrame, column: str, role: 
     if missing_values:
         raise DataError(f"{role}={column!r}: {missing_values} of {len(data)} rows have a "
                         "missing value")
-    covariates = tuple(spec["covariates"])
-    arguments = (spec["outcome"], spec["treated"], spec["post"], covariates, spec["weights"])
-    frame = _check(data, *arguments, original, spec["missing"])
+    design = {"outcome": spec["outcome"], "treated": spec["treated"], "post": spec["post"],
+              "covariates": tuple(spec["covariates"]), "weights": spec["weights"],
+              "missing": spec["missing"]}
+    frame = design_rows(data, **design, cluster=original)
     if frame_fingerprint(frame) != result.provenance.data_fingerprint:
         raise _not_the_data("did_2x2")
     if column not in frame.columns:
-        frame = _check(data, *arguments, column, spec["missing"])
+        frame = design_rows(data, **design, cluster=column)
     return frame
 
 
@@ -372,6 +373,6 @@ def wild_cluster_bootstrap(
         n_treated_clusters=model.n_treated_clusters, weights=weights,
         n_boot=draws.n_draws, enumerated=enumerated, random_state=seed,
         t_draws=draws.t_stats(null),
-        provenance=Provenance("evalkit.inference.wild_cluster_bootstrap", spec,
+        provenance=Provenance("evalkit.robustness.wild_cluster_bootstrap", spec,
                               result.provenance.data_fingerprint, int(model.y.size)),
         draws=draws)

@@ -1,5 +1,8 @@
 r"""The within transformation for unit and period fixed effects, in numpy.
 
+A building block shared by the panel estimators and by the checks run on their results
+(:mod:`evalkit.robustness`), which re-estimate on transformed data.
+
 Regressing on unit and period indicators is the same, for the slope coefficients, as
 regressing the *within-transformed* outcome on the within-transformed regressors
 (Frisch-Waugh-Lovell): each column :math:`x` is replaced by its residual

@@ -3,7 +3,7 @@
 :func:`randomization_inference` permutes the treatment assignment across units (each
 unit keeping its whole path) and re-estimates a :func:`~evalkit.did.did_2x2` or
 :func:`~evalkit.did.twfe` result under every permuted assignment, vectorised
-(:mod:`evalkit.inference._permutation_did`). :func:`permutation_test` is the generic
+(:mod:`evalkit.robustness._permutation_did`). :func:`permutation_test` is the generic
 path for any statistic of an assignment (e.g. a synthetic-control fit).
 """
 
@@ -18,14 +18,18 @@ import pandas as pd
 
 from evalkit._validation import Problems, check_choice
 from evalkit.data.panel import Panel, frame_fingerprint
-from evalkit.did._within import TwoWayWithin, is_nested
+from evalkit.did.within import TwoWayWithin, is_nested
 from evalkit.errors import DataError, InputError
-from evalkit.inference._permutation_did import (
+from evalkit.inference.multiplier import make_generator
+from evalkit.results import DiDResult, Provenance
+from evalkit.results.randomization import RandomizationResult
+from evalkit.results.synthetic_control import SyntheticControlResult
+from evalkit.robustness._permutation_did import (
     PermutationDesign,
     permuted_statistics,
     projector,
 )
-from evalkit.inference._permutation_draws import (
+from evalkit.robustness._permutation_draws import (
     ALTERNATIVES,
     Alternative,
     count_assignments,
@@ -33,17 +37,13 @@ from evalkit.inference._permutation_draws import (
     extreme_count,
     random_assignments,
 )
-from evalkit.inference.multiplier import make_generator
-from evalkit.inference.wild import (
+from evalkit.robustness.wild import (
     _result_cluster,
     _thawed,
     check_panel_matches,
     check_result_and_data,
     rebuild_2x2_frame,
 )
-from evalkit.results import DiDResult, Provenance
-from evalkit.results.randomization import RandomizationResult
-from evalkit.results.synthetic_control import SyntheticControlResult
 
 __all__ = ["randomization_inference", "permutation_test"]
 
@@ -279,7 +279,7 @@ def randomization_inference(
     never be zero. *Statistical Applications in Genetics and Molecular Biology*, 9(1).
     """
     if isinstance(result, SyntheticControlResult):
-        from evalkit.inference._permutation_synthetic import synthetic_control_randomization
+        from evalkit.robustness._permutation_synthetic import synthetic_control_randomization
 
         return synthetic_control_randomization(result)
     problems = Problems()
@@ -327,7 +327,7 @@ def randomization_inference(
         enumerated=enumerated, n_assignments=n_assignments, n_undefined=undefined,
         random_state=seed, n_units=int(setup.codes.size), n_treated_units=setup.n_treated_units,
         unit=setup.unit, distribution=distribution,
-        provenance=Provenance("evalkit.inference.randomization_inference", spec,
+        provenance=Provenance("evalkit.robustness.randomization_inference", spec,
                               result.provenance.data_fingerprint, design.n_obs))
 
 
@@ -416,5 +416,5 @@ def permutation_test(
         n_assignments=n_assignments, n_undefined=undefined, random_state=seed,
         n_units=int(codes.size), n_treated_units=int(np.count_nonzero(nonzero[codes])),
         unit=None, distribution=distribution,
-        provenance=Provenance("evalkit.inference.permutation_test", spec,
+        provenance=Provenance("evalkit.robustness.permutation_test", spec,
                               frame_fingerprint(table), int(codes.size)))

@@ -12,7 +12,7 @@ section 5.2). The statistic is the value of the linear program
 whose dual is :math:`\max_\gamma \gamma'\tilde Y` over the polytope
 :math:`\{\gamma \ge 0,\ \sigma'\gamma = 1,\ \tilde X'\gamma = 0\}`. The polytope has few
 vertices (about one per post-period for the restrictions of Rambachan & Roth), so they
-are enumerated once (see :mod:`evalkit.did._honest_vertices`): :math:`\hat\eta` is the
+are enumerated once (see :mod:`evalkit.robustness._honest_vertices`): :math:`\hat\eta` is the
 largest :math:`\gamma'\tilde Y` over the vertices, which makes the test a few matrix
 products, vectorised over the tested values :math:`\bar\theta`, where the package solves
 linear programs at each of them. Conditioning on the optimal
@@ -43,10 +43,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special, stats
 
-from evalkit.did._honest_constraints import ConstraintSet
-from evalkit.did._honest_rng import r_normal_draws
-from evalkit.did._honest_vertices import dual_vertices
 from evalkit.errors import EstimationError
+from evalkit.robustness._honest_constraints import ConstraintSet
+from evalkit.robustness._honest_rng import r_normal_draws
+from evalkit.robustness._honest_vertices import dual_vertices
 
 __all__ = ["MomentProblem", "build_problem", "accepts", "truncation"]
 

@@ -40,5 +40,5 @@ def synthetic_control_randomization(result: SyntheticControlResult) -> Randomiza
         n_assignments=int(ratios.size), n_undefined=int(np.isnan(ratios).sum()),
         random_state=None, n_units=int(test.n_units), n_treated_units=1, unit=None,
         distribution=ratios,
-        provenance=Provenance("evalkit.inference.randomization_inference", spec,
+        provenance=Provenance("evalkit.robustness.randomization_inference", spec,
                               result.provenance.data_fingerprint, result.provenance.n_obs))

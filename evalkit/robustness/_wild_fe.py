@@ -6,7 +6,7 @@ pair of clusters :math:`(g, h)`,
 
 .. math:: T_{gh} = (a\odot 1_g)'\,F(F'WF)^{-}F'W\,(\tilde u\odot 1_h)
 
-(:mod:`evalkit.inference._wild_compute`). By the partitioned inverse of :math:`F'WF`,
+(:mod:`evalkit.inference.wild_draws`). By the partitioned inverse of :math:`F'WF`,
 with :math:`\alpha_g = A'(a\odot 1_g)`, :math:`\beta_g = B'(a\odot 1_g)` and the same
 sums :math:`\gamma_h, \delta_h` of :math:`w\tilde u` over the rows of :math:`h`,
 
@@ -15,7 +15,7 @@ sums :math:`\gamma_h, \delta_h` of :math:`w\tilde u` over the rows of :math:`h`,
 
 where :math:`W_A, W_B` hold the (weighted) row counts of the levels and :math:`C` the
 (weighted) counts of the (A level, B level) cells; :math:`L` is the Laplacian that the
-within transformation solves (:mod:`evalkit.did._within`). When the levels of
+within transformation solves (:mod:`evalkit.did.within`). When the levels of
 :math:`A` are nested within the clusters (units within clusters: the usual case), the
 :math:`\alpha` terms vanish exactly (:math:`\tilde u` sums to zero within every unit)
 and :math:`T = R(a)\,L^{+} R(w\tilde u)'` has the rank of the period effects. Nothing
@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from evalkit.did._within import is_nested, pair_sums
+from evalkit.did.within import is_nested, pair_sums
 from evalkit.errors import EstimationError
 
 __all__ = ["TwoWayClusterTerms", "MAX_SMALL_FACTOR_LEVELS"]
@@ -47,7 +47,7 @@ class TwoWayClusterTerms:
     ----------
     a_codes, n_a, b_codes, n_b
         Compact codes and level counts of the factor with more levels (A) and of the
-        other one (B), as :attr:`evalkit.did._within.TwoWayWithin.factors` gives them.
+        other one (B), as :attr:`evalkit.did.within.TwoWayWithin.factors` gives them.
     clusters, n_clusters
         Cluster code of each row.
     weights

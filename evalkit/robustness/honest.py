@@ -18,12 +18,17 @@ from typing import Literal
 import numpy as np
 
 from evalkit._validation import Problems, check_alpha, check_choice
-from evalkit.did._honest_compute import Spec, breakdown_value, confidence_set, original_interval
-from evalkit.did._honest_constraints import smoothness_m_upper
 from evalkit.errors import InputError
 from evalkit.results.event_study import EventStudyResult
 from evalkit.results.honest import HonestDiDResult
 from evalkit.results.provenance import Provenance, _thaw
+from evalkit.robustness._honest_compute import (
+    Spec,
+    breakdown_value,
+    confidence_set,
+    original_interval,
+)
+from evalkit.robustness._honest_constraints import smoothness_m_upper
 
 __all__ = ["honest_did", "honest_did_from_estimates", "Restriction", "HonestMethod"]
 
@@ -140,7 +145,7 @@ def honest_did(
     return _run(beta, sigma, pre_times, post_times, restriction=restriction, m_values=m_values,
                 parameter=parameter, method=method, alpha=use_alpha, lf_draws=lf_draws,
                 random_state=random_state, estimator=result.estimator, outcome=result.outcome,
-                function="evalkit.did.honest_did", source=spec_source,
+                function="evalkit.robustness.honest_did", source=spec_source,
                 fingerprint=source.data_fingerprint, n_obs=source.n_obs)
 
 
@@ -207,7 +212,7 @@ def honest_did_from_estimates(
     return _run(beta, cov, pre_times, post_times, restriction=restriction, m_values=m_values,
                 parameter=parameter, method=method, alpha=alpha, lf_draws=lf_draws,
                 random_state=random_state, estimator="event-study coefficients given directly",
-                outcome=None, function="evalkit.did.honest_did_from_estimates", source=None,
+                outcome=None, function="evalkit.robustness.honest_did_from_estimates", source=None,
                 fingerprint=digest, n_obs=0)
 
 

@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from evalkit.did._honest_arp import _null_basis, build_problem, truncation
-from evalkit.did._honest_constraints import relative_magnitude_sets, smoothness_set
-from evalkit.did._honest_vertices import dual_vertices, extreme_rays
+from evalkit.robustness._honest_arp import _null_basis, build_problem, truncation
+from evalkit.robustness._honest_constraints import relative_magnitude_sets, smoothness_set
+from evalkit.robustness._honest_vertices import dual_vertices, extreme_rays
 
 
 def _basis_vertices(sd: np.ndarray, x: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ trends that parallel trends would set to zero) is restricted to a polyhedron
 :math:`\Delta = \{\delta : A\delta \le d\}`. Columns of ``A`` are the coefficients in
 event-time order, pre-periods first, without the reference period.
 
-Pure numpy; no validation (the public functions in :mod:`evalkit.did.honest` do it).
+Pure numpy; no validation (the public functions in :mod:`evalkit.robustness.honest` do it).
 """
 
 from __future__ import annotations

@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 from evalkit import Clustered, DataError, InputError, Panel, did_2x2, twfe
-from evalkit.inference.randomization import permutation_test, randomization_inference
 from evalkit.results.randomization import RandomizationResult
+from evalkit.robustness.randomization import permutation_test, randomization_inference
 
 DESCRIPTION = {"unit": "unit", "time": "time", "outcome": "y", "first_treated": "g"}
 COHORTS = [2002, 2002, 2003, 0, 0, 0]  # 6 units: 6! / (2! 1! 3!) = 60 assignments
@@ -276,7 +276,7 @@ def test_result_is_immutable_and_renders():
     assert "first-treatment periods (treatment cohorts) permuted across units" in text
     assert "Randomization p" in ri._repr_html_()
     assert r"\begin{tabular}" in ri.summary().as_latex()
-    assert ri.provenance.function == "evalkit.inference.randomization_inference"
+    assert ri.provenance.function == "evalkit.robustness.randomization_inference"
     ax = ri.plot().axes[0]
     assert ax.get_xlabel() == "Estimate of treated"
     assert any("At least as extreme" in t.get_text() for t in ax.get_legend().get_texts())
@@ -315,7 +315,7 @@ def test_synthetic_control_randomization_is_its_placebo_in_space_test():
     # RMSPE ratio and the p-value the treated unit's rank over the number of units.
     from evalkit.data import Panel
     from evalkit.datasets import load_prop99
-    from evalkit.inference.randomization import randomization_inference
+    from evalkit.robustness.randomization import randomization_inference
     from evalkit.synthetic.synthetic_control import synthetic_control
 
     panel = Panel(load_prop99(), unit="state", time="Year", outcome="cigsale",

@@ -28,7 +28,7 @@ Two features of the package decide its last printed digits, and both are reprodu
 
 - The C-LF hybrid test simulates its least-favourable critical value from 1,000 draws
   after ``set.seed(0)``; evalkit generates R's very stream (see
-  evalkit.did._honest_rng), so its tests are the package's tests.
+  evalkit.robustness._honest_rng), so its tests are the package's tests.
 - The package reports the smallest and largest accepted points of a 1,000-point grid
   over [-20 sd, 20 sd] (sd the standard error of the parameter), while evalkit
   reports the exact ends of the accepted set. Moving evalkit's exact ends inward to
@@ -49,8 +49,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from evalkit.did._honest_rng import r_normal_draws
-from evalkit.did.honest import honest_did_from_estimates
+from evalkit.robustness._honest_rng import r_normal_draws
+from evalkit.robustness.honest import honest_did_from_estimates
 
 # evalkit.did.event_study on ehec_data.csv as described above (event times -6..-2, 0, 1)
 BETAHAT = np.array([-0.005285354532720751, -0.011297324648151183, -0.0026759918117936193,
@@ -167,7 +167,7 @@ def test_smoothness_flci_within_the_simulation_noise_of_the_readme(sd_result):
 
 
 def test_smoothness_with_the_package_quantile_gives_the_printed_digits():
-    from evalkit.did._honest_flci import optimal_flci
+    from evalkit.robustness._honest_flci import optimal_flci
 
     draws = r_normal_draws(10**6, 0)  # .qfoldednormal: set.seed(0); rnorm(10^6)
     l_vec = np.array([1.0, 0.0])

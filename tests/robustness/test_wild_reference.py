@@ -33,7 +33,7 @@ import itertools
 import numpy as np
 import pytest
 
-from evalkit.inference._wild_compute import (
+from evalkit.inference.wild_draws import (
     bootstrap_draws,
     p_value,
     restricted_core,

@@ -27,7 +27,7 @@ No regression is re-run (Roodman, MacKinnon, Nielsen & Webb 2019, section 3)
     with :math:`S_X(\cdot)` the cluster sums of the regressors times a vector. The
     fixed-effect term is :math:`(a\odot 1_g)' F(F'WF)^{-}F'W(\tilde u\odot 1_h)`; it
     vanishes for fixed effects nested within the clusters and is computed from
-    cluster-by-level sums otherwise (:mod:`evalkit.inference._wild_fe`). Including it
+    cluster-by-level sums otherwise (:mod:`evalkit.robustness._wild_fe`). Including it
     makes the bootstrap *exactly* the bootstrap of the regression with the fixed
     effects as dummy variables -- the convention of ``fwildclusterboot``'s projected
     fixed effect (its ``fe`` argument) and of ``boottest``: the bootstrap residuals are

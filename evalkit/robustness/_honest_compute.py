@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from evalkit.did._honest_arp import build_problem, union_accepts
-from evalkit.did._honest_constraints import relative_magnitude_sets, smoothness_set
-from evalkit.did._honest_flci import optimal_flci
+from evalkit.robustness._honest_arp import build_problem, union_accepts
+from evalkit.robustness._honest_constraints import relative_magnitude_sets, smoothness_set
+from evalkit.robustness._honest_flci import optimal_flci
 
 __all__ = ["Spec", "confidence_set", "invert_test", "breakdown_value", "original_interval"]
 
