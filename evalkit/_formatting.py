@@ -68,8 +68,30 @@ def format_p_value(p: float, language: Language) -> str:
     return format_number(p, language, 3)
 
 
+def interval_decimals(low: float, high: float, minimum: int = 0, maximum: int = 6) -> int:
+    """Decimals that show an interval's width to two significant digits (at least ``minimum``).
+
+    An interval written with fewer digits than its width warrants hides how precise the
+    estimate is: [2.1; 2.4] is written [2.13; 2.42].
+
+    >>> interval_decimals(2.13, 2.42, minimum=1)
+    2
+    >>> interval_decimals(-23991.0, -4365.0)
+    0
+    """
+    width = high - low
+    if not (math.isfinite(width) and width > 0):
+        return minimum
+    return int(min(maximum, max(minimum, 1 - math.floor(math.log10(width)))))
+
+
 def format_interval(low: float, high: float, language: Language, decimals: int = 2) -> str:
-    """A confidence interval: ``-0.064 to -0.016`` or ``[−0,064 ; −0,016]``."""
+    """A confidence interval: ``-0.064 to -0.016`` or ``[−0,064 ; −0,016]``.
+
+    ``decimals`` is raised, if needed, to the digits the interval's width warrants (see
+    :func:`interval_decimals`), never lowered.
+    """
+    decimals = interval_decimals(low, high, minimum=decimals)
     lo, hi = format_number(low, language, decimals), format_number(high, language, decimals)
     return f"[{lo} ; {hi}]" if language == "fr" else f"{lo} to {hi}"
 

@@ -159,12 +159,16 @@ def attainment_table(
     return table
 
 
-def attainment_html(table: pd.DataFrame, language: Language = "fr") -> str:
+def attainment_html(table: pd.DataFrame, language: Language = "fr", *,
+                    show_code: bool = False) -> str:
     """The attainment table as an HTML ``<table>``, every cell escaped.
 
     Reached targets are shown on green, missed ones on red (the colours of
     :data:`evalkit.indicators.status.STATUS_COLOURS`); numbers use the language's
-    decimal mark.
+    decimal mark. The indicators' codes (identifiers in the data, not words for a
+    reader) are left out unless ``show_code`` is true; the unit is written after the
+    label ("Taux de pauvreté (%)") and the next target with its year ("17,0 (2027)"),
+    so that the table fits a page.
     """
     from evalkit._formatting import format_number
 
@@ -173,6 +177,20 @@ def attainment_html(table: pd.DataFrame, language: Language = "fr") -> str:
         raise InputError(f"table: must be a DataFrame from attainment_table; got "
                          f"{type(table).__name__}")
     w = _WORDS[language]
+    table = table.copy()
+    if not show_code and w["code"] in table.columns:
+        table = table.drop(columns=w["code"])
+    if w["unit"] in table.columns and w["label"] in table.columns:
+        table[w["label"]] = [f"{label} ({unit})" for label, unit
+                             in zip(table[w["label"]], table[w["unit"]], strict=True)]
+        table = table.drop(columns=w["unit"])
+    if w["next_period"] in table.columns and w["next_value"] in table.columns:
+        years = table.pop(w["next_period"])
+        values = table.pop(w["next_value"])
+        table[w["next_value"]] = [
+            None if pd.isna(year) else
+            f"{format_number(float(value), language, 1)} ({int(year)})"
+            for year, value in zip(years, values, strict=True)]
     colours = {w["yes"]: STATUS_COLOURS[ProgressStatus.TARGET_ACHIEVED],
                w["no"]: STATUS_COLOURS[ProgressStatus.DETERIORATION]}
 

@@ -49,6 +49,12 @@ values are negative the rate is computed on their ratio and its sign reversed
 (Open SDG's ``sign``). A target of exactly zero is replaced by 0.001 in the
 required rate, as Open SDG does (a compound rate never reaches zero).
 
+**The pace needed from now on.** The status compares the pace since the start of the
+window with the pace the *reference path* (from the start value to the target) required,
+as Eurostat does. What a reader needs next is different: the pace that would reach the
+target from the *latest* value, :math:`(x^* / x_t)^{1/(\tau - t)} - 1`
+(``needed_growth``). Sentences state both, each in its own words.
+
 **Windows.** Long term: from the baseline (the observation at the baseline period,
 or the definition's baseline value if that period is not observed; the first
 observation without a baseline) to the latest observation. Short term: the
@@ -181,8 +187,14 @@ class ProgressAssessment:
     ----------
     actual_growth, required_growth
         Compound annual growth rates as fractions (0.012 is 1.2% a year), in the
-        values' own terms (negative when the values fall); ``required_growth`` is
-        None without a target.
+        values' own terms (negative when the values fall): the pace observed over the
+        window, and the pace the reference path from the window's start to the target
+        required; ``required_growth`` is None without a target.
+    needed_growth
+        The pace that would reach the target from the latest value, by the target
+        period: :math:`(x^* / x_t)^{1/(\tau - t)} - 1`. None without a target, when the
+        target is reached, when its period is not after the latest observation, or
+        when the rate is undefined (a change of sign).
     ratio
         Direction-adjusted ratio of actual to required growth (with a target), or
         None.
@@ -208,13 +220,30 @@ class ProgressAssessment:
     thresholds: ProgressThresholds
     scaling: float
     reason: str
+    needed_growth: float | None = None
 
     def label(self, language: Language = "en") -> str:
         """The status in words."""
         return status_label(self.status, language)
 
-    def sentence(self, language: Language = "en") -> str:
-        """One plain sentence stating the trend, what the target needs, and the status."""
+    def sentence(self, language: Language = "en", *, pace: bool = True) -> str:
+        """One plain sentence: the latest value and its trend, the pace the target now
+        needs, and the status with the method behind it.
+
+        The subject is the indicator's label followed by a colon, so that no verb has to
+        agree with it. The pace needed is counted from the latest value (what a reader
+        understands by "what it would take"); the status compares the pace since the
+        start of the window with the pace the reference path required (Eurostat's
+        method), and says so.
+
+        Parameters
+        ----------
+        language
+            ``"en"`` or ``"fr"``.
+        pace
+            Include the pace needed from the latest value (leave it out where another
+            sentence of the page already states it).
+        """
         from evalkit._formatting import format_number, format_percent
 
         check_language(language)
@@ -236,32 +265,56 @@ class ProgressAssessment:
                       "years": " ans" if fr else " years"}.get(unit, "")
             return text + suffix
 
-        if self.status is ProgressStatus.INSUFFICIENT_DATA or self.actual_growth is None:
+        if self.status is ProgressStatus.INSUFFICIENT_DATA and self.actual_growth is None:
             if fr:
                 return f"{subject} : données insuffisantes pour mesurer l'évolution."
             return f"{subject}: insufficient data to measure the trend."
-        g = self.actual_growth
+        g = self.actual_growth or 0.0
         if fr:
-            verb = ("augmente de " + rate(g) if g > 0 else
-                    "baisse de " + rate(-g) if g < 0 else "est stable, soit 0,0\u202f%")
-            text = f"{subject} {verb} par an depuis {self.start_period}"
+            trend = ("en hausse de " + rate(g) + " par an" if g > 0 else
+                     "en baisse de " + rate(-g) + " par an" if g < 0 else "stable")
         else:
-            verb = ("has risen by " + rate(g) if g > 0 else
-                    "has fallen by " + rate(-g) if g < 0 else "has stayed level, 0.0%")
-            text = f"{subject} {verb} a year since {self.start_period}"
+            trend = ("up " + rate(g) + " a year" if g > 0 else
+                     "down " + rate(-g) + " a year" if g < 0 else "level")
+        if self.horizon == "long":
+            latest = amount(self.end_value) if self.end_value is not None else ""
+            text = (f"{subject} : {latest} en {self.end_period}, {trend} depuis "
+                    f"{self.start_period}" if fr else
+                    f"{subject}: {latest} in {self.end_period}, {trend} since {self.start_period}")
+        else:
+            span = f"{self.start_period}\u2013{self.end_period}"
+            text = (f"{subject}, période récente ({span}) : {trend}" if fr else
+                    f"{subject}, recent period ({span}): {trend}")
         t = self.target
+        final = self.indicator.target
+        step = ""
+        if t is not None and final is not None and final != t:
+            step = (f" (étape vers {amount(final.value)} en {final.period})" if fr else
+                    f" (a milestone toward {amount(final.value)} in {final.period})")
         if t is not None and self.status is ProgressStatus.TARGET_ACHIEVED:
             if fr:
-                return f"{text} ; la cible de {amount(t.value)} en {t.period} est atteinte."
-            return f"{text}; the target of {amount(t.value)} for {t.period} is achieved."
+                return f"{text} ; la cible de {amount(t.value)} en {t.period}{step} est atteinte."
+            return f"{text}; the target of {amount(t.value)} for {t.period}{step} is achieved."
+        if t is not None and pace:
+            if self.needed_growth is not None:
+                need = rate(self.needed_growth, signed=True)
+                text += (f" ; pour atteindre la cible de {amount(t.value)} en {t.period}{step}, "
+                         f"il faudrait désormais {need} par an" if fr else
+                         f"; reaching the target of {amount(t.value)} in {t.period}{step} would "
+                         f"now take {need} a year")
+            elif self.end_period is not None and t.period <= self.end_period:
+                text += (f" ; la cible de {amount(t.value)} en {t.period} n'a pas été atteinte"
+                         if fr else f"; the target of {amount(t.value)} for {t.period} was not "
+                         "reached")
         if t is not None and self.required_growth is not None:
             req = rate(self.required_growth, signed=True)
             if fr:
-                text += (f" ; il faudrait {req} par an pour atteindre la cible de "
-                         f"{amount(t.value)} en {t.period}")
-            else:
-                text += (f"; {req} a year would be needed to reach the target of "
-                         f"{amount(t.value)} in {t.period}")
+                return (f"{text}. Statut selon la méthode d'Eurostat (rythme observé depuis "
+                        f"{self.start_period}, comparé au rythme de {req} par an que demandait "
+                        f"la trajectoire de {self.start_period} à {t.period}) : {status}.")
+            return (f"{text}. Status by Eurostat's method (the pace since {self.start_period} "
+                    f"against the {req} a year the path from {self.start_period} to "
+                    f"{t.period} required): {status}.")
         return f"{text}{' :' if fr else ':'} {status}."
 
     def tidy(self) -> dict[str, object]:
@@ -276,6 +329,7 @@ class ProgressAssessment:
             "end_value": self.end_value,
             "actual_growth": self.actual_growth,
             "required_growth": self.required_growth,
+            "needed_growth": self.needed_growth,
             "ratio": self.ratio,
             "target_period": self.target.period if self.target else None,
             "target_value": self.target.value if self.target else None,
@@ -404,6 +458,12 @@ def assess_progress(
 
     target = indicator.next_target(end_period) or indicator.target
     known["target"] = target
+    if (target is not None and target.period > end_period and end_value != 0
+            and not indicator.is_reached(end_value, target.value)):
+        aim = _ZERO_TARGET if target.value == 0 else target.value
+        if aim * end_value > 0:
+            known["needed_growth"] = compound_annual_growth(end_value, aim,
+                                                            target.period - end_period)
     if start_value == 0 or start_value * end_value < 0:
         return result(ProgressStatus.INSUFFICIENT_DATA,
                       f"the growth rate is undefined from {start_value!r} in {start_period} to "

@@ -25,7 +25,8 @@ from evalkit.plots._labels import draw_literally, merge_labels
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-__all__ = ["plot_indicator", "plot_small_multiples", "plot_gap_ranking", "DEFAULT_LABELS"]
+__all__ = ["plot_indicator", "plot_small_multiples", "plot_gap_ranking", "DEFAULT_LABELS",
+           "UNIT_NAMES"]
 
 #: The texts the plots draw, in English; pass a mapping with some keys replaced.
 DEFAULT_LABELS: dict[str, str] = {
@@ -57,6 +58,23 @@ def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
         fig = Figure(figsize=figsize, layout="constrained")
         return fig, fig.add_subplot()
     return ax.figure, ax
+
+
+def _legend_outside(fig: Figure, ax: Axes, owned: bool, ncol: int) -> None:
+    """The legend beside the plotting area, never over the curves.
+
+    Below the plot (in ``ncol`` columns) when the figure is the plot's own, to the right
+    of the axes when they were the caller's (its other axes are left alone).
+    """
+    handles, names = ax.get_legend_handles_labels()
+    if not handles:
+        return
+    if owned:
+        fig.legend(handles, names, loc="outside lower center", ncol=min(ncol, len(handles)),
+                   fontsize="small", frameon=False)
+    else:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small",
+                  frameon=False)
 
 
 def _as_series(series: Any, name: str) -> pd.Series:
@@ -102,9 +120,25 @@ def _draw_targets(ax: Axes, indicator: Any, text: dict[str, str], *, legend: boo
                     color=_TARGET_COLOUR, linestyle="--", linewidth=0.9, alpha=0.7)
 
 
+#: How each unit of an indicator definition is written on an axis, by language.
+UNIT_NAMES: dict[str, dict[str, str]] = {
+    "percentage": {"en": "%", "fr": "%"},
+    "rate": {"en": "%", "fr": "%"},
+    "per_1000": {"en": "‰", "fr": "‰"},
+    "euros": {"en": "euros", "fr": "euros"},
+    "count": {"en": "number", "fr": "nombre"},
+    "index": {"en": "index", "fr": "indice"},
+    "ratio": {"en": "ratio", "fr": "ratio"},
+    "years": {"en": "years", "fr": "années"},
+}
+
+
 def _unit_label(indicator: Any, text: dict[str, str], language: str) -> str:
     unit = getattr(indicator, "unit", None) if indicator is not None else None
-    return f"{text['value']} ({unit})" if unit else text["value"]
+    if not unit:
+        return text["value"]
+    name = UNIT_NAMES.get(str(unit), {}).get(language, str(unit))
+    return f"{text['value']} ({name})"
 
 
 def _title(indicator: Any, title: str | None, language: str) -> str | None:
@@ -165,7 +199,8 @@ def plot_indicator(
     """
     text = _labels(labels)
     values = _as_series(series, "series")
-    fig, ax = _axes(ax, (7.5, 4.2))
+    owned = ax is None
+    fig, ax = _axes(ax, (7.5, 4.8))
     status = _status(assessment)
     colour = STATUS_COLOURS[status] if status is not None else _SERIES_COLOUR
     if band is not None:
@@ -182,7 +217,8 @@ def plot_indicator(
                 linestyle="-", marker=".", label=text["reference"])
     legend = text["series"]
     if status is not None:
-        legend += f" ({text['status']}: {status_label(status, language)})"
+        colon = "\u00a0: " if language == "fr" else ": "
+        legend += f" ({text['status']}{colon}{status_label(status, language)})"
     ax.plot(values.index, values.to_numpy(), color=colour, linewidth=2, marker="o",
             markersize=4, label=legend, zorder=3)
     _draw_targets(ax, indicator, text, legend=True)
@@ -196,8 +232,8 @@ def plot_indicator(
     if heading:
         ax.set_title(heading)
     ax.grid(axis="y", color="#dddddd", linewidth=0.6)
-    ax.legend(loc="best", fontsize="small", frameon=False)
-    draw_literally(ax)
+    _legend_outside(fig, ax, owned, ncol=2)
+    draw_literally(fig if owned else ax)
     return fig
 
 
@@ -210,6 +246,7 @@ def plot_small_multiples(
     title: str | None = None,
     labels: Mapping[str, str] | None = None,
     language: Literal["en", "fr"] = "en",
+    targets: bool = True,
 ) -> Figure:
     """One panel per territory, on a shared y axis, with the target line.
 
@@ -230,12 +267,18 @@ def plot_small_multiples(
         Texts to draw, replacing the English defaults of :data:`DEFAULT_LABELS`.
     language
         Language of the indicator's label.
+    targets
+        Draw the indicator's baseline and targets in each panel. Leave them out
+        (``False``) when they belong to another territory than the panels' (e.g. a
+        region's targets over its departments).
 
     Returns
     -------
     matplotlib.figure.Figure
     """
     text = _labels(labels)
+    if not isinstance(targets, bool):
+        raise InputError(f"targets={targets!r}: must be True or False; got {targets!r}")
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"data: must be a DataFrame with columns 'territory', 'period' and "
                          f"'value'; got {type(data).__name__}")
@@ -263,23 +306,30 @@ def plot_small_multiples(
                             label=text["band"] if i == 0 else None)
         ax.plot(part["period"], part["value"], color=_SERIES_COLOUR, marker="o", markersize=3,
                 linewidth=1.5, label=text["series"] if i == 0 else None)
-        _draw_targets(ax, indicator, text, legend=i == 0)
+        if targets:
+            _draw_targets(ax, indicator, text, legend=i == 0)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if policy_start is not None:
             ax.axvline(policy_start, color="#555555", linestyle="--", linewidth=0.9,
                        label=text["policy_start"] if i == 0 else None)
         ax.set_title(str(territory), fontsize="medium")
         ax.grid(axis="y", color="#dddddd", linewidth=0.6)
-    for ax in axes[len(territories):]:
+    spare = list(axes[len(territories):])
+    for ax in spare:
         ax.set_visible(False)
-    fig.supxlabel(text["period"])
-    fig.supylabel(_unit_label(indicator, text, language))
     heading = _title(indicator, title, language)
     if heading:
         fig.suptitle(heading)
+    fig.supylabel(_unit_label(indicator, text, language))
     handles, names = axes[0].get_legend_handles_labels()
-    if handles:
-        fig.legend(handles, names, loc="outside lower center", ncol=len(handles),
-                   fontsize="small", frameon=False)
+    if handles and spare:  # in an empty panel: never over a curve, a title or a label
+        spare[0].set_visible(True)
+        spare[0].axis("off")
+        spare[0].legend(handles, names, loc="center", fontsize="small", frameon=False)
+    elif handles:  # beside the panels (above or below, it would meet the titles)
+        fig.legend(handles, names, loc="outside right upper", fontsize="small",
+                   frameon=False)
+    fig.supxlabel(text["period"])
     draw_literally(fig)
     return fig
 
@@ -322,7 +372,8 @@ def plot_gap_ranking(
         raise InputError(f"gap_table: must have columns 'territory', 'difference', "
                          f"'conf_low' and 'conf_high'; missing {sorted(missing)}")
     table = gap_table.sort_values("difference").reset_index(drop=True)
-    fig, ax = _axes(ax, (7.0, max(2.5, 0.32 * len(table) + 1.2)))
+    owned = ax is None
+    fig, ax = _axes(ax, (7.0, max(2.5, 0.32 * len(table) + 1.6)))
     y = np.arange(len(table))
     real = ((table["conf_low"] > 0) | (table["conf_high"] < 0)).to_numpy()
     for mask, colour, name in ((real, "#c0504d", text["distinguishable"]),
@@ -338,6 +389,6 @@ def plot_gap_ranking(
     if title:
         ax.set_title(title)
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)
-    ax.legend(loc="lower right", fontsize="small", frameon=False)
-    draw_literally(ax)
+    _legend_outside(fig, ax, owned, ncol=2)
+    draw_literally(fig if owned else ax)
     return fig

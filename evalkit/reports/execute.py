@@ -325,7 +325,6 @@ def _run_snapshot(snapshot: Snapshot, output_dir: str | Path, masker: PathMasker
                   started: float, *, notebook: str | Path | None, timeout: float | None,
                   keep_notebook: bool, work: Path, kernel: Any) -> PolicyRun:
     """:func:`run_policy` once the inputs are copied: the run reads only the copies."""
-    from evalkit._version import __version__
 
     params_file, policy_id, out, files, record = _start_record(
         snapshot.originals["params"], output_dir, masker, fingerprint=snapshot.fingerprint)
@@ -356,11 +355,10 @@ def _run_snapshot(snapshot: Snapshot, output_dir: str | Path, masker: PathMasker
             "policy_id", "params_file", "data_file", "data_sha256", "evalkit_version",
             "run_date", "fingerprint")}
         headline = find_headline(nb)
-        footer = (f"{params.title}. Produced by evalkit {__version__} on "
-                  f"{run_date.replace('T', ' ')} from {params_file.name}; "
-                  f"data {params.data_path.name} (SHA-256 {(record['data_sha256'] or '')[:16]}).")
-        if record["fingerprint"]:
-            footer += f" Fingerprint {record['fingerprint']}."
+        footer = report_footer(params.title, params.language, run_date=run_date,
+                               params_name=params_file.name, data_name=params.data_path.name,
+                               data_sha256=record["data_sha256"] or "",
+                               fingerprint=record["fingerprint"])
         try:
             from evalkit.reports.export import notebook_to_html
 
@@ -584,3 +582,18 @@ def _write_failure(record: dict[str, Any], files: dict[str, Path],
                            notebook=notebook_path.name if notebook_path else None)
     write_record(record_file(out, record["policy_id"]), record)
     return notebook_path
+
+
+def report_footer(title: str, language: str, *, run_date: str, params_name: str,
+                  data_name: str, data_sha256: str, fingerprint: str | None) -> str:
+    """The footer of a report page, in its language: what produced it, when, from what."""
+    from evalkit._version import __version__
+
+    stamp = run_date.replace("T", " ")[:16] + " UTC"
+    if language == "fr":
+        text = (f"{title}. Produit par evalkit {__version__} le {stamp} à partir de "
+                f"{params_name} ; données {data_name} (SHA-256 {data_sha256[:16]}).")
+        return text + (f" Empreinte {fingerprint}." if fingerprint else "")
+    text = (f"{title}. Produced by evalkit {__version__} on {stamp} from {params_name}; "
+            f"data {data_name} (SHA-256 {data_sha256[:16]}).")
+    return text + (f" Fingerprint {fingerprint}." if fingerprint else "")

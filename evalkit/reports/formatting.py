@@ -10,7 +10,8 @@ from evalkit._formatting import (
     format_number,
     format_p_value,
     format_percent,
+    interval_decimals,
 )
 
 __all__ = ["Language", "format_number", "format_percent", "decimals_for", "format_p_value",
-           "format_interval", "format_level", "MINUS", "NNBSP"]
+           "format_interval", "format_level", "interval_decimals", "MINUS", "NNBSP"]

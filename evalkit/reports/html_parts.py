@@ -30,8 +30,11 @@ def facts_table(rows: list[list[str]] | list[tuple[str, str]]) -> str:
     return f"<table class='evalkit facts'><tbody>{body}</tbody></table>"
 
 
-def figure_html(fig: Figure, alt: str) -> str:
-    """A figure as an embedded PNG image (no external file)."""
+def figure_html(fig: Figure, alt: str, language: str = "en") -> str:
+    """A figure as an embedded PNG image (no external file), its axis numbers in ``language``."""
+    from evalkit.plots import localise_numbers
+
+    localise_numbers(fig, language)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")

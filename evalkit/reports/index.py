@@ -21,7 +21,7 @@ from evalkit.reports.records import SkippedRecord, scan_records, warn_skipped
 if TYPE_CHECKING:
     from evalkit.reports.execute import PolicyRun
 
-from evalkit.reports.formatting import decimals_for, format_p_value
+from evalkit.reports.formatting import decimals_for, format_level, format_p_value
 from evalkit.reports.formatting import format_number as format_in
 
 __all__ = ["write_index", "render_index", "format_number"]
@@ -72,14 +72,40 @@ def _indicators_html(headline: Any) -> str:
     return f"<br><small>{chips}</small>"
 
 
+#: The words of a policy's line in the index, in the policy's language.
+_WORDS: dict[str, dict[str, str]] = {
+    "en": {"no_headline": "no headline recorded", "estimate": "Estimate", "ci": "{level} CI",
+           "ci_plain": "CI", "to": "to", "p_value": "p-value", "outcome": "outcome",
+           "report": "Report", "notebook": "Notebook (.ipynb)", "ok": "OK",
+           "failed": "Failed", "unknown_error": "unknown error", "more": "... and {n} more",
+           "what_went_wrong": "What went wrong", "failed_notebook": "Failed notebook (.ipynb)",
+           "previous_from": "Previous report, from", "previous": "Previous report",
+           "previous_notebook": "Previous notebook (.ipynb)"},
+    "fr": {"no_headline": "aucun résultat principal enregistré", "estimate": "Estimation",
+           "ci": "IC à {level}", "ci_plain": "IC", "to": "à", "p_value": "p-valeur",
+           "outcome": "variable étudiée", "report": "Rapport",
+           "notebook": "Notebook (.ipynb)", "ok": "OK", "failed": "Échec",
+           "unknown_error": "erreur inconnue", "more": "... et {n} de plus",
+           "what_went_wrong": "Ce qui n’a pas marché",
+           "failed_notebook": "Notebook en échec (.ipynb)",
+           "previous_from": "Rapport précédent, du", "previous": "Rapport précédent",
+           "previous_notebook": "Notebook précédent (.ipynb)"},
+}
+
+
+def _words(language: Any) -> dict[str, str]:
+    return _WORDS.get(language if isinstance(language, str) else "en", _WORDS["en"])
+
+
 def _headline_html(headline: Any, confidence: Any, language: Any = "en") -> str:
     if isinstance(headline, dict) and headline.get("estimate") is None \
             and headline.get("indicators"):
         return f"{esc(headline.get('label') or '')}{_indicators_html(headline)}"
     if not isinstance(headline, dict) or headline.get("estimate") is None:
-        return '<span class="muted">no headline recorded</span>'
+        return f'<span class="muted">{esc(_words(language)["no_headline"])}</span>'
     language = headline.get("language", language)
     language = language if language in ("en", "fr") else "en"
+    w = _words(language)
     se = headline.get("std_error")
     decimals = decimals_for(float(se)) if isinstance(se, int | float) else None
 
@@ -89,14 +115,17 @@ def _headline_html(headline: Any, confidence: Any, language: Any = "en") -> str:
         return esc(format_in(float(value), language, decimals))
 
     level = headline.get("confidence_level") or confidence
-    parts = [f"{esc(headline.get('label') or 'Estimate')}: "
+    colon = "\u00a0: " if language == "fr" else ": "
+    parts = [f"{esc(headline.get('label') or w['estimate'])}{colon}"
              f'<span class="estimate"><strong>{number(headline["estimate"])}</strong>']
     if headline.get("conf_low") is not None and headline.get("conf_high") is not None:
-        name = f"{float(level):.0%} CI" if isinstance(level, int | float) else "CI"
-        parts.append(f" ({name} {number(headline['conf_low'])} to "
+        name = (w["ci"].format(level=format_level(1 - float(level), language))
+                if isinstance(level, int | float) else w["ci_plain"])
+        parts.append(f" ({esc(name)} {number(headline['conf_low'])} {w['to']} "
                      f"{number(headline['conf_high'])})")
     if isinstance(headline.get("p_value"), int | float):
-        parts.append(f", p-value {esc(format_p_value(float(headline['p_value']), language))}")
+        parts.append(f", {w['p_value']} "
+                     f"{esc(format_p_value(float(headline['p_value']), language))}")
     parts.append("</span>")
     if headline.get("text"):
         parts.append(f"<br><small>{esc(headline['text'])}</small>")
@@ -108,11 +137,14 @@ def _row(record: dict[str, Any], folder: Path) -> str:
     status = record.get("status")
     files = record.get("files") or {}
     name = record.get("policy_name") or record.get("policy_id")
+    w = _words(record.get("language"))
     details = [f"<strong>{esc(name)}</strong>", f"<br><small>{esc(record.get('policy_id'))}"]
     if record.get("estimator"):
         details.append(f" &middot; {esc(record['estimator'])}")
     if record.get("outcome_label"):
-        details.append(f" &middot; outcome: {esc(record['outcome_label'])}")
+        details.append(f" &middot; {w['outcome']}"
+                       f"{' :' if record.get('language') == 'fr' else ':'} "
+                       f"{esc(record['outcome_label'])}")
     details.append("</small>")
     links = []
 
@@ -121,28 +153,29 @@ def _row(record: dict[str, Any], folder: Path) -> str:
             links.append(f'<a href="{href(str(file_name))}">{text}</a>')
 
     if status == "ok":
-        badge = '<span class="status ok">OK</span>'
+        badge = f'<span class="status ok">{w["ok"]}</span>'
         headline = _headline_html(record.get("headline"), record.get("confidence_level"),
                                   record.get("language"))
-        link(files.get("html"), "Report")
-        link(files.get("notebook"), "Notebook (.ipynb)")
+        link(files.get("html"), w["report"])
+        link(files.get("notebook"), w["notebook"])
     elif status == "failed":
-        badge = '<span class="status failed">Failed</span>'
-        error = (record.get("error") or {}).get("message") or "unknown error"
+        badge = f'<span class="status failed">{w["failed"]}</span>'
+        error = (record.get("error") or {}).get("message") or w["unknown_error"]
         lines = [line.strip() for line in error.splitlines() if line.strip()]
         shown = "<br>".join(esc(line) for line in lines[:3])
-        more = f"<br>... and {len(lines) - 3} more" if len(lines) > 3 else ""
+        more = "<br>" + w["more"].format(n=len(lines) - 3) if len(lines) > 3 else ""
         headline = f"<small>{shown}{more}</small>"
-        link(files.get("error_page"), "What went wrong")
-        link(files.get("notebook"), "Failed notebook (.ipynb)")
+        link(files.get("error_page"), w["what_went_wrong"])
+        link(files.get("notebook"), w["failed_notebook"])
         kept = record.get("last_success")
         if isinstance(kept, dict):
-            headline += ("<br><small>Previous report, from "
-                         f"{esc(_date(kept.get('run_date')))}:</small> "
+            headline += (f"<br><small>{w['previous_from']} "
+                         f"{esc(_date(kept.get('run_date')))}{' :' if w is _WORDS['fr'] else ':'}"
+                         "</small> "
                          + _headline_html(kept.get("headline"), record.get("confidence_level"),
                                         record.get("language")))
-            link(kept.get("html"), "Previous report")
-            link(kept.get("notebook"), "Previous notebook (.ipynb)")
+            link(kept.get("html"), w["previous"])
+            link(kept.get("notebook"), w["previous_notebook"])
     else:
         badge = '<span class="status unknown">No record</span>'
         headline = '<span class="muted">report found without a run record</span>'

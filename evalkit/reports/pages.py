@@ -45,6 +45,13 @@ pre { background: #f6f8fa; padding: .8rem; overflow-x: auto; font-size: .85rem;
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; }
 dt { font-weight: 600; } dd { margin: 0; }
 footer { color: #57606a; font-size: .8rem; margin-top: 2rem; }
+@media print {
+  main { max-width: none; padding: 0; }
+  table { table-layout: fixed; font-size: 9pt; }
+  th, td { padding: .25rem .3rem; overflow-wrap: anywhere; }
+  .estimate, .links a, .status { white-space: normal; }
+  tr { break-inside: avoid; }
+}
 """
 
 
@@ -75,6 +82,30 @@ def page(title: str, body: str, *, language: str = "en") -> str:
     )
 
 
+#: The words of an error page, in the policy's language.
+_ERROR_WORDS: dict[str, dict[str, str]] = {
+    "en": {"title": "Report failed: ", "subtitle": "The report could not be produced.",
+           "policy": "Policy", "params": "Params file", "run": "Run", "failed_in": "Failed in",
+           "cell": "cell {cell} (counting from 0) of {notebook}",
+           "notebook": "the report notebook", "reason": "Reason",
+           "problems": "Problems to fix", "details": "Details", "see_also": "See also",
+           "executed": "the executed notebook",
+           "executed_how": "(open it in JupyterLab to see every cell and its output)",
+           "previous": "the previous report", "previous_how": ", kept unchanged until a run "
+           "succeeds", "all": "All reports"},
+    "fr": {"title": "Échec du rapport : ", "subtitle": "Le rapport n’a pas pu être produit.",
+           "policy": "Politique", "params": "Fichier de paramètres", "run": "Exécution",
+           "failed_in": "Échec dans",
+           "cell": "la cellule {cell} (en comptant à partir de 0) de {notebook}",
+           "notebook": "du notebook du rapport", "reason": "Cause",
+           "problems": "Problèmes à corriger", "details": "Détails", "see_also": "Voir aussi",
+           "executed": "le notebook exécuté",
+           "executed_how": "(ouvrez-le dans JupyterLab pour voir chaque cellule et sa sortie)",
+           "previous": "le rapport précédent", "previous_how": ", conservé tel quel jusqu’à "
+           "une exécution réussie", "all": "Tous les rapports"},
+}
+
+
 def error_page(
     *,
     policy_id: str,
@@ -97,35 +128,35 @@ def error_page(
     links to the executed notebook and to the previous report, if any.
     """
     name = policy_name or policy_id
+    w = _ERROR_WORDS.get(language, _ERROR_WORDS["en"])
     parts = [
-        f"<h1>Report failed: {esc(name)}</h1>",
-        '<p class="subtitle">Le rapport n’a pas pu être produit.</p>',
+        f"<h1>{esc(w['title'])}{esc(name)}</h1>",
+        f'<p class="subtitle">{esc(w["subtitle"])}</p>',
         "<dl>",
-        f"<dt>Policy</dt><dd>{esc(name)} <small>({esc(policy_id)})</small></dd>",
-        f"<dt>Params file</dt><dd><code>{esc(params_file)}</code></dd>",
-        f"<dt>Run</dt><dd>{esc(run_date)}</dd>",
+        f"<dt>{w['policy']}</dt><dd>{esc(name)} <small>({esc(policy_id)})</small></dd>",
+        f"<dt>{w['params']}</dt><dd><code>{esc(params_file)}</code></dd>",
+        f"<dt>{w['run']}</dt><dd>{esc(run_date)}</dd>",
     ]
     if cell is not None:
-        where = f"cell {cell} (counting from 0) of {template or 'the report notebook'}"
-        parts.append(f"<dt>Failed in</dt><dd>{esc(where)}"
-                     + (f": <code>{esc(source)}</code>" if source else "") + "</dd>")
-    parts.append(f"<dt>Reason</dt><dd>{esc(message)}</dd>")
+        where = w["cell"].format(cell=cell, notebook=template or w["notebook"])
+        parts.append(f"<dt>{w['failed_in']}</dt><dd>{esc(where)}"
+                     + (f" : <code>{esc(source)}</code>" if source and language == "fr" else
+                        f": <code>{esc(source)}</code>" if source else "") + "</dd>")
+    parts.append(f"<dt>{w['reason']}</dt><dd>{esc(message)}</dd>")
     parts.append("</dl>")
     if problems:
-        parts.append("<h2>Problems to fix</h2><ul>")
+        parts.append(f"<h2>{w['problems']}</h2><ul>")
         parts.extend(f"<li>{esc(p)}</li>" for p in problems)
         parts.append("</ul>")
     if traceback:
-        parts.append(f"<h2>Details</h2><pre>{esc(strip_ansi(traceback))}</pre>")
+        parts.append(f"<h2>{w['details']}</h2><pre>{esc(strip_ansi(traceback))}</pre>")
     links = []
     if notebook_name:
-        links.append(f'<a href="{href(notebook_name)}">the executed notebook</a> '
-                     "(open it in JupyterLab to see every cell and its output)")
+        links.append(f'<a href="{href(notebook_name)}">{w["executed"]}</a> {w["executed_how"]}')
     if previous_report:
-        links.append(f'<a href="{href(previous_report)}">the previous report</a>, '
-                     "kept unchanged until a run succeeds")
+        links.append(f'<a href="{href(previous_report)}">{w["previous"]}</a>{w["previous_how"]}')
     if links:
-        parts.append("<h2>See also</h2><ul>" + "".join(f"<li>{item}</li>" for item in links)
-                     + "</ul>")
-    parts.append('<p><a href="index.html">All reports</a></p>')
-    return page(f"Report failed: {name}", "\n".join(parts), language=language)
+        parts.append(f"<h2>{w['see_also']}</h2><ul>"
+                     + "".join(f"<li>{item}</li>" for item in links) + "</ul>")
+    parts.append(f'<p><a href="index.html">{w["all"]}</a></p>')
+    return page(f"{w['title']}{name}", "\n".join(parts), language=language)

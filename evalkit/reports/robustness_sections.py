@@ -62,7 +62,7 @@ def _honest_block(result: HonestDiDResult, ev: Evaluation, lang: Language) -> st
     fig = result.plot(title=title, labels=labels)
     intro = text(f"honest_{kind}_intro", lang, outcome=ev.outcome_label)
     return (f"<h3>{esc(title)}</h3><p>{esc(intro)}</p>" + table(header, rows)
-            + f"<p><strong>{esc(verdict)}</strong></p>" + figure_html(fig, title))
+            + f"<p><strong>{esc(verdict)}</strong></p>" + figure_html(fig, title, lang))
 
 
 def _wild_block(ev: Evaluation, lang: Language) -> str:
@@ -125,11 +125,14 @@ def honest_finding(ev: Evaluation) -> str | None:
     result = rob.honest["relative_magnitude"]
     if result.original_conf_low <= 0 <= result.original_conf_high:
         return None
+    about = {"target": text(f"honest_target_{ev.params.sensitivity.target}", lang),
+             "source": estimator_name(rob.honest_source or "", lang),
+             "estimate": format_number(result.estimate, lang, decimals_for(result.std_error))}
     if result.breakdown_value is None:
         return text("finding_honest_always", lang,
-                    value=_m_text(float(result.m_values.max()), lang))
+                    value=_m_text(float(result.m_values.max()), lang), **about)
     key = "finding_honest_robust" if result.breakdown_value >= 1 else "finding_honest_fragile"
-    return text(key, lang, value=_m_text(result.breakdown_value, lang))
+    return text(key, lang, value=_m_text(result.breakdown_value, lang), **about)
 
 
 def wild_finding(ev: Evaluation) -> str | None:

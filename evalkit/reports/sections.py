@@ -145,7 +145,8 @@ class PolicyReport:
         out = f"<h2>{self._t('policy')}</h2><p><strong>{esc(p.policy.name)}</strong></p>"
         out += "".join(f"<p>{esc(par)}</p>" for par in p.policy.description.split("\n\n"))
         if p.report.notes:
-            out += f"<p><em>{self._t('notes')}:</em> {esc(p.report.notes)}</p>"
+            colon = "\u00a0:" if self.language == "fr" else ":"
+            out += f"<p><em>{self._t('notes')}{colon}</em> {esc(p.report.notes)}</p>"
         return out
 
     def data_html(self) -> str:
@@ -246,7 +247,7 @@ class PolicyReport:
             means_table = table([self._t("group"), self._t("before"), self._t("after"),
                                  self._t("change")], rows)
             return (f"<h2>{self._t('comparison')}</h2>" + means_table
-                    + figure_html(fig, self._t("means_title"))
+                    + figure_html(fig, self._t("means_title"), self.language)
                     + "<p class='caption'>"
                     + esc(self._t("means_caption", outcome=ev.outcome_label)) + "</p>")
         es = ev.dynamic
@@ -307,7 +308,8 @@ class PolicyReport:
                     f"{self._t('p')} {format_p_value(pretrend.p_value, self.language)}.</p>")
         title = (f"<p><strong>{esc(estimator_name(es.estimator, self.language))}</strong></p>"
                  if ev.staggered is not None else "")
-        return (f"<h2>{self._t('dynamics')}</h2>" + figure_html(fig, self._t("es_title"))
+        return (f"<h2>{self._t('dynamics')}</h2>"
+                + figure_html(fig, self._t("es_title"), self.language)
                 + f"<p class='caption'>{esc(caption)}</p>" + self._remarks(ev.remarks)
                 + test + title + table(header, rows))
 
@@ -357,7 +359,8 @@ class PolicyReport:
                           format_percent(100 * float(r.weight), self.language, 1),
                           self._num(float(r.estimate), dec)]
                          for r in b.by_type().itertuples()]
-            out += (f"<h3>{self._t('bacon')}</h3>" + figure_html(fig, self._t("bacon"))
+            out += (f"<h3>{self._t('bacon')}</h3>"
+                    + figure_html(fig, self._t("bacon"), self.language)
                     + f"<p class='caption'>{esc(self._t('bacon_caption'))}</p>"
                     + table([self._t("comparison_type"), self._t("weight"),
                               self._t("average_estimate")], type_rows))

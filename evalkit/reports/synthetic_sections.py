@@ -123,7 +123,7 @@ def _adh_block(ev: Evaluation, sc: SyntheticControlResult, lang: Language) -> st
         figures.append(("leave_one_out", "adh_loo_caption"))
     for kind, caption in figures:
         fig = sc.plot(kind=kind, labels=labels)
-        out += figure_html(fig, text(caption, lang)) + \
+        out += figure_html(fig, text(caption, lang), lang) + \
             f"<p class='caption'>{esc(text(caption, lang))}</p>"
     return out
 
@@ -147,7 +147,7 @@ def synthetic_html(ev: Evaluation) -> str:
                      weights_label=text("sdid_time_weights", lang),
                      ylabel=ev.outcome_label)
     caption = esc(text("sdid_plot_caption", lang))
-    out += figure_html(fig, title) + f"<p class='caption'>{caption}</p>"
+    out += figure_html(fig, title, lang) + f"<p class='caption'>{caption}</p>"
     out += _donor_table(ev, lang)
     if syn.control is not None:
         out += _adh_block(ev, syn.control, lang)

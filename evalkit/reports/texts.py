@@ -314,7 +314,7 @@ TEXTS: dict[str, dict[Language, str]] = {
     "tracking_indicator": {"en": "Indicator", "fr": "Indicateur"},
     "tracking_latest": {"en": "Latest value", "fr": "Dernière valeur"},
     "tracking_baseline": {"en": "Baseline", "fr": "Référence"},
-    "tracking_target": {"en": "Target", "fr": "Cible"},
+    "tracking_target": {"en": "Targets", "fr": "Cibles"},
     "tracking_long": {"en": "Since the baseline", "fr": "Depuis la référence"},
     "tracking_short": {"en": "Last 5 years", "fr": "5 dernières années"},
     "tracking_territories": {"en": "Territories", "fr": "Territoires"},
@@ -327,6 +327,19 @@ TEXTS: dict[str, dict[Language, str]] = {
                   "fr": "Écart au reste du territoire, {period}"},
     "tracking_headline": {"en": "Indicator tracking", "fr": "Suivi des indicateurs"},
     "tracking_none": {"en": "none", "fr": "aucune"},
+    "tracking_milestone": {"en": "{value} in {period}", "fr": "{value} en {period}"},
+    "tracking_milestones_note": {
+        "en": "Where an indicator has several targets, the sentences use the next one after "
+              "the latest value; the table lists them all.",
+        "fr": "Quand un indicateur a plusieurs cibles, les phrases utilisent la prochaine "
+              "après la dernière valeur ; le tableau les donne toutes."},
+    "tracking_panels_caption": {
+        "en": "In the charts by territory, each panel is one territory; the targets and the "
+              "reference point are those of the whole territory and are drawn only on its "
+              "own chart.",
+        "fr": "Dans les graphiques par territoire, chaque vignette est un territoire ; les "
+              "cibles et le point de référence sont ceux de l'ensemble du territoire et ne "
+              "sont tracés que sur son propre graphique."},
     "tracking_band_caption": {
         "en": "Shaded: {level} confidence interval of the whole territory's value (sampling "
               "noise of the counts). Dashed: {focus}.",

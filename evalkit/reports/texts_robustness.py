@@ -63,29 +63,36 @@ ROBUSTNESS_TEXTS: dict[str, dict[Language, str]] = {
                            "fr": "Intervalle de confiance à {level}"},
     "honest_plot_breakdown": {"en": "Breakdown value", "fr": "Valeur de rupture"},
     "honest_plot_original": {"en": "Original", "fr": "Initial"},
+    # Each finding says which estimate it is about and quotes it: the sensitivity
+    # analysis concerns {target} of {source}, not necessarily the headline estimate.
     "finding_honest_robust": {
-        "en": "Robustness: the conclusion that the policy had an effect holds as long as the "
-              "departure from parallel trends after the policy stays below {value} times the "
-              "largest one seen before it (Rambachan & Roth sensitivity analysis).",
-        "fr": "Solidité : la conclusion d'un effet de la politique tient tant que l'écart aux "
-              "tendances parallèles après la politique reste inférieur à {value} fois le plus "
-              "fort écart observé avant elle (analyse de sensibilité de Rambachan et Roth)."},
+        "en": "Robustness of {target} ({source}: {estimate}): the conclusion that the policy "
+              "had an effect holds as long as the departure from parallel trends after the "
+              "policy stays below {value} times the largest one seen before it (Rambachan & "
+              "Roth sensitivity analysis).",
+        "fr": "Solidité de {target} ({source} : {estimate}) : la conclusion d'un effet de la "
+              "politique tient tant que l'écart aux tendances parallèles après la politique "
+              "reste inférieur à {value} fois le plus fort écart observé avant elle (analyse "
+              "de sensibilité de Rambachan et Roth)."},
     "finding_honest_fragile": {
-        "en": "Fragility: the conclusion that the policy had an effect no longer holds once "
-              "the departure from parallel trends after the policy reaches {value} times the "
-              "largest one seen before it (Rambachan & Roth sensitivity analysis); it rests "
-              "heavily on parallel trends.",
-        "fr": "Fragilité : la conclusion d'un effet de la politique ne tient plus dès que "
-              "l'écart aux tendances parallèles après la politique atteint {value} fois le "
-              "plus fort écart observé avant elle (analyse de sensibilité de Rambachan et "
-              "Roth) ; elle repose fortement sur l'hypothèse de tendances parallèles."},
+        "en": "Fragility of {target} ({source}: {estimate}): the conclusion that the policy "
+              "had an effect no longer holds once the departure from parallel trends after "
+              "the policy reaches {value} times the largest one seen before it (Rambachan & "
+              "Roth sensitivity analysis); it rests heavily on parallel trends.",
+        "fr": "Fragilité de {target} ({source} : {estimate}) : la conclusion d'un effet de la "
+              "politique ne tient plus dès que l'écart aux tendances parallèles après la "
+              "politique atteint {value} fois le plus fort écart observé avant elle (analyse "
+              "de sensibilité de Rambachan et Roth) ; elle repose fortement sur l'hypothèse "
+              "de tendances parallèles."},
     "finding_honest_always": {
-        "en": "Robustness: the conclusion that the policy had an effect holds even if the "
-              "departure from parallel trends after the policy is {value} times the largest "
-              "one seen before it (Rambachan & Roth sensitivity analysis).",
-        "fr": "Solidité : la conclusion d'un effet de la politique tient même si l'écart aux "
-              "tendances parallèles après la politique atteint {value} fois le plus fort "
-              "écart observé avant elle (analyse de sensibilité de Rambachan et Roth)."},
+        "en": "Robustness of {target} ({source}: {estimate}): the conclusion that the policy "
+              "had an effect holds even if the departure from parallel trends after the "
+              "policy is {value} times the largest one seen before it (Rambachan & Roth "
+              "sensitivity analysis).",
+        "fr": "Solidité de {target} ({source} : {estimate}) : la conclusion d'un effet de la "
+              "politique tient même si l'écart aux tendances parallèles après la politique "
+              "atteint {value} fois le plus fort écart observé avant elle (analyse de "
+              "sensibilité de Rambachan et Roth)."},
     # wild cluster bootstrap
     "wild_title": {"en": "Inference with few clusters: wild cluster bootstrap",
                    "fr": "Inférence avec peu de grappes : bootstrap sauvage par grappes"},

@@ -16,6 +16,7 @@ from evalkit.reports.formatting import (
     format_number,
     format_p_value,
     format_percent,
+    interval_decimals,
 )
 from evalkit.reports.html_parts import esc, facts_table, figure_html, table
 from evalkit.reports.params import PolicyParams
@@ -75,12 +76,28 @@ class TrackingReport:
             return format_number(value, lang, 0, signed=signed)
         return format_number(value, lang, 2, signed=signed)
 
-    def difference(self, value: float, unit: str, signed: bool = True) -> str:
-        """A difference of values: percentage points for percentages."""
+    def difference(self, value: float, unit: str, signed: bool = True,
+                   decimals: int | None = None) -> str:
+        """A difference of values: percentage points for percentages.
+
+        ``decimals`` overrides the unit's usual number (e.g. to show an interval's width).
+        """
         if unit in ("percentage", "rate"):
             word = " point" if abs(value) < 2 else " points"
-            return format_number(value, self.language, 1, signed=signed) + word
+            return format_number(value, self.language, 1 if decimals is None else decimals,
+                                 signed=signed) + word
+        if decimals is not None:
+            text = format_number(value, self.language, decimals, signed=signed)
+            return text + {"per_1000": "\u202f‰", "euros": "\u202f€"}.get(unit, "")
         return self.value(value, unit, signed=signed)
+
+    @staticmethod
+    def _gap_decimals(unit: str, low: float, high: float) -> int:
+        """The decimals of a gap and its interval: the unit's usual ones, or more if the
+        interval's width needs them."""
+        usual = {"euros": 0, "count": 0}.get(unit, 1 if unit in ("percentage", "rate",
+                                                                 "per_1000") else 2)
+        return interval_decimals(low, high, minimum=usual)
 
     def _status(self, assessment) -> str:  # noqa: ANN001
         colour = STATUS_COLOURS[assessment.status]
@@ -106,7 +123,9 @@ class TrackingReport:
         unit = item.indicator.unit
         label = item.indicator.label_in(self.language)
         level = self._level()
-        lo, hi = (self.difference(row[c], unit) for c in ("conf_low", "conf_high"))
+        dec = self._gap_decimals(unit, float(row["conf_low"]), float(row["conf_high"]))
+        lo, hi = (self.difference(row[c], unit, decimals=dec) for c in ("conf_low", "conf_high"))
+        gap_text = self.difference(row["difference"], unit, decimals=dec)
         real = bool(row["distinguishable"])
         if self.language == "fr":
             verdict = ("un écart statistiquement significatif" if real else
@@ -114,13 +133,13 @@ class TrackingReport:
             value = self.value(row["estimate"], unit)
             return (f"En {int(row['period'])}, {label.lower()} : {value} "
                     f"dans {self._focus_label()} contre {self.value(row['reference'], unit)} "
-                    f"ailleurs, soit {self.difference(row['difference'], unit)} (intervalle de "
+                    f"ailleurs, soit {gap_text} (intervalle de "
                     f"confiance à {level} : de {lo} à {hi}) : {verdict}.")
         verdict = ("a statistically significant gap" if real else
                    "a gap the data cannot distinguish from noise")
         return (f"In {int(row['period'])}, {label.lower()}: {self.value(row['estimate'], unit)} "
                 f"in {self._focus_label()} against {self.value(row['reference'], unit)} "
-                f"elsewhere, {self.difference(row['difference'], unit)} ({level} confidence "
+                f"elsewhere, {gap_text} ({level} confidence "
                 f"interval: {lo} to {hi}): {verdict}.")
 
     def break_sentence(self, item: IndicatorTracking) -> str | None:
@@ -196,22 +215,31 @@ class TrackingReport:
                       if whole.size else "")
             base = (f"{self.value(ind.baseline.value, ind.unit)} ({ind.baseline.period})"
                     if ind.baseline else "")
-            target = (f"{self.value(ind.target.value, ind.unit)} ({ind.target.period})"
-                      if ind.target else self._t("none"))
+            target = ("\n".join(self._t("milestone", value=self.value(t.value, ind.unit),
+                                         period=t.period) for t in ind.targets)
+                      if ind.targets else self._t("none"))
             rows.append((ind.label_in(self.language), latest, base, target,
                          self._status(item.long_term), self._status(item.short_term)))
         head = "".join(f"<th>{esc(h)}</th>" for h in (
             self._t("indicator"), self._t("latest"), self._t("baseline"), self._t("target"),
             self._t("long"), self._t("short")))
         body = "".join("<tr>" + "".join(
-            f"<td>{esc(c)}</td>" if i < 4 else f"<td style='text-align:left'>{c}</td>"
-            for i, c in enumerate(r)) + "</tr>" for r in rows)
+            f"<td>{esc(c)}</td>" if i < 3 else
+            "<td>" + "<br>".join(f"<span style='white-space:nowrap'>{esc(part)}</span>"
+                                 for part in str(c).split("\n")) + "</td>" if i == 3 else
+            f"<td style='text-align:left'>{c}</td>" for i, c in enumerate(r)) + "</tr>"
+            for r in rows)
+        # The summary holds each indicator's main sentence and its gap; the indicator's
+        # own section adds what the summary does not say (never the same sentence twice).
         sentences = [item.long_term.sentence(self.language) for item in self.tracking.indicators]
         sentences += [s for item in self.tracking.indicators
                       for s in (self.gap_sentence(item),) if s]
         items = "".join(f"<li>{esc(s)}</li>" for s in sentences)
+        note = ""
+        if any(len(item.indicator.targets) > 1 for item in self.tracking.indicators):
+            note = f"<p class='caption'>{esc(self._t('milestones_note'))}</p>"
         return (f"<h2>{self._t('summary')}</h2><table class='evalkit'><thead><tr>{head}</tr>"
-                f"</thead><tbody>{body}</tbody></table>"
+                f"</thead><tbody>{body}</tbody></table>{note}"
                 f"<div class='findings'><ul>{items}</ul></div>")
 
     def policy_html(self) -> str:
@@ -264,32 +292,39 @@ class TrackingReport:
                              band=whole[["conf_low", "conf_high"]], policy_start=start,
                              reference=focus if focus.size else None, title=label,
                              labels=self._plot_labels(), language=self.language)
-        out = f"<h3>{esc(label)}</h3>" + figure_html(fig, label)
-        if focus.size:
-            caption = self._t("band_caption", level=self._level(), focus=self._focus_label())
-            out += f"<p class='caption'>{esc(caption)}</p>"
-        sentences = [item.long_term.sentence(self.language),
-                     item.short_term.sentence(self.language), self.gap_sentence(item),
+        out = f"<h3>{esc(label)}</h3>" + figure_html(fig, label, self.language)
+        # The long-term sentence and the gap are in the summary: here, what it does not say.
+        recent = item.short_term
+        sentences = [recent.sentence(self.language, pace=False)
+                     if recent.start_period != item.long_term.start_period else None,
                      self.break_sentence(item), self.trend_sentence(item)]
         out += "<ul>" + "".join(f"<li>{esc(s)}</li>" for s in sentences if s) + "</ul>"
         groups = series.loc[~series["area"].isin([ALL, FOCUS, REST])]
         if not groups.empty:
             frame = groups.assign(territory=groups["area_name"])[
                 ["territory", "period", "value", "conf_low", "conf_high"]]
+            panel_labels = {**self._plot_labels(),
+                            "series": "Valeur du territoire" if self.language == "fr"
+                            else "The territory's value"}
             fig = plot_small_multiples(frame, indicator=ind, policy_start=start,
-                                       labels=self._plot_labels(), language=self.language)
-            out += figure_html(fig, label)
+                                       labels=panel_labels, language=self.language,
+                                       targets=False)
+            out += figure_html(fig, label, self.language)
         if item.group_gaps is not None and not item.group_gaps.empty:
             gaps = item.group_gaps.assign(territory=item.group_gaps["area_name"])
             period = int(gaps["period"].iloc[0])
             fig = plot_gap_ranking(gaps, title=self._t("gap_title", period=period),
                                    labels=self._gap_labels(ind.unit))
-            out += figure_html(fig, self._t("gap_title", period=period))
-            rows = [[r.area_name, self.value(r.estimate, ind.unit),
-                     self.value(r.reference, ind.unit), self.difference(r.difference, ind.unit),
-                     f"{self.difference(r.conf_low, ind.unit)} ; "
-                     f"{self.difference(r.conf_high, ind.unit)}",
-                     "✔" if r.distinguishable else "–"] for r in gaps.itertuples()]
+            out += figure_html(fig, self._t("gap_title", period=period), self.language)
+            rows = []
+            for r in gaps.itertuples():
+                dec = self._gap_decimals(ind.unit, float(r.conf_low), float(r.conf_high))
+                rows.append([r.area_name, self.value(r.estimate, ind.unit),
+                             self.value(r.reference, ind.unit),
+                             self.difference(r.difference, ind.unit, decimals=dec),
+                             f"{self.difference(r.conf_low, ind.unit, decimals=dec)} ; "
+                             f"{self.difference(r.conf_high, ind.unit, decimals=dec)}",
+                             "✔" if r.distinguishable else "–"])
             header = ([self._t("territories"), "Valeur", "Reste de la région", "Écart",
                        f"IC à {self._level()}", "Significatif"] if self.language == "fr" else
                       [self._t("territories"), "Value", "Rest of the territory", "Gap",
@@ -317,8 +352,16 @@ class TrackingReport:
                 "distinguishable": "Significant gap", "not_distinguishable": "Within noise"}
 
     def indicators_html(self) -> str:
-        return (f"<h2>{self._t('indicators')}</h2>"
-                + "".join(self.indicator_html(item) for item in self.tracking.indicators))
+        """Each indicator in turn, after one note on how to read every chart (said once)."""
+        items = self.tracking.indicators
+        notes = []
+        if any((item.series["area"] == FOCUS).any() for item in items):
+            notes.append(self._t("band_caption", level=self._level(), focus=self._focus_label()))
+        if any((~item.series["area"].isin([ALL, FOCUS, REST])).any() for item in items):
+            notes.append(self._t("panels_caption"))
+        intro = "".join(f"<p class='caption'>{esc(note)}</p>" for note in notes)
+        return (f"<h2>{self._t('indicators')}</h2>{intro}"
+                + "".join(self.indicator_html(item) for item in items))
 
     def provenance_html(self) -> str:
         t = self.tracking

@@ -97,3 +97,7 @@ def test_html_is_escaped_and_coloured():
     assert reached not in page
     assert "63,0" in page  # French decimal comma
     assert page.startswith('<table class="evalkit-attainment">')
+    # for a reader: no internal code, the unit with the label, the next target with its year
+    assert ">taux<" not in page and "<th>Code</th>" not in page and "<th>Unité</th>" not in page
+    assert "(%)</td>" in page and "<th>Année de la prochaine cible</th>" not in page
+    assert "Code" in attainment_html(table, "fr", show_code=True)

@@ -81,11 +81,17 @@ def test_plot_indicator_uses_labels_status_and_band():
                                  "reference": "Région"})
     assert isinstance(fig, Figure)
     text = _texts(fig)
-    for expected in ("Taux de chômage", "Observé (Statut: En bonne voie)", "Cible",
+    for expected in ("Taux de chômage", "Observé (Statut\u00a0: En bonne voie)", "Cible",
                      "Début du dispositif", "IC 95 %", "Région", "Valeur (%)", "Année"):
         assert expected in text
     line = [ln for ln in fig.axes[0].get_lines() if ln.get_label().startswith("Observé")][0]
     assert matplotlib.colors.to_hex(line.get_color()) == "#2da44e"
+    # the legend is below the plotting area, not over the curves
+    (legend,) = fig.legends
+    assert fig.axes[0].get_legend() is None
+    fig.draw_without_rendering()
+    box = legend.get_window_extent()
+    assert box.y1 <= fig.axes[0].get_window_extent().y0
 
 
 def test_plot_indicator_minimal_and_errors():
@@ -103,9 +109,12 @@ def test_small_multiples_one_panel_per_territory():
             for i, t in enumerate(["Ain", "Aisne", "Allier", "Alpes"]) for p in range(2015, 2024)]
     fig = plot_small_multiples(pd.DataFrame(rows), indicator=_Indicator(), ncols=3,
                                policy_start=2018, labels={"target": "Cible"})
-    visible = [ax for ax in fig.axes if ax.get_visible()]
+    visible = [ax for ax in fig.axes if ax.get_visible() and ax.axison]
     assert len(visible) == 4
     assert visible[0].get_shared_y_axes().joined(visible[0], visible[3])
+    # the legend sits in the fifth, empty, slot: over no panel
+    (spare,) = [ax for ax in fig.axes if ax.get_visible() and not ax.axison]
+    assert spare.get_legend() is not None and not spare.lines
     text = _texts(fig)
     assert "Cible" in text and "Allier" in text and "Unemployment rate" in text
     with pytest.raises(InputError, match="missing \\['value'\\]"):

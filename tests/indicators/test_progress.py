@@ -293,20 +293,28 @@ def test_french_sentence():
     # required = (12/16.25)**(1/15) - 1 = exp(-0.3031863 / 15) - 1 = -0.0200095 -> "−2,0 %"
     # actual   = (14.7/16.25)**(1/8) - 1 = exp(-0.1002454 / 8) - 1 = -0.0124525 -> "1,2 %"
     # ratio    = 0.0124525 / 0.0200095 = 0.62233 -> progress, acceleration needed
+    # needed from the latest value, what the sentence states:
+    #   (12/14.7)**(1/7) - 1 = exp(-0.2029408 / 7) - 1 = -0.0285753 -> "−2,9 %"
     a = assess_progress(POVERTY, series(y2015=16.25, y2023=14.7))
+    assert a.needed_growth == pytest.approx(-0.0285753, abs=1e-7)
     assert a.required_growth == pytest.approx(-0.0200095, abs=1e-7)
     assert a.actual_growth == pytest.approx(-0.0124525, abs=1e-7)
     assert a.ratio == pytest.approx(0.62233, abs=1e-5)
     assert a.status is S.ACCELERATION_NEEDED
     assert a.sentence("fr") == (
-        f"Le taux de pauvreté baisse de 1,2{NNBSP}% par an depuis 2015 ; il faudrait "
-        f"\u22122,0{NNBSP}% par an pour atteindre la cible de 12,0{NNBSP}% en 2030 : "
-        "progrès, mais accélération nécessaire."
+        f"Le taux de pauvreté : 14,7{NNBSP}% en 2023, en baisse de 1,2{NNBSP}% par an depuis "
+        f"2015 ; pour atteindre la cible de 12,0{NNBSP}% en 2030, il faudrait désormais "
+        f"\u22122,9{NNBSP}% par an. Statut selon la méthode d'Eurostat (rythme observé depuis "
+        f"2015, comparé au rythme de \u22122,0{NNBSP}% par an que demandait la trajectoire de "
+        "2015 à 2030) : progrès, mais accélération nécessaire."
     )
     assert a.sentence("en") == (
-        "The poverty rate has fallen by 1.2% a year since 2015; \u22122.0% a year would be "
-        "needed to reach the target of 12.0% in 2030: progress, but acceleration needed."
+        "The poverty rate: 14.7% in 2023, down 1.2% a year since 2015; reaching the target of "
+        "12.0% in 2030 would now take \u22122.9% a year. Status by Eurostat's method (the pace "
+        "since 2015 against the \u22122.0% a year the path from 2015 to 2030 required): "
+        "progress, but acceleration needed."
     )
+    assert "désormais" not in a.sentence("fr", pace=False)
     assert a.label("fr") == "Progrès, mais accélération nécessaire"
 
 

@@ -104,7 +104,8 @@ def _check_good(out: Path) -> None:
         assert record["fingerprint"] == policy_fingerprint(out.parent / "good" /
                                                            f"{policy}.yaml")
         html = (out / f"{policy}.html").read_text(encoding="utf-8")
-        assert f"Fingerprint {record['fingerprint']}" in html
+        word = "Empreinte" if record["language"] == "fr" else "Fingerprint"  # footer's language
+        assert f"{word} {record['fingerprint']}" in html
         nb = nbformat.read(out / f"{policy}.ipynb", as_version=4)
         assert nb.metadata["evalkit"]["fingerprint"] == record["fingerprint"]
     assert (out / "index.html").is_file()

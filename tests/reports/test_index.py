@@ -116,5 +116,8 @@ def test_headline_is_rounded_to_its_precision_in_the_report_language(tmp_path):
     write_record(tmp_path / "fr.json", record("fr", language="fr", headline=headline))
     (tmp_path / "fr.html").write_text("report")
     html = write_index(tmp_path).read_text(encoding="utf-8")
-    assert "\u22120,071" in html and "\u22120,107 to \u22120,036" in html
-    assert "p-value &lt; 0,001" in html
+    # a French policy's line is in French: words, number formats, level
+    assert "Effet\u00a0: " in html and "\u22120,071" in html
+    assert "(IC à 95\u202f% \u22120,107 à \u22120,036)" in html
+    assert "p-valeur &lt; 0,001" in html
+    assert "CI" not in html.split("<tbody>")[1] and "p-value" not in html.split("<tbody>")[1]
