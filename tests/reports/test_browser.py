@@ -10,6 +10,7 @@ browser tests are skipped, with the reason, only where that Chromium is missing.
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -36,11 +37,15 @@ EVIL = "<script>alert(1)</script>"
 pytestmark = [pytest.mark.notebook, pytest.mark.browser]
 
 
+SHIPPED = sorted(p.stem for p in (ROOT / "params").glob("*.yaml"))
+#: Where the page tests leave their screenshots (to look at them), if set.
+SCREENSHOTS = os.environ.get("EVALKIT_SCREENSHOTS")
+
+
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("reports")
-    assert main(["run", str(ROOT / "params" / "incinerator.yaml"),
-                 str(ROOT / "params" / "hauts_de_france_tracking.yaml"), "-o", str(out)]) == 0
+    assert main(["run", str(ROOT / "params"), "-o", str(out)]) == 0
     return out
 
 
@@ -219,3 +224,37 @@ def test_reports_are_small_and_share_one_set_of_styles(reports):
         # Apart from the embedded figures, a report is text and styles of bounded size.
         assert len(_DATA_URI.sub("", page).encode("utf-8")) < 400_000
         assert len(page.encode("utf-8")) < 3_000_000
+
+
+#: Tables wider than their text column (the report's, else the page's): their first words.
+_WIDE_TABLES = """() => {
+  const main = document.querySelector('main');
+  return Array.from(document.querySelectorAll('table')).filter(t => {
+    const column = (t.closest('.evalkit-report') || main).getBoundingClientRect();
+    const box = t.getBoundingClientRect();
+    return box.right > column.right + 1 || t.scrollWidth > t.clientWidth + 1;
+  }).map(t => t.innerText.slice(0, 60));
+}"""
+
+
+@pytest.mark.parametrize("policy", [*SHIPPED, "index"])
+def test_no_table_is_wider_than_the_page_on_screen_or_printed(browser, reports, policy,
+                                                              tmp_path):
+    folder = Path(SCREENSHOTS) if SCREENSHOTS else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    visit = Visit(browser, reports / f"{policy}.html")
+    try:
+        page = visit.page
+        page.set_viewport_size({"width": 1200, "height": 900})
+        assert page.evaluate(_WIDE_TABLES) == []
+        page.screenshot(path=str(folder / f"{policy}.screen.png"), full_page=True)
+        # printed on A4 portrait: 210 mm less Chromium's default margins, at 96 px an inch
+        page.emulate_media(media="print")
+        page.set_viewport_size({"width": 718, "height": 1000})
+        assert page.evaluate(_WIDE_TABLES) == []
+        page.screenshot(path=str(folder / f"{policy}.print.png"), full_page=True)
+        pdf = page.pdf(format="A4")
+        assert pdf.startswith(b"%PDF")
+        visit.assert_quiet()
+    finally:
+        visit.close()

@@ -150,3 +150,121 @@ def test_reports_with_an_event_study_state_their_sensitivity(reports):
     assert "bootstrap sauvage par grappes donne une p-valeur" in text
     assert "Avec peu de grappes traitées (5 sur 92)" in text  # 92 clusters are not few
     assert "Inférence avec peu de grappes" in text
+
+
+# ------------------------------------------------------------------ reading in French
+FRENCH = ("hauts_de_france_tracking", "territoires_engagement", "workers_compensation")
+#: Words of evalkit's English pages that must never reach a French one.
+ENGLISH_WORDS = ("Estimate", "Confidence interval", "confidence interval", "CI ", "p-value",
+                 "Standard error", "Produced by", "Generated", "Report failed", "Key findings",
+                 "Target", "Baseline", "Observed", "Policy start", "Fingerprint", "Value (",
+                 "Status", "Period", " to ", "percentage", "per_1000")
+
+
+def prose(page: str) -> str:
+    """The visible text without the params file shown for audit (YAML keys, codes)."""
+    page = re.sub(r"<details.*?</details>", " ", page, flags=re.S)
+    page = re.sub(r"<pre.*?</pre>", " ", page, flags=re.S)
+    return visible_text(page)
+
+
+def _indicator_codes() -> list[str]:
+    import yaml
+
+    definitions = yaml.safe_load((ROOT / "data" / "hauts_de_france_indicators.yaml")
+                                 .read_text(encoding="utf-8"))
+    return [item["code"] for item in definitions["indicators"]]
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("policy", FRENCH)
+def test_french_pages_hold_no_english_word_code_or_english_number(reports, policy):
+    text = prose((reports / f"{policy}.html").read_text(encoding="utf-8"))
+    found = [w for w in ENGLISH_WORDS if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text)]
+    assert found == []
+    assert [c for c in _indicator_codes() if c in text] == []  # internal codes
+    # English number formats: a decimal point (1,234 is a French decimal; French groups
+    # thousands with a narrow no-break space, checked by the formatting tests)
+    # (section and equation numbers such as "équation 13.12" are references, not decimals)
+    text = re.sub(r"\b(équation|exemple|section|chapitre|tableau) \d+\.\d+", r"\1", text)
+    english = re.findall(r"(?<![\w./:-])[\u2212-]?\d+\.\d+(?![\w.])", text)
+    assert english == []
+    assert " :" in text and not re.search(r"\w: ", text)  # French colons have a space
+    assert re.search(r"\d,\d", text)  # and French ones are there
+
+
+@pytest.mark.notebook
+def test_french_policy_lines_in_the_index_are_french(reports):
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    for policy in ("territoires_engagement", "workers_compensation"):
+        row = re.search(rf"<tr><td><strong>[^<]*</strong><br><small>{policy}\b.*?</tr>",
+                        index, flags=re.S).group(0)
+        line = visible_text(row)
+        assert "IC à 95" in line and "p-valeur" in line and "Rapport" in line
+        assert " CI " not in line and "p-value" not in line and "outcome" not in line
+        assert not re.search(r"\d\.\d", line)
+
+
+def _pace_from_the_data(code: str) -> tuple[str, str, str]:
+    """The target sentence's numbers recomputed from the shipped data, not from evalkit:
+    the latest whole-region value (sum of numerators over sum of denominators, as the
+    params file defines it), the next target after it, and the yearly pace that takes the
+    one to the other, written as the French page writes them."""
+    import pandas as pd
+    import yaml
+
+    params = yaml.safe_load((ROOT / "params" / "hauts_de_france_tracking.yaml")
+                            .read_text(encoding="utf-8"))
+    measure = params["indicators"]["measures"][code]
+    data = pd.read_csv(ROOT / "data" / "hauts_de_france_indicators.csv",
+                       dtype={"commune_code": str})
+    sums = data.groupby("year")[[measure["numerator"], measure["denominator"]]].sum(
+        min_count=1).dropna()
+    year = int(sums.index.max())
+    latest = measure["scale"] * sums.loc[year].iloc[0] / sums.loc[year].iloc[1]
+    definitions = yaml.safe_load((ROOT / "data" / "hauts_de_france_indicators.yaml")
+                                 .read_text(encoding="utf-8"))
+    (item,) = [i for i in definitions["indicators"] if i["code"] == code]
+    target = next(t for t in item["targets"] if t["period"] > year)
+    pace = 100 * ((target["value"] / latest) ** (1 / (target["period"] - year)) - 1)
+
+    def french(x: float) -> str:
+        return f"{x:+.1f}".replace("-", "\u2212").replace(".", ",")
+
+    unit = "\u00a0‰" if code == "food_aid_rate" else "\u202f%"
+    return (f"{latest:.1f}".replace(".", ",") + f"{unit} en {year}",
+            f"la cible de {target['value']:.1f}".replace(".", ",") + f"{unit} en "
+            f"{target['period']}",
+            f"il faudrait désormais {french(pace)}\u202f% par an")
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("code", ["poverty_rate", "neet_rate", "food_aid_rate"])
+def test_each_target_sentence_states_the_pace_needed_from_the_latest_value(reports, code):
+    text = prose((reports / "hauts_de_france_tracking.html").read_text(encoding="utf-8"))
+    latest, target, pace = _pace_from_the_data(code)
+    sentences = [s for s in re.split(r"(?<=\.) (?=[A-ZÉ])", text) if "désormais" in s]
+    (sentence,) = [s for s in sentences if latest in s]
+    assert target in sentence and pace in sentence
+    # the status's own basis (Eurostat's reference path) is said separately
+    assert "Statut selon la méthode d'Eurostat" in text
+
+
+@pytest.mark.notebook
+def test_tracking_page_says_each_sentence_once_and_gives_no_target_a_neutral_status(reports):
+    from evalkit.indicators.status import NEUTRAL_COLOUR
+
+    page = (reports / "hauts_de_france_tracking.html").read_text(encoding="utf-8")
+    text = prose(page)
+    sentences = [s.strip() for s in re.split(r"(?<=[.:]) (?=[A-ZÉ])", text) if len(s) > 60]
+    repeated = {s for s in sentences if sentences.count(s) > 1}
+    assert repeated == set()
+    # the brevet indicator has no target: no red verdict, a neutral one that says so
+    assert "Éloignement de l'objectif" not in text
+    assert "Évolution défavorable (sans cible)" in text
+    assert f"color:{NEUTRAL_COLOUR}" in page
+    # no verb agrees (or fails to agree) with an indicator's label: "Bénéficiaires ... :"
+    assert not re.search(r"(?<!en )\b(augmente|baisse) de", text)
+    # both milestones are shown where the sentences use the nearer one
+    assert "17,0\u202f% en 2027" in text and "16,0\u202f% en 2030" in text
+    assert "(étape vers 16,0\u202f% en 2030)" in text
