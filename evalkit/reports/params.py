@@ -382,8 +382,9 @@ class SensitivitySection(_Section):
         the outcome's units); default: a grid chosen from the estimates' precision.
     wild_bootstrap
         Wild cluster bootstrap inference for the 2x2 or TWFE coefficient: ``auto``
-        (default: when there are fewer than 30 clusters or fewer than 10 treated
-        clusters), ``always`` or ``never``.
+        (default: when there are fewer clusters, or fewer treated clusters, than
+        ``rules.few_clusters`` and ``rules.few_treated_clusters``, 30 and 10 by default),
+        ``always`` or ``never``.
     bootstrap_draws
         Draws of the wild cluster bootstrap (default 9999; all sign combinations are
         enumerated when there are fewer).
