@@ -19,10 +19,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from evalkit.errors import InputError
-from evalkit.indicators.progress import ProgressThresholds
+
+if TYPE_CHECKING:  # pragma: no cover
+    from evalkit.indicators.progress import ProgressThresholds
 
 __all__ = ["VerdictRules", "RuleUnit", "RULE_UNITS", "RULE_NAMES", "RULE_SOURCES"]
 
@@ -132,6 +134,9 @@ class VerdictRules:
 
     def progress_thresholds(self) -> ProgressThresholds:
         """The tracking status bands as :class:`evalkit.indicators.ProgressThresholds`."""
+        # imported here: checking a params file must not import pandas
+        from evalkit.indicators.progress import ProgressThresholds
+
         return ProgressThresholds(on_track=self.progress_on_track,
                                   acceleration=self.progress_acceleration,
                                   significant=self.progress_significant,
