@@ -13,15 +13,11 @@ from evalkit.reports.formatting import (
     format_p_value,
     format_percent,
 )
-from evalkit.reports.robustness import FEW_CLUSTERS, FEW_TREATED_CLUSTERS
 from evalkit.reports.robustness_sections import honest_finding, wild_finding
-from evalkit.reports.staggered import TRUST_WEIGHT, last_cohort, period_label
+from evalkit.reports.staggered import last_cohort, period_label
 from evalkit.reports.texts import text
 
-__all__ = ["key_findings", "effect_sentence", "twfe_trust_sentence", "FEW_CLUSTERS",
-           "SMALL_COMPARISON"]
-
-SMALL_COMPARISON = 10
+__all__ = ["key_findings", "effect_sentence", "twfe_trust_sentence"]
 
 
 def effect_sentence(ev: Evaluation) -> str:
@@ -135,7 +131,9 @@ def twfe_trust_sentence(ev: Evaluation) -> str | None:
     share = format_percent(100 * bacon.already_treated_weight, lang, 1)
     ref_est = format_number(reference.estimate, lang, dec)
     gap = abs(ev.main.estimate - reference.estimate)
-    trusted = bacon.already_treated_weight < TRUST_WEIGHT and gap <= reference.std_error
+    rules = ev.params.verdict_rules
+    trusted = (bacon.already_treated_weight < rules.twfe_trust_weight
+               and gap <= rules.twfe_trust_gap * reference.std_error)
     if lang == "fr":
         head = (f"Le coefficient unique des effets fixes (TWFE, {twfe_est}) accorde {share} de "
                 f"son poids à des comparaisons avec des unités déjà traitées, et s'écarte de "
@@ -169,16 +167,17 @@ def key_findings(ev: Evaluation) -> list[str]:
         from evalkit.reports.synthetic_sections import synthetic_findings
 
         return [effect_sentence(ev), *synthetic_findings(ev)]
+    rules = ev.params.verdict_rules
     out = [effect_sentence(ev), _pretrend_sentence(ev)]
     clusters = ev.main.sample.get("clusters")
-    if clusters is not None and clusters < FEW_CLUSTERS:
+    if clusters is not None and clusters < rules.few_clusters:
         out.append(f"Seulement {clusters} grappes (clusters) pour les écarts-types : "
                    "l'intervalle de confiance peut être trop étroit." if lang == "fr" else
                    f"Only {clusters} clusters for the standard errors: the confidence interval "
                    "may be too narrow.")
     treated_clusters = _treated_clusters(ev)
     wild = wild_finding(ev)
-    if treated_clusters is not None and treated_clusters < FEW_TREATED_CLUSTERS:
+    if treated_clusters is not None and treated_clusters < rules.few_treated_clusters:
         out.append(f"Seules {treated_clusters} grappes contiennent des unités traitées : les "
                    "écarts-types robustes par grappes peuvent être trop faibles et les tests "
                    "trop souvent significatifs." if lang == "fr" else
@@ -194,7 +193,7 @@ def key_findings(ev: Evaluation) -> list[str]:
         if n_comp == 0:
             out.append(text("note_no_never_treated", lang,  # type: ignore[arg-type]
                             cohort=period_label(last_cohort(ev.panel))))
-        elif n_comp < SMALL_COMPARISON:
+        elif n_comp < rules.small_comparison:
             out.append(f"Le groupe de comparaison est petit ({n_comp} unités jamais traitées)."
                        if lang == "fr" else
                        f"The comparison group is small ({n_comp} never-treated units).")
@@ -203,7 +202,7 @@ def key_findings(ev: Evaluation) -> list[str]:
             out.append(trust)
     else:
         rows = ev.main.sample.get("control_rows", 0)
-        if rows < 3 * SMALL_COMPARISON:
+        if rows < rules.small_comparison_observations:
             out.append(f"Le groupe de comparaison est petit ({rows} observations)." if lang == "fr"
                        else f"The comparison group is small ({rows} observations).")
     return out

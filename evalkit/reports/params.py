@@ -57,6 +57,8 @@ A complete example (the ``#`` comments say which keys are optional)::
       wild_bootstrap: auto                           # auto (few clusters), always or never
       bootstrap_draws: 9999
       seed: 20240101
+    # rules:                                         # optional: the thresholds of verdicts
+    #   few_clusters: 30                             # see RulesSection for every rule
     # synthetic:                                     # only with synthetic_did / synthetic_control
     #   standard_errors: placebo                     # placebo, bootstrap or jackknife
     #   replications: 200
@@ -98,6 +100,7 @@ from evalkit.reports.params_checks import (
     rule_problems,
 )
 from evalkit.reports.params_yaml import read_params_yaml
+from evalkit.reports.rules import VerdictRules
 
 __all__ = [
     "PolicyParams",
@@ -110,6 +113,7 @@ __all__ = [
     "IndicatorsSection",
     "MeasureSection",
     "ReportSection",
+    "RulesSection",
     "load_params",
     "check_columns",
 ]
@@ -378,8 +382,9 @@ class SensitivitySection(_Section):
         the outcome's units); default: a grid chosen from the estimates' precision.
     wild_bootstrap
         Wild cluster bootstrap inference for the 2x2 or TWFE coefficient: ``auto``
-        (default: when there are fewer than 30 clusters or fewer than 10 treated
-        clusters), ``always`` or ``never``.
+        (default: when there are fewer clusters, or fewer treated clusters, than
+        ``rules.few_clusters`` and ``rules.few_treated_clusters``, 30 and 10 by default),
+        ``always`` or ``never``.
     bootstrap_draws
         Draws of the wild cluster bootstrap (default 9999; all sign combinations are
         enumerated when there are fewer).
@@ -395,6 +400,72 @@ class SensitivitySection(_Section):
     wild_bootstrap: Literal["auto", "always", "never"] = "auto"
     bootstrap_draws: StrictInt = Field(default=9999, ge=99)
     seed: StrictInt = 20240101
+
+
+_DEFAULT_RULES = VerdictRules()
+_Count = Annotated[int, Strict(), Field(ge=0)]
+_Share = Annotated[float, Strict(), Field(gt=0, le=1)]
+_NonNegative = Annotated[float, Strict(), Field(ge=0)]
+
+
+class RulesSection(_Section):
+    """``rules``: the thresholds of the report's automatic verdicts (all optional).
+
+    Each key changes one threshold of :class:`evalkit.reports.rules.VerdictRules`,
+    where every rule's unit, effect and source are given; the report lists the rules
+    it applied and whether each was set here. Counts are whole numbers (0 or more),
+    shares are fractions above 0 and at most 1 (0.05 is 5%), the other values are
+    numbers 0 or more; ``progress_on_track`` must exceed ``progress_acceleration``,
+    and ``progress_significant`` must exceed ``progress_moderate``.
+
+    Attributes
+    ----------
+    few_clusters, few_treated_clusters
+        Fewer clusters, or fewer clusters with treated units, than this: the findings
+        warn and the wild cluster bootstrap runs (default 30 and 10).
+    webb_weights_max_clusters
+        This many clusters or fewer: the wild cluster bootstrap uses Webb's weights
+        (default 12).
+    small_comparison, small_comparison_observations
+        Fewer never-treated units (panel designs), or fewer comparison observations
+        (``did_2x2``), than this: the comparison group is called small (default 10
+        and 30).
+    twfe_trust_weight, twfe_trust_gap
+        With staggered adoption, the TWFE coefficient is called trustworthy when less
+        than this share of its weight is on already-treated comparisons (default 0.10)
+        and it is within this many standard errors of the robust estimate (default 1).
+    poor_fit_share
+        A synthetic control's error before the policy above this share of the treated
+        unit's mean level is a loose fit (default 0.05).
+    honest_robust_breakdown
+        The conclusion is called robust when it holds up to at least this Mbar
+        (default 1).
+    progress_on_track, progress_acceleration, progress_significant, progress_moderate
+        The tracking status bands (defaults 0.95, 0.60, 0.015 and 0.005).
+    """
+
+    few_clusters: _Count = _DEFAULT_RULES.few_clusters
+    few_treated_clusters: _Count = _DEFAULT_RULES.few_treated_clusters
+    webb_weights_max_clusters: _Count = _DEFAULT_RULES.webb_weights_max_clusters
+    small_comparison: _Count = _DEFAULT_RULES.small_comparison
+    small_comparison_observations: _Count = _DEFAULT_RULES.small_comparison_observations
+    twfe_trust_weight: _Share = _DEFAULT_RULES.twfe_trust_weight
+    twfe_trust_gap: _NonNegative = _DEFAULT_RULES.twfe_trust_gap
+    poor_fit_share: _Share = _DEFAULT_RULES.poor_fit_share
+    honest_robust_breakdown: _NonNegative = _DEFAULT_RULES.honest_robust_breakdown
+    progress_on_track: _NonNegative = _DEFAULT_RULES.progress_on_track
+    progress_acceleration: _NonNegative = _DEFAULT_RULES.progress_acceleration
+    progress_significant: _NonNegative = _DEFAULT_RULES.progress_significant
+    progress_moderate: _NonNegative = _DEFAULT_RULES.progress_moderate
+
+    def verdict_rules(self) -> VerdictRules:
+        """The rules, defaults included, as :class:`~evalkit.reports.rules.VerdictRules`."""
+        return VerdictRules(**self.model_dump())
+
+    @property
+    def set_by_params(self) -> frozenset[str]:
+        """The names of the rules the params file sets."""
+        return frozenset(self.model_fields_set)
 
 
 class MeasureSection(_Section):
@@ -488,7 +559,7 @@ class PolicyParams(_Section):
     Attributes
     ----------
     policy, data, design, indicators, inference, event_study, staggered, synthetic,
-    sensitivity, report
+    sensitivity, rules, report
         The sections of the file (see their classes). In ``inference``,
         ``standard_errors`` and ``cluster`` hold their resolved defaults.
     language
@@ -505,6 +576,7 @@ class PolicyParams(_Section):
     staggered: StaggeredSection | None = None
     synthetic: SyntheticSection | None = None
     sensitivity: SensitivitySection = Field(default_factory=SensitivitySection)
+    rules: RulesSection = Field(default_factory=RulesSection)
     report: ReportSection = Field(default_factory=ReportSection)
 
     _params_path: Path = PrivateAttr(default=Path())
@@ -523,6 +595,11 @@ class PolicyParams(_Section):
     def data_path(self) -> Path:
         """The data file, as an absolute path (relative paths start at the params file)."""
         return resolve_data_path(self.data.file, self._params_path)
+
+    @property
+    def verdict_rules(self) -> VerdictRules:
+        """The thresholds of the report's verdicts: the ``rules`` section over the defaults."""
+        return self.rules.verdict_rules()
 
     @property
     def is_panel(self) -> bool:

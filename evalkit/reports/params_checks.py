@@ -17,6 +17,7 @@ from evalkit._validation import describe_columns
 from evalkit.data.io import SUPPORTED_SUFFIXES, read_header, table_format
 from evalkit.data.read_errors import header_hint
 from evalkit.errors import DataError, ParamsError
+from evalkit.reports.rules import order_problems
 
 __all__ = [
     "PANEL_ESTIMATORS",
@@ -234,6 +235,7 @@ def rule_problems(raw: Mapping[str, Any], params_path: Path | None = None) -> li
     problems += _event_study_rules(_section(raw, "event_study"))
     problems += _bootstrap_rules(raw)
     problems += _distinct_columns(design)
+    problems += order_problems(_section(raw, "rules"), prefix="rules.")
     return problems
 
 

@@ -10,8 +10,9 @@ Two checks a careful referee asks for, run for every evaluation that allows them
   Callaway & Sant'Anna's with a universal base period (as the authors of both methods
   advise); otherwise the TWFE event study.
 - **Few clusters**: the restricted wild cluster bootstrap (Cameron, Gelbach & Miller
-  2008) for the 2x2 or TWFE coefficient when there are fewer than 30 clusters or
-  fewer than 10 treated clusters.
+  2008) for the 2x2 or TWFE coefficient when there are fewer clusters, or fewer treated
+  clusters, than the params' rules say (by default 30 and 10; see
+  :class:`evalkit.reports.rules.VerdictRules`).
 
 A check the design does not support (see :func:`evalkit.reports.texts.is_design_limit`)
 is omitted with a note saying why, in the report's language; it never stops a report.
@@ -35,11 +36,8 @@ from evalkit.results.honest import HonestDiDResult
 from evalkit.results.wild_bootstrap import WildBootstrapResult
 from evalkit.robustness.honest import honest_did
 
-__all__ = ["Robustness", "analyse_robustness", "FEW_CLUSTERS", "FEW_TREATED_CLUSTERS",
-           "RESTRICTIONS"]
+__all__ = ["Robustness", "analyse_robustness", "RESTRICTIONS"]
 
-FEW_CLUSTERS = 30
-FEW_TREATED_CLUSTERS = 10
 RESTRICTIONS = ("relative_magnitude", "smoothness")
 
 
@@ -186,11 +184,6 @@ def analyse_robustness(
                       treated_clusters=treated_clusters, remarks=tuple(remarks))
 
 
-#: With this many clusters or fewer, Webb's six-point weights replace Rademacher's
-#: (two-point weights give too few distinct bootstrap samples; Webb 2014).
-WEBB_BELOW = 12
-
-
 def _cluster_counts(params: PolicyParams, data: pd.DataFrame,
                     panel: Panel | None) -> tuple[int | None, int | None]:
     """Clusters of the 2x2 or TWFE standard errors, and those with treated units."""
@@ -209,7 +202,8 @@ def _wild(params: PolicyParams, data: pd.DataFrame, panel: Panel | None, main: D
     settings = params.sensitivity
     if settings.wild_bootstrap == "never" or clusters is None or treated_clusters is None:
         return None
-    few = clusters < FEW_CLUSTERS or treated_clusters < FEW_TREATED_CLUSTERS
+    rules = params.verdict_rules
+    few = clusters < rules.few_clusters or treated_clusters < rules.few_treated_clusters
     if settings.wild_bootstrap == "auto" and not few:
         return None
     if treated_clusters < 2:
@@ -222,7 +216,7 @@ def _wild(params: PolicyParams, data: pd.DataFrame, panel: Panel | None, main: D
     try:
         return wild_cluster_bootstrap(
             main, panel if panel is not None else data, cluster=column,
-            weights="webb" if clusters <= WEBB_BELOW else "rademacher",
+            weights="webb" if clusters <= rules.webb_weights_max_clusters else "rademacher",
             n_boot=settings.bootstrap_draws, random_state=settings.seed, alpha=alpha)
     except EvalkitError as exc:
         # its weights are Rademacher's or Webb's, not the design's

@@ -14,7 +14,6 @@ from evalkit.reports.formatting import (
     format_p_value,
 )
 from evalkit.reports.html_parts import esc, figure_html, table
-from evalkit.reports.robustness import FEW_CLUSTERS
 from evalkit.reports.texts import estimator_name, text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -131,7 +130,8 @@ def honest_finding(ev: Evaluation) -> str | None:
     if result.breakdown_value is None:
         return text("finding_honest_always", lang,
                     value=_m_text(float(result.m_values.max()), lang), **about)
-    key = "finding_honest_robust" if result.breakdown_value >= 1 else "finding_honest_fragile"
+    robust = result.breakdown_value >= ev.params.verdict_rules.honest_robust_breakdown
+    key = "finding_honest_robust" if robust else "finding_honest_fragile"
     return text(key, lang, value=_m_text(result.breakdown_value, lang), **about)
 
 
@@ -147,7 +147,8 @@ def wild_finding(ev: Evaluation) -> str | None:
     verdict = text("finding_wild_confirms" if wild.p_value < wild.alpha
                    else "finding_wild_doubts", lang)
     model = text("model_2x2" if ev.panel is None else "model_twfe", lang)
-    key = "finding_wild_few_treated" if wild.n_clusters >= FEW_CLUSTERS else "finding_wild"
+    many = wild.n_clusters >= ev.params.verdict_rules.few_clusters
+    key = "finding_wild_few_treated" if many else "finding_wild"
     return text(key, lang, clusters=format_number(wild.n_clusters, lang, 0),
                 treated=format_number(wild.n_treated_clusters, lang, 0),
                 p=p_phrase(wild.p_value, lang), level=format_level(wild.alpha, lang),

@@ -27,6 +27,7 @@ from evalkit.reports.formatting import (
 )
 from evalkit.reports.html_parts import esc, facts_table, figure_html, table
 from evalkit.reports.params import PolicyParams
+from evalkit.reports.rules_provenance import evaluation_rules_used, rules_table_html
 from evalkit.reports.texts import Note, estimator_name, text
 
 __all__ = ["PolicyReport"]
@@ -386,7 +387,8 @@ class PolicyReport:
         if p.policy.owner:
             rows.insert(0, [self._t("owner"), p.policy.owner])
         content = p.params_path.read_text(encoding="utf-8") if p.params_path.is_file() else ""
-        return (f"<h2>{self._t('provenance')}</h2>" + facts_table(rows)
+        rules = rules_table_html(p, evaluation_rules_used(ev), self.language)
+        return (f"<h2>{self._t('provenance')}</h2>" + facts_table(rows) + rules
                 + f"<details><summary>{self._t('params_content')}</summary>"
                   f"<pre>{esc(content)}</pre></details>")
 

@@ -33,9 +33,7 @@ from evalkit.reports.texts import STAGGERED_TERMS, Note, omission, raise_reworde
 from evalkit.results import BaconDecomposition, DiDResult, EventStudyResult, WaldTest
 
 __all__ = ["StaggeredAnalysis", "analyse_staggered", "callaway_santanna_options",
-           "cs_unsupported", "last_cohort", "period_label", "TRUST_WEIGHT"]
-
-TRUST_WEIGHT = 0.10  # TWFE is doubtful when more weight than this uses already-treated controls
+           "cs_unsupported", "last_cohort", "period_label"]
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from evalkit.results.synthetic_control import SyntheticControlResult
     from evalkit.results.synthetic_did import SyntheticDiDResult
 
-__all__ = ["synthetic_html", "synthetic_findings", "synthetic_inference_text", "POOR_FIT_SHARE"]
+__all__ = ["synthetic_html", "synthetic_findings", "synthetic_inference_text"]
 
-#: A synthetic control whose pre-policy RMSPE exceeds this share of the treated unit's
-#: mean level before the policy is called a loose fit in the findings.
-POOR_FIT_SHARE = 0.05
 _DONORS_SHOWN = 8
 
 
@@ -168,7 +165,8 @@ def synthetic_findings(ev: Evaluation) -> list[str]:
         unit = str(sc.treated_unit)
         level = float(np.mean(np.abs(sc.treated_outcome[:sc.n_pre])))
         share = sc.pre_rmspe / level if level > 0 else np.inf
-        key = "finding_fit_good" if share <= POOR_FIT_SHARE else "finding_fit_poor"
+        good = share <= ev.params.verdict_rules.poor_fit_share
+        key = "finding_fit_good" if good else "finding_fit_poor"
         out.append(text(key, lang, unit=unit, rmspe=format_number(sc.pre_rmspe, lang, dec),
                         share=format_percent(100 * share, lang, 1)))
         if sc.placebo is not None:

@@ -15,6 +15,7 @@ from typing import NoReturn
 from evalkit.errors import DataError, EstimationError, EvalkitError, InputError
 from evalkit.reports.formatting import Language
 from evalkit.reports.texts_robustness import ROBUSTNESS_TEXTS
+from evalkit.reports.texts_rules import RULES_TEXTS
 from evalkit.reports.texts_synthetic import SYNTHETIC_TEXTS
 
 __all__ = ["TEXTS", "ESTIMATOR_NAMES", "estimator_name", "text", "Note", "ParamsTerms",
@@ -349,6 +350,7 @@ TEXTS: dict[str, dict[Language, str]] = {
 
 TEXTS.update(ROBUSTNESS_TEXTS)
 TEXTS.update(SYNTHETIC_TEXTS)
+TEXTS.update(RULES_TEXTS)
 
 ESTIMATOR_NAMES: dict[str, dict[Language, str]] = {
     "2x2 difference-in-differences (OLS)": {

@@ -236,6 +236,7 @@ def track(params: PolicyParams | str | Path) -> Tracking:
         if not focus.any() or focus.all():
             raise DataError(f"indicators.focus={section.focus!r}: must select some rows but not "
                             f"all of them; it selects {int(focus.sum())} of {len(data)}")
+    thresholds = params.verdict_rules.progress_thresholds()
     tracked = []
     long_rows = []
     for code, measure in section.measures.items():
@@ -243,8 +244,8 @@ def track(params: PolicyParams | str | Path) -> Tracking:
         kind, scale = _kind(measure), float(measure.scale)
         series = _series(data, params, measure, focus, alpha)
         whole = series.loc[series["area"] == ALL].set_index("period")["value"]
-        long_term = assess_progress(indicator, whole, horizon="long")
-        short_term = assess_progress(indicator, whole, horizon="short")
+        long_term = assess_progress(indicator, whole, horizon="long", thresholds=thresholds)
+        short_term = assess_progress(indicator, whole, horizon="short", thresholds=thresholds)
         focus_gap = (_gaps(series, kind, scale, [FOCUS], REST, alpha, exclude=False)
                      if focus is not None else None)
         groups = sorted(set(series["area"]) - {ALL, FOCUS, REST})

@@ -20,6 +20,7 @@ from evalkit.reports.formatting import (
 )
 from evalkit.reports.html_parts import esc, facts_table, figure_html, table
 from evalkit.reports.params import PolicyParams
+from evalkit.reports.rules_provenance import TRACKING_RULES, rules_table_html
 from evalkit.reports.sections import _STYLE
 from evalkit.reports.texts import text
 from evalkit.reports.tracking import ALL, FOCUS, REST, IndicatorTracking, Tracking, track
@@ -371,7 +372,8 @@ class TrackingReport:
                 (self._t("file"), p.data_path.name), (self._t("sha"), t.data_sha256),
                 (self._t("version"), __version__), (self._t("run_date"), t.run_date)]
         content = p.params_path.read_text(encoding="utf-8") if p.params_path.is_file() else ""
-        return (f"<h2>{self._t('provenance')}</h2>" + facts_table(rows)
+        rules = rules_table_html(p, TRACKING_RULES, self.language)
+        return (f"<h2>{self._t('provenance')}</h2>" + facts_table(rows) + rules
                 + f"<details><summary>{esc(p.params_path.name)}</summary>"
                 f"<pre>{esc(content)}</pre></details>")
 
