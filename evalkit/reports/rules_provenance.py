@@ -78,6 +78,11 @@ def rule_value_text(name: str, value: float, language: Language) -> str:
     return shown
 
 
+def _sources(sources: str, language: Language) -> str:
+    """The list of sources, with French punctuation in French (a space before ``;``)."""
+    return sources.replace("; ", "\u00a0; ") if language == "fr" else sources
+
+
 def rules_table_html(params: PolicyParams, names: tuple[str, ...], language: Language) -> str:
     """The rules ``names`` with their values, who set them and their sources, as HTML.
 
@@ -91,7 +96,7 @@ def rules_table_html(params: PolicyParams, names: tuple[str, ...], language: Lan
     rows = [[text(f"rule_{name}", language),
              rule_value_text(name, getattr(rules, name), language),
              text("rule_params" if name in chosen else "rule_default", language),
-             RULE_SOURCES[name].replace("convention", convention)]
+             _sources(RULE_SOURCES[name].replace("convention", convention), language)]
             for name in names]
     header = [text(key, language) for key in ("rule", "rule_value", "rule_set_by", "rule_source")]
     return f"<p>{esc(text('rules_intro', language))}</p>" + table(header, rows)
