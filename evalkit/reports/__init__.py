@@ -30,6 +30,7 @@ __all__ = [
     "TrackingReport",
     "Tracking",
     "track",
+    "VerdictRules",
 ]
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from evalkit.reports.headline import record_headline
     from evalkit.reports.index import write_index
     from evalkit.reports.params import PolicyParams, check_columns, load_params
+    from evalkit.reports.rules import VerdictRules
     from evalkit.reports.sections import PolicyReport
     from evalkit.reports.tracking import Tracking, track
     from evalkit.reports.tracking_sections import TrackingReport
@@ -61,6 +63,7 @@ _LAZY = {
     "TrackingReport": "evalkit.reports.tracking_sections",
     "Tracking": "evalkit.reports.tracking",
     "track": "evalkit.reports.tracking",
+    "VerdictRules": "evalkit.reports.rules",
 }
 
 
