@@ -3,6 +3,7 @@
 from evalkit.results.bacon import BaconDecomposition
 from evalkit.results.band import UniformBand
 from evalkit.results.coefficients import Coefficients, WaldTest
+from evalkit.results.compare import Comparison, compare
 from evalkit.results.contract import MultiEffectResult, Result, SingleEffectResult
 from evalkit.results.did_result import DiDResult
 from evalkit.results.event_study import EventStudyResult, event_term
@@ -19,4 +20,4 @@ __all__ = ["BaconDecomposition", "Coefficients", "WaldTest", "DiDResult", "Event
            "GroupTimeResult", "event_term", "Provenance", "Summary", "HonestDiDResult",
            "WildBootstrapResult", "RandomizationResult", "SyntheticControlResult", "PlaceboTest",
            "LeaveOneOut", "SyntheticDiDResult", "UniformBand", "Result", "SingleEffectResult",
-           "MultiEffectResult"]
+           "MultiEffectResult", "compare", "Comparison"]
