@@ -63,6 +63,7 @@ COMPONENTS = {
     "Summary": "what every result's summary() returns",
     "PlaceboTest": "the placebo-in-space part of a SyntheticControlResult",
     "LeaveOneOut": "the leave-one-out part of a SyntheticControlResult",
+    "Comparison": "compare()'s table of several results (tests/results/test_compare.py)",
 }
 
 
