@@ -62,7 +62,7 @@ def run_wild(n_units: int, n_periods: int, repeat: int) -> dict[str, object]:
     return {"call": "wild_cluster_bootstrap", "rows": panel.n_obs, "clusters": boot.n_clusters,
             "draws": boot.n_boot, "panel_s": built, "seconds": best, "traced_s": traced,
             "peak_bytes": peak,
-            "check": f"p {boot.p_value:.4f}; CI {boot.conf_int[0]:.4f}..{boot.conf_int[1]:.4f}",
+            "check": f"p {boot.p_value:.4f}; CI {boot.interval[0]:.4f}..{boot.interval[1]:.4f}",
             "ok": best < WILD_LIMIT_SECONDS if panel.n_obs >= 1_000_000 else None}
 
 

@@ -51,6 +51,7 @@ if TYPE_CHECKING:  # pragma: no cover
         SyntheticControlResult,
         SyntheticDiDResult,
         WildBootstrapResult,
+        compare,
     )
     from evalkit.robustness import (
         honest_did,
@@ -88,6 +89,7 @@ __all__ = [
     "HonestDiDResult",
     "WildBootstrapResult",
     "RandomizationResult",
+    "compare",
     "plot_event_study",
     "plot_group_means",
     "plot_bacon",
@@ -127,6 +129,7 @@ _LAZY = {
     "DiDResult": "evalkit.results",
     "EventStudyResult": "evalkit.results",
     "BaconDecomposition": "evalkit.results",
+    "compare": "evalkit.results",
     "plot_event_study": "evalkit.plots",
     "plot_group_means": "evalkit.plots",
     "plot_bacon": "evalkit.plots",

@@ -39,6 +39,7 @@ DOCUMENTED = [
     "HonestDiDResult",
     "WildBootstrapResult",
     "RandomizationResult",
+    "compare",
     "plot_event_study",
     "plot_group_means",
     "plot_bacon",

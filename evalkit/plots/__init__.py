@@ -1,6 +1,7 @@
 """Plots: plain functions that take results and return matplotlib figures."""
 
 from evalkit.plots.bacon import plot_bacon
+from evalkit.plots.coefficients import plot_coefficients, plot_group_time
 from evalkit.plots.event_study import plot_event_study
 from evalkit.plots.group_means import plot_group_means
 from evalkit.plots.honest import plot_honest_did
@@ -13,4 +14,5 @@ from evalkit.plots.synthetic_did import plot_synthetic_did, plot_synthetic_did_u
 __all__ = ["plot_event_study", "plot_group_means", "plot_bacon", "plot_indicator",
            "plot_small_multiples", "plot_gap_ranking", "plot_honest_did", "plot_randomization",
            "plot_bootstrap_distribution", "plot_synthetic_control", "plot_synthetic_did",
-           "plot_synthetic_did_units", "localise_numbers"]
+           "plot_synthetic_did_units", "plot_coefficients", "plot_group_time",
+           "localise_numbers"]

@@ -191,7 +191,7 @@ def plot_synthetic_did_units(
                    edgecolors="#888888", linewidths=0.6, zorder=2)
     ax.axhline(res.estimate, color=_EFFECT, linewidth=1.2,
                label=effect_label.replace("{value}", f"{res.estimate:,.2f}"))
-    low, high = res.conf_int
+    low, high = res.conf_int().iloc[0]
     if np.isfinite(low) and np.isfinite(high):
         label = interval_label or f"{100 * (1 - res.alpha):g}% confidence interval"
         ax.axhline(low, color="#888888", linewidth=0.9, linestyle="--", label=label)

@@ -284,15 +284,16 @@ def _evaluate(params: PolicyParams) -> Evaluation:
         main = twfe(panel, vcov=vcov, alpha=alpha)
         synthetic = analyse_synthetic(panel, params, alpha)
         r = synthetic.main
-        headline = Headline(f"headline_{d.estimator}", r.estimate, r.std_error, *r.conf_int,
-                            r.p_value, alpha, _panel_baseline(panel))
+        headline = Headline(f"headline_{d.estimator}", r.estimate, r.std_error,
+                            *r.conf_int().iloc[0], r.p_value, alpha, _panel_baseline(panel))
     elif d.estimator == "did_2x2":
         main = did_2x2(data, outcome=d.outcome, treated=d.treated, post=d.post,
                        covariates=d.covariates, weights=d.weights, vcov=vcov, alpha=alpha)
         means = main.group_means
         baseline = float(means.loc["treated", "before"]) if means is not None else None
-        headline = Headline("effect_row", main.estimate, main.std_error, *main.conf_int,
-                            main.p_value, alpha, baseline)
+        headline = Headline("effect_row", main.estimate, main.std_error,
+                            *main.conf_int().loc[main.effect_term], main.p_value, alpha,
+                            baseline)
     else:
         panel = _panel(params, data)
         required = d.estimator if d.estimator in STAGGERED_ESTIMATORS else None
@@ -329,10 +330,12 @@ def _evaluate(params: PolicyParams) -> Evaluation:
             pretrend = staggered.pretrends[required]
             result = staggered.overall[required]
             headline = Headline(f"overall_{required}", result.estimate, result.std_error,
-                                *result.conf_int, result.p_value, alpha, baseline)
+                                *result.conf_int().loc[result.effect_term], result.p_value, alpha,
+                                baseline)
         else:
-            headline = Headline("twfe_row", main.estimate, main.std_error, *main.conf_int,
-                                main.p_value, alpha, baseline)
+            headline = Headline("twfe_row", main.estimate, main.std_error,
+                                *main.conf_int().loc[main.effect_term], main.p_value, alpha,
+                                baseline)
     robustness = analyse_robustness(params, data=data, panel=panel, main=main, dynamic=dynamic,
                                     twfe_dynamic=twfe_dynamic, alpha=alpha,
                                     regression_panel=regression_panel)

@@ -75,9 +75,10 @@ def _wild_block(ev: Evaluation, lang: Language) -> str:
                   draws=draws)
     level = format_level(wild.alpha, lang)
     rows = [[text("wild_analytic", lang), format_number(ev.main.estimate, lang, dec),
-             format_interval(*ev.main.conf_int, lang, dec), format_p_value(ev.main.p_value, lang)],
+             format_interval(*ev.main.conf_int().loc[ev.main.effect_term], lang, dec),
+             format_p_value(ev.main.p_value, lang)],
             [method, format_number(wild.estimate, lang, dec),
-             format_interval(*wild.conf_int, lang, dec) if wild.conf_int else "—",
+             format_interval(*wild.interval, lang, dec) if wild.interval else "—",
              format_p_value(wild.p_value, lang)]]
     header = ["", text("coef", lang), text("ci", lang, level=level), text("p", lang)]
     intro = text("wild_intro", lang, clusters=format_number(wild.n_clusters, lang, 0),
@@ -143,7 +144,7 @@ def wild_finding(ev: Evaluation) -> str | None:
         return None
     wild = rob.wild
     dec = decimals_for(wild.std_error)
-    low, high = wild.conf_int if wild.conf_int else (math.nan, math.nan)
+    low, high = wild.interval if wild.interval else (math.nan, math.nan)
     verdict = text("finding_wild_confirms" if wild.p_value < wild.alpha
                    else "finding_wild_doubts", lang)
     model = text("model_2x2" if ev.panel is None else "model_twfe", lang)

@@ -209,8 +209,8 @@ class PolicyReport:
                     + facts_table(method))
         if h.label_key != "twfe_row" and ev.panel is not None:
             m = ev.main
-            rows.append(row(self._t("twfe_row"), m.estimate, m.std_error, *m.conf_int,
-                            m.p_value))
+            rows.append(row(self._t("twfe_row"), m.estimate, m.std_error,
+                            *m.conf_int().loc[m.effect_term], m.p_value))
         estimator = ev.main if h.label_key == "twfe_row" or ev.dynamic is None else ev.dynamic
         key = h.label_key.removeprefix("overall_")
         if ev.staggered is not None and key in ev.staggered.overall:
@@ -332,7 +332,8 @@ class PolicyReport:
             if key in st.overall:
                 r = st.overall[key]
                 rows.append([self._t(f"name_{key}"), self._num(r.estimate, dec),
-                             self._num(r.std_error, dec), interval(*r.conf_int),
+                             self._num(r.std_error, dec),
+                             interval(*r.conf_int().loc[r.effect_term]),
                              format_p_value(r.p_value, self.language)])
             elif key in st.event_studies:
                 a = st.event_studies[key].average_effect()
@@ -342,7 +343,8 @@ class PolicyReport:
                              format_p_value(a["p_value"], self.language)])
         m = ev.main
         rows.append([self._t("name_twfe"), self._num(m.estimate, dec), self._num(m.std_error, dec),
-                     interval(*m.conf_int), format_p_value(m.p_value, self.language)])
+                     interval(*m.conf_int().loc[m.effect_term]),
+                     format_p_value(m.p_value, self.language)])
         out = (f"<h2>{self._t('staggered')}</h2><p>{esc(self._t('staggered_intro'))}</p>"
                f"<p>{self._t('comparison_table')}</p>" + table(header, rows))
         out += self._remarks([note for note in st.remarks if note.subject != "bacon"])

@@ -47,7 +47,7 @@ def _estimates_table(ev: Evaluation, lang: Language) -> str:
     level = format_level(ev.headline.alpha, lang)
     rows = []
     for method, r in syn.estimates.items():
-        low, high = r.conf_int
+        low, high = r.conf_int().iloc[0]
         rows.append([text(f"name_{method}", lang), format_number(r.estimate, lang, dec),
                      format_number(r.std_error, lang, dec), format_interval(low, high, lang, dec),
                      format_p_value(r.p_value, lang)])

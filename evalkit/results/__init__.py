@@ -3,6 +3,8 @@
 from evalkit.results.bacon import BaconDecomposition
 from evalkit.results.band import UniformBand
 from evalkit.results.coefficients import Coefficients, WaldTest
+from evalkit.results.compare import Comparison, compare
+from evalkit.results.contract import MultiEffectResult, Result, SingleEffectResult
 from evalkit.results.did_result import DiDResult
 from evalkit.results.event_study import EventStudyResult, event_term
 from evalkit.results.group_time import GroupTimeResult
@@ -17,4 +19,5 @@ from evalkit.results.wild_bootstrap import WildBootstrapResult
 __all__ = ["BaconDecomposition", "Coefficients", "WaldTest", "DiDResult", "EventStudyResult",
            "GroupTimeResult", "event_term", "Provenance", "Summary", "HonestDiDResult",
            "WildBootstrapResult", "RandomizationResult", "SyntheticControlResult", "PlaceboTest",
-           "LeaveOneOut", "SyntheticDiDResult", "UniformBand"]
+           "LeaveOneOut", "SyntheticDiDResult", "UniformBand", "Result", "SingleEffectResult",
+           "MultiEffectResult", "compare", "Comparison"]

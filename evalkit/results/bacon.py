@@ -12,6 +12,8 @@ import pandas as pd
 
 from evalkit.errors import InputError
 from evalkit.results._arrays import read_only_copy
+from evalkit.results._interval import level, missing_intervals
+from evalkit.results.contract import TIDY_CORE_COLUMNS, no_interval_error
 from evalkit.results.did_result import SAMPLE_LABELS
 from evalkit.results.provenance import Provenance
 from evalkit.results.summary import Summary, facts_from, format_number
@@ -36,7 +38,7 @@ COMPARISON_TYPES: Mapping[str, str] = MappingProxyType({
 #: biases it when effects change over time (Goodman-Bacon 2021, section 3.1).
 ALREADY_TREATED_CONTROLS: tuple[str, ...] = ("earlier_as_control", "always_treated")
 
-TIDY_COLUMNS = ("treated", "control", "comparison", "type", "estimate", "weight")
+TIDY_COLUMNS = (*TIDY_CORE_COLUMNS, "treated", "control", "comparison", "type", "weight")
 
 _SAMPLE_LABELS = {**SAMPLE_LABELS,
                   "treatment_cohorts": "Treatment cohorts (timing groups)",
@@ -194,21 +196,66 @@ class BaconDecomposition:
                             else float(np.mean(self.estimate[mask])))
         return out
 
+    # ------------------------------------------------------------------ the contract
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """One name per 2x2 comparison: ``"<treated> vs <control>"``."""
+        return tuple(f"{t} vs {c}" for t, c in zip(self.treated, self.control, strict=True))
+
+    @property
+    def estimates(self) -> pd.Series:
+        """The 2x2 estimates, indexed by term (``"<treated> vs <control>"``)."""
+        return pd.Series(self.estimate.copy(), name="estimate",
+                         index=pd.Index(self.terms, name="term"))
+
+    @property
+    def std_errors(self) -> pd.Series:
+        """Missing for every comparison: the decomposition has no standard errors."""
+        return pd.Series(np.nan, name="std_error", index=pd.Index(self.terms, name="term"))
+
+    @property
+    def alpha(self) -> None:
+        """``None``: the decomposition has no confidence intervals."""
+        return None
+
+    def conf_int(self, alpha: float | None = None) -> pd.DataFrame:
+        """Missing bounds for every comparison (columns ``lower``, ``upper``, indexed by
+        term): the decomposition is an identity of the point estimate, without
+        sampling inference."""
+        level(alpha, None, "conf_int")
+        return missing_intervals(self.terms)
+
+    def with_alpha(self, alpha: float) -> BaconDecomposition:
+        """Not available: raises :class:`~evalkit.errors.InputError`.
+
+        The decomposition has no standard errors or intervals at any level, so there is
+        nothing to recompute.
+        """
+        raise no_interval_error("BaconDecomposition", alpha, "the decomposition is an "
+                                "identity of the TWFE point estimate and has no intervals at "
+                                "any level")
+
     # ------------------------------------------------------------------ tables
     def tidy(self) -> pd.DataFrame:
         """One row per 2x2 comparison.
 
-        Columns: ``treated`` (first treated period of the cohort whose treatment
+        Columns: ``term`` (``"<treated> vs <control>"``), ``estimate``, then
+        ``std_error, statistic, p_value, conf_low, conf_high`` (missing: there is no
+        sampling inference), ``treated`` (first treated period of the cohort whose treatment
         switches on), ``control`` (the comparison cohort's first treated period,
         ``"never"`` or ``"always"``), ``comparison`` (the type's key), ``type`` (in
-        words), ``estimate`` and ``weight``.
+        words) and ``weight``.
         """
+        nan = np.full(self.n_comparisons, np.nan)
         return pd.DataFrame({
+            "term": list(self.terms),
+            "estimate": self.estimate.copy(),
+            "std_error": nan, "statistic": nan, "p_value": nan, "conf_low": nan,
+            "conf_high": nan,
             "treated": list(self.treated),
             "control": pd.Series(list(self.control), dtype=object),
             "comparison": list(self.comparison),
             "type": [COMPARISON_TYPES[c] for c in self.comparison],
-            "estimate": self.estimate.copy(),
             "weight": self.weight.copy(),
         }, columns=list(TIDY_COLUMNS))
 
@@ -228,7 +275,7 @@ class BaconDecomposition:
         })
 
     def _detail_table(self) -> pd.DataFrame:
-        rows = [f"{t} vs {c}" for t, c in zip(self.treated, self.control, strict=True)]
+        rows = list(self.terms)
         table = pd.DataFrame({"Type": [COMPARISON_TYPES[c] for c in self.comparison],
                               "Weight": self.weight, "Estimate": self.estimate},
                              index=pd.Index(rows, name="Treated vs control"), dtype=object)

@@ -5,15 +5,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
 from evalkit._validation import Problems, check_alpha
 from evalkit.errors import InputError
+from evalkit.results._interval import ConfIntMethod, interval_frame, level
 from evalkit.results.coefficients import Coefficients
 from evalkit.results.provenance import Provenance
 from evalkit.results.summary import Summary, facts_from
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["DiDResult", "SAMPLE_LABELS"]
 
@@ -112,8 +117,23 @@ class DiDResult:
         return self.coefficients.alpha
 
     @property
-    def conf_int(self) -> tuple[float, float]:
-        """Confidence interval of the treatment effect at level ``1 - alpha``."""
+    def conf_int(self) -> ConfIntMethod:
+        """``conf_int(alpha=None)``: confidence intervals of every coefficient.
+
+        Returns a DataFrame with columns ``lower`` and ``upper`` indexed by term, at
+        level ``1 - alpha`` (default: the result's ``alpha``); the treatment effect's
+        row is ``conf_int().loc[result.effect_term]``. Reading ``conf_int`` without
+        calling it as the effect's ``(low, high)`` tuple is deprecated (a
+        :class:`FutureWarning`).
+        """
+        return ConfIntMethod(self._intervals, self._effect_interval(), "DiDResult")
+
+    def _intervals(self, alpha: float | None = None) -> pd.DataFrame:
+        alpha = level(alpha, self.alpha, "conf_int")
+        coefficients = self.coefficients.with_alpha(alpha)
+        return interval_frame(coefficients.terms, coefficients.conf_low, coefficients.conf_high)
+
+    def _effect_interval(self) -> tuple[float, float]:
         i = self.coefficients.index(self.effect_term)
         return float(self.coefficients.conf_low[i]), float(self.coefficients.conf_high[i])
 
@@ -150,7 +170,7 @@ class DiDResult:
         facts += [(SAMPLE_LABELS.get(k, k), v) for k, v in self.sample.items()]
         facts += [("Standard errors", self.inference),
                   ("Confidence level", f"{100 * (1 - self.alpha):g}%")]
-        low, high = self.conf_int
+        low, high = self._effect_interval()
         notes = (f"Effect: {self.estimate:.4f} (std. error {self.std_error:.4f}; "
                  f"{100 * (1 - self.alpha):g}% CI {low:.4f} to {high:.4f}; "
                  f"p-value {self.p_value:.4f}).",
@@ -158,6 +178,13 @@ class DiDResult:
                  f"{self.provenance.data_fingerprint[:16]}...")
         return Summary(title=self.estimator, facts=facts_from(facts),
                        table=_summary_table(self.coefficients), notes=notes)
+
+    def plot(self, *, ax: Axes | None = None, **options: Any) -> Figure:
+        """The estimates with their confidence intervals (see
+        :func:`~evalkit.plots.coefficients.plot_coefficients`)."""
+        from evalkit.plots.coefficients import plot_coefficients
+
+        return plot_coefficients(self, ax=ax, **options)
 
     def __str__(self) -> str:
         return self.summary().as_text()

@@ -13,6 +13,7 @@ from scipy import stats
 
 from evalkit._validation import Problems, check_alpha
 from evalkit.errors import InputError
+from evalkit.results._interval import interval_frame, level
 from evalkit.results.band import UniformBand
 from evalkit.results.coefficients import Coefficients, WaldTest
 from evalkit.results.did_result import SAMPLE_LABELS, _summary_table
@@ -106,6 +107,35 @@ class EventStudyResult:
     @property
     def n_obs(self) -> int:
         return int(self.sample["rows"])
+
+    @property
+    def estimates(self) -> pd.Series:
+        """The event-time coefficients, indexed by term (``e-4 ... e+3``)."""
+        return pd.Series(self.coefficients.estimate, name="estimate",
+                         index=pd.Index(self.coefficients.terms, name="term"))
+
+    @property
+    def std_errors(self) -> pd.Series:
+        """Their standard errors, indexed by term."""
+        return pd.Series(self.coefficients.std_error, name="std_error",
+                         index=pd.Index(self.coefficients.terms, name="term"))
+
+    def conf_int(self, alpha: float | None = None) -> pd.DataFrame:
+        """Pointwise confidence intervals of the event-time coefficients.
+
+        Parameters
+        ----------
+        alpha
+            Significance level (default: the result's ``alpha``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``lower`` and ``upper``, indexed by term; the omitted reference
+            period has no row. The simultaneous band is in :meth:`tidy`.
+        """
+        coefficients = self.coefficients.with_alpha(level(alpha, self.alpha, "conf_int"))
+        return interval_frame(coefficients.terms, coefficients.conf_low, coefficients.conf_high)
 
     @property
     def pre_periods(self) -> tuple[int, ...]:

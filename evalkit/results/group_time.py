@@ -14,6 +14,7 @@ import pandas as pd
 from evalkit._validation import Problems, check_alpha
 from evalkit.errors import InputError
 from evalkit.results._arrays import read_only_copy
+from evalkit.results._interval import interval_frame, level
 from evalkit.results.coefficients import Coefficients, WaldTest
 from evalkit.results.did_result import SAMPLE_LABELS, DiDResult, _summary_table
 from evalkit.results.event_study import EventStudyResult, event_term
@@ -21,6 +22,9 @@ from evalkit.results.provenance import Provenance, _thaw
 from evalkit.results.summary import Summary, facts_from
 
 if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
     from evalkit.did._cs_aggregate import Aggregate, AggregationBasis
 
 __all__ = ["GroupTimeResult", "cell_term"]
@@ -127,6 +131,35 @@ class GroupTimeResult:
     @property
     def std_error(self) -> np.ndarray:
         return self.coefficients.std_error
+
+    @property
+    def estimates(self) -> pd.Series:
+        """The ATT(g,t), indexed by term (``"ATT(g,t)"``)."""
+        return pd.Series(self.coefficients.estimate, name="estimate",
+                         index=pd.Index(self.coefficients.terms, name="term"))
+
+    @property
+    def std_errors(self) -> pd.Series:
+        """Their standard errors, indexed by term."""
+        return pd.Series(self.coefficients.std_error, name="std_error",
+                         index=pd.Index(self.coefficients.terms, name="term"))
+
+    def conf_int(self, alpha: float | None = None) -> pd.DataFrame:
+        """Pointwise confidence intervals of the ATT(g,t).
+
+        Parameters
+        ----------
+        alpha
+            Significance level (default: the result's ``alpha``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``lower`` and ``upper``, indexed by term; reference cells (universal
+            base period) have no row. The uniform band is in :meth:`tidy`.
+        """
+        coefficients = self.coefficients.with_alpha(level(alpha, self.alpha, "conf_int"))
+        return interval_frame(coefficients.terms, coefficients.conf_low, coefficients.conf_high)
 
     @property
     def n_obs(self) -> int:
@@ -322,6 +355,13 @@ class GroupTimeResult:
                      f"{self.provenance.data_fingerprint[:16]}...")
         return Summary(title=self.estimator, facts=facts_from(facts), table=table,
                        notes=tuple(notes))
+
+    def plot(self, *, ax: Axes | None = None, **options: Any) -> Figure:
+        """The ATT(g,t) by period, one series per cohort (see
+        :func:`~evalkit.plots.coefficients.plot_group_time`)."""
+        from evalkit.plots.coefficients import plot_group_time
+
+        return plot_group_time(self, ax=ax, **options)
 
     def __str__(self) -> str:
         return self.summary().as_text()

@@ -8,9 +8,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from evalkit.errors import InputError
 from evalkit.results._arrays import read_only_copy
+from evalkit.results._interval import interval_frame, level
+from evalkit.results.contract import TIDY_CORE_COLUMNS, no_interval_error
 from evalkit.results.provenance import Provenance
 from evalkit.results.summary import Summary, facts_from, format_number
 
@@ -20,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["HonestDiDResult", "TIDY_COLUMNS", "RESTRICTION_LABELS", "METHOD_LABELS"]
 
-TIDY_COLUMNS = ("m", "conf_low", "conf_high", "includes_zero", "method", "restriction")
+TIDY_COLUMNS = (*TIDY_CORE_COLUMNS, "m", "includes_zero", "method", "restriction")
 
 #: The restrictions in words, as the summary states them.
 RESTRICTION_LABELS: Mapping[str, str] = {
@@ -132,27 +135,87 @@ class HonestDiDResult:
         """The method under the reference package's name (C-LF, Conditional, FLCI)."""
         return METHOD_LABELS[self.method]
 
+    # ------------------------------------------------------------------ the contract
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """The intervals' names: ``"Original"``, then ``"Mbar = 0.5"`` (or ``"M = ..."``)."""
+        return ("Original", *(f"{self.m_name} = {m:g}" for m in self.m_values))
+
+    def conf_int(self, alpha: float | None = None) -> pd.DataFrame:
+        """The original interval and the robust interval at each M.
+
+        Columns ``lower`` and ``upper``, indexed by term (:attr:`terms`). Only the
+        result's own level is available (``alpha=None`` or ``alpha == self.alpha``):
+        see :meth:`with_alpha`.
+        """
+        if level(alpha, self.alpha, "conf_int") != self.alpha:
+            raise self._fixed_level(alpha)
+        return interval_frame(self.terms, [self.original_conf_low, *self.conf_low],
+                              [self.original_conf_high, *self.conf_high])
+
+    def with_alpha(self, alpha: float) -> HonestDiDResult:
+        """The same analysis at level ``1 - alpha``: only at the result's own level.
+
+        Each robust interval solves an optimisation over the event study's full
+        coefficient vector and covariance matrix, which this result does not hold, so
+        another level raises :class:`~evalkit.errors.InputError`: run
+        :func:`evalkit.did.honest_did` again with ``alpha``. ``with_alpha(self.alpha)``
+        returns this result.
+        """
+        if level(alpha, self.alpha, "with_alpha") != self.alpha:
+            raise self._fixed_level(alpha)
+        return self
+
+    def _fixed_level(self, alpha: object) -> Exception:
+        return no_interval_error(
+            "HonestDiDResult", alpha, f"its robust intervals were computed at alpha="
+            f"{self.alpha!r} from the event study's coefficients and covariance, which it "
+            f"does not hold; run honest_did(event_study, ..., alpha={alpha!r}) instead")
+
+    @property
+    def statistic(self) -> float:
+        """:math:`l'\\hat\\beta_{post}` over its standard error."""
+        return float(self.estimate / self.std_error) if self.std_error > 0 else float("nan")
+
+    @property
+    def p_value(self) -> float:
+        """Two-sided normal p-value of :math:`\\theta = 0` under exact parallel trends."""
+        return float(2 * stats.norm.sf(abs(self.statistic)))
+
+    # ------------------------------------------------------------------ tables
     def tidy(self, include_original: bool = True) -> pd.DataFrame:
         """One row per value of M, after a first row for the original interval.
 
-        Columns: ``m`` (missing for the original interval), ``conf_low``,
-        ``conf_high``, ``includes_zero``, ``method`` (``"Original"`` or the package's
-        name of the method) and ``restriction``.
+        Columns: ``term`` (``"Original"``, ``"Mbar = 0.5"`` ...), ``estimate`` and
+        ``std_error`` (of :math:`\\theta`, the same on every row), ``statistic`` and
+        ``p_value`` (the original interval's test; missing for the robust intervals,
+        which are not test inversions with a p-value), ``conf_low``, ``conf_high``, then
+        ``m`` (missing for the original interval), ``includes_zero``, ``method``
+        (``"Original"`` or the package's name of the method) and ``restriction``.
         """
+        n = self.m_values.size
         frame = pd.DataFrame({
-            "m": self.m_values.copy(),
+            "term": list(self.terms[1:]),
+            "estimate": np.full(n, self.estimate),
+            "std_error": np.full(n, self.std_error),
+            "statistic": np.full(n, np.nan),
+            "p_value": np.full(n, np.nan),
             "conf_low": self.conf_low.copy(),
             "conf_high": self.conf_high.copy(),
+            "m": self.m_values.copy(),
             "includes_zero": (self.conf_low <= 0) & (self.conf_high >= 0),
             "method": self.method_label,
             "restriction": self.restriction,
         }, columns=list(TIDY_COLUMNS))
         if include_original:
             first = pd.DataFrame([{
-                "m": np.nan, "conf_low": self.original_conf_low,
-                "conf_high": self.original_conf_high,
+                "term": "Original", "estimate": self.estimate, "std_error": self.std_error,
+                "statistic": self.statistic, "p_value": self.p_value,
+                "conf_low": self.original_conf_low, "conf_high": self.original_conf_high,
+                "m": np.nan,
                 "includes_zero": self.original_conf_low <= 0 <= self.original_conf_high,
-                "method": "Original", "restriction": "none (parallel trends)"}])
+                "method": "Original", "restriction": "none (parallel trends)"}],
+                columns=list(TIDY_COLUMNS))
             frame = pd.concat([first, frame], ignore_index=True)
         return frame
 
@@ -179,7 +242,7 @@ class HonestDiDResult:
                                             f"({format_number(self.std_error)})"),
                   ("Confidence level", level),
                   (f"Breakdown value of {self.m_name}", self._breakdown_text())]
-        labels = ["Original"] + [f"{self.m_name} = {m:g}" for m in self.m_values]
+        labels = list(self.terms)
         table = pd.DataFrame({
             "Lower": [self.original_conf_low, *self.conf_low.tolist()],
             "Upper": [self.original_conf_high, *self.conf_high.tolist()],

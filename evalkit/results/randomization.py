@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from evalkit.results._interval import level, missing_intervals
+from evalkit.results.contract import no_interval_error
 from evalkit.results.provenance import Provenance
 from evalkit.results.summary import Summary, facts_from
 
@@ -111,14 +113,52 @@ class RandomizationResult:
                  else f"about 10^{digits - 1}")
         return f"{self.n_perm:,} random permutations ({seed}) of {total} distinct assignments"
 
+    # ------------------------------------------------------------------ the contract
+    @property
+    def std_error(self) -> float:
+        """Missing: a randomization test gives a p-value, not a standard error."""
+        return float("nan")
+
+    @property
+    def alpha(self) -> None:
+        """``None``: a randomization test gives a p-value, not a confidence interval."""
+        return None
+
+    def conf_int(self, alpha: float | None = None) -> pd.DataFrame:
+        """Missing bounds (columns ``lower``, ``upper``, indexed by the term): the test
+        gives a p-value only, no interval."""
+        level(alpha, None, "conf_int")
+        return missing_intervals([self.term])
+
+    def with_alpha(self, alpha: float) -> RandomizationResult:
+        """Not available: raises :class:`~evalkit.errors.InputError`.
+
+        The result is a permutation p-value, which does not depend on a significance
+        level, and no interval was computed (inverting the test would need the data and
+        a permutation run per candidate effect), so there is nothing to recompute.
+        """
+        raise no_interval_error(
+            "RandomizationResult", alpha, "a randomization test gives a p-value, which "
+            "does not depend on alpha, and no confidence interval; compare p_value with the "
+            "level you want instead")
+
+    # ------------------------------------------------------------------ tables
     def tidy(self) -> pd.DataFrame:
-        """One row: ``term, statistic, observed, estimate, p_value, n_perm, enumerated,
-        n_assignments, alternative``."""
+        """One row: ``term, estimate, std_error, statistic, p_value, conf_low,
+        conf_high``, then ``observed, statistic_kind, n_perm, enumerated, n_assignments,
+        alternative``.
+
+        ``statistic`` and ``observed`` are the permuted statistic under the actual
+        assignment; ``statistic_kind`` says which statistic it is (``"estimate"``,
+        ``"t"``, ...); ``std_error`` and the interval are missing (a p-value only).
+        """
         return pd.DataFrame([{
-            "term": self.term, "statistic": self.statistic, "observed": self.observed,
-            "estimate": np.nan if self.estimate is None else self.estimate,
-            "p_value": self.p_value, "n_perm": self.n_perm, "enumerated": self.enumerated,
-            "n_assignments": self.n_assignments, "alternative": self.alternative}])
+            "term": self.term, "estimate": np.nan if self.estimate is None else self.estimate,
+            "std_error": np.nan, "statistic": self.observed, "p_value": self.p_value,
+            "conf_low": np.nan, "conf_high": np.nan, "observed": self.observed,
+            "statistic_kind": self.statistic, "n_perm": self.n_perm,
+            "enumerated": self.enumerated, "n_assignments": self.n_assignments,
+            "alternative": self.alternative}])
 
     def summary(self) -> Summary:
         units = f"{self.n_units:,} units ({self.n_treated_units:,} treated)"

@@ -11,6 +11,8 @@ import pandas as pd
 
 from evalkit.errors import InputError
 from evalkit.results._arrays import read_only_copy
+from evalkit.results._interval import level, missing_intervals
+from evalkit.results.contract import no_interval_error
 from evalkit.results.provenance import Provenance
 from evalkit.results.summary import Summary, facts_from, format_number
 
@@ -21,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["SyntheticControlResult", "PlaceboTest", "LeaveOneOut", "PLOT_KINDS", "TIDY_TABLES"]
 
 PLOT_KINDS = ("trajectories", "gaps", "placebo", "ratios", "leave_one_out")
-TIDY_TABLES = ("gaps", "weights", "balance", "placebo", "leave_one_out")
+TIDY_TABLES = ("effect", "gaps", "weights", "balance", "placebo", "leave_one_out")
 
 
 def _label(value: Any) -> Any:
@@ -350,12 +352,51 @@ class SyntheticControlResult:
         """Gap (treated minus synthetic) by period."""
         return pd.Series(self.gap, index=_period_index(self.periods, "period"), name="gap")
 
+    # ------------------------------------------------------------------ the contract
+    @property
+    def estimate(self) -> float:
+        """The headline estimate: :attr:`average_effect`."""
+        return self.average_effect
+
+    @property
+    def std_error(self) -> float:
+        """Missing: the synthetic control has no standard error (inference is by placebos)."""
+        return float("nan")
+
+    @property
+    def alpha(self) -> None:
+        """``None``: the synthetic control has no confidence interval."""
+        return None
+
+    def conf_int(self, alpha: float | None = None) -> pd.DataFrame:
+        """Missing bounds (columns ``lower``, ``upper``, indexed by the term
+        ``"treated"``): inference is by the placebo-in-space p-value, without an
+        interval."""
+        level(alpha, None, "conf_int")
+        return missing_intervals(["treated"])
+
+    def with_alpha(self, alpha: float) -> SyntheticControlResult:
+        """Not available: raises :class:`~evalkit.errors.InputError`.
+
+        The synthetic control's inference is the placebo-in-space permutation p-value,
+        which does not depend on a significance level, and it has no interval to
+        recompute.
+        """
+        raise no_interval_error(
+            "SyntheticControlResult", alpha, "its inference is the placebo-in-space "
+            "p-value, which does not depend on alpha, and it has no confidence interval")
+
     # ------------------------------------------------------------------ tables
-    def tidy(self, table: Literal["gaps", "weights", "balance", "placebo",
-                                  "leave_one_out"] = "gaps") -> pd.DataFrame:
+    def tidy(self, table: Literal["effect", "gaps", "weights", "balance", "placebo",
+                                  "leave_one_out"] = "effect") -> pd.DataFrame:
         """The result as a DataFrame.
 
-        ``"gaps"`` (default): ``period, treated, synthetic, gap, post_treatment``;
+        ``"effect"`` (default): one row, ``term`` (``"treated"``), ``estimate`` (the
+        average post-treatment gap), ``std_error``, ``conf_low`` and ``conf_high``
+        (missing: no sampling inference), ``statistic`` (the post/pre RMSPE ratio) and
+        ``p_value`` (the placebo-in-space p-value; missing without placebos), then
+        ``pre_rmspe``, ``post_rmspe`` and ``n_donors``;
+        ``"gaps"``: ``period, treated, synthetic, gap, post_treatment``;
         ``"weights"``: ``donor, weight``; ``"balance"``: ``predictor, treated,
         synthetic, donor_average, v``; ``"placebo"`` and ``"leave_one_out"``: the
         tables of :meth:`PlaceboTest.tidy` and :meth:`LeaveOneOut.tidy`.
@@ -363,6 +404,13 @@ class SyntheticControlResult:
         if table not in TIDY_TABLES:
             raise InputError(f"table={table!r}: must be one of "
                              f"{', '.join(map(repr, TIDY_TABLES))}; got {table!r}")
+        if table == "effect":
+            return pd.DataFrame([{
+                "term": "treated", "estimate": self.average_effect, "std_error": np.nan,
+                "statistic": self.rmspe_ratio,
+                "p_value": np.nan if self.p_value is None else self.p_value,
+                "conf_low": np.nan, "conf_high": np.nan, "pre_rmspe": self.pre_rmspe,
+                "post_rmspe": self.post_rmspe, "n_donors": len(self.donors)}])
         if table == "gaps":
             frame = self.trajectories.reset_index()
             frame["post_treatment"] = np.arange(len(frame)) >= self.n_pre

@@ -14,6 +14,7 @@ from scipy import stats
 from evalkit._validation import Problems, check_alpha
 from evalkit.errors import InputError
 from evalkit.results._arrays import read_only_copy
+from evalkit.results._interval import ConfIntMethod, interval_frame, level
 from evalkit.results.provenance import Provenance
 from evalkit.results.summary import Summary, facts_from, format_number
 
@@ -213,11 +214,26 @@ class SyntheticDiDResult:
         return float(2 * stats.norm.sf(abs(self.statistic)))
 
     @property
-    def conf_int(self) -> tuple[float, float]:
-        """:math:`\\hat\\tau \\pm z_{1-\\alpha/2} \\hat\\sigma` (the paper's interval)."""
-        z = stats.norm.ppf(1 - self.alpha / 2)
+    def conf_int(self) -> ConfIntMethod:
+        """``conf_int(alpha=None)``: :math:`\\hat\\tau \\pm z_{1-\\alpha/2} \\hat\\sigma`
+        (the paper's interval).
+
+        Returns a one-row DataFrame (index: the term ``"treated"``) with columns
+        ``lower`` and ``upper``, at level ``1 - alpha`` (default: the result's
+        ``alpha``). Reading ``conf_int`` without calling it as the ``(low, high)``
+        tuple is deprecated (a :class:`FutureWarning`).
+        """
+        return ConfIntMethod(self._intervals, self._interval(self.alpha),
+                             "SyntheticDiDResult")
+
+    def _interval(self, alpha: float) -> tuple[float, float]:
+        z = stats.norm.ppf(1 - alpha / 2)
         return (float(self.estimate - z * self.std_error),
                 float(self.estimate + z * self.std_error))
+
+    def _intervals(self, alpha: float | None = None) -> pd.DataFrame:
+        low, high = self._interval(level(alpha, self.alpha, "conf_int"))
+        return interval_frame(["treated"], [low], [high])
 
     def with_alpha(self, alpha: float) -> SyntheticDiDResult:
         """The same result with its confidence interval at level ``1 - alpha``."""
@@ -233,7 +249,7 @@ class SyntheticDiDResult:
         Columns: ``term, estimate, std_error, statistic, p_value, conf_low, conf_high,
         method, inference, n_reps``.
         """
-        low, high = self.conf_int
+        low, high = self._interval(self.alpha)
         return pd.DataFrame([{
             "term": "treated", "estimate": self.estimate, "std_error": self.std_error,
             "statistic": self.statistic, "p_value": self.p_value, "conf_low": low,
@@ -269,7 +285,7 @@ class SyntheticDiDResult:
             facts += [("Noise level (sigma)", self.noise_level),
                       ("Unit-weight ridge (zeta)", self.zeta_omega)]
         facts += [("Standard errors", self.inference), ("Confidence level", level)]
-        low, high = self.conf_int
+        low, high = self._interval(self.alpha)
         table = pd.DataFrame(
             [[self.estimate, self.std_error, self.statistic, self.p_value, low, high]],
             columns=["Estimate", "Std. error", "z", "P>|z|", f"[{level[:-1]}% CI", "upper]"],

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from evalkit.errors import InputError
 from evalkit.results._arrays import read_only_copy
+from evalkit.results._interval import ConfIntMethod, interval_frame, level
 from evalkit.results.provenance import Provenance
 from evalkit.results.summary import Summary, facts_from
 
@@ -48,9 +50,10 @@ class WildBootstrapResult:
     p_value
         The bootstrap p-value: the share of bootstrap t statistics larger in absolute
         value than ``statistic``.
-    conf_int
+    interval
         The confidence interval by test inversion at level ``1 - alpha`` (``None`` when
         not computed): the null values whose bootstrap p-value is at least ``alpha``.
+        :meth:`conf_int` gives it as a table, at this or another level.
     ci_tolerance
         Each endpoint lies within ``ci_tolerance`` of the point where the p-value
         function crosses ``alpha``.
@@ -84,7 +87,7 @@ class WildBootstrapResult:
     statistic: float
     analytic_p_value: float
     p_value: float
-    conf_int: tuple[float, float] | None
+    interval: tuple[float, float] | None
     alpha: float
     ci_tolerance: float | None
     cluster: str
@@ -100,9 +103,9 @@ class WildBootstrapResult:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "t_draws", read_only_copy(self.t_draws))
-        if self.conf_int is not None:
-            object.__setattr__(self, "conf_int", (float(self.conf_int[0]),
-                                                  float(self.conf_int[1])))
+        if self.interval is not None:
+            object.__setattr__(self, "interval", (float(self.interval[0]),
+                                                  float(self.interval[1])))
 
     # ------------------------------------------------------------------ descriptions
     @property
@@ -128,6 +131,49 @@ class WildBootstrapResult:
         null = float(null)
         return p_value(self.draws, (self.estimate - null) / self.std_error, null)
 
+    # ------------------------------------------------------------------ intervals
+    @property
+    def conf_int(self) -> ConfIntMethod:
+        """``conf_int(alpha=None)``: the interval by inverting the bootstrap test.
+
+        Returns a one-row DataFrame (index: the term) with columns ``lower`` and
+        ``upper``: the null values whose bootstrap p-value, with the same draws, is at
+        least ``alpha`` (default: the result's ``alpha``). Missing when the interval
+        was not computed (``wild_cluster_bootstrap(..., conf_int=False)``). Reading
+        ``conf_int`` without calling it as the ``(low, high)`` tuple (or ``None``) is
+        deprecated (a :class:`FutureWarning`).
+        """
+        return ConfIntMethod(self._intervals, self.interval, "WildBootstrapResult")
+
+    def _interval_at(self, alpha: float) -> tuple[float, float] | None:
+        if self.interval is None or alpha == self.alpha:
+            return self.interval
+        if self.draws is None or self.ci_tolerance is None:  # pragma: no cover
+            raise InputError(f"alpha={alpha!r}: this result does not carry its bootstrap "
+                             "draws, so its interval cannot be recomputed at another level; "
+                             "re-run wild_cluster_bootstrap with alpha")
+        from evalkit.inference.wild_draws import invert_p_value
+
+        return invert_p_value(self.p_value_at, self.estimate, self.std_error, alpha,
+                              self.ci_tolerance)
+
+    def _intervals(self, alpha: float | None = None) -> pd.DataFrame:
+        interval = self._interval_at(level(alpha, self.alpha, "conf_int"))
+        low, high = interval if interval is not None else (np.nan, np.nan)
+        return interval_frame([self.term], [low], [high])
+
+    def with_alpha(self, alpha: float) -> WildBootstrapResult:
+        """The same test with its interval at level ``1 - alpha``.
+
+        The interval is inverted again from the same bootstrap draws, so the
+        result is what ``wild_cluster_bootstrap(..., alpha=alpha)`` with the same draws
+        gives (endpoints within ``ci_tolerance``). Without an interval (not computed),
+        only the level changes.
+        """
+        alpha = level(alpha, self.alpha, "with_alpha")
+        return replace(self, alpha=alpha, interval=self._interval_at(alpha),
+                       provenance=self.provenance.with_alpha(alpha))
+
     # ------------------------------------------------------------------ tables
     def tidy(self) -> pd.DataFrame:
         """One row: ``term, estimate, null, std_error, statistic, p_value, conf_low,
@@ -135,7 +181,7 @@ class WildBootstrapResult:
 
         ``p_value`` and the interval are the bootstrap ones.
         """
-        low, high = self.conf_int if self.conf_int is not None else (np.nan, np.nan)
+        low, high = self.interval if self.interval is not None else (np.nan, np.nan)
         return pd.DataFrame([{
             "term": self.term, "estimate": self.estimate, "null": self.null,
             "std_error": self.std_error, "statistic": self.statistic,
@@ -153,16 +199,16 @@ class WildBootstrapResult:
                          f"({self.n_treated_clusters:,} with treated-group observations)"),
             ("Standard errors", f"cluster-robust by {self.cluster!r} (CR1), "
                                 f"t with {self.n_clusters - 1} degrees of freedom")]
-        if self.conf_int is not None:
+        if self.interval is not None:
             facts.append(("Confidence interval", f"{level}, by inverting the bootstrap test "
                                                  f"(endpoints within {self.ci_tolerance:.1e})"))
         table = pd.DataFrame({
             "Estimate": [self.estimate], "Std. error": [self.std_error], "t": [self.statistic],
             "P>|t|": [self.analytic_p_value], "Bootstrap p": [self.p_value]},
             index=pd.Index([self.term], name="Term"))
-        if self.conf_int is not None:
-            table[f"[{level} CI"] = [self.conf_int[0]]
-            table["upper]"] = [self.conf_int[1]]
+        if self.interval is not None:
+            table[f"[{level} CI"] = [self.interval[0]]
+            table["upper]"] = [self.interval[1]]
         notes = [f"Bootstrap p-value {self.p_value:.4f} for H0: {self.term} = {self.null:g} "
                  f"(analytic {self.analytic_p_value:.4f})."]
         untreated = self.n_clusters - self.n_treated_clusters

@@ -368,7 +368,7 @@ def wild_cluster_bootstrap(
         model=result.estimator, term=result.effect_term, outcome=result.outcome,
         estimate=core.estimate, null=null, std_error=core.std_error, statistic=statistic,
         analytic_p_value=float(2 * stats.t.sf(abs(statistic), model.n_clusters - 1)),
-        p_value=p_value(draws, statistic, null), conf_int=interval, alpha=alpha,
+        p_value=p_value(draws, statistic, null), interval=interval, alpha=alpha,
         ci_tolerance=tolerance, cluster=model.cluster, n_clusters=model.n_clusters,
         n_treated_clusters=model.n_treated_clusters, weights=weights,
         n_boot=draws.n_draws, enumerated=enumerated, random_state=seed,

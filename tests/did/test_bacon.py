@@ -456,8 +456,11 @@ def test_result_rejects_inconsistent_construction(mpdta_bacon):
 
 def test_tidy_columns_and_labels(mpdta_bacon):
     table = mpdta_bacon.tidy()
-    assert list(table.columns) == ["treated", "control", "comparison", "type", "estimate",
-                                   "weight"]
+    assert list(table.columns) == ["term", "estimate", "std_error", "statistic", "p_value",
+                                   "conf_low", "conf_high", "treated", "control", "comparison",
+                                   "type", "weight"]
+    assert table["term"].tolist()[0] == f"{table.loc[0, 'treated']} vs {table.loc[0, 'control']}"
+    assert table[["std_error", "conf_low", "conf_high"]].isna().all(axis=None)
     assert table["type"].tolist()[0] == COMPARISON_TYPES["never_treated"]
     assert table.loc[table["comparison"] == "earlier_as_control", "type"].unique().tolist() == [
         "Later vs earlier treated (earlier already treated)"]

@@ -497,7 +497,8 @@ def test_with_alpha_changes_intervals_and_band_only():
     np.testing.assert_array_equal(wider.estimate, result.estimate)
     np.testing.assert_array_equal(wider.std_error, result.std_error)
     assert wider.band_critical_value > result.band_critical_value
-    assert wider.overall().conf_int[0] < result.overall().conf_int[0]
+    assert (wider.overall().conf_int().loc["ATT", "lower"]
+            < result.overall().conf_int().loc["ATT", "lower"])
     with pytest.raises(InputError, match="alpha=2"):
         result.with_alpha(2)
 

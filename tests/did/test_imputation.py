@@ -273,7 +273,8 @@ def test_confidence_intervals_cover_the_truth_in_repeated_samples():
         table = imputation(panel, pretrend_periods=0).tidy().set_index("event_time")
         truth = sim.true_event_effects().reindex(table.index)
         covered.append(((table["conf_low"] <= truth) & (truth <= table["conf_high"])).to_numpy())
-        low, high = imputation_overall(panel).conf_int
+        overall = imputation_overall(panel)
+        low, high = overall.conf_int().loc[overall.effect_term]
         covered_att.append(low <= sim.true_overall_effect() <= high)
     coverage = np.mean(covered, axis=0)
     assert np.all((coverage >= 0.9) & (coverage <= 1.0)), coverage

@@ -44,7 +44,7 @@ def test_headline_is_the_library_estimate_with_the_params_seed(evaluation):
                              random_state=20240101)
     h = evaluation.headline
     assert h.estimate == expected.estimate and h.std_error == expected.std_error
-    assert (h.conf_low, h.conf_high) == expected.conf_int
+    assert (h.conf_low, h.conf_high) == tuple(expected.conf_int().loc["treated"])
     # Arkhangelsky et al. (2021), Table 1: SDID -15.6, SC -19.6, DID -27.3.
     estimates = {m: round(r.estimate, 1) for m, r in evaluation.synthetic.estimates.items()}
     assert estimates == {"sdid": -15.6, "sc": -19.6, "did": -27.3}

@@ -95,7 +95,7 @@ def test_intervals_and_p_values_use_the_t_distribution(kielmc_did):
     c = kielmc_did.coefficients
     assert c.df == 317
     t = stats.t.ppf(0.975, 317)
-    low, high = kielmc_did.conf_int
+    low, high = kielmc_did.conf_int().loc[kielmc_did.effect_term]
     assert low == pytest.approx(kielmc_did.estimate - t * kielmc_did.std_error, rel=1e-12)
     assert high == pytest.approx(kielmc_did.estimate + t * kielmc_did.std_error, rel=1e-12)
     np.testing.assert_allclose(c.p_value, 2 * stats.t.sf(np.abs(c.estimate / c.std_error), 317),
@@ -121,7 +121,8 @@ def test_did_tidy_columns(kielmc_did, mpdta_twfe):
         assert effect.loc[0, "estimate"] == r.estimate
         assert effect.loc[0, "std_error"] == r.std_error
         assert effect.loc[0, "p_value"] == r.p_value
-        assert (effect.loc[0, "conf_low"], effect.loc[0, "conf_high"]) == r.conf_int
+        assert ((effect.loc[0, "conf_low"], effect.loc[0, "conf_high"])
+                == tuple(r.conf_int().loc[r.effect_term]))
     with pytest.raises(InputError, match=r"terms='treated': must be 'all' or 'effect'"):
         mpdta_twfe.tidy("treated")
 

@@ -177,13 +177,13 @@ def test_enumeration_does_not_depend_on_the_seed(small):
     other = wild_cluster_bootstrap(result, panel, random_state=123)
     assert boot.enumerated and other.enumerated and other.random_state is None
     assert other.p_value == boot.p_value
-    assert other.conf_int == boot.conf_int
+    assert other.interval == boot.interval
     np.testing.assert_array_equal(other.t_draws, boot.t_draws)
 
 
 def test_confidence_interval_endpoints_are_where_the_p_value_crosses_alpha(small):
     _, _, _, boot = small
-    low, high = boot.conf_int
+    low, high = boot.conf_int().loc[boot.term]
     tol = boot.ci_tolerance
     assert tol == pytest.approx(1e-8 * boot.std_error)
     assert low < boot.estimate < high
@@ -207,7 +207,7 @@ def test_row_order_does_not_matter_with_random_draws():
     assert not boot.enumerated
     assert boot2.p_value == boot.p_value
     np.testing.assert_allclose(boot2.t_draws, boot.t_draws, rtol=1e-10)
-    np.testing.assert_allclose(boot2.conf_int, boot.conf_int, atol=2 * boot.ci_tolerance)
+    np.testing.assert_allclose(boot2.interval, boot.interval, atol=2 * boot.ci_tolerance)
 
 
 def test_cluster_relabelling_and_outcome_shift_change_nothing_under_enumeration(small):
@@ -218,7 +218,7 @@ def test_cluster_relabelling_and_outcome_shift_change_nothing_under_enumeration(
     other = wild_cluster_bootstrap(twfe(panel), panel)
     assert other.p_value == boot.p_value
     np.testing.assert_allclose(np.sort(other.t_draws), np.sort(boot.t_draws), rtol=1e-8)
-    np.testing.assert_allclose(other.conf_int, boot.conf_int, atol=1e-7 * boot.std_error)
+    np.testing.assert_allclose(other.interval, boot.interval, atol=1e-7 * boot.std_error)
 
 
 def test_seeded_draws_are_reproducible_and_seeds_differ():
@@ -230,7 +230,7 @@ def test_seeded_draws_are_reproducible_and_seeds_differ():
     other = wild_cluster_bootstrap(result, frame, n_boot=999, random_state=12, weights="webb")
     assert not first.enumerated and first.n_boot == 999 and first.random_state == 11
     np.testing.assert_array_equal(first.t_draws, again.t_draws)
-    assert first.conf_int == again.conf_int
+    assert first.interval == again.interval
     assert not np.array_equal(first.t_draws, other.t_draws)
 
 
@@ -256,8 +256,8 @@ def test_mpdta_static_twfe_bootstrap_agrees_with_the_analytic_inference(mpdta_pa
     assert boot.statistic == pytest.approx(-2.75526, abs=5e-6)
     assert boot.analytic_p_value == pytest.approx(0.006079, abs=5e-7)
     assert boot.p_value == pytest.approx(0.006079, abs=0.004)  # Monte Carlo: 9,999 draws
-    low, high = boot.conf_int
-    a_low, a_high = mpdta_twfe.conf_int
+    low, high = boot.interval
+    a_low, a_high = mpdta_twfe.conf_int().loc[mpdta_twfe.effect_term]
     assert abs(low - a_low) < 0.1 * boot.std_error and abs(high - a_high) < 0.1 * boot.std_error
 
 

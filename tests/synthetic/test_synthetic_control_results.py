@@ -51,7 +51,11 @@ def test_numbers_agree_with_each_other(result):
 
 
 def test_tidy_tables(result):
-    gaps = result.tidy()
+    effect = result.tidy()
+    assert effect["term"].tolist() == ["treated"]
+    assert effect.loc[0, "estimate"] == result.average_effect
+    assert effect.loc[0, "p_value"] == result.p_value
+    gaps = result.tidy("gaps")
     assert list(gaps.columns) == ["period", "treated", "synthetic", "gap", "post_treatment"]
     assert gaps["post_treatment"].sum() == 12
     assert list(result.tidy("weights").columns) == ["donor", "weight"]

@@ -98,10 +98,10 @@ def test_did_placebo_estimates_are_two_by_two_differences():
 
 def test_sdid_confidence_interval_is_the_normal_one():
     result = _fit("sdid", "placebo")
-    low, high = result.conf_int
+    low, high = result.conf_int().loc["treated"]
     assert (high - low) / 2 == pytest.approx(1.959963984540054 * result.std_error, rel=1e-12)
     assert (low + high) / 2 == pytest.approx(result.estimate, abs=1e-12)
-    assert result.with_alpha(0.1).conf_int[0] > low
+    assert result.with_alpha(0.1).conf_int().loc["treated", "lower"] > low
 
 
 # --------------------------------------------------------------------------- reproducibility
@@ -223,7 +223,7 @@ def test_jackknife_is_missing_when_one_control_carries_all_the_weight():
     panel = Panel(frame, unit="unit", time="time", outcome="y", treatment="d")
     result = synthetic_did(panel, method="sc", se="jackknife")
     np.testing.assert_array_equal(result.omega, [1.0, 0, 0, 0, 0, 0])
-    assert np.isnan(result.std_error) and np.isnan(result.conf_int[0])
+    assert np.isnan(result.std_error) and np.isnan(result.conf_int().loc["treated", "lower"])
     assert "undefined" in result.se_note
     assert "undefined" in str(result)
 

@@ -67,7 +67,8 @@ def test_with_alpha_changes_the_interval_not_the_estimate():
     assert type(other) is SyntheticDiDResult
     assert (other.alpha, result.alpha) == (0.1, 0.05)
     assert other.estimate == result.estimate and other.std_error == result.std_error
-    assert other.conf_int[1] - other.conf_int[0] < result.conf_int[1] - result.conf_int[0]
+    width = lambda r: float(r.conf_int()["upper"].iloc[0] - r.conf_int()["lower"].iloc[0])  # noqa: E731
+    assert width(other) < width(result)
     assert other.provenance.specification["alpha"] == 0.1
     assert "90%" in other.summary().as_text()
     with pytest.raises(InputError, match=r"alpha=0: must be a number strictly between 0 and 1"):
@@ -80,7 +81,7 @@ def test_tidy_has_one_row_with_the_standard_columns():
     row = table.iloc[0]
     assert row["term"] == "treated" and row["method"] == "sdid"
     assert row["inference"] == "placebo" and row["n_reps"] == 50
-    low, high = _result().conf_int
+    low, high = _result().conf_int().iloc[0]
     assert (row["conf_low"], row["conf_high"]) == (low, high)
 
 
@@ -102,7 +103,7 @@ def test_without_inference_the_interval_is_missing():
     result = synthetic_did(panel, method="did", se=None)
     assert np.isnan(result.std_error) and np.isnan(result.p_value)
     assert result.n_reps == 0 and result.inference == "none"
-    assert all(np.isnan(result.conf_int))
+    assert result.conf_int().isna().all(axis=None)
     assert "Standard errors:            none" in str(result)
 
 

@@ -1,0 +1,109 @@
+"""The contract every evalkit result honours, as protocols that ``isinstance`` can check.
+
+Every result returned by an estimator or a post-estimation call (sensitivity analysis,
+bootstrap, randomization test, decomposition) offers the same members, so that
+tables, plots, reports and :func:`~evalkit.results.compare` work with any of them:
+
+``conf_int(alpha=None)``
+    A DataFrame with columns ``lower`` and ``upper`` indexed by term, at level
+    ``1 - alpha`` (default: the result's own ``alpha``); missing where the result has
+    no interval.
+``alpha``
+    The significance level of the intervals (``None`` when the result has none).
+``with_alpha(alpha)``
+    A new result of the same type with its intervals at level ``1 - alpha``; the
+    original is untouched. Results that cannot recompute their intervals at another
+    level raise :class:`~evalkit.errors.InputError` saying why.
+``summary()``
+    The :class:`~evalkit.results.Summary` (text, HTML, LaTeX).
+``tidy()``
+    A DataFrame, no argument needed, with the columns :data:`TIDY_CORE_COLUMNS` in
+    that order and the class's own (e.g. ``event_time``) around them; a term without
+    an estimate of its own (a reference period normalised to zero) has estimate 0 and
+    missing inference.
+``plot(**kwargs)``
+    A matplotlib figure (``evalkit.plots`` is imported only then).
+``_repr_html_()``
+    The summary as HTML, for JupyterLab.
+``provenance``
+    The :class:`~evalkit.results.Provenance`: specification, data fingerprint, version.
+
+plus the estimates: ``estimate`` and ``std_error`` for a result with one headline
+number (:class:`SingleEffectResult`), ``estimates`` and ``std_errors`` (Series indexed
+by term) for a result with several (:class:`MultiEffectResult`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import pandas as pd
+
+from evalkit.errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+    from evalkit.results.provenance import Provenance
+    from evalkit.results.summary import Summary
+
+__all__ = ["Result", "SingleEffectResult", "MultiEffectResult", "TIDY_CORE_COLUMNS",
+           "INTERVAL_COLUMNS", "no_interval_error"]
+
+#: The columns every result's ``tidy()`` starts with.
+TIDY_CORE_COLUMNS: tuple[str, ...] = ("term", "estimate", "std_error", "statistic", "p_value",
+                                      "conf_low", "conf_high")
+
+#: The columns of every result's ``conf_int()``.
+INTERVAL_COLUMNS: tuple[str, ...] = ("lower", "upper")
+
+
+@runtime_checkable
+class Result(Protocol):
+    """What every evalkit result offers (see the module's documentation)."""
+
+    @property
+    def alpha(self) -> float | None: ...
+
+    @property
+    def provenance(self) -> Provenance: ...
+
+    def conf_int(self, alpha: float | None = None) -> pd.DataFrame: ...
+
+    def with_alpha(self, alpha: float) -> Any: ...
+
+    def summary(self) -> Summary: ...
+
+    def tidy(self) -> pd.DataFrame: ...
+
+    def plot(self, **kwargs: Any) -> Figure: ...
+
+    def _repr_html_(self) -> str: ...
+
+
+@runtime_checkable
+class SingleEffectResult(Result, Protocol):
+    """A result with one headline number: ``estimate`` and its ``std_error``."""
+
+    @property
+    def estimate(self) -> float: ...
+
+    @property
+    def std_error(self) -> float: ...
+
+
+@runtime_checkable
+class MultiEffectResult(Result, Protocol):
+    """A result with several numbers: ``estimates`` and ``std_errors``, indexed by term."""
+
+    @property
+    def estimates(self) -> pd.Series: ...
+
+    @property
+    def std_errors(self) -> pd.Series: ...
+
+
+def no_interval_error(owner: str, alpha: object, why: str) -> InputError:
+    """The error ``with_alpha`` raises on a result that cannot move to another level."""
+    return InputError(f"alpha={alpha!r}: {owner}.with_alpha cannot recompute this result at "
+                      f"another level: {why}; got alpha={alpha!r}")
