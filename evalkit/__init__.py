@@ -19,6 +19,7 @@ from evalkit._version import __version__
 from evalkit.errors import (
     DataError,
     EstimationError,
+    EvalkitDeprecationWarning,
     EvalkitError,
     InputError,
     ParamsError,
@@ -40,8 +41,16 @@ if TYPE_CHECKING:  # pragma: no cover
         twfe,
     )
     from evalkit.inference import (
+        Bootstrap,
+        Classical,
         Clustered,
+        Inference,
+        Jackknife,
         MultiplierBootstrap,
+        NoInference,
+        Placebo,
+        PlaceboInSpace,
+        Robust,
         randomization_inference,
         wild_cluster_bootstrap,
     )
@@ -77,6 +86,14 @@ __all__ = [
     "honest_did",
     "Clustered",
     "MultiplierBootstrap",
+    "Inference",
+    "Classical",
+    "Robust",
+    "Placebo",
+    "Bootstrap",
+    "Jackknife",
+    "PlaceboInSpace",
+    "NoInference",
     "wild_cluster_bootstrap",
     "randomization_inference",
     "DiDResult",
@@ -97,6 +114,7 @@ __all__ = [
     "ParamsError",
     "EstimationError",
     "ReportError",
+    "EvalkitDeprecationWarning",
 ]
 
 _LAZY = {
@@ -124,6 +142,14 @@ _LAZY = {
     "RandomizationResult": "evalkit.results",
     "GroupTimeResult": "evalkit.results",
     "Clustered": "evalkit.inference",
+    "Inference": "evalkit.inference",
+    "Classical": "evalkit.inference",
+    "Robust": "evalkit.inference",
+    "Placebo": "evalkit.inference",
+    "Bootstrap": "evalkit.inference",
+    "Jackknife": "evalkit.inference",
+    "PlaceboInSpace": "evalkit.inference",
+    "NoInference": "evalkit.inference",
     "DiDResult": "evalkit.results",
     "EventStudyResult": "evalkit.results",
     "BaconDecomposition": "evalkit.results",

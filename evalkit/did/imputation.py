@@ -41,17 +41,20 @@ refinement, which makes them slightly smaller.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit._deprecation import refuse_unknown, renamed
 from evalkit._validation import Problems, check_alpha, check_choice
 from evalkit.data.panel import Panel
 from evalkit.did import _imputation_compute as compute
 from evalkit.errors import DataError, EstimationError, InputError
 from evalkit.inference.covariance import cluster_correction
+from evalkit.inference.kinds import Clustered
+from evalkit.inference.registry import check_inference, register_inference
 from evalkit.results import (
     Coefficients,
     DiDResult,
@@ -188,6 +191,19 @@ def _sample(panel: Panel, design: compute.Design, n_clusters: int, treated_rows:
             "treated_rows_without_untreated_period": design.dropped_cells}
 
 
+_DEFAULT_INFERENCE = Clustered()
+register_inference("imputation", Clustered)
+register_inference("imputation_overall", Clustered)
+
+
+def _cluster(function: str, inference: Any, deprecated: dict[str, Any]) -> str | None:
+    """The clustering column asked for, given the deprecated ``cluster=`` too."""
+    inference = renamed(function, deprecated, "cluster", "inference", inference,
+                        _DEFAULT_INFERENCE, convert=Clustered)
+    refuse_unknown(function, deprecated)
+    return check_inference(function, inference).cluster
+
+
 def _inference(column: str, n_clusters: int, average_effects_by: str) -> str:
     cells = "cohort x event time" if average_effects_by == "cohort_event_time" else "event time"
     return (f"conservative cluster-robust (Borusyak, Jaravel & Spiess 2024, Theorem 3; "
@@ -207,9 +223,10 @@ def imputation(
     horizons: Sequence[int] | None = None,
     pretrend_periods: int | None = None,
     anticipation: int = 0,
-    cluster: str | None = None,
+    inference: Clustered = _DEFAULT_INFERENCE,
     alpha: float = 0.05,
     average_effects_by: AverageEffectsBy = "cohort_event_time",
+    **deprecated: Any,
 ) -> EventStudyResult:
     r"""Estimate event-study effects with the imputation estimator of Borusyak, Jaravel & Spiess.
 
@@ -264,9 +281,11 @@ def imputation(
         Number of periods before :math:`G_i` in which units may already react: those
         observations are treated as treated, and their effects are reported at event
         times ``-anticipation .. -1``.
-    cluster
-        Panel column defining the clusters; default: the panel's cluster column, else
-        its unit (clustering by unit, as ``did_imputation``).
+    inference
+        ``Clustered()`` (default: the panel's cluster column, else its unit, clustering
+        by unit as ``did_imputation``) or ``Clustered("column")``: the conservative
+        cluster-robust standard errors of the paper. (``cluster="column"`` is the
+        deprecated spelling of ``inference=Clustered("column")``.)
     alpha
         Significance level; confidence intervals use normal critical values.
     average_effects_by
@@ -320,6 +339,7 @@ def imputation(
     >>> result.event_time
     (-3, -2, -1, 0, 1, 2, 3)
     """
+    cluster = _cluster("imputation", inference, deprecated)
     problems = Problems()
     _check_arguments(panel, anticipation, cluster, alpha, average_effects_by,
                      problems)
@@ -379,7 +399,8 @@ def imputation(
     return EventStudyResult(
         estimator=ESTIMATOR, estimand=estimand, outcome=panel.outcome,
         event_time=tuple(event_times), coefficients=coefficients, reference_period=None,
-        pretrend=pretrend, inference=_inference(column, n_clusters, average_effects_by),
+        pretrend=pretrend, inference=Clustered(column),
+        inference_text=_inference(column, n_clusters, average_effects_by),
         sample=sample,
         provenance=Provenance("evalkit.did.imputation", spec, panel.fingerprint, sample["rows"]))
 
@@ -461,9 +482,10 @@ def imputation_overall(
     panel: Panel,
     *,
     anticipation: int = 0,
-    cluster: str | None = None,
+    inference: Clustered = _DEFAULT_INFERENCE,
     alpha: float = 0.05,
     average_effects_by: AverageEffectsBy = "cohort_event_time",
+    **deprecated: Any,
 ) -> DiDResult:
     r"""Estimate the average effect on all treated observations by imputation (BJS 2024).
 
@@ -485,7 +507,7 @@ def imputation_overall(
 
     Parameters
     ----------
-    panel, anticipation, cluster, alpha, average_effects_by
+    panel, anticipation, inference, alpha, average_effects_by
         As in :func:`imputation`.
 
     Returns
@@ -498,6 +520,7 @@ def imputation_overall(
     Borusyak, K., Jaravel, X. and Spiess, J. (2024). Revisiting event-study designs:
     robust and efficient estimation. *Review of Economic Studies*, 91(6), 3253-3285.
     """
+    cluster = _cluster("imputation_overall", inference, deprecated)
     problems = Problems()
     _check_arguments(panel, anticipation, cluster, alpha,
                      average_effects_by, problems)
@@ -518,6 +541,7 @@ def imputation_overall(
     return DiDResult(
         estimator=ESTIMATOR, estimand=estimand, outcome=panel.outcome,
         coefficients=coefficients, effect_term="ATT",
-        inference=_inference(column, n_clusters, average_effects_by), sample=sample,
+        inference=Clustered(column),
+        inference_text=_inference(column, n_clusters, average_effects_by), sample=sample,
         provenance=Provenance("evalkit.did.imputation_overall", spec, panel.fingerprint,
                               sample["rows"]))

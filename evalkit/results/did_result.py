@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
@@ -14,6 +14,9 @@ from evalkit.errors import InputError
 from evalkit.results.coefficients import Coefficients
 from evalkit.results.provenance import Provenance
 from evalkit.results.summary import Summary, facts_from
+
+if TYPE_CHECKING:  # pragma: no cover
+    from evalkit.inference.kinds import Inference
 
 __all__ = ["DiDResult", "SAMPLE_LABELS"]
 
@@ -62,6 +65,9 @@ class DiDResult:
     effect_term
         The coefficient that estimates the treatment effect.
     inference
+        The inference kind that produced the standard errors (an
+        :data:`~evalkit.inference.Inference`, its clustering column filled in).
+    inference_text
         How the standard errors were computed, in words.
     sample
         Facts about the data used (rows, units, treated and comparison counts ...).
@@ -77,7 +83,8 @@ class DiDResult:
     outcome: str
     coefficients: Coefficients
     effect_term: str
-    inference: str
+    inference: Inference
+    inference_text: str
     sample: Mapping[str, Any]
     provenance: Provenance
     cell_means: pd.DataFrame | None = field(default=None, repr=False)
@@ -148,7 +155,7 @@ class DiDResult:
         facts = [("Estimator", self.estimator), ("Estimand", self.estimand),
                  ("Outcome", self.outcome), ("Treatment effect", self.effect_term)]
         facts += [(SAMPLE_LABELS.get(k, k), v) for k, v in self.sample.items()]
-        facts += [("Standard errors", self.inference),
+        facts += [("Standard errors", self.inference_text),
                   ("Confidence level", f"{100 * (1 - self.alpha):g}%")]
         low, high = self.conf_int
         notes = (f"Effect: {self.estimate:.4f} (std. error {self.std_error:.4f}; "

@@ -22,6 +22,7 @@ from evalkit.results.summary import Summary, facts_from
 
 if TYPE_CHECKING:  # pragma: no cover
     from evalkit.did._cs_aggregate import Aggregate, AggregationBasis
+    from evalkit.inference.kinds import Inference
 
 __all__ = ["GroupTimeResult", "cell_term"]
 
@@ -74,6 +75,9 @@ class GroupTimeResult:
         Wald test that every pre-treatment ATT(g,t) is zero (R ``did``'s pre-test), or
         ``None`` when there is nothing to test.
     inference
+        The inference kind that produced the standard errors (an
+        :data:`~evalkit.inference.Inference`, its clustering column filled in).
+    inference_text
         How standard errors were computed, in words.
     sample
         Facts about the data used (rows, units, periods, treated and comparison units).
@@ -97,7 +101,8 @@ class GroupTimeResult:
     coefficients: Coefficients
     band_critical_value: float | None
     pretrend: WaldTest | None
-    inference: str
+    inference: Inference
+    inference_text: str
     sample: Mapping[str, Any]
     cohort_sizes: Mapping[str, int]
     notes: tuple[str, ...]
@@ -275,7 +280,8 @@ class GroupTimeResult:
                       "treatment); Callaway & Sant'Anna 2021, dynamic aggregation"),
             outcome=self.outcome, event_time=tuple(events), coefficients=coefficients,
             reference_period=reference, pretrend=pretrend,
-            inference=self.inference + _WEIGHTS_NOTE, sample=sample,
+            inference=self.inference,
+            inference_text=self.inference_text + _WEIGHTS_NOTE, sample=sample,
             provenance=self._provenance(spec), band=agg.band)
 
     def _provenance(self, extra: dict[str, object]) -> Provenance:
@@ -290,7 +296,8 @@ class GroupTimeResult:
                                     agg.std_errors)
         return DiDResult(estimator=f"{self.estimator}: {what}", estimand=estimand,
                          outcome=self.outcome, coefficients=coefficients, effect_term="ATT",
-                         inference=self.inference + _WEIGHTS_NOTE, sample=dict(self.sample),
+                         inference=self.inference,
+            inference_text=self.inference_text + _WEIGHTS_NOTE, sample=dict(self.sample),
                          provenance=self._provenance(extra))
 
     # ------------------------------------------------------------------ rendering
@@ -305,7 +312,7 @@ class GroupTimeResult:
         facts += [(SAMPLE_LABELS.get(k, k), v) for k, v in self.sample.items()]
         facts.append(("Cohort sizes", ", ".join(f"{k}: {v:,}"
                                                  for k, v in self.cohort_sizes.items())))
-        facts += [("Standard errors", self.inference),
+        facts += [("Standard errors", self.inference_text),
                   ("Confidence level", f"{100 * (1 - self.alpha):g}%")]
         if self.band_critical_value is not None:
             facts.append(("Uniform band critical value", f"{self.band_critical_value:.4f}"))
