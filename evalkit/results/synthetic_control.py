@@ -3,13 +3,14 @@ r"""The result of a synthetic control, with its placebo-in-space test and leave-
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from evalkit.errors import InputError
+from evalkit.inference.kinds import Inference, NoInference
 from evalkit.results._arrays import read_only_copy
 from evalkit.results.provenance import Provenance
 from evalkit.results.summary import Summary, facts_from, format_number
@@ -248,6 +249,8 @@ class SyntheticControlResult:
         The placebo-in-space test, when run.
     leave_one_out
         The leave-one-out re-fits, when run.
+    inference
+        ``PlaceboInSpace(...)`` when the placebo test was run, else ``NoInference()``.
     provenance
         The specification, data fingerprint and evalkit version.
     """
@@ -268,6 +271,7 @@ class SyntheticControlResult:
     provenance: Provenance
     placebo: PlaceboTest | None = None
     leave_one_out: LeaveOneOut | None = None
+    inference: Inference = field(default_factory=NoInference)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "treated_unit", _label(self.treated_unit))
@@ -408,6 +412,7 @@ class SyntheticControlResult:
                     "unit's left out")
             facts.append(("Placebo-in-space p-value",
                           f"{p.p_value:.4f} (rank {p.rank} of {p.n_units}{rule})"))
+        facts.append(("Inference", self.inference.describe()))
         if self.leave_one_out is not None and self.leave_one_out.dropped:
             effects = self.leave_one_out.average_effect
             facts.append(("Leave-one-out average effect",

@@ -13,6 +13,7 @@ from scipy import stats
 
 from evalkit._validation import Problems, check_alpha
 from evalkit.errors import InputError
+from evalkit.inference.kinds import Inference, NoInference
 from evalkit.results._arrays import read_only_copy
 from evalkit.results.provenance import Provenance
 from evalkit.results.summary import Summary, facts_from, format_number
@@ -92,6 +93,9 @@ class SyntheticDiDResult:
         Frank-Wolfe iterations of the two stages of each weight problem.
     discarded_draws
         Bootstrap draws discarded for lacking a treated or a comparison unit.
+    inference
+        The inference kind (``Placebo``, ``Bootstrap``, ``Jackknife`` or
+        ``NoInference``); :attr:`inference_text` says it in words.
     provenance
         The specification, data fingerprint and evalkit version.
     """
@@ -123,6 +127,7 @@ class SyntheticDiDResult:
     se_note: str | None = None
     iterations: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     discarded_draws: int = 0
+    inference: Inference = field(default_factory=NoInference)
 
     def __post_init__(self) -> None:
         for name in ("control_units", "pre_periods", "periods", "treated_units"):
@@ -144,7 +149,7 @@ class SyntheticDiDResult:
                 "periods (ATT)")
 
     @property
-    def inference(self) -> str:
+    def inference_text(self) -> str:
         """How the standard error was computed, in words."""
         if self.se_method is None:
             return "none"
@@ -268,7 +273,7 @@ class SyntheticDiDResult:
         if self.method != "did":
             facts += [("Noise level (sigma)", self.noise_level),
                       ("Unit-weight ridge (zeta)", self.zeta_omega)]
-        facts += [("Standard errors", self.inference), ("Confidence level", level)]
+        facts += [("Standard errors", self.inference_text), ("Confidence level", level)]
         low, high = self.conf_int
         table = pd.DataFrame(
             [[self.estimate, self.std_error, self.statistic, self.p_value, low, high]],
