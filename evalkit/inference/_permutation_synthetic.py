@@ -23,7 +23,8 @@ def synthetic_control_randomization(result: SyntheticControlResult) -> Randomiza
     test = result.placebo
     if test is None:
         raise InputError("result: randomization inference for a synthetic control uses its "
-                         "placebos in space; fit it with synthetic_control(..., placebo=True); "
+                         "placebos in space; fit it with synthetic_control(..., "
+                         "inference=PlaceboInSpace()); "
                          "got a result without placebos")
     ratios = test.statistics().to_numpy(dtype=float)
     ratios.setflags(write=False)

@@ -86,7 +86,7 @@ class Robust:
         return {"kind": self.name, "hc": self.hc}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Clustered:
     """Cluster-robust standard errors.
 
@@ -95,13 +95,20 @@ class Clustered:
     cluster
         The clustering column; ``None`` (default) clusters by the design's default:
         the panel's ``cluster`` column if it has one, else its unit identifier. A
-        result carries the column actually used.
+        result carries the column actually used. (``column=`` is its deprecated
+        spelling.)
     """
 
     cluster: str | None = None
     name: ClassVar[str] = "cluster"
 
-    def __post_init__(self) -> None:
+    def __init__(self, cluster: str | None = None, **legacy: Any) -> None:
+        from evalkit._deprecation import refuse_unknown, renamed
+
+        cluster = renamed("Clustered", legacy, "column", "cluster", cluster,
+                          None if cluster is None else object())
+        refuse_unknown("Clustered", legacy)
+        object.__setattr__(self, "cluster", cluster)
         if self.cluster is not None and (not isinstance(self.cluster, str) or not self.cluster):
             raise InputError(f"Clustered(cluster={self.cluster!r}): must be a column name or "
                              f"None; got a {type(self.cluster).__name__}")

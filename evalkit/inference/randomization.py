@@ -87,7 +87,7 @@ def _vcov(spec: Any, statistic: str) -> tuple[str, str | None]:
     if statistic == "t" and kind not in ("classical", "HC0", "HC1", "cluster"):
         raise InputError(f"statistic='t': the studentized statistic supports results with "
                          f"'classical', 'HC0', 'HC1' (robust) or cluster-robust standard errors; "
-                         f"this result has {kind!r}; re-estimate it with vcov='robust'")
+                         f"this result has {kind!r}; re-estimate it with inference=Robust()")
     return kind, column
 
 
@@ -238,7 +238,7 @@ def randomization_inference(
     :math:`p = (1 + \#\text{extreme}) / (1 + n_\text{perm})`.
 
     For a synthetic control (:func:`evalkit.synthetic.synthetic_control` fitted with
-    ``placebo=True``), the treatment is moved to every unit in turn: the
+    ``inference=PlaceboInSpace()``, the default), the treatment is moved to every unit in turn: the
     placebo-in-space test (Abadie, Diamond & Hainmueller 2010) enumerates every
     assignment of the one treated unit, and the statistic is the post- over
     pre-treatment RMSPE (one-sided: large ratios are extreme); ``data`` and the other

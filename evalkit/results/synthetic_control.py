@@ -377,7 +377,8 @@ class SyntheticControlResult:
             return self.balance.reset_index()
         part = self.placebo if table == "placebo" else self.leave_one_out
         if part is None:
-            option = "placebo=True" if table == "placebo" else "leave_one_out=True"
+            option = ("inference=PlaceboInSpace()" if table == "placebo"
+                      else "leave_one_out=True")
             raise InputError(f"table={table!r}: this result has no {table.replace('_', '-')} "
                              f"fits; run synthetic_control(..., {option})")
         return part.tidy()

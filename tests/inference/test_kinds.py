@@ -191,3 +191,12 @@ def test_multiplier_bootstrap_old_field_names_warn_and_give_the_same_object():
         MultiplierBootstrap(n_draws=50, n_boot=99)
     with pytest.raises(TypeError, match=r"unexpected keyword argument 'draws'"):
         MultiplierBootstrap(draws=99)
+
+
+def test_clustered_old_field_name_warns():
+    with pytest.warns(EvalkitDeprecationWarning, match=r"column='state' is deprecated: use "
+                                                       r"cluster='state'"):
+        old = Clustered(column="state")
+    assert old == Clustered("state") == Clustered(cluster="state")
+    with pytest.raises(InputError, match=r"column='a' and cluster='b': must be given once"):
+        Clustered("b", column="a")

@@ -329,5 +329,5 @@ def test_synthetic_control_randomization_is_its_placebo_in_space_test():
     np.testing.assert_array_equal(np.sort(result.distribution),
                                   np.sort(fit.placebo.statistics().to_numpy()))
     assert "RMSPE" in result.statistic_label
-    with pytest.raises(InputError, match="placebo=True"):
+    with pytest.raises(InputError, match=r"inference=PlaceboInSpace\(\)"):
         randomization_inference(synthetic_control(panel, placebo=False))
