@@ -220,6 +220,7 @@ def _weighting(panel: Panel) -> str:
 def imputation(
     panel: Panel,
     *,
+    window: tuple[int, int] | None = None,
     horizons: Sequence[int] | None = None,
     pretrend_periods: int | None = None,
     anticipation: int = 0,
@@ -270,9 +271,19 @@ def imputation(
     panel
         The validated panel; its covariates enter step 1 linearly, its weights (if any)
         weight step 1 and the averages.
+    window
+        ``(first, last)``: the event times to estimate, as in
+        :func:`~evalkit.did.event_study` (0 = first treated period). It stands for
+        ``horizons`` = every event time from ``max(first, -anticipation)`` to ``last``
+        with imputed treated observations, and ``pretrend_periods`` =
+        ``max(0, -anticipation - first)`` leads (event times ``first .. -anticipation-1``),
+        or every identified one when the window reaches every pre-treatment period. Give
+        either ``window`` or the finer ``horizons``/``pretrend_periods``. Default: every
+        event time.
     horizons
-        Event times to report (0 = first treated period); each must have treated
-        observations. Default: every event time from ``-anticipation`` on.
+        Event times to report (0 = first treated period), when they are not a range;
+        each must have treated observations. Default: every event time from
+        ``-anticipation`` on.
     pretrend_periods
         Number :math:`P` of leads in the pre-trend test; 0 skips the test. Default: as
         many as the untreated observations identify (with never-treated units, all the
@@ -354,10 +365,14 @@ def imputation(
         problems.add(f"pretrend_periods={pretrend_periods!r}: must be None (as many leads as "
                      f"identified) or an integer >= 0 (0 skips the test); got "
                      f"{pretrend_periods!r}")
+    if window is not None:
+        _check_window(window, horizons, pretrend_periods, problems)
     problems.raise_if_any(InputError, "Invalid arguments to imputation:")
 
     design, column, n_clusters = _fit(panel, anticipation, cluster)
     available = compute.available_effect_times(design)
+    if window is not None:
+        horizons, pretrend_periods = _window_options(design, window, anticipation, available)
     if horizons is None:
         chosen = available
     else:
@@ -403,6 +418,31 @@ def imputation(
         inference_text=_inference(column, n_clusters, average_effects_by),
         sample=sample,
         provenance=Provenance("evalkit.did.imputation", spec, panel.fingerprint, sample["rows"]))
+
+
+def _check_window(window: object, horizons: object, pretrend_periods: object,
+                  problems: Problems) -> None:
+    if (not isinstance(window, tuple | list) or len(window) != 2
+            or not all(_is_int(w) for w in window) or window[0] > window[1]):
+        problems.add(f"window={window!r}: must be two integers (first, last) with first <= "
+                     f"last, e.g. (-4, 3); got {window!r}")
+    if horizons is not None or pretrend_periods is not None:
+        problems.add(f"window={window!r}: give either window or horizons/pretrend_periods "
+                     f"(the finer spelling), not both; got horizons={horizons!r}, "
+                     f"pretrend_periods={pretrend_periods!r}")
+
+
+def _window_options(design: compute.Design, window: Sequence[int], anticipation: int,
+                    available: list[int]) -> tuple[list[int], int | None]:
+    """``horizons`` and ``pretrend_periods`` that a ``window=(first, last)`` stands for."""
+    first, last = int(window[0]), int(window[1])
+    horizons = [h for h in available if max(first, -anticipation) <= h <= last]
+    if not horizons:
+        raise DataError(f"window={tuple(window)!r}: must contain an event time with imputed "
+                        f"treated observations ({_ranges(available)}); got {tuple(window)!r}")
+    leads = max(0, -anticipation - first)
+    # a window reaching every pre-treatment period asks for every identified lead
+    return horizons, (None if leads >= compute.available_lead_count(design) else leads)
 
 
 def _lead_count(design: compute.Design, pretrend_periods: int | None, anticipation: int) -> int:

@@ -122,3 +122,35 @@ def test_honest_did_lf_draws(mpdta_event_study):
     assert old.tidy().equals(new.tidy())
     with pytest.raises(InputError, match=r"lf_draws=200 and n_draws=300: must be given once"):
         honest_did(mpdta_event_study, lf_draws=200, n_draws=300)
+
+
+# ------------------------------------------------- imputation: window, as every event study
+@pytest.mark.parametrize("window, horizons, pretrend_periods", [
+    ((-3, 2), [0, 1, 2], 3), ((-2, 1), [0, 1], 2), ((0, 3), [0, 1, 2, 3], 0),
+    ((-9, 9), None, None)])
+def test_imputation_window_is_horizons_and_pretrend_periods(mpdta_panel, window, horizons,
+                                                            pretrend_periods):
+    by_window = imputation(mpdta_panel, window=window)
+    finer = imputation(mpdta_panel, horizons=horizons, pretrend_periods=pretrend_periods)
+    assert by_window.event_time == finer.event_time
+    _same(by_window, finer)
+
+
+def test_imputation_window_with_anticipation(mpdta_panel):
+    by_window = imputation(mpdta_panel, window=(-3, 1), anticipation=1)
+    finer = imputation(mpdta_panel, horizons=[-1, 0, 1], pretrend_periods=2, anticipation=1)
+    assert by_window.event_time == finer.event_time == (-3, -2, -1, 0, 1)
+    _same(by_window, finer)
+
+
+def test_imputation_window_problems_are_named(mpdta_panel):
+    with pytest.raises(InputError) as info:
+        imputation(mpdta_panel, window=(2, -1), horizons=[0])
+    assert info.value.problems == (
+        "window=(2, -1): must be two integers (first, last) with first <= last, e.g. (-4, 3); "
+        "got (2, -1)",
+        "window=(2, -1): give either window or horizons/pretrend_periods (the finer "
+        "spelling), not both; got horizons=[0], pretrend_periods=None")
+    with pytest.raises(InputError, match=r"window=\(7, 9\): must contain an event time with "
+                                         r"imputed treated observations"):
+        imputation(mpdta_panel, window=(7, 9))
