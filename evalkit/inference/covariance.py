@@ -1,12 +1,17 @@
-"""How standard errors are computed: one typed choice, validated once.
+"""How regression standard errors are computed: the inference kind, resolved once.
 
-Accepted values of the ``vcov`` argument of evalkit's regression estimators:
+The regression estimators (``did_2x2``, ``twfe``, ``event_study``, ``sun_abraham``) take
+``inference=`` one of (see :mod:`evalkit.inference.kinds`):
 
-- ``"classical"``: homoskedastic OLS standard errors (what textbooks print);
-- ``"robust"`` (same as ``"HC1"``), ``"HC0"``, ``"HC2"``, ``"HC3"``:
+- ``Classical()``: homoskedastic OLS standard errors (what textbooks print);
+- ``Robust()`` (HC1), ``Robust("HC0")``, ``Robust("HC2")``, ``Robust("HC3")``:
   heteroskedasticity-robust (White) standard errors;
-- ``"cluster"``: cluster-robust by the design's default cluster column (the panel's
+- ``Clustered()``: cluster-robust by the design's default cluster column (the panel's
   ``cluster`` column, else its unit); ``Clustered("column")`` names the column.
+
+:func:`resolve_vcov` turns the kind into a :class:`VcovChoice` with the clustering column
+filled in. The deprecated ``vcov=`` strings (``"classical"``, ``"robust"``, ``"HC0"`` ..
+``"HC3"``, ``"cluster"``) are read by :func:`vcov_to_inference`.
 
 Cluster-robust variances use the usual small-sample factor
 :math:`\\frac{G}{G-1}\\frac{N-1}{N-K}` with :math:`G` clusters, :math:`N` observations
@@ -61,7 +66,7 @@ class VcovChoice:
 
 
 def resolve_vcov(vcov: VcovLike, *, default_cluster: str | None) -> VcovChoice:
-    """Validate a ``vcov`` argument and resolve the default cluster column.
+    """Validate an inference kind (or an old ``vcov`` value) and resolve the cluster column.
 
     Raises
     ------
