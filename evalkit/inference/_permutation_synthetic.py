@@ -37,7 +37,7 @@ def synthetic_control_randomization(result: SyntheticControlResult) -> Randomiza
         model="Synthetic control (Abadie, Diamond & Hainmueller 2010)",
         term=str(result.treated_unit), statistic="rmspe_ratio", observed=test.observed,
         estimate=float(result.average_effect), p_value=float(test.p_value),
-        alternative="greater", n_perm=int(ratios.size), enumerated=True,
+        alternative="greater", n_draws=int(ratios.size), enumerated=True,
         n_assignments=int(ratios.size), n_undefined=int(np.isnan(ratios).sum()),
         random_state=None, n_units=int(test.n_units), n_treated_units=1, unit=None,
         distribution=ratios,

@@ -327,7 +327,7 @@ def randomization_inference(
     return RandomizationResult(
         method=setup.method, model=result.estimator, term=result.effect_term,
         statistic=statistic, observed=observed, estimate=float(estimate_obs[0]),
-        p_value=p_value, alternative="two-sided", n_perm=int(distribution.size),
+        p_value=p_value, alternative="two-sided", n_draws=int(distribution.size),
         enumerated=enumerated, n_assignments=n_assignments, n_undefined=undefined,
         random_state=seed, n_units=int(setup.codes.size), n_treated_units=setup.n_treated_units,
         unit=setup.unit, distribution=distribution,
@@ -419,7 +419,7 @@ def permutation_test(
     return RandomizationResult(
         method="labels permuted across units", model="custom statistic", term=name,
         statistic="custom", observed=observed, estimate=None, p_value=p_value,
-        alternative=alternative, n_perm=int(distribution.size), enumerated=enumerated,
+        alternative=alternative, n_draws=int(distribution.size), enumerated=enumerated,
         n_assignments=n_assignments, n_undefined=undefined, random_state=seed,
         n_units=int(codes.size), n_treated_units=int(np.count_nonzero(nonzero[codes])),
         unit=None, distribution=distribution,

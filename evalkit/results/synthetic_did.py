@@ -65,8 +65,9 @@ class SyntheticDiDResult:
         ``se_note``).
     se_method
         ``"placebo"``, ``"bootstrap"``, ``"jackknife"`` or None.
-    n_reps
-        Number of replicate estimates behind the standard error (0 without).
+    n_draws
+        Number of replicate estimates behind the standard error (0 without;
+        :attr:`n_reps` is its former name).
     alpha
         Significance level of the confidence interval.
     control_units, omega
@@ -107,7 +108,7 @@ class SyntheticDiDResult:
     estimate: float
     std_error: float
     se_method: str | None
-    n_reps: int
+    n_draws: int
     alpha: float
     control_units: np.ndarray
     omega: np.ndarray
@@ -155,8 +156,13 @@ class SyntheticDiDResult:
             return "none"
         text = _SE_NAMES[self.se_method]
         if self.se_method in ("placebo", "bootstrap"):
-            text += f", {self.n_reps:,} replications"
+            text += f", {self.n_draws:,} replications"
         return text
+
+    @property
+    def n_reps(self) -> int:
+        """Replicate estimates behind the standard error (the former name of :attr:`n_draws`)."""
+        return self.n_draws
 
     @property
     def n_control(self) -> int:
@@ -243,7 +249,7 @@ class SyntheticDiDResult:
             "term": "treated", "estimate": self.estimate, "std_error": self.std_error,
             "statistic": self.statistic, "p_value": self.p_value, "conf_low": low,
             "conf_high": high, "method": self.method, "inference": self.se_method or "none",
-            "n_reps": self.n_reps}])
+            "n_reps": self.n_draws}])
 
     def _weight_notes(self) -> list[str]:
         weights = self.unit_weights

@@ -315,7 +315,7 @@ def _fit(panel: Panel, matrix: OutcomeMatrix, method: str, se: str | None, n_rep
         estimate=estimate,
         std_error=replicates.std_error,
         se_method=se,
-        n_reps=int(replicates.estimates.size),
+        n_draws=int(replicates.estimates.size),
         inference=_kind(se, n_reps, random_state),
         alpha=float(alpha),
         control_units=matrix.control_units, omega=omega,

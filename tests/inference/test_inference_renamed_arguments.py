@@ -20,7 +20,8 @@ def test_wild_cluster_bootstrap_n_boot_and_weights(mpdta_twfe, mpdta_panel):
         "weights='webb' is deprecated: use distribution='webb'"]
     new = wild(mpdta_twfe, mpdta_panel, n_draws=99, distribution="webb", random_state=1,
                conf_int=False)
-    assert old.p_value == new.p_value and old.n_boot == new.n_boot == 99
+    assert old.p_value == new.p_value and old.n_draws == new.n_draws == old.n_boot == 99
+    assert old.distribution == old.weights == "webb"
     with pytest.raises(InputError, match=r"n_boot=99 and n_draws=50: must be given once"):
         wild(mpdta_twfe, mpdta_panel, n_boot=99, n_draws=50)
 
