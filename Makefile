@@ -23,7 +23,7 @@ PYTEST_ARGS ?= -n 2
 # OpenBLAS kernels the numerical tests must also pass under (make test-blas); the wheels'
 # OpenBLAS picks one for the CPU by default (SkylakeX on AVX-512 machines, Haswell on AVX2).
 BLAS_KERNELS ?= Haswell Prescott
-NUMERICAL_TESTS := tests/did tests/synthetic tests/robustness tests/indicators \
+NUMERICAL_TESTS := tests/did tests/synthetic tests/inference tests/robustness tests/indicators \
                    tests/results \
                    tests/data evalkit
 

@@ -34,6 +34,7 @@ from _measure import (  # noqa: E402
 
 from evalkit.data.panel import Panel  # noqa: E402
 from evalkit.did.callaway_santanna import callaway_santanna  # noqa: E402
+from evalkit.inference.kinds import Clustered  # noqa: E402
 from evalkit.inference.multiplier import MultiplierBootstrap  # noqa: E402
 
 LIMIT_SECONDS, LIMIT_BYTES = 1.2, 1.5 * (1 << 30)
@@ -41,7 +42,8 @@ LIMIT_SECONDS, LIMIT_BYTES = 1.2, 1.5 * (1 << 30)
 
 def estimate(panel: Panel, n_boot: int = 0):
     """What is timed: the group-time effects and the two usual aggregations."""
-    inference = MultiplierBootstrap(n_boot=n_boot, random_state=1) if n_boot else "analytic"
+    inference = (MultiplierBootstrap(n_draws=n_boot, random_state=1) if n_boot
+                 else Clustered())
     result = callaway_santanna(panel, inference=inference)
     return result, result.overall(), result.event_study()
 

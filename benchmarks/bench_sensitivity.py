@@ -33,6 +33,7 @@ from evalkit.data.panel import Panel  # noqa: E402
 from evalkit.data.simulate import simulate_staggered_panel  # noqa: E402
 from evalkit.datasets import load_prop99  # noqa: E402
 from evalkit.did import event_study  # noqa: E402
+from evalkit.inference.kinds import PlaceboInSpace  # noqa: E402
 from evalkit.robustness import honest_did  # noqa: E402
 from evalkit.robustness._honest_vertices import _cached_rays  # noqa: E402
 from evalkit.synthetic import synthetic_control  # noqa: E402
@@ -83,7 +84,7 @@ def run_synthetic_control(repeat: int) -> list[dict[str, object]]:
     for label, predictors in (("every pre-period outcome", None),
                               ("1975, 1980, 1988; V optimised", [1975, 1980, 1988])):
         call = lambda p=predictors: synthetic_control(  # noqa: E731
-            panel, predictors=p, placebo=True, leave_one_out=True)
+            panel, predictors=p, inference=PlaceboInSpace(), leave_one_out=True)
         result, seconds = min((time_call(call) for _ in range(repeat)),
                               key=lambda pair: pair[1])
         rows.append({"call": f"synthetic_control, placebos + leave-one-out ({label})",

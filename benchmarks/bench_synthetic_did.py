@@ -4,8 +4,8 @@ Measures, for n units x 40 periods (balanced, block adoption, outcomes from a tw
 model with a known effect; the last ``--treated`` units treated over the last quarter of
 the periods), given a built Panel:
 
-- ``synthetic_did(panel, se=None)``: the estimate alone (unit and time weights);
-- ``synthetic_did(panel, se="placebo", n_reps=200)``: with the placebo standard error,
+- ``synthetic_did(panel, inference=NoInference())``: the estimate alone (unit and time weights);
+- ``synthetic_did(panel, inference=Placebo(n_draws=200))``: with the placebo standard error,
   which re-estimates both weight problems for 200 placebo assignments;
 
 each call's wall time (best of ``--repeat`` untraced runs) and peak memory (tracemalloc,
@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _measure import load_average, measure, print_table, size_parser, time_call  # noqa: E402
 
 from evalkit.data.panel import Panel  # noqa: E402
+from evalkit.inference.kinds import NoInference, Placebo  # noqa: E402
 from evalkit.synthetic.synthetic_did import synthetic_did  # noqa: E402
 
 LIMIT_SECONDS = 60.0
@@ -66,8 +67,8 @@ def run(n_units: int, n_periods: int, n_treated: int, method: str, n_reps: int, 
     start = time.perf_counter()
     panel = block_panel(n_units, n_periods, n_treated)
     built = time.perf_counter() - start
-    calls = [("estimate", {"se": None}),
-             (f"placebo x{n_reps}", {"se": "placebo", "n_reps": n_reps, "random_state": 1})]
+    calls = [("estimate", {"inference": NoInference()}),
+             (f"placebo x{n_reps}", {"inference": Placebo(n_draws=n_reps, random_state=1)})]
     rows = []
     for name, options in calls:
         results = [time_call(synthetic_did, panel, method=method, **options)

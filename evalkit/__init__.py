@@ -20,6 +20,7 @@ from evalkit._version import __version__
 from evalkit.errors import (
     DataError,
     EstimationError,
+    EvalkitDeprecationWarning,
     EvalkitError,
     InputError,
     ParamsError,
@@ -39,7 +40,18 @@ if TYPE_CHECKING:  # pragma: no cover
         sun_abraham,
         twfe,
     )
-    from evalkit.inference import Clustered, MultiplierBootstrap
+    from evalkit.inference import (
+        Bootstrap,
+        Classical,
+        Clustered,
+        Inference,
+        Jackknife,
+        MultiplierBootstrap,
+        NoInference,
+        Placebo,
+        PlaceboInSpace,
+        Robust,
+    )
     from evalkit.plots import plot_bacon, plot_event_study, plot_group_means
     from evalkit.results import (
         BaconDecomposition,
@@ -78,6 +90,14 @@ __all__ = [
     "honest_did",
     "Clustered",
     "MultiplierBootstrap",
+    "Inference",
+    "Classical",
+    "Robust",
+    "Placebo",
+    "Bootstrap",
+    "Jackknife",
+    "PlaceboInSpace",
+    "NoInference",
     "wild_cluster_bootstrap",
     "randomization_inference",
     "DiDResult",
@@ -99,6 +119,7 @@ __all__ = [
     "ParamsError",
     "EstimationError",
     "ReportError",
+    "EvalkitDeprecationWarning",
 ]
 
 _LAZY = {
@@ -126,6 +147,14 @@ _LAZY = {
     "RandomizationResult": "evalkit.results",
     "GroupTimeResult": "evalkit.results",
     "Clustered": "evalkit.inference",
+    "Inference": "evalkit.inference",
+    "Classical": "evalkit.inference",
+    "Robust": "evalkit.inference",
+    "Placebo": "evalkit.inference",
+    "Bootstrap": "evalkit.inference",
+    "Jackknife": "evalkit.inference",
+    "PlaceboInSpace": "evalkit.inference",
+    "NoInference": "evalkit.inference",
     "DiDResult": "evalkit.results",
     "EventStudyResult": "evalkit.results",
     "BaconDecomposition": "evalkit.results",

@@ -12,6 +12,9 @@
         ├── OutputLockedError         another run is writing to the same output folder
         └── RunInterrupted            the run was stopped by a signal (Ctrl-C, SIGTERM, SIGHUP)
 
+    EvalkitDeprecationWarning (FutureWarning)  an argument or params key was renamed; the old
+                                      spelling still works for one release
+
 Every error that comes from checking user input lists *all* the problems found, not
 only the first, in :attr:`EvalkitError.problems`, and its message repeats them one
 per line so that a user can fix everything at once.
@@ -31,6 +34,7 @@ __all__ = [
     "RunError",
     "OutputLockedError",
     "RunInterrupted",
+    "EvalkitDeprecationWarning",
 ]
 
 
@@ -161,3 +165,12 @@ class RunInterrupted(RunError):
         self.finished = 0  # policies whose run ended (their reports are current)
         self.stopped = 0   # policies stopped before their end (previous reports kept)
         super().__init__(f"Stopped by {signal_name}")
+
+
+class EvalkitDeprecationWarning(FutureWarning):
+    """An old spelling (an argument or a params key) that still works for one release.
+
+    The message names the old spelling and the new one, e.g. ``"vcov='robust' is
+    deprecated: use inference=Robust()"``. It is a :class:`FutureWarning`, so that
+    Python shows it to the people who run the code, not only to its developers.
+    """

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from evalkit import Panel, did_2x2, event_study, twfe
+from evalkit import Classical, Panel, did_2x2, event_study, twfe
 from evalkit.datasets import load_injury, load_kielmc, load_mpdta
 
 
@@ -91,4 +91,5 @@ def mpdta_event_study(mpdta_panel):
 @pytest.fixture(scope="session")
 def kielmc_did():
     """Wooldridge Example 13.3, column (1): rprice on nearinc, y81 and their product."""
-    return did_2x2(_kielmc(), outcome="rprice", treated="nearinc", post="y81", vcov="classical")
+    return did_2x2(_kielmc(), outcome="rprice", treated="nearinc", post="y81",
+                   inference=Classical())

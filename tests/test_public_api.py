@@ -28,6 +28,14 @@ DOCUMENTED = [
     "honest_did",
     "Clustered",
     "MultiplierBootstrap",
+    "Inference",
+    "Classical",
+    "Robust",
+    "Placebo",
+    "Bootstrap",
+    "Jackknife",
+    "PlaceboInSpace",
+    "NoInference",
     "wild_cluster_bootstrap",
     "randomization_inference",
     "DiDResult",
@@ -49,6 +57,7 @@ DOCUMENTED = [
     "ParamsError",
     "EstimationError",
     "ReportError",
+    "EvalkitDeprecationWarning",
 ]
 
 # Sub-packages whose own __all__ is public too (evalkit.reports is left to its own tests).

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit._deprecation import refuse_unknown, warn_renamed
 from evalkit._validation import Problems, check_alpha, check_choice
 from evalkit.data.panel import Panel
 from evalkit.did._cs_aggregate import AggregationBasis
@@ -22,7 +23,9 @@ from evalkit.did._cs_attgt import (
     rc_cells,
 )
 from evalkit.errors import DataError, InputError
+from evalkit.inference.kinds import Clustered
 from evalkit.inference.multiplier import MultiplierBootstrap, make_generator, multiplier_draws
+from evalkit.inference.registry import register_inference
 from evalkit.results import Coefficients, Provenance, WaldTest
 from evalkit.results.group_time import GroupTimeResult, cell_term
 
@@ -106,23 +109,25 @@ def _validate(panel: Panel, control_group, method, covariates, anticipation, bas
                          f"{frame[name].dtype}")
     if all(isinstance(n, str) for n in names) and len(set(names)) != len(names):
         problems.add(f"covariates={list(names)!r}: a covariate is listed twice")
-    bootstrap = None
+    bootstrap, chosen_by_kind = None, None
     if isinstance(inference, MultiplierBootstrap):
-        bootstrap = inference
+        bootstrap, chosen_by_kind = inference, inference.cluster
         problems.extend(inference.problems())
-    elif not (isinstance(inference, str) and inference == "analytic"):
-        problems.add(f"inference={inference!r}: must be 'analytic' or MultiplierBootstrap(...) "
-                     f"(e.g. MultiplierBootstrap(n_boot=999, random_state=1)); got {inference!r}")
-    chosen = [c for c in (cluster, bootstrap.cluster if bootstrap else None) if c is not None]
+    elif isinstance(inference, Clustered):
+        chosen_by_kind = inference.cluster
+    else:
+        problems.add(f"inference={inference!r}: must be one of Clustered(), "
+                     "MultiplierBootstrap() for callaway_santanna (e.g. "
+                     f"MultiplierBootstrap(n_draws=999, random_state=1)); got {inference!r}")
+    chosen = [c for c in (cluster, chosen_by_kind) if c is not None]
     for name in chosen:
         if not isinstance(name, str) or name not in panel.columns:
             problems.add(f"cluster={name!r}: must be one of the panel's columns "
                          f"({', '.join(map(repr, panel.columns))}); declare it with "
                          f"Panel(..., cluster={name!r})")
     if len(set(chosen)) > 1:
-        problems.add(f"cluster={cluster!r} and MultiplierBootstrap(cluster="
-                     f"{bootstrap.cluster!r}): name the clustering column once (or twice the "
-                     "same)")
+        problems.add(f"cluster={cluster!r} and inference={inference!r}: name the clustering "
+                     "column once (or twice the same)")
     problems.raise_if_any(InputError, "Invalid arguments to callaway_santanna:")
     column = chosen[0] if chosen else panel.cluster_column
     return _Options(control_group=control_group, method=method, covariates=names,
@@ -401,9 +406,16 @@ def _estimate(sample: _Sample, opts: _Options):
     draws = None
     if opts.bootstrap is not None:
         rng = make_generator(opts.bootstrap.random_state)
-        draws = multiplier_draws(scores, n_boot=int(opts.bootstrap.n_boot), rng=rng,
-                                 weights=opts.bootstrap.weights, scale=sample.n)
+        draws = multiplier_draws(scores, n_boot=int(opts.bootstrap.n_draws), rng=rng,
+                                 weights=opts.bootstrap.distribution, scale=sample.n)
     return estimates, share, gram, draws
+
+
+def _resolved(opts: _Options) -> Clustered | MultiplierBootstrap:
+    """The inference kind used, its clustering column filled in."""
+    if opts.bootstrap is None:
+        return Clustered(opts.cluster)
+    return replace(opts.bootstrap, cluster=opts.cluster)
 
 
 def _inference_text(sample: _Sample, opts: _Options) -> str:
@@ -448,6 +460,25 @@ def _pretest(result_cells, cohort: np.ndarray, period: np.ndarray, att: np.ndarr
                     hypothesis="Every pre-treatment ATT(g,t) is zero", rank=int(pre.size))
 
 
+_DEFAULT_INFERENCE = Clustered()
+register_inference("callaway_santanna", Clustered, MultiplierBootstrap)
+
+
+def _legacy_inference(inference: Any, deprecated: dict[str, Any]) -> tuple[Any, str | None]:
+    """``inference``, given the deprecated ``inference="analytic"`` and ``cluster=`` too."""
+    if isinstance(inference, str) and inference == "analytic":
+        warn_renamed("inference='analytic'", "inference=Clustered()")
+        inference = _DEFAULT_INFERENCE
+    cluster = deprecated.pop("cluster", None)
+    if cluster is not None:
+        new = (f"inference=MultiplierBootstrap(..., cluster={cluster!r})"
+               if isinstance(inference, MultiplierBootstrap) else
+               f"inference=Clustered({cluster!r})")
+        warn_renamed(f"cluster={cluster!r}", new)
+    refuse_unknown("callaway_santanna", deprecated)
+    return inference, cluster
+
+
 def callaway_santanna(
     panel: Panel,
     *,
@@ -459,9 +490,9 @@ def callaway_santanna(
     base_period: Literal["varying", "universal"] = "varying",
     data_type: Literal["panel", "repeated_cross_section"] = "panel",
     unbalanced: Literal["drop_units", "keep"] = "drop_units",
-    inference: Literal["analytic"] | MultiplierBootstrap = "analytic",
-    cluster: str | None = None,
+    inference: Clustered | MultiplierBootstrap = _DEFAULT_INFERENCE,
     alpha: float = 0.05,
+    **deprecated: Any,
 ) -> GroupTimeResult:
     r"""Estimate group-time average treatment effects (Callaway & Sant'Anna 2021).
 
@@ -514,14 +545,15 @@ def callaway_santanna(
         cross-section estimators and influence functions summed by unit (R's
         ``allow_unbalanced_panel=TRUE``). A balanced panel is always estimated as a panel.
     inference
-        ``"analytic"``: standard errors from the influence functions; or a
-        :class:`~evalkit.inference.MultiplierBootstrap` (R's default ``bstrap=TRUE``),
-        which also gives uniform (sup-t) bands.
-    cluster
-        Column to cluster on (constant within units); default the panel's cluster
-        column, else the unit. Clustered analytic variances sum the influence functions
-        within clusters and multiply by G/(G-1) (R's ``did`` clusters only in the
-        bootstrap, without that factor).
+        ``Clustered()`` (default): analytic standard errors from the influence
+        functions; or a :class:`~evalkit.inference.MultiplierBootstrap` (R's default
+        ``bstrap=TRUE``), which also gives uniform (sup-t) bands. Either names the
+        column to cluster on (constant within units; ``Clustered("state")``,
+        ``MultiplierBootstrap(cluster="state")``); default the panel's cluster column,
+        else the unit. Clustered analytic variances sum the influence functions within
+        clusters and multiply by G/(G-1) (R's ``did`` clusters only in the bootstrap,
+        without that factor). (``inference="analytic"`` and ``cluster=`` are the
+        deprecated spellings of ``Clustered()`` and ``Clustered("column")``.)
     alpha
         Significance level: intervals have coverage ``1 - alpha``.
 
@@ -574,6 +606,7 @@ def callaway_santanna(
     Sant'Anna, P. H. C. and Zhao, J. (2020). Doubly robust difference-in-differences
     estimators. *Journal of Econometrics*, 219(1), 101-122.
     """
+    inference, cluster = _legacy_inference(inference, deprecated)
     opts = _validate(panel, control_group, method, covariates, anticipation, base_period,
                      data_type, unbalanced, inference, cluster, alpha)
     sample = _prepare(panel, opts)
@@ -625,12 +658,7 @@ def callaway_santanna(
             "covariates": list(opts.covariates), "anticipation": opts.anticipation,
             "base_period": opts.base_period, "data_type": opts.data_type,
             "unbalanced": opts.unbalanced, "cluster": opts.cluster, "alpha": opts.alpha,
-            "inference": ("analytic" if opts.bootstrap is None else
-                          {"kind": "multiplier_bootstrap", "n_boot": int(opts.bootstrap.n_boot),
-                           "weights": opts.bootstrap.weights,
-                           "random_state": (opts.bootstrap.random_state
-                                            if isinstance(opts.bootstrap.random_state, int)
-                                            else None)})}
+            "inference": _resolved(opts).to_dict()}
     reference = tuple((float(plan.cohorts[ci]), float(plan.periods[t]))
                       for ci, t in plan.reference)
     return GroupTimeResult(
@@ -638,7 +666,7 @@ def callaway_santanna(
         estimand=ESTIMAND, outcome=panel.outcome, cohort=cohort, period=period,
         event_time=event_time, coefficients=coefficients,
         band_critical_value=cells.band_critical_value, pretrend=pretrend,
-        inference=_inference_text(sample, opts), sample=facts,
+        inference=_resolved(opts), inference_text=_inference_text(sample, opts), sample=facts,
         cohort_sizes=sample.cohort_sizes, notes=tuple(notes),
         provenance=Provenance(FUNCTION, spec, panel.fingerprint, sample.rows),
         basis=basis, reference_cells=reference)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
+from evalkit._deprecation import refuse_unknown, renamed
 from evalkit.data.panel import Panel
 from evalkit.did._panel_regression import Indicators, fit_twoway
 from evalkit.did.twfe import _check_panel, cluster_codes, covariate_matrix, panel_sample_facts
 from evalkit.errors import DataError, EstimationError, InputError
-from evalkit.inference.covariance import VcovLike, resolve_vcov
+from evalkit.inference.covariance import resolve_vcov, vcov_to_inference
+from evalkit.inference.kinds import Classical, Clustered, Robust
+from evalkit.inference.registry import check_inference, register_inference
 from evalkit.results import Coefficients, EventStudyResult, Provenance, event_term
 
 __all__ = ["event_study"]
@@ -40,14 +45,19 @@ def _check_window(window: tuple[int, int] | None, reference: int, bin_endpoints:
     return lo, hi
 
 
+_DEFAULT_INFERENCE = Clustered()
+register_inference("event_study", Classical, Robust, Clustered)
+
+
 def event_study(
     panel: Panel,
     *,
     window: tuple[int, int] | None = None,
     reference: int = -1,
     bin_endpoints: bool = False,
-    vcov: VcovLike = "cluster",
+    inference: Classical | Robust | Clustered = _DEFAULT_INFERENCE,
     alpha: float = 0.05,
+    **deprecated: Any,
 ) -> EventStudyResult:
     r"""Estimate a dynamic (event-study) two-way fixed-effects regression.
 
@@ -80,9 +90,9 @@ def event_study(
         If true, the first and last event times of the window pool every more
         distant period (``k <= first`` and ``k >= last``). If false, observations of
         treated units outside the window are dropped from the sample.
-    vcov
-        As in :func:`evalkit.did.twfe`; default: clustered by the panel's cluster
-        column, else its unit.
+    inference
+        As in :func:`evalkit.did.twfe`; default ``Clustered()``: clustered by the
+        panel's cluster column, else its unit. (``vcov=`` is its deprecated spelling.)
     alpha
         Significance level for confidence intervals.
 
@@ -100,8 +110,12 @@ def event_study(
     Visualization, identification, and estimation in the linear panel event-study
     design. NBER Working Paper 29170.
     """
+    inference = renamed("event_study", deprecated, "vcov", "inference", inference,
+                        _DEFAULT_INFERENCE, convert=vcov_to_inference)
+    refuse_unknown("event_study", deprecated)
+    check_inference("event_study", inference)
     _check_panel(panel, alpha, "event_study")
-    choice = resolve_vcov(vcov, default_cluster=panel.cluster_column)
+    choice = resolve_vcov(inference, default_cluster=panel.cluster_column)
     rel = panel.event_time()
     treated_rows = ~np.isnan(rel)
     # event times are whole numbers: count them instead of sorting millions of rows
@@ -168,7 +182,8 @@ def event_study(
         coefficients=coefficients,
         reference_period=reference,
         pretrend=pretrend,
-        inference=choice.describe(fit.n_clusters),
+        inference=choice.to_inference(),
+        inference_text=choice.describe(fit.n_clusters),
         sample=sample,
         provenance=Provenance("evalkit.did.event_study", spec, panel.fingerprint, n_rows),
         binned=bin_endpoints,

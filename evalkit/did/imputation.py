@@ -41,17 +41,20 @@ refinement, which makes them slightly smaller.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit._deprecation import refuse_unknown, renamed
 from evalkit._validation import Problems, check_alpha, check_choice
 from evalkit.data.panel import Panel
 from evalkit.did import _imputation_compute as compute
 from evalkit.errors import DataError, EstimationError, InputError
 from evalkit.inference.covariance import cluster_correction
+from evalkit.inference.kinds import Clustered
+from evalkit.inference.registry import check_inference, register_inference
 from evalkit.results import (
     Coefficients,
     DiDResult,
@@ -188,6 +191,19 @@ def _sample(panel: Panel, design: compute.Design, n_clusters: int, treated_rows:
             "treated_rows_without_untreated_period": design.dropped_cells}
 
 
+_DEFAULT_INFERENCE = Clustered()
+register_inference("imputation", Clustered)
+register_inference("imputation_overall", Clustered)
+
+
+def _cluster(function: str, inference: Any, deprecated: dict[str, Any]) -> str | None:
+    """The clustering column asked for, given the deprecated ``cluster=`` too."""
+    inference = renamed(function, deprecated, "cluster", "inference", inference,
+                        _DEFAULT_INFERENCE, convert=Clustered)
+    refuse_unknown(function, deprecated)
+    return check_inference(function, inference).cluster
+
+
 def _inference(column: str, n_clusters: int, average_effects_by: str) -> str:
     cells = "cohort x event time" if average_effects_by == "cohort_event_time" else "event time"
     return (f"conservative cluster-robust (Borusyak, Jaravel & Spiess 2024, Theorem 3; "
@@ -204,12 +220,14 @@ def _weighting(panel: Panel) -> str:
 def imputation(
     panel: Panel,
     *,
+    window: tuple[int, int] | None = None,
     horizons: Sequence[int] | None = None,
     pretrend_periods: int | None = None,
     anticipation: int = 0,
-    cluster: str | None = None,
+    inference: Clustered = _DEFAULT_INFERENCE,
     alpha: float = 0.05,
     average_effects_by: AverageEffectsBy = "cohort_event_time",
+    **deprecated: Any,
 ) -> EventStudyResult:
     r"""Estimate event-study effects with the imputation estimator of Borusyak, Jaravel & Spiess.
 
@@ -253,9 +271,19 @@ def imputation(
     panel
         The validated panel; its covariates enter step 1 linearly, its weights (if any)
         weight step 1 and the averages.
+    window
+        ``(first, last)``: the event times to estimate, as in
+        :func:`~evalkit.did.event_study` (0 = first treated period). It stands for
+        ``horizons`` = every event time from ``max(first, -anticipation)`` to ``last``
+        with imputed treated observations, and ``pretrend_periods`` =
+        ``max(0, -anticipation - first)`` leads (event times ``first .. -anticipation-1``),
+        or every identified one when the window reaches every pre-treatment period. Give
+        either ``window`` or the finer ``horizons``/``pretrend_periods``. Default: every
+        event time.
     horizons
-        Event times to report (0 = first treated period); each must have treated
-        observations. Default: every event time from ``-anticipation`` on.
+        Event times to report (0 = first treated period), when they are not a range;
+        each must have treated observations. Default: every event time from
+        ``-anticipation`` on.
     pretrend_periods
         Number :math:`P` of leads in the pre-trend test; 0 skips the test. Default: as
         many as the untreated observations identify (with never-treated units, all the
@@ -264,9 +292,11 @@ def imputation(
         Number of periods before :math:`G_i` in which units may already react: those
         observations are treated as treated, and their effects are reported at event
         times ``-anticipation .. -1``.
-    cluster
-        Panel column defining the clusters; default: the panel's cluster column, else
-        its unit (clustering by unit, as ``did_imputation``).
+    inference
+        ``Clustered()`` (default: the panel's cluster column, else its unit, clustering
+        by unit as ``did_imputation``) or ``Clustered("column")``: the conservative
+        cluster-robust standard errors of the paper. (``cluster="column"`` is the
+        deprecated spelling of ``inference=Clustered("column")``.)
     alpha
         Significance level; confidence intervals use normal critical values.
     average_effects_by
@@ -320,6 +350,7 @@ def imputation(
     >>> result.event_time
     (-3, -2, -1, 0, 1, 2, 3)
     """
+    cluster = _cluster("imputation", inference, deprecated)
     problems = Problems()
     _check_arguments(panel, anticipation, cluster, alpha, average_effects_by,
                      problems)
@@ -334,10 +365,14 @@ def imputation(
         problems.add(f"pretrend_periods={pretrend_periods!r}: must be None (as many leads as "
                      f"identified) or an integer >= 0 (0 skips the test); got "
                      f"{pretrend_periods!r}")
+    if window is not None:
+        _check_window(window, horizons, pretrend_periods, problems)
     problems.raise_if_any(InputError, "Invalid arguments to imputation:")
 
     design, column, n_clusters = _fit(panel, anticipation, cluster)
     available = compute.available_effect_times(design)
+    if window is not None:
+        horizons, pretrend_periods = _window_options(design, window, anticipation, available)
     if horizons is None:
         chosen = available
     else:
@@ -379,9 +414,35 @@ def imputation(
     return EventStudyResult(
         estimator=ESTIMATOR, estimand=estimand, outcome=panel.outcome,
         event_time=tuple(event_times), coefficients=coefficients, reference_period=None,
-        pretrend=pretrend, inference=_inference(column, n_clusters, average_effects_by),
+        pretrend=pretrend, inference=Clustered(column),
+        inference_text=_inference(column, n_clusters, average_effects_by),
         sample=sample,
         provenance=Provenance("evalkit.did.imputation", spec, panel.fingerprint, sample["rows"]))
+
+
+def _check_window(window: object, horizons: object, pretrend_periods: object,
+                  problems: Problems) -> None:
+    if (not isinstance(window, tuple | list) or len(window) != 2
+            or not all(_is_int(w) for w in window) or window[0] > window[1]):
+        problems.add(f"window={window!r}: must be two integers (first, last) with first <= "
+                     f"last, e.g. (-4, 3); got {window!r}")
+    if horizons is not None or pretrend_periods is not None:
+        problems.add(f"window={window!r}: give either window or horizons/pretrend_periods "
+                     f"(the finer spelling), not both; got horizons={horizons!r}, "
+                     f"pretrend_periods={pretrend_periods!r}")
+
+
+def _window_options(design: compute.Design, window: Sequence[int], anticipation: int,
+                    available: list[int]) -> tuple[list[int], int | None]:
+    """``horizons`` and ``pretrend_periods`` that a ``window=(first, last)`` stands for."""
+    first, last = int(window[0]), int(window[1])
+    horizons = [h for h in available if max(first, -anticipation) <= h <= last]
+    if not horizons:
+        raise DataError(f"window={tuple(window)!r}: must contain an event time with imputed "
+                        f"treated observations ({_ranges(available)}); got {tuple(window)!r}")
+    leads = max(0, -anticipation - first)
+    # a window reaching every pre-treatment period asks for every identified lead
+    return horizons, (None if leads >= compute.available_lead_count(design) else leads)
 
 
 def _lead_count(design: compute.Design, pretrend_periods: int | None, anticipation: int) -> int:
@@ -461,9 +522,10 @@ def imputation_overall(
     panel: Panel,
     *,
     anticipation: int = 0,
-    cluster: str | None = None,
+    inference: Clustered = _DEFAULT_INFERENCE,
     alpha: float = 0.05,
     average_effects_by: AverageEffectsBy = "cohort_event_time",
+    **deprecated: Any,
 ) -> DiDResult:
     r"""Estimate the average effect on all treated observations by imputation (BJS 2024).
 
@@ -485,7 +547,7 @@ def imputation_overall(
 
     Parameters
     ----------
-    panel, anticipation, cluster, alpha, average_effects_by
+    panel, anticipation, inference, alpha, average_effects_by
         As in :func:`imputation`.
 
     Returns
@@ -498,6 +560,7 @@ def imputation_overall(
     Borusyak, K., Jaravel, X. and Spiess, J. (2024). Revisiting event-study designs:
     robust and efficient estimation. *Review of Economic Studies*, 91(6), 3253-3285.
     """
+    cluster = _cluster("imputation_overall", inference, deprecated)
     problems = Problems()
     _check_arguments(panel, anticipation, cluster, alpha,
                      average_effects_by, problems)
@@ -518,6 +581,7 @@ def imputation_overall(
     return DiDResult(
         estimator=ESTIMATOR, estimand=estimand, outcome=panel.outcome,
         coefficients=coefficients, effect_term="ATT",
-        inference=_inference(column, n_clusters, average_effects_by), sample=sample,
+        inference=Clustered(column),
+        inference_text=_inference(column, n_clusters, average_effects_by), sample=sample,
         provenance=Provenance("evalkit.did.imputation_overall", spec, panel.fingerprint,
                               sample["rows"]))

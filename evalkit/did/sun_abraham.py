@@ -13,16 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
+from evalkit._deprecation import refuse_unknown, renamed
 from evalkit._validation import Problems, check_alpha, check_choice
 from evalkit.data.panel import Panel
 from evalkit.did._panel_regression import Indicators, PanelFit, fit_twoway
 from evalkit.did.twfe import cluster_codes, covariate_matrix
 from evalkit.errors import DataError, InputError
-from evalkit.inference.covariance import VcovLike, resolve_vcov
+from evalkit.inference.covariance import resolve_vcov, vcov_to_inference
+from evalkit.inference.kinds import Classical, Clustered, Robust
+from evalkit.inference.registry import check_inference, register_inference
 from evalkit.results import Coefficients, EventStudyResult, Provenance, event_term
 
 __all__ = ["sun_abraham", "fit_interactions", "InteractionFit", "CONTROL_COHORTS"]
@@ -104,13 +107,30 @@ def _label(value: float) -> str:
     return str(int(value)) if value.is_integer() else f"{value:g}"
 
 
+_DEFAULT_INFERENCE = Clustered()
+register_inference("sun_abraham", Classical, Robust, Clustered)
+
+
+def _renamed_arguments(function: str, control_group: str, inference: object,
+                       deprecated: dict[str, Any]) -> tuple[str, Any]:
+    """``control_group`` and ``inference``, given ``control_cohort=`` and ``vcov=`` too."""
+    control_group = renamed(function, deprecated, "control_cohort", "control_group",
+                            control_group, "never_treated" if control_group == "never_treated"
+                            else None)
+    inference = renamed(function, deprecated, "vcov", "inference", inference,
+                        _DEFAULT_INFERENCE, convert=vcov_to_inference)
+    refuse_unknown(function, deprecated)
+    return control_group, check_inference("sun_abraham", inference)
+
+
 def fit_interactions(
     panel: Panel,
     *,
-    control_cohort: Literal["never_treated", "last_treated"] = "never_treated",
+    control_group: Literal["never_treated", "last_treated"] = "never_treated",
     window: tuple[int, int] | None = None,
     reference: int | Sequence[int] = -1,
-    vcov: VcovLike = "cluster",
+    inference: Classical | Robust | Clustered = _DEFAULT_INFERENCE,
+    **deprecated: Any,
 ) -> InteractionFit:
     r"""Fit the cohort-by-event-time regression of :func:`sun_abraham`, without aggregating.
 
@@ -121,7 +141,7 @@ def fit_interactions(
 
     Parameters
     ----------
-    panel, control_cohort, window, reference, vcov
+    panel, control_group, window, reference, inference
         As in :func:`sun_abraham`.
 
     Returns
@@ -144,8 +164,10 @@ def fit_interactions(
     if not isinstance(panel, Panel):
         raise InputError(f"panel: must be an evalkit.Panel (see evalkit.data.Panel); got "
                          f"{type(panel).__name__}")
+    control_group, inference = _renamed_arguments("fit_interactions", control_group, inference,
+                                                  deprecated)
     problems = Problems()
-    check_choice("control_cohort", control_cohort, CONTROL_COHORTS, problems)
+    check_choice("control_group", control_group, CONTROL_COHORTS, problems)
     references = _references(reference, problems)
     bounds = _window(window, problems)
     if bounds is not None and references and not all(
@@ -153,7 +175,7 @@ def fit_interactions(
         problems.add(f"reference={reference!r}: must lie in the window {bounds}; got "
                      f"{reference!r}")
     problems.raise_if_any(InputError, "Invalid arguments to sun_abraham:")
-    choice = resolve_vcov(vcov, default_cluster=panel.cluster_column)
+    choice = resolve_vcov(inference, default_cluster=panel.cluster_column)
 
     # cohorts as small integer codes (never-treated: -1), looked up per row
     unit_cohort = panel.unit_cohorts.to_numpy()
@@ -166,17 +188,17 @@ def fit_interactions(
     period = panel.values(panel.time)
     rel = panel.event_time()
     keep = np.ones(panel.n_obs, dtype=bool)
-    if control_cohort == "never_treated":
+    if control_group == "never_treated":
         if is_treated_unit.all():
             raise DataError(
-                "control_cohort='never_treated': the panel has no never-treated units (every "
-                "unit is treated by the last period); use control_cohort='last_treated' to "
+                "control_group='never_treated': the panel has no never-treated units (every "
+                "unit is treated by the last period); use control_group='last_treated' to "
                 "compare with the last-treated cohort before its treatment")
         control = code < 0
     else:
         if n_cohorts < 2:
             raise DataError(
-                "control_cohort='last_treated': needs at least two treated cohorts (the last "
+                "control_group='last_treated': needs at least two treated cohorts (the last "
                 f"one serves as control); the panel has {n_cohorts}")
         control = code == n_cohorts - 1
         keep = (code >= 0) & (period < treated_cohorts[-1])  # never-treated left out too
@@ -251,11 +273,12 @@ def fit_interactions(
 def sun_abraham(
     panel: Panel,
     *,
-    control_cohort: Literal["never_treated", "last_treated"] = "never_treated",
+    control_group: Literal["never_treated", "last_treated"] = "never_treated",
     window: tuple[int, int] | None = None,
     reference: int | Sequence[int] = -1,
-    vcov: VcovLike = "cluster",
+    inference: Classical | Robust | Clustered = _DEFAULT_INFERENCE,
     alpha: float = 0.05,
+    **deprecated: Any,
 ) -> EventStudyResult:
     r"""Estimate the Sun & Abraham (2021) interaction-weighted event study.
 
@@ -299,7 +322,7 @@ def sun_abraham(
     ----------
     panel
         The validated panel (its covariates and weights are used).
-    control_cohort
+    control_group
         ``"never_treated"`` (default): units never treated during the observed
         periods are the controls. ``"last_treated"``: the last-treated cohort is the
         control, and every period from its first treatment period on is dropped (as in
@@ -314,9 +337,12 @@ def sun_abraham(
         -1) or a sequence of them. Cohorts never observed at a reference event time
         (e.g. treated before the first period) cannot be normalised and are left out;
         the result's specification lists them.
-    vcov
-        ``"cluster"`` (default), ``Clustered("column")``, ``"robust"`` (HC1), ``"HC0"``
-        or ``"classical"``: the covariance of the interaction coefficients.
+    inference
+        ``Clustered()`` (default: by the panel's cluster column, else its unit),
+        ``Clustered("column")``, ``Robust()`` (HC1), ``Robust("HC0")`` ... or
+        ``Classical()``: the covariance of the interaction coefficients.
+        (``control_cohort=`` and ``vcov=`` are the deprecated spellings of
+        ``control_group=`` and ``inference=``.)
     alpha
         Significance level for confidence intervals.
 
@@ -330,10 +356,10 @@ def sun_abraham(
     Raises
     ------
     InputError
-        For an unknown ``control_cohort``, a reference that is not a negative
+        For an unknown ``control_group``, a reference that is not a negative
         integer, a malformed window or one that does not contain the reference.
     DataError
-        With ``control_cohort="never_treated"`` and no never-treated unit (use
+        With ``control_group="never_treated"`` and no never-treated unit (use
         ``"last_treated"``); with ``"last_treated"`` and fewer than two cohorts; when
         no treated cohort is observed at the reference period (no pre-period) or after
         treatment.
@@ -359,12 +385,14 @@ def sun_abraham(
     if not isinstance(panel, Panel):
         raise InputError(f"panel: must be an evalkit.Panel (see evalkit.data.Panel); got "
                          f"{type(panel).__name__}")
+    control_group, inference = _renamed_arguments("sun_abraham", control_group, inference,
+                                                  deprecated)
     problems = Problems()
     check_alpha(alpha, problems)
     problems.raise_if_any(InputError, "Invalid arguments to sun_abraham:")
-    interactions = fit_interactions(panel, control_cohort=control_cohort, window=window,
-                                    reference=reference, vcov=vcov)
-    choice = resolve_vcov(vcov, default_cluster=panel.cluster_column)
+    interactions = fit_interactions(panel, control_group=control_group, window=window,
+                                    reference=reference, inference=inference)
+    choice = resolve_vcov(inference, default_cluster=panel.cluster_column)
     fit = interactions.fit
     m = interactions.n_interactions
     shares = interactions.aggregation
@@ -379,7 +407,7 @@ def sun_abraham(
     units_used = np.zeros(panel.n_units, dtype=bool)
     units_used[panel.unit_index[rows]] = True
     unit_cohort = panel.unit_cohorts.to_numpy()
-    is_control = (np.isnan(unit_cohort) if control_cohort == "never_treated"
+    is_control = (np.isnan(unit_cohort) if control_group == "never_treated"
                   else unit_cohort == np.nanmax(unit_cohort))
     sample: dict[str, int] = {
         "rows": int(np.count_nonzero(rows)), "units": int(units_used.sum()),
@@ -388,7 +416,7 @@ def sun_abraham(
         "control_units": int((units_used & is_control).sum())}
     if fit.n_clusters is not None:
         sample["clusters"] = fit.n_clusters
-    spec = {"panel": panel.spec(), "control_cohort": control_cohort,
+    spec = {"panel": panel.spec(), "control_group": control_group,
             "window": None if window is None else list(window),
             "reference": [int(r) for r in references], "vcov": choice.to_dict(),
             "alpha": alpha, "cohorts": [float(g) for g in np.unique(interactions.cohorts)],
@@ -401,7 +429,8 @@ def sun_abraham(
         coefficients=coefficients,
         reference_period=int(references[0]),
         pretrend=pretrend,
-        inference=f"{choice.describe(fit.n_clusters)}; {DELTA_METHOD}",
+        inference=choice.to_inference(),
+        inference_text=f"{choice.describe(fit.n_clusters)}; {DELTA_METHOD}",
         sample=sample,
         provenance=Provenance("evalkit.did.sun_abraham", spec, panel.fingerprint,
                               sample["rows"]),

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
+from evalkit._deprecation import refuse_unknown, renamed
 from evalkit._validation import Problems, check_alpha
 from evalkit.data.panel import Panel
 from evalkit.did._panel_regression import Indicators, fit_twoway
 from evalkit.errors import InputError
-from evalkit.inference.covariance import VcovLike, resolve_vcov
+from evalkit.inference.covariance import resolve_vcov, vcov_to_inference
+from evalkit.inference.kinds import Classical, Clustered, Robust
+from evalkit.inference.registry import check_inference, register_inference
 from evalkit.results import Coefficients, DiDResult, Provenance
 
 __all__ = ["twfe", "panel_sample_facts", "cluster_codes", "covariate_matrix"]
@@ -63,7 +68,12 @@ def panel_sample_facts(panel: Panel, n_clusters: int | None) -> dict[str, int]:
     return facts
 
 
-def twfe(panel: Panel, *, vcov: VcovLike = "cluster", alpha: float = 0.05) -> DiDResult:
+_DEFAULT_INFERENCE = Clustered()
+register_inference("twfe", Classical, Robust, Clustered)
+
+
+def twfe(panel: Panel, *, inference: Classical | Robust | Clustered = _DEFAULT_INFERENCE,
+         alpha: float = 0.05, **deprecated: Any) -> DiDResult:
     r"""Estimate the static two-way fixed-effects (TWFE) regression.
 
     Fits, by least squares with unit and period fixed effects (by the within
@@ -82,9 +92,10 @@ def twfe(panel: Panel, *, vcov: VcovLike = "cluster", alpha: float = 0.05) -> Di
     ----------
     panel
         The validated panel; its covariates enter the regression.
-    vcov
-        ``"cluster"`` (default: by the panel's cluster column, else its unit),
-        ``Clustered("column")``, ``"robust"`` (HC1), ``"HC0"`` or ``"classical"``.
+    inference
+        ``Clustered()`` (default: by the panel's cluster column, else its unit),
+        ``Clustered("column")``, ``Robust()`` (HC1), ``Robust("HC0")`` ... or
+        ``Classical()``. (``vcov=`` is its deprecated spelling.)
         Cluster-robust variances use the ``fixest``/``reghdfe`` small-sample factor
         and t inference with G-1 degrees of freedom.
     alpha
@@ -100,8 +111,12 @@ def twfe(panel: Panel, *, vcov: VcovLike = "cluster", alpha: float = 0.05) -> Di
     Goodman-Bacon, A. (2021). Difference-in-differences with variation in treatment
     timing. *Journal of Econometrics*, 225(2), 254-277.
     """
+    inference = renamed("twfe", deprecated, "vcov", "inference", inference, _DEFAULT_INFERENCE,
+                        convert=vcov_to_inference)
+    refuse_unknown("twfe", deprecated)
+    check_inference("twfe", inference)
     _check_panel(panel, alpha, "twfe")
-    choice = resolve_vcov(vcov, default_cluster=panel.cluster_column)
+    choice = resolve_vcov(inference, default_cluster=panel.cluster_column)
     clusters = cluster_codes(panel, choice.column) if choice.kind == "cluster" else None
     treated = Indicators(np.where(panel.treated.to_numpy() == 1, 0, -1), ("treated",))
     names = ["treated", *panel.covariates]
@@ -116,7 +131,8 @@ def twfe(panel: Panel, *, vcov: VcovLike = "cluster", alpha: float = 0.05) -> Di
         outcome=panel.outcome,
         coefficients=Coefficients(names, fit.params, fit.vcov, fit.df, alpha),
         effect_term="treated",
-        inference=choice.describe(fit.n_clusters),
+        inference=choice.to_inference(),
+        inference_text=choice.describe(fit.n_clusters),
         sample=panel_sample_facts(panel, fit.n_clusters),
         provenance=Provenance("evalkit.did.twfe", spec, panel.fingerprint, panel.n_obs),
     )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
+from evalkit._deprecation import refuse_unknown, renamed
 from evalkit._validation import Problems, check_alpha, describe_columns
 from evalkit.data.checks import (
     ROWS_COUNTED,
@@ -21,7 +22,9 @@ from evalkit.data.checks import (
 )
 from evalkit.data.panel import frame_fingerprint
 from evalkit.errors import DataError, EstimationError, InputError
-from evalkit.inference.covariance import VcovLike, resolve_vcov
+from evalkit.inference.covariance import resolve_vcov, vcov_to_inference
+from evalkit.inference.kinds import Classical, Clustered, Robust
+from evalkit.inference.registry import check_inference, register_inference
 from evalkit.results import Coefficients, DiDResult, Provenance
 
 __all__ = ["did_2x2", "design_rows"]
@@ -147,6 +150,10 @@ def _redundant_columns(design: np.ndarray, terms: list[str]) -> list[str]:
     return redundant
 
 
+_DEFAULT_INFERENCE = Robust()
+register_inference("did_2x2", Classical, Robust, Clustered)
+
+
 def did_2x2(
     data: pd.DataFrame,
     *,
@@ -155,9 +162,10 @@ def did_2x2(
     post: str,
     covariates: Sequence[str] | str = (),
     weights: str | None = None,
-    vcov: VcovLike = "robust",
+    inference: Classical | Robust | Clustered = _DEFAULT_INFERENCE,
     alpha: float = 0.05,
     missing: Literal["error", "drop"] = "error",
+    **deprecated: Any,
 ) -> DiDResult:
     r"""Estimate the canonical 2x2 difference-in-differences by OLS.
 
@@ -190,9 +198,10 @@ def did_2x2(
         Numeric control columns.
     weights
         Column of positive weights (weighted least squares).
-    vcov
-        Standard errors: ``"classical"``, ``"robust"`` (HC1, default), ``"HC0"``,
-        ``"HC2"``, ``"HC3"`` or ``Clustered("column")``.
+    inference
+        Standard errors: ``Classical()``, ``Robust()`` (HC1, default),
+        ``Robust("HC0")``, ``Robust("HC2")``, ``Robust("HC3")`` or
+        ``Clustered("column")``. (``vcov=`` is its deprecated spelling.)
     alpha
         Significance level; confidence intervals have coverage ``1 - alpha``.
     missing
@@ -218,13 +227,17 @@ def did_2x2(
     7th ed., Section 13.2. Card, D. and Krueger, A. B. (1994). Minimum wages and
     employment. *American Economic Review*, 84(4), 772-793.
     """
+    inference = renamed("did_2x2", deprecated, "vcov", "inference", inference,
+                        _DEFAULT_INFERENCE, convert=vcov_to_inference)
+    refuse_unknown("did_2x2", deprecated)
+    check_inference("did_2x2", inference)
     covariates = _as_tuple(covariates)
     problems = Problems()
     check_alpha(alpha, problems)
     if missing not in ("error", "drop"):
         problems.add(f"missing={missing!r}: must be 'error' or 'drop'; got {missing!r}")
     problems.raise_if_any(InputError, "Invalid arguments to did_2x2:")
-    choice = resolve_vcov(vcov, default_cluster=None)
+    choice = resolve_vcov(inference, default_cluster=None)
     frame = _check(data, outcome, treated, post, covariates, weights, choice.column, missing)
 
     g = frame[treated].to_numpy(dtype=float)
@@ -248,8 +261,8 @@ def did_2x2(
         codes = pd.factorize(frame[choice.column])[0]
         n_clusters = int(codes.max() + 1)
         if n_clusters < 2:
-            raise DataError(f"vcov=Clustered({choice.column!r}): cluster-robust standard errors "
-                            f"need at least 2 clusters; got {n_clusters}")
+            raise DataError(f"inference=Clustered({choice.column!r}): cluster-robust standard "
+                            f"errors need at least 2 clusters; got {n_clusters}")
         fit = model.fit(cov_type="cluster", cov_kwds={"groups": codes}, use_t=True)
     elif choice.kind == "classical":
         fit = model.fit()
@@ -280,7 +293,8 @@ def did_2x2(
         outcome=outcome,
         coefficients=Coefficients(terms, fit.params, fit.cov_params(), df, alpha),
         effect_term=effect,
-        inference=choice.describe(n_clusters),
+        inference=choice.to_inference(),
+        inference_text=choice.describe(n_clusters),
         sample=sample,
         provenance=Provenance("evalkit.did.did_2x2", spec, frame_fingerprint(frame), len(frame)),
         cell_means=group_means,

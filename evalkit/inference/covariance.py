@@ -1,12 +1,17 @@
-"""How standard errors are computed: one typed choice, validated once.
+"""How regression standard errors are computed: the inference kind, resolved once.
 
-Accepted values of the ``vcov`` argument of evalkit's regression estimators:
+The regression estimators (``did_2x2``, ``twfe``, ``event_study``, ``sun_abraham``) take
+``inference=`` one of (see :mod:`evalkit.inference.kinds`):
 
-- ``"classical"``: homoskedastic OLS standard errors (what textbooks print);
-- ``"robust"`` (same as ``"HC1"``), ``"HC0"``, ``"HC2"``, ``"HC3"``:
+- ``Classical()``: homoskedastic OLS standard errors (what textbooks print);
+- ``Robust()`` (HC1), ``Robust("HC0")``, ``Robust("HC2")``, ``Robust("HC3")``:
   heteroskedasticity-robust (White) standard errors;
-- ``"cluster"``: cluster-robust by the design's default cluster column (the panel's
+- ``Clustered()``: cluster-robust by the design's default cluster column (the panel's
   ``cluster`` column, else its unit); ``Clustered("column")`` names the column.
+
+:func:`resolve_vcov` turns the kind into a :class:`VcovChoice` with the clustering column
+filled in. The deprecated ``vcov=`` strings (``"classical"``, ``"robust"``, ``"HC0"`` ..
+``"HC3"``, ``"cluster"``) are read by :func:`vcov_to_inference`.
 
 Cluster-robust variances use the usual small-sample factor
 :math:`\\frac{G}{G-1}\\frac{N-1}{N-K}` with :math:`G` clusters, :math:`N` observations
@@ -21,25 +26,16 @@ from dataclasses import dataclass
 from typing import Literal
 
 from evalkit.errors import InputError
+from evalkit.inference.kinds import Classical, Clustered, Robust
 
 __all__ = ["Clustered", "VcovChoice", "VcovLike", "resolve_vcov", "cluster_correction",
-           "VCOV_OPTIONS"]
+           "VCOV_OPTIONS", "vcov_to_inference"]
 
 VCOV_OPTIONS = ("classical", "robust", "HC0", "HC1", "HC2", "HC3", "cluster")
 
 
-@dataclass(frozen=True)
-class Clustered:
-    """Cluster-robust standard errors, clustered by ``column``.
-
-    ``Clustered()`` (no column) clusters by the design's default: the panel's
-    ``cluster`` column if it has one, else its unit identifier.
-    """
-
-    column: str | None = None
-
-
-VcovLike = (Literal["classical", "robust", "HC0", "HC1", "HC2", "HC3", "cluster"] | Clustered)
+VcovLike = (Literal["classical", "robust", "HC0", "HC1", "HC2", "HC3", "cluster"] | Clustered
+            | Classical | Robust)
 
 
 @dataclass(frozen=True)
@@ -60,9 +56,17 @@ class VcovChoice:
     def to_dict(self) -> dict[str, str | None]:
         return {"kind": self.kind, "column": self.column}
 
+    def to_inference(self) -> Classical | Robust | Clustered:
+        """The resolved choice as an inference kind (the clustering column filled in)."""
+        if self.kind == "classical":
+            return Classical()
+        if self.kind == "cluster":
+            return Clustered(self.column)
+        return Robust(self.kind)
+
 
 def resolve_vcov(vcov: VcovLike, *, default_cluster: str | None) -> VcovChoice:
-    """Validate a ``vcov`` argument and resolve the default cluster column.
+    """Validate an inference kind (or an old ``vcov`` value) and resolve the cluster column.
 
     Raises
     ------
@@ -71,11 +75,15 @@ def resolve_vcov(vcov: VcovLike, *, default_cluster: str | None) -> VcovChoice:
         column when the design has no default cluster column.
     """
     if isinstance(vcov, Clustered):
-        column = vcov.column or default_cluster
+        column = vcov.cluster or default_cluster
         if not column:
-            raise InputError("vcov=Clustered(): this design has no default cluster column; "
-                             "name one, e.g. Clustered('state')")
+            raise InputError("inference=Clustered(): this design has no default cluster "
+                             "column; name one, e.g. Clustered('state')")
         return VcovChoice("cluster", column)
+    if isinstance(vcov, Classical):
+        return VcovChoice("classical")
+    if isinstance(vcov, Robust):
+        return VcovChoice(vcov.hc)
     if isinstance(vcov, str):
         key = vcov if vcov in VCOV_OPTIONS else None
         if key is None and vcov.upper() in VCOV_OPTIONS:
@@ -89,6 +97,31 @@ def resolve_vcov(vcov: VcovLike, *, default_cluster: str | None) -> VcovChoice:
     options = ", ".join(repr(o) for o in VCOV_OPTIONS)
     raise InputError(f"vcov={vcov!r}: must be one of {options} or Clustered('column'); "
                      f"got {vcov!r}")
+
+
+def vcov_to_inference(vcov: object) -> Classical | Robust | Clustered:
+    """The inference kind an old ``vcov=`` value stands for (``"robust"`` -> ``Robust()``).
+
+    Raises
+    ------
+    InputError
+        For a value that is not an old ``vcov`` option.
+    """
+    if isinstance(vcov, Classical | Robust | Clustered):
+        return vcov
+    if isinstance(vcov, str):
+        key = vcov if vcov in VCOV_OPTIONS else vcov.upper()
+        if key == "classical":
+            return Classical()
+        if key == "robust":
+            return Robust()
+        if key == "cluster" or key == "CLUSTER":
+            return Clustered()
+        if key in VCOV_OPTIONS:
+            return Robust(key)  # type: ignore[arg-type]
+    options = ", ".join(repr(o) for o in VCOV_OPTIONS)
+    raise InputError(f"vcov={vcov!r}: must be one of {options}; got {vcov!r} (vcov is "
+                     "deprecated: use inference=Classical(), Robust() or Clustered())")
 
 
 def cluster_correction(n_obs: int, n_params: int, n_clusters: int) -> float:

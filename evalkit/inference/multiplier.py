@@ -21,7 +21,7 @@ clusters x replications is ever held in memory.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from scipy import stats
@@ -31,12 +31,13 @@ from evalkit.errors import InputError
 
 __all__ = ["MultiplierBootstrap", "MULTIPLIER_WEIGHTS", "multiplier_draws",
            "bootstrap_standard_errors", "sup_t_statistics", "sup_t_critical_value",
-           "make_generator"]
+           "make_generator", "seed_problem"]
 
 MULTIPLIER_WEIGHTS = ("rademacher", "mammen")
 _IQR_NORMAL = float(stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
 _CHUNK_ELEMENTS = 1 << 22  # multipliers held at once (32 MB of float64)
 _RELATIVE_ZERO = 1e-10  # a column this small relative to the largest has no std. error
+_DEFAULT_DRAWS = 999
 _MIN_DRAWS = 10  # fewer draws cannot give an interquartile range or a band
 
 
@@ -49,13 +50,23 @@ def _described(value: object) -> str:
     return f"a {type(value).__name__}"
 
 
-@dataclass(frozen=True)
+def seed_problem(owner: str, random_state: object) -> str | None:
+    """The problem with a ``random_state`` (None when it is a valid one)."""
+    if (random_state is None or isinstance(random_state, np.random.Generator)
+            or (isinstance(random_state, int | np.integer)
+                and not isinstance(random_state, bool) and random_state >= 0)):
+        return None
+    return (f"{owner}(random_state={random_state!r}): must be None, a non-negative integer "
+            f"seed or a numpy Generator; got {_described(random_state)}")
+
+
+@dataclass(frozen=True, init=False)
 class MultiplierBootstrap:
     """Inference by the multiplier bootstrap of the influence functions.
 
     Parameters
     ----------
-    n_boot
+    n_draws
         Number of bootstrap replications (R's ``biters``).
     random_state
         Seed (an integer) or a :class:`numpy.random.Generator`, for reproducible
@@ -63,20 +74,52 @@ class MultiplierBootstrap:
     cluster
         Column whose clusters receive a common multiplier; default: the estimator's
         clustering column (see the estimator), else the unit.
-    weights
+    distribution
         ``"rademacher"`` (+1 or -1 with equal probability: what R's ``did`` draws) or
         ``"mammen"`` (Mammen's two-point distribution, the one used by R's ``DRDID``).
+
+    Notes
+    -----
+    ``n_boot=`` and ``weights=`` are the deprecated spellings of ``n_draws=`` and
+    ``distribution=``; they still work, with an
+    :class:`~evalkit.errors.EvalkitDeprecationWarning`.
     """
 
-    n_boot: int = 999
+    n_draws: int = 999
     random_state: int | np.random.Generator | None = None
     cluster: str | None = None
-    weights: Literal["rademacher", "mammen"] = "rademacher"
+    distribution: Literal["rademacher", "mammen"] = "rademacher"
+    name: ClassVar[str] = "multiplier_bootstrap"
 
-    def __post_init__(self) -> None:
+    def __init__(self, n_draws: int = 999, random_state: int | np.random.Generator | None = None,
+                 cluster: str | None = None,
+                 distribution: Literal["rademacher", "mammen"] = "rademacher",
+                 **legacy: Any) -> None:
+        from evalkit._deprecation import refuse_unknown, renamed
+
+        n_draws = renamed("MultiplierBootstrap", legacy, "n_boot", "n_draws", n_draws,
+                          _DEFAULT_DRAWS if n_draws == _DEFAULT_DRAWS else object())
+        distribution = renamed("MultiplierBootstrap", legacy, "weights", "distribution",
+                               distribution, "rademacher" if distribution == "rademacher"
+                               else object())
+        refuse_unknown("MultiplierBootstrap", legacy)
+        object.__setattr__(self, "n_draws", n_draws)
+        object.__setattr__(self, "random_state", random_state)
+        object.__setattr__(self, "cluster", cluster)
+        object.__setattr__(self, "distribution", distribution)
         found = self.problems()
         if found:
             raise InputError("Invalid MultiplierBootstrap:", found)
+
+    @property
+    def n_boot(self) -> int:
+        """The number of draws (the former name of :attr:`n_draws`)."""
+        return self.n_draws
+
+    @property
+    def weights(self) -> str:
+        """The multiplier distribution (the former name of :attr:`distribution`)."""
+        return self.distribution
 
     def problems(self) -> list[str]:
         """Every problem with the settings, each naming the field (empty when valid).
@@ -85,28 +128,34 @@ class MultiplierBootstrap:
         every instance; it is kept for callers that collect problems before raising.
         """
         found = Problems()
-        if (isinstance(self.n_boot, bool) or not isinstance(self.n_boot, int | np.integer)
-                or self.n_boot < _MIN_DRAWS):
-            found.add(f"MultiplierBootstrap(n_boot={self.n_boot!r}): must be an integer >= "
-                      f"{_MIN_DRAWS} (999 is customary); got {_described(self.n_boot)}")
-        if not (self.random_state is None or isinstance(self.random_state, np.random.Generator)
-                or (isinstance(self.random_state, int | np.integer)
-                    and not isinstance(self.random_state, bool) and self.random_state >= 0)):
-            found.add(f"MultiplierBootstrap(random_state={self.random_state!r}): must be None, a "
-                      "non-negative integer seed or a numpy Generator; got "
-                      f"{_described(self.random_state)}")
+        if (isinstance(self.n_draws, bool) or not isinstance(self.n_draws, int | np.integer)
+                or self.n_draws < _MIN_DRAWS):
+            found.add(f"MultiplierBootstrap(n_draws={self.n_draws!r}): must be an integer >= "
+                      f"{_MIN_DRAWS} (999 is customary); got {_described(self.n_draws)}")
+        seed = seed_problem("MultiplierBootstrap", self.random_state)
+        if seed:
+            found.add(seed)
         if self.cluster is not None and (not isinstance(self.cluster, str) or not self.cluster):
             found.add(f"MultiplierBootstrap(cluster={self.cluster!r}): must be a column name or "
                       f"None; got {_described(self.cluster)}")
-        if not isinstance(self.weights, str) or self.weights not in MULTIPLIER_WEIGHTS:
-            found.add(f"MultiplierBootstrap(weights={self.weights!r}): must be one of "
+        if not isinstance(self.distribution, str) or self.distribution not in MULTIPLIER_WEIGHTS:
+            found.add(f"MultiplierBootstrap(distribution={self.distribution!r}): must be one of "
                       f"{', '.join(map(repr, MULTIPLIER_WEIGHTS))}; got "
-                      f"{_described(self.weights)}")
+                      f"{_described(self.distribution)}")
         return list(found)
 
-    def describe(self) -> str:
-        kind = "Rademacher" if self.weights == "rademacher" else "Mammen"
-        return f"multiplier bootstrap ({self.n_boot:,} draws, {kind} multipliers)"
+    def describe(self, n_clusters: int | None = None) -> str:
+        """A short English phrase for summaries."""
+        kind = "Rademacher" if self.distribution == "rademacher" else "Mammen"
+        return f"multiplier bootstrap ({self.n_draws:,} draws, {kind} multipliers)"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The kind as a dictionary (params files, provenance)."""
+        seed = self.random_state
+        return {"kind": self.name, "n_draws": int(self.n_draws),
+                "random_state": ("numpy Generator" if isinstance(seed, np.random.Generator)
+                                 else None if seed is None else int(seed)),
+                "cluster": self.cluster, "distribution": self.distribution}
 
 
 def make_generator(random_state: int | np.random.Generator | None) -> np.random.Generator:

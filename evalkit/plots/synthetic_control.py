@@ -102,7 +102,7 @@ def plot_synthetic_control(
                          f"got {kind!r}")
     if kind in ("placebo", "ratios") and result.placebo is None:
         raise InputError(f"kind={kind!r}: the result has no placebo fits; run "
-                         "synthetic_control(..., placebo=True)")
+                         "synthetic_control(..., inference=PlaceboInSpace())")
     if kind == "leave_one_out" and result.leave_one_out is None:
         raise InputError("kind='leave_one_out': the result has no leave-one-out fits; run "
                          "synthetic_control(..., leave_one_out=True)")

@@ -94,7 +94,7 @@ def _columns(params: PolicyParams) -> list[str]:
 
 def _cluster(params: PolicyParams) -> str | None:
     inference = params.inference
-    return inference.cluster if inference.standard_errors == "cluster" else None
+    return inference.cluster if inference.kind == "cluster" else None
 
 
 def _messages(exc: EvalkitError, params: PolicyParams,
@@ -180,12 +180,12 @@ def _synthetic_problems(params: PolicyParams, panel: Panel) -> list[str]:
 
     settings = params.synthetic or SyntheticSection()
     method = METHOD_OF[params.design.estimator]
-    se = settings.standard_errors
+    se = settings.inference
     if se != "placebo" and panel.n_treated_units < 2:
         se = "placebo"  # as the run: the only valid choice with one treated unit
     try:
         matrix = outcome_matrix(panel, method=method)
-        _check_design(matrix, panel, method, se, settings.replications)
+        _check_design(matrix, panel, method, se, settings.n_draws)
     except DataError as exc:  # its problems name the method: say which design it is
         prefix = f"design.estimator: {params.design.estimator}: "
         return [prefix + p for p in _messages(exc, params, SYNTHETIC_TERMS)]

@@ -14,7 +14,7 @@ import pandas as pd
 from evalkit.data import Panel, file_sha256, load_table
 from evalkit.did import did_2x2, event_study, twfe
 from evalkit.errors import EstimationError, EvalkitError
-from evalkit.inference import Clustered, VcovLike
+from evalkit.inference import Classical, Clustered, Robust
 from evalkit.reports.params import PolicyParams, load_params
 from evalkit.reports.params_checks import STAGGERED_ESTIMATORS, SYNTHETIC_ESTIMATORS
 from evalkit.reports.robustness import Robustness, analyse_robustness
@@ -131,17 +131,15 @@ class Evaluation:
         return self.params.design.outcome_label or self.params.design.outcome
 
 
-def _vcov(params: PolicyParams) -> VcovLike:
-    inference = params.inference
-    if inference.standard_errors == "cluster":
-        return Clustered(inference.cluster)
-    return inference.standard_errors or "robust"
+def _vcov(params: PolicyParams) -> Classical | Robust | Clustered:
+    """The regression estimators' ``inference=``, from the params' ``inference`` section."""
+    return params.inference.to_inference()
 
 
 def _panel(params: PolicyParams, data: pd.DataFrame,
            covariates: list[str] | None = None) -> Panel:
     d = params.design
-    cluster = params.inference.cluster if params.inference.standard_errors == "cluster" else None
+    cluster = params.inference.cluster if params.inference.kind == "cluster" else None
     return Panel(data, unit=d.unit, time=d.time, outcome=d.outcome, treatment=d.treatment,
                  first_treated=d.first_treated,
                  covariates=d.covariates if covariates is None else covariates,
@@ -194,7 +192,8 @@ def _in_params_terms(terms: ParamsTerms = DESIGN_TERMS) -> Iterator[None]:
         raise_reworded(exc, terms)
 
 
-def _twfe_event_study(panel: Panel, params: PolicyParams, vcov: VcovLike, alpha: float,
+def _twfe_event_study(panel: Panel, params: PolicyParams,
+                      vcov: Classical | Robust | Clustered, alpha: float,
                       required: bool) -> tuple[EventStudyResult | None, Note | None]:
     """The TWFE event study and a remark on it, or why the design does not support it.
 
@@ -227,7 +226,7 @@ def _twfe_event_study(panel: Panel, params: PolicyParams, vcov: VcovLike, alpha:
     if unsupported is not None:
         return None, unsupported
     try:
-        result = event_study(panel, vcov=vcov, alpha=alpha, window=window,
+        result = event_study(panel, inference=vcov, alpha=alpha, window=window,
                              reference=es.reference if es else -1, bin_endpoints=binned)
     except EvalkitError as exc:
         if required:
@@ -281,14 +280,14 @@ def _evaluate(params: PolicyParams) -> Evaluation:
     remarks: list[Note] = []
     if d.estimator in SYNTHETIC_ESTIMATORS:
         panel = regression_panel = _panel(params, data)
-        main = twfe(panel, vcov=vcov, alpha=alpha)
+        main = twfe(panel, inference=vcov, alpha=alpha)
         synthetic = analyse_synthetic(panel, params, alpha)
         r = synthetic.main
         headline = Headline(f"headline_{d.estimator}", r.estimate, r.std_error,
                             *r.conf_int().iloc[0], r.p_value, alpha, _panel_baseline(panel))
     elif d.estimator == "did_2x2":
         main = did_2x2(data, outcome=d.outcome, treated=d.treated, post=d.post,
-                       covariates=d.covariates, weights=d.weights, vcov=vcov, alpha=alpha)
+                       covariates=d.covariates, weights=d.weights, inference=vcov, alpha=alpha)
         means = main.group_means
         baseline = float(means.loc["treated", "before"]) if means is not None else None
         headline = Headline("effect_row", main.estimate, main.std_error,
@@ -301,7 +300,7 @@ def _evaluate(params: PolicyParams) -> Evaluation:
         regression_panel, absorbed = (_regression_panel(panel, params, data) if required
                                       else (panel, None))
         remarks += [absorbed] if absorbed is not None else []
-        main = twfe(regression_panel, vcov=vcov, alpha=alpha)
+        main = twfe(regression_panel, inference=vcov, alpha=alpha)
         twfe_dynamic, omitted = _twfe_event_study(regression_panel, params, vcov, alpha,
                                                   required=d.estimator == "event_study")
         remarks += [omitted] if omitted is not None else []

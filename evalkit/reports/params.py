@@ -33,7 +33,7 @@ A complete example (the ``#`` comments say which keys are optional)::
       first_treated: first.treat                     # or treatment: a 0/1 column
       covariates: []                                 # optional
     inference:                                       # optional section
-      standard_errors: cluster                       # classical, robust or cluster
+      kind: cluster                                  # classical, robust or cluster
       cluster: countyreal                            # default: the unit, for panel designs
       confidence_level: 0.95
     event_study:                                     # optional, panel designs only
@@ -46,8 +46,8 @@ A complete example (the ``#`` comments say which keys are optional)::
       method: doubly_robust                          # or outcome_regression, inverse_probability
       base_period: varying                           # or universal
       anticipation: 0
-      bootstrap_draws: 999                           # 0: analytic standard errors, no bands
-      seed: 20240101
+      n_draws: 999                                   # 0: analytic standard errors, no bands
+      random_state: 20240101
       bacon: true
     sensitivity:                                     # optional, designs with an event study
       honest_did: true                               # robust intervals (Rambachan & Roth)
@@ -55,26 +55,43 @@ A complete example (the ``#`` comments say which keys are optional)::
       relative_magnitudes: [0, 0.5, 1, 1.5, 2]       # Mbar values
       smoothness: null                               # M values; null: a grid from the data
       wild_bootstrap: auto                           # auto (few clusters), always or never
-      bootstrap_draws: 9999
-      seed: 20240101
+      n_draws: 9999
+      random_state: 20240101
     # rules:                                         # optional: the thresholds of verdicts
     #   few_clusters: 30                             # see RulesSection for every rule
     # synthetic:                                     # only with synthetic_did / synthetic_control
-    #   standard_errors: placebo                     # placebo, bootstrap or jackknife
-    #   replications: 200
-    #   seed: 20240101
+    #   inference: placebo                           # placebo, bootstrap or jackknife
+    #   n_draws: 200
+    #   random_state: 20240101
     #   predictor_periods: [1975, 1980, 1988]        # synthetic control's outcome predictors
     #   placebo_in_space: true
     #   leave_one_out: true
     report:                                          # optional section
       title: Minimum wage and teen employment
       notes: Preliminary results.
+
+The keys speak the library's vocabulary (:mod:`evalkit.inference`). Renamed keys
+still work for one release, with an :class:`~evalkit.errors.EvalkitDeprecationWarning`:
+
+===================================  ===========================
+old key                              new key
+===================================  ===========================
+``inference.standard_errors``        ``inference.kind``
+``staggered.bootstrap_draws``        ``staggered.n_draws``
+``staggered.seed``                   ``staggered.random_state``
+``sensitivity.bootstrap_draws``      ``sensitivity.n_draws``
+``sensitivity.seed``                 ``sensitivity.random_state``
+``synthetic.standard_errors``        ``synthetic.inference``
+``synthetic.replications``           ``synthetic.n_draws``
+``synthetic.seed``                   ``synthetic.random_state``
+===================================  ===========================
 """
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -88,10 +105,11 @@ from pydantic import (
     StrictInt,
     StrictStr,
     ValidationError,
+    model_validator,
 )
 
 from evalkit._schema_errors import describe_value
-from evalkit.errors import ParamsError
+from evalkit.errors import EvalkitDeprecationWarning, ParamsError
 from evalkit.reports.params_checks import (
     PANEL_ESTIMATORS,
     column_problems,
@@ -137,6 +155,28 @@ def _sample_value(value: Any) -> Any:
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+    #: Renamed keys of the section, old -> new, still read for one release.
+    RENAMED: ClassVar[dict[str, str]] = {}
+    #: The section's key in the params file, for messages.
+    KEY: ClassVar[str] = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed_keys(cls, data: Any) -> Any:
+        """Read a renamed key under its new name, with a deprecation warning."""
+        if not isinstance(data, dict) or not cls.RENAMED:
+            return data
+        data = dict(data)
+        for old, new in cls.RENAMED.items():
+            if old not in data:
+                continue
+            if new in data:
+                raise ValueError(f"{cls.KEY}.{old} and {cls.KEY}.{new}: give only "
+                                 f"{cls.KEY}.{new} ({cls.KEY}.{old} is its former name)")
+            warnings.warn(f"{cls.KEY}.{old} is deprecated: use {cls.KEY}.{new}",
+                          EvalkitDeprecationWarning, stacklevel=2)
+            data[new] = data.pop(old)
+        return data
 
 
 class PolicySection(_Section):
@@ -248,9 +288,11 @@ class InferenceSection(_Section):
 
     Attributes
     ----------
-    standard_errors
-        ``classical``, ``robust`` (heteroskedasticity-robust) or ``cluster``.
-        Default: ``cluster`` for panel designs, ``robust`` for ``did_2x2``.
+    kind
+        ``classical``, ``robust`` (heteroskedasticity-robust) or ``cluster``: the
+        ``kind`` of :func:`evalkit.inference.inference_from_dict` (formerly
+        ``standard_errors``). Default: ``cluster`` for panel designs, ``robust`` for
+        ``did_2x2``.
     cluster
         The cluster column. Required for ``did_2x2`` with clustered standard
         errors; for panel designs it defaults to ``design.unit``.
@@ -258,9 +300,20 @@ class InferenceSection(_Section):
         Confidence level of the intervals, strictly between 0.5 and 1 (default 0.95).
     """
 
-    standard_errors: Literal["classical", "robust", "cluster"] | None = None
+    RENAMED: ClassVar[dict[str, str]] = {"standard_errors": "kind"}
+    KEY: ClassVar[str] = "inference"
+
+    kind: Literal["classical", "robust", "cluster"] | None = None
     cluster: StrictStr | None = None
     confidence_level: Annotated[float, Strict()] = Field(default=0.95, gt=0.5, lt=1)
+
+    def to_inference(self) -> Any:
+        """The section as an :data:`evalkit.inference.Inference` (``Robust()`` when unset)."""
+        from evalkit.inference import inference_from_dict
+
+        if self.kind == "cluster":
+            return inference_from_dict({"kind": "cluster", "cluster": self.cluster})
+        return inference_from_dict({"kind": self.kind or "robust"})
 
 
 class EventStudySection(_Section):
@@ -308,12 +361,13 @@ class StaggeredSection(_Section):
         ``varying`` (default) or ``universal`` base period for Callaway & Sant'Anna.
     anticipation
         Number of periods before treatment in which units may already react (default 0).
-    bootstrap_draws
+    n_draws
         Draws of the multiplier bootstrap for Callaway & Sant'Anna's standard errors
         and simultaneous confidence bands (default 999; 0 for analytic standard
-        errors without bands).
-    seed
-        Seed of the bootstrap, so that a report is reproducible (default 20240101).
+        errors without bands; formerly ``bootstrap_draws``).
+    random_state
+        Seed of the bootstrap, so that a report is reproducible (default 20240101;
+        formerly ``seed``).
     bacon
         Whether to show the Goodman-Bacon decomposition (default true).
     """
@@ -325,8 +379,11 @@ class StaggeredSection(_Section):
         "doubly_robust")
     base_period: Literal["varying", "universal"] = "varying"
     anticipation: StrictInt = Field(default=0, ge=0)
-    bootstrap_draws: StrictInt = Field(default=999, ge=0)
-    seed: StrictInt = 20240101
+    RENAMED: ClassVar[dict[str, str]] = {"bootstrap_draws": "n_draws", "seed": "random_state"}
+    KEY: ClassVar[str] = "staggered"
+
+    n_draws: StrictInt = Field(default=999, ge=0)
+    random_state: StrictInt = 20240101
     bacon: StrictBool = True
 
 
@@ -335,14 +392,16 @@ class SyntheticSection(_Section):
 
     Attributes
     ----------
-    standard_errors
+    inference
         How the headline estimate's standard error is computed (Arkhangelsky et al.
         2021, algorithms 2-4): ``placebo`` (default; the only choice with a single
-        treated unit), ``bootstrap`` or ``jackknife``.
-    replications
-        Placebo or bootstrap replications (default 200, as the paper).
-    seed
-        Seed of the replications, so that a report is reproducible (default 20240101).
+        treated unit), ``bootstrap`` or ``jackknife`` (formerly ``standard_errors``).
+    n_draws
+        Placebo or bootstrap replications (default 200, as the paper; formerly
+        ``replications``).
+    random_state
+        Seed of the replications, so that a report is reproducible (default 20240101;
+        formerly ``seed``).
     predictor_periods
         Pre-treatment periods whose outcome values are the predictors of Abadie,
         Diamond & Hainmueller's synthetic control (default: chosen by
@@ -354,9 +413,13 @@ class SyntheticSection(_Section):
         Whether to re-fit the synthetic control without each donor it uses (default true).
     """
 
-    standard_errors: Literal["placebo", "bootstrap", "jackknife"] = "placebo"
-    replications: StrictInt = Field(default=200, ge=2)
-    seed: StrictInt = 20240101
+    RENAMED: ClassVar[dict[str, str]] = {"standard_errors": "inference",
+                                         "replications": "n_draws", "seed": "random_state"}
+    KEY: ClassVar[str] = "synthetic"
+
+    inference: Literal["placebo", "bootstrap", "jackknife"] = "placebo"
+    n_draws: StrictInt = Field(default=200, ge=2)
+    random_state: StrictInt = 20240101
     predictor_periods: list[StrictInt | StrictFloat] | None = Field(default=None, min_length=1)
     placebo_in_space: StrictBool = True
     leave_one_out: StrictBool = True
@@ -385,11 +448,11 @@ class SensitivitySection(_Section):
         (default: when there are fewer clusters, or fewer treated clusters, than
         ``rules.few_clusters`` and ``rules.few_treated_clusters``, 30 and 10 by default),
         ``always`` or ``never``.
-    bootstrap_draws
+    n_draws
         Draws of the wild cluster bootstrap (default 9999; all sign combinations are
-        enumerated when there are fewer).
-    seed
-        Seed of the wild cluster bootstrap (default 20240101).
+        enumerated when there are fewer; formerly ``bootstrap_draws``).
+    random_state
+        Seed of the wild cluster bootstrap (default 20240101; formerly ``seed``).
     """
 
     honest_did: StrictBool = True
@@ -398,8 +461,11 @@ class SensitivitySection(_Section):
         default_factory=lambda: [0.0, 0.5, 1.0, 1.5, 2.0], min_length=1)
     smoothness: list[Annotated[float, Field(ge=0)]] | None = Field(default=None, min_length=1)
     wild_bootstrap: Literal["auto", "always", "never"] = "auto"
-    bootstrap_draws: StrictInt = Field(default=9999, ge=99)
-    seed: StrictInt = 20240101
+    RENAMED: ClassVar[dict[str, str]] = {"bootstrap_draws": "n_draws", "seed": "random_state"}
+    KEY: ClassVar[str] = "sensitivity"
+
+    n_draws: StrictInt = Field(default=9999, ge=99)
+    random_state: StrictInt = 20240101
 
 
 _DEFAULT_RULES = VerdictRules()
@@ -647,11 +713,11 @@ class PolicyParams(_Section):
 
 def _with_defaults(params: PolicyParams) -> PolicyParams:
     inference = params.inference
-    errors = inference.standard_errors or ("cluster" if params.is_panel else "robust")
+    errors = inference.kind or ("cluster" if params.is_panel else "robust")
     cluster = inference.cluster
     if errors == "cluster" and cluster is None and params.design is not None:
         cluster = params.design.unit
-    resolved = inference.model_copy(update={"standard_errors": errors, "cluster": cluster})
+    resolved = inference.model_copy(update={"kind": errors, "cluster": cluster})
     return params.model_copy(update={"inference": resolved})
 
 

@@ -109,26 +109,27 @@ def _estimator_rules(design: Mapping[str, Any], raw: Mapping[str, Any]) -> list[
 
 def _inference_rules(estimator: Any, inference: Mapping[str, Any]) -> list[str]:
     problems = []
-    chosen = inference.get("standard_errors")
+    chosen = inference.get("kind", inference.get("standard_errors"))
     cluster = inference.get("cluster")
     effective = chosen
     if chosen is None and estimator in ESTIMATORS:
         effective = "cluster" if estimator in PANEL_ESTIMATORS else "robust"
     if estimator == "did_2x2" and effective == "cluster" and cluster is None:
-        problems.append("inference.cluster: required when inference.standard_errors is "
+        problems.append("inference.cluster: required when inference.kind is "
                         "'cluster' with estimator 'did_2x2' (the column defining the clusters); "
                         "got nothing")
     if effective in ("classical", "robust") and cluster is not None:
-        problems.append(f"inference.cluster: only used when inference.standard_errors is "
+        problems.append(f"inference.cluster: only used when inference.kind is "
                         f"'cluster' (it is {effective!r}); got {describe_value(cluster)}")
     return problems
 
 
 def _bootstrap_rules(raw: Mapping[str, Any]) -> list[str]:
     """Draws the schema accepts but the multiplier bootstrap does not (1 to 9)."""
-    draws = _section(raw, "staggered").get("bootstrap_draws")
+    staggered = _section(raw, "staggered")
+    draws = staggered.get("n_draws", staggered.get("bootstrap_draws"))
     if isinstance(draws, int) and not isinstance(draws, bool) and 0 < draws < 10:
-        return [f"staggered.bootstrap_draws: must be 0 (analytic standard errors, no bands) or "
+        return [f"staggered.n_draws: must be 0 (analytic standard errors, no bands) or "
                 f"at least 10 (999 is customary); got {draws}"]
     return []
 

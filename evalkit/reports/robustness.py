@@ -99,7 +99,7 @@ def _event_study_for_sensitivity(
             remarks.append(Note(unsupported.key, "cs_universal", unsupported.values))
         else:
             try:
-                result = callaway_santanna(panel, **options, inference="analytic", alpha=alpha)
+                result = callaway_santanna(panel, **options, alpha=alpha)
                 return result.event_study()
             except EvalkitError as exc:
                 remarks.append(omission(exc, "cs_universal", SENSITIVITY_TERMS))
@@ -188,7 +188,7 @@ def _cluster_counts(params: PolicyParams, data: pd.DataFrame,
                     panel: Panel | None) -> tuple[int | None, int | None]:
     """Clusters of the 2x2 or TWFE standard errors, and those with treated units."""
     inference = params.inference
-    if inference.standard_errors != "cluster" or params.design.estimator in SYNTHETIC_ESTIMATORS:
+    if inference.kind != "cluster" or params.design.estimator in SYNTHETIC_ESTIMATORS:
         return None, None
     if panel is not None:
         return count_clusters(panel.data, panel.cluster_column,
@@ -216,9 +216,10 @@ def _wild(params: PolicyParams, data: pd.DataFrame, panel: Panel | None, main: D
     try:
         return wild_cluster_bootstrap(
             main, panel if panel is not None else data, cluster=column,
-            weights="webb" if clusters <= rules.webb_weights_max_clusters else "rademacher",
-            n_boot=settings.bootstrap_draws, random_state=settings.seed, alpha=alpha)
+            distribution="webb" if clusters <= rules.webb_weights_max_clusters
+            else "rademacher",
+            n_draws=settings.n_draws, random_state=settings.random_state, alpha=alpha)
     except EvalkitError as exc:
         # its weights are Rademacher's or Webb's, not the design's
-        remarks.append(omission(exc, "wild", SENSITIVITY_TERMS.extend({"weights": None})))
+        remarks.append(omission(exc, "wild", SENSITIVITY_TERMS.extend({"distribution": None})))
         return None

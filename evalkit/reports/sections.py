@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from evalkit._version import __version__
+from evalkit.inference import MultiplierBootstrap
 from evalkit.plots import plot_event_study, plot_group_means
 from evalkit.reports.evaluation import Evaluation, evaluate
 from evalkit.reports.findings import key_findings
@@ -117,18 +118,17 @@ class PolicyReport:
                        for note in remarks if (note.key in _ESTIMATE_REMARKS) == estimate)
 
     def _inference(self) -> str:
+        """How the headline's standard errors were computed, read from its result."""
         ev = self.evaluation
-        inference = ev.params.inference
-        kind = inference.standard_errors or "robust"
+        used = ev.main.inference
+        if ev.headline.label_key == "overall_callaway_santanna" and ev.staggered is not None:
+            result = ev.staggered.overall.get("callaway_santanna")
+            if result is not None and isinstance(result.inference, MultiplierBootstrap):
+                return self._t("se_bootstrap", draws=self._num(result.inference.n_draws, 0),
+                               column=result.inference.cluster)
         clusters = ev.main.sample.get("clusters")
-        text = self._t(f"se_{kind}", column=inference.cluster,
+        return self._t(f"se_{used.name}", column=getattr(used, "cluster", None),
                        clusters=self._num(clusters or 0, 0))
-        settings = ev.params.staggered
-        draws = settings.bootstrap_draws if settings else 999
-        if ev.headline.label_key == "overall_callaway_santanna" and draws:
-            text = self._t("se_bootstrap", draws=self._num(draws, 0), column=ev.panel.unit
-                           if kind != "cluster" else inference.cluster)
-        return text
 
     # ------------------------------------------------------------------ sections
     def title_html(self) -> str:

@@ -27,6 +27,7 @@ from evalkit.did.callaway_santanna import callaway_santanna
 from evalkit.did.imputation import imputation, imputation_overall
 from evalkit.did.sun_abraham import sun_abraham
 from evalkit.errors import EvalkitError
+from evalkit.inference.kinds import Clustered
 from evalkit.inference.multiplier import MultiplierBootstrap
 from evalkit.reports.params import PolicyParams, StaggeredSection
 from evalkit.reports.texts import STAGGERED_TERMS, Note, omission, raise_reworded
@@ -90,8 +91,8 @@ def callaway_santanna_options(panel: Panel, params: PolicyParams) -> dict[str, o
             "never_treated" if panel.n_never_treated_units > 0 else "not_yet_treated"),
         "method": settings.method, "base_period": settings.base_period,
         "anticipation": settings.anticipation,
-        "cluster": (params.inference.cluster
-                    if params.inference.standard_errors == "cluster" else None)}
+        "inference": Clustered(params.inference.cluster
+                               if params.inference.kind == "cluster" else None)}
 
 
 def last_cohort(panel: Panel) -> float:
@@ -148,7 +149,7 @@ def analyse_staggered(panel: Panel, params: PolicyParams, alpha: float,
     wanted = list(dict.fromkeys([*settings.estimators, *([required] if required else [])]))
     cs_options = callaway_santanna_options(panel, params)
     control = cs_options["control_group"]
-    cluster = cs_options["cluster"]
+    clustered = cs_options["inference"]
     never_treated = panel.n_never_treated_units > 0
     event_studies: dict[str, EventStudyResult] = {}
     overall: dict[str, DiDResult] = {}
@@ -170,10 +171,12 @@ def analyse_staggered(panel: Panel, params: PolicyParams, alpha: float,
             remarks.append(omission(exc, key, STAGGERED_TERMS))
 
     def run_cs() -> None:
-        inference = (MultiplierBootstrap(n_boot=settings.bootstrap_draws,
-                                         random_state=settings.seed)
-                     if settings.bootstrap_draws else "analytic")
-        result = callaway_santanna(panel, **cs_options, inference=inference, alpha=alpha)
+        inference = (MultiplierBootstrap(n_draws=settings.n_draws,
+                                         random_state=settings.random_state,
+                                         cluster=clustered.cluster)
+                     if settings.n_draws else clustered)
+        options = {k: v for k, v in cs_options.items() if k != "inference"}
+        result = callaway_santanna(panel, **options, inference=inference, alpha=alpha)
         event_studies["callaway_santanna"] = result.event_study()
         overall["callaway_santanna"] = result.overall()
         pretrends["callaway_santanna"] = result.pretrend
@@ -182,7 +185,7 @@ def analyse_staggered(panel: Panel, params: PolicyParams, alpha: float,
         # Sun & Abraham's comparison: the never-treated units, else the last-treated
         # cohort before its treatment (as Sun & Abraham 2021 propose)
         result = sun_abraham(panel if required == "sun_abraham" else regression, alpha=alpha,
-                             control_cohort=(
+                             control_group=(
             "never_treated" if never_treated else "last_treated"))
         event_studies["sun_abraham"] = result
         pretrends["sun_abraham"] = result.pretrend
@@ -192,11 +195,11 @@ def analyse_staggered(panel: Panel, params: PolicyParams, alpha: float,
 
     def run_imputation() -> None:
         used = panel if required == "imputation" else regression
-        result = imputation(used, anticipation=settings.anticipation, cluster=cluster,
+        result = imputation(used, anticipation=settings.anticipation, inference=clustered,
                             alpha=alpha)
         event_studies["imputation"] = result
         overall["imputation"] = imputation_overall(
-            used, anticipation=settings.anticipation, cluster=cluster, alpha=alpha)
+            used, anticipation=settings.anticipation, inference=clustered, alpha=alpha)
         pretrends["imputation"] = result.pretrend
 
     runners = {"callaway_santanna": run_cs, "sun_abraham": run_sa, "imputation": run_imputation}

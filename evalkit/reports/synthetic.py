@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from evalkit.data import Panel
 from evalkit.errors import EvalkitError
+from evalkit.inference.kinds import NoInference, PlaceboInSpace, inference_from_dict
 from evalkit.reports.params import PolicyParams, SyntheticSection
 from evalkit.reports.texts import SYNTHETIC_TERMS, Note, omission, raise_reworded
 from evalkit.results.synthetic_control import SyntheticControlResult
@@ -83,7 +84,7 @@ def analyse_synthetic(panel: Panel, params: PolicyParams, alpha: float) -> Synth
     """
     settings = params.synthetic or SyntheticSection()
     headline = METHOD_OF[params.design.estimator]
-    se = settings.standard_errors
+    se = settings.inference
     estimates: dict[str, SyntheticDiDResult] = {}
     remarks: list[Note] = []
     if se != "placebo" and panel.n_treated_units < 2:
@@ -93,9 +94,11 @@ def analyse_synthetic(panel: Panel, params: PolicyParams, alpha: float) -> Synth
         se = "placebo"
     for method in (headline, *(m for m in ("sdid", "sc", "did") if m != headline)):
         try:
-            estimates[method] = synthetic_did(panel, method=method, se=se,
-                                              n_reps=settings.replications, alpha=alpha,
-                                              random_state=settings.seed)
+            estimates[method] = synthetic_did(
+                panel, method=method, alpha=alpha,
+                inference=inference_from_dict({"kind": se, "n_draws": settings.n_draws,
+                                               "random_state": settings.random_state}
+                                              if se != "jackknife" else {"kind": se}))
         except EvalkitError as exc:
             if method == headline:
                 raise_reworded(exc, SYNTHETIC_TERMS)
@@ -105,7 +108,8 @@ def analyse_synthetic(panel: Panel, params: PolicyParams, alpha: float) -> Synth
         try:
             control = synthetic_control(
                 panel, predictors=settings.predictor_periods,
-                placebo=settings.placebo_in_space, leave_one_out=settings.leave_one_out)
+                inference=PlaceboInSpace() if settings.placebo_in_space else NoInference(),
+                leave_one_out=settings.leave_one_out)
         except EvalkitError as exc:
             remarks.append(omission(exc, "adh", SYNTHETIC_TERMS))
     else:

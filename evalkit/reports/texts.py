@@ -464,7 +464,7 @@ DESIGN_TERMS = ParamsTerms(
     {**{name: f"design.{name}" for name in ("unit", "time", "outcome", "treatment",
                                              "first_treated", "treated", "post", "covariates",
                                              "weights")},
-     "cluster": "inference.cluster", "vcov": "inference.standard_errors",
+     "cluster": "inference.cluster", "vcov": "inference.kind", "inference": "inference.kind",
      "sample": "data.sample", "sheet": "data.sheet",
      "alpha": ("inference.confidence_level", _level_of)},
     {"drop them first, or pass missing='drop'": "remove those rows from the data file, or "
@@ -485,14 +485,17 @@ EVENT_STUDY_TERMS = DESIGN_TERMS.extend(
 STAGGERED_TERMS = DESIGN_TERMS.extend(
     {"control_group": "staggered.control_group", "method": "staggered.method",
      "base_period": "staggered.base_period", "anticipation": "staggered.anticipation",
-     "n_boot": "staggered.bootstrap_draws", "random_state": "staggered.seed"})
+     "n_boot": "staggered.n_draws", "n_draws": "staggered.n_draws",
+     "random_state": "staggered.random_state"})
 SENSITIVITY_TERMS = STAGGERED_TERMS.extend(
-    {"parameter": "sensitivity.target", "n_boot": "sensitivity.bootstrap_draws",
-     "random_state": "sensitivity.seed", "base_period": "staggered.base_period"},
+    {"parameter": "sensitivity.target", "n_boot": "sensitivity.n_draws",
+     "n_draws": "sensitivity.n_draws", "random_state": "sensitivity.random_state",
+     "base_period": "staggered.base_period"},
     {"honest_did_from_estimates": "an event study with one reference period"})
 SYNTHETIC_TERMS = DESIGN_TERMS.extend(
-    {"se": "synthetic.standard_errors", "n_reps": "synthetic.replications",
-     "random_state": "synthetic.seed", "predictors": "synthetic.predictor_periods",
+    {"se": "synthetic.inference", "n_reps": "synthetic.n_draws",
+     "n_draws": "synthetic.n_draws", "inference": "synthetic.inference",
+     "random_state": "synthetic.random_state", "predictors": "synthetic.predictor_periods",
      "placebo": "synthetic.placebo_in_space", "leave_one_out": "synthetic.leave_one_out"})
 
 _VALUE = r"'[^']*'|\"[^\"]*\"|\([^()]*\)|\[[^\[\]]*\]|-?[\w.]*\w"

@@ -163,9 +163,9 @@ SYNTHETIC_TEXTS: dict[str, dict[Language, str]] = {
     "subject_adh": {"en": "Abadie, Diamond & Hainmueller's synthetic control",
                     "fr": "Le contrôle synthétique d'Abadie, Diamond et Hainmueller"},
     "note_se_placebo_instead": {
-        "en": "synthetic.standard_errors: {se} needs more than one treated unit; placebo "
+        "en": "synthetic.inference: {se} needs more than one treated unit; placebo "
               "standard errors are shown instead.",
-        "fr": "synthetic.standard_errors: {se} suppose plus d'une unité traitée ; les "
+        "fr": "synthetic.inference: {se} suppose plus d'une unité traitée ; les "
               "écarts-types placebo sont présentés à la place."},
     "why_adh_several_treated": {
         "en": "it is built for a single treated unit, and there are {treated}; see the "

@@ -20,6 +20,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from evalkit.inference.kinds import Inference
+
 __all__ = ["DiDResult", "SAMPLE_LABELS"]
 
 SAMPLE_LABELS: dict[str, str] = {
@@ -67,6 +69,9 @@ class DiDResult:
     effect_term
         The coefficient that estimates the treatment effect.
     inference
+        The inference kind that produced the standard errors (an
+        :data:`~evalkit.inference.Inference`, its clustering column filled in).
+    inference_text
         How the standard errors were computed, in words.
     sample
         Facts about the data used (rows, units, treated and comparison counts ...).
@@ -82,7 +87,8 @@ class DiDResult:
     outcome: str
     coefficients: Coefficients
     effect_term: str
-    inference: str
+    inference: Inference
+    inference_text: str
     sample: Mapping[str, Any]
     provenance: Provenance
     cell_means: pd.DataFrame | None = field(default=None, repr=False)
@@ -168,7 +174,7 @@ class DiDResult:
         facts = [("Estimator", self.estimator), ("Estimand", self.estimand),
                  ("Outcome", self.outcome), ("Treatment effect", self.effect_term)]
         facts += [(SAMPLE_LABELS.get(k, k), v) for k, v in self.sample.items()]
-        facts += [("Standard errors", self.inference),
+        facts += [("Standard errors", self.inference_text),
                   ("Confidence level", f"{100 * (1 - self.alpha):g}%")]
         low, high = self._effect_interval()
         notes = (f"Effect: {self.estimate:.4f} (std. error {self.std_error:.4f}; "

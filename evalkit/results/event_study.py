@@ -24,6 +24,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from evalkit.inference.kinds import Inference
+
 __all__ = ["EventStudyResult", "event_term"]
 
 
@@ -64,7 +66,7 @@ class EventStudyResult:
         when there is no pre-treatment coefficient to test.
     binned
         Whether the first and last event times pool every more distant period.
-    inference, sample, provenance
+    inference, inference_text, sample, provenance
         As in :class:`~evalkit.results.DiDResult`.
     band_critical_value
         Critical value of the simultaneous (uniform) confidence band over all event
@@ -84,7 +86,8 @@ class EventStudyResult:
     coefficients: Coefficients
     reference_period: int | None
     pretrend: WaldTest | None
-    inference: str
+    inference: Inference
+    inference_text: str
     sample: Mapping[str, Any]
     provenance: Provenance
     binned: bool = False
@@ -209,7 +212,7 @@ class EventStudyResult:
                   else f"{self.reference_period} (normalised to 0)"),
                  ("Endpoints binned", "yes" if self.binned else "no")]
         facts += [(SAMPLE_LABELS.get(k, k), v) for k, v in self.sample.items()]
-        facts += [("Standard errors", self.inference),
+        facts += [("Standard errors", self.inference_text),
                   ("Confidence level", f"{100 * (1 - self.alpha):g}%")]
         if self.band_critical_value is not None:
             facts.append(("Uniform band critical value", f"{self.band_critical_value:.4f}"))

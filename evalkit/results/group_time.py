@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
     from evalkit.did._cs_aggregate import Aggregate, AggregationBasis
+    from evalkit.inference.kinds import Inference
 
 __all__ = ["GroupTimeResult", "cell_term"]
 
@@ -78,6 +79,9 @@ class GroupTimeResult:
         Wald test that every pre-treatment ATT(g,t) is zero (R ``did``'s pre-test), or
         ``None`` when there is nothing to test.
     inference
+        The inference kind that produced the standard errors (an
+        :data:`~evalkit.inference.Inference`, its clustering column filled in).
+    inference_text
         How standard errors were computed, in words.
     sample
         Facts about the data used (rows, units, periods, treated and comparison units).
@@ -101,7 +105,8 @@ class GroupTimeResult:
     coefficients: Coefficients
     band_critical_value: float | None
     pretrend: WaldTest | None
-    inference: str
+    inference: Inference
+    inference_text: str
     sample: Mapping[str, Any]
     cohort_sizes: Mapping[str, int]
     notes: tuple[str, ...]
@@ -308,7 +313,8 @@ class GroupTimeResult:
                       "treatment); Callaway & Sant'Anna 2021, dynamic aggregation"),
             outcome=self.outcome, event_time=tuple(events), coefficients=coefficients,
             reference_period=reference, pretrend=pretrend,
-            inference=self.inference + _WEIGHTS_NOTE, sample=sample,
+            inference=self.inference,
+            inference_text=self.inference_text + _WEIGHTS_NOTE, sample=sample,
             provenance=self._provenance(spec), band=agg.band)
 
     def _provenance(self, extra: dict[str, object]) -> Provenance:
@@ -323,7 +329,8 @@ class GroupTimeResult:
                                     agg.std_errors)
         return DiDResult(estimator=f"{self.estimator}: {what}", estimand=estimand,
                          outcome=self.outcome, coefficients=coefficients, effect_term="ATT",
-                         inference=self.inference + _WEIGHTS_NOTE, sample=dict(self.sample),
+                         inference=self.inference,
+            inference_text=self.inference_text + _WEIGHTS_NOTE, sample=dict(self.sample),
                          provenance=self._provenance(extra))
 
     # ------------------------------------------------------------------ rendering
@@ -338,7 +345,7 @@ class GroupTimeResult:
         facts += [(SAMPLE_LABELS.get(k, k), v) for k, v in self.sample.items()]
         facts.append(("Cohort sizes", ", ".join(f"{k}: {v:,}"
                                                  for k, v in self.cohort_sizes.items())))
-        facts += [("Standard errors", self.inference),
+        facts += [("Standard errors", self.inference_text),
                   ("Confidence level", f"{100 * (1 - self.alpha):g}%")]
         if self.band_critical_value is not None:
             facts.append(("Uniform band critical value", f"{self.band_critical_value:.4f}"))

@@ -49,9 +49,10 @@ class RandomizationResult:
         ``(1 + count) / (1 + n_perm)``.
     alternative
         ``"two-sided"`` (on the absolute value), ``"greater"`` or ``"less"``.
-    n_perm
+    n_draws
         Assignments evaluated: all of them under enumeration (the observed one
-        included), else the random permutations drawn.
+        included), else the random permutations drawn (:attr:`n_perm` is its former
+        name).
     enumerated, n_assignments
         Whether every distinct assignment was evaluated, and how many there are.
     n_undefined
@@ -76,7 +77,7 @@ class RandomizationResult:
     estimate: float | None
     p_value: float
     alternative: str
-    n_perm: int
+    n_draws: int
     enumerated: bool
     n_assignments: int
     n_undefined: int
@@ -86,6 +87,11 @@ class RandomizationResult:
     unit: str | None
     distribution: np.ndarray = field(repr=False)
     provenance: Provenance = field(repr=False)
+
+    @property
+    def n_perm(self) -> int:
+        """The assignments evaluated (the former name of :attr:`n_draws`)."""
+        return self.n_draws
 
     def __post_init__(self) -> None:
         array = np.array(self.distribution, dtype=float, copy=True)
@@ -101,7 +107,7 @@ class RandomizationResult:
     @property
     def minimum_p_value(self) -> float:
         """The smallest p-value this test can give."""
-        return 1.0 / self.n_perm if self.enumerated else 1.0 / (1 + self.n_perm)
+        return 1.0 / self.n_draws if self.enumerated else 1.0 / (1 + self.n_draws)
 
     @property
     def draws_description(self) -> str:
@@ -111,7 +117,7 @@ class RandomizationResult:
         digits = len(str(self.n_assignments))
         total = (f"{self.n_assignments:,}" if digits <= 12
                  else f"about 10^{digits - 1}")
-        return f"{self.n_perm:,} random permutations ({seed}) of {total} distinct assignments"
+        return f"{self.n_draws:,} random permutations ({seed}) of {total} distinct assignments"
 
     # ------------------------------------------------------------------ the contract
     @property
@@ -156,7 +162,7 @@ class RandomizationResult:
             "term": self.term, "estimate": np.nan if self.estimate is None else self.estimate,
             "std_error": np.nan, "statistic": self.observed, "p_value": self.p_value,
             "conf_low": np.nan, "conf_high": np.nan, "observed": self.observed,
-            "statistic_kind": self.statistic, "n_perm": self.n_perm,
+            "statistic_kind": self.statistic, "n_perm": self.n_draws,
             "enumerated": self.enumerated, "n_assignments": self.n_assignments,
             "alternative": self.alternative}])
 

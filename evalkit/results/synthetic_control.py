@@ -3,13 +3,14 @@ r"""The result of a synthetic control, with its placebo-in-space test and leave-
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from evalkit.errors import InputError
+from evalkit.inference.kinds import Inference, NoInference
 from evalkit.results._arrays import read_only_copy
 from evalkit.results._interval import level, missing_intervals
 from evalkit.results.contract import no_interval_error
@@ -250,6 +251,8 @@ class SyntheticControlResult:
         The placebo-in-space test, when run.
     leave_one_out
         The leave-one-out re-fits, when run.
+    inference
+        ``PlaceboInSpace(...)`` when the placebo test was run, else ``NoInference()``.
     provenance
         The specification, data fingerprint and evalkit version.
     """
@@ -270,6 +273,7 @@ class SyntheticControlResult:
     provenance: Provenance
     placebo: PlaceboTest | None = None
     leave_one_out: LeaveOneOut | None = None
+    inference: Inference = field(default_factory=NoInference)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "treated_unit", _label(self.treated_unit))
@@ -421,7 +425,8 @@ class SyntheticControlResult:
             return self.balance.reset_index()
         part = self.placebo if table == "placebo" else self.leave_one_out
         if part is None:
-            option = "placebo=True" if table == "placebo" else "leave_one_out=True"
+            option = ("inference=PlaceboInSpace()" if table == "placebo"
+                      else "leave_one_out=True")
             raise InputError(f"table={table!r}: this result has no {table.replace('_', '-')} "
                              f"fits; run synthetic_control(..., {option})")
         return part.tidy()
@@ -456,6 +461,7 @@ class SyntheticControlResult:
                     "unit's left out")
             facts.append(("Placebo-in-space p-value",
                           f"{p.p_value:.4f} (rank {p.rank} of {p.n_units}{rule})"))
+        facts.append(("Inference", self.inference.describe()))
         if self.leave_one_out is not None and self.leave_one_out.dropped:
             effects = self.leave_one_out.average_effect
             facts.append(("Leave-one-out average effect",

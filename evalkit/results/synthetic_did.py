@@ -13,6 +13,7 @@ from scipy import stats
 
 from evalkit._validation import Problems, check_alpha
 from evalkit.errors import InputError
+from evalkit.inference.kinds import Inference, NoInference
 from evalkit.results._arrays import read_only_copy
 from evalkit.results._interval import ConfIntMethod, interval_frame, level
 from evalkit.results.provenance import Provenance
@@ -65,8 +66,9 @@ class SyntheticDiDResult:
         ``se_note``).
     se_method
         ``"placebo"``, ``"bootstrap"``, ``"jackknife"`` or None.
-    n_reps
-        Number of replicate estimates behind the standard error (0 without).
+    n_draws
+        Number of replicate estimates behind the standard error (0 without;
+        :attr:`n_reps` is its former name).
     alpha
         Significance level of the confidence interval.
     control_units, omega
@@ -93,6 +95,9 @@ class SyntheticDiDResult:
         Frank-Wolfe iterations of the two stages of each weight problem.
     discarded_draws
         Bootstrap draws discarded for lacking a treated or a comparison unit.
+    inference
+        The inference kind (``Placebo``, ``Bootstrap``, ``Jackknife`` or
+        ``NoInference``); :attr:`inference_text` says it in words.
     provenance
         The specification, data fingerprint and evalkit version.
     """
@@ -104,7 +109,7 @@ class SyntheticDiDResult:
     estimate: float
     std_error: float
     se_method: str | None
-    n_reps: int
+    n_draws: int
     alpha: float
     control_units: np.ndarray
     omega: np.ndarray
@@ -124,6 +129,7 @@ class SyntheticDiDResult:
     se_note: str | None = None
     iterations: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     discarded_draws: int = 0
+    inference: Inference = field(default_factory=NoInference)
 
     def __post_init__(self) -> None:
         for name in ("control_units", "pre_periods", "periods", "treated_units"):
@@ -145,14 +151,19 @@ class SyntheticDiDResult:
                 "periods (ATT)")
 
     @property
-    def inference(self) -> str:
+    def inference_text(self) -> str:
         """How the standard error was computed, in words."""
         if self.se_method is None:
             return "none"
         text = _SE_NAMES[self.se_method]
         if self.se_method in ("placebo", "bootstrap"):
-            text += f", {self.n_reps:,} replications"
+            text += f", {self.n_draws:,} replications"
         return text
+
+    @property
+    def n_reps(self) -> int:
+        """Replicate estimates behind the standard error (the former name of :attr:`n_draws`)."""
+        return self.n_draws
 
     @property
     def n_control(self) -> int:
@@ -254,7 +265,7 @@ class SyntheticDiDResult:
             "term": "treated", "estimate": self.estimate, "std_error": self.std_error,
             "statistic": self.statistic, "p_value": self.p_value, "conf_low": low,
             "conf_high": high, "method": self.method, "inference": self.se_method or "none",
-            "n_reps": self.n_reps}])
+            "n_reps": self.n_draws}])
 
     def _weight_notes(self) -> list[str]:
         weights = self.unit_weights
@@ -284,7 +295,7 @@ class SyntheticDiDResult:
         if self.method != "did":
             facts += [("Noise level (sigma)", self.noise_level),
                       ("Unit-weight ridge (zeta)", self.zeta_omega)]
-        facts += [("Standard errors", self.inference), ("Confidence level", level)]
+        facts += [("Standard errors", self.inference_text), ("Confidence level", level)]
         low, high = self._interval(self.alpha)
         table = pd.DataFrame(
             [[self.estimate, self.std_error, self.statistic, self.p_value, low, high]],

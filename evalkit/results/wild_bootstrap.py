@@ -60,11 +60,12 @@ class WildBootstrapResult:
     cluster, n_clusters, n_treated_clusters
         The cluster column, the number of clusters and how many of them contain
         treated-group observations.
-    weights
-        ``"rademacher"`` or ``"webb"``.
-    n_boot, enumerated
+    distribution
+        ``"rademacher"`` or ``"webb"`` (:attr:`weights` is its former name).
+    n_draws, enumerated
         The number of bootstrap t statistics; ``enumerated`` is true when they are all
-        :math:`2^G` Rademacher sign vectors (full enumeration: deterministic).
+        :math:`2^G` Rademacher sign vectors (full enumeration: deterministic)
+        (:attr:`n_boot` is the former name of ``n_draws``).
     random_state
         The integer seed of the draws (``None`` when enumerated, unseeded or drawn
         from a Generator).
@@ -93,13 +94,23 @@ class WildBootstrapResult:
     cluster: str
     n_clusters: int
     n_treated_clusters: int
-    weights: str
-    n_boot: int
+    distribution: str
+    n_draws: int
     enumerated: bool
     random_state: int | None
     t_draws: np.ndarray = field(repr=False)
     provenance: Provenance = field(repr=False)
     draws: WildDraws | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def n_boot(self) -> int:
+        """The number of bootstrap t statistics (the former name of :attr:`n_draws`)."""
+        return self.n_draws
+
+    @property
+    def weights(self) -> str:
+        """The wild weight distribution (the former name of :attr:`distribution`)."""
+        return self.distribution
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "t_draws", read_only_copy(self.t_draws))
@@ -112,15 +123,15 @@ class WildBootstrapResult:
     def method(self) -> str:
         """The bootstrap in words."""
         return (f"restricted wild cluster bootstrap-t (null imposed), "
-                f"{_WEIGHT_NAMES.get(self.weights, self.weights)} weights")
+                f"{_WEIGHT_NAMES.get(self.distribution, self.distribution)} weights")
 
     @property
     def draws_description(self) -> str:
         if self.enumerated:
-            return (f"all 2^{self.n_clusters} = {self.n_boot:,} sign vectors enumerated "
+            return (f"all 2^{self.n_clusters} = {self.n_draws:,} sign vectors enumerated "
                     "(deterministic)")
         seed = f"seed {self.random_state}" if self.random_state is not None else "unseeded"
-        return f"{self.n_boot:,} random draws ({seed})"
+        return f"{self.n_draws:,} random draws ({seed})"
 
     def p_value_at(self, null: float) -> float:
         """The bootstrap p-value of :math:`H_0: \\beta = ` ``null`` with the same draws."""
@@ -187,7 +198,8 @@ class WildBootstrapResult:
             "std_error": self.std_error, "statistic": self.statistic,
             "p_value": self.p_value, "conf_low": low, "conf_high": high,
             "analytic_p_value": self.analytic_p_value, "n_clusters": self.n_clusters,
-            "n_boot": self.n_boot, "enumerated": self.enumerated, "weights": self.weights}])
+            "n_boot": self.n_draws, "enumerated": self.enumerated,
+            "weights": self.distribution}])
 
     def summary(self) -> Summary:
         level = f"{100 * (1 - self.alpha):g}%"

@@ -23,7 +23,8 @@ def synthetic_control_randomization(result: SyntheticControlResult) -> Randomiza
     test = result.placebo
     if test is None:
         raise InputError("result: randomization inference for a synthetic control uses its "
-                         "placebos in space; fit it with synthetic_control(..., placebo=True); "
+                         "placebos in space; fit it with synthetic_control(..., "
+                         "inference=PlaceboInSpace()); "
                          "got a result without placebos")
     ratios = test.statistics().to_numpy(dtype=float)
     ratios.setflags(write=False)
@@ -36,7 +37,7 @@ def synthetic_control_randomization(result: SyntheticControlResult) -> Randomiza
         model="Synthetic control (Abadie, Diamond & Hainmueller 2010)",
         term=str(result.treated_unit), statistic="rmspe_ratio", observed=test.observed,
         estimate=float(result.average_effect), p_value=float(test.p_value),
-        alternative="greater", n_perm=int(ratios.size), enumerated=True,
+        alternative="greater", n_draws=int(ratios.size), enumerated=True,
         n_assignments=int(ratios.size), n_undefined=int(np.isnan(ratios).sum()),
         random_state=None, n_units=int(test.n_units), n_treated_units=1, unit=None,
         distribution=ratios,

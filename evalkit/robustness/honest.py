@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
+from evalkit._deprecation import refuse_unknown, renamed
 from evalkit._validation import Problems, check_alpha, check_choice
 from evalkit.errors import InputError
 from evalkit.results.event_study import EventStudyResult
@@ -50,8 +51,9 @@ def honest_did(
     parameter: Literal["first", "average"] | Sequence[float] = "first",
     method: HonestMethod = "auto",
     alpha: float | None = None,
-    lf_draws: int = 1000,
+    n_draws: int = 1000,
     random_state: int = 0,
+    **deprecated: Any,
 ) -> HonestDiDResult:
     r"""Robust confidence sets for an event study when parallel trends may fail.
 
@@ -107,10 +109,12 @@ def honest_did(
         smoothness), ``"hybrid"``, ``"conditional"`` or ``"flci"`` (smoothness only).
     alpha
         Significance level (default: the event study's).
-    lf_draws, random_state
-        Number of simulated draws for the least-favourable critical value of the
-        hybrid test, and their seed. The draws are the ones R's ``set.seed(random_state)``
-        produces, so that the defaults (1,000 draws, seed 0) give the package's results.
+    n_draws, random_state
+        Number of simulated draws for the least-favourable critical value of the hybrid
+        test, and their seed (an integer: the draws are the ones R's
+        ``set.seed(random_state)`` produces, so that the defaults, 1,000 draws and seed
+        0, give the package's results). ``lf_draws=`` is the deprecated spelling of
+        ``n_draws=``.
 
     Returns
     -------
@@ -135,6 +139,8 @@ def honest_did(
     package HonestDiD (Rambachan & Roth), ``createSensitivityResults_relativeMagnitudes``
     and ``createSensitivityResults``.
     """
+    lf_draws = renamed("honest_did", deprecated, "lf_draws", "n_draws", n_draws, 1000)
+    refuse_unknown("honest_did", deprecated)
     if not isinstance(result, EventStudyResult):
         raise InputError(f"result: must be an EventStudyResult (from an evalkit event study); "
                          f"got {type(result).__name__}")
@@ -160,8 +166,9 @@ def honest_did_from_estimates(
     parameter: Literal["first", "average"] | Sequence[float] = "first",
     method: HonestMethod = "auto",
     alpha: float = 0.05,
-    lf_draws: int = 1000,
+    n_draws: int = 1000,
     random_state: int = 0,
+    **deprecated: Any,
 ) -> HonestDiDResult:
     """:func:`honest_did` from event-study coefficients and their covariance matrix.
 
@@ -180,7 +187,7 @@ def honest_did_from_estimates(
         without the reference period) and their covariance matrix.
     num_pre_periods, num_post_periods
         How many of ``betahat`` are pre-period and post-period coefficients.
-    restriction, m_values, parameter, method, alpha, lf_draws, random_state
+    restriction, m_values, parameter, method, alpha, n_draws, random_state
         As for :func:`honest_did` (``alpha`` defaults to 0.05 here).
 
     Returns
@@ -193,6 +200,9 @@ def honest_did_from_estimates(
     Rambachan, A. and Roth, J. (2023). A more credible approach to parallel trends.
     *Review of Economic Studies*, 90(5), 2555-2591.
     """
+    lf_draws = renamed("honest_did_from_estimates", deprecated, "lf_draws", "n_draws", n_draws,
+                       1000)
+    refuse_unknown("honest_did_from_estimates", deprecated)
     problems = Problems()
     for name, value in (("num_pre_periods", num_pre_periods),
                         ("num_post_periods", num_post_periods)):
@@ -326,7 +336,7 @@ def _run(beta: np.ndarray, sigma: np.ndarray, pre_times: tuple[int, ...],
     if restriction == "relative_magnitude" and method == "flci":
         problems.add("method='flci': the fixed-length interval exists for the smoothness "
                      "restriction only; use 'hybrid' or 'conditional' with relative magnitudes")
-    for name, value, low in (("lf_draws", lf_draws, 100), ("random_state", random_state, 0)):
+    for name, value, low in (("n_draws", lf_draws, 100), ("random_state", random_state, 0)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
             problems.add(f"{name}={value!r}: must be an integer >= {low}; got {value!r}")
     weights = _weights(parameter, post_times, problems)

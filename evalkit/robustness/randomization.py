@@ -16,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from evalkit._deprecation import refuse_unknown, renamed
 from evalkit._validation import Problems, check_choice
 from evalkit.data.panel import Panel, frame_fingerprint
 from evalkit.did.within import TwoWayWithin, is_nested
@@ -71,7 +72,7 @@ def _check_random_state(random_state: object, problems: Problems) -> None:
 
 def _check_n_perm(n_perm: object, problems: Problems) -> None:
     if isinstance(n_perm, bool) or not isinstance(n_perm, int | np.integer) or n_perm < 1:
-        problems.add(f"n_perm={n_perm!r}: must be an integer >= 1 (999 is customary); "
+        problems.add(f"n_draws={n_perm!r}: must be an integer >= 1 (999 is customary); "
                      f"got {n_perm!r}")
 
 
@@ -86,7 +87,7 @@ def _vcov(spec: Any, statistic: str) -> tuple[str, str | None]:
     if statistic == "t" and kind not in ("classical", "HC0", "HC1", "cluster"):
         raise InputError(f"statistic='t': the studentized statistic supports results with "
                          f"'classical', 'HC0', 'HC1' (robust) or cluster-robust standard errors; "
-                         f"this result has {kind!r}; re-estimate it with vcov='robust'")
+                         f"this result has {kind!r}; re-estimate it with inference=Robust()")
     return kind, column
 
 
@@ -215,9 +216,10 @@ def randomization_inference(
     data: pd.DataFrame | Panel | None = None,
     *,
     statistic: Statistic = "estimate",
-    n_perm: int = 999,
+    n_draws: int = 999,
     random_state: int | np.random.Generator | None = None,
     unit: str | None = None,
+    **deprecated: Any,
 ) -> RandomizationResult:
     r"""Randomization (Fisher) p-value of a 2x2, TWFE or synthetic control estimate.
 
@@ -230,13 +232,13 @@ def randomization_inference(
     two-sided, on the absolute value of the statistic.
 
     When the number of distinct assignments (:math:`\binom{U}{U_1}`, or the multinomial
-    coefficient for several cohorts) is at most ``n_perm``, all are enumerated and
+    coefficient for several cohorts) is at most ``n_draws``, all are enumerated and
     :math:`p` is the exact share at least as extreme (the observed assignment
-    included); otherwise ``n_perm`` random permutations give
+    included); otherwise ``n_draws`` random permutations give
     :math:`p = (1 + \#\text{extreme}) / (1 + n_\text{perm})`.
 
     For a synthetic control (:func:`evalkit.synthetic.synthetic_control` fitted with
-    ``placebo=True``), the treatment is moved to every unit in turn: the
+    ``inference=PlaceboInSpace()``, the default), the treatment is moved to every unit in turn: the
     placebo-in-space test (Abadie, Diamond & Hainmueller 2010) enumerates every
     assignment of the one treated unit, and the statistic is the post- over
     pre-treatment RMSPE (one-sided: large ratios are extreme); ``data`` and the other
@@ -255,7 +257,7 @@ def randomization_inference(
         ``"estimate"`` (default) or ``"t"``: the t statistic with the result's own
         standard-error formula (studentized permutation test, more robust when the
         sharp null is doubtful; Chung & Romano 2013).
-    n_perm
+    n_draws
         Number of random permutations (default 999), and the largest number of
         distinct assignments that is enumerated instead.
     random_state
@@ -278,6 +280,8 @@ def randomization_inference(
     218(2), 435-450. Phipson, B. and Smyth, G. K. (2010). Permutation p-values should
     never be zero. *Statistical Applications in Genetics and Molecular Biology*, 9(1).
     """
+    n_perm = renamed("randomization_inference", deprecated, "n_perm", "n_draws", n_draws, 999)
+    refuse_unknown("randomization_inference", deprecated)
     if isinstance(result, SyntheticControlResult):
         from evalkit.robustness._permutation_synthetic import synthetic_control_randomization
 
@@ -323,7 +327,7 @@ def randomization_inference(
     return RandomizationResult(
         method=setup.method, model=result.estimator, term=result.effect_term,
         statistic=statistic, observed=observed, estimate=float(estimate_obs[0]),
-        p_value=p_value, alternative="two-sided", n_perm=int(distribution.size),
+        p_value=p_value, alternative="two-sided", n_draws=int(distribution.size),
         enumerated=enumerated, n_assignments=n_assignments, n_undefined=undefined,
         random_state=seed, n_units=int(setup.codes.size), n_treated_units=setup.n_treated_units,
         unit=setup.unit, distribution=distribution,
@@ -335,16 +339,17 @@ def permutation_test(
     statistic: Callable[[np.ndarray], float],
     assignment: Sequence[Any] | np.ndarray | pd.Series,
     *,
-    n_perm: int = 999,
+    n_draws: int = 999,
     random_state: int | np.random.Generator | None = None,
     alternative: Alternative = "two-sided",
     name: str = "statistic",
+    **deprecated: Any,
 ) -> RandomizationResult:
     r"""A permutation test of any statistic of a treatment assignment.
 
     ``statistic(labels)`` is evaluated for the observed ``assignment`` and for
     rearrangements of its labels across units (all distinct ones when there are at most
-    ``n_perm`` of them, else ``n_perm`` random permutations), each a 1-D array like
+    ``n_draws`` of them, else ``n_draws`` random permutations), each a 1-D array like
     ``assignment`` (same length, same values, permuted). p-values follow the
     conventions of :func:`randomization_inference`; assignments whose statistic is not
     finite are left out.
@@ -357,7 +362,7 @@ def permutation_test(
         treated (then ``alternative="greater"``, Abadie, Diamond & Hainmueller 2010).
     assignment
         One label per unit (0/1 treated, or cohorts).
-    n_perm, random_state
+    n_draws, random_state
         As in :func:`randomization_inference`.
     alternative
         ``"two-sided"`` (on the absolute value, default), ``"greater"`` (large values
@@ -369,6 +374,8 @@ def permutation_test(
     -------
     RandomizationResult
     """
+    n_perm = renamed("permutation_test", deprecated, "n_perm", "n_draws", n_draws, 999)
+    refuse_unknown("permutation_test", deprecated)
     problems = Problems()
     if not callable(statistic):
         problems.add(f"statistic: must be a function of an assignment returning a number; got "
@@ -412,7 +419,7 @@ def permutation_test(
     return RandomizationResult(
         method="labels permuted across units", model="custom statistic", term=name,
         statistic="custom", observed=observed, estimate=None, p_value=p_value,
-        alternative=alternative, n_perm=int(distribution.size), enumerated=enumerated,
+        alternative=alternative, n_draws=int(distribution.size), enumerated=enumerated,
         n_assignments=n_assignments, n_undefined=undefined, random_state=seed,
         n_units=int(codes.size), n_treated_units=int(np.count_nonzero(nonzero[codes])),
         unit=None, distribution=distribution,

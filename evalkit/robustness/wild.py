@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit._deprecation import refuse_unknown, renamed
 from evalkit._validation import Problems, check_alpha, check_choice, describe_columns
 from evalkit.data.panel import Panel, frame_fingerprint
 from evalkit.did.within import TwoWayWithin, is_nested
@@ -216,9 +217,9 @@ def _check_options(result: object, data: object, cluster: object, null: object,
             or not np.isfinite(null)):
         problems.add(f"null={null!r}: must be a finite number (the hypothesised value of the "
                      f"effect); got {null!r}")
-    check_choice("weights", weights, WILD_WEIGHTS, problems)
+    check_choice("distribution", weights, WILD_WEIGHTS, problems)
     if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 1:
-        problems.add(f"n_boot={n_boot!r}: must be an integer >= 1 (9,999 is customary); "
+        problems.add(f"n_draws={n_boot!r}: must be an integer >= 1 (9,999 is customary); "
                      f"got {n_boot!r}")
     if not (random_state is None or isinstance(random_state, np.random.Generator)
             or (isinstance(random_state, int | np.integer) and not isinstance(random_state, bool)
@@ -238,11 +239,12 @@ def wild_cluster_bootstrap(
     *,
     cluster: str | None = None,
     null: float = 0.0,
-    weights: WildWeights = "rademacher",
-    n_boot: int = 9999,
+    distribution: WildWeights = "rademacher",
+    n_draws: int = 9999,
     random_state: int | np.random.Generator | None = None,
     alpha: float | None = None,
     conf_int: bool = True,
+    **deprecated: Any,
 ) -> WildBootstrapResult:
     r"""Test a difference-in-differences effect by the restricted wild cluster bootstrap-t.
 
@@ -280,14 +282,16 @@ def wild_cluster_bootstrap(
         must be one of the panel's columns.
     null
         The hypothesised value :math:`\beta_0` (default 0).
-    weights
+    distribution
+        The distribution of the wild weights (``weights=`` is its deprecated spelling):
         ``"rademacher"`` (default; :math:`\pm 1`) or ``"webb"`` (Webb's six-point
         distribution, :math:`\pm\sqrt{1/2}, \pm 1, \pm\sqrt{3/2}`, better with few
         clusters).
-    n_boot
-        Number of bootstrap draws (default 9,999). With Rademacher weights and
-        :math:`2^G \le` ``n_boot``, all :math:`2^G` sign vectors are used instead (full
-        enumeration; deterministic, ``random_state`` is then irrelevant).
+    n_draws
+        Number of bootstrap draws (default 9,999; ``n_boot=`` is its deprecated
+        spelling). With Rademacher weights and :math:`2^G \le` ``n_draws``, all
+        :math:`2^G` sign vectors are used instead (full enumeration; deterministic,
+        ``random_state`` is then irrelevant).
     random_state
         Integer seed or :class:`numpy.random.Generator` (``None``: fresh entropy).
     alpha
@@ -327,10 +331,14 @@ def wild_cluster_bootstrap(
     >>> from evalkit.datasets import load_mpdta
     >>> panel = Panel(load_mpdta(), unit="countyreal", time="year", outcome="lemp",
     ...               first_treated="first.treat")
-    >>> boot = wild_cluster_bootstrap(twfe(panel), panel, n_boot=999, random_state=1)
+    >>> boot = wild_cluster_bootstrap(twfe(panel), panel, n_draws=999, random_state=1)
     >>> boot.n_clusters
     500
     """
+    n_boot = renamed("wild_cluster_bootstrap", deprecated, "n_boot", "n_draws", n_draws, 9999)
+    weights = renamed("wild_cluster_bootstrap", deprecated, "weights", "distribution",
+                      distribution, "rademacher")
+    refuse_unknown("wild_cluster_bootstrap", deprecated)
     _check_options(result, data, cluster, null, weights, n_boot, random_state, alpha, conf_int)
     alpha = float(result.alpha if alpha is None else alpha)
     function = result.provenance.function
@@ -370,8 +378,8 @@ def wild_cluster_bootstrap(
         analytic_p_value=float(2 * stats.t.sf(abs(statistic), model.n_clusters - 1)),
         p_value=p_value(draws, statistic, null), interval=interval, alpha=alpha,
         ci_tolerance=tolerance, cluster=model.cluster, n_clusters=model.n_clusters,
-        n_treated_clusters=model.n_treated_clusters, weights=weights,
-        n_boot=draws.n_draws, enumerated=enumerated, random_state=seed,
+        n_treated_clusters=model.n_treated_clusters, distribution=weights,
+        n_draws=draws.n_draws, enumerated=enumerated, random_state=seed,
         t_draws=draws.t_stats(null),
         provenance=Provenance("evalkit.robustness.wild_cluster_bootstrap", spec,
                               result.provenance.data_fingerprint, int(model.y.size)),

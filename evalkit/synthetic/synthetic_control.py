@@ -9,9 +9,12 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from evalkit._deprecation import refuse_unknown, warn_renamed
 from evalkit._validation import Problems
 from evalkit.data.panel import Panel
 from evalkit.errors import DataError, InputError
+from evalkit.inference.kinds import NoInference, PlaceboInSpace
+from evalkit.inference.registry import check_inference, register_inference
 from evalkit.results.provenance import Provenance
 from evalkit.results.synthetic_control import LeaveOneOut, PlaceboTest, SyntheticControlResult
 from evalkit.synthetic._sc_inference import (
@@ -240,6 +243,32 @@ def _specification(panel: Panel, specs: tuple[PredictorSpec, ...], matrix: Outco
 
 
 # ---------------------------------------------------------------------- public API
+_DEFAULT_INFERENCE = PlaceboInSpace()
+register_inference("synthetic_control", PlaceboInSpace, NoInference)
+
+
+def _placebo_options(inference: Any, deprecated: dict[str, Any]) -> tuple[Any, Any]:
+    """``(placebo, max_pre_mspe_ratio)`` from ``inference`` or their deprecated keywords."""
+    given = {name: deprecated.pop(name) for name in ("placebo", "max_pre_mspe_ratio")
+             if name in deprecated}
+    refuse_unknown("synthetic_control", deprecated)
+    if not given:
+        kind = check_inference("synthetic_control", inference)
+        if isinstance(kind, NoInference):
+            return False, None
+        return True, kind.max_pre_mspe_ratio
+    old = ", ".join(f"{name}={value!r}" for name, value in given.items())
+    if inference is not _DEFAULT_INFERENCE:
+        raise InputError("Invalid arguments to synthetic_control:",
+                         [f"{old} and inference={inference!r}: must be given once; "
+                          f"{', '.join(given)} are the deprecated spelling of inference"])
+    placebo, ratio = given.get("placebo", True), given.get("max_pre_mspe_ratio")
+    new = ("NoInference()" if placebo is False else "PlaceboInSpace()" if ratio is None
+           else f"PlaceboInSpace(max_pre_mspe_ratio={ratio!r})")
+    warn_renamed(old, f"inference={new}")
+    return placebo, ratio
+
+
 def synthetic_control(
     panel: Panel,
     *,
@@ -248,9 +277,9 @@ def synthetic_control(
     fit_periods: Sequence[Period] | None = None,
     v: Literal["optimize", "equal"] | Sequence[float] = "optimize",
     standardize: bool = True,
-    placebo: bool = True,
-    max_pre_mspe_ratio: float | None = None,
+    inference: PlaceboInSpace | NoInference = _DEFAULT_INFERENCE,
     leave_one_out: bool = False,
+    **deprecated: Any,
 ) -> SyntheticControlResult:
     r"""Estimate the effect of a treatment on one unit with a synthetic control.
 
@@ -288,10 +317,10 @@ def synthetic_control(
     (the treated unit inside the donors' convex hull), the one with the smallest
     MSPE over the optimisation period is kept.
 
-    **Inference.** With ``placebo=True`` each donor is in turn treated as if it had
-    been treated (its pool: the other donors) and the ratio of post- to
-    pre-treatment RMSPE is computed for every unit; the p-value is the treated unit's
-    rank divided by the number of units (ADH 2010, figure 8). ``max_pre_mspe_ratio``
+    **Inference.** With ``inference=PlaceboInSpace()`` (the default) each donor is in
+    turn treated as if it had been treated (its pool: the other donors) and the ratio
+    of post- to pre-treatment RMSPE is computed for every unit; the p-value is the treated unit's
+    rank divided by the number of units (ADH 2010, figure 8). Its ``max_pre_mspe_ratio``
     leaves out placebos whose pre-treatment MSPE exceeds that multiple of the treated
     unit's (ADH 2010, figures 5-7). With ``leave_one_out=True`` the treated unit is
     re-fitted once without each donor of positive weight (Abadie 2021).
@@ -319,11 +348,11 @@ def synthetic_control(
         (normalised to sum to one).
     standardize
         Divide each predictor by its standard deviation across the units of the fit.
-    placebo
-        Run the placebo-in-space test.
-    max_pre_mspe_ratio
-        Leave placebos whose pre-treatment MSPE exceeds this multiple of the treated
-        unit's out of the test (``None``: keep all).
+    inference
+        ``PlaceboInSpace(max_pre_mspe_ratio=None)`` (default): run the placebo-in-space
+        test, leaving out placebos whose pre-treatment MSPE exceeds that multiple of
+        the treated unit's (``None``: keep all); ``NoInference()``: skip it.
+        (``placebo=`` and ``max_pre_mspe_ratio=`` are the deprecated spellings.)
     leave_one_out
         Re-fit without each donor of positive weight.
 
@@ -361,6 +390,7 @@ def synthetic_control(
     >>> round(result.average_effect, 2), result.placebo.rank
     (-19.51, 3)
     """
+    placebo, max_pre_mspe_ratio = _placebo_options(inference, deprecated)
     flags = {"placebo": placebo, "leave_one_out": leave_one_out}
     matrix, design, specs = _design(panel, predictors, covariates, fit_periods, v, standardize,
                                     flags, max_pre_mspe_ratio)
@@ -381,6 +411,7 @@ def synthetic_control(
         treated_outcome=design.y[design.treated], synthetic_outcome=synthetic,
         fit_periods=tuple(matrix.periods[design.fit_columns]), v_method=fit.v_method,
         placebo=placebo_test, leave_one_out=loo,
+        inference=(PlaceboInSpace(max_pre_mspe_ratio) if placebo else NoInference()),
         provenance=Provenance("evalkit.synthetic.synthetic_control",
                               _specification(panel, specs, matrix, design, options),
                               panel.fingerprint, panel.n_obs))
@@ -398,7 +429,7 @@ def placebo_in_space(
 ) -> PlaceboTest:
     """The placebo-in-space test of a synthetic control, on its own.
 
-    The same fits as ``synthetic_control(..., placebo=True).placebo`` (see
+    The same fits as ``synthetic_control(...).placebo`` (see
     :func:`synthetic_control` for the arguments): the treated unit and every donor
     re-fitted as if treated. :meth:`PlaceboTest.statistics` gives each unit's post/pre
     RMSPE ratio — the randomization distribution of the statistic over the units

@@ -9,15 +9,18 @@ paper's Table 1). The numerics live in :mod:`evalkit.synthetic._sdid_weights`,
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
 
+from evalkit._deprecation import refuse_unknown, warn_renamed
 from evalkit._validation import Problems, check_alpha
 from evalkit.data.panel import Panel
 from evalkit.errors import DataError, InputError
+from evalkit.inference.kinds import Bootstrap, Jackknife, NoInference, Placebo
 from evalkit.inference.multiplier import make_generator
+from evalkit.inference.registry import check_inference, register_inference
 from evalkit.results.provenance import Provenance
 from evalkit.results.synthetic_did import SyntheticDiDResult
 from evalkit.synthetic import _sdid_inference as inference
@@ -101,6 +104,52 @@ def _check_design(matrix: OutcomeMatrix, panel: Panel, method: str,
     problems.raise_if_any(DataError, f"The panel cannot be used for {method} with se={se!r}:")
 
 
+_DEFAULT_INFERENCE = Placebo()
+SDIDInference = Placebo | Bootstrap | Jackknife | NoInference
+register_inference("synthetic_did", Placebo, Bootstrap, Jackknife, NoInference)
+register_inference("synthetic_did_comparison", Placebo, Bootstrap, Jackknife, NoInference)
+_LEGACY = ("se", "n_reps", "random_state")
+
+
+def _legacy_options(function: str, inference: Any, deprecated: dict[str, Any]
+                    ) -> tuple[str | None, Any, Any]:
+    """``(se, n_reps, random_state)`` from ``inference``, or from their deprecated keywords."""
+    given = {name: deprecated.pop(name) for name in _LEGACY if name in deprecated}
+    refuse_unknown(function, deprecated)
+    if not given:
+        kind = check_inference(function, inference)
+        if isinstance(kind, Placebo | Bootstrap):
+            return kind.name, kind.n_draws, kind.random_state
+        return (None if isinstance(kind, NoInference) else kind.name), 200, None
+    old = ", ".join(f"{name}={value!r}" for name, value in given.items())
+    if inference is not _DEFAULT_INFERENCE:
+        raise InputError(f"Invalid arguments to {function}:",
+                         [f"{old} and inference={inference!r}: must be given once; "
+                          f"{', '.join(given)} are the deprecated spelling of inference"])
+    se = given.get("se", "placebo")
+    n_reps, random_state = given.get("n_reps", 200), given.get("random_state")
+    try:
+        new = repr(_kind(se, n_reps, random_state))
+    except InputError:  # the old checks below name the faulty keyword
+        new = "Placebo(n_draws=..., random_state=...)"
+    warn_renamed(old, f"inference={new}")
+    return se, n_reps, random_state
+
+
+def _kind(se: str | None, n_reps: int, random_state: Any) -> SDIDInference:
+    """The inference kind of the old ``se``, ``n_reps`` and ``random_state``."""
+    if se == "placebo":
+        return Placebo(n_reps, random_state)
+    if se == "bootstrap":
+        return Bootstrap(n_reps, random_state)
+    if se == "jackknife":
+        return Jackknife()
+    if se is None:
+        return NoInference()
+    raise InputError(f"se={se!r}: must be one of {', '.join(map(repr, _STANDARD_ERRORS))} or "
+                     f"None; got {se!r}")
+
+
 def _seed_record(random_state: int | np.random.Generator | None) -> object:
     if isinstance(random_state, np.random.Generator):
         return "numpy Generator"
@@ -111,12 +160,11 @@ def synthetic_did(
     panel: Panel,
     *,
     method: SDIDMethod = "sdid",
-    se: StandardError | None = "placebo",
-    n_reps: int = 200,
+    inference: SDIDInference = _DEFAULT_INFERENCE,
     alpha: float = 0.05,
-    random_state: int | np.random.Generator | None = None,
     max_iter: int = 10_000,
     noise_level: float | None = None,
+    **deprecated: Any,
 ) -> SyntheticDiDResult:
     r"""Estimate the effect on the treated by synthetic difference-in-differences.
 
@@ -159,20 +207,19 @@ def synthetic_did(
         treatment in the same period, every unit is observed in every period.
     method
         ``"sdid"`` (default), ``"sc"`` or ``"did"``.
-    se
-        Standard error: ``"placebo"`` (default; Algorithm 4: placebo treatments drawn
-        among the comparison units, weights re-estimated; the only method available
-        with one treated unit, it assumes homoskedasticity across units),
-        ``"bootstrap"`` (Algorithm 2: units resampled, weights re-estimated; draws
-        without a treated or a comparison unit are redrawn), ``"jackknife"``
-        (Algorithm 3: leave one unit out, weights not re-estimated; needs two treated
-        units; not recommended for synthetic control), or None.
-    n_reps
-        Placebo or bootstrap replications (200 in the paper).
+    inference
+        Standard error: ``Placebo(n_draws=200, random_state=None)`` (default;
+        Algorithm 4: placebo treatments drawn among the comparison units, weights
+        re-estimated; the only method available with one treated unit, it assumes
+        homoskedasticity across units), ``Bootstrap(n_draws, random_state)``
+        (Algorithm 2: units resampled, weights re-estimated; draws without a treated or
+        a comparison unit are redrawn), ``Jackknife()`` (Algorithm 3: leave one unit
+        out, weights not re-estimated; needs two treated units; not recommended for
+        synthetic control), or ``NoInference()``. ``n_draws`` is the number of
+        replications (200 in the paper), ``random_state`` a seed or numpy Generator.
+        (``se=``, ``n_reps=`` and ``random_state=`` are the deprecated spellings.)
     alpha
         Significance level: the interval is :math:`\hat\tau \pm z_{1-\alpha/2}\,\widehat{se}`.
-    random_state
-        Seed or numpy Generator for the placebo and bootstrap draws.
     max_iter
         Frank-Wolfe iteration cap of the second stage of each weight problem.
     noise_level
@@ -208,10 +255,11 @@ def synthetic_did(
     >>> from evalkit.datasets import load_prop99
     >>> panel = Panel(load_prop99(), unit="state", time="Year", outcome="cigsale",
     ...               treatment="treated")
-    >>> result = synthetic_did(panel, se=None)
+    >>> result = synthetic_did(panel, inference=NoInference())
     >>> round(result.estimate, 5)
     -15.60383
     """
+    se, n_reps, random_state = _legacy_options("synthetic_did", inference, deprecated)
     _check_options(panel, method, se, n_reps, alpha, random_state, max_iter, "synthetic_did",
                    noise_level)
     matrix = outcome_matrix(panel, method=method)
@@ -267,7 +315,8 @@ def _fit(panel: Panel, matrix: OutcomeMatrix, method: str, se: str | None, n_rep
         estimate=estimate,
         std_error=replicates.std_error,
         se_method=se,
-        n_reps=int(replicates.estimates.size),
+        n_draws=int(replicates.estimates.size),
+        inference=_kind(se, n_reps, random_state),
         alpha=float(alpha),
         control_units=matrix.control_units, omega=omega,
         pre_periods=periods[:n_pre], lam=lam,
@@ -290,16 +339,15 @@ def synthetic_did_comparison(
     panel: Panel,
     *,
     methods: Sequence[SDIDMethod] = ("did", "sc", "sdid"),
-    se: StandardError | None = "placebo",
-    n_reps: int = 200,
+    inference: SDIDInference = _DEFAULT_INFERENCE,
     alpha: float = 0.05,
-    random_state: int | np.random.Generator | None = None,
     max_iter: int = 10_000,
+    **deprecated: Any,
 ) -> pd.DataFrame:
     """Difference-in-differences, synthetic control and SDID side by side (the paper's Table 1).
 
     Runs :func:`synthetic_did` once per method with the same standard-error method.
-    With an integer ``random_state``, every method uses that same seed (as the
+    With an integer ``random_state`` in ``inference``, every method uses that same seed (as the
     paper's replication code, which resets the seed before each method); with a
     Generator, the methods draw from it in turn.
 
@@ -312,6 +360,8 @@ def synthetic_did_comparison(
     if isinstance(methods, str) or not isinstance(methods, Sequence):
         raise InputError(f"methods={methods!r}: must be a list of methods among "
                          f"{', '.join(map(repr, _METHODS))}; got {methods!r}")
+    se, n_reps, random_state = _legacy_options("synthetic_did_comparison", inference,
+                                               deprecated)
     _check_options(panel, list(methods), se, n_reps, alpha, random_state, max_iter,
                    "synthetic_did_comparison")
     if len(methods) == 0 or len(set(methods)) != len(methods):
@@ -319,8 +369,8 @@ def synthetic_did_comparison(
                          f"{', '.join(map(repr, _METHODS))}; got {list(methods)!r}")
     rows = []
     for method in methods:
-        result = synthetic_did(panel, method=method, se=se, n_reps=n_reps, alpha=alpha,
-                               random_state=random_state, max_iter=max_iter)
+        result = synthetic_did(panel, method=method, inference=_kind(se, n_reps, random_state),
+                               alpha=alpha, max_iter=max_iter)
         rows.append(result.tidy().assign(estimator=result.estimator))
     table = pd.concat(rows, ignore_index=True).set_index("method")
     return table

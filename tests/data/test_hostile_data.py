@@ -178,19 +178,19 @@ def test_empty_files(tmp_path):
 
 # =========================================================== 3. bootstrap settings
 @pytest.mark.parametrize(("kwargs", "expected"), [
-    ({"n_boot": 0}, "MultiplierBootstrap(n_boot=0): must be an integer >= 10 (999 is "
+    ({"n_draws": 0}, "MultiplierBootstrap(n_draws=0): must be an integer >= 10 (999 is "
                     "customary); got 0"),
-    ({"n_boot": -3}, "MultiplierBootstrap(n_boot=-3): must be an integer >= 10"),
-    ({"n_boot": 999.0}, "got 999.0 (a float)"),
-    ({"n_boot": True}, "got True (a bool)"),
+    ({"n_draws": -3}, "MultiplierBootstrap(n_draws=-3): must be an integer >= 10"),
+    ({"n_draws": 999.0}, "got 999.0 (a float)"),
+    ({"n_draws": True}, "got True (a bool)"),
     ({"random_state": -1}, "MultiplierBootstrap(random_state=-1): must be None, a "
                            "non-negative integer seed or a numpy Generator; got -1"),
     ({"random_state": 1.5}, "got 1.5 (a float)"),
     ({"cluster": ""}, "MultiplierBootstrap(cluster=''): must be a column name or None; got ''"),
     ({"cluster": 3}, "MultiplierBootstrap(cluster=3): must be a column name or None; got 3"),
-    ({"weights": "normal"}, "MultiplierBootstrap(weights='normal'): must be one of "
+    ({"distribution": "normal"}, "MultiplierBootstrap(distribution='normal'): must be one of "
                             "'rademacher', 'mammen'; got 'normal'"),
-    ({"weights": ["mammen"]}, "got a list"),
+    ({"distribution": ["mammen"]}, "got a list"),
 ])
 def test_invalid_bootstrap_settings_are_refused_when_created(kwargs, expected):
     with pytest.raises(InputError) as info:
@@ -201,7 +201,7 @@ def test_invalid_bootstrap_settings_are_refused_when_created(kwargs, expected):
 
 def test_every_invalid_bootstrap_setting_is_listed():
     with pytest.raises(InputError) as info:
-        MultiplierBootstrap(n_boot=0, random_state=-1, cluster="", weights="normal")
+        MultiplierBootstrap(n_draws=0, random_state=-1, cluster="", distribution="normal")
     assert len(info.value.problems) == 4
 
 

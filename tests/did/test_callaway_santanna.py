@@ -456,10 +456,10 @@ def test_result_types_and_descriptions():
     assert isinstance(result.event_study(), EventStudyResult)
     assert isinstance(result.event_study(balance_event_time=1), EventStudyResult)
     assert _boot().band_critical_value is not None and result.band_critical_value is None
-    assert "analytic" in result.inference and "bstrap=FALSE" in result.inference
-    assert "multiplier bootstrap (999 draws" in _boot().inference
-    assert "interquartile range" in _boot().overall().inference
-    assert "cohort-share weights" in result.overall().inference
+    assert "analytic" in result.inference_text and "bstrap=FALSE" in result.inference_text
+    assert "multiplier bootstrap (999 draws" in _boot().inference_text
+    assert "interquartile range" in _boot().overall().inference_text
+    assert "cohort-share weights" in result.overall().inference_text
     assert result.sample["units"] == 500 and result.sample["rows"] == 2500
     assert result.sample["treated_units"] == 191 and result.sample["control_units"] == 309
     assert dict(result.cohort_sizes) == {"2004": 20, "2006": 40, "2007": 131, "never": 309}
@@ -529,10 +529,10 @@ def test_bad_covariates_and_clusters_are_named():
     with pytest.raises(InputError, match="name the clustering column once"):
         callaway_santanna(_panel(("lpop",)), cluster="countyreal",
                           inference=MultiplierBootstrap(cluster="lpop"))
-    with pytest.raises(InputError, match=r"n_boot=5"):
-        callaway_santanna(_panel(), inference=MultiplierBootstrap(n_boot=5))
-    with pytest.raises(InputError, match=r"weights='normal'"):
-        callaway_santanna(_panel(), inference=MultiplierBootstrap(weights="normal"))
+    with pytest.raises(InputError, match=r"n_draws=5"):
+        callaway_santanna(_panel(), inference=MultiplierBootstrap(n_draws=5))
+    with pytest.raises(InputError, match=r"distribution='normal'"):
+        callaway_santanna(_panel(), inference=MultiplierBootstrap(distribution="normal"))
 
 
 def test_singular_covariates_are_named():

@@ -141,7 +141,7 @@ def test_clustered_analytic_standard_errors_are_cluster_sums_with_the_small_samp
             sums = pd.Series(psi).groupby(state).sum().to_numpy()
             expected.append(np.sqrt(n_clusters / (n_clusters - 1) * np.sum(sums ** 2)) / n)
     np.testing.assert_allclose(result.std_error, expected, rtol=1e-10)
-    assert "clustered by 'state'" in result.inference and "G/(G-1)" in result.inference
+    assert "clustered by 'state'" in result.inference_text and "G/(G-1)" in result.inference_text
     # clustering on the unit itself is R's unit-level variance (no factor)
     same = callaway_santanna(Panel(frame, **MPDTA, cluster="state"), cluster="countyreal")
     np.testing.assert_allclose(same.std_error, _fit().std_error, rtol=1e-12)
@@ -161,7 +161,7 @@ def test_clustered_bootstrap_agrees_with_clustered_analytic_errors():
     analytic = callaway_santanna(panel)
     boot = callaway_santanna(panel, inference=MultiplierBootstrap(
         n_boot=2000, random_state=3, cluster="state"))
-    assert "one multiplier per cluster" in boot.inference
+    assert "one multiplier per cluster" in boot.inference_text
     assert boot.overall().std_error == pytest.approx(analytic.overall().std_error, rel=0.2)
     np.testing.assert_allclose(boot.std_error, analytic.std_error, rtol=0.3)
 
@@ -181,7 +181,7 @@ def test_bootstrap_is_reproducible_and_results_are_stable():
     assert gen.event_study().band_critical_value == gen.event_study().band_critical_value
     mammen = callaway_santanna(panel, inference=MultiplierBootstrap(n_boot=199, random_state=7,
                                                                     weights="mammen"))
-    assert "Mammen" in mammen.inference
+    assert "Mammen" in mammen.inference_text
 
 
 def test_bootstrap_standard_errors_approach_the_analytic_ones():

@@ -87,7 +87,7 @@ def test_repeated_cross_sections(method):
     frame = _cross_sections(sim)
     result = callaway_santanna(Panel(frame, **DESCRIPTION, covariates=["x"]), method=method,
                                data_type="repeated_cross_section")
-    assert result.sample["units"] == len(frame) and "observation level" in result.inference
+    assert result.sample["units"] == len(frame) and "observation level" in result.inference_text
     overall = result.overall()
     assert abs(_z(overall.estimate, sim.true_overall_effect(), overall.std_error)) < 4
 

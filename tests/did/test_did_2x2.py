@@ -171,7 +171,7 @@ def test_robust_standard_errors_match_a_hand_computed_sandwich(kielmc):
     default = did_2x2(kielmc, outcome="rprice", treated="nearinc", post="y81",
                       covariates=KIELMC_CONTROLS_AGE)
     assert default.std_error == pytest.approx(float(np.sqrt(hc0[3, 3] * n / (n - k))), rel=1e-9)
-    assert "HC1" in default.inference
+    assert "HC1" in default.inference_text
 
 
 def test_hc2_and_hc3_use_the_leverage(kielmc):
@@ -200,7 +200,7 @@ def test_clustered_standard_errors_match_a_hand_computed_sandwich(kielmc):
     np.testing.assert_allclose(result.coefficients.vcov, cov, rtol=1e-9)
     assert result.coefficients.df == g - 1
     assert result.sample["clusters"] == g
-    assert "'nbh'" in result.inference
+    assert "'nbh'" in result.inference_text
 
 
 def test_weights_give_weighted_least_squares_and_weighted_cell_means(kielmc):
@@ -321,13 +321,21 @@ def test_collinear_covariates_name_the_covariates(kielmc):
                 covariates=["near_copy"])
 
 
-def test_bad_vcov_option_lists_the_allowed_ones(kielmc):
+def test_bad_inference_lists_the_allowed_kinds(kielmc):
+    with pytest.raises(InputError) as info:
+        did_2x2(kielmc, outcome="rprice", treated="nearinc", post="y81", inference="bootstrap")
+    assert info.value.problems == (
+        "inference='bootstrap': must be one of Classical(), Robust(), Clustered() for "
+        "did_2x2; got 'bootstrap' (a str)",)
+
+
+def test_bad_deprecated_vcov_option_lists_the_allowed_ones(kielmc):
     with pytest.raises(InputError) as info:
         did_2x2(kielmc, outcome="rprice", treated="nearinc", post="y81", vcov="bootstrap")
     message = str(info.value)
     assert "vcov='bootstrap'" in message
     for option in ("'classical'", "'robust'", "'HC0'", "'HC1'", "'HC2'", "'HC3'", "'cluster'",
-                   "Clustered('column')"):
+                   "inference=Classical(), Robust() or Clustered()"):
         assert option in message
 
 

@@ -502,7 +502,7 @@ def test_single_cluster_cohorts_need_pooled_cells():
                                               "average_effects_by='event_time'"):
         imputation(panel)
     pooled = imputation(panel, average_effects_by="event_time")
-    assert "leave-out residuals averaged by event time" in pooled.inference
+    assert "leave-out residuals averaged by event time" in pooled.inference_text
 
 
 def test_covariates_absorbed_by_unit_effects(mpdta):

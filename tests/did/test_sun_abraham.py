@@ -177,7 +177,8 @@ def test_delta_method_standard_errors_use_the_cohort_shares(weighted):
         w = np.array([share.get(g, 0.0) if ce == e else 0.0 for ce, g in cells])
         assert result.coefficients.estimate[i] == pytest.approx(w @ b, rel=1e-12, abs=1e-15)
         assert result.coefficients.std_error[i] == pytest.approx(np.sqrt(w @ v @ w), rel=1e-12)
-    assert "delta method" in result.inference and "shares treated as fixed" in result.inference
+    text = result.inference_text
+    assert "delta method" in text and "shares treated as fixed" in text
 
 
 def test_pretrend_wald_test_over_the_aggregated_leads(mpdta_panel):
@@ -274,10 +275,10 @@ def test_no_never_treated_units_suggests_last_treated(mpdta):
     panel = Panel(mpdta.loc[mpdta["first.treat"] > 0], **MPDTA)
     with pytest.raises(DataError) as info:
         sun_abraham(panel)
-    assert "control_cohort='never_treated': the panel has no never-treated units" in str(
+    assert "control_group='never_treated': the panel has no never-treated units" in str(
         info.value)
-    assert "control_cohort='last_treated'" in str(info.value)
-    assert sun_abraham(panel, control_cohort="last_treated").event_time == (-3, -2, 0, 1, 2)
+    assert "control_group='last_treated'" in str(info.value)
+    assert sun_abraham(panel, control_group="last_treated").event_time == (-3, -2, 0, 1, 2)
 
 
 @pytest.mark.parametrize("reference", [0, 2, -1.0, "-1", True, (), (-1, 1)])
@@ -295,10 +296,10 @@ def test_no_pre_period_at_the_reference(mpdta_panel):
 
 def test_every_problem_is_reported_at_once(mpdta_panel):
     with pytest.raises(InputError) as info:
-        sun_abraham(mpdta_panel, control_cohort="not_yet_treated", reference=1,
+        sun_abraham(mpdta_panel, control_group="not_yet_treated", reference=1,
                     window=(0, 2))
     problems = info.value.problems
-    assert any(p.startswith("control_cohort='not_yet_treated': must be one of "
+    assert any(p.startswith("control_group='not_yet_treated': must be one of "
                             "'never_treated', 'last_treated'") for p in problems)
     assert any(p.startswith("reference=1: must be a negative integer") for p in problems)
     assert any(p.startswith("window=(0, 2): must be two integers") for p in problems)

@@ -43,7 +43,7 @@ def test_mpdta_static_twfe_describes_its_inference(mpdta_twfe):
     assert mpdta_twfe.sample["rows"] == 2500
     assert mpdta_twfe.sample["treated_units"] == 191
     assert mpdta_twfe.sample["control_units"] == 309
-    assert "cluster-robust by 'countyreal'" in mpdta_twfe.inference
+    assert "cluster-robust by 'countyreal'" in mpdta_twfe.inference_text
     assert mpdta_twfe.provenance.function == "evalkit.did.twfe"
 
 

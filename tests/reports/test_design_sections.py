@@ -59,7 +59,7 @@ def _design(estimator: str = "callaway_santanna", **more) -> dict:
             "first_treated": "first_treated", **more}
 
 
-_STAGGERED = {"control_group": "not_yet_treated", "bootstrap_draws": 0}
+_STAGGERED = {"control_group": "not_yet_treated", "n_draws": 0}
 
 
 def _report(path: Path) -> tuple[PolicyReport, str]:
@@ -118,8 +118,8 @@ def test_mpdta_without_its_never_treated_counties(tmp_path):
     path = _policy(tmp_path, frame,
                    {"estimator": "callaway_santanna", "outcome": "lemp", "unit": "countyreal",
                     "time": "year", "first_treated": "first.treat"}, "fr",
-                   staggered={"control_group": "not_yet_treated", "bootstrap_draws": 0},
-                   inference={"standard_errors": "cluster", "cluster": "countyreal"})
+                   staggered={"control_group": "not_yet_treated", "n_draws": 0},
+                   inference={"kind": "cluster", "cluster": "countyreal"})
     report, html = _report(path)
     ev = report.evaluation
     panel = Panel(frame, unit="countyreal", time="year", outcome="lemp",
@@ -182,7 +182,7 @@ def test_event_study_headline_without_never_treated_units_fails_in_params_terms(
 
 def test_never_treated_control_group_without_never_treated_units(tmp_path):
     frame = _all_treated()
-    staggered = {"control_group": "never_treated", "bootstrap_draws": 0}
+    staggered = {"control_group": "never_treated", "n_draws": 0}
     # the headline cannot be computed: an error naming the params keys
     with pytest.raises(DataError) as caught:
         evaluate(_policy(tmp_path, frame, _design(), staggered=staggered))
@@ -204,7 +204,7 @@ def test_covariates_the_fixed_effects_absorb_leave_the_comparisons_running(tmp_p
     path = _policy(tmp_path, mpdta,
                    {"estimator": "callaway_santanna", "outcome": "lemp", "unit": "countyreal",
                     "time": "year", "first_treated": "first.treat", "covariates": ["lpop"]},
-                   staggered={"bootstrap_draws": 0})
+                   staggered={"n_draws": 0})
     report, html = _report(path)
     ev = report.evaluation
     panel = Panel(mpdta, unit="countyreal", time="year", outcome="lemp",
@@ -227,7 +227,7 @@ def test_a_weighted_design_omits_the_decomposition_and_says_why(tmp_path):
     frame = simulate_staggered_panel(150, 8, cohorts=(3, 5), shares=(0.3, 0.3, 0.4),
                                      noise_sd=0.5, seed=2).data
     path = _policy(tmp_path, frame, _design(weights="weight"), "fr",
-                   staggered={"bootstrap_draws": 0})
+                   staggered={"n_draws": 0})
     report, html = _report(path)
     assert report.evaluation.staggered.bacon is None
     assert ("La décomposition de Goodman-Bacon n&#x27;apparaît pas dans ce rapport : elle "
@@ -284,8 +284,8 @@ def test_library_messages_are_worded_with_params_keys():
         "absent")
     assert params_wording("se='placebo' needs more comparison units than treated units; use "
                           "se='bootstrap'", SYNTHETIC_TERMS) == (
-        "synthetic.standard_errors: placebo needs more comparison units than treated units; "
-        "use synthetic.standard_errors: bootstrap")
+        "synthetic.inference: placebo needs more comparison units than treated units; "
+        "use synthetic.inference: bootstrap")
     # names that are no params key, and words that merely contain one, stay as they are
     assert params_wording("control_cohort='last_treated'; subwindow=3", EVENT_STUDY_TERMS) == \
         "control_cohort='last_treated'; subwindow=3"

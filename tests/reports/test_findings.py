@@ -78,7 +78,7 @@ def test_twfe_is_not_trusted_when_dynamic_effects_contaminate_it(tmp_path):
     path = write_policy(tmp_path, sim.data, {"estimator": "callaway_santanna", "outcome": "y",
                                              "unit": "unit", "time": "period",
                                              "first_treated": "first_treated"},
-                        staggered={"bootstrap_draws": 0})
+                        staggered={"n_draws": 0})
     ev = evaluate(path)
     findings = key_findings(ev)
     assert ev.headline.estimate == pytest.approx(sim.true_overall_effect(), abs=0.1)
@@ -90,7 +90,7 @@ def test_insignificant_effect_is_called_indistinguishable_from_zero(tmp_path):
     kielmc = pd.read_csv(PARAMS.parent / "data" / "kielmc.csv")
     path = write_policy(tmp_path, kielmc, {"estimator": "did_2x2", "outcome": "rprice",
                                            "treated": "nearinc", "post": "y81"},
-                        inference={"standard_errors": "classical"})
+                        inference={"kind": "classical"})
     findings = key_findings(evaluate(path))
     # Wooldridge Example 13.3: -11,863.90 (7,456.65), two-sided p = 0.113.
     assert f"{MINUS}11,864" in findings[0]

@@ -72,7 +72,7 @@ def test_valid_panel_file(tmp_path):
     assert params.design.estimator == "event_study"
     assert params.design.covariates == []
     # defaults that depend on the design
-    assert params.inference.standard_errors == "cluster"
+    assert params.inference.kind == "cluster"
     assert params.inference.cluster == "countyreal"
     assert params.inference.confidence_level == 0.95
     assert params.event_study.window == [-4, 3]
@@ -82,7 +82,7 @@ def test_valid_panel_file(tmp_path):
 
 def test_valid_two_by_two_file_defaults_to_robust(tmp_path):
     params = load_params(write(tmp_path, TWO_BY_TWO, dataset="kielmc"))
-    assert params.inference.standard_errors == "robust"
+    assert params.inference.kind == "robust"
     assert params.inference.cluster is None
     assert params.language == "fr"
     assert not params.is_panel
@@ -255,27 +255,27 @@ def test_did_2x2_refuses_panel_keys_and_event_study(tmp_path):
 
 def test_staggered_section_is_typed_and_panel_only(tmp_path):
     text = PANEL + ("staggered:\n  estimators: [callaway_santanna, synthetic]\n"
-                    "  bootstrap_draws: -1\n  method: dr\n")
+                    "  n_draws: -1\n  method: dr\n")
     problems = problems_of(write(tmp_path, text))
     assert any(p.startswith("staggered.estimators[1]: must be one of 'callaway_santanna', "
                             "'sun_abraham', 'imputation'") for p in problems)
-    assert any(p.startswith("staggered.bootstrap_draws: must be at least 0")
+    assert any(p.startswith("staggered.n_draws: must be at least 0")
                for p in problems)
     assert any(p.startswith("staggered.method: must be one of 'doubly_robust'") for p in problems)
-    text = TWO_BY_TWO + "staggered:\n  bootstrap_draws: 99\n"
+    text = TWO_BY_TWO + "staggered:\n  n_draws: 99\n"
     problems = problems_of(write(tmp_path, text, dataset="kielmc"))
     assert any(p.startswith("staggered: only allowed with the panel estimators") for p in problems)
 
 
 def test_did_2x2_cluster_needs_a_column(tmp_path):
-    text = TWO_BY_TWO + "inference:\n  standard_errors: cluster\n"
+    text = TWO_BY_TWO + "inference:\n  kind: cluster\n"
     (problem,) = problems_of(write(tmp_path, text, dataset="kielmc"))
-    assert problem.startswith("inference.cluster: required when inference.standard_errors is "
+    assert problem.startswith("inference.cluster: required when inference.kind is "
                               "'cluster'")
 
 
 def test_cluster_refused_without_clustered_errors(tmp_path):
-    text = PANEL + "inference:\n  standard_errors: robust\n  cluster: countyreal\n"
+    text = PANEL + "inference:\n  kind: robust\n  cluster: countyreal\n"
     (problem,) = problems_of(write(tmp_path, text))
     assert problem.startswith("inference.cluster: only used when")
 
@@ -418,10 +418,10 @@ def test_all_problems_are_collected_together(tmp_path):
 
 
 def test_synthetic_and_sensitivity_sections_are_checked(tmp_path):
-    text = PANEL + ("synthetic:\n  replications: 1\n"
+    text = PANEL + ("synthetic:\n  n_draws: 1\n"
                     "sensitivity:\n  wild_bootstrap: sometimes\n  relative_magnitudes: [-1]\n")
     problems = problems_of(write(tmp_path, text))
-    assert "synthetic.replications: must be at least 2; got 1 (a number)" in problems
+    assert "synthetic.n_draws: must be at least 2; got 1 (a number)" in problems
     assert any(p.startswith("sensitivity.wild_bootstrap: must be one of 'auto', 'always', "
                             "'never'; got 'sometimes'") for p in problems)
     assert any(p.startswith("sensitivity.relative_magnitudes[0]: must be at least 0")
@@ -435,3 +435,55 @@ def test_synthetic_design_refuses_a_staggered_section(tmp_path):
     problems = problems_of(write(tmp_path, text))
     assert any(p.startswith("staggered: not used with estimator 'synthetic_did'")
                for p in problems)
+
+
+# ------------------------------------------------------------------ renamed keys
+_RENAMED_KEYS = [
+    ("inference", "standard_errors: cluster", "kind", "cluster"),
+    ("staggered", "bootstrap_draws: 0", "n_draws", 0),
+    ("staggered", "seed: 7", "random_state", 7),
+    ("sensitivity", "bootstrap_draws: 199", "n_draws", 199),
+    ("sensitivity", "seed: 7", "random_state", 7),
+]
+
+
+@pytest.mark.parametrize("section, old, new, value", _RENAMED_KEYS)
+def test_renamed_keys_warn_and_read_as_the_new_ones(tmp_path, section, old, new, value):
+    from evalkit import EvalkitDeprecationWarning
+
+    key = old.split(":")[0]
+    with pytest.warns(EvalkitDeprecationWarning,
+                      match=rf"{section}\.{key} is deprecated: use {section}\.{new}"):
+        params = load_params(write(tmp_path, PANEL + f"{section}:\n  {old}\n"))
+    assert getattr(getattr(params, section), new) == value
+    same = load_params(write(tmp_path, PANEL + f"{section}:\n  {new}: {value}\n"))
+    assert getattr(same, section) == getattr(params, section)
+
+
+def test_renamed_synthetic_keys(tmp_path):
+    from evalkit import EvalkitDeprecationWarning
+    from evalkit.reports.params import SyntheticSection
+
+    with pytest.warns(EvalkitDeprecationWarning) as record:
+        old = SyntheticSection(standard_errors="bootstrap", replications=50, seed=3)
+    assert [str(r.message) for r in record] == [
+        "synthetic.standard_errors is deprecated: use synthetic.inference",
+        "synthetic.replications is deprecated: use synthetic.n_draws",
+        "synthetic.seed is deprecated: use synthetic.random_state"]
+    assert old == SyntheticSection(inference="bootstrap", n_draws=50, random_state=3)
+
+
+def test_old_and_new_key_together_are_refused(tmp_path):
+    text = PANEL + "inference:\n  standard_errors: cluster\n  kind: cluster\n"
+    problems = problems_of(write(tmp_path, text))
+    assert any("inference.standard_errors and inference.kind: give only inference.kind "
+               "(inference.standard_errors is its former name)" in p for p in problems), problems
+
+
+def test_the_inference_section_builds_the_library_kind(tmp_path):
+    from evalkit import Classical, Clustered, Robust
+    from evalkit.reports.params import InferenceSection
+
+    assert InferenceSection(kind="cluster", cluster="state").to_inference() == Clustered("state")
+    assert InferenceSection(kind="classical").to_inference() == Classical()
+    assert InferenceSection().to_inference() == Robust()

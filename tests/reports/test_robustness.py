@@ -44,7 +44,7 @@ def test_few_clusters_bring_the_wild_bootstrap_into_the_findings(tmp_path):
     path = _policy(tmp_path, _regional_panel(),
                    {"estimator": "twfe", "outcome": "y", "unit": "commune", "time": "year",
                     "treatment": "treated"},
-                   inference={"standard_errors": "cluster", "cluster": "department"})
+                   inference={"kind": "cluster", "cluster": "department"})
     ev = evaluate(path)
     wild = ev.robustness.wild
     assert wild is not None and wild.n_clusters == 8 and wild.n_treated_clusters == 4
@@ -65,7 +65,7 @@ def test_wild_bootstrap_can_be_turned_off_and_is_skipped_with_many_clusters(tmp_
     design = {"estimator": "twfe", "outcome": "y", "unit": "commune", "time": "year",
               "treatment": "treated"}
     ev = evaluate(_policy(tmp_path, frame, design,
-                          inference={"standard_errors": "cluster", "cluster": "department"},
+                          inference={"kind": "cluster", "cluster": "department"},
                           sensitivity={"wild_bootstrap": "never"}))
     assert ev.robustness.wild is None
     assert not any("wild cluster bootstrap" in s for s in key_findings(ev))
@@ -80,7 +80,7 @@ def test_a_single_treated_cluster_is_not_bootstrapped(tmp_path):
     ev = evaluate(_policy(tmp_path, frame,
                           {"estimator": "twfe", "outcome": "y", "unit": "commune",
                            "time": "year", "treatment": "treated"},
-                          inference={"standard_errors": "cluster", "cluster": "department"}))
+                          inference={"kind": "cluster", "cluster": "department"}))
     assert ev.robustness.wild is None
     assert any("only 1 cluster contains treated units" in n for n in ev.robustness.notes)
 

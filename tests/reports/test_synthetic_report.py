@@ -33,7 +33,7 @@ def _variant(tmp_path: Path, **changes) -> Path:
 @pytest.fixture(scope="module")
 def evaluation(tmp_path_factory):
     path = _variant(tmp_path_factory.mktemp("synthetic"),
-                    synthetic={"replications": 30, "leave_one_out": False})
+                    synthetic={"n_draws": 30, "leave_one_out": False})
     return evaluate(path)
 
 
@@ -70,7 +70,7 @@ def test_section_shows_estimates_weights_and_placebo_plots(evaluation):
 
 def test_french_report_and_bootstrap_with_one_treated_unit(tmp_path):
     path = _variant(tmp_path, language="fr",
-                    synthetic={"replications": 20, "standard_errors": "bootstrap",
+                    synthetic={"n_draws": 20, "inference": "bootstrap",
                                "placebo_in_space": False, "leave_one_out": False})
     ev = evaluate(path)
     assert ev.synthetic.main.se_method == "placebo"

@@ -166,14 +166,14 @@ def test_callaway_santanna_with_never_treated_controls_but_none(tmp_path):
     frame.loc[frame["unit"].isin(list("DEF")), "g"] = 2004
     design = {**PANEL, "estimator": "callaway_santanna"}
     path = _policy(tmp_path, frame, design, staggered={"control_group": "never_treated",
-                                                       "bootstrap_draws": 0})
+                                                       "n_draws": 0})
     (problem,) = _check(path)
     assert problem.startswith("design.estimator: callaway_santanna cannot be estimated: "
                               "staggered.control_group is never_treated, but every unit is "
                               "eventually treated")
     # not-yet-treated units are a valid comparison
     path = _policy(tmp_path, frame, design, staggered={"control_group": "not_yet_treated",
-                                                       "bootstrap_draws": 0})
+                                                       "n_draws": 0})
     assert _check(path) == []
 
 
@@ -303,10 +303,10 @@ def test_unreadable_file_in_a_params_check_names_the_file_as_given(tmp_path):
 
 def test_bootstrap_draws_too_few_for_a_bootstrap(tmp_path):
     path = _policy(tmp_path, _panel_frame(), {**PANEL, "estimator": "callaway_santanna"},
-                   staggered={"bootstrap_draws": 5})
+                   staggered={"n_draws": 5})
     with pytest.raises(ParamsError) as info:
         load_params(path)
-    assert "staggered.bootstrap_draws: must be 0 (analytic standard errors, no bands) or at " \
+    assert "staggered.n_draws: must be 0 (analytic standard errors, no bands) or at " \
            "least 10 (999 is customary); got 5" in info.value.problems
 
 

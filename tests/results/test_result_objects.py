@@ -152,7 +152,7 @@ def test_summary_text_html_latex(result):
     text = summary.as_text()
     assert str(summary) == text == str(result)
     assert result.estimator in text
-    assert "Standard errors" in text and result.inference in text
+    assert "Standard errors" in text and result.inference_text in text
     assert "evalkit " + evalkit.__version__ in text
     html = summary.as_html()
     assert html.startswith("<div class='evalkit-summary'>") and html.endswith("</div>")

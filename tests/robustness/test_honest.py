@@ -184,7 +184,7 @@ def test_refuses_an_event_study_without_pre_periods(mpdta_panel):
     ({"parameter": [1.0]}, "parameter"),
     ({"parameter": "last"}, "parameter='last'"),
     ({"alpha": 1.5}, "alpha=1.5"),
-    ({"lf_draws": 10}, "lf_draws=10"),
+    ({"n_draws": 10}, "n_draws=10"),
 ])
 def test_bad_options_are_named(options, message):
     with pytest.raises(InputError, match=message):

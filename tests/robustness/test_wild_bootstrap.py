@@ -286,10 +286,10 @@ def test_every_bad_option_is_reported_at_once():
     result = did_2x2(frame, outcome="y", treated="treated", post="post",
                      vcov=Clustered("county"))
     with pytest.raises(InputError) as info:
-        wild_cluster_bootstrap(result, frame, n_boot=0, weights="mammen", alpha=1.5,
+        wild_cluster_bootstrap(result, frame, n_draws=0, distribution="mammen", alpha=1.5,
                                random_state=-1, null=float("nan"))
     problems = "\n".join(info.value.problems)
-    for text in ("n_boot=0: must be an integer >= 1", "weights='mammen': must be one of "
+    for text in ("n_draws=0: must be an integer >= 1", "distribution='mammen': must be one of "
                  "'rademacher', 'webb'", "alpha=1.5", "random_state=-1", "null=nan"):
         assert text in problems
     assert len(info.value.problems) == 5

@@ -70,9 +70,9 @@ def test_tidy_tables(result):
 def test_missing_parts_are_explained(panel):
     bare = synthetic_control(panel, placebo=False)
     assert bare.p_value is None
-    with pytest.raises(InputError, match="placebo=True"):
+    with pytest.raises(InputError, match=r"inference=PlaceboInSpace\(\)"):
         bare.tidy("placebo")
-    with pytest.raises(InputError, match="placebo=True"):
+    with pytest.raises(InputError, match=r"inference=PlaceboInSpace\(\)"):
         bare.plot("placebo")
     with pytest.raises(InputError, match="leave_one_out=True"):
         bare.plot("leave_one_out")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from evalkit import InputError, Panel
+from evalkit import InputError, NoInference, Panel
 from evalkit.datasets import load_prop99
 from evalkit.plots.synthetic_did import plot_synthetic_did, plot_synthetic_did_units
 from evalkit.results.synthetic_did import SyntheticDiDResult
@@ -102,7 +102,8 @@ def test_without_inference_the_interval_is_missing():
                   treatment="treated")
     result = synthetic_did(panel, method="did", se=None)
     assert np.isnan(result.std_error) and np.isnan(result.p_value)
-    assert result.n_reps == 0 and result.inference == "none"
+    assert result.n_reps == 0 and result.inference_text == "none"
+    assert result.inference == NoInference()
     assert result.conf_int().isna().all(axis=None)
     assert "Standard errors:            none" in str(result)
 
