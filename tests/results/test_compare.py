@@ -8,6 +8,7 @@ import pytest
 
 import evalkit
 from evalkit import InputError, callaway_santanna, compare, synthetic_did, wild_cluster_bootstrap
+from evalkit.inference import Placebo
 from evalkit.results import Comparison, Summary
 from evalkit.results.compare import COMPARISON_COLUMNS
 
@@ -61,7 +62,7 @@ def test_rendering_shows_every_number(mpdta_twfe, cs, kielmc_did):
 
 
 def test_a_result_without_intervals_or_standard_errors(mpdta_panel, mpdta_twfe):
-    boot = wild_cluster_bootstrap(mpdta_twfe, mpdta_panel, n_boot=99, random_state=1)
+    boot = wild_cluster_bootstrap(mpdta_twfe, mpdta_panel, n_draws=99, random_state=1)
     from evalkit import bacon_decomposition
 
     table = compare(mpdta_twfe, boot, bacon_decomposition(mpdta_panel), names=["a", "b", "c"])
@@ -75,7 +76,7 @@ def test_a_result_without_intervals_or_standard_errors(mpdta_panel, mpdta_twfe):
 def test_levels_and_methods_are_each_results(mpdta_twfe):
     sdid_panel = evalkit.Panel(evalkit.datasets.load_prop99(), unit="state", time="Year",
                                outcome="cigsale", treatment="treated")
-    sdid = synthetic_did(sdid_panel, n_reps=20, random_state=1).with_alpha(0.1)
+    sdid = synthetic_did(sdid_panel, inference=Placebo(n_draws=20, random_state=1)).with_alpha(0.1)
     frame = compare(mpdta_twfe, sdid).to_frame()
     assert frame["alpha"].tolist() == [0.05, 0.1]
     assert frame["method"].tolist() == ["Two-way fixed effects (TWFE)",

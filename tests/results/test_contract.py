@@ -44,6 +44,7 @@ from evalkit import (
     wild_cluster_bootstrap,
 )
 from evalkit.datasets import load_kielmc, load_mpdta, load_prop99
+from evalkit.inference import Classical, Clustered, Placebo
 from evalkit.results import MultiEffectResult, Provenance, Result, SingleEffectResult, Summary
 from evalkit.results.contract import INTERVAL_COLUMNS, TIDY_CORE_COLUMNS
 from evalkit.results.summary import format_number
@@ -80,7 +81,7 @@ def _prop99() -> Panel:
 
 @functools.cache
 def _cs(bootstrap: bool):
-    inference = MultiplierBootstrap(n_boot=199, random_state=7) if bootstrap else "analytic"
+    inference = MultiplierBootstrap(n_draws=199, random_state=7) if bootstrap else Clustered()
     return callaway_santanna(_mpdta(), inference=inference)
 
 
@@ -108,7 +109,7 @@ class Case:
 FIXED = ("estimate",)
 CASES: dict[str, Case] = {
     "did_2x2": Case(lambda: did_2x2(load_kielmc(), outcome="rprice", treated="nearinc",
-                                    post="y81", vcov="classical")),
+                                    post="y81", inference=Classical())),
     "twfe": Case(lambda: twfe(_mpdta())),
     "event_study": Case(lambda: event_study(_mpdta()),
                         headline=lambda r: r.estimates.iloc[0]),
@@ -129,16 +130,17 @@ CASES: dict[str, Case] = {
                        finite=("estimate", "std_error", "conf_low", "conf_high"),
                        levels=False),
     "wild_cluster_bootstrap": Case(lambda: wild_cluster_bootstrap(
-        twfe(_mpdta()), _mpdta(), n_boot=99, random_state=3)),
+        twfe(_mpdta()), _mpdta(), n_draws=99, random_state=3)),
     "randomization_inference": Case(lambda: randomization_inference(
-        twfe(_mpdta()), _mpdta(), n_perm=29, random_state=5),
+        twfe(_mpdta()), _mpdta(), n_draws=29, random_state=5),
         finite=("estimate", "statistic", "p_value"), levels=False),
     "randomization_synthetic_control": Case(
         lambda: randomization_inference(_synthetic_control()),
         finite=("statistic", "p_value"), levels=False, headline=lambda r: r.observed),
     "synthetic_control": Case(_synthetic_control, finite=("estimate", "statistic", "p_value"),
                               levels=False),
-    "synthetic_did": Case(lambda: synthetic_did(_prop99(), n_reps=20, random_state=11)),
+    "synthetic_did": Case(lambda: synthetic_did(
+        _prop99(), inference=Placebo(n_draws=20, random_state=11))),
 }
 
 
@@ -324,7 +326,7 @@ def test_conf_int_read_as_a_tuple_still_works_with_a_warning():
 
 
 def test_a_wild_bootstrap_without_interval_reads_as_none_with_a_warning():
-    boot = wild_cluster_bootstrap(twfe(_mpdta()), _mpdta(), n_boot=99, random_state=3,
+    boot = wild_cluster_bootstrap(twfe(_mpdta()), _mpdta(), n_draws=99, random_state=3,
                                   conf_int=False)
     assert boot.interval is None and boot.conf_int().isna().all(axis=None)
     with pytest.warns(FutureWarning):
