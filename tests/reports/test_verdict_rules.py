@@ -152,7 +152,7 @@ def test_few_clusters_rule_above_the_cluster_count_turns_on_the_warning(tmp_path
     assert "Few clusters" in table and "<td>params file</td>" not in table
 
     ev = evaluate(_policy(tmp_path, _panel(90), _TWFE, rules={"few_clusters": 100},
-                          sensitivity={"bootstrap_draws": 199}))
+                          sensitivity={"n_draws": 199}))
     findings = key_findings(ev)
     assert any(f.startswith("Only 90 clusters for the standard errors") for f in findings)
     assert ev.robustness.wild is not None  # auto: few clusters now
@@ -168,7 +168,7 @@ def test_few_clusters_rule_above_the_cluster_count_turns_on_the_warning(tmp_path
 def test_webb_rule_chooses_the_bootstrap_weights(tmp_path):
     frame = _panel(30)
     design = {**_TWFE, "unit": "unit"}
-    sensitivity = {"bootstrap_draws": 199, "wild_bootstrap": "always"}
+    sensitivity = {"n_draws": 199, "wild_bootstrap": "always"}
     ev = evaluate(_policy(tmp_path, frame, design, sensitivity=sensitivity))
     assert ev.robustness.wild is not None and ev.robustness.wild.weights == "rademacher"
     assert ev.robustness.clusters == 30
@@ -191,7 +191,7 @@ def test_small_comparison_rule_drives_its_finding(tmp_path):
 
 def test_twfe_trust_weight_rule_changes_the_twfe_verdict(tmp_path):
     # Goodman-Bacon on mpdta: 5.4% of the TWFE weight on already-treated comparisons
-    ev = evaluate(_shipped_with(tmp_path, "minimum_wage", staggered={"bootstrap_draws": 0},
+    ev = evaluate(_shipped_with(tmp_path, "minimum_wage", staggered={"n_draws": 0},
                                 sensitivity={"honest_did": False},
                                 rules={"twfe_trust_weight": 0.05}))
     findings = key_findings(ev)
@@ -202,7 +202,7 @@ def test_twfe_trust_weight_rule_changes_the_twfe_verdict(tmp_path):
 def test_poor_fit_rule_changes_the_synthetic_control_verdict(tmp_path):
     ev = evaluate(_shipped_with(tmp_path, "tobacco_control_california",
                                 synthetic={"placebo_in_space": False, "leave_one_out": False,
-                                           "replications": 20},
+                                           "n_draws": 20},
                                 rules={"poor_fit_share": 0.001}))
     findings = key_findings(ev)
     assert any(f.startswith("Caution: before the policy, the synthetic comparison followed")
