@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -104,6 +105,11 @@ class Coefficients:
         except ValueError:
             raise InputError(f"term={term!r}: must be one of {', '.join(map(repr, self.terms))}; "
                              f"got {term!r}") from None
+
+    def series(self, column: Literal["estimate", "std_error"]) -> pd.Series:
+        """The estimates or their standard errors as a Series indexed by term."""
+        return pd.Series(getattr(self, column), name=column,
+                         index=pd.Index(self.terms, name="term"))
 
     def with_alpha(self, alpha: float) -> Coefficients:
         """The same estimates with intervals at another significance level."""

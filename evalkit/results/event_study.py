@@ -114,14 +114,12 @@ class EventStudyResult:
     @property
     def estimates(self) -> pd.Series:
         """The event-time coefficients, indexed by term (``e-4 ... e+3``)."""
-        return pd.Series(self.coefficients.estimate, name="estimate",
-                         index=pd.Index(self.coefficients.terms, name="term"))
+        return self.coefficients.series("estimate")
 
     @property
     def std_errors(self) -> pd.Series:
         """Their standard errors, indexed by term."""
-        return pd.Series(self.coefficients.std_error, name="std_error",
-                         index=pd.Index(self.coefficients.terms, name="term"))
+        return self.coefficients.series("std_error")
 
     def conf_int(self, alpha: float | None = None) -> pd.DataFrame:
         """Pointwise confidence intervals of the event-time coefficients.

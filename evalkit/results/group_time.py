@@ -140,14 +140,12 @@ class GroupTimeResult:
     @property
     def estimates(self) -> pd.Series:
         """The ATT(g,t), indexed by term (``"ATT(g,t)"``)."""
-        return pd.Series(self.coefficients.estimate, name="estimate",
-                         index=pd.Index(self.coefficients.terms, name="term"))
+        return self.coefficients.series("estimate")
 
     @property
     def std_errors(self) -> pd.Series:
         """Their standard errors, indexed by term."""
-        return pd.Series(self.coefficients.std_error, name="std_error",
-                         index=pd.Index(self.coefficients.terms, name="term"))
+        return self.coefficients.series("std_error")
 
     def conf_int(self, alpha: float | None = None) -> pd.DataFrame:
         """Pointwise confidence intervals of the ATT(g,t).
