@@ -59,15 +59,16 @@ def _date(iso: Any) -> str:
         return str(iso or "")
 
 
-def _indicators_html(headline: Any) -> str:
+def _indicators_html(headline: Any, language: Any = "en") -> str:
     items = headline.get("indicators") if isinstance(headline, dict) else None
     if not items:
         return ""
+    colon = "\u00a0:" if language == "fr" else ":"
     chips = "".join(
         f'<span style="display:inline-block;margin:2px 4px 2px 0;padding:1px 6px;'
         f'border-radius:8px;border:1px solid {_colour(i.get("colour"))}">'
         f'<span style="color:{_colour(i.get("colour"))}">&#9679;</span> '
-        f'{esc(i.get("label", i.get("code", "")))}: {esc(i.get("status_label", ""))}</span>'
+        f'{esc(i.get("label", i.get("code", "")))}{colon} {esc(i.get("status_label", ""))}</span>'
         for i in items if isinstance(i, dict))
     return f"<br><small>{chips}</small>"
 
@@ -100,7 +101,8 @@ def _words(language: Any) -> dict[str, str]:
 def _headline_html(headline: Any, confidence: Any, language: Any = "en") -> str:
     if isinstance(headline, dict) and headline.get("estimate") is None \
             and headline.get("indicators"):
-        return f"{esc(headline.get('label') or '')}{_indicators_html(headline)}"
+        return (f"{esc(headline.get('label') or '')}"
+                f"{_indicators_html(headline, headline.get('language', language))}")
     if not isinstance(headline, dict) or headline.get("estimate") is None:
         return f'<span class="muted">{esc(_words(language)["no_headline"])}</span>'
     language = headline.get("language", language)
@@ -129,7 +131,7 @@ def _headline_html(headline: Any, confidence: Any, language: Any = "en") -> str:
     parts.append("</span>")
     if headline.get("text"):
         parts.append(f"<br><small>{esc(headline['text'])}</small>")
-    parts.append(_indicators_html(headline))
+    parts.append(_indicators_html(headline, language))
     return "".join(parts)
 
 

@@ -203,6 +203,7 @@ def test_french_policy_lines_in_the_index_are_french(reports):
         assert "IC à 95" in line and "p-valeur" in line and "Rapport" in line
         assert " CI " not in line and "p-value" not in line and "outcome" not in line
         assert not re.search(r"\d\.\d", line)
+        assert not re.search(r"\w: ", line)  # French colons have a space before them
 
 
 def _pace_from_the_data(code: str) -> tuple[str, str, str]:
