@@ -8,7 +8,7 @@ import pytest
 
 from evalkit import EvalkitDeprecationWarning, InputError, randomization_inference
 from evalkit import wild_cluster_bootstrap as wild
-from evalkit.inference import permutation_test
+from evalkit.robustness import permutation_test
 
 
 def test_wild_cluster_bootstrap_n_boot_and_weights(mpdta_twfe, mpdta_panel):
