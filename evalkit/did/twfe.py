@@ -36,7 +36,7 @@ def _check_panel(panel: Panel, alpha: float, function: str) -> None:
 def cluster_codes(panel: Panel, column: str) -> np.ndarray:
     """Integer cluster codes for each row of the panel (read-only)."""
     if column not in panel.columns:
-        raise InputError(f"vcov=Clustered({column!r}): the cluster column must be one of the "
+        raise InputError(f"inference=Clustered({column!r}): the cluster column must be one of the "
                          f"panel's columns ({', '.join(panel.columns)}); declare it with "
                          f"Panel(..., cluster={column!r})")
     if column == panel.unit:

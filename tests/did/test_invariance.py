@@ -164,7 +164,7 @@ def test_two_period_twfe_equals_did_2x2(frame):
     result = twfe(Panel(two, **DESCRIPTION))
     two_by_two = did_2x2(two.assign(d=(two["g"] > 0).astype(int),
                                     p=(two["time"] == cohort).astype(int)),
-                         outcome="y", treated="d", post="p", vcov=Clustered("unit"))
+                         outcome="y", treated="d", post="p", inference=Clustered("unit"))
     assert result.estimate == pytest.approx(two_by_two.estimate, rel=1e-9, abs=1e-12)
 
 

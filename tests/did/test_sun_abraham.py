@@ -41,6 +41,7 @@ import statsmodels.api as sm
 from evalkit import DataError, InputError, Panel, event_study
 from evalkit.data.simulate import simulate_staggered_panel
 from evalkit.did.sun_abraham import ESTIMATOR, fit_interactions, sun_abraham
+from evalkit.inference import Robust
 from evalkit.results import EventStudyResult
 
 MPDTA = {"unit": "countyreal", "time": "year", "outcome": "lemp", "first_treated": "first.treat"}
@@ -266,7 +267,7 @@ def test_caller_data_is_not_mutated(mpdta):
     before = copy.deepcopy(mpdta)
     panel = Panel(mpdta, **MPDTA)
     sun_abraham(panel)
-    sun_abraham(panel, control_cohort="last_treated", window=(-2, 1), vcov="HC1")
+    sun_abraham(panel, control_cohort="last_treated", window=(-2, 1), inference=Robust("HC1"))
     pd.testing.assert_frame_equal(mpdta, before)
 
 

@@ -23,6 +23,7 @@ import statsmodels.api as sm
 from scipy.linalg import solve_triangular
 
 from evalkit import Clustered, EstimationError, EvalkitError, InputError, Panel, did_2x2, twfe
+from evalkit.inference import Classical
 
 MPDTA = {"unit": "countyreal", "time": "year", "outcome": "lemp", "first_treated": "first.treat"}
 
@@ -95,7 +96,7 @@ def test_single_treatment_date_twfe_equals_did_2x2(two_period):
     result = twfe(panel)
     two_by_two = did_2x2(two_period.assign(g=(two_period["first.treat"] > 0).astype(int),
                                            p=(two_period["year"] == 2004).astype(int)),
-                         outcome="lemp", treated="g", post="p", vcov=Clustered("countyreal"))
+                         outcome="lemp", treated="g", post="p", inference=Clustered("countyreal"))
     assert result.estimate == pytest.approx(two_by_two.estimate, rel=1e-10, abs=1e-13)
 
 
@@ -123,7 +124,7 @@ def test_twfe_classical_matches_lsdv_on_the_whole_mpdta_panel(mpdta, mpdta_panel
     frame = _with_treatment(mpdta)
     x, e, bread, beta = _lsdv(frame, ["D"])
     n, k = x.shape
-    result = twfe(mpdta_panel, vcov="classical")
+    result = twfe(mpdta_panel, inference=Classical())
     assert result.estimate == pytest.approx(beta[0], rel=1e-9)
     assert result.std_error == pytest.approx(np.sqrt(bread[0, 0] * (e @ e) / (n - k)), rel=1e-9)
 
@@ -141,7 +142,7 @@ def test_cluster_by_a_coarser_column_counts_only_non_nested_effects(mpdta):
     cov = g / (g - 1) * (n - 1) / (n - k) * bread @ scores.T @ scores @ bread
     panel = Panel(mpdta, **MPDTA, cluster="state")
     by_default = twfe(panel)  # the panel's cluster column is the default
-    named = twfe(panel, vcov=Clustered("state"))
+    named = twfe(panel, inference=Clustered("state"))
     for result in (by_default, named):
         assert result.estimate == pytest.approx(beta[0], rel=1e-9)
         assert result.std_error == pytest.approx(np.sqrt(cov[0, 0]), rel=1e-9)
@@ -167,7 +168,7 @@ def test_covariates_enter_the_regression(mpdta):
     frame = _with_treatment(mpdta)
     x, e, bread, beta = _lsdv(frame, ["D", "x"])
     n, k = x.shape
-    result = twfe(Panel(mpdta, **MPDTA, covariates=["x"]), vcov="classical")
+    result = twfe(Panel(mpdta, **MPDTA, covariates=["x"]), inference=Classical())
     assert result.coefficients.terms == ("treated", "x")
     np.testing.assert_allclose(result.coefficients.estimate, beta[:2], rtol=1e-9)
     np.testing.assert_allclose(result.coefficients.vcov, (bread * (e @ e) / (n - k))[:2, :2],
@@ -192,7 +193,7 @@ def test_caller_data_is_not_mutated(mpdta):
     panel = Panel(mpdta, **MPDTA)
     pd.testing.assert_frame_equal(mpdta, before)
     twfe(panel)
-    twfe(panel, vcov="classical")
+    twfe(panel, inference=Classical())
     pd.testing.assert_frame_equal(mpdta, before)
 
 
@@ -212,8 +213,8 @@ def test_unknown_vcov_lists_the_options(mpdta_panel):
 
 def test_cluster_column_must_be_declared_in_the_panel(mpdta_panel):
     with pytest.raises(InputError) as info:
-        twfe(mpdta_panel, vcov=Clustered("lpop"))
-    assert "vcov=Clustered('lpop')" in str(info.value)
+        twfe(mpdta_panel, inference=Clustered("lpop"))
+    assert "inference=Clustered('lpop')" in str(info.value)
     assert "Panel(..., cluster='lpop')" in str(info.value)
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from evalkit import Clustered, DataError, InputError, Panel, did_2x2, twfe
+from evalkit.inference import Robust
 from evalkit.results.randomization import RandomizationResult
 from evalkit.robustness.randomization import permutation_test, randomization_inference
 
@@ -88,13 +89,13 @@ def test_did_2x2_enumeration_equals_a_brute_force_loop_over_units():
     frame["y"] = (rng.normal(size=8)[frame["county"]] + 0.4 * frame["post"]
                   + 0.6 * frame["treated"] * frame["post"] + rng.normal(size=len(frame)))
     result = did_2x2(frame, outcome="y", treated="treated", post="post",
-                     vcov=Clustered("county"))
+                     inference=Clustered("county"))
     ri = randomization_inference(result, frame, statistic="t")
     expected = []
     for arrangement in _distinct_arrangements(treated.tolist()):
         permuted = frame.assign(treated=np.repeat(arrangement, 6))
         fit = did_2x2(permuted, outcome="y", treated="treated", post="post",
-                      vcov=Clustered("county"))
+                      inference=Clustered("county"))
         expected.append(float(fit.tidy(terms="effect")["statistic"].iloc[0]))
     assert ri.enumerated and ri.n_perm == 56 and ri.unit == "county"
     np.testing.assert_allclose(np.sort(ri.distribution), np.sort(expected), rtol=1e-10)
@@ -239,7 +240,7 @@ def test_treatment_varying_within_a_unit_is_refused():
 def test_studentizing_a_result_with_hc3_errors_is_refused_clearly():
     frame = _panel_frame(1).assign(post=lambda f: (f["time"] >= 2002).astype(int),
                                    treated=lambda f: (f["g"] > 0).astype(int))
-    result = did_2x2(frame, outcome="y", treated="treated", post="post", vcov="HC3")
+    result = did_2x2(frame, outcome="y", treated="treated", post="post", inference=Robust("HC3"))
     with pytest.raises(InputError, match="statistic='t'.*'HC3'"):
         randomization_inference(result, frame, statistic="t", unit="unit")
 

@@ -118,7 +118,7 @@ def test_twfe_enumeration_equals_brute_force_dummy_regressions(staggered, weight
                                                                null):
     frame = _panel_frame(1, staggered=staggered)
     panel = Panel(frame, **DESCRIPTION, cluster="state", weights=weights, covariates=covariates)
-    result = twfe(panel, vcov=Clustered("state"))
+    result = twfe(panel, inference=Clustered("state"))
     boot = wild_cluster_bootstrap(result, panel, null=null, conf_int=False)
     expected = _lsdv_brute_force(frame, null, weights=weights, covariates=covariates)
     assert boot.enumerated and boot.n_boot == 2 ** 6 == expected.size
@@ -133,7 +133,7 @@ def test_twfe_clustered_by_period_projects_the_unit_effects_too():
     """Clusters that do not nest the units: the bootstrap re-projects both sets of effects."""
     frame = _panel_frame(2, drop=0)
     panel = Panel(frame, **DESCRIPTION, cluster="time")
-    boot = wild_cluster_bootstrap(twfe(panel, vcov=Clustered("time")), panel, conf_int=False)
+    boot = wild_cluster_bootstrap(twfe(panel, inference=Clustered("time")), panel, conf_int=False)
     expected = _lsdv_brute_force(frame, 0.0, cluster="time")
     assert boot.n_clusters == 5 and boot.n_boot == 32
     np.testing.assert_allclose(np.sort(boot.t_draws), np.sort(expected), rtol=1e-11, atol=1e-12)
@@ -143,7 +143,7 @@ def test_twfe_clustered_by_period_projects_the_unit_effects_too():
 def test_did_2x2_enumeration_equals_brute_force_with_statsmodels(weighted):
     frame = _cross_section(3)
     result = did_2x2(frame, outcome="y", treated="treated", post="post", covariates="x",
-                     weights="w" if weighted else None, vcov=Clustered("county"))
+                     weights="w" if weighted else None, inference=Clustered("county"))
     boot = wild_cluster_bootstrap(result, frame, null=0.1, conf_int=False)
     x = sm.add_constant(np.column_stack([frame["treated"], frame["post"],
                                          frame["treated"] * frame["post"], frame["x"]]))
@@ -224,7 +224,7 @@ def test_cluster_relabelling_and_outcome_shift_change_nothing_under_enumeration(
 def test_seeded_draws_are_reproducible_and_seeds_differ():
     frame = _cross_section(6, n_clusters=16)
     result = did_2x2(frame, outcome="y", treated="treated", post="post",
-                     vcov=Clustered("county"))
+                     inference=Clustered("county"))
     first = wild_cluster_bootstrap(result, frame, n_boot=999, random_state=11, weights="webb")
     again = wild_cluster_bootstrap(result, frame, n_boot=999, random_state=11, weights="webb")
     other = wild_cluster_bootstrap(result, frame, n_boot=999, random_state=12, weights="webb")
@@ -241,7 +241,7 @@ def test_the_callers_data_and_result_are_not_modified(small):
     wild_cluster_bootstrap(result, panel, n_boot=99, random_state=1, conf_int=False)
     cross = _cross_section(8)
     cross_before = cross.copy(deep=True)
-    fit = did_2x2(cross, outcome="y", treated="treated", post="post", vcov=Clustered("county"))
+    fit = did_2x2(cross, outcome="y", treated="treated", post="post", inference=Clustered("county"))
     wild_cluster_bootstrap(fit, cross)
     pd.testing.assert_frame_equal(frame, before_frame)
     pd.testing.assert_frame_equal(cross, cross_before)
@@ -284,7 +284,7 @@ def test_a_missing_cluster_column_is_named():
 def test_every_bad_option_is_reported_at_once():
     frame = _cross_section(1)
     result = did_2x2(frame, outcome="y", treated="treated", post="post",
-                     vcov=Clustered("county"))
+                     inference=Clustered("county"))
     with pytest.raises(InputError) as info:
         wild_cluster_bootstrap(result, frame, n_draws=0, distribution="mammen", alpha=1.5,
                                random_state=-1, null=float("nan"))
@@ -298,7 +298,7 @@ def test_every_bad_option_is_reported_at_once():
 def test_wrong_result_or_data_is_refused(mpdta_panel, mpdta_twfe):
     frame = _cross_section(1)
     result = did_2x2(frame, outcome="y", treated="treated", post="post",
-                     vcov=Clustered("county"))
+                     inference=Clustered("county"))
     with pytest.raises(InputError, match="result: must be a DiDResult"):
         wild_cluster_bootstrap("not a result", frame)  # type: ignore[arg-type]
     with pytest.raises(InputError, match="data: must be an evalkit Panel"):
@@ -343,7 +343,7 @@ def test_another_cluster_column_gives_that_clustering_s_standard_error():
     frame = _cross_section(9, n_clusters=12).assign(region=lambda f: (f["county"] - 100) // 3)
     by_county = did_2x2(frame, outcome="y", treated="treated", post="post", weights="w")
     by_region = did_2x2(frame, outcome="y", treated="treated", post="post", weights="w",
-                        vcov=Clustered("region"))
+                        inference=Clustered("region"))
     boot = wild_cluster_bootstrap(by_county, frame, cluster="region", alpha=0.1)
     assert boot.cluster == "region" and boot.n_clusters == 4 and boot.enumerated
     assert boot.std_error == pytest.approx(by_region.std_error, rel=1e-12)
