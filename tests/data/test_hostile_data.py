@@ -206,8 +206,8 @@ def test_every_invalid_bootstrap_setting_is_listed():
 
 
 def test_valid_bootstrap_settings():
-    boot = MultiplierBootstrap(n_boot=np.int64(10), random_state=np.random.default_rng(1),
-                               cluster="state", weights="mammen")
+    boot = MultiplierBootstrap(n_draws=np.int64(10), random_state=np.random.default_rng(1),
+                               cluster="state", distribution="mammen")
     assert boot.problems() == []
 
 

@@ -83,7 +83,7 @@ def _fit(**options) -> GroupTimeResult:
 
 @functools.cache
 def _boot() -> GroupTimeResult:
-    return callaway_santanna(_panel(), inference=MultiplierBootstrap(n_boot=999,
+    return callaway_santanna(_panel(), inference=MultiplierBootstrap(n_draws=999,
                                                                      random_state=SEED))
 
 

@@ -160,7 +160,7 @@ def test_clustered_bootstrap_agrees_with_clustered_analytic_errors():
     panel = Panel(_cluster_frame(), **MPDTA, cluster="state")
     analytic = callaway_santanna(panel)
     boot = callaway_santanna(panel, inference=MultiplierBootstrap(
-        n_boot=2000, random_state=3, cluster="state"))
+        n_draws=2000, random_state=3, cluster="state"))
     assert "one multiplier per cluster" in boot.inference_text
     assert boot.overall().std_error == pytest.approx(analytic.overall().std_error, rel=0.2)
     np.testing.assert_allclose(boot.std_error, analytic.std_error, rtol=0.3)
@@ -169,18 +169,18 @@ def test_clustered_bootstrap_agrees_with_clustered_analytic_errors():
 # =========================================================================== the bootstrap
 def test_bootstrap_is_reproducible_and_results_are_stable():
     panel = Panel(_frame(), **MPDTA)
-    first = callaway_santanna(panel, inference=MultiplierBootstrap(n_boot=199, random_state=7))
-    second = callaway_santanna(panel, inference=MultiplierBootstrap(n_boot=199, random_state=7))
+    first = callaway_santanna(panel, inference=MultiplierBootstrap(n_draws=199, random_state=7))
+    second = callaway_santanna(panel, inference=MultiplierBootstrap(n_draws=199, random_state=7))
     np.testing.assert_array_equal(first.std_error, second.std_error)
     assert first.overall().std_error == second.overall().std_error
     assert first.overall().std_error == first.overall().std_error  # methods do not redraw
-    other = callaway_santanna(panel, inference=MultiplierBootstrap(n_boot=199, random_state=8))
+    other = callaway_santanna(panel, inference=MultiplierBootstrap(n_draws=199, random_state=8))
     assert not np.array_equal(first.std_error, other.std_error)
     gen = callaway_santanna(panel, inference=MultiplierBootstrap(
-        n_boot=199, random_state=np.random.default_rng(7)))
+        n_draws=199, random_state=np.random.default_rng(7)))
     assert gen.event_study().band_critical_value == gen.event_study().band_critical_value
-    mammen = callaway_santanna(panel, inference=MultiplierBootstrap(n_boot=199, random_state=7,
-                                                                    weights="mammen"))
+    mammen = callaway_santanna(panel, inference=MultiplierBootstrap(n_draws=199, random_state=7,
+                                                                    distribution="mammen"))
     assert "Mammen" in mammen.inference_text
 
 
@@ -188,7 +188,7 @@ def test_bootstrap_standard_errors_approach_the_analytic_ones():
     sim = simulate_staggered_panel(3000, 6, cohorts=(3, 5), seed=4)
     panel = Panel(sim.data, unit="unit", time="period", outcome="y", first_treated="first_treated")
     analytic = callaway_santanna(panel)
-    boot = callaway_santanna(panel, inference=MultiplierBootstrap(n_boot=999, random_state=1))
+    boot = callaway_santanna(panel, inference=MultiplierBootstrap(n_draws=999, random_state=1))
     np.testing.assert_allclose(boot.std_error, analytic.std_error, rtol=0.15)
     assert boot.overall().std_error == pytest.approx(analytic.overall().std_error, rel=0.1)
 
@@ -256,7 +256,7 @@ def test_the_callers_data_are_not_modified():
     before = copy.deepcopy(frame)
     panel = Panel(frame, **MPDTA, covariates=["lpop"], weights="w")
     for options in ({}, {"data_type": "repeated_cross_section"},
-                    {"inference": MultiplierBootstrap(n_boot=50, random_state=1)}):
+                    {"inference": MultiplierBootstrap(n_draws=50, random_state=1)}):
         callaway_santanna(panel, **options)
     pd.testing.assert_frame_equal(frame, before)
 

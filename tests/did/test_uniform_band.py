@@ -20,7 +20,7 @@ from evalkit.inference.multiplier import MultiplierBootstrap
 from evalkit.results.band import UniformBand
 
 MPDTA = {"unit": "countyreal", "time": "year", "outcome": "lemp", "first_treated": "first.treat"}
-BOOT = MultiplierBootstrap(n_boot=999, random_state=20240101)
+BOOT = MultiplierBootstrap(n_draws=999, random_state=20240101)
 
 
 @pytest.fixture(scope="module")

@@ -139,7 +139,7 @@ def test_synthetic_plots_labels(prop99):
 
 
 def test_randomization_title(mpdta_panel, mpdta_twfe):
-    ri = randomization_inference(mpdta_twfe, mpdta_panel, n_perm=99, random_state=1)
+    ri = randomization_inference(mpdta_twfe, mpdta_panel, n_draws=99, random_state=1)
     assert_literal(plot_randomization(ri, title=DOLLARS), DOLLARS)
 
 

@@ -165,9 +165,9 @@ def test_row_order_does_not_matter_with_random_permutations():
     cohorts = [2002] * 6 + [2003] * 5 + [0] * 9
     frame = _panel_frame(5, cohorts=cohorts, drop=False)
     panel = Panel(frame, **DESCRIPTION)
-    base = randomization_inference(twfe(panel), panel, n_perm=199, random_state=8)
+    base = randomization_inference(twfe(panel), panel, n_draws=199, random_state=8)
     shuffled_panel = Panel(frame.sample(frac=1.0, random_state=2), **DESCRIPTION)
-    other = randomization_inference(twfe(shuffled_panel), shuffled_panel, n_perm=199,
+    other = randomization_inference(twfe(shuffled_panel), shuffled_panel, n_draws=199,
                                     random_state=8)
     assert not base.enumerated and base.n_perm == 199
     np.testing.assert_allclose(other.distribution, base.distribution, rtol=1e-10)
@@ -178,9 +178,9 @@ def test_seeded_permutations_are_reproducible_and_seeds_differ():
     cohorts = [2002] * 6 + [2003] * 5 + [0] * 9
     panel = Panel(_panel_frame(6, cohorts=cohorts, drop=False), **DESCRIPTION)
     result = twfe(panel)
-    first = randomization_inference(result, panel, n_perm=99, random_state=3)
-    again = randomization_inference(result, panel, n_perm=99, random_state=3)
-    other = randomization_inference(result, panel, n_perm=99, random_state=4)
+    first = randomization_inference(result, panel, n_draws=99, random_state=3)
+    again = randomization_inference(result, panel, n_draws=99, random_state=3)
+    other = randomization_inference(result, panel, n_draws=99, random_state=4)
     assert first.random_state == 3
     np.testing.assert_array_equal(first.distribution, again.distribution)
     assert not np.array_equal(first.distribution, other.distribution)
@@ -193,7 +193,7 @@ def test_a_strong_effect_gets_the_smallest_possible_p_value():
     assert exact.p_value == exact.minimum_p_value == 1 / 60
     cohorts = [2002] * 6 + [2003] * 5 + [0] * 9
     big = Panel(_panel_frame(7, cohorts=cohorts, effect=50.0, drop=False), **DESCRIPTION)
-    drawn = randomization_inference(twfe(big), big, n_perm=199, random_state=1)
+    drawn = randomization_inference(twfe(big), big, n_draws=199, random_state=1)
     assert drawn.p_value == drawn.minimum_p_value == 1 / 200
 
 
@@ -285,7 +285,7 @@ def test_result_is_immutable_and_renders():
 
 def test_mpdta_static_twfe_randomization_p_value_is_small(mpdta_panel, mpdta_twfe):
     """mpdta: 500 counties, 4 cohorts; the analytic p-value is 0.006 (fixest)."""
-    ri = randomization_inference(mpdta_twfe, mpdta_panel, n_perm=999, random_state=2024)
+    ri = randomization_inference(mpdta_twfe, mpdta_panel, n_draws=999, random_state=2024)
     assert ri.observed == pytest.approx(-0.036549, abs=5e-7)
     assert not ri.enumerated and ri.n_perm == 999
     assert ri.p_value < 0.05
@@ -302,7 +302,7 @@ def test_studentized_statistic_uses_the_results_own_standard_errors(vcov, weight
     frame["y"] = 0.5 * frame["treated"] * frame["post"] + frame["x"] + rng.normal(size=n)
     result = did_2x2(frame, outcome="y", treated="treated", post="post", covariates="x",
                      weights=weights, vcov=vcov)
-    ri = randomization_inference(result, frame, statistic="t", n_perm=9, random_state=0)
+    ri = randomization_inference(result, frame, statistic="t", n_draws=9, random_state=0)
     assert ri.observed == pytest.approx(result.coefficients.statistic[3], rel=1e-12)
     panel = Panel(_panel_frame(3), **DESCRIPTION, covariates="x")
     fit = twfe(panel, vcov=vcov)

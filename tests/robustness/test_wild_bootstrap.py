@@ -200,10 +200,10 @@ def test_p_value_at_the_null_is_the_reported_one(small):
 def test_row_order_does_not_matter_with_random_draws():
     frame = _panel_frame(5, n_states=20)
     panel = Panel(frame, **DESCRIPTION, cluster="state")
-    boot = wild_cluster_bootstrap(twfe(panel), panel, n_boot=499, random_state=7)
+    boot = wild_cluster_bootstrap(twfe(panel), panel, n_draws=499, random_state=7)
     shuffled = frame.sample(frac=1.0, random_state=3)
     panel2 = Panel(shuffled, **DESCRIPTION, cluster="state")
-    boot2 = wild_cluster_bootstrap(twfe(panel2), panel2, n_boot=499, random_state=7)
+    boot2 = wild_cluster_bootstrap(twfe(panel2), panel2, n_draws=499, random_state=7)
     assert not boot.enumerated
     assert boot2.p_value == boot.p_value
     np.testing.assert_allclose(boot2.t_draws, boot.t_draws, rtol=1e-10)
@@ -225,9 +225,9 @@ def test_seeded_draws_are_reproducible_and_seeds_differ():
     frame = _cross_section(6, n_clusters=16)
     result = did_2x2(frame, outcome="y", treated="treated", post="post",
                      inference=Clustered("county"))
-    first = wild_cluster_bootstrap(result, frame, n_boot=999, random_state=11, weights="webb")
-    again = wild_cluster_bootstrap(result, frame, n_boot=999, random_state=11, weights="webb")
-    other = wild_cluster_bootstrap(result, frame, n_boot=999, random_state=12, weights="webb")
+    first = wild_cluster_bootstrap(result, frame, n_draws=999, random_state=11, distribution="webb")
+    again = wild_cluster_bootstrap(result, frame, n_draws=999, random_state=11, distribution="webb")
+    other = wild_cluster_bootstrap(result, frame, n_draws=999, random_state=12, distribution="webb")
     assert not first.enumerated and first.n_boot == 999 and first.random_state == 11
     np.testing.assert_array_equal(first.t_draws, again.t_draws)
     assert first.interval == again.interval
@@ -238,7 +238,7 @@ def test_the_callers_data_and_result_are_not_modified(small):
     frame, panel, result, _ = small
     before_frame = frame.copy(deep=True)
     before = (result.estimate, result.std_error, result.tidy())
-    wild_cluster_bootstrap(result, panel, n_boot=99, random_state=1, conf_int=False)
+    wild_cluster_bootstrap(result, panel, n_draws=99, random_state=1, conf_int=False)
     cross = _cross_section(8)
     cross_before = cross.copy(deep=True)
     fit = did_2x2(cross, outcome="y", treated="treated", post="post", inference=Clustered("county"))
@@ -251,7 +251,7 @@ def test_the_callers_data_and_result_are_not_modified(small):
 
 def test_mpdta_static_twfe_bootstrap_agrees_with_the_analytic_inference(mpdta_panel, mpdta_twfe):
     """500 county clusters: the bootstrap and the t(499) inference nearly coincide."""
-    boot = wild_cluster_bootstrap(mpdta_twfe, mpdta_panel, n_boot=9999, random_state=2024)
+    boot = wild_cluster_bootstrap(mpdta_twfe, mpdta_panel, n_draws=9999, random_state=2024)
     assert boot.std_error == pytest.approx(0.013265, abs=5e-7)  # fixest, see test_twfe.py
     assert boot.statistic == pytest.approx(-2.75526, abs=5e-6)
     assert boot.analytic_p_value == pytest.approx(0.006079, abs=5e-7)
