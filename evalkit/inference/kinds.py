@@ -27,6 +27,7 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
+from evalkit._deprecation import warn_renamed
 from evalkit.errors import InputError
 from evalkit.inference.multiplier import MultiplierBootstrap, seed_problem
 
@@ -115,7 +116,8 @@ class Clustered:
 
     @property
     def column(self) -> str | None:
-        """The clustering column (the former name of :attr:`cluster`)."""
+        """The clustering column (the former name of :attr:`cluster`; warns)."""
+        warn_renamed("Clustered.column", "Clustered.cluster", stacklevel=2)
         return self.cluster
 
     def describe(self, n_clusters: int | None = None) -> str:

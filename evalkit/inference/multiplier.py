@@ -26,6 +26,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 from scipy import stats
 
+from evalkit._deprecation import warn_renamed
 from evalkit._validation import Problems
 from evalkit.errors import InputError
 
@@ -113,12 +114,15 @@ class MultiplierBootstrap:
 
     @property
     def n_boot(self) -> int:
-        """The number of draws (the former name of :attr:`n_draws`)."""
+        """The number of draws (the former name of :attr:`n_draws`; warns)."""
+        warn_renamed("MultiplierBootstrap.n_boot", "MultiplierBootstrap.n_draws", stacklevel=2)
         return self.n_draws
 
     @property
     def weights(self) -> str:
-        """The multiplier distribution (the former name of :attr:`distribution`)."""
+        """The multiplier distribution (the former name of :attr:`distribution`; warns)."""
+        warn_renamed("MultiplierBootstrap.weights", "MultiplierBootstrap.distribution",
+                     stacklevel=2)
         return self.distribution
 
     def problems(self) -> list[str]:

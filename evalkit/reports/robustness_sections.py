@@ -68,10 +68,10 @@ def _wild_block(ev: Evaluation, lang: Language) -> str:
     rob = ev.robustness
     wild = rob.wild
     dec = decimals_for(wild.std_error)
-    draws = (text("wild_enumerated", lang, draws=format_number(wild.n_boot, lang, 0))
+    draws = (text("wild_enumerated", lang, draws=format_number(wild.n_draws, lang, 0))
              if wild.enumerated else
-             text("wild_draws", lang, draws=format_number(wild.n_boot, lang, 0)))
-    method = text("wild_bootstrap", lang, weights=text(f"wild_weights_{wild.weights}", lang),
+             text("wild_draws", lang, draws=format_number(wild.n_draws, lang, 0)))
+    method = text("wild_bootstrap", lang, weights=text(f"wild_weights_{wild.distribution}", lang),
                   draws=draws)
     level = format_level(wild.alpha, lang)
     rows = [[text("wild_analytic", lang), format_number(ev.main.estimate, lang, dec),

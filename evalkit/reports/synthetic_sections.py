@@ -35,7 +35,7 @@ def _period(value: object) -> str:
 
 def synthetic_inference_text(result: SyntheticDiDResult, lang: Language) -> str:
     """How the headline's standard error was computed, in words."""
-    reps = format_number(result.n_reps, lang, 0)
+    reps = format_number(result.n_draws, lang, 0)
     key = {"placebo": "se_placebo", "bootstrap": "se_bootstrap_units",
            "jackknife": "se_jackknife"}.get(result.se_method or "", "se_placebo")
     return text(key, lang, reps=reps)

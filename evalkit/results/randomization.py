@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from evalkit._deprecation import warn_renamed
 from evalkit.results._interval import level, missing_intervals
 from evalkit.results.contract import no_interval_error
 from evalkit.results.provenance import Provenance
@@ -90,7 +91,8 @@ class RandomizationResult:
 
     @property
     def n_perm(self) -> int:
-        """The assignments evaluated (the former name of :attr:`n_draws`)."""
+        """The assignments evaluated (the former name of :attr:`n_draws`; warns)."""
+        warn_renamed("RandomizationResult.n_perm", "RandomizationResult.n_draws", stacklevel=2)
         return self.n_draws
 
     def __post_init__(self) -> None:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit._deprecation import warn_renamed
 from evalkit._validation import Problems, check_alpha
 from evalkit.errors import InputError
 from evalkit.inference.kinds import Inference, NoInference
@@ -162,7 +163,9 @@ class SyntheticDiDResult:
 
     @property
     def n_reps(self) -> int:
-        """Replicate estimates behind the standard error (the former name of :attr:`n_draws`)."""
+        """Replicate estimates behind the standard error (the former name of :attr:`n_draws`;
+        warns)."""
+        warn_renamed("SyntheticDiDResult.n_reps", "SyntheticDiDResult.n_draws", stacklevel=2)
         return self.n_draws
 
     @property

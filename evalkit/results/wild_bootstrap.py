@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from evalkit._deprecation import warn_renamed
 from evalkit.errors import InputError
 from evalkit.results._arrays import read_only_copy
 from evalkit.results._interval import ConfIntMethod, interval_frame, level
@@ -104,12 +105,15 @@ class WildBootstrapResult:
 
     @property
     def n_boot(self) -> int:
-        """The number of bootstrap t statistics (the former name of :attr:`n_draws`)."""
+        """The number of bootstrap t statistics (the former name of :attr:`n_draws`; warns)."""
+        warn_renamed("WildBootstrapResult.n_boot", "WildBootstrapResult.n_draws", stacklevel=2)
         return self.n_draws
 
     @property
     def weights(self) -> str:
-        """The wild weight distribution (the former name of :attr:`distribution`)."""
+        """The wild weight distribution (the former name of :attr:`distribution`; warns)."""
+        warn_renamed("WildBootstrapResult.weights", "WildBootstrapResult.distribution",
+                     stacklevel=2)
         return self.distribution
 
     def __post_init__(self) -> None:

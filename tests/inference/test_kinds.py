@@ -63,7 +63,7 @@ def test_each_kind_describes_itself(kind, text):
 
 def test_clustered_names_its_column_and_count():
     assert Clustered("state").describe(50) == "cluster-robust by 'state', 50 clusters"
-    assert Clustered("state").column == "state"  # the former field name still reads
+    assert Clustered("state").cluster == "state"
 
 
 @pytest.mark.parametrize("make, message", [
@@ -182,7 +182,10 @@ def test_multiplier_bootstrap_old_field_names_warn_and_give_the_same_object():
     with pytest.warns(EvalkitDeprecationWarning, match=r"n_boot=99 is deprecated: use "
                                                        r"n_draws=99"):
         old = MultiplierBootstrap(n_boot=99, random_state=1)
-    assert old == MultiplierBootstrap(n_draws=99, random_state=1) and old.n_boot == 99
+    assert old == MultiplierBootstrap(n_draws=99, random_state=1)
+    with pytest.warns(EvalkitDeprecationWarning, match=r"MultiplierBootstrap.n_boot is "
+                                                       r"deprecated: use MultiplierBootstrap"):
+        assert old.n_boot == 99
     with pytest.warns(EvalkitDeprecationWarning, match=r"weights='mammen' is deprecated: use "
                                                        r"distribution='mammen'"):
         old = MultiplierBootstrap(weights="mammen")
@@ -200,3 +203,13 @@ def test_clustered_old_field_name_warns():
     assert old == Clustered("state") == Clustered(cluster="state")
     with pytest.raises(InputError, match=r"column='a' and cluster='b': must be given once"):
         Clustered("b", column="a")
+
+
+@pytest.mark.parametrize(("make", "old", "new"), [
+    (lambda: Clustered("state"), "column", "cluster"),
+    (lambda: MultiplierBootstrap(n_draws=99, distribution="mammen"), "weights", "distribution"),
+])
+def test_former_attribute_names_read_with_a_warning(make, old, new):
+    kind = make()
+    with pytest.warns(EvalkitDeprecationWarning, match=rf"\.{old} is deprecated: use .*\.{new}"):
+        assert getattr(kind, old) == getattr(kind, new)

@@ -48,7 +48,7 @@ def test_few_clusters_bring_the_wild_bootstrap_into_the_findings(tmp_path):
     ev = evaluate(path)
     wild = ev.robustness.wild
     assert wild is not None and wild.n_clusters == 8 and wild.n_treated_clusters == 4
-    assert wild.weights == "webb"  # 8 clusters: Webb's six-point weights
+    assert wild.distribution == "webb"  # 8 clusters: Webb's six-point weights
     # The report's bootstrap is exactly the library's, with the params' seed and draws.
     again = wild_cluster_bootstrap(ev.main, ev.panel, cluster="department", distribution="webb",
                                    n_draws=9999, random_state=20240101, alpha=0.05)

@@ -156,7 +156,7 @@ def test_few_clusters_rule_above_the_cluster_count_turns_on_the_warning(tmp_path
     findings = key_findings(ev)
     assert any(f.startswith("Only 90 clusters for the standard errors") for f in findings)
     assert ev.robustness.wild is not None  # auto: few clusters now
-    assert ev.robustness.wild.weights == "rademacher"
+    assert ev.robustness.wild.distribution == "rademacher"
     assert ev.headline == default.headline  # the estimate itself does not move
     rows = _rules_rows(PolicyReport(ev).provenance_html()).split("<tr>")
     row = next(r for r in rows if "Few clusters (warning" in r)
@@ -170,11 +170,11 @@ def test_webb_rule_chooses_the_bootstrap_weights(tmp_path):
     design = {**_TWFE, "unit": "unit"}
     sensitivity = {"n_draws": 199, "wild_bootstrap": "always"}
     ev = evaluate(_policy(tmp_path, frame, design, sensitivity=sensitivity))
-    assert ev.robustness.wild is not None and ev.robustness.wild.weights == "rademacher"
+    assert ev.robustness.wild is not None and ev.robustness.wild.distribution == "rademacher"
     assert ev.robustness.clusters == 30
     ev = evaluate(_policy(tmp_path, frame, design, sensitivity=sensitivity,
                           rules={"webb_weights_max_clusters": 30}))
-    assert ev.robustness.wild.weights == "webb"
+    assert ev.robustness.wild.distribution == "webb"
     row = next(r for r in _rules_rows(PolicyReport(ev).provenance_html()).split("<tr>")
                if "with Webb" in r)
     assert "<td>30</td>" in row and "<td>params file</td>" in row

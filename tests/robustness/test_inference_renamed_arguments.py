@@ -20,8 +20,14 @@ def test_wild_cluster_bootstrap_n_boot_and_weights(mpdta_twfe, mpdta_panel):
         "weights='webb' is deprecated: use distribution='webb'"]
     new = wild(mpdta_twfe, mpdta_panel, n_draws=99, distribution="webb", random_state=1,
                conf_int=False)
-    assert old.p_value == new.p_value and old.n_draws == new.n_draws == old.n_boot == 99
-    assert old.distribution == old.weights == "webb"
+    assert old.p_value == new.p_value and old.n_draws == new.n_draws == 99
+    # the result's former attribute names still read, with a warning naming the new one
+    with pytest.warns(EvalkitDeprecationWarning,
+                      match=r"WildBootstrapResult.n_boot is deprecated: use "
+                            r"WildBootstrapResult.n_draws"):
+        assert old.n_boot == 99
+    with pytest.warns(EvalkitDeprecationWarning, match=r"WildBootstrapResult.distribution"):
+        assert old.weights == old.distribution == "webb"
     with pytest.raises(InputError, match=r"n_boot=99 and n_draws=50: must be given once"):
         wild(mpdta_twfe, mpdta_panel, n_boot=99, n_draws=50)
 

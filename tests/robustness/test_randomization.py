@@ -70,7 +70,7 @@ def test_twfe_enumeration_equals_a_brute_force_loop(statistic, covariates):
     result = twfe(panel)
     ri = randomization_inference(result, panel, statistic=statistic)
     expected = _twfe_brute_force(frame, statistic, covariates=covariates)
-    assert ri.enumerated and ri.n_assignments == 60 == ri.n_perm == len(expected)
+    assert ri.enumerated and ri.n_assignments == 60 == ri.n_draws == len(expected)
     np.testing.assert_allclose(np.sort(ri.distribution), np.sort(expected), rtol=1e-10,
                                atol=1e-12)
     observed = (result.estimate if statistic == "estimate"
@@ -97,7 +97,7 @@ def test_did_2x2_enumeration_equals_a_brute_force_loop_over_units():
         fit = did_2x2(permuted, outcome="y", treated="treated", post="post",
                       inference=Clustered("county"))
         expected.append(float(fit.tidy(terms="effect")["statistic"].iloc[0]))
-    assert ri.enumerated and ri.n_perm == 56 and ri.unit == "county"
+    assert ri.enumerated and ri.n_draws == 56 and ri.unit == "county"
     np.testing.assert_allclose(np.sort(ri.distribution), np.sort(expected), rtol=1e-10)
     assert ri.p_value == _exact_p(expected, ri.observed)
     assert ri.estimate == pytest.approx(result.estimate, rel=1e-12)
@@ -131,7 +131,7 @@ def test_permutation_test_matches_a_brute_force_loop():
 
     result = permutation_test(difference, labels, alternative="greater", name="difference")
     values = [difference(np.array(a)) for a in _distinct_arrangements(labels.tolist())]
-    assert result.enumerated and result.n_perm == 21
+    assert result.enumerated and result.n_draws == 21
     assert result.p_value == np.mean(np.array(values) >= difference(labels) - 1e-12)
     assert result.p_value == result.minimum_p_value == 1 / 21
     assert result.n_treated_units == 2
@@ -169,7 +169,7 @@ def test_row_order_does_not_matter_with_random_permutations():
     shuffled_panel = Panel(frame.sample(frac=1.0, random_state=2), **DESCRIPTION)
     other = randomization_inference(twfe(shuffled_panel), shuffled_panel, n_draws=199,
                                     random_state=8)
-    assert not base.enumerated and base.n_perm == 199
+    assert not base.enumerated and base.n_draws == 199
     np.testing.assert_allclose(other.distribution, base.distribution, rtol=1e-10)
     assert other.p_value == base.p_value
 
@@ -287,7 +287,7 @@ def test_mpdta_static_twfe_randomization_p_value_is_small(mpdta_panel, mpdta_twf
     """mpdta: 500 counties, 4 cohorts; the analytic p-value is 0.006 (fixest)."""
     ri = randomization_inference(mpdta_twfe, mpdta_panel, n_draws=999, random_state=2024)
     assert ri.observed == pytest.approx(-0.036549, abs=5e-7)
-    assert not ri.enumerated and ri.n_perm == 999
+    assert not ri.enumerated and ri.n_draws == 999
     assert ri.p_value < 0.05
 
 

@@ -121,7 +121,7 @@ def test_twfe_enumeration_equals_brute_force_dummy_regressions(staggered, weight
     result = twfe(panel, inference=Clustered("state"))
     boot = wild_cluster_bootstrap(result, panel, null=null, conf_int=False)
     expected = _lsdv_brute_force(frame, null, weights=weights, covariates=covariates)
-    assert boot.enumerated and boot.n_boot == 2 ** 6 == expected.size
+    assert boot.enumerated and boot.n_draws == 2 ** 6 == expected.size
     np.testing.assert_allclose(np.sort(boot.t_draws), np.sort(expected), rtol=1e-11, atol=1e-12)
     assert boot.statistic == pytest.approx(expected[0], rel=1e-12)  # all +1: the sample
     assert boot.p_value == _p_value(expected, expected[0])
@@ -135,7 +135,7 @@ def test_twfe_clustered_by_period_projects_the_unit_effects_too():
     panel = Panel(frame, **DESCRIPTION, cluster="time")
     boot = wild_cluster_bootstrap(twfe(panel, inference=Clustered("time")), panel, conf_int=False)
     expected = _lsdv_brute_force(frame, 0.0, cluster="time")
-    assert boot.n_clusters == 5 and boot.n_boot == 32
+    assert boot.n_clusters == 5 and boot.n_draws == 32
     np.testing.assert_allclose(np.sort(boot.t_draws), np.sort(expected), rtol=1e-11, atol=1e-12)
 
 
@@ -194,7 +194,7 @@ def test_confidence_interval_endpoints_are_where_the_p_value_crosses_alpha(small
 def test_p_value_at_the_null_is_the_reported_one(small):
     _, _, _, boot = small
     assert boot.p_value_at(boot.null) == boot.p_value
-    assert boot.p_value_at(boot.estimate) == pytest.approx(1.0, abs=2 / boot.n_boot)
+    assert boot.p_value_at(boot.estimate) == pytest.approx(1.0, abs=2 / boot.n_draws)
 
 
 def test_row_order_does_not_matter_with_random_draws():
@@ -228,7 +228,7 @@ def test_seeded_draws_are_reproducible_and_seeds_differ():
     first = wild_cluster_bootstrap(result, frame, n_draws=999, random_state=11, distribution="webb")
     again = wild_cluster_bootstrap(result, frame, n_draws=999, random_state=11, distribution="webb")
     other = wild_cluster_bootstrap(result, frame, n_draws=999, random_state=12, distribution="webb")
-    assert not first.enumerated and first.n_boot == 999 and first.random_state == 11
+    assert not first.enumerated and first.n_draws == 999 and first.random_state == 11
     np.testing.assert_array_equal(first.t_draws, again.t_draws)
     assert first.interval == again.interval
     assert not np.array_equal(first.t_draws, other.t_draws)

@@ -81,7 +81,7 @@ def test_placebo_standard_error_agrees_with_table_1_within_simulation_error(meth
     spread = exact * np.sqrt((_kurtosis(values) - 1) / (4 * 200))
     assert abs(PAPER_PLACEBO_SE[method] - exact) < 3 * spread
     ours = _fit(method, "placebo")
-    assert ours.n_reps == 200
+    assert ours.n_draws == 200
     assert abs(ours.std_error - exact) < 3 * spread
     # every replicate is one of the 38 placebo estimates, computed the same way
     assert np.isin(np.round(ours.replicates, 8), np.round(values, 8)).all()
@@ -173,14 +173,14 @@ def test_jackknife_is_algorithm_3_by_hand(method):
     n = leave_out.size
     by_hand = np.sqrt((n - 1) / n * np.sum((leave_out - leave_out.mean()) ** 2))
     assert result.std_error == pytest.approx(by_hand, rel=1e-10)
-    assert result.n_reps == n
+    assert result.n_draws == n
 
 
 def test_bootstrap_redraws_samples_without_treated_or_controls():
     frame = _simulated(n_units=6, n_treated=2, n_periods=8, n_pre=5)
     panel = Panel(frame, unit="unit", time="time", outcome="y", treatment="d")
     result = synthetic_did(panel, method="did", se="bootstrap", n_reps=300, random_state=5)
-    assert result.n_reps == 300 and np.isfinite(result.replicates).all()
+    assert result.n_draws == 300 and np.isfinite(result.replicates).all()
     # P(no treated among 6 draws) = (4/6)^6 = 8.8%, P(no control) = (2/6)^6 = 0.1%
     assert 0 < result.discarded_draws < 300 * 0.2
     assert result.std_error == pytest.approx(np.std(result.replicates), rel=1e-12)

@@ -102,7 +102,7 @@ def test_without_inference_the_interval_is_missing():
                   treatment="treated")
     result = synthetic_did(panel, method="did", se=None)
     assert np.isnan(result.std_error) and np.isnan(result.p_value)
-    assert result.n_reps == 0 and result.inference_text == "none"
+    assert result.n_draws == 0 and result.inference_text == "none"
     assert result.inference == NoInference()
     assert result.conf_int().isna().all(axis=None)
     assert "Standard errors:            none" in str(result)
