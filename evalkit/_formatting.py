@@ -10,7 +10,7 @@ import math
 from typing import Literal
 
 __all__ = ["Language", "format_number", "format_percent", "decimals_for", "format_p_value",
-           "format_interval", "format_level"]
+           "format_interval", "format_level", "interval_decimals", "colon"]
 
 Language = Literal["en", "fr"]
 
@@ -83,6 +83,15 @@ def interval_decimals(low: float, high: float, minimum: int = 0, maximum: int = 
     if not (math.isfinite(width) and width > 0):
         return minimum
     return int(min(maximum, max(minimum, 1 - math.floor(math.log10(width)))))
+
+
+def colon(language: str) -> str:
+    """A colon as the language writes it: French puts a no-break space before it.
+
+    >>> colon("fr"), colon("en")
+    ('\xa0:', ':')
+    """
+    return "\u00a0:" if language == "fr" else ":"
 
 
 def format_interval(low: float, high: float, language: Language, decimals: int = 2) -> str:

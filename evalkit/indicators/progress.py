@@ -244,7 +244,7 @@ class ProgressAssessment:
             Include the pace needed from the latest value (leave it out where another
             sentence of the page already states it).
         """
-        from evalkit._formatting import format_number, format_percent
+        from evalkit._formatting import colon, format_number, format_percent
 
         check_language(language)
         subject = self.indicator.label_in(language)
@@ -315,7 +315,7 @@ class ProgressAssessment:
             return (f"{text}. Status by Eurostat's method (the pace since {self.start_period} "
                     f"against the {req} a year the path from {self.start_period} to "
                     f"{t.period} required): {status}.")
-        return f"{text}{' :' if fr else ':'} {status}."
+        return f"{text}{colon(language)} {status}."
 
     def tidy(self) -> dict[str, object]:
         """The assessment as one flat record (see :func:`assess_all`)."""

@@ -18,6 +18,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from evalkit._formatting import colon
 from evalkit.errors import InputError
 from evalkit.indicators.status import STATUS_COLOURS, ProgressStatus, status_label
 from evalkit.plots._labels import draw_literally, merge_labels
@@ -217,8 +218,7 @@ def plot_indicator(
                 linestyle="-", marker=".", label=text["reference"])
     legend = text["series"]
     if status is not None:
-        colon = "\u00a0: " if language == "fr" else ": "
-        legend += f" ({text['status']}{colon}{status_label(status, language)})"
+        legend += f" ({text['status']}{colon(language)} {status_label(status, language)})"
     ax.plot(values.index, values.to_numpy(), color=colour, linewidth=2, marker="o",
             markersize=4, label=legend, zorder=3)
     _draw_targets(ax, indicator, text, legend=True)

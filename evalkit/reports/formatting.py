@@ -4,6 +4,7 @@ from evalkit._formatting import (
     MINUS,
     NNBSP,
     Language,
+    colon,
     decimals_for,
     format_interval,
     format_level,
@@ -14,4 +15,5 @@ from evalkit._formatting import (
 )
 
 __all__ = ["Language", "format_number", "format_percent", "decimals_for", "format_p_value",
-           "format_interval", "format_level", "interval_decimals", "MINUS", "NNBSP"]
+           "format_interval", "format_level", "interval_decimals", "colon", "MINUS",
+           "NNBSP"]

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from evalkit.reports._files import write_atomic
 from evalkit.reports.pages import esc, href, page
-from evalkit.reports.records import SkippedRecord, scan_records, warn_skipped
+from evalkit.reports.records import SkippedRecord, report_skipped, scan_records
 
 if TYPE_CHECKING:
     from evalkit.reports.execute import PolicyRun
 
-from evalkit.reports.formatting import decimals_for, format_level, format_p_value
+from evalkit.reports.formatting import colon, decimals_for, format_level, format_p_value
 from evalkit.reports.formatting import format_number as format_in
 
 __all__ = ["write_index", "render_index", "format_number"]
@@ -63,12 +63,12 @@ def _indicators_html(headline: Any, language: Any = "en") -> str:
     items = headline.get("indicators") if isinstance(headline, dict) else None
     if not items:
         return ""
-    colon = "\u00a0:" if language == "fr" else ":"
+    mark = colon(language)
     chips = "".join(
         f'<span style="display:inline-block;margin:2px 4px 2px 0;padding:1px 6px;'
         f'border-radius:8px;border:1px solid {_colour(i.get("colour"))}">'
         f'<span style="color:{_colour(i.get("colour"))}">&#9679;</span> '
-        f'{esc(i.get("label", i.get("code", "")))}{colon} {esc(i.get("status_label", ""))}</span>'
+        f'{esc(i.get("label", i.get("code", "")))}{mark} {esc(i.get("status_label", ""))}</span>'
         for i in items if isinstance(i, dict))
     return f"<br><small>{chips}</small>"
 
@@ -117,8 +117,7 @@ def _headline_html(headline: Any, confidence: Any, language: Any = "en") -> str:
         return esc(format_in(float(value), language, decimals))
 
     level = headline.get("confidence_level") or confidence
-    colon = "\u00a0: " if language == "fr" else ": "
-    parts = [f"{esc(headline.get('label') or w['estimate'])}{colon}"
+    parts = [f"{esc(headline.get('label') or w['estimate'])}{colon(language)} "
              f'<span class="estimate"><strong>{number(headline["estimate"])}</strong>']
     if headline.get("conf_low") is not None and headline.get("conf_high") is not None:
         name = (w["ci"].format(level=format_level(1 - float(level), language))
@@ -144,8 +143,7 @@ def _row(record: dict[str, Any], folder: Path) -> str:
     if record.get("estimator"):
         details.append(f" &middot; {esc(record['estimator'])}")
     if record.get("outcome_label"):
-        details.append(f" &middot; {w['outcome']}"
-                       f"{' :' if record.get('language') == 'fr' else ':'} "
+        details.append(f" &middot; {w['outcome']}{colon(record.get('language'))} "
                        f"{esc(record['outcome_label'])}")
     details.append("</small>")
     links = []
@@ -172,7 +170,7 @@ def _row(record: dict[str, Any], folder: Path) -> str:
         kept = record.get("last_success")
         if isinstance(kept, dict):
             headline += (f"<br><small>{w['previous_from']} "
-                         f"{esc(_date(kept.get('run_date')))}{' :' if w is _WORDS['fr'] else ':'}"
+                         f"{esc(_date(kept.get('run_date')))}{colon(record.get('language'))}"
                          "</small> "
                          + _headline_html(kept.get("headline"), record.get("confidence_level"),
                                         record.get("language")))
@@ -270,11 +268,7 @@ def write_index(
     folder = Path(output_dir).expanduser().resolve()
     folder.mkdir(parents=True, exist_ok=True)
     records, skipped = scan_records(folder)
-    for item in skipped:
-        if on_skip is not None:
-            on_skip(item)
-        else:
-            warn_skipped(item, stacklevel=2)
+    report_skipped(skipped, on_skip, stacklevel=2)
     known = {r.get("policy_id") for r in records}
     for run in runs or ():
         if run.policy_id not in known:

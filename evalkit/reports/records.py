@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -44,7 +44,8 @@ from evalkit.reports._files import write_atomic
 
 __all__ = ["RECORD_KIND", "RECORD_VERSION", "MAX_RECORD_BYTES", "RecordWarning",
            "SkippedRecord", "RecordScan", "record_file", "write_record", "check_record",
-           "read_record", "scan_records", "read_records", "warn_skipped", "last_success"]
+           "read_record", "scan_records", "read_records", "warn_skipped", "report_skipped",
+           "last_success"]
 
 RECORD_KIND = "evalkit.policy_run"
 RECORD_VERSION = 1
@@ -327,6 +328,21 @@ def warn_skipped(skipped: SkippedRecord, *, stacklevel: int = 2) -> None:
     warnings.warn(RecordWarning(skipped.path, skipped.reason), stacklevel=stacklevel + 1)
 
 
+def report_skipped(skipped: Sequence[SkippedRecord],
+                   on_skip: Callable[[SkippedRecord], object] | None, *,
+                   stacklevel: int = 2) -> None:
+    """Pass each skipped file to ``on_skip``, or issue its :class:`RecordWarning`.
+
+    ``stacklevel`` counts from the caller of this function (2: its caller's caller),
+    so that the warning points at the user's line.
+    """
+    for item in skipped:
+        if on_skip is not None:
+            on_skip(item)
+        else:
+            warn_skipped(item, stacklevel=stacklevel + 1)
+
+
 def read_records(
     output_dir: str | Path,
     *,
@@ -351,11 +367,7 @@ def read_records(
         The records.
     """
     records, skipped = scan_records(output_dir)
-    for item in skipped:
-        if on_skip is not None:
-            on_skip(item)
-        else:
-            warn_skipped(item, stacklevel=2)
+    report_skipped(skipped, on_skip, stacklevel=2)
     return records
 
 

@@ -19,6 +19,7 @@ from evalkit.reports.evaluation import Evaluation, evaluate
 from evalkit.reports.findings import key_findings
 from evalkit.reports.formatting import (
     Language,
+    colon,
     decimals_for,
     format_interval,
     format_level,
@@ -146,8 +147,8 @@ class PolicyReport:
         out = f"<h2>{self._t('policy')}</h2><p><strong>{esc(p.policy.name)}</strong></p>"
         out += "".join(f"<p>{esc(par)}</p>" for par in p.policy.description.split("\n\n"))
         if p.report.notes:
-            colon = "\u00a0:" if self.language == "fr" else ":"
-            out += f"<p><em>{self._t('notes')}{colon}</em> {esc(p.report.notes)}</p>"
+            out += (f"<p><em>{self._t('notes')}{colon(self.language)}</em> "
+                    f"{esc(p.report.notes)}</p>")
         return out
 
     def data_html(self) -> str:

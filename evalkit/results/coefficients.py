@@ -11,6 +11,7 @@ import pandas as pd
 from scipy import stats
 
 from evalkit.errors import InputError
+from evalkit.results._interval import interval_frame
 
 __all__ = ["Coefficients", "WaldTest", "TIDY_COLUMNS"]
 
@@ -110,6 +111,12 @@ class Coefficients:
         """The estimates or their standard errors as a Series indexed by term."""
         return pd.Series(getattr(self, column), name=column,
                          index=pd.Index(self.terms, name="term"))
+
+    def intervals(self, alpha: float) -> pd.DataFrame:
+        """Pointwise confidence intervals at level ``1 - alpha``: columns ``lower`` and
+        ``upper``, indexed by term."""
+        other = self.with_alpha(alpha)
+        return interval_frame(other.terms, other.conf_low, other.conf_high)
 
     def with_alpha(self, alpha: float) -> Coefficients:
         """The same estimates with intervals at another significance level."""

@@ -13,7 +13,7 @@ from scipy import stats
 
 from evalkit._validation import Problems, check_alpha
 from evalkit.errors import InputError
-from evalkit.results._interval import interval_frame, level
+from evalkit.results._interval import level
 from evalkit.results.band import UniformBand
 from evalkit.results.coefficients import Coefficients, WaldTest
 from evalkit.results.did_result import SAMPLE_LABELS, _summary_table
@@ -135,8 +135,7 @@ class EventStudyResult:
             Columns ``lower`` and ``upper``, indexed by term; the omitted reference
             period has no row. The simultaneous band is in :meth:`tidy`.
         """
-        coefficients = self.coefficients.with_alpha(level(alpha, self.alpha, "conf_int"))
-        return interval_frame(coefficients.terms, coefficients.conf_low, coefficients.conf_high)
+        return self.coefficients.intervals(level(alpha, self.alpha, "conf_int"))
 
     @property
     def pre_periods(self) -> tuple[int, ...]:

@@ -14,7 +14,7 @@ import pandas as pd
 from evalkit._validation import Problems, check_alpha
 from evalkit.errors import InputError
 from evalkit.results._arrays import read_only_copy
-from evalkit.results._interval import interval_frame, level
+from evalkit.results._interval import level
 from evalkit.results.coefficients import Coefficients, WaldTest
 from evalkit.results.did_result import SAMPLE_LABELS, DiDResult, _summary_table
 from evalkit.results.event_study import EventStudyResult, event_term
@@ -161,8 +161,7 @@ class GroupTimeResult:
             Columns ``lower`` and ``upper``, indexed by term; reference cells (universal
             base period) have no row. The uniform band is in :meth:`tidy`.
         """
-        coefficients = self.coefficients.with_alpha(level(alpha, self.alpha, "conf_int"))
-        return interval_frame(coefficients.terms, coefficients.conf_low, coefficients.conf_high)
+        return self.coefficients.intervals(level(alpha, self.alpha, "conf_int"))
 
     @property
     def n_obs(self) -> int:
