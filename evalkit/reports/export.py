@@ -212,6 +212,7 @@ def export_html(
         from evalkit._version import __version__
 
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        footer = f"Produced by evalkit {__version__} on {stamp}."
+        footer = (f"Produit par evalkit {__version__} le {stamp}." if language == "fr" else
+                  f"Produced by evalkit {__version__} on {stamp}.")
     html = notebook_to_html(nb, title=title, language=language, footer=footer)
     return write_atomic(path, html)
