@@ -20,6 +20,7 @@ from evalkit._yaml import MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES, read_params_yam
 from evalkit.datasets import dataset_path
 from evalkit.errors import ParamsError
 from evalkit.reports import load_params
+from tests.reports.test_params import problems_of
 
 VALID = """\
 policy:
@@ -53,13 +54,6 @@ def write(folder: Path, text: str, name: str = "policy.yaml") -> Path:
     path = folder / name
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def problems_of(path: Path) -> tuple[str, ...]:
-    with pytest.raises(ParamsError) as info:
-        load_params(path)
-    assert info.value.path == str(path.resolve())
-    return info.value.problems
 
 
 # ----------------------------------------------------------------------------- aliases
