@@ -77,7 +77,7 @@ LAB_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 # one, and check which interpreter Jupyter resolves before starting.
 lab: $(STAMP)
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (evalkit)"
-	JUPYTER_PREFER_ENV_PATH=1 $(BIN)/python -m evalkit.reports.kernel python3
+	JUPYTER_PREFER_ENV_PATH=1 $(BIN)/python -m evalkit.reports.run.kernel python3
 	JUPYTER_PREFER_ENV_PATH=1 $(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_ROOT)
 
 bench: $(STAMP)

@@ -1,6 +1,6 @@
 """Notice when the process that started this one is gone, and stop.
 
-A report process (``python -m evalkit.reports.worker``) and its Jupyter kernel are
+A report process (``python -m evalkit.reports.run.worker``) and its Jupyter kernel are
 started by ``evalkit run-all`` in sessions of their own, so that a signal meant for
 one policy does not reach the others. The price is that nothing stops them when the
 batch itself is killed (``kill -9``, an out-of-memory kill, a closed terminal): they

@@ -208,7 +208,7 @@ def _validate(args: argparse.Namespace) -> int:
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    from evalkit.reports.data_checks import check_data
+    from evalkit.reports.analysis.data_checks import check_data
 
     invalid = 0
     for path in paths:
@@ -235,7 +235,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _headline_text(headline: dict[str, Any] | None) -> str:
-    from evalkit.reports.index import format_number
+    from evalkit.reports.run.index import format_number
 
     if not headline or headline.get("estimate") is None:
         return ""
@@ -365,8 +365,8 @@ def _summary(runs: Sequence[Any]) -> str:
 
 def _run_all(args: argparse.Namespace) -> int:
     from evalkit.errors import InputError, RunError, RunInterrupted
-    from evalkit.reports.batch import expand_params_paths
-    from evalkit.reports.parallel import run_all
+    from evalkit.reports.run.batch import expand_params_paths
+    from evalkit.reports.run.parallel import run_all
 
     progress = _Progress(enabled=args.progress or sys.stderr.isatty())
     try:
@@ -399,7 +399,7 @@ def _run_all(args: argparse.Namespace) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     from evalkit.errors import InputError
-    from evalkit.reports.listing import list_policies
+    from evalkit.reports.run.listing import list_policies
 
     try:
         policies = list_policies(args.params, args.output_dir)
@@ -422,7 +422,7 @@ def _list(args: argparse.Namespace) -> int:
 
 def _index(args: argparse.Namespace) -> int:
     from evalkit.reports import write_index
-    from evalkit.reports.records import read_records
+    from evalkit.reports.run.records import read_records
 
     path = write_index(args.output_dir)
     records = read_records(args.output_dir, on_skip=lambda skipped: None)  # warned above
@@ -438,7 +438,7 @@ def _record_warnings_as_lines() -> Iterator[None]:
 
     Other warnings keep Python's usual display.
     """
-    from evalkit.reports.records import RecordWarning
+    from evalkit.reports.run.records import RecordWarning
 
     shown: set[str] = set()
     with warnings.catch_warnings():

@@ -92,3 +92,13 @@ def test_the_library_never_imports_the_report_layer(graph):
                     for i in graph.find_modules_directly_imported_by(m)
                     if _top(i) in ("reports", "cli"))
     assert upward == []
+
+
+def test_every_report_module_is_in_a_report_layer():
+    (contract,) = [c for c in _config()["contracts"] if c["id"] == "report-layers"]
+    placed = {name.strip() for layer in contract["layers"] for name in layer.split("|")}
+    reports = PACKAGE / "reports"
+    loose = sorted(p.name for p in reports.glob("*.py") if p.name != "__init__.py")
+    assert loose == [], "put these modules in one of the report layers' folders"
+    present = {p.name for p in reports.iterdir() if (p / "__init__.py").exists()}
+    assert present == placed

@@ -10,6 +10,11 @@
 Inside the evaluation notebook, :class:`PolicyReport` computes and shows the
 report's sections and :func:`record_headline` records the main estimate shown on
 the index page.
+
+The package is in layers, each importing only those below it: ``run`` (executing the
+notebooks, exporting, the index and run records) > ``render`` (the sections as HTML, the
+findings) > ``analysis`` (the estimates and remarks a params file asks for) > ``params``
+(the params file) > ``messages`` (the wording).
 """
 
 from typing import TYPE_CHECKING, Any
@@ -34,36 +39,36 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from evalkit.reports.batch import expand_params_paths, run_policies
-    from evalkit.reports.evaluation import Evaluation, evaluate
-    from evalkit.reports.execute import PolicyRun, run_policy
-    from evalkit.reports.headline import record_headline
-    from evalkit.reports.index import write_index
-    from evalkit.reports.params import PolicyParams, check_columns, load_params
-    from evalkit.reports.rules import VerdictRules
-    from evalkit.reports.sections import PolicyReport
-    from evalkit.reports.tracking import Tracking, track
-    from evalkit.reports.tracking_sections import TrackingReport
+    from evalkit.reports.analysis.evaluation import Evaluation, evaluate
+    from evalkit.reports.analysis.tracking import Tracking, track
+    from evalkit.reports.params.rules import VerdictRules
+    from evalkit.reports.params.schema import PolicyParams, check_columns, load_params
+    from evalkit.reports.render.headline import record_headline
+    from evalkit.reports.render.sections import PolicyReport
+    from evalkit.reports.render.tracking_sections import TrackingReport
+    from evalkit.reports.run.batch import expand_params_paths, run_policies
+    from evalkit.reports.run.execute import PolicyRun, run_policy
+    from evalkit.reports.run.index import write_index
 
 # Everything is imported on first use, so that a command or a report process imports
 # only what it needs (the report sections, estimators and figures are heavy).
 _LAZY = {
-    "expand_params_paths": "evalkit.reports.batch",
-    "run_policies": "evalkit.reports.batch",
-    "PolicyRun": "evalkit.reports.run_result",
-    "run_policy": "evalkit.reports.execute",
-    "record_headline": "evalkit.reports.headline",
-    "write_index": "evalkit.reports.index",
-    "PolicyParams": "evalkit.reports.params",
-    "check_columns": "evalkit.reports.params",
-    "load_params": "evalkit.reports.params",
-    "PolicyReport": "evalkit.reports.sections",
-    "Evaluation": "evalkit.reports.evaluation",
-    "evaluate": "evalkit.reports.evaluation",
-    "TrackingReport": "evalkit.reports.tracking_sections",
-    "Tracking": "evalkit.reports.tracking",
-    "track": "evalkit.reports.tracking",
-    "VerdictRules": "evalkit.reports.rules",
+    "expand_params_paths": "evalkit.reports.run.batch",
+    "run_policies": "evalkit.reports.run.batch",
+    "PolicyRun": "evalkit.reports.run.run_result",
+    "run_policy": "evalkit.reports.run.execute",
+    "record_headline": "evalkit.reports.render.headline",
+    "write_index": "evalkit.reports.run.index",
+    "PolicyParams": "evalkit.reports.params.schema",
+    "check_columns": "evalkit.reports.params.schema",
+    "load_params": "evalkit.reports.params.schema",
+    "PolicyReport": "evalkit.reports.render.sections",
+    "Evaluation": "evalkit.reports.analysis.evaluation",
+    "evaluate": "evalkit.reports.analysis.evaluation",
+    "TrackingReport": "evalkit.reports.render.tracking_sections",
+    "Tracking": "evalkit.reports.analysis.tracking",
+    "track": "evalkit.reports.analysis.tracking",
+    "VerdictRules": "evalkit.reports.params.rules",
 }
 
 

@@ -157,7 +157,7 @@ def test_checking_a_params_file_does_not_import_pandas():
     import subprocess
     import sys
 
-    code = ("import sys; import evalkit.reports.execute, evalkit.data.io; "
+    code = ("import sys; import evalkit.reports.run.execute, evalkit.data.io; "
             "print('pandas' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import yaml
 
-from evalkit.reports.evaluation import evaluate
-from evalkit.reports.sections import PolicyReport
+from evalkit.reports.analysis.evaluation import evaluate
+from evalkit.reports.render.sections import PolicyReport
 
 ROOT = Path(__file__).resolve().parents[2]
 

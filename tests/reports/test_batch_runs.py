@@ -17,8 +17,8 @@ import nbformat
 import pytest
 
 from evalkit.cli import main
-from evalkit.reports.fingerprint import policy_fingerprint
-from evalkit.reports.parallel import up_to_date_run
+from evalkit.reports.run.fingerprint import policy_fingerprint
+from evalkit.reports.run.parallel import up_to_date_run
 
 PROJECT = Path(__file__).resolve().parents[2]
 DATA = PROJECT / "data"
@@ -362,7 +362,7 @@ def test_bad_jobs_and_missing_params(tmp_path, capsys):
 def test_kernel_sockets_fall_back_to_tcp_when_the_folder_path_is_too_long(tmp_path):
     # Unix socket names are limited to about 107 bytes; a deep temporary folder (as
     # pytest's) must not make the kernel fail with "File name too long".
-    from evalkit.reports.kernel import kernel_manager_in
+    from evalkit.reports.run.kernel import kernel_manager_in
 
     short = Path("/tmp") / "ek"
     deep = tmp_path / ("d" * 60) / ("e" * 60)

@@ -19,8 +19,8 @@ import pytest
 
 from evalkit.cli import main
 from evalkit.reports import write_index
-from evalkit.reports.export import external_resources
-from evalkit.reports.records import write_record
+from evalkit.reports.run.export import external_resources
+from evalkit.reports.run.records import write_record
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")

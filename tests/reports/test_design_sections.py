@@ -20,15 +20,15 @@ from evalkit.data.simulate import simulate_staggered_panel
 from evalkit.did import twfe
 from evalkit.did.callaway_santanna import callaway_santanna
 from evalkit.errors import DataError, EstimationError, InputError
-from evalkit.reports.evaluation import evaluate
-from evalkit.reports.findings import key_findings
-from evalkit.reports.sections import PolicyReport
-from evalkit.reports.texts import (
+from evalkit.reports.analysis.evaluation import evaluate
+from evalkit.reports.params.terms import (
     EVENT_STUDY_TERMS,
     STAGGERED_TERMS,
     SYNTHETIC_TERMS,
     params_wording,
 )
+from evalkit.reports.render.findings import key_findings
+from evalkit.reports.render.sections import PolicyReport
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 SECTIONS = ("findings_html", "data_html", "estimate_html", "dynamics_html", "staggered_html",
@@ -237,7 +237,7 @@ def test_a_weighted_design_omits_the_decomposition_and_says_why(tmp_path):
 
 
 def test_design_limits_are_remarks_but_genuine_errors_stop_the_report(tmp_path, monkeypatch):
-    import evalkit.reports.staggered as staggered
+    import evalkit.reports.analysis.staggered as staggered
 
     path = _policy(tmp_path, _all_treated(), _design(), staggered=_STAGGERED)
 

@@ -12,9 +12,9 @@ import pytest
 from evalkit.datasets import dataset_path
 from evalkit.errors import ReportError
 from evalkit.reports import load_params, run_policy
-from evalkit.reports.execute import execute_report_notebook
-from evalkit.reports.export import external_resources
-from evalkit.reports.kernel import CurrentInterpreterKernelManager, kernelspec_python
+from evalkit.reports.run.execute import execute_report_notebook
+from evalkit.reports.run.export import external_resources
+from evalkit.reports.run.kernel import CurrentInterpreterKernelManager, kernelspec_python
 
 ROOT = Path(__file__).resolve().parents[2]
 

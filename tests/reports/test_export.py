@@ -9,15 +9,15 @@ import re
 import nbformat
 import pytest
 
-from evalkit.reports import _files
-from evalkit.reports._files import write_atomic
-from evalkit.reports.export import (
+from evalkit.reports.render.headline import HEADLINE_MIME
+from evalkit.reports.run import _files
+from evalkit.reports.run._files import write_atomic
+from evalkit.reports.run.export import (
     CONTENT_SECURITY_POLICY,
     external_resources,
     notebook_to_html,
     strip_external_resources,
 )
-from evalkit.reports.headline import HEADLINE_MIME
 
 # A 1x1 PNG.
 PNG = base64.b64encode(bytes.fromhex(

@@ -22,9 +22,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from evalkit.reports.fingerprint import policy_fingerprint
-from evalkit.reports.lock import lock_holder
-from evalkit.reports.workdirs import processes_in
+from evalkit.reports.run.fingerprint import policy_fingerprint
+from evalkit.reports.run.lock import lock_holder
+from evalkit.reports.run.workdirs import processes_in
 
 pytestmark = [pytest.mark.notebook, pytest.mark.faults]
 
@@ -179,7 +179,7 @@ def test_a_killed_batch_takes_its_workers_and_kernels_with_it(project):
     project.policy("second", notebook="slow")
     process = project.start("--jobs", "2")
     project.wait_for_kernels(2)
-    workers = [pid for pid in processes_in(project.tmp) if b"reports.worker" in _cmdline(pid)]
+    workers = [pid for pid in processes_in(project.tmp) if b"reports.run.worker" in _cmdline(pid)]
     assert len(workers) == 2
     process.kill()  # SIGKILL: no chance to clean up
     process.wait()
@@ -216,7 +216,7 @@ def test_a_killed_worker_fails_its_policy_only(project):
     process = project.start("--jobs", "2")
     project.wait_for_kernels(1)
     victim = next(pid for pid in processes_in(project.tmp)
-                  if b"reports.worker" in _cmdline(pid) and b"first" in _cmdline(pid))
+                  if b"reports.run.worker" in _cmdline(pid) and b"first" in _cmdline(pid))
     os.kill(victim, signal.SIGKILL)
     out, err = process.communicate(timeout=120)
     assert process.returncode == 1

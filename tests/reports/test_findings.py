@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from evalkit.reports.evaluation import evaluate
-from evalkit.reports.findings import key_findings
-from evalkit.reports.formatting import MINUS, NNBSP
+from evalkit._formatting import MINUS, NNBSP
+from evalkit.reports.analysis.evaluation import evaluate
+from evalkit.reports.render.findings import key_findings
 
 PARAMS = Path(__file__).resolve().parents[2] / "params"
 

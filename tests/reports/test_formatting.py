@@ -2,7 +2,7 @@
 
 import pytest
 
-from evalkit.reports.formatting import (
+from evalkit._formatting import (
     MINUS,
     NNBSP,
     decimals_for,

@@ -10,7 +10,7 @@ import pytest
 
 from evalkit.errors import InputError
 from evalkit.reports import record_headline
-from evalkit.reports.headline import HEADLINE_MIME, find_headline, normalize_headline
+from evalkit.reports.render.headline import HEADLINE_MIME, find_headline, normalize_headline
 
 
 def test_normalize_makes_plain_json_values():

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from evalkit.reports import write_index
-from evalkit.reports.export import external_resources
-from evalkit.reports.index import format_number
-from evalkit.reports.records import RecordWarning, read_records, write_record
+from evalkit.reports.run.export import external_resources
+from evalkit.reports.run.index import format_number
+from evalkit.reports.run.records import RecordWarning, read_records, write_record
 
 EVIL = "<script>alert(1)</script>"
 

@@ -15,7 +15,7 @@ import pytest
 
 from evalkit.cli import main
 from evalkit.reports import write_index
-from evalkit.reports.records import (
+from evalkit.reports.run.records import (
     RECORD_KIND,
     RecordWarning,
     SkippedRecord,

@@ -9,8 +9,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from evalkit.plots.numbers import french_number_text, localise_numbers
-from evalkit.reports.execute import report_footer
-from evalkit.reports.pages import error_page
+from evalkit.reports.run.execute import report_footer
+from evalkit.reports.run.pages import error_page
 from tests.reports.test_shipped_reports import visible_text
 
 

@@ -462,7 +462,7 @@ def test_renamed_keys_warn_and_read_as_the_new_ones(tmp_path, section, old, new,
 
 def test_renamed_synthetic_keys(tmp_path):
     from evalkit import EvalkitDeprecationWarning
-    from evalkit.reports.params import SyntheticSection
+    from evalkit.reports.params.schema import SyntheticSection
 
     with pytest.warns(EvalkitDeprecationWarning) as record:
         old = SyntheticSection(standard_errors="bootstrap", replications=50, seed=3)
@@ -482,7 +482,7 @@ def test_old_and_new_key_together_are_refused(tmp_path):
 
 def test_the_inference_section_builds_the_library_kind(tmp_path):
     from evalkit import Classical, Clustered, Robust
-    from evalkit.reports.params import InferenceSection
+    from evalkit.reports.params.schema import InferenceSection
 
     assert InferenceSection(kind="cluster", cluster="state").to_inference() == Clustered("state")
     assert InferenceSection(kind="classical").to_inference() == Classical()

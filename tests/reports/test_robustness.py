@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from evalkit.reports.evaluation import evaluate
-from evalkit.reports.findings import key_findings
-from evalkit.reports.sections import PolicyReport
+from evalkit.reports.analysis.evaluation import evaluate
+from evalkit.reports.render.findings import key_findings
+from evalkit.reports.render.sections import PolicyReport
 from evalkit.robustness.honest import honest_did
 from evalkit.robustness.wild import wild_cluster_bootstrap
 

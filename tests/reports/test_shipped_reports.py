@@ -11,7 +11,7 @@ import pytest
 
 from evalkit.cli import main
 from evalkit.data import file_sha256
-from evalkit.reports.export import external_resources
+from evalkit.reports.run.export import external_resources
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICIES = ("hauts_de_france_tracking", "incinerator", "minimum_wage", "territoires_engagement",

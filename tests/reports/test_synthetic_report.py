@@ -8,10 +8,10 @@ import yaml
 from evalkit.data import Panel
 from evalkit.datasets import load_prop99
 from evalkit.errors import ParamsError
-from evalkit.reports.evaluation import evaluate
-from evalkit.reports.findings import key_findings
-from evalkit.reports.params import load_params
-from evalkit.reports.sections import PolicyReport
+from evalkit.reports.analysis.evaluation import evaluate
+from evalkit.reports.params.schema import load_params
+from evalkit.reports.render.findings import key_findings
+from evalkit.reports.render.sections import PolicyReport
 from evalkit.synthetic.synthetic_did import synthetic_did
 
 PARAMS = Path(__file__).resolve().parents[2] / "params"

@@ -9,7 +9,7 @@ import yaml
 
 from evalkit.cli import main
 from evalkit.reports import load_params
-from evalkit.reports.data_checks import check_data
+from evalkit.reports.analysis.data_checks import check_data
 
 
 def _policy(tmp_path: Path, frame: pd.DataFrame) -> Path:

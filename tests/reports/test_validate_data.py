@@ -16,9 +16,9 @@ import pytest
 import yaml
 
 from evalkit.errors import DataError, ParamsError
-from evalkit.reports.data_checks import check_data
-from evalkit.reports.evaluation import evaluate
-from evalkit.reports.params import load_params
+from evalkit.reports.analysis.data_checks import check_data
+from evalkit.reports.analysis.evaluation import evaluate
+from evalkit.reports.params.schema import load_params
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFINITIONS = ROOT / "data" / "hauts_de_france_indicators.yaml"

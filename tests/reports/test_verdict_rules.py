@@ -9,13 +9,13 @@ import yaml
 
 from evalkit.errors import InputError, ParamsError
 from evalkit.indicators import ProgressThresholds
-from evalkit.reports.evaluation import evaluate
-from evalkit.reports.findings import key_findings
-from evalkit.reports.params import RulesSection, load_params
-from evalkit.reports.rules import RULE_NAMES, RULE_SOURCES, RULE_UNITS, VerdictRules
-from evalkit.reports.sections import PolicyReport
-from evalkit.reports.tracking import track
-from evalkit.reports.tracking_sections import TrackingReport
+from evalkit.reports.analysis.evaluation import evaluate
+from evalkit.reports.analysis.tracking import track
+from evalkit.reports.params.rules import RULE_NAMES, RULE_SOURCES, RULE_UNITS, VerdictRules
+from evalkit.reports.params.schema import RulesSection, load_params
+from evalkit.reports.render.findings import key_findings
+from evalkit.reports.render.sections import PolicyReport
+from evalkit.reports.render.tracking_sections import TrackingReport
 
 PARAMS = Path(__file__).resolve().parents[2] / "params"
 

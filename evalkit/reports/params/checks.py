@@ -1,0 +1,324 @@
+"""The checks of a params file beyond its schema, and the wording of every problem.
+
+Each check reads the raw mapping loaded from YAML and tolerates values of the
+wrong type (the schema check reports those), so that one run reports every
+problem of a file at once. Every problem reads ``"<key>: <what is expected>; got
+<value>"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from evalkit._schema_errors import describe_value, format_validation_errors
+from evalkit._validation import describe_columns
+from evalkit.data.io import SUPPORTED_SUFFIXES, read_header, table_format
+from evalkit.data.read_errors import header_hint
+from evalkit.errors import DataError, ParamsError
+from evalkit.reports.params.rules import order_problems
+
+__all__ = [
+    "PANEL_ESTIMATORS",
+    "STAGGERED_ESTIMATORS",
+    "SYNTHETIC_ESTIMATORS",
+    "ESTIMATORS",
+    "format_validation_errors",
+    "rule_problems",
+    "column_problems",
+    "column_references",
+    "resolve_data_path",
+]
+
+STAGGERED_ESTIMATORS = ("callaway_santanna", "sun_abraham", "imputation")
+SYNTHETIC_ESTIMATORS = ("synthetic_did", "synthetic_control")
+PANEL_ESTIMATORS = ("twfe", "event_study", *STAGGERED_ESTIMATORS, *SYNTHETIC_ESTIMATORS)
+ESTIMATORS = ("did_2x2", *PANEL_ESTIMATORS)
+_ROLE_KEYS = ("outcome", "unit", "time", "first_treated", "treatment", "treated", "post", "weights")
+_ROLE_TEXT = {
+    "unit": "unit identifier",
+    "time": "time period",
+    "treated": "0/1 treated-group",
+    "post": "0/1 after-period",
+}
+
+
+# --------------------------------------------------------------------------- wording
+
+
+def _section(raw: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    value = raw.get(name)
+    return value if isinstance(value, dict) else {}
+
+
+def _given(section: Mapping[str, Any], key: str) -> bool:
+    return section.get(key) is not None
+
+
+def _estimator_rules(design: Mapping[str, Any], raw: Mapping[str, Any]) -> list[str]:
+    estimator = design.get("estimator")
+    problems = []
+    if estimator in PANEL_ESTIMATORS:
+        for key in ("unit", "time"):
+            if not _given(design, key):
+                problems.append(f"design.{key}: required with estimator {estimator!r} (the "
+                                f"{_ROLE_TEXT[key]} column of the panel); got nothing")
+        timing = [k for k in ("first_treated", "treatment") if _given(design, k)]
+        if not timing:
+            problems.append(
+                f"design.first_treated: estimator {estimator!r} needs exactly one of "
+                "design.first_treated (the period each unit is first treated) or "
+                "design.treatment (a 0/1 column, 1 when treated); got neither")
+        elif len(timing) == 2:
+            problems.append(
+                "design.treatment: give only one of design.first_treated or design.treatment; "
+                f"got both ({design['first_treated']!r} and {design['treatment']!r})")
+        for key in ("treated", "post"):
+            if _given(design, key):
+                problems.append(
+                    f"design.{key}: only used by estimator 'did_2x2' (panel designs use "
+                    f"design.first_treated or design.treatment); got {describe_value(design[key])}")
+    elif estimator == "did_2x2":
+        for key in ("treated", "post"):
+            if not _given(design, key):
+                problems.append(f"design.{key}: required with estimator 'did_2x2' (the "
+                                f"{_ROLE_TEXT[key]} column); got nothing")
+        for key in ("time", "first_treated", "treatment"):
+            if _given(design, key):
+                problems.append(
+                    f"design.{key}: only used by the panel estimators "
+                    f"({', '.join(map(repr, PANEL_ESTIMATORS))}; 'did_2x2' uses design.treated "
+                    f"and design.post); "
+                    f"got {describe_value(design[key])}")
+        for section in ("event_study", "staggered"):
+            if raw.get(section) is not None:
+                problems.append(f"{section}: only allowed with the panel estimators "
+                                f"({', '.join(map(repr, PANEL_ESTIMATORS))}); got estimator "
+                                "'did_2x2'")
+    if raw.get("synthetic") is not None and estimator not in SYNTHETIC_ESTIMATORS:
+        problems.append(f"synthetic: only allowed with the synthetic estimators "
+                        f"({', '.join(map(repr, SYNTHETIC_ESTIMATORS))}); got estimator "
+                        f"{describe_value(estimator)}")
+    if raw.get("staggered") is not None and estimator in SYNTHETIC_ESTIMATORS:
+        problems.append(f"staggered: not used with estimator {estimator!r} (synthetic methods "
+                        "need every treated unit to start in the same period); remove the "
+                        "section")
+    return problems
+
+
+def _inference_rules(estimator: Any, inference: Mapping[str, Any]) -> list[str]:
+    problems = []
+    chosen = inference.get("kind", inference.get("standard_errors"))
+    cluster = inference.get("cluster")
+    effective = chosen
+    if chosen is None and estimator in ESTIMATORS:
+        effective = "cluster" if estimator in PANEL_ESTIMATORS else "robust"
+    if estimator == "did_2x2" and effective == "cluster" and cluster is None:
+        problems.append("inference.cluster: required when inference.kind is "
+                        "'cluster' with estimator 'did_2x2' (the column defining the clusters); "
+                        "got nothing")
+    if effective in ("classical", "robust") and cluster is not None:
+        problems.append(f"inference.cluster: only used when inference.kind is "
+                        f"'cluster' (it is {effective!r}); got {describe_value(cluster)}")
+    return problems
+
+
+def _bootstrap_rules(raw: Mapping[str, Any]) -> list[str]:
+    """Draws the schema accepts but the multiplier bootstrap does not (1 to 9)."""
+    staggered = _section(raw, "staggered")
+    draws = staggered.get("n_draws", staggered.get("bootstrap_draws"))
+    if isinstance(draws, int) and not isinstance(draws, bool) and 0 < draws < 10:
+        return [f"staggered.n_draws: must be 0 (analytic standard errors, no bands) or "
+                f"at least 10 (999 is customary); got {draws}"]
+    return []
+
+
+def _event_study_rules(section: Mapping[str, Any]) -> list[str]:
+    window = section.get("window")
+    reference = section.get("reference", -1)
+    ok_window = (isinstance(window, list) and len(window) == 2
+                 and all(isinstance(v, int) and not isinstance(v, bool) for v in window))
+    if not ok_window:
+        if window is None and section.get("bin_endpoints") is True:
+            return ["event_study.bin_endpoints: true pools the relative periods beyond "
+                    "event_study.window into its end points, so it needs a window, e.g. "
+                    "window: [-4, 3]; got no event_study.window"]
+        return []
+    low, high = window
+    if low >= high:
+        return [f"event_study.window: must be [first, last] with first < last; got {window!r}"]
+    if high < 0:
+        return [f"event_study.window: must reach the first treated period (its last value "
+                f"at least 0, e.g. [{low}, 3]); got {window!r}"]
+    if isinstance(reference, int) and not isinstance(reference, bool) and reference < 0 \
+            and not low <= reference <= high:
+        return [f"event_study.reference: must lie inside event_study.window {window!r}; "
+                f"got {reference!r}"]
+    return []
+
+
+def _distinct_columns(design: Mapping[str, Any]) -> list[str]:
+    problems = []
+    owner: dict[str, str] = {}
+    for key in _ROLE_KEYS:
+        column = design.get(key)
+        if not isinstance(column, str):
+            continue
+        if column in owner:
+            problems.append(f"design.{key}: must be a different column from {owner[column]}; "
+                            f"got {column!r} for both")
+        else:
+            owner[column] = f"design.{key}"
+    covariates = design.get("covariates")
+    if isinstance(covariates, list):
+        seen: set[str] = set()
+        for i, column in enumerate(covariates):
+            if not isinstance(column, str):
+                continue
+            if column in owner:
+                problems.append(f"design.covariates[{i}]: must not repeat {owner[column]}; "
+                                f"got {column!r}")
+            elif column in seen:
+                problems.append(f"design.covariates[{i}]: each covariate must be listed once; "
+                                f"got {column!r} again")
+            seen.add(column)
+    return problems
+
+
+def _indicator_rules(raw: Mapping[str, Any], params_path: Path | None) -> list[str]:
+    problems = []
+    if raw.get("design") is None and raw.get("indicators") is None:
+        problems.append("design: a params file needs a design to evaluate, indicators to "
+                        "track, or both; got neither")
+    if raw.get("design") is None:
+        for section in ("event_study", "staggered", "synthetic", "sensitivity"):
+            if raw.get(section) is not None:
+                problems.append(f"{section}: only allowed with a design; got no design")
+    section = _section(raw, "indicators")
+    definitions = section.get("definitions")
+    measures = section.get("measures")
+    if isinstance(definitions, str) and params_path is not None:
+        path = resolve_data_path(definitions, params_path)
+        if not path.is_file():
+            problems.append(f"indicators.definitions: must be an existing YAML file (relative "
+                            f"to the params file's folder); got {definitions!r}, which would "
+                            f"be {path}")
+        else:
+            from evalkit.indicators.definitions import load_indicators
+
+            try:
+                codes = {ind.code for ind in load_indicators(path)}
+            except ParamsError as exc:
+                problems += [f"indicators.definitions ({path.name}): {p}" for p in exc.problems]
+            else:
+                if isinstance(measures, dict):
+                    for code in measures:
+                        if code not in codes:
+                            problems.append(f"indicators.measures.{code}: must be an indicator "
+                                            f"of {path.name} ({', '.join(sorted(codes))}); "
+                                            f"got {code!r}")
+    if isinstance(measures, dict):
+        for code, measure in measures.items():
+            if isinstance(measure, dict) and measure.get("kind") in ("proportion", "rate") \
+                    and measure.get("denominator") is None:
+                problems.append(f"indicators.measures.{code}.denominator: required when kind "
+                                f"is {measure.get('kind')!r}; got nothing")
+    return problems
+
+
+def rule_problems(raw: Mapping[str, Any], params_path: Path | None = None) -> list[str]:
+    """Problems with the rules between keys: what each estimator needs and allows."""
+    design = _section(raw, "design")
+    problems = _indicator_rules(raw, params_path)
+    problems += _estimator_rules(design, raw)
+    problems += _inference_rules(design.get("estimator"), _section(raw, "inference"))
+    problems += _event_study_rules(_section(raw, "event_study"))
+    problems += _bootstrap_rules(raw)
+    problems += _distinct_columns(design)
+    problems += order_problems(_section(raw, "rules"), prefix="rules.")
+    return problems
+
+
+# --------------------------------------------------------------------------- columns
+
+
+def resolve_data_path(file: str, params_path: Path) -> Path:
+    """The data file as an absolute path; a relative one starts at the params file's folder."""
+    p = Path(file).expanduser()
+    if not p.is_absolute():
+        p = Path(params_path).parent / p
+    return p.resolve()
+
+
+def column_references(raw: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Every ``(key, column)`` pair a params mapping refers to, in file order."""
+    design = _section(raw, "design")
+    refs = [(f"design.{k}", design[k]) for k in _ROLE_KEYS if isinstance(design.get(k), str)]
+    covariates = design.get("covariates")
+    if isinstance(covariates, list):
+        refs += [(f"design.covariates[{i}]", c) for i, c in enumerate(covariates)
+                 if isinstance(c, str)]
+    cluster = _section(raw, "inference").get("cluster")
+    if isinstance(cluster, str):
+        refs.append(("inference.cluster", cluster))
+    sample = _section(raw, "data").get("sample")
+    if isinstance(sample, dict):
+        refs += [(f"data.sample.{k}", k) for k in sample if isinstance(k, str)]
+    indicators = _section(raw, "indicators")
+    refs += [(f"indicators.{k}", indicators[k]) for k in ("period", "territory", "group_by",
+                                                          "group_name")
+             if isinstance(indicators.get(k), str)]
+    focus = indicators.get("focus")
+    if isinstance(focus, dict):
+        refs += [(f"indicators.focus.{k}", k) for k in focus if isinstance(k, str)]
+    measures = indicators.get("measures")
+    if isinstance(measures, dict):
+        for code, measure in measures.items():
+            if isinstance(measure, dict):
+                refs += [(f"indicators.measures.{code}.{k}", measure[k])
+                         for k in ("numerator", "denominator") if isinstance(measure.get(k), str)]
+    return refs
+
+
+def column_problems(raw: Mapping[str, Any], params_path: Path) -> list[str]:
+    """Problems with the data file: missing, unreadable, or lacking a column named."""
+    data = _section(raw, "data")
+    file = data.get("file")
+    if not isinstance(file, str) or not file:
+        return []
+    path = resolve_data_path(file, params_path)
+    if not path.is_file():
+        return [f"data.file: must be an existing data file (a relative path is read from "
+                f"the params file's folder, {Path(params_path).parent}); got {file!r}, "
+                f"which would be {path}, and there is no such file"]
+    fmt = table_format(path)
+    if fmt is None:
+        return [f"data.file: must end with one of {', '.join(sorted(SUPPORTED_SUFFIXES))}; "
+                f"got {file!r}"]
+    problems = []
+    sheet = data.get("sheet")
+    if sheet is not None and fmt != "excel":
+        problems.append(f"data.sheet: only used for Excel files (this one is {fmt}); "
+                        f"got {describe_value(sheet)}")
+        sheet = None
+    if not isinstance(sheet, str | int) or isinstance(sheet, bool):
+        sheet = None
+    try:
+        header = read_header(path, sheet)
+    except Exception as exc:  # any reader failure is a problem of the data file
+        key = "data.sheet" if fmt == "excel" and sheet is not None else "data.file"
+        reason = exc.message if isinstance(exc, DataError) else f"reading it failed: {exc}"
+        for spelling in (str(path), str(Path(file).expanduser())):
+            reason = reason.replace(f"Cannot read {spelling} as {fmt}: ", "")
+        chosen = f", sheet {sheet!r}" if key == "data.sheet" else ""
+        return [*problems, f"{key}: must be a readable {fmt} file; got {file!r}{chosen}: "
+                           f"{reason}"]
+    columns = header.columns
+    present = set(columns)
+    where = header.sheet_note("data.sheet") + header_hint(columns, fmt, for_params=True)
+    for key, column in column_references(raw):
+        if column not in present:
+            problems.append(f"{key}: must be a column of {path}; got {column!r}. "
+                            f"Its columns are: {describe_columns(columns)}{where}")
+    return problems

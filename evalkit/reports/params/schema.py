@@ -1,0 +1,810 @@
+"""The policy params file: one YAML file per policy, in ``params/``.
+
+A params file says which data to read, which design to estimate and how to
+report it. It is checked completely before anything runs: the schema (every
+key known, every value of the right type), the rules between keys (what each
+estimator needs) and the data file (it exists and has every column named).
+All the problems found are reported together in one
+:class:`~evalkit.errors.ParamsError`, each naming its key, what was expected
+and the value found.
+
+A complete example (the ``#`` comments say which keys are optional)::
+
+    policy:
+      name: Minimum wage increases and teen employment
+      description: Staggered state minimum-wage increases, US counties 2003-2007.
+      owner: Labour market team                      # optional
+    language: en                                     # en or fr
+    data:
+      file: ../data/mpdta.csv                        # relative to this file's folder
+      description: 500 US counties observed yearly   # optional
+      source: R package did (mpdta)                  # optional
+      # sheet: 0                                     # optional, Excel only
+      # sample: {region: [1, 2]}                     # optional, keep rows equal to the value(s)
+    design:
+      estimator: callaway_santanna   # did_2x2, twfe, event_study, callaway_santanna,
+                                     # sun_abraham, imputation, synthetic_did or
+                                     # synthetic_control
+      outcome: lemp
+      outcome_label: log teen employment             # optional
+      outcome_scale: log                             # optional: level (default) or log
+      unit: countyreal
+      time: year
+      first_treated: first.treat                     # or treatment: a 0/1 column
+      covariates: []                                 # optional
+    inference:                                       # optional section
+      kind: cluster                                  # classical, robust or cluster
+      cluster: countyreal                            # default: the unit, for panel designs
+      confidence_level: 0.95
+    event_study:                                     # optional, panel designs only
+      window: [-4, 3]
+      reference: -1
+      bin_endpoints: false
+    staggered:                                       # optional, panel designs only
+      estimators: [callaway_santanna, sun_abraham, imputation]
+      control_group: never_treated                   # or not_yet_treated
+      method: doubly_robust                          # or outcome_regression, inverse_probability
+      base_period: varying                           # or universal
+      anticipation: 0
+      n_draws: 999                                   # 0: analytic standard errors, no bands
+      random_state: 20240101
+      bacon: true
+    sensitivity:                                     # optional, designs with an event study
+      honest_did: true                               # robust intervals (Rambachan & Roth)
+      target: average                                # or first: the post-period effect examined
+      relative_magnitudes: [0, 0.5, 1, 1.5, 2]       # Mbar values
+      smoothness: null                               # M values; null: a grid from the data
+      wild_bootstrap: auto                           # auto (few clusters), always or never
+      n_draws: 9999
+      random_state: 20240101
+    # rules:                                         # optional: the thresholds of verdicts
+    #   few_clusters: 30                             # see RulesSection for every rule
+    # synthetic:                                     # only with synthetic_did / synthetic_control
+    #   inference: placebo                           # placebo, bootstrap or jackknife
+    #   n_draws: 200
+    #   random_state: 20240101
+    #   predictor_periods: [1975, 1980, 1988]        # synthetic control's outcome predictors
+    #   placebo_in_space: true
+    #   leave_one_out: true
+    report:                                          # optional section
+      title: Minimum wage and teen employment
+      notes: Preliminary results.
+
+The keys speak the library's vocabulary (:mod:`evalkit.inference`). Renamed keys
+still work for one release, with an :class:`~evalkit.errors.EvalkitDeprecationWarning`:
+
+===================================  ===========================
+old key                              new key
+===================================  ===========================
+``inference.standard_errors``        ``inference.kind``
+``staggered.bootstrap_draws``        ``staggered.n_draws``
+``staggered.seed``                   ``staggered.random_state``
+``sensitivity.bootstrap_draws``      ``sensitivity.n_draws``
+``sensitivity.seed``                 ``sensitivity.random_state``
+``synthetic.standard_errors``        ``synthetic.inference``
+``synthetic.replications``           ``synthetic.n_draws``
+``synthetic.seed``                   ``synthetic.random_state``
+===================================  ===========================
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    PrivateAttr,
+    Strict,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    model_validator,
+)
+
+from evalkit._schema_errors import describe_value
+from evalkit.errors import EvalkitDeprecationWarning, ParamsError
+from evalkit.reports.params.checks import (
+    PANEL_ESTIMATORS,
+    column_problems,
+    format_validation_errors,
+    resolve_data_path,
+    rule_problems,
+)
+from evalkit.reports.params.reading import read_params_yaml
+from evalkit.reports.params.rules import VerdictRules
+
+__all__ = [
+    "PolicyParams",
+    "PolicySection",
+    "DataSection",
+    "DesignSection",
+    "InferenceSection",
+    "EventStudySection",
+    "StaggeredSection",
+    "IndicatorsSection",
+    "MeasureSection",
+    "ReportSection",
+    "RulesSection",
+    "load_params",
+    "check_columns",
+]
+
+
+def _sheet(value: Any) -> str | int | None:
+    if value is None or isinstance(value, str) or (isinstance(value, int)
+                                                   and not isinstance(value, bool)):
+        return value
+    raise ValueError("must be a sheet name (text) or a sheet position (an integer, 0 = first)")
+
+
+def _sample_value(value: Any) -> Any:
+    def scalar(v: Any) -> bool:
+        return isinstance(v, str | int | float | bool)
+
+    if scalar(value) or (isinstance(value, list) and value and all(scalar(v) for v in value)):
+        return value
+    raise ValueError("must be a value (text, number or true/false) or a non-empty list of values")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    #: Renamed keys of the section, old -> new, still read for one release.
+    RENAMED: ClassVar[dict[str, str]] = {}
+    #: The section's key in the params file, for messages.
+    KEY: ClassVar[str] = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed_keys(cls, data: Any) -> Any:
+        """Read a renamed key under its new name, with a deprecation warning."""
+        if not isinstance(data, dict) or not cls.RENAMED:
+            return data
+        data = dict(data)
+        for old, new in cls.RENAMED.items():
+            if old not in data:
+                continue
+            if new in data:
+                raise ValueError(f"{cls.KEY}.{old} and {cls.KEY}.{new}: give only "
+                                 f"{cls.KEY}.{new} ({cls.KEY}.{old} is its former name)")
+            warnings.warn(f"{cls.KEY}.{old} is deprecated: use {cls.KEY}.{new}",
+                          EvalkitDeprecationWarning, stacklevel=2)
+            data[new] = data.pop(old)
+        return data
+
+
+class PolicySection(_Section):
+    """``policy``: what is evaluated.
+
+    Attributes
+    ----------
+    name
+        The policy's name, shown as the report's title.
+    description
+        Plain text describing the policy. Shown in the report, always escaped: it
+        may contain any character.
+    owner
+        Optional: the team or person responsible for the evaluation.
+    """
+
+    name: StrictStr = Field(min_length=1)
+    description: StrictStr
+    owner: StrictStr | None = None
+
+
+class DataSection(_Section):
+    """``data``: where the data are.
+
+    Attributes
+    ----------
+    file
+        The data file (CSV, TSV, Parquet or Excel), either absolute or relative to
+        the folder of the params file (e.g. ``../data/mpdta.csv``).
+    sheet
+        Excel only: the sheet name or its position (0 = first sheet).
+    sample
+        Keep only the rows where each named column equals the value given, or one
+        of the values of a list, e.g. ``{ky: 1}`` or ``{region: [11, 32]}``.
+    description
+        What the data are, shown in the report.
+    source
+        Where the data come from (provenance), shown in the report.
+    """
+
+    file: StrictStr = Field(min_length=1)
+    sheet: Annotated[str | int | None, PlainValidator(_sheet)] = None
+    sample: dict[StrictStr, Annotated[Any, PlainValidator(_sample_value)]] = Field(
+        default_factory=dict)
+    description: StrictStr | None = None
+    source: StrictStr | None = None
+
+
+class DesignSection(_Section):
+    """``design``: the comparison that identifies the policy's effect.
+
+    Attributes
+    ----------
+    estimator
+        ``did_2x2`` (two groups, two periods: needs ``treated`` and ``post``),
+        ``twfe`` (two-way fixed effects on a panel), ``event_study`` (TWFE effects by
+        time relative to treatment), or an estimator for staggered adoption:
+        ``callaway_santanna`` (Callaway & Sant'Anna 2021), ``sun_abraham`` (Sun &
+        Abraham 2021) or ``imputation`` (Borusyak, Jaravel & Spiess 2024), or, for one
+        treated unit or a few treated at the same date, ``synthetic_did`` (synthetic
+        difference-in-differences, Arkhangelsky et al. 2021) or ``synthetic_control``
+        (the synthetic control estimator as defined in that paper; the report adds
+        Abadie, Diamond & Hainmueller's synthetic control with its placebo-in-space
+        inference, see the ``synthetic`` section). Panel
+        designs need ``unit``, ``time`` and exactly one of ``first_treated`` or
+        ``treatment``. The estimator chosen gives the report's headline; when
+        adoption is staggered, the report also compares the estimators listed in
+        ``staggered.estimators`` and decomposes the TWFE coefficient.
+    outcome
+        The outcome column.
+    outcome_label
+        A human label for the outcome, e.g. ``"log teen employment"``.
+    outcome_scale
+        ``level`` (default) or ``log``: an effect on a log outcome reads as
+        approximately a percentage change.
+    unit, time
+        Panel designs: the unit identifier and time period columns. ``did_2x2``
+        may give ``unit`` to cluster standard errors.
+    first_treated
+        Panel designs: column holding the period each unit is first treated
+        (0 or empty for never treated).
+    treatment
+        Panel designs: 0/1 column equal to 1 when the unit is treated.
+    treated, post
+        ``did_2x2``: the 0/1 treated-group column and the 0/1 after-period column.
+    covariates
+        Control variables (columns), default none.
+    weights
+        Column of sampling weights, if any.
+    """
+
+    estimator: Literal["did_2x2", "twfe", "event_study", "callaway_santanna", "sun_abraham",
+                       "imputation", "synthetic_did", "synthetic_control"]
+    outcome: StrictStr
+    outcome_label: StrictStr | None = None
+    outcome_scale: Literal["level", "log"] = "level"
+    unit: StrictStr | None = None
+    time: StrictStr | None = None
+    first_treated: StrictStr | None = None
+    treatment: StrictStr | None = None
+    treated: StrictStr | None = None
+    post: StrictStr | None = None
+    covariates: list[StrictStr] = Field(default_factory=list)
+    weights: StrictStr | None = None
+
+
+class InferenceSection(_Section):
+    """``inference``: how uncertainty is measured.
+
+    Attributes
+    ----------
+    kind
+        ``classical``, ``robust`` (heteroskedasticity-robust) or ``cluster``: the
+        ``kind`` of :func:`evalkit.inference.inference_from_dict` (formerly
+        ``standard_errors``). Default: ``cluster`` for panel designs, ``robust`` for
+        ``did_2x2``.
+    cluster
+        The cluster column. Required for ``did_2x2`` with clustered standard
+        errors; for panel designs it defaults to ``design.unit``.
+    confidence_level
+        Confidence level of the intervals, strictly between 0.5 and 1 (default 0.95).
+    """
+
+    RENAMED: ClassVar[dict[str, str]] = {"standard_errors": "kind"}
+    KEY: ClassVar[str] = "inference"
+
+    kind: Literal["classical", "robust", "cluster"] | None = None
+    cluster: StrictStr | None = None
+    confidence_level: Annotated[float, Strict()] = Field(default=0.95, gt=0.5, lt=1)
+
+    def to_inference(self) -> Any:
+        """The section as an :data:`evalkit.inference.Inference` (``Robust()`` when unset)."""
+        from evalkit.inference import inference_from_dict
+
+        if self.kind == "cluster":
+            return inference_from_dict({"kind": "cluster", "cluster": self.cluster})
+        return inference_from_dict({"kind": self.kind or "robust"})
+
+
+class EventStudySection(_Section):
+    """``event_study``: options of the effects by time relative to treatment.
+
+    Allowed with the panel designs: the TWFE event study is the headline of
+    ``event_study`` and a comparison for the others.
+
+    Attributes
+    ----------
+    window
+        ``[first, last]`` relative periods to estimate, e.g. ``[-4, 3]``; default:
+        every relative period in the data.
+    reference
+        The relative period the effects are measured against; negative, default -1.
+    bin_endpoints
+        If true, relative periods beyond the window are pooled into its end points
+        instead of being dropped (default false).
+    """
+
+    window: list[StrictInt] | None = Field(default=None, min_length=2, max_length=2)
+    reference: StrictInt = Field(default=-1, lt=0)
+    bin_endpoints: StrictBool = False
+
+
+class StaggeredSection(_Section):
+    """``staggered``: the estimators for staggered adoption (panel designs only).
+
+    Used whenever units are first treated in different periods: the report then shows
+    the estimators listed here side by side, the cohort sizes and the Goodman-Bacon
+    decomposition of the TWFE coefficient.
+
+    Attributes
+    ----------
+    estimators
+        Which estimators to run and compare (default: all three). An empty list
+        turns the comparison off.
+    control_group
+        Callaway & Sant'Anna's comparison units: ``never_treated`` (default when
+        there are never-treated units) or ``not_yet_treated``.
+    method
+        Callaway & Sant'Anna's estimation method: ``doubly_robust`` (default),
+        ``outcome_regression`` or ``inverse_probability``.
+    base_period
+        ``varying`` (default) or ``universal`` base period for Callaway & Sant'Anna.
+    anticipation
+        Number of periods before treatment in which units may already react (default 0).
+    n_draws
+        Draws of the multiplier bootstrap for Callaway & Sant'Anna's standard errors
+        and simultaneous confidence bands (default 999; 0 for analytic standard
+        errors without bands; formerly ``bootstrap_draws``).
+    random_state
+        Seed of the bootstrap, so that a report is reproducible (default 20240101;
+        formerly ``seed``).
+    bacon
+        Whether to show the Goodman-Bacon decomposition (default true).
+    """
+
+    estimators: list[Literal["callaway_santanna", "sun_abraham", "imputation"]] = Field(
+        default_factory=lambda: ["callaway_santanna", "sun_abraham", "imputation"])
+    control_group: Literal["never_treated", "not_yet_treated"] | None = None
+    method: Literal["doubly_robust", "outcome_regression", "inverse_probability"] = (
+        "doubly_robust")
+    base_period: Literal["varying", "universal"] = "varying"
+    anticipation: StrictInt = Field(default=0, ge=0)
+    RENAMED: ClassVar[dict[str, str]] = {"bootstrap_draws": "n_draws", "seed": "random_state"}
+    KEY: ClassVar[str] = "staggered"
+
+    n_draws: StrictInt = Field(default=999, ge=0)
+    random_state: StrictInt = 20240101
+    bacon: StrictBool = True
+
+
+class SyntheticSection(_Section):
+    """``synthetic``: options of the synthetic designs (``synthetic_did``, ``synthetic_control``).
+
+    Attributes
+    ----------
+    inference
+        How the headline estimate's standard error is computed (Arkhangelsky et al.
+        2021, algorithms 2-4): ``placebo`` (default; the only choice with a single
+        treated unit), ``bootstrap`` or ``jackknife`` (formerly ``standard_errors``).
+    n_draws
+        Placebo or bootstrap replications (default 200, as the paper; formerly
+        ``replications``).
+    random_state
+        Seed of the replications, so that a report is reproducible (default 20240101;
+        formerly ``seed``).
+    predictor_periods
+        Pre-treatment periods whose outcome values are the predictors of Abadie,
+        Diamond & Hainmueller's synthetic control (default: chosen by
+        :func:`evalkit.synthetic_control`).
+    placebo_in_space
+        Whether to run the synthetic control for every donor as if it were treated,
+        for the permutation p-value (default true).
+    leave_one_out
+        Whether to re-fit the synthetic control without each donor it uses (default true).
+    """
+
+    RENAMED: ClassVar[dict[str, str]] = {"standard_errors": "inference",
+                                         "replications": "n_draws", "seed": "random_state"}
+    KEY: ClassVar[str] = "synthetic"
+
+    inference: Literal["placebo", "bootstrap", "jackknife"] = "placebo"
+    n_draws: StrictInt = Field(default=200, ge=2)
+    random_state: StrictInt = 20240101
+    predictor_periods: list[StrictInt | StrictFloat] | None = Field(default=None, min_length=1)
+    placebo_in_space: StrictBool = True
+    leave_one_out: StrictBool = True
+
+
+class SensitivitySection(_Section):
+    """``sensitivity``: how much the conclusion depends on the design's assumptions.
+
+    Attributes
+    ----------
+    honest_did
+        Whether to compute robust confidence intervals that allow parallel trends to
+        fail after treatment (Rambachan & Roth 2023) for the report's event study
+        (default true).
+    target
+        The effect examined: ``average`` of the post-treatment effects (default) or
+        the ``first`` post-treatment effect.
+    relative_magnitudes
+        The values of Mbar examined (post-treatment violations at most Mbar times the
+        largest pre-treatment one); default 0, 0.5, 1, 1.5 and 2.
+    smoothness
+        The values of M examined (bound on the change in the slope of the trend, in
+        the outcome's units); default: a grid chosen from the estimates' precision.
+    wild_bootstrap
+        Wild cluster bootstrap inference for the 2x2 or TWFE coefficient: ``auto``
+        (default: when there are fewer clusters, or fewer treated clusters, than
+        ``rules.few_clusters`` and ``rules.few_treated_clusters``, 30 and 10 by default),
+        ``always`` or ``never``.
+    n_draws
+        Draws of the wild cluster bootstrap (default 9999; all sign combinations are
+        enumerated when there are fewer; formerly ``bootstrap_draws``).
+    random_state
+        Seed of the wild cluster bootstrap (default 20240101; formerly ``seed``).
+    """
+
+    honest_did: StrictBool = True
+    target: Literal["average", "first"] = "average"
+    relative_magnitudes: list[Annotated[float, Field(ge=0)]] = Field(
+        default_factory=lambda: [0.0, 0.5, 1.0, 1.5, 2.0], min_length=1)
+    smoothness: list[Annotated[float, Field(ge=0)]] | None = Field(default=None, min_length=1)
+    wild_bootstrap: Literal["auto", "always", "never"] = "auto"
+    RENAMED: ClassVar[dict[str, str]] = {"bootstrap_draws": "n_draws", "seed": "random_state"}
+    KEY: ClassVar[str] = "sensitivity"
+
+    n_draws: StrictInt = Field(default=9999, ge=99)
+    random_state: StrictInt = 20240101
+
+
+_DEFAULT_RULES = VerdictRules()
+_Count = Annotated[int, Strict(), Field(ge=0)]
+_Share = Annotated[float, Strict(), Field(gt=0, le=1)]
+_NonNegative = Annotated[float, Strict(), Field(ge=0)]
+
+
+class RulesSection(_Section):
+    """``rules``: the thresholds of the report's automatic verdicts (all optional).
+
+    Each key changes one threshold of :class:`evalkit.reports.params.rules.VerdictRules`,
+    where every rule's unit, effect and source are given; the report lists the rules
+    it applied and whether each was set here. Counts are whole numbers (0 or more),
+    shares are fractions above 0 and at most 1 (0.05 is 5%), the other values are
+    numbers 0 or more; ``progress_on_track`` must exceed ``progress_acceleration``,
+    and ``progress_significant`` must exceed ``progress_moderate``.
+
+    Attributes
+    ----------
+    few_clusters, few_treated_clusters
+        Fewer clusters, or fewer clusters with treated units, than this: the findings
+        warn and the wild cluster bootstrap runs (default 30 and 10).
+    webb_weights_max_clusters
+        This many clusters or fewer: the wild cluster bootstrap uses Webb's weights
+        (default 12).
+    small_comparison, small_comparison_observations
+        Fewer never-treated units (panel designs), or fewer comparison observations
+        (``did_2x2``), than this: the comparison group is called small (default 10
+        and 30).
+    twfe_trust_weight, twfe_trust_gap
+        With staggered adoption, the TWFE coefficient is called trustworthy when less
+        than this share of its weight is on already-treated comparisons (default 0.10)
+        and it is within this many standard errors of the robust estimate (default 1).
+    poor_fit_share
+        A synthetic control's error before the policy above this share of the treated
+        unit's mean level is a loose fit (default 0.05).
+    honest_robust_breakdown
+        The conclusion is called robust when it holds up to at least this Mbar
+        (default 1).
+    progress_on_track, progress_acceleration, progress_significant, progress_moderate
+        The tracking status bands (defaults 0.95, 0.60, 0.015 and 0.005).
+    """
+
+    few_clusters: _Count = _DEFAULT_RULES.few_clusters
+    few_treated_clusters: _Count = _DEFAULT_RULES.few_treated_clusters
+    webb_weights_max_clusters: _Count = _DEFAULT_RULES.webb_weights_max_clusters
+    small_comparison: _Count = _DEFAULT_RULES.small_comparison
+    small_comparison_observations: _Count = _DEFAULT_RULES.small_comparison_observations
+    twfe_trust_weight: _Share = _DEFAULT_RULES.twfe_trust_weight
+    twfe_trust_gap: _NonNegative = _DEFAULT_RULES.twfe_trust_gap
+    poor_fit_share: _Share = _DEFAULT_RULES.poor_fit_share
+    honest_robust_breakdown: _NonNegative = _DEFAULT_RULES.honest_robust_breakdown
+    progress_on_track: _NonNegative = _DEFAULT_RULES.progress_on_track
+    progress_acceleration: _NonNegative = _DEFAULT_RULES.progress_acceleration
+    progress_significant: _NonNegative = _DEFAULT_RULES.progress_significant
+    progress_moderate: _NonNegative = _DEFAULT_RULES.progress_moderate
+
+    def verdict_rules(self) -> VerdictRules:
+        """The rules, defaults included, as :class:`~evalkit.reports.params.rules.VerdictRules`."""
+        return VerdictRules(**self.model_dump())
+
+    @property
+    def set_by_params(self) -> frozenset[str]:
+        """The names of the rules the params file sets."""
+        return frozenset(self.model_fields_set)
+
+
+class MeasureSection(_Section):
+    """How one indicator is computed from the data's columns.
+
+    Attributes
+    ----------
+    numerator
+        The column counted (e.g. ``poor_households``), or the value itself when
+        ``denominator`` is not given (e.g. euros spent).
+    denominator
+        The column it is divided by (e.g. ``households``), if any.
+    scale
+        What the ratio is multiplied by: 100 for a percentage (default), 1000 for a
+        rate per 1,000 inhabitants, 1 for a plain ratio.
+    kind
+        ``proportion`` (binomial: a share of the denominator; Wilson intervals),
+        ``rate`` (Poisson counts per population; exact intervals) or ``value`` (no
+        sampling interval). Default: ``proportion`` with a denominator, else ``value``.
+    """
+
+    numerator: StrictStr
+    denominator: StrictStr | None = None
+    scale: Annotated[float, Strict()] | StrictInt = 100.0
+    kind: Literal["proportion", "rate", "value"] | None = None
+
+
+class IndicatorsSection(_Section):
+    """``indicators``: the indicators a report tracks against their targets.
+
+    Attributes
+    ----------
+    definitions
+        YAML file of indicator definitions (labels, unit, direction, baseline,
+        targets), relative to the params file's folder.
+    period
+        The column of the period (year).
+    territory
+        The column identifying the territories observed (e.g. ``commune_code``).
+    group_by
+        Optional column grouping territories into the areas the report compares with
+        the whole (e.g. ``departement_code``); their counts are summed.
+    group_name
+        Optional column holding each group's name.
+    focus
+        Optional row filter defining the territory of interest, e.g. ``{policy: 1}``
+        for the communes of a programme; it is compared with the rest.
+    focus_label
+        The name of that territory of interest in the report.
+    policy_start
+        The first period of the policy, for the interrupted time series and the plots.
+    measures
+        For each indicator code of the definitions file, how it is computed.
+    """
+
+    definitions: StrictStr
+    period: StrictStr
+    territory: StrictStr
+    group_by: StrictStr | None = None
+    group_name: StrictStr | None = None
+    focus: dict[StrictStr, Annotated[Any, PlainValidator(_sample_value)]] | None = None
+    focus_label: StrictStr | None = None
+    policy_start: StrictInt | None = None
+    measures: dict[StrictStr, MeasureSection] = Field(min_length=1)
+
+
+class ReportSection(_Section):
+    """``report``: presentation.
+
+    Attributes
+    ----------
+    title
+        The report's title (default: ``policy.name``).
+    notes
+        Free text shown in the report (escaped, as all user text).
+    notebook
+        The report notebook to execute instead of the packaged template
+        (``evaluation.ipynb``, or ``tracking.ipynb`` without a design); a relative
+        path starts at the params file's folder. It must have a cell tagged
+        ``parameters`` that defines ``params_file``.
+    """
+
+    title: StrictStr | None = None
+    notes: StrictStr | None = None
+    notebook: StrictStr | None = None
+
+
+class PolicyParams(_Section):
+    """A validated policy params file. Build it with :func:`load_params`.
+
+    Attributes
+    ----------
+    policy, data, design, indicators, inference, event_study, staggered, synthetic,
+    sensitivity, rules, report
+        The sections of the file (see their classes). In ``inference``,
+        ``standard_errors`` and ``cluster`` hold their resolved defaults.
+    language
+        ``en`` or ``fr``: the language of the report's prose.
+    """
+
+    policy: PolicySection
+    language: Literal["en", "fr"]
+    data: DataSection
+    design: DesignSection | None = None
+    indicators: IndicatorsSection | None = None
+    inference: InferenceSection = Field(default_factory=InferenceSection)
+    event_study: EventStudySection | None = None
+    staggered: StaggeredSection | None = None
+    synthetic: SyntheticSection | None = None
+    sensitivity: SensitivitySection = Field(default_factory=SensitivitySection)
+    rules: RulesSection = Field(default_factory=RulesSection)
+    report: ReportSection = Field(default_factory=ReportSection)
+
+    _params_path: Path = PrivateAttr(default=Path())
+
+    @property
+    def params_path(self) -> Path:
+        """The params file, as an absolute path."""
+        return self._params_path
+
+    @property
+    def policy_id(self) -> str:
+        """The policy's identifier: the params file's name without its extension."""
+        return self._params_path.stem
+
+    @property
+    def data_path(self) -> Path:
+        """The data file, as an absolute path (relative paths start at the params file)."""
+        return resolve_data_path(self.data.file, self._params_path)
+
+    @property
+    def verdict_rules(self) -> VerdictRules:
+        """The thresholds of the report's verdicts: the ``rules`` section over the defaults."""
+        return self.rules.verdict_rules()
+
+    @property
+    def is_panel(self) -> bool:
+        """Whether the design is a panel design (``twfe``, ``event_study`` ...)."""
+        return self.design is not None and self.design.estimator in PANEL_ESTIMATORS
+
+    @property
+    def template_name(self) -> str:
+        """The report notebook: ``evaluation.ipynb``, or ``tracking.ipynb`` without a design."""
+        return "evaluation.ipynb" if self.design is not None else "tracking.ipynb"
+
+    @property
+    def notebook_path(self) -> Path | None:
+        """``report.notebook`` as an absolute path, if the params name one."""
+        if self.report.notebook is None:
+            return None
+        return resolve_data_path(self.report.notebook, self._params_path)
+
+    @property
+    def definitions_path(self) -> Path | None:
+        """The indicator definitions file, as an absolute path, if the params track any."""
+        if self.indicators is None:
+            return None
+        return resolve_data_path(self.indicators.definitions, self._params_path)
+
+    @property
+    def title(self) -> str:
+        """The report's title: ``report.title`` if given, else ``policy.name``."""
+        return self.report.title or self.policy.name
+
+    def to_notebook_parameters(self) -> dict[str, Any]:
+        """Everything in the file, with resolved paths, as a plain JSON-compatible dict.
+
+        Adds ``policy_id``, ``params_file`` and ``data_file`` (absolute paths, as
+        text) to the file's sections.
+        """
+        out: dict[str, Any] = {
+            "policy_id": self.policy_id,
+            "params_file": str(self.params_path),
+            "data_file": str(self.data_path),
+        }
+        out.update(self.model_dump(mode="json"))
+        return out
+
+
+def _with_defaults(params: PolicyParams) -> PolicyParams:
+    inference = params.inference
+    errors = inference.kind or ("cluster" if params.is_panel else "robust")
+    cluster = inference.cluster
+    if errors == "cluster" and cluster is None and params.design is not None:
+        cluster = params.design.unit
+    resolved = inference.model_copy(update={"kind": errors, "cluster": cluster})
+    return params.model_copy(update={"inference": resolved})
+
+
+def _is_file(path: Path) -> bool:
+    """Whether ``path`` is a file; a name the system cannot look up (too long ...) is not."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def load_params(path: str | Path) -> PolicyParams:
+    """Read and check a policy params file completely, without running anything.
+
+    Checks the YAML syntax, the schema, the rules between keys and the data file
+    (it exists and has every column the file names; only its header is read).
+
+    Parameters
+    ----------
+    path
+        The params file (``params/<policy>.yaml``). Its name without extension is
+        the policy's identifier.
+
+    Returns
+    -------
+    PolicyParams
+        The validated params, with defaults resolved.
+
+    Raises
+    ------
+    ParamsError
+        Listing every problem found, each naming its key (``design.estimator``),
+        what was expected and the value found.
+
+    Examples
+    --------
+    >>> params = load_params("params/minimum_wage.yaml")  # doctest: +SKIP
+    >>> params.design.estimator, params.data_path.name     # doctest: +SKIP
+    ('event_study', 'mpdta.csv')
+    """
+    p = Path(path).expanduser().resolve()
+    raw, problems = read_params_yaml(p)
+    params: PolicyParams | None = None
+    try:
+        params = PolicyParams.model_validate(raw)
+    except ValidationError as exc:
+        problems.extend(format_validation_errors(exc, PolicyParams))
+    problems.extend(rule_problems(raw, p))
+    problems.extend(column_problems(raw, p))
+    if params is not None and params.report.notebook is not None:
+        notebook = resolve_data_path(params.report.notebook, p)
+        if not _is_file(notebook):
+            shown = describe_value(params.report.notebook)
+            where = str(notebook) if len(str(notebook)) <= 200 else str(notebook)[:197] + "..."
+            problems.append(f"report.notebook={shown}: must be an existing notebook file (a "
+                            f"relative path starts at the params file's folder); got {shown}, "
+                            f"and {where} does not exist")
+    if problems or params is None:
+        raise ParamsError(p, problems or ["the file could not be validated"])
+    params._params_path = p
+    resolved = _with_defaults(params)
+    resolved._params_path = p
+    return resolved
+
+
+def check_columns(params: PolicyParams, path: str | Path | None = None) -> None:
+    """Check that the data file exists and has every column the params name.
+
+    Only the header is read (CSV: no rows; Parquet: the schema; Excel: no rows).
+    :func:`load_params` already runs this check; call it again when the data file
+    may have changed since.
+
+    Parameters
+    ----------
+    params
+        Validated params.
+    path
+        The params file to name in the error, and from whose folder a relative
+        ``data.file`` is read (default: ``params.params_path``).
+
+    Raises
+    ------
+    ParamsError
+        Naming the data file, each key whose column is missing (``design.outcome``)
+        and the columns that do exist.
+    """
+    p = Path(path).expanduser().resolve() if path is not None else params.params_path
+    problems = column_problems(params.model_dump(mode="python"), p)
+    if problems:
+        raise ParamsError(p, problems)

@@ -1,0 +1,419 @@
+"""The sections of an indicator-tracking report, rendered as HTML in the notebook's outputs."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from evalkit._formatting import (
+    Language,
+    format_level,
+    format_number,
+    format_p_value,
+    format_percent,
+    interval_decimals,
+)
+from evalkit._version import __version__
+from evalkit.indicators.status import STATUS_COLOURS, status_label
+from evalkit.plots.indicators import plot_gap_ranking, plot_indicator, plot_small_multiples
+from evalkit.reports.analysis.tracking import ALL, FOCUS, REST, IndicatorTracking, Tracking, track
+from evalkit.reports.messages.catalogue import text
+from evalkit.reports.params.schema import PolicyParams
+from evalkit.reports.render.html_parts import esc, facts_table, figure_html, table
+from evalkit.reports.render.rules_provenance import TRACKING_RULES, rules_table_html
+from evalkit.reports.render.sections import _STYLE
+
+__all__ = ["TrackingReport", "tracking_sections_html"]
+
+
+
+#: Wording the tracking report shares with the evaluation report (other keys are
+#: ``tracking_<key>`` in :data:`evalkit.reports.messages.catalogue.TEXTS`).
+_SHARED = {"summary": "findings", "data": "data", "provenance": "provenance", "rows": "rows",
+           "periods": "periods", "file": "data_file", "sha": "sha256",
+           "params_file": "params_file", "version": "version", "run_date": "run_date"}
+
+
+class TrackingReport:
+    """An indicator-tracking report, section by section (used by ``tracking.ipynb``)."""
+
+    def __init__(self, tracking: Tracking) -> None:
+        self.tracking = tracking
+
+    @classmethod
+    def from_params(cls, params: PolicyParams | str | Path) -> TrackingReport:
+        """Validate a params file, compute its indicators and return the report."""
+        return cls(track(params))
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def language(self) -> Language:
+        return self.tracking.params.language  # type: ignore[return-value]
+
+    def _t(self, key: str, **values: object) -> str:
+        return text(_SHARED.get(key, f"tracking_{key}"), self.language, **values)
+
+    def _level(self) -> str:
+        return format_level(1 - self.tracking.params.inference.confidence_level, self.language)
+
+    def _focus_label(self) -> str:
+        section = self.tracking.params.indicators
+        return section.focus_label or self._t("focus")
+
+    def value(self, value: float | None, unit: str, signed: bool = False) -> str:
+        """A value in its unit, in the report's language."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "n/a" if self.language == "en" else "n.d."
+        lang = self.language
+        if unit in ("percentage", "rate"):
+            return format_percent(value, lang, 1, signed=signed)
+        if unit == "per_1000":
+            return format_number(value, lang, 1, signed=signed) + "\u202f‰"
+        if unit == "euros":
+            return format_number(value, lang, 0, signed=signed) + "\u202f€"
+        if unit == "count":
+            return format_number(value, lang, 0, signed=signed)
+        return format_number(value, lang, 2, signed=signed)
+
+    def difference(self, value: float, unit: str, signed: bool = True,
+                   decimals: int | None = None) -> str:
+        """A difference of values: percentage points for percentages.
+
+        ``decimals`` overrides the unit's usual number (e.g. to show an interval's width).
+        """
+        if unit in ("percentage", "rate"):
+            word = " point" if abs(value) < 2 else " points"
+            return format_number(value, self.language, 1 if decimals is None else decimals,
+                                 signed=signed) + word
+        if decimals is not None:
+            text = format_number(value, self.language, decimals, signed=signed)
+            return text + {"per_1000": "\u202f‰", "euros": "\u202f€"}.get(unit, "")
+        return self.value(value, unit, signed=signed)
+
+    @staticmethod
+    def _gap_decimals(unit: str, low: float, high: float) -> int:
+        """The decimals of a gap and its interval: the unit's usual ones, or more if the
+        interval's width needs them."""
+        usual = {"euros": 0, "count": 0}.get(unit, 1 if unit in ("percentage", "rate",
+                                                                 "per_1000") else 2)
+        return interval_decimals(low, high, minimum=usual)
+
+    def _status(self, assessment) -> str:  # noqa: ANN001
+        colour = STATUS_COLOURS[assessment.status]
+        return (f"<span style='color:{colour}'>&#9679;</span> "
+                f"{esc(status_label(assessment.status, self.language))}")
+
+    @staticmethod
+    def _display(markup: str) -> None:
+        from IPython.display import HTML, display
+
+        display(HTML(f"<div class='evalkit-report'>{markup}</div>"))
+
+    def _simulated(self) -> bool:
+        data = self.tracking.data
+        return "simulated" in data.columns and bool((data["simulated"] == 1).all())
+
+    # ------------------------------------------------------------------ sentences
+    def gap_sentence(self, item: IndicatorTracking) -> str | None:
+        gap = item.focus_gap
+        if gap is None or gap.empty:
+            return None
+        row = gap.iloc[0]
+        unit = item.indicator.unit
+        label = item.indicator.label_in(self.language)
+        level = self._level()
+        dec = self._gap_decimals(unit, float(row["conf_low"]), float(row["conf_high"]))
+        lo, hi = (self.difference(row[c], unit, decimals=dec) for c in ("conf_low", "conf_high"))
+        gap_text = self.difference(row["difference"], unit, decimals=dec)
+        real = bool(row["distinguishable"])
+        if self.language == "fr":
+            verdict = ("un écart statistiquement significatif" if real else
+                       "un écart que les données ne distinguent pas du bruit")
+            value = self.value(row["estimate"], unit)
+            return (f"En {int(row['period'])}, {label.lower()} : {value} "
+                    f"dans {self._focus_label()} contre {self.value(row['reference'], unit)} "
+                    f"ailleurs, soit {gap_text} (intervalle de "
+                    f"confiance à {level} : de {lo} à {hi}) : {verdict}.")
+        verdict = ("a statistically significant gap" if real else
+                   "a gap the data cannot distinguish from noise")
+        return (f"In {int(row['period'])}, {label.lower()}: {self.value(row['estimate'], unit)} "
+                f"in {self._focus_label()} against {self.value(row['reference'], unit)} "
+                f"elsewhere, {gap_text} ({level} confidence "
+                f"interval: {lo} to {hi}): {verdict}.")
+
+    def break_sentence(self, item: IndicatorTracking) -> str | None:
+        its = item.break_at_start
+        if its is None:
+            return None
+        unit = item.indicator.unit
+        level, slope = its.level_change, its.slope_change
+        start = self.tracking.params.indicators.policy_start
+        has_focus = item.focus_gap is not None
+        ci = self._level()
+
+        def interval(term: dict[str, float]) -> str:
+            lo, hi = (self.difference(term[c], unit) for c in ("conf_low", "conf_high"))
+            return (f"de {lo} à {hi}" if self.language == "fr" else f"{lo} to {hi}")
+
+        def sig(term: dict[str, float]) -> str:
+            yes = term["p_value"] < 1 - self.tracking.params.inference.confidence_level
+            if self.language == "fr":
+                return "significatif" if yes else "non significatif"
+            return "significant" if yes else "not significant"
+
+        if self.language == "fr":
+            what = (f"l'écart entre {self._focus_label()} et le reste du territoire"
+                    if has_focus else "l'indicateur")
+            return (f"Au démarrage de la politique en {start}, {what} a changé de "
+                    f"{self.difference(level['estimate'], unit)} en niveau ({sig(level)} ; IC à "
+                    f"{ci} {interval(level)}) et de {self.difference(slope['estimate'], unit)} "
+                    f"par an en pente ({sig(slope)} ; IC {interval(slope)}) — série temporelle "
+                    f"interrompue, écarts-types de Newey-West.")
+        what = (f"the gap between {self._focus_label()} and the rest of the territory"
+                if has_focus else "the indicator")
+        return (f"When the policy started in {start}, {what} changed by "
+                f"{self.difference(level['estimate'], unit)} in level ({sig(level)}; {ci} CI "
+                f"{interval(level)}) and by {self.difference(slope['estimate'], unit)} a year "
+                f"in slope ({sig(slope)}; CI {interval(slope)}): interrupted time series with "
+                f"Newey-West standard errors.")
+
+    def trend_sentence(self, item: IndicatorTracking) -> str | None:
+        mk = item.trend
+        if mk is None:
+            return None
+        unit = item.indicator.unit
+        words = {"increasing": ("en hausse", "increasing"), "decreasing": ("en baisse",
+                                                                             "decreasing"),
+                 "no trend": ("sans tendance nette", "no clear trend")}
+        fr, en = words.get(mk.trend, (mk.trend, mk.trend))
+        p = format_p_value(mk.p_value, self.language)
+        slope = self.difference(mk.slope, unit)
+        if self.language == "fr":
+            return (f"Sur l'ensemble du territoire, l'indicateur est {fr} (test de Mann-Kendall, "
+                    f"p-valeur {p}) ; pente de Sen : {slope} par an.")
+        return (f"Over the whole territory the indicator shows {en} (Mann-Kendall test, p-value "
+                f"{p}); Sen's slope: {slope} a year.")
+
+    # ------------------------------------------------------------------ sections
+    def title_html(self) -> str:
+        p = self.tracking.params
+        out = _STYLE + f"<h1>{esc(p.title)}</h1>"
+        if p.policy.owner:
+            out += f"<p class='subtitle'>{esc(p.policy.owner)}</p>"
+        if self._simulated():
+            out += (f"<p style='background:#fff4e5;border-left:5px solid #d4600f;"
+                    f"padding:0.5em 1em'><strong>{esc(self._t('simulated'))}</strong></p>")
+        return out
+
+    def summary_html(self) -> str:
+        rows = []
+        for item in self.tracking.indicators:
+            ind = item.indicator
+            whole = item.area(ALL)
+            latest = (f"{self.value(float(whole.iloc[-1]), ind.unit)} ({int(whole.index[-1])})"
+                      if whole.size else "")
+            base = (f"{self.value(ind.baseline.value, ind.unit)} ({ind.baseline.period})"
+                    if ind.baseline else "")
+            target = ("\n".join(self._t("milestone", value=self.value(t.value, ind.unit),
+                                         period=t.period) for t in ind.targets)
+                      if ind.targets else self._t("none"))
+            rows.append((ind.label_in(self.language), latest, base, target,
+                         self._status(item.long_term), self._status(item.short_term)))
+        head = "".join(f"<th>{esc(h)}</th>" for h in (
+            self._t("indicator"), self._t("latest"), self._t("baseline"), self._t("target"),
+            self._t("long"), self._t("short")))
+        body = "".join("<tr>" + "".join(
+            f"<td>{esc(c)}</td>" if i < 3 else
+            "<td>" + "<br>".join(f"<span style='white-space:nowrap'>{esc(part)}</span>"
+                                 for part in str(c).split("\n")) + "</td>" if i == 3 else
+            f"<td style='text-align:left'>{c}</td>" for i, c in enumerate(r)) + "</tr>"
+            for r in rows)
+        # The summary holds each indicator's main sentence and its gap; the indicator's
+        # own section adds what the summary does not say (never the same sentence twice).
+        sentences = [item.long_term.sentence(self.language) for item in self.tracking.indicators]
+        sentences += [s for item in self.tracking.indicators
+                      for s in (self.gap_sentence(item),) if s]
+        items = "".join(f"<li>{esc(s)}</li>" for s in sentences)
+        note = ""
+        if any(len(item.indicator.targets) > 1 for item in self.tracking.indicators):
+            note = f"<p class='caption'>{esc(self._t('milestones_note'))}</p>"
+        return (f"<h2>{self._t('summary')}</h2><table class='evalkit'><thead><tr>{head}</tr>"
+                f"</thead><tbody>{body}</tbody></table>{note}"
+                f"<div class='findings'><ul>{items}</ul></div>")
+
+    def policy_html(self) -> str:
+        p = self.tracking.params
+        out = f"<h2>{self._t('policy')}</h2><p><strong>{esc(p.policy.name)}</strong></p>"
+        out += "".join(f"<p>{esc(par)}</p>" for par in p.policy.description.split("\n\n"))
+        if p.report.notes:
+            out += f"<p><em>{esc(p.report.notes)}</em></p>"
+        return out
+
+    def data_html(self) -> str:
+        t = self.tracking
+        section = t.params.indicators
+        data = t.data
+        rows = []
+        if t.params.data.description:
+            rows.append(("", t.params.data.description))
+        if t.params.data.source:
+            rows.append(("Source", t.params.data.source))
+        rows += [(self._t("file"), t.params.data_path.name),
+                 (self._t("rows"), format_number(len(data), self.language, 0)),
+                 (self._t("territories"), format_number(data[section.territory].nunique(),
+                                                        self.language, 0)),
+                 (self._t("periods"), f"{int(data[section.period].min())}–"
+                                      f"{int(data[section.period].max())}")]
+        if section.focus:
+            focus = np.ones(len(data), dtype=bool)
+            for column, value in section.focus.items():
+                focus &= data[column].isin(value if isinstance(value, list) else [value])
+            n = data.loc[focus, section.territory].nunique()
+            rows.append((self._focus_label(), format_number(n, self.language, 0)))
+        if section.policy_start:
+            rows.append((self._t("policy_start"), str(section.policy_start)))
+        return f"<h2>{self._t('data')}</h2>" + facts_table(rows)
+
+    def attainment_html(self) -> str:
+        from evalkit.indicators.attainment import attainment_html
+
+        return (f"<h2>{self._t('attainment')}</h2>"
+                + attainment_html(self.tracking.attainment, self.language))
+
+    def indicator_html(self, item: IndicatorTracking) -> str:
+        ind = item.indicator
+        label = ind.label_in(self.language)
+        series = item.series
+        whole = series.loc[series["area"] == ALL].set_index("period")
+        focus = series.loc[series["area"] == FOCUS].set_index("period")["value"]
+        start = self.tracking.params.indicators.policy_start
+        fig = plot_indicator(whole["value"], indicator=ind, assessment=item.long_term,
+                             band=whole[["conf_low", "conf_high"]], policy_start=start,
+                             reference=focus if focus.size else None, title=label,
+                             labels=self._plot_labels(), language=self.language)
+        out = f"<h3>{esc(label)}</h3>" + figure_html(fig, label, self.language)
+        # The long-term sentence and the gap are in the summary: here, what it does not say.
+        recent = item.short_term
+        sentences = [recent.sentence(self.language, pace=False)
+                     if recent.start_period != item.long_term.start_period else None,
+                     self.break_sentence(item), self.trend_sentence(item)]
+        out += "<ul>" + "".join(f"<li>{esc(s)}</li>" for s in sentences if s) + "</ul>"
+        groups = series.loc[~series["area"].isin([ALL, FOCUS, REST])]
+        if not groups.empty:
+            frame = groups.assign(territory=groups["area_name"])[
+                ["territory", "period", "value", "conf_low", "conf_high"]]
+            panel_labels = {**self._plot_labels(),
+                            "series": "Valeur du territoire" if self.language == "fr"
+                            else "The territory's value"}
+            fig = plot_small_multiples(frame, indicator=ind, policy_start=start,
+                                       labels=panel_labels, language=self.language,
+                                       targets=False)
+            out += figure_html(fig, label, self.language)
+        if item.group_gaps is not None and not item.group_gaps.empty:
+            gaps = item.group_gaps.assign(territory=item.group_gaps["area_name"])
+            period = int(gaps["period"].iloc[0])
+            fig = plot_gap_ranking(gaps, title=self._t("gap_title", period=period),
+                                   labels=self._gap_labels(ind.unit))
+            out += figure_html(fig, self._t("gap_title", period=period), self.language)
+            rows = []
+            for r in gaps.itertuples():
+                dec = self._gap_decimals(ind.unit, float(r.conf_low), float(r.conf_high))
+                rows.append([r.area_name, self.value(r.estimate, ind.unit),
+                             self.value(r.reference, ind.unit),
+                             self.difference(r.difference, ind.unit, decimals=dec),
+                             f"{self.difference(r.conf_low, ind.unit, decimals=dec)} ; "
+                             f"{self.difference(r.conf_high, ind.unit, decimals=dec)}",
+                             "✔" if r.distinguishable else "–"])
+            header = ([self._t("territories"), "Valeur", "Reste de la région", "Écart",
+                       f"IC à {self._level()}", "Significatif"] if self.language == "fr" else
+                      [self._t("territories"), "Value", "Rest of the territory", "Gap",
+                       f"{self._level()} CI", "Significant"])
+            out += table(header, rows)
+        return out
+
+    def _plot_labels(self) -> dict[str, str]:
+        if self.language == "fr":
+            return {"series": "Ensemble du territoire", "reference": self._focus_label(),
+                    "baseline": "Référence", "target": "Cible",
+                    "policy_start": "Début de la politique", "band": "Intervalle de confiance",
+                    "period": "Année", "value": "Valeur", "status": "Statut"}
+        return {"series": "Whole territory", "reference": self._focus_label(),
+                "baseline": "Baseline", "target": "Target", "policy_start": "Policy start",
+                "band": "Confidence interval", "period": "Year"}
+
+    def _gap_labels(self, unit: str) -> dict[str, str]:
+        points = " (points)" if unit in ("percentage", "rate") else ""
+        if self.language == "fr":
+            return {"difference": f"Écart au reste de la région{points}",
+                    "distinguishable": "Écart significatif",
+                    "not_distinguishable": "Non distinguable du bruit"}
+        return {"difference": f"Gap to the rest of the territory{points}",
+                "distinguishable": "Significant gap", "not_distinguishable": "Within noise"}
+
+    def indicators_html(self) -> str:
+        """Each indicator in turn, after one note on how to read every chart (said once)."""
+        items = self.tracking.indicators
+        notes = []
+        if any((item.series["area"] == FOCUS).any() for item in items):
+            notes.append(self._t("band_caption", level=self._level(), focus=self._focus_label()))
+        if any((~item.series["area"].isin([ALL, FOCUS, REST])).any() for item in items):
+            notes.append(self._t("panels_caption"))
+        intro = "".join(f"<p class='caption'>{esc(note)}</p>" for note in notes)
+        return (f"<h2>{self._t('indicators')}</h2>{intro}"
+                + "".join(self.indicator_html(item) for item in items))
+
+    def provenance_html(self) -> str:
+        t = self.tracking
+        p = t.params
+        rows = [(self._t("params_file"), p.params_path.name),
+                (self._t("definitions"), p.definitions_path.name),
+                (self._t("file"), p.data_path.name), (self._t("sha"), t.data_sha256),
+                (self._t("version"), __version__), (self._t("run_date"), t.run_date)]
+        content = p.params_path.read_text(encoding="utf-8") if p.params_path.is_file() else ""
+        rules = rules_table_html(p, TRACKING_RULES, self.language)
+        return (f"<h2>{self._t('provenance')}</h2>" + facts_table(rows) + rules
+                + f"<details><summary>{esc(p.params_path.name)}</summary>"
+                f"<pre>{esc(content)}</pre></details>")
+
+    # ------------------------------------------------------------------ display
+    def show_title(self) -> None:
+        self._display(self.title_html())
+
+    def show_summary(self) -> None:
+        self._display(self.summary_html())
+
+    def show_policy(self) -> None:
+        self._display(self.policy_html())
+
+    def show_data(self) -> None:
+        self._display(self.data_html())
+
+    def show_attainment(self) -> None:
+        self._display(self.attainment_html())
+
+    def show_indicators(self) -> None:
+        self._display(self.indicators_html())
+
+    def show_provenance(self) -> None:
+        self._display(self.provenance_html())
+
+    def headline(self) -> dict[str, object]:
+        """The report's headline for the index: every indicator's long-term status."""
+        t = self.tracking
+        statuses = [{"code": i.indicator.code, "label": i.indicator.label_in(self.language),
+                     "status": str(i.long_term.status),
+                     "status_label": status_label(i.long_term.status, self.language),
+                     "colour": STATUS_COLOURS[i.long_term.status]} for i in t.indicators]
+        return {"label": self._t("headline"), "indicators": statuses,
+                "language": self.language, "run_date": t.run_date,
+                "data_sha256": t.data_sha256, "evalkit_version": __version__,
+                "text": " ".join(i.long_term.sentence(self.language) for i in t.indicators[:2])}
+
+
+def tracking_sections_html(report: TrackingReport) -> str:
+    """The tracking sections an evaluation report adds when its params list indicators."""
+    return (report.summary_html().replace(report._t("summary"), report._t("headline"), 1)
+            + report.attainment_html() + report.indicators_html())
+
