@@ -1,4 +1,9 @@
-"""Run the evaluation a params file describes: data, design, estimates. No display here."""
+"""Run the evaluation a params file describes, in three steps. No display here.
+
+:func:`load_data` (the rows and the panel), :func:`estimate` (the headline estimator and
+its comparisons) and :func:`check_robustness` (the ``sensitivity`` checks);
+:func:`evaluate` runs them in turn and :func:`assemble` gathers them.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ import pandas as pd
 
 from evalkit.data import Panel, file_sha256, load_table
 from evalkit.did import did_2x2, event_study, twfe
+from evalkit.did.two_by_two import design_rows
 from evalkit.errors import EstimationError, EvalkitError
 from evalkit.inference import Classical, Clustered, Robust
 from evalkit.reports.analysis.notes import Note, omission
@@ -30,7 +36,8 @@ from evalkit.reports.params.terms import (
 )
 from evalkit.results import DiDResult, EventStudyResult, WaldTest
 
-__all__ = ["Evaluation", "Headline", "evaluate"]
+__all__ = ["Evaluation", "Headline", "LoadedData", "Estimation", "evaluate", "load_data",
+           "estimate", "check_robustness", "assemble"]
 
 
 @dataclass(frozen=True)
@@ -236,8 +243,85 @@ def _twfe_event_study(panel: Panel, params: PolicyParams,
     return result, None
 
 
-def evaluate(params: PolicyParams | str | Path) -> Evaluation:
-    """Load the data a params file names and estimate its design.
+@dataclass(frozen=True)
+class LoadedData:
+    """The first step of an evaluation: the rows the params keep, and the panel.
+
+    Attributes
+    ----------
+    data
+        The rows used (after the params' ``data.sample`` filter).
+    data_sha256
+        Checksum of the data file as read.
+    panel
+        The validated panel for panel designs (built from ``design``'s roles), else
+        ``None``.
+    facts
+        What the report says of the data: for a panel, :meth:`Panel.describe`; for the
+        2x2 design, the rows the regression uses (``rows``, ``treated_rows``,
+        ``control_rows``).
+    """
+
+    data: pd.DataFrame
+    data_sha256: str
+    panel: Panel | None
+    facts: dict[str, object]
+
+
+@dataclass(frozen=True)
+class Estimation:
+    """The second step of an evaluation: the headline estimator and its comparisons.
+
+    Attributes
+    ----------
+    main, dynamic, headline, pretrend, staggered, synthetic, remarks
+        As in :class:`Evaluation`.
+    twfe_dynamic
+        The TWFE event study, when the design supports it (the robustness checks fall
+        back on it).
+    regression_panel
+        The panel of the fixed-effects regressions (``panel`` without the covariates
+        their fixed effects absorb), for panel designs.
+    """
+
+    main: DiDResult
+    dynamic: EventStudyResult | None
+    headline: Headline
+    pretrend: WaldTest | None
+    staggered: StaggeredAnalysis | None
+    synthetic: SyntheticAnalysis | None
+    remarks: tuple[Note, ...]
+    twfe_dynamic: EventStudyResult | None
+    regression_panel: Panel | None
+
+
+def _alpha(params: PolicyParams) -> float:
+    return round(1 - params.inference.confidence_level, 10)
+
+
+def load_data(params: PolicyParams) -> LoadedData:
+    """Read the data file the params name, keep ``data.sample``'s rows, build the panel.
+
+    Errors name the params keys (``design.unit``, ``data.sample`` ...).
+    """
+    with _in_params_terms():
+        d = params.design
+        data = load_table(params.data_path, sheet=params.data.sheet,
+                          sample=params.data.sample or None)
+        sha = file_sha256(params.data_path)
+        if d.estimator == "did_2x2":
+            cluster = params.inference.cluster if params.inference.kind == "cluster" else None
+            rows = design_rows(data, outcome=d.outcome, treated=d.treated, post=d.post,
+                               covariates=d.covariates, weights=d.weights, cluster=cluster)
+            treated = int(rows[d.treated].astype(float).sum())
+            return LoadedData(data, sha, None, {"rows": len(rows), "treated_rows": treated,
+                                                "control_rows": len(rows) - treated})
+        panel = _panel(params, data)
+        return LoadedData(data, sha, panel, panel.describe())
+
+
+def estimate(params: PolicyParams, loaded: LoadedData) -> Estimation:
+    """Estimate the design the params describe on the loaded data.
 
     - ``did_2x2``: the 2x2 regression; the headline is its effect.
     - ``twfe``: the static TWFE regression (headline) and the event study.
@@ -245,12 +329,44 @@ def evaluate(params: PolicyParams | str | Path) -> Evaluation:
       post-treatment coefficients is the headline, and the static TWFE beside it.
     - ``callaway_santanna``, ``imputation``: their overall average effect on the
       treated; ``sun_abraham``: the average of its post-treatment effects.
+    - ``synthetic_did``, ``synthetic_control``: see :func:`analyse_synthetic`.
 
     With staggered adoption, every estimator in ``staggered.estimators`` runs too and
     the TWFE coefficient is decomposed (see :func:`analyse_staggered`). Each comparison
     runs only when the design supports it; one that it does not is omitted with a
-    remark saying why (e.g. the TWFE event study when every unit is eventually treated).
-    The headline's failure is an error; errors name the params keys.
+    remark saying why. The headline's failure is an error; errors name the params keys.
+    """
+    with _in_params_terms():
+        return _estimate(params, loaded)
+
+
+def check_robustness(params: PolicyParams, loaded: LoadedData,
+                     estimation: Estimation) -> Robustness:
+    """The robustness checks of the ``sensitivity`` section (see :func:`analyse_robustness`)."""
+    with _in_params_terms():
+        return analyse_robustness(params, data=loaded.data, panel=loaded.panel,
+                                  main=estimation.main, dynamic=estimation.dynamic,
+                                  twfe_dynamic=estimation.twfe_dynamic,
+                                  alpha=_alpha(params),
+                                  regression_panel=estimation.regression_panel)
+
+
+def assemble(params: PolicyParams, loaded: LoadedData, estimation: Estimation,
+             robustness: Robustness) -> Evaluation:
+    """The :class:`Evaluation` made of its three steps, dated now."""
+    e = estimation
+    return Evaluation(params=params, data=loaded.data, data_sha256=loaded.data_sha256,
+                      panel=loaded.panel, main=e.main, dynamic=e.dynamic, headline=e.headline,
+                      pretrend=e.pretrend, staggered=e.staggered, robustness=robustness,
+                      synthetic=e.synthetic, remarks=e.remarks,
+                      run_date=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"))
+
+
+def evaluate(params: PolicyParams | str | Path) -> Evaluation:
+    """Load the data a params file names, estimate its design and check its robustness.
+
+    The three steps, :func:`load_data`, :func:`estimate` and :func:`check_robustness`,
+    in turn (see each for what it does).
 
     Parameters
     ----------
@@ -259,17 +375,17 @@ def evaluate(params: PolicyParams | str | Path) -> Evaluation:
     """
     if not isinstance(params, PolicyParams):
         params = load_params(params)
-    with _in_params_terms():
-        return _evaluate(params)
+    loaded = load_data(params)
+    estimation = estimate(params, loaded)
+    return assemble(params, loaded, estimation, check_robustness(params, loaded, estimation))
 
 
-def _evaluate(params: PolicyParams) -> Evaluation:
+def _estimate(params: PolicyParams, loaded: LoadedData) -> Estimation:
     d = params.design
-    alpha = round(1 - params.inference.confidence_level, 10)
-    data = load_table(params.data_path, sheet=params.data.sheet, sample=params.data.sample or None)
-    sha = file_sha256(params.data_path)
+    alpha = _alpha(params)
+    data = loaded.data
     vcov = _vcov(params)
-    panel: Panel | None = None
+    panel = loaded.panel
     dynamic: EventStudyResult | None = None
     pretrend: WaldTest | None = None
     staggered: StaggeredAnalysis | None = None
@@ -278,7 +394,7 @@ def _evaluate(params: PolicyParams) -> Evaluation:
     regression_panel: Panel | None = None
     remarks: list[Note] = []
     if d.estimator in SYNTHETIC_ESTIMATORS:
-        panel = regression_panel = _panel(params, data)
+        regression_panel = panel
         main = twfe(panel, inference=vcov, alpha=alpha)
         synthetic = analyse_synthetic(panel, params, alpha)
         r = synthetic.main
@@ -293,7 +409,6 @@ def _evaluate(params: PolicyParams) -> Evaluation:
                             *main.conf_int().loc[main.effect_term], main.p_value, alpha,
                             baseline)
     else:
-        panel = _panel(params, data)
         required = d.estimator if d.estimator in STAGGERED_ESTIMATORS else None
         # TWFE gives the headline: as specified; a comparison: as the design allows
         regression_panel, absorbed = (_regression_panel(panel, params, data) if required
@@ -334,11 +449,6 @@ def _evaluate(params: PolicyParams) -> Evaluation:
             headline = Headline("twfe_row", main.estimate, main.std_error,
                                 *main.conf_int().loc[main.effect_term], main.p_value, alpha,
                                 baseline)
-    robustness = analyse_robustness(params, data=data, panel=panel, main=main, dynamic=dynamic,
-                                    twfe_dynamic=twfe_dynamic, alpha=alpha,
-                                    regression_panel=regression_panel)
-    return Evaluation(params=params, data=data, data_sha256=sha, panel=panel, main=main,
-                      dynamic=dynamic, headline=headline, pretrend=pretrend,
-                      staggered=staggered, robustness=robustness, synthetic=synthetic,
-                      remarks=tuple(remarks),
-                      run_date=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"))
+    return Estimation(main=main, dynamic=dynamic, headline=headline, pretrend=pretrend,
+                      staggered=staggered, synthetic=synthetic, remarks=tuple(remarks),
+                      twfe_dynamic=twfe_dynamic, regression_panel=regression_panel)

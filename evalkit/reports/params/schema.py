@@ -90,6 +90,7 @@ old key                              new key
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -646,6 +647,7 @@ class PolicyParams(_Section):
     report: ReportSection = Field(default_factory=ReportSection)
 
     _params_path: Path = PrivateAttr(default=Path())
+    _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     @property
     def params_path(self) -> Path:
@@ -695,6 +697,45 @@ class PolicyParams(_Section):
     def title(self) -> str:
         """The report's title: ``report.title`` if given, else ``policy.name``."""
         return self.report.title or self.policy.name
+
+    def with_options(self, **sections: Mapping[str, Any] | _Section | None) -> PolicyParams:
+        """These params with some keys changed, checked as if the file said so.
+
+        Each keyword is a section of the file (``design``, ``inference``,
+        ``event_study``, ``staggered``, ``synthetic``, ``sensitivity`` ...); a mapping
+        changes the keys it names and keeps the others (a key given as ``None`` is
+        removed), a section object (such as ``params.inference``) replaces the section,
+        and ``None`` removes the section.
+
+        Examples
+        --------
+        >>> params.with_options(inference={"kind": "robust", "cluster": None})  # doctest: +SKIP
+        >>> params.with_options(design={"estimator": "imputation"})  # doctest: +SKIP
+
+        Raises
+        ------
+        ParamsError
+            Listing every problem, each naming its key, as :func:`load_params` does.
+        """
+        unknown = sorted(set(sections) - set(type(self).model_fields))
+        if unknown:
+            raise ParamsError(self._params_path, [
+                f"{name}: not a section of a params file; the sections are: "
+                + ", ".join(type(self).model_fields) for name in unknown])
+        raw = {key: (dict(value) if isinstance(value, Mapping) else value)
+               for key, value in self._raw.items()}
+        for name, value in sections.items():
+            if value is None:
+                raw.pop(name, None)
+            elif isinstance(value, _Section):
+                raw[name] = value.model_dump(mode="json", exclude_unset=True)
+            elif isinstance(value, Mapping):
+                base = raw.get(name)
+                merged = {**(base if isinstance(base, Mapping) else {}), **value}
+                raw[name] = {key: v for key, v in merged.items() if v is not None}
+            else:
+                raw[name] = value
+        return _validated(raw, self._params_path)
 
     def to_notebook_parameters(self) -> dict[str, Any]:
         """Everything in the file, with resolved paths, as a plain JSON-compatible dict.
@@ -760,6 +801,12 @@ def load_params(path: str | Path) -> PolicyParams:
     """
     p = Path(path).expanduser().resolve()
     raw, problems = read_params_yaml(p)
+    return _validated(raw, p, problems)
+
+
+def _validated(raw: Any, p: Path, problems: list[str] | None = None) -> PolicyParams:
+    """``raw`` (a params file's content) checked as :func:`load_params` checks it."""
+    problems = list(problems or [])
     params: PolicyParams | None = None
     try:
         params = PolicyParams.model_validate(raw)
@@ -780,6 +827,7 @@ def load_params(path: str | Path) -> PolicyParams:
     params._params_path = p
     resolved = _with_defaults(params)
     resolved._params_path = p
+    resolved._raw = raw if isinstance(raw, dict) else {}
     return resolved
 
 

@@ -1,8 +1,11 @@
 """The sections of an evaluation report, rendered as HTML in the notebook's outputs.
 
-Each ``show_*`` method displays one section; the evaluation notebook calls them in
-order. All user-provided text (policy names, descriptions, notes, column labels) is
-escaped.
+The evaluation notebook runs the analysis step by step (:meth:`PolicyReport.begin`,
+then ``introduce``, ``load_data``, ``estimate``, ``effects_over_time``,
+``compare_estimators``, ``check_robustness``, ``track_indicators`` and ``conclude``);
+each step displays the report section it computes. The ``*_html`` methods return a
+section's HTML and the ``show_*`` methods display it. All user-provided text (policy
+names, descriptions, notes, column labels) is escaped.
 """
 
 from __future__ import annotations
@@ -23,12 +26,22 @@ from evalkit._formatting import (
     format_percent,
 )
 from evalkit._version import __version__
+from evalkit.data import Panel
 from evalkit.inference import MultiplierBootstrap
 from evalkit.plots import plot_event_study, plot_group_means
-from evalkit.reports.analysis.evaluation import Evaluation, evaluate
+from evalkit.reports.analysis.evaluation import (
+    Estimation,
+    Evaluation,
+    LoadedData,
+    assemble,
+    check_robustness,
+    estimate,
+    load_data,
+)
 from evalkit.reports.analysis.notes import Note
+from evalkit.reports.analysis.robustness import Robustness
 from evalkit.reports.messages.catalogue import estimator_name, text
-from evalkit.reports.params.schema import PolicyParams
+from evalkit.reports.params.schema import PolicyParams, load_params
 from evalkit.reports.render.findings import key_findings
 from evalkit.reports.render.html_parts import esc, facts_table, figure_html, table
 from evalkit.reports.render.rules_provenance import evaluation_rules_used, rules_table_html
@@ -67,32 +80,247 @@ _ESTIMATE_REMARKS = frozenset({"note_absorbed_covariates"})
 
 
 class PolicyReport:
-    """The evaluation report of one policy, section by section.
+    """The evaluation report of one policy, computed and shown step by step.
+
+    Build it with :meth:`begin` (the steps run as the notebook calls them, each
+    displaying its section) or :meth:`from_params` (every step at once, nothing
+    displayed). The steps, in the order of the report:
+
+    =========================  ===========================================================
+    ``introduce()``            the title, the key findings (filled in by ``conclude``) and
+                               the policy
+    ``load_data()``            the rows ``data.sample`` keeps and the panel built from
+                               ``design``'s roles: *Data used*
+    ``estimate()``             the headline estimator (``design.estimator``) with the
+                               params' ``inference``, and its comparisons: *Estimated
+                               effect*
+    ``effects_over_time()``    the event study and the pre-treatment test (for the
+                               synthetic designs, their section)
+    ``compare_estimators()``   with staggered adoption, the estimators side by side and
+                               the TWFE decomposition
+    ``check_robustness()``     HonestDiD and the wild cluster bootstrap (``sensitivity``)
+    ``track_indicators()``     the indicators the params track, if any
+    ``conclude()``             the key findings and the provenance
+    =========================  ===========================================================
+
+    A step given params sections (``estimate(inference={"kind": "robust",
+    "cluster": None})``) runs with those keys changed, checked as the params file is
+    (see :meth:`PolicyParams.with_options`), and the steps after it follow the change.
 
     Parameters
     ----------
     evaluation
-        The computed evaluation (see :func:`evalkit.reports.evaluate`).
+        A computed evaluation (see :func:`evalkit.reports.evaluate`).
 
     Examples
     --------
-    >>> report = PolicyReport.from_params("params/minimum_wage.yaml")  # doctest: +SKIP
-    >>> report.show_findings()                                         # doctest: +SKIP
+    >>> report = PolicyReport.begin(load_params("params/minimum_wage.yaml"))  # doctest: +SKIP
+    >>> report.introduce()                                   # doctest: +SKIP
+    >>> data, panel = report.load_data()                     # doctest: +SKIP
+    >>> estimation = report.estimate(design={"estimator": "imputation"})  # doctest: +SKIP
     """
 
     def __init__(self, evaluation: Evaluation) -> None:
-        self.evaluation = evaluation
+        self._params = evaluation.params
+        self._loaded: LoadedData | None = LoadedData(
+            evaluation.data, evaluation.data_sha256, evaluation.panel,
+            evaluation.panel.describe() if evaluation.panel is not None
+            else dict(evaluation.main.sample))
+        self._estimation: Estimation | None = None
+        self._robustness: Robustness | None = evaluation.robustness
+        self._evaluation: Evaluation | None = evaluation
+        self._findings_display = None  # the key findings' placeholder, from introduce()
         self._tracking = None  # the indicator tracking, once shown
 
     @classmethod
     def from_params(cls, params: PolicyParams | str | Path) -> PolicyReport:
         """Validate a params file, run its evaluation and return its report."""
+        from evalkit.reports.analysis.evaluation import evaluate
+
         return cls(evaluate(params))
+
+    @classmethod
+    def begin(cls, params: PolicyParams | str | Path) -> PolicyReport:
+        """A report whose steps run when called, each displaying its section.
+
+        Parameters
+        ----------
+        params
+            Validated params (:func:`evalkit.reports.load_params`), or a params file.
+        """
+        report = cls.__new__(cls)
+        report._params = params if isinstance(params, PolicyParams) else load_params(params)
+        report._loaded = report._estimation = report._robustness = None
+        report._evaluation = None
+        report._findings_display = None
+        report._tracking = None
+        return report
+
+    # ------------------------------------------------------------------ the steps
+    @property
+    def params(self) -> PolicyParams:
+        """The params the steps run with (the file's, with the options steps were given)."""
+        return self._params
+
+    def _with(self, sections: dict[str, object]) -> None:
+        """Apply the options a step was given; forget the steps they change.
+
+        Options that change nothing (the params' own sections, as the notebook passes
+        them) keep what was computed.
+        """
+        if not sections:
+            return
+        before = self._params.model_dump()
+        self._params = self._params.with_options(**sections)
+        after = self._params.model_dump()
+        changed = {key for key in after.keys() | before.keys()
+                   if after.get(key) != before.get(key)}
+        if not changed:
+            return
+        if changed & {"data", "design"}:
+            self._loaded = None
+        self._estimation = self._robustness = self._evaluation = None
+        self._tracking = None
+
+    def _loaded_data(self) -> LoadedData:
+        if self._loaded is None:
+            self._loaded = load_data(self._params)
+        return self._loaded
+
+    def _estimated(self) -> Estimation:
+        if self._estimation is None:
+            if self._evaluation is not None:  # built from a finished evaluation
+                ev = self._evaluation
+                return Estimation(ev.main, ev.dynamic, ev.headline, ev.pretrend, ev.staggered,
+                                  ev.synthetic, ev.remarks, None, None)
+            self._estimation = estimate(self._params, self._loaded_data())
+        return self._estimation
+
+    def _partial(self) -> Evaluation:
+        """The evaluation as far as the steps have gone (robustness unchecked: ``None``)."""
+        if self._evaluation is not None:
+            return self._evaluation
+        return assemble(self._params, self._loaded_data(), self._estimated(), self._robustness)
+
+    @property
+    def evaluation(self) -> Evaluation:
+        """The whole evaluation; the steps not run yet run now, without display."""
+        if self._evaluation is None:
+            if self._robustness is None:
+                self._robustness = check_robustness(self._params, self._loaded_data(),
+                                                    self._estimated())
+            self._evaluation = assemble(self._params, self._loaded_data(), self._estimated(),
+                                        self._robustness)
+        return self._evaluation
+
+    def introduce(self) -> None:
+        """Display the title, the key findings (shown once :meth:`conclude` has run) and
+        the policy."""
+        from IPython.display import HTML, display
+
+        self._display(self.title_html())
+        self._findings_display = display(HTML(""), display_id=True)
+        self._display(self.policy_html())
+
+    def load_data(self, **sections: object) -> tuple[pd.DataFrame, Panel | None]:
+        """Read the data, keep ``data.sample``'s rows, build the panel; display *Data used*.
+
+        Parameters
+        ----------
+        **sections
+            Params sections to change first (``data``, ``design``).
+
+        Returns
+        -------
+        data, panel
+            The rows used, and the panel (``None`` for the 2x2 design).
+        """
+        self._with(sections)
+        loaded = self._loaded_data()
+        self._display(self.data_html())
+        return loaded.data, loaded.panel
+
+    def estimate(self, **sections: object) -> Estimation:
+        """Estimate the design; display *Estimated effect*.
+
+        Parameters
+        ----------
+        **sections
+            Params sections to change first: ``design`` (e.g. ``{"estimator":
+            "imputation"}``), ``inference``, ``event_study``, ``staggered``,
+            ``synthetic``.
+
+        Returns
+        -------
+        Estimation
+            The headline estimator's results and their comparisons (``.main``,
+            ``.dynamic``, ``.staggered``, ``.synthetic``, ``.headline``).
+        """
+        self._with(sections)
+        estimation = self._estimated()
+        self._display(self.estimate_html())
+        return estimation
+
+    def effects_over_time(self, **sections: object) -> None:
+        """Display the effects over time and the pre-treatment test (the synthetic designs'
+        section for them); ``sections`` as for :meth:`estimate`."""
+        self._with(sections)
+        self._display(self.dynamics_html())
+
+    def compare_estimators(self, **sections: object) -> None:
+        """With staggered adoption, display the estimators side by side and the TWFE
+        decomposition; ``sections`` as for :meth:`estimate` (``staggered`` ...)."""
+        self._with(sections)
+        markup = self.staggered_html()
+        if markup:
+            self._display(markup)
+
+    def check_robustness(self, **sections: object) -> Robustness:
+        """Run the ``sensitivity`` checks (HonestDiD, the wild cluster bootstrap) and
+        display them.
+
+        Parameters
+        ----------
+        **sections
+            Params sections to change first (``sensitivity`` ...).
+        """
+        self._with(sections)
+        if self._robustness is None:
+            self._robustness = check_robustness(self._params, self._loaded_data(),
+                                                self._estimated())
+        self._evaluation = None
+        markup = self.sensitivity_html()
+        if markup:
+            self._display(markup)
+        return self._robustness
+
+    def track_indicators(self) -> None:
+        """Display the indicators the params track, if any."""
+        self.show_indicators()
+
+    def conclude(self) -> Evaluation:
+        """Fill in the key findings shown by :meth:`introduce`, display the provenance.
+
+        Returns
+        -------
+        Evaluation
+            Everything the report shows.
+        """
+        from IPython.display import HTML
+
+        evaluation = self.evaluation
+        findings = f"<div class='evalkit-report'>{self.findings_html()}</div>"
+        if self._findings_display is not None:
+            self._findings_display.update(HTML(findings))
+        else:
+            self.show_findings()
+        self.show_provenance()
+        return evaluation
 
     # ------------------------------------------------------------------ helpers
     @property
     def language(self) -> Language:
-        return self.evaluation.params.language  # type: ignore[return-value]
+        return self._params.language  # type: ignore[return-value]
 
     def _t(self, key: str, **values: object) -> str:
         return text(key, self.language, **values)
@@ -103,7 +331,7 @@ class PolicyReport:
     def _level(self, alpha: float | None = None) -> str:
         """The confidence level in words: the params' one, or ``1 - alpha`` of a result."""
         if alpha is None:
-            alpha = 1 - self.evaluation.params.inference.confidence_level
+            alpha = 1 - self._params.inference.confidence_level
         return format_level(alpha, self.language)
 
     @staticmethod
@@ -121,7 +349,7 @@ class PolicyReport:
 
     def _inference(self) -> str:
         """How the headline's standard errors were computed, read from its result."""
-        ev = self.evaluation
+        ev = self._partial()
         used = ev.main.inference
         if ev.headline.label_key == "overall_callaway_santanna" and ev.staggered is not None:
             result = ev.staggered.overall.get("callaway_santanna")
@@ -134,7 +362,7 @@ class PolicyReport:
 
     # ------------------------------------------------------------------ sections
     def title_html(self) -> str:
-        p = self.evaluation.params
+        p = self._params
         subtitle = p.policy.owner or ""
         return (_STYLE + f"<h1>{esc(p.title)}</h1>"
                 + (f"<p class='subtitle'>{esc(subtitle)}</p>" if subtitle else ""))
@@ -144,7 +372,7 @@ class PolicyReport:
         return f"<h2>{self._t('findings')}</h2><div class='findings'><ul>{items}</ul></div>"
 
     def policy_html(self) -> str:
-        p = self.evaluation.params
+        p = self._params
         out = f"<h2>{self._t('policy')}</h2><p><strong>{esc(p.policy.name)}</strong></p>"
         out += "".join(f"<p>{esc(par)}</p>" for par in p.policy.description.split("\n\n"))
         if p.report.notes:
@@ -153,8 +381,8 @@ class PolicyReport:
         return out
 
     def data_html(self) -> str:
-        ev = self.evaluation
-        p = ev.params
+        loaded = self._loaded_data()
+        p = self._params
         rows: list[list[str]] = []
         if p.data.description:
             rows.append([self._t("data_description"), p.data.description])
@@ -165,8 +393,8 @@ class PolicyReport:
             kept = ", ".join(f"{k} = {v}" for k, v in p.data.sample.items())
             rows.append([self._t("sample_filter"), kept])
         out = f"<h2>{self._t('data')}</h2>"
-        if ev.panel is not None:
-            facts = ev.panel.describe()
+        facts = loaded.facts
+        if loaded.panel is not None:
             rows += [[self._t("rows"), self._num(facts["rows"], 0)],
                      [self._t("units"), self._num(facts["units"], 0)],
                      [self._t("periods"), f"{self._num(facts['periods'], 0)} ("
@@ -180,15 +408,14 @@ class PolicyReport:
             out += f"<p>{self._t('cohorts')}</p>"
             out += table([self._t("cohort"), self._t("n_units")], cohorts)
         else:
-            res = ev.main
-            rows += [[self._t("rows"), self._num(res.sample["rows"], 0)],
-                     [self._t("treated_group"), self._num(res.sample["treated_rows"], 0)],
-                     [self._t("comparison_group"), self._num(res.sample["control_rows"], 0)]]
+            rows += [[self._t("rows"), self._num(facts["rows"], 0)],
+                     [self._t("treated_group"), self._num(facts["treated_rows"], 0)],
+                     [self._t("comparison_group"), self._num(facts["control_rows"], 0)]]
             out += facts_table(rows)
         return out
 
     def estimate_html(self) -> str:
-        ev = self.evaluation
+        ev = self._partial()
         h = ev.headline
         dec = decimals_for(h.std_error)
         header = ["", self._t("coef"), self._t("se"), self._t("ci", level=self._level()),
@@ -227,7 +454,7 @@ class PolicyReport:
         return out + self._remarks(ev.remarks, estimate=True)
 
     def dynamics_html(self) -> str:
-        ev = self.evaluation
+        ev = self._partial()
         if ev.synthetic is not None:
             from evalkit.reports.render.synthetic_sections import synthetic_html
 
@@ -318,7 +545,7 @@ class PolicyReport:
 
     def staggered_html(self) -> str:
         """Estimators for staggered adoption compared, and the TWFE decomposition."""
-        ev = self.evaluation
+        ev = self._partial()
         if ev.staggered is None:
             return ""
         st = ev.staggered
@@ -417,12 +644,12 @@ class PolicyReport:
 
     def indicators_html(self) -> str:
         """The indicator-tracking sections, when the params list indicators to track."""
-        if self.evaluation.params.indicators is None:
+        if self._params.indicators is None:
             return ""
         from evalkit.reports.analysis.tracking import track
         from evalkit.reports.render.tracking_sections import TrackingReport, tracking_sections_html
 
-        self._tracking = TrackingReport(track(self.evaluation.params))
+        self._tracking = TrackingReport(track(self._params))
         return tracking_sections_html(self._tracking)
 
     def show_indicators(self) -> None:

@@ -412,6 +412,66 @@ class TrackingReport:
                 "text": " ".join(i.long_term.sentence(self.language) for i in t.indicators[:2])}
 
 
+    # ------------------------------------------------------------------ the steps
+    # The tracking notebook runs these in turn; each displays the section it computes.
+    @classmethod
+    def begin(cls, params: PolicyParams | str | Path) -> TrackingReport:
+        """The report of the indicators the params track, to show step by step.
+
+        The steps, in the order of the report: :meth:`introduce` (the title, the
+        summary, filled in by :meth:`conclude`, and the policy), :meth:`describe_data`,
+        :meth:`assess_targets`, :meth:`follow_indicators` and :meth:`conclude`.
+        """
+        report = cls.from_params(params)
+        report._summary_display = None
+        return report
+
+    def introduce(self) -> None:
+        """Display the title, a place for the summary (see :meth:`conclude`) and the policy."""
+        from IPython.display import HTML, display
+
+        self._display(self.title_html())
+        self._summary_display = display(HTML(""), display_id=True)
+        self._display(self.policy_html())
+
+    def describe_data(self, **sections: object) -> Tracking:
+        """Display the data used; with params sections (``data``, ``indicators`` ...),
+        track the indicators again with those keys changed (see
+        :meth:`PolicyParams.with_options`).
+
+        Returns
+        -------
+        Tracking
+            The series, assessments, gaps and trends of every indicator.
+        """
+        if sections:
+            params = self.tracking.params.with_options(**sections)
+            if params.model_dump() != self.tracking.params.model_dump():
+                self.tracking = track(params)
+        self._display(self.data_html())
+        return self.tracking
+
+    def assess_targets(self) -> None:
+        """Display each indicator's attainment of its targets."""
+        self._display(self.attainment_html())
+
+    def follow_indicators(self) -> None:
+        """Display each indicator's series, progress, gaps and trend."""
+        self._display(self.indicators_html())
+
+    def conclude(self) -> Tracking:
+        """Fill in the summary shown by :meth:`introduce` and display the provenance."""
+        from IPython.display import HTML
+
+        summary = f"<div class='evalkit-report'>{self.summary_html()}</div>"
+        if getattr(self, "_summary_display", None) is not None:
+            self._summary_display.update(HTML(summary))
+        else:
+            self.show_summary()
+        self.show_provenance()
+        return self.tracking
+
+
 def tracking_sections_html(report: TrackingReport) -> str:
     """The tracking sections an evaluation report adds when its params list indicators."""
     return (report.summary_html().replace(report._t("summary"), report._t("headline"), 1)
