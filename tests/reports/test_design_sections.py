@@ -102,7 +102,7 @@ def test_not_yet_treated_design_without_never_treated_units_is_reported(tmp_path
         assert any(f.startswith("Every unit is eventually treated") for f in findings)
         assert not any("never-treated units)" in f for f in findings)  # no "small (0 ...)"
     else:
-        assert ("(TWFE) n&#x27;apparaît pas dans ce rapport : toutes les unités finissent par "
+        assert ("(TWFE) n&#39;apparaît pas dans ce rapport : toutes les unités finissent par "
                 "être traitées" in dynamics)
         assert "compare les autres cohortes à la dernière (entrée en 7)" in staggered
         assert any(f.startswith("Toutes les unités finissent par être traitées")
@@ -194,7 +194,7 @@ def test_never_treated_control_group_without_never_treated_units(tmp_path):
     # a comparison: omitted, with the reason in the report's language
     report, html = _report(_policy(tmp_path, frame, _design("twfe"), "fr", staggered=staggered))
     assert "callaway_santanna" not in report.evaluation.staggered.event_studies
-    assert ("L&#x27;estimateur de Callaway et Sant&#x27;Anna n&#x27;apparaît pas dans ce "
+    assert ("L&#39;estimateur de Callaway et Sant&#39;Anna n&#39;apparaît pas dans ce "
             "rapport : staggered.control_group vaut never_treated" in report.staggered_html())
     _no_python_arguments(html)
 
@@ -230,8 +230,8 @@ def test_a_weighted_design_omits_the_decomposition_and_says_why(tmp_path):
                    staggered={"n_draws": 0})
     report, html = _report(path)
     assert report.evaluation.staggered.bacon is None
-    assert ("La décomposition de Goodman-Bacon n&#x27;apparaît pas dans ce rapport : elle "
-            "décompose la régression non pondérée, et le plan d&#x27;évaluation est pondéré "
+    assert ("La décomposition de Goodman-Bacon n&#39;apparaît pas dans ce rapport : elle "
+            "décompose la régression non pondérée, et le plan d&#39;évaluation est pondéré "
             "(design.weights: weight)." in report.staggered_html())
     _no_python_arguments(html)
 

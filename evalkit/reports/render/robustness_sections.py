@@ -14,20 +14,21 @@ from evalkit._formatting import (
     format_p_value,
 )
 from evalkit.reports.messages.catalogue import estimator_name, text
-from evalkit.reports.render.html_parts import esc, figure_html, table
+from evalkit.reports.render.blocks import Block, Figure, Heading, Paragraph, Table, render
 
 if TYPE_CHECKING:  # pragma: no cover
     from evalkit.reports.analysis.evaluation import Evaluation
     from evalkit.results.honest import HonestDiDResult
 
-__all__ = ["sensitivity_html", "honest_finding", "wild_finding", "p_phrase"]
+__all__ = ["sensitivity_blocks", "sensitivity_html", "honest_finding", "wild_finding",
+           "p_phrase"]
 
 
 def _m_text(value: float, lang: Language) -> str:
     return format_number(value, lang, 2 if value < 10 else 1)
 
 
-def _honest_block(result: HonestDiDResult, ev: Evaluation, lang: Language) -> str:
+def _honest_blocks(result: HonestDiDResult, ev: Evaluation, lang: Language) -> list[Block]:
     kind = "rm" if result.restriction == "relative_magnitude" else "sd"
     name = "Mbar" if kind == "rm" else "M"
     dec = decimals_for(result.std_error)
@@ -60,11 +61,11 @@ def _honest_block(result: HonestDiDResult, ev: Evaluation, lang: Language) -> st
     title = text(f"honest_{kind}_title", lang)
     fig = result.plot(title=title, labels=labels)
     intro = text(f"honest_{kind}_intro", lang, outcome=ev.outcome_label)
-    return (f"<h3>{esc(title)}</h3><p>{esc(intro)}</p>" + table(header, rows)
-            + f"<p><strong>{esc(verdict)}</strong></p>" + figure_html(fig, title, lang))
+    return [Heading(title, 3), Paragraph(intro), Table.of(header, rows),
+            Paragraph(verdict, "strong"), Figure.of(fig, title, lang)]
 
 
-def _wild_block(ev: Evaluation, lang: Language) -> str:
+def _wild_blocks(ev: Evaluation, lang: Language) -> list[Block]:
     rob = ev.robustness
     wild = rob.wild
     dec = decimals_for(wild.std_error)
@@ -83,8 +84,7 @@ def _wild_block(ev: Evaluation, lang: Language) -> str:
     header = ["", text("coef", lang), text("ci", lang, level=level), text("p", lang)]
     intro = text("wild_intro", lang, clusters=format_number(wild.n_clusters, lang, 0),
                  treated=format_number(wild.n_treated_clusters, lang, 0))
-    return (f"<h3>{esc(text('wild_title', lang))}</h3><p>{esc(intro)}</p>"
-            + table(header, rows))
+    return [Heading(text("wild_title", lang), 3), Paragraph(intro), Table.of(header, rows)]
 
 
 def p_phrase(p_value: float, lang: Language) -> str:
@@ -94,25 +94,30 @@ def p_phrase(p_value: float, lang: Language) -> str:
 
 
 def sensitivity_html(ev: Evaluation) -> str:
-    """The robustness section, or an empty string when no check ran."""
+    """The robustness section as HTML, or an empty string when no check ran."""
+    return render(sensitivity_blocks(ev))
+
+
+def sensitivity_blocks(ev: Evaluation) -> list[Block]:
+    """The robustness section, or no block when no check ran."""
     rob = ev.robustness
     lang: Language = ev.params.language  # type: ignore[assignment]
     if rob is None or (not rob.honest and rob.wild is None and not rob.remarks):
-        return ""
-    out = f"<h2>{esc(text('sensitivity', lang))}</h2>"
+        return []
+    out: list[Block] = [Heading(text("sensitivity", lang))]
     if rob.honest:
         target = text(f"honest_target_{ev.params.sensitivity.target}", lang)
         source = estimator_name(rob.honest_source or "", lang)
         first = next(iter(rob.honest.values()))
         estimate = format_number(first.estimate, lang, decimals_for(first.std_error))
         intro = text("honest_intro", lang, target=target, source=source, estimate=estimate)
-        out += f"<p>{esc(intro)}</p>"
+        out.append(Paragraph(intro))
         for key in ("relative_magnitude", "smoothness"):
             if key in rob.honest:
-                out += _honest_block(rob.honest[key], ev, lang)
+                out += _honest_blocks(rob.honest[key], ev, lang)
     if rob.wild is not None:
-        out += _wild_block(ev, lang)
-    out += "".join(f"<p class='caption'>{esc(note.text(lang))}</p>" for note in rob.remarks)
+        out += _wild_blocks(ev, lang)
+    out += [Paragraph(note.text(lang), "caption") for note in rob.remarks]
     return out
 
 

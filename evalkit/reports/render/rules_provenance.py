@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING
 from evalkit._formatting import Language, format_number, format_percent
 from evalkit.reports.messages.catalogue import text
 from evalkit.reports.params.rules import RULE_NAMES, RULE_SOURCES, RULE_UNITS
-from evalkit.reports.render.html_parts import esc, table
+from evalkit.reports.render.blocks import Block, Paragraph, Table, render
 
 if TYPE_CHECKING:  # pragma: no cover
     from evalkit.reports.analysis.evaluation import Evaluation
     from evalkit.reports.params.schema import PolicyParams
 
-__all__ = ["evaluation_rules_used", "TRACKING_RULES", "rule_value_text", "rules_table_html"]
+__all__ = ["evaluation_rules_used", "TRACKING_RULES", "rule_value_text", "rules_table_html",
+           "rules_table_blocks"]
 
 #: The rules a tracking report applies: the bands of the progress statuses.
 TRACKING_RULES: tuple[str, ...] = ("progress_on_track", "progress_acceleration",
@@ -88,8 +89,14 @@ def rules_table_html(params: PolicyParams, names: tuple[str, ...], language: Lan
 
     Empty when ``names`` is empty (a report that applied no rule).
     """
+    return render(rules_table_blocks(params, names, language))
+
+
+def rules_table_blocks(params: PolicyParams, names: tuple[str, ...],
+                       language: Language) -> list[Block]:
+    """The blocks of :func:`rules_table_html` (none when ``names`` is empty)."""
     if not names:
-        return ""
+        return []
     rules = params.verdict_rules
     chosen = params.rules.set_by_params
     convention = text("rule_convention", language)
@@ -99,4 +106,4 @@ def rules_table_html(params: PolicyParams, names: tuple[str, ...], language: Lan
              _sources(RULE_SOURCES[name].replace("convention", convention), language)]
             for name in names]
     header = [text(key, language) for key in ("rule", "rule_value", "rule_set_by", "rule_source")]
-    return f"<p>{esc(text('rules_intro', language))}</p>" + table(header, rows)
+    return [Paragraph(text("rules_intro", language)), Table.of(header, rows)]

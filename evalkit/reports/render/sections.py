@@ -42,36 +42,26 @@ from evalkit.reports.analysis.notes import Note
 from evalkit.reports.analysis.robustness import Robustness
 from evalkit.reports.messages.catalogue import estimator_name, text
 from evalkit.reports.params.schema import PolicyParams, load_params
+from evalkit.reports.render.blocks import (
+    Block,
+    Details,
+    Facts,
+    Figure,
+    Heading,
+    Items,
+    Paragraph,
+    Table,
+    Title,
+    render,
+    render_page_style,
+    report_part,
+)
 from evalkit.reports.render.findings import key_findings
-from evalkit.reports.render.html_parts import esc, facts_table, figure_html, table
-from evalkit.reports.render.rules_provenance import evaluation_rules_used, rules_table_html
+from evalkit.reports.render.rules_provenance import evaluation_rules_used, rules_table_blocks
 
 __all__ = ["PolicyReport"]
 
-_STYLE = """
-<style>
-.evalkit-report { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
-  max-width: 60em; line-height: 1.45; color: #1b1b1b; }
-.evalkit-report h1 { font-size: 1.9em; margin: 0.2em 0 0.1em; color: #1f3b5a; }
-.evalkit-report h2 { font-size: 1.35em; margin: 1.2em 0 0.4em; color: #1f3b5a;
-  border-bottom: 2px solid #d9e2ec; padding-bottom: 0.15em; }
-.evalkit-report .subtitle { color: #52606d; margin: 0 0 0.8em; }
-.evalkit-report table.evalkit { border-collapse: collapse; margin: 0.4em 0 0.8em; }
-.evalkit-report table.evalkit th, .evalkit-report table.evalkit td {
-  border-bottom: 1px solid #e4e7eb; padding: 0.25em 0.7em; text-align: right; }
-.evalkit-report table.evalkit th:first-child, .evalkit-report table.evalkit td:first-child {
-  text-align: left; }
-.evalkit-report table.evalkit thead th { background: #f0f4f8; }
-.evalkit-report table.facts td { text-align: left; }
-.evalkit-report .findings { background: #f0f6fc; border-left: 5px solid #1f4e79;
-  padding: 0.5em 1em; margin: 0.6em 0; }
-.evalkit-report .findings li { margin: 0.35em 0; }
-.evalkit-report .caption { color: #52606d; font-size: 0.92em; max-width: 50em; }
-.evalkit-report pre { background: #f5f7fa; padding: 0.6em; font-size: 0.85em;
-  white-space: pre-wrap; }
-.evalkit-report img { max-width: 100%; height: auto; }
-</style>
-"""
+_STYLE = render_page_style()  # the report's stylesheet (templates/report.css)
 
 
 #: The evaluation's remarks shown with the estimate table (the others go with the
@@ -309,7 +299,7 @@ class PolicyReport:
         from IPython.display import HTML
 
         evaluation = self.evaluation
-        findings = f"<div class='evalkit-report'>{self.findings_html()}</div>"
+        findings = report_part(self.findings_html())
         if self._findings_display is not None:
             self._findings_display.update(HTML(findings))
         else:
@@ -338,14 +328,14 @@ class PolicyReport:
     def _display(markup: str) -> None:
         from IPython.display import HTML, display
 
-        display(HTML(f"<div class='evalkit-report'>{markup}</div>"))
+        display(HTML(report_part(markup)))
 
     def _remarks(self, remarks: tuple[Note, ...] | list[Note], *,
-                 estimate: bool = False) -> str:
+                 estimate: bool = False) -> list[Block]:
         """The report's remarks on its analysis (comparisons omitted and why), as captions:
         those on the estimate table, or (by default) those on the effects over time."""
-        return "".join(f"<p class='caption'>{esc(note.text(self.language))}</p>"
-                       for note in remarks if (note.key in _ESTIMATE_REMARKS) == estimate)
+        return [Paragraph(note.text(self.language), "caption")
+                for note in remarks if (note.key in _ESTIMATE_REMARKS) == estimate]
 
     def _inference(self) -> str:
         """How the headline's standard errors were computed, read from its result."""
@@ -363,24 +353,30 @@ class PolicyReport:
     # ------------------------------------------------------------------ sections
     def title_html(self) -> str:
         p = self._params
-        subtitle = p.policy.owner or ""
-        return (_STYLE + f"<h1>{esc(p.title)}</h1>"
-                + (f"<p class='subtitle'>{esc(subtitle)}</p>" if subtitle else ""))
+        return render_page_style() + render([Title(p.title, p.policy.owner or "")])
 
     def findings_html(self) -> str:
-        items = "".join(f"<li>{esc(s)}</li>" for s in key_findings(self.evaluation))
-        return f"<h2>{self._t('findings')}</h2><div class='findings'><ul>{items}</ul></div>"
+        return render(self.findings_blocks())
+
+    def findings_blocks(self) -> list[Block]:
+        return [Heading(self._t("findings")),
+                Items(tuple(key_findings(self.evaluation)), "findings")]
 
     def policy_html(self) -> str:
+        return render(self.policy_blocks())
+
+    def policy_blocks(self) -> list[Block]:
         p = self._params
-        out = f"<h2>{self._t('policy')}</h2><p><strong>{esc(p.policy.name)}</strong></p>"
-        out += "".join(f"<p>{esc(par)}</p>" for par in p.policy.description.split("\n\n"))
+        out: list[Block] = [Heading(self._t("policy")), Paragraph(p.policy.name, "strong")]
+        out += [Paragraph(par) for par in p.policy.description.split("\n\n")]
         if p.report.notes:
-            out += (f"<p><em>{self._t('notes')}{colon(self.language)}</em> "
-                    f"{esc(p.report.notes)}</p>")
+            out.append(Paragraph(p.report.notes, lead=self._t("notes") + colon(self.language)))
         return out
 
     def data_html(self) -> str:
+        return render(self.data_blocks())
+
+    def data_blocks(self) -> list[Block]:
         loaded = self._loaded_data()
         p = self._params
         rows: list[list[str]] = []
@@ -392,7 +388,7 @@ class PolicyReport:
         if p.data.sample:
             kept = ", ".join(f"{k} = {v}" for k, v in p.data.sample.items())
             rows.append([self._t("sample_filter"), kept])
-        out = f"<h2>{self._t('data')}</h2>"
+        out: list[Block] = [Heading(self._t("data"))]
         facts = loaded.facts
         if loaded.panel is not None:
             rows += [[self._t("rows"), self._num(facts["rows"], 0)],
@@ -402,19 +398,22 @@ class PolicyReport:
                                 last=facts["last_period"]) + ")"],
                      [self._t("treated_units"), self._num(facts["treated_units"], 0)],
                      [self._t("control_units"), self._num(facts["never_treated_units"], 0)]]
-            out += facts_table(rows)
+            out.append(Facts.of(rows))
             cohorts = [[self._t("never") if k == "never" else str(k), self._num(v, 0)]
                        for k, v in facts["cohorts"].items()]
-            out += f"<p>{self._t('cohorts')}</p>"
-            out += table([self._t("cohort"), self._t("n_units")], cohorts)
+            out += [Paragraph(self._t("cohorts")),
+                    Table.of([self._t("cohort"), self._t("n_units")], cohorts)]
         else:
             rows += [[self._t("rows"), self._num(facts["rows"], 0)],
                      [self._t("treated_group"), self._num(facts["treated_rows"], 0)],
                      [self._t("comparison_group"), self._num(facts["control_rows"], 0)]]
-            out += facts_table(rows)
+            out.append(Facts.of(rows))
         return out
 
     def estimate_html(self) -> str:
+        return render(self.estimate_blocks())
+
+    def estimate_blocks(self) -> list[Block]:
         ev = self._partial()
         h = ev.headline
         dec = decimals_for(h.std_error)
@@ -434,8 +433,7 @@ class PolicyReport:
             method = [[self._t("estimator"), ev.synthetic.main.estimator],
                       [self._t("standard_errors"),
                        synthetic_inference_text(ev.synthetic.main, self.language)]]
-            return (f"<h2>{self._t('estimate')}</h2>" + table(header, rows)
-                    + facts_table(method))
+            return [Heading(self._t("estimate")), Table.of(header, rows), Facts.of(method)]
         if h.label_key != "twfe_row" and ev.panel is not None:
             m = ev.main
             rows.append(row(self._t("twfe_row"), m.estimate, m.std_error,
@@ -446,23 +444,27 @@ class PolicyReport:
             estimator = ev.staggered.overall[key]
         method = [[self._t("estimator"), estimator_name(estimator.estimator, self.language)],
                   [self._t("standard_errors"), self._inference()]]
-        out = f"<h2>{self._t('estimate')}</h2>" + table(header, rows) + facts_table(method)
+        out: list[Block] = [Heading(self._t("estimate")), Table.of(header, rows),
+                            Facts.of(method)]
         covariates = [t for t in ev.main.coefficients.terms
                       if t in ev.params.design.covariates]
         if covariates:
-            out += f"<p class='caption'>{self._t('covariates')} {esc(', '.join(covariates))}</p>"
+            out.append(Paragraph(f"{self._t('covariates')} {', '.join(covariates)}", "caption"))
         return out + self._remarks(ev.remarks, estimate=True)
 
     def dynamics_html(self) -> str:
+        return render(self.dynamics_blocks())
+
+    def dynamics_blocks(self) -> list[Block]:
         ev = self._partial()
         if ev.synthetic is not None:
-            from evalkit.reports.render.synthetic_sections import synthetic_html
+            from evalkit.reports.render.synthetic_sections import synthetic_blocks
 
-            return synthetic_html(ev)
+            return synthetic_blocks(ev)
         level = self._level()
         if ev.dynamic is None and ev.panel is not None:
             # a panel design whose event study the design does not support: say why
-            return f"<h2>{self._t('dynamics')}</h2>" + self._remarks(ev.remarks)
+            return [Heading(self._t("dynamics")), *self._remarks(ev.remarks)]
         if ev.dynamic is None:
             means = ev.main.group_means
             labels = {k: self._t(v) for k, v in (("treated", "treated_group"),
@@ -474,12 +476,11 @@ class PolicyReport:
             dec = decimals_for(ev.main.std_error)
             rows = [[self._t(g), *(self._num(means.loc[k, c], dec) for c in means.columns)]
                     for k, g in (("comparison", "comparison_group"), ("treated", "treated_group"))]
-            means_table = table([self._t("group"), self._t("before"), self._t("after"),
-                                 self._t("change")], rows)
-            return (f"<h2>{self._t('comparison')}</h2>" + means_table
-                    + figure_html(fig, self._t("means_title"), self.language)
-                    + "<p class='caption'>"
-                    + esc(self._t("means_caption", outcome=ev.outcome_label)) + "</p>")
+            return [Heading(self._t("comparison")),
+                    Table.of([self._t("group"), self._t("before"), self._t("after"),
+                              self._t("change")], rows),
+                    Figure.of(fig, self._t("means_title"), self.language),
+                    Paragraph(self._t("means_caption", outcome=ev.outcome_label), "caption")]
         es = ev.dynamic
         caption = self._t("es_caption" if es.reference_period is not None
                           else "es_caption_noref", level=level)
@@ -521,7 +522,7 @@ class PolicyReport:
         if es.band_critical_value is not None:
             header.append(self._t("band_label", level=self._level(es.alpha)).capitalize())
             rows = [r + [""] * (len(header) - len(r)) for r in rows]
-        test = ""
+        test: list[Block] = []
         pretrend = ev.pretrend
         if pretrend is not None:
             dfs = ", ".join(format_number(d, self.language, 0) for d in pretrend.df)
@@ -529,25 +530,27 @@ class PolicyReport:
             word = ("Test que tous les coefficients avant l'entrée sont nuls"
                     if self.language == "fr" else
                     "Test that all pre-treatment coefficients are zero")
-            where = (f" ({esc(estimator_name(es.estimator, self.language))})"
+            where = (f" ({estimator_name(es.estimator, self.language)})"
                      if ev.staggered is not None else "")
-            test = (f"<p>{word}{where} : {pretrend.distribution}({dfs}) = {stat}, "
-                    f"{self._t('p')} {format_p_value(pretrend.p_value, self.language)}.</p>"
-                    if self.language == "fr" else
-                    f"<p>{word}{where}: {pretrend.distribution}({dfs}) = {stat}, "
-                    f"{self._t('p')} {format_p_value(pretrend.p_value, self.language)}.</p>")
-        title = (f"<p><strong>{esc(estimator_name(es.estimator, self.language))}</strong></p>"
-                 if ev.staggered is not None else "")
-        return (f"<h2>{self._t('dynamics')}</h2>"
-                + figure_html(fig, self._t("es_title"), self.language)
-                + f"<p class='caption'>{esc(caption)}</p>" + self._remarks(ev.remarks)
-                + test + title + table(header, rows))
+            test = [Paragraph(f"{word}{where}{colon(self.language)} {pretrend.distribution}"
+                              f"({dfs}) = {stat}, {self._t('p')} "
+                              f"{format_p_value(pretrend.p_value, self.language)}.")]
+        title = ([Paragraph(estimator_name(es.estimator, self.language), "strong")]
+                 if ev.staggered is not None else [])
+        return [Heading(self._t("dynamics")),
+                Figure.of(fig, self._t("es_title"), self.language),
+                Paragraph(caption, "caption"), *self._remarks(ev.remarks), *test, *title,
+                Table.of(header, rows)]
 
     def staggered_html(self) -> str:
         """Estimators for staggered adoption compared, and the TWFE decomposition."""
+        return render(self.staggered_blocks())
+
+    def staggered_blocks(self) -> list[Block]:
+        """The blocks of :meth:`staggered_html` (none without staggered adoption)."""
         ev = self._partial()
         if ev.staggered is None:
-            return ""
+            return []
         st = ev.staggered
         dec = decimals_for(ev.headline.std_error)
         header = ["", self._t("coef"), self._t("se"), self._t("ci", level=self._level()),
@@ -574,8 +577,8 @@ class PolicyReport:
         rows.append([self._t("name_twfe"), self._num(m.estimate, dec), self._num(m.std_error, dec),
                      interval(*m.conf_int().loc[m.effect_term]),
                      format_p_value(m.p_value, self.language)])
-        out = (f"<h2>{self._t('staggered')}</h2><p>{esc(self._t('staggered_intro'))}</p>"
-               f"<p>{self._t('comparison_table')}</p>" + table(header, rows))
+        out: list[Block] = [Heading(self._t("staggered")), Paragraph(self._t("staggered_intro")),
+                            Paragraph(self._t("comparison_table")), Table.of(header, rows)]
         out += self._remarks([note for note in st.remarks if note.subject != "bacon"])
         out += self._remarks([note for note in st.remarks if note.subject == "bacon"])
         if st.bacon is not None:
@@ -591,17 +594,20 @@ class PolicyReport:
                           format_percent(100 * float(r.weight), self.language, 1),
                           self._num(float(r.estimate), dec)]
                          for r in b.by_type().itertuples()]
-            out += (f"<h3>{self._t('bacon')}</h3>"
-                    + figure_html(fig, self._t("bacon"), self.language)
-                    + f"<p class='caption'>{esc(self._t('bacon_caption'))}</p>"
-                    + table([self._t("comparison_type"), self._t("weight"),
-                              self._t("average_estimate")], type_rows))
+            out += [Heading(self._t("bacon"), 3),
+                    Figure.of(fig, self._t("bacon"), self.language),
+                    Paragraph(self._t("bacon_caption"), "caption"),
+                    Table.of([self._t("comparison_type"), self._t("weight"),
+                              self._t("average_estimate")], type_rows)]
             trust = twfe_trust_sentence(ev)
             if trust:
-                out += f"<p><strong>{esc(trust)}</strong></p>"
+                out.append(Paragraph(trust, "strong"))
         return out
 
     def provenance_html(self) -> str:
+        return render(self.provenance_blocks())
+
+    def provenance_blocks(self) -> list[Block]:
         ev = self.evaluation
         p = ev.params
         import numpy as np
@@ -618,10 +624,9 @@ class PolicyReport:
         if p.policy.owner:
             rows.insert(0, [self._t("owner"), p.policy.owner])
         content = p.params_path.read_text(encoding="utf-8") if p.params_path.is_file() else ""
-        rules = rules_table_html(p, evaluation_rules_used(ev), self.language)
-        return (f"<h2>{self._t('provenance')}</h2>" + facts_table(rows) + rules
-                + f"<details><summary>{self._t('params_content')}</summary>"
-                  f"<pre>{esc(content)}</pre></details>")
+        rules = rules_table_blocks(p, evaluation_rules_used(ev), self.language)
+        return [Heading(self._t("provenance")), Facts.of(rows), *rules,
+                Details(self._t("params_content"), content)]
 
     # ------------------------------------------------------------------ display
     def show_title(self) -> None:

@@ -8,6 +8,7 @@ import numpy as np
 
 from evalkit._formatting import (
     Language,
+    colon,
     decimals_for,
     format_interval,
     format_level,
@@ -16,14 +17,14 @@ from evalkit._formatting import (
     format_percent,
 )
 from evalkit.reports.messages.catalogue import text
-from evalkit.reports.render.html_parts import esc, facts_table, figure_html, table
+from evalkit.reports.render.blocks import Block, Facts, Figure, Heading, Paragraph, Table, render
 
 if TYPE_CHECKING:  # pragma: no cover
     from evalkit.reports.analysis.evaluation import Evaluation
     from evalkit.results.synthetic_control import SyntheticControlResult
     from evalkit.results.synthetic_did import SyntheticDiDResult
 
-__all__ = ["synthetic_html", "synthetic_findings", "synthetic_inference_text"]
+__all__ = ["synthetic_blocks", "synthetic_html", "synthetic_findings", "synthetic_inference_text"]
 
 _DONORS_SHOWN = 8
 
@@ -41,7 +42,7 @@ def synthetic_inference_text(result: SyntheticDiDResult, lang: Language) -> str:
     return text(key, lang, reps=reps)
 
 
-def _estimates_table(ev: Evaluation, lang: Language) -> str:
+def _estimates_table(ev: Evaluation, lang: Language) -> list[Block]:
     syn = ev.synthetic
     dec = decimals_for(syn.main.std_error)
     level = format_level(ev.headline.alpha, lang)
@@ -53,19 +54,19 @@ def _estimates_table(ev: Evaluation, lang: Language) -> str:
                      format_p_value(r.p_value, lang)])
     header = ["", text("coef", lang), text("se", lang), text("ci", lang, level=level),
               text("p", lang)]
-    colon = " : " if lang == "fr" else ": "
-    return table(header, rows) + (f"<p class='caption'>{esc(text('standard_errors', lang))}"
-                                  f"{colon}{esc(synthetic_inference_text(syn.main, lang))}.</p>")
+    inference = synthetic_inference_text(syn.main, lang)
+    return [Table.of(header, rows),
+            Paragraph(f"{text('standard_errors', lang)}{colon(lang)} {inference}.", "caption")]
 
 
-def _donor_table(ev: Evaluation, lang: Language) -> str:
+def _donor_table(ev: Evaluation, lang: Language) -> list[Block]:
     syn = ev.synthetic
     sdid = syn.estimates.get("sdid")
     sc = syn.estimates.get("sc")
     columns = [(key, r.unit_weights) for key, r in (("weight_sdid", sdid), ("weight_sc", sc))
                if r is not None]
     if not columns:
-        return ""
+        return []
     # the largest weights of either estimator, largest first
     largest = {d: max(float(w.get(d, 0.0)) for _, w in columns)
                for _, weights in columns
@@ -75,10 +76,10 @@ def _donor_table(ev: Evaluation, lang: Language) -> str:
     rows = [[str(d), *(format_number(float(w.get(d, 0.0)), lang, 3) for _, w in columns)]
             for d in donors]
     header = [text("donor", lang), *(text(key, lang) for key, _ in columns)]
-    return f"<p>{esc(text('donor_weights', lang))}</p>" + table(header, rows)
+    return [Paragraph(text("donor_weights", lang)), Table.of(header, rows)]
 
 
-def _adh_block(ev: Evaluation, sc: SyntheticControlResult, lang: Language) -> str:
+def _adh_blocks(ev: Evaluation, sc: SyntheticControlResult, lang: Language) -> list[Block]:
     dec = decimals_for(ev.synthetic.main.std_error)
     settings = ev.params.synthetic
     if settings is None or settings.predictor_periods is None:
@@ -110,9 +111,9 @@ def _adh_block(ev: Evaluation, sc: SyntheticControlResult, lang: Language) -> st
               "outcome": ev.outcome_label,
               "p_value": "p = {rank}/{n} = " + (format_p_value(sc.placebo.p_value, lang)
                                                if sc.placebo is not None else "")}
-    out = (f"<h3>{esc(text('adh_title', lang))}</h3>"
-           f"<p>{esc(text('adh_intro', lang, unit=unit, predictors=predictors))}</p>"
-           + facts_table(rows))
+    out: list[Block] = [Heading(text("adh_title", lang), 3),
+                        Paragraph(text("adh_intro", lang, unit=unit, predictors=predictors)),
+                        Facts.of(rows)]
     figures = [("trajectories", "adh_trajectories_caption")]
     if sc.placebo is not None:
         figures += [("placebo", "adh_placebo_caption"), ("ratios", "adh_ratios_caption")]
@@ -120,35 +121,39 @@ def _adh_block(ev: Evaluation, sc: SyntheticControlResult, lang: Language) -> st
         figures.append(("leave_one_out", "adh_loo_caption"))
     for kind, caption in figures:
         fig = sc.plot(kind=kind, labels=labels)
-        out += figure_html(fig, text(caption, lang), lang) + \
-            f"<p class='caption'>{esc(text(caption, lang))}</p>"
+        out += [Figure.of(fig, text(caption, lang), lang),
+                Paragraph(text(caption, lang), "caption")]
     return out
 
 
 def synthetic_html(ev: Evaluation) -> str:
-    """The synthetic designs' section, or an empty string for other designs."""
+    """The synthetic designs' section as HTML, or an empty string for other designs."""
+    return render(synthetic_blocks(ev))
+
+
+def synthetic_blocks(ev: Evaluation) -> list[Block]:
+    """The synthetic designs' section, or no block for other designs."""
     syn = ev.synthetic
     if syn is None:
-        return ""
+        return []
     lang: Language = ev.params.language  # type: ignore[assignment]
     main = syn.main
     intro = text("synthetic_intro", lang, treated=format_number(main.n_treated, lang, 0),
                  donors=format_number(main.n_control, lang, 0))
-    out = f"<h2>{esc(text('synthetic', lang))}</h2><p>{esc(intro)}</p>"
+    out: list[Block] = [Heading(text("synthetic", lang)), Paragraph(intro)]
     out += _estimates_table(ev, lang)
     shown = syn.estimates.get("sdid", main)
     title = text("sdid_plot_title", lang)
     fig = shown.plot(title=title, control_label=text("sdid_control", lang),
-                     effect_label=text("sdid_effect", lang) + (" : " if lang == "fr" else ": ")
+                     effect_label=text("sdid_effect", lang) + colon(lang) + " "
                      + format_number(shown.estimate, lang, decimals_for(shown.std_error)),
                      weights_label=text("sdid_time_weights", lang),
                      ylabel=ev.outcome_label)
-    caption = esc(text("sdid_plot_caption", lang))
-    out += figure_html(fig, title, lang) + f"<p class='caption'>{caption}</p>"
+    out += [Figure.of(fig, title, lang), Paragraph(text("sdid_plot_caption", lang), "caption")]
     out += _donor_table(ev, lang)
     if syn.control is not None:
-        out += _adh_block(ev, syn.control, lang)
-    out += "".join(f"<p class='caption'>{esc(note.text(lang))}</p>" for note in syn.remarks)
+        out += _adh_blocks(ev, syn.control, lang)
+    out += [Paragraph(note.text(lang), "caption") for note in syn.remarks]
     return out
 
 

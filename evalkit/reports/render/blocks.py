@@ -1,0 +1,159 @@
+"""What a report section says, as blocks: headings, paragraphs, tables, figures.
+
+A section is built as a list of blocks holding text and numbers already worded and
+formatted in the report's language, never HTML; :func:`render` turns them into HTML
+with the Jinja2 templates of ``templates/`` (every text escaped). The same blocks can
+be laid out in another format.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Literal
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+from matplotlib.figure import Figure as MatplotlibFigure
+
+__all__ = ["Block", "Title", "Heading", "Paragraph", "Items", "Table", "Facts", "Figure",
+           "Details", "Badge", "render", "render_page_style", "report_part"]
+
+
+@dataclass(frozen=True)
+class Title:
+    """The report's title, the organisation below it, and a warning banner if any."""
+
+    text: str
+    subtitle: str = ""
+    warning: str = ""
+    kind: Literal["title"] = "title"
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A section (level 2) or sub-section (level 3) heading."""
+
+    text: str
+    level: int = 2
+    kind: Literal["heading"] = "heading"
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph: ``plain``, a ``caption`` (smaller, grey), or ``strong`` (a verdict).
+
+    ``lead`` is written first in italics (``Notes:``).
+    """
+
+    text: str
+    style: Literal["plain", "caption", "strong"] = "plain"
+    lead: str = ""
+    kind: Literal["paragraph"] = "paragraph"
+
+
+@dataclass(frozen=True)
+class Items:
+    """A list of sentences; ``findings`` sets them apart as the report's key findings."""
+
+    items: tuple[str, ...]
+    style: Literal["plain", "findings"] = "plain"
+    kind: Literal["items"] = "items"
+
+
+@dataclass(frozen=True)
+class Badge:
+    """A short text on a coloured background (a status), as a table cell."""
+
+    text: str
+    colour: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table with a header row; a cell is text or a :class:`Badge`."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str | Badge, ...], ...]
+    kind: Literal["table"] = "table"
+
+    @classmethod
+    def of(cls, header: Sequence[str], rows: Sequence[Sequence[str | Badge]]) -> Table:
+        """A table from lists (of cells already formatted as text)."""
+        return cls(tuple(header), tuple(tuple(row) for row in rows))
+
+
+@dataclass(frozen=True)
+class Facts:
+    """A two-column table of facts: a label then its value on each row."""
+
+    rows: tuple[tuple[str, str], ...]
+    kind: Literal["facts"] = "facts"
+
+    @classmethod
+    def of(cls, rows: Sequence[Sequence[str]]) -> Facts:
+        """Facts from a list of ``[label, value]`` pairs."""
+        return cls(tuple((str(k), str(v)) for k, v in rows))
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure, kept as PNG bytes, with its text alternative."""
+
+    png: bytes = field(repr=False)
+    alt: str
+    kind: Literal["figure"] = "figure"
+
+    @classmethod
+    def of(cls, fig: MatplotlibFigure, alt: str, language: str = "en") -> Figure:
+        """A matplotlib figure, its axis numbers written in ``language``."""
+        from evalkit.plots import localise_numbers
+
+        localise_numbers(fig, language)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=110)
+        return cls(buffer.getvalue(), alt)
+
+    @property
+    def data_uri(self) -> str:
+        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+
+
+@dataclass(frozen=True)
+class Details:
+    """Text shown when the reader opens it (the params file's content)."""
+
+    summary: str
+    content: str
+    kind: Literal["details"] = "details"
+
+
+Block = Title | Heading | Paragraph | Items | Table | Facts | Figure | Details
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(loader=PackageLoader("evalkit.reports.render", "templates"),
+                       autoescape=select_autoescape(default=True, default_for_string=True),
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                       keep_trailing_newline=False)
+
+
+def render(blocks: Sequence[Block]) -> str:
+    """The blocks as HTML (``templates/blocks.html.j2``); every text is escaped."""
+    return _environment().get_template("blocks.html.j2").render(blocks=blocks).strip()
+
+
+def report_part(markup: str) -> str:
+    """HTML of report sections wrapped as one part of the report (``templates/part.html.j2``),
+    the element the stylesheet applies to."""
+    return _environment().get_template("part.html.j2").render(markup=Markup(markup)).strip()
+
+
+def render_page_style() -> str:
+    """The report's stylesheet, as a ``<style>`` element (``templates/report.css``)."""
+    css = _environment().get_template("report.css").render()
+    return f"\n<style>\n{css.strip()}\n</style>\n"
