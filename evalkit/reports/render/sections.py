@@ -58,6 +58,7 @@ from evalkit.reports.render.blocks import (
 )
 from evalkit.reports.render.findings import key_findings
 from evalkit.reports.render.rules_provenance import evaluation_rules_used, rules_table_blocks
+from evalkit.results import compare
 
 __all__ = ["PolicyReport"]
 
@@ -559,24 +560,24 @@ class PolicyReport:
         def interval(lo: float, hi: float) -> str:
             return format_interval(lo, hi, self.language, dec)
 
-        rows = []
-        for key in ("callaway_santanna", "imputation", "sun_abraham"):
-            if key in st.overall:
-                r = st.overall[key]
-                rows.append([self._t(f"name_{key}"), self._num(r.estimate, dec),
-                             self._num(r.std_error, dec),
-                             interval(*r.conf_int().loc[r.effect_term]),
-                             format_p_value(r.p_value, self.language)])
-            elif key in st.event_studies:
-                a = st.event_studies[key].average_effect()
-                rows.append([self._t(f"name_{key}"), self._num(a["estimate"], dec),
-                             self._num(a["std_error"], dec),
-                             interval(a["conf_low"], a["conf_high"]),
-                             format_p_value(a["p_value"], self.language)])
-        m = ev.main
-        rows.append([self._t("name_twfe"), self._num(m.estimate, dec), self._num(m.std_error, dec),
-                     interval(*m.conf_int().loc[m.effect_term]),
-                     format_p_value(m.p_value, self.language)])
+        def row(key: str, r: dict | pd.Series) -> list[str]:
+            return [self._t(f"name_{key}"), self._num(r["estimate"], dec),
+                    self._num(r["std_error"], dec), interval(r["conf_low"], r["conf_high"]),
+                    format_p_value(r["p_value"], self.language)]
+
+        # the overall effects side by side (evalkit.compare), Sun & Abraham's average of its
+        # post-treatment effects in its place, TWFE last
+        keys = [k for k in ("callaway_santanna", "imputation") if k in st.overall] + ["twfe"]
+        results = [st.overall[k] for k in keys[:-1]] + [ev.main]
+        side_by_side = compare(*results, names=keys).to_frame()
+        effects = {key: side_by_side[(side_by_side["name"] == key)
+                                     & (side_by_side["term"] == r.effect_term)].iloc[0]
+                   for key, r in zip(keys, results, strict=True)}
+        if "sun_abraham" not in st.overall and "sun_abraham" in st.event_studies:
+            effects["sun_abraham"] = st.event_studies["sun_abraham"].average_effect()
+        rows = [row(key, effects[key])
+                for key in ("callaway_santanna", "imputation", "sun_abraham", "twfe")
+                if key in effects]
         out: list[Block] = [Heading(self._t("staggered")), Paragraph(self._t("staggered_intro")),
                             Paragraph(self._t("comparison_table")), Table.of(header, rows)]
         out += self._remarks([note for note in st.remarks if note.subject != "bacon"])
