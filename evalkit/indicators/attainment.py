@@ -170,7 +170,7 @@ def attainment_html(table: pd.DataFrame, language: Language = "fr", *,
     label ("Taux de pauvreté (%)") and the next target with its year ("17,0 (2027)"),
     so that the table fits a page.
     """
-    from evalkit._formatting import format_number
+    from evalkit.formatting import format_number
 
     _check_language(language)
     if not isinstance(table, pd.DataFrame):

@@ -244,7 +244,7 @@ class ProgressAssessment:
             Include the pace needed from the latest value (leave it out where another
             sentence of the page already states it).
         """
-        from evalkit._formatting import colon, format_number, format_percent
+        from evalkit.formatting import colon, format_number, format_percent
 
         check_language(language)
         subject = self.indicator.label_in(language)

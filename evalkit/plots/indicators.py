@@ -18,8 +18,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from evalkit._formatting import colon
 from evalkit.errors import InputError
+from evalkit.formatting import colon
 from evalkit.indicators.status import STATUS_COLOURS, ProgressStatus, status_label
 from evalkit.plots._labels import draw_literally, merge_labels
 

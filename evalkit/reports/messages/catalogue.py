@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from evalkit._formatting import Language
+from evalkit.formatting import Language
 from evalkit.reports.messages.robustness import ROBUSTNESS_TEXTS
 from evalkit.reports.messages.rules import RULES_TEXTS
 from evalkit.reports.messages.synthetic import SYNTHETIC_TEXTS

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from evalkit._formatting import (
+from evalkit._version import __version__
+from evalkit.formatting import (
     Language,
     format_level,
     format_number,
@@ -15,7 +16,6 @@ from evalkit._formatting import (
     format_percent,
     interval_decimals,
 )
-from evalkit._version import __version__
 from evalkit.indicators.status import STATUS_COLOURS, status_label
 from evalkit.plots.indicators import plot_gap_ranking, plot_indicator, plot_small_multiples
 from evalkit.reports.analysis.tracking import ALL, FOCUS, REST, IndicatorTracking, Tracking, track
