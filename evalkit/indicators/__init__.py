@@ -1,7 +1,13 @@
 """Indicator tracking: definitions with baselines and targets, progress toward targets,
-rates with confidence intervals, gaps between territories, trends and breaks."""
+rates with confidence intervals, gaps between territories, trends and breaks.
 
-from evalkit.indicators.attainment import attainment_html, attainment_table
+The functions here return codes and numbers (a :class:`ProgressStatus`, growth rates,
+an attainment table with neutral columns); the report layer words them
+(:mod:`evalkit.reports.render.indicator_wording`, :mod:`evalkit.reports.render.attainment`).
+"""
+
+from evalkit._moved import moved_names
+from evalkit.indicators.attainment import Attainment, attainment_table
 from evalkit.indicators.definitions import (
     Baseline,
     Indicator,
@@ -17,7 +23,7 @@ from evalkit.indicators.progress import (
     assess_progress,
 )
 from evalkit.indicators.rates import Gap, compare_to_reference, proportion_ci, rate_ci
-from evalkit.indicators.status import STATUS_COLOURS, ProgressStatus, status_label
+from evalkit.indicators.status import ProgressStatus
 from evalkit.indicators.trends import (
     ITSResult,
     MannKendallResult,
@@ -27,9 +33,14 @@ from evalkit.indicators.trends import (
 
 __all__ = [
     "Indicator", "Baseline", "Target", "load_indicators", "check_targets", "validate_against",
-    "ProgressStatus", "STATUS_COLOURS", "status_label",
-    "ProgressThresholds", "ProgressAssessment", "assess_progress", "assess_all",
-    "attainment_table", "attainment_html",
+    "ProgressStatus", "ProgressThresholds", "ProgressAssessment", "assess_progress", "assess_all",
+    "Attainment", "attainment_table",
     "proportion_ci", "rate_ci", "compare_to_reference", "Gap",
     "mann_kendall", "MannKendallResult", "interrupted_time_series", "ITSResult",
 ]
+
+#: Presentation left the library: colours to the plots, words and HTML to the reports.
+__getattr__ = moved_names(__name__, {"STATUS_COLOURS": "evalkit.plots.indicators"}, {
+    "status_label": "evalkit.reports.render.indicator_wording.status_label(status, language)",
+    "attainment_html": "evalkit.reports.render.attainment.attainment_html(table, language)",
+})

@@ -4,48 +4,34 @@ The annual performance reports (projets et rapports annuels de performances) sho
 for each indicator, the values realised in recent years, the target for the year
 under review, and the later target: "Réalisation 2022 | Réalisation 2023 | Cible
 2024 | Cible 2027". :func:`attainment_table` builds that table from indicator
-definitions and a long data table; :func:`attainment_html` renders it.
+definitions and a long data table, as codes and numbers; the report layer words and
+renders it (:mod:`evalkit.reports.render.attainment`).
 """
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Sequence
-from typing import Literal
+from enum import StrEnum
 
 import pandas as pd
 
+from evalkit._moved import moved_names
 from evalkit.errors import DataError, InputError
 from evalkit.indicators.definitions import Indicator, _as_sequence
-from evalkit.indicators.status import STATUS_COLOURS, ProgressStatus
 
-__all__ = ["attainment_table", "attainment_html", "interpolated_target"]
-
-Language = Literal["en", "fr"]
-
-_WORDS = {
-    "fr": {"code": "Code", "label": "Indicateur", "unit": "Unité", "realised": "Réalisation",
-           "target": "Cible", "reached": "Atteinte de la cible",
-           "next_period": "Année de la prochaine cible",
-           "next_value": "Prochaine cible", "yes": "atteinte", "no": "non atteinte",
-           "none": "sans cible", "no_data": "non renseignée"},
-    "en": {"code": "Code", "label": "Indicator", "unit": "Unit", "realised": "Actual",
-           "target": "Target", "reached": "Target reached", "next_period": "Next target year",
-           "next_value": "Next target", "yes": "reached", "no": "not reached",
-           "none": "no target", "no_data": "no data"},
-}
-_UNITS = {
-    "fr": {"rate": "taux", "percentage": "%", "count": "nombre", "euros": "€",
-           "per_1000": "‰", "index": "indice", "ratio": "ratio", "years": "années"},
-    "en": {"rate": "rate", "percentage": "%", "count": "number", "euros": "euros",
-           "per_1000": "per 1,000", "index": "index", "ratio": "ratio", "years": "years"},
-}
+__all__ = ["Attainment", "attainment_table", "interpolated_target"]
 
 
-def _check_language(language: object) -> None:
-    if language not in ("en", "fr"):
-        raise InputError(f"language={language!r}: must be one of 'en', 'fr'; got {language!r}")
+class Attainment(StrEnum):
+    """Whether an indicator reached its target for the period under review."""
+
+    REACHED = "reached"
+    NOT_REACHED = "not_reached"
+    #: no target for the period (none defined, and none interpolated)
+    NO_TARGET = "no_target"
+    #: a target, but no value observed for the period
+    NO_DATA = "no_data"
 
 
 def interpolated_target(indicator: Indicator, period: int) -> float | None:
@@ -73,7 +59,6 @@ def attainment_table(
     data: pd.DataFrame,
     *,
     periods: Sequence[int] | None = None,
-    language: Language = "fr",
     interpolate: bool = False,
 ) -> pd.DataFrame:
     """One row per indicator: realised values, the target for the last period, and attainment.
@@ -87,8 +72,6 @@ def attainment_table(
     periods
         The periods whose realised values are shown; the last one is the period
         under review. Default: the last three periods observed in ``data``.
-    language
-        ``"fr"`` (column names "Réalisation 2023", "Cible 2024" ...) or ``"en"``.
     interpolate
         When no target is defined for the period under review, take the value on
         the straight line between the surrounding points (the baseline and the
@@ -97,14 +80,25 @@ def attainment_table(
     Returns
     -------
     pandas.DataFrame
-        Columns: code, label, unit, one "Réalisation <p>" per period, "Cible
-        <last>", the attainment ("atteinte", "non atteinte", "sans cible" or
-        "non renseignée" when the value for the last period is missing; English
-        wording with ``language="en"``), the next target's period and value (the
-        first target after the last period). The attainment respects each
-        indicator's direction.
+        Codes and numbers, in this order of columns:
+
+        - ``code``, ``label_fr``, ``label_en``: the definition's code and labels;
+        - ``unit``, ``direction``: the definition's codes (``"percentage"``,
+          ``"lower_is_better"`` ...);
+        - ``baseline_period`` (``Int64``), ``baseline_value``: the baseline, or
+          missing;
+        - ``realised_<p>`` for each period ``p`` of ``periods``: the value observed,
+          NaN if none;
+        - ``target_<last>``: the target for the period under review, NaN if none;
+        - ``attainment``: an :class:`Attainment` value (``"reached"``,
+          ``"not_reached"``, ``"no_target"``, ``"no_data"``), in the indicator's
+          direction;
+        - ``next_target_period`` (``Int64``), ``next_target_value``: the first
+          target after the last period, or missing.
+
+        :func:`evalkit.reports.render.attainment.attainment_html` renders it for a
+        report, in English or French.
     """
-    _check_language(language)
     defs = _as_sequence(indicators)
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"data: must be a pandas DataFrame; got {type(data).__name__}")
@@ -124,97 +118,50 @@ def attainment_table(
             raise InputError(f"periods={periods!r}: must be a non-empty list of integer periods; "
                              f"got {periods!r}")
         periods = sorted(periods)
-    w = _WORDS[language]
     last = periods[-1]
-    target_col = f"{w['target']} {last}"
+    realised_cols = [f"realised_{p}" for p in periods]
+    target_col = f"target_{last}"
     rows = []
     for ind in defs:
         subset = data[data["indicator"] == ind.code]
         observed = dict(zip(subset["period"].astype(int), subset["value"].astype(float),
                             strict=True))
-        row: dict[str, object] = {w["code"]: ind.code, w["label"]: ind.label_in(language),
-                                  w["unit"]: _UNITS[language][ind.unit]}
-        for p in periods:
-            value = observed.get(p, math.nan)
-            row[f"{w['realised']} {p}"] = value
+        row: dict[str, object] = {
+            "code": ind.code, "label_fr": ind.label["fr"], "label_en": ind.label["en"],
+            "unit": ind.unit, "direction": ind.direction,
+            "baseline_period": ind.baseline.period if ind.baseline else pd.NA,
+            "baseline_value": ind.baseline.value if ind.baseline else math.nan,
+        }
+        for p, column in zip(periods, realised_cols, strict=True):
+            row[column] = observed.get(p, math.nan)
         exact = ind.target_for(last)
         target = exact.value if exact else (interpolated_target(ind, last) if interpolate
                                             else None)
         row[target_col] = math.nan if target is None else target
         realised = observed.get(last, math.nan)
         if target is None:
-            row[w["reached"]] = w["none"]
+            status = Attainment.NO_TARGET
         elif math.isnan(realised):
-            row[w["reached"]] = w["no_data"]
+            status = Attainment.NO_DATA
+        elif ind.is_reached(realised, target):
+            status = Attainment.REACHED
         else:
-            row[w["reached"]] = w["yes"] if ind.is_reached(realised, target) else w["no"]
+            status = Attainment.NOT_REACHED
+        row["attainment"] = status.value
         nxt = ind.next_target(last)
-        row[w["next_period"]] = nxt.period if nxt else pd.NA
-        row[w["next_value"]] = nxt.value if nxt else math.nan
+        row["next_target_period"] = nxt.period if nxt else pd.NA
+        row["next_target_value"] = nxt.value if nxt else math.nan
         rows.append(row)
-    columns = [w["code"], w["label"], w["unit"], *[f"{w['realised']} {p}" for p in periods],
-               target_col, w["reached"], w["next_period"], w["next_value"]]
+    columns = ["code", "label_fr", "label_en", "unit", "direction", "baseline_period",
+               "baseline_value", *realised_cols, target_col, "attainment",
+               "next_target_period", "next_target_value"]
     table = pd.DataFrame(rows, columns=columns)
-    table[w["next_period"]] = table[w["next_period"]].astype("Int64")
+    for column in ("baseline_period", "next_target_period"):
+        table[column] = table[column].astype("Int64")
+    for column in ("baseline_value", *realised_cols, target_col, "next_target_value"):
+        table[column] = table[column].astype(float)
     return table
 
 
-def attainment_html(table: pd.DataFrame, language: Language = "fr", *,
-                    show_code: bool = False) -> str:
-    """The attainment table as an HTML ``<table>``, every cell escaped.
-
-    Reached targets are shown on green, missed ones on red (the colours of
-    :data:`evalkit.indicators.status.STATUS_COLOURS`); numbers use the language's
-    decimal mark. The indicators' codes (identifiers in the data, not words for a
-    reader) are left out unless ``show_code`` is true; the unit is written after the
-    label ("Taux de pauvreté (%)") and the next target with its year ("17,0 (2027)"),
-    so that the table fits a page.
-    """
-    from evalkit._formatting import format_number
-
-    _check_language(language)
-    if not isinstance(table, pd.DataFrame):
-        raise InputError(f"table: must be a DataFrame from attainment_table; got "
-                         f"{type(table).__name__}")
-    w = _WORDS[language]
-    table = table.copy()
-    if not show_code and w["code"] in table.columns:
-        table = table.drop(columns=w["code"])
-    if w["unit"] in table.columns and w["label"] in table.columns:
-        table[w["label"]] = [f"{label} ({unit})" for label, unit
-                             in zip(table[w["label"]], table[w["unit"]], strict=True)]
-        table = table.drop(columns=w["unit"])
-    if w["next_period"] in table.columns and w["next_value"] in table.columns:
-        years = table.pop(w["next_period"])
-        values = table.pop(w["next_value"])
-        table[w["next_value"]] = [
-            None if pd.isna(year) else
-            f"{format_number(float(value), language, 1)} ({int(year)})"
-            for year, value in zip(years, values, strict=True)]
-    colours = {w["yes"]: STATUS_COLOURS[ProgressStatus.TARGET_ACHIEVED],
-               w["no"]: STATUS_COLOURS[ProgressStatus.DETERIORATION]}
-
-    def cell(value: object) -> str:
-        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-            return "—"
-        if isinstance(value, bool):
-            return html.escape(str(value))
-        if isinstance(value, int):
-            return str(value)
-        if isinstance(value, float):
-            return format_number(value, language, 0 if value.is_integer() and abs(value) >= 1000
-                                 else 1)
-        return html.escape(str(value))
-
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
-    body = []
-    for _, row in table.iterrows():
-        cells = []
-        for column, value in row.items():
-            style = ""
-            if column == w["reached"] and value in colours:
-                style = f' style="background:{colours[value]};color:#ffffff"'
-            cells.append(f"<td{style}>{cell(value)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return (f'<table class="evalkit-attainment">\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
-            + "\n".join(body) + "\n</tbody>\n</table>")
+__getattr__ = moved_names(__name__, {}, {
+    "attainment_html": "evalkit.reports.render.attainment.attainment_html(table, language)"})

@@ -16,7 +16,8 @@ An indicator file is YAML::
         notes: ""
 
 French labels read best as noun phrases with their article ("le taux de pauvreté"):
-the sentences of :func:`evalkit.indicators.progress.assess_progress` use them as the
+the reports' sentences on progress
+(:func:`evalkit.reports.render.indicator_wording.progress_sentence`) use them as the
 subject. Every problem in a file is reported at once, each naming its key path.
 """
 

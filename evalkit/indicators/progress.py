@@ -53,7 +53,9 @@ required rate, as Open SDG does (a compound rate never reaches zero).
 window with the pace the *reference path* (from the start value to the target) required,
 as Eurostat does. What a reader needs next is different: the pace that would reach the
 target from the *latest* value, :math:`(x^* / x_t)^{1/(\tau - t)} - 1`
-(``needed_growth``). Sentences state both, each in its own words.
+(``needed_growth``). An assessment carries both; the reports' sentences
+(:func:`evalkit.reports.render.indicator_wording.progress_sentence`) state both, each in
+its own words.
 
 **Windows.** Long term: from the baseline (the observation at the baseline period,
 or the definition's baseline value if that period is not observed; the first
@@ -85,7 +87,7 @@ import pandas as pd
 from evalkit._validation import Problems, check_choice
 from evalkit.errors import DataError, InputError
 from evalkit.indicators.definitions import Indicator, Target, _as_sequence
-from evalkit.indicators.status import ProgressStatus, status_label
+from evalkit.indicators.status import ProgressStatus
 
 __all__ = [
     "ProgressThresholds",
@@ -97,8 +99,10 @@ __all__ = [
 ]
 
 Horizon = Literal["long", "short"]
-Language = Literal["en", "fr"]
 _ZERO_TARGET = 0.001  # Open SDG's substitute for a target of zero
+_TIDY_COLUMNS = ["code", "horizon", "status", "start_period", "start_value", "end_period",
+                 "end_value", "actual_growth", "required_growth", "needed_growth", "ratio",
+                 "target_period", "target_value", "reason"]
 
 
 @dataclass(frozen=True)
@@ -183,6 +187,9 @@ def bounded_coefficient(start: float, bound: float, exponent: float = 4.44) -> f
 class ProgressAssessment:
     """The progress of one indicator over one window. Build it with :func:`assess_progress`.
 
+    Codes and numbers only; :func:`evalkit.reports.render.indicator_wording.progress_sentence`
+    and :func:`~evalkit.reports.render.indicator_wording.status_label` word them for a report.
+
     Attributes
     ----------
     actual_growth, required_growth
@@ -222,103 +229,8 @@ class ProgressAssessment:
     reason: str
     needed_growth: float | None = None
 
-    def label(self, language: Language = "en") -> str:
-        """The status in words."""
-        return status_label(self.status, language)
-
-    def sentence(self, language: Language = "en", *, pace: bool = True) -> str:
-        """One plain sentence: the latest value and its trend, the pace the target now
-        needs, and the status with the method behind it.
-
-        The subject is the indicator's label followed by a colon, so that no verb has to
-        agree with it. The pace needed is counted from the latest value (what a reader
-        understands by "what it would take"); the status compares the pace since the
-        start of the window with the pace the reference path required (Eurostat's
-        method), and says so.
-
-        Parameters
-        ----------
-        language
-            ``"en"`` or ``"fr"``.
-        pace
-            Include the pace needed from the latest value (leave it out where another
-            sentence of the page already states it).
-        """
-        from evalkit._formatting import colon, format_number, format_percent
-
-        check_language(language)
-        subject = self.indicator.label_in(language)
-        subject = subject[:1].upper() + subject[1:]
-        status = self.label(language)
-        status = status[:1].lower() + status[1:]
-        fr = language == "fr"
-
-        def rate(value: float, signed: bool = False) -> str:
-            return format_percent(100 * value, language, 1, signed=signed)
-
-        def amount(value: float) -> str:
-            unit = self.indicator.unit
-            if unit == "percentage":
-                return format_percent(value, language, 1)
-            text = format_number(value, language, 0 if unit == "count" else 1)
-            suffix = {"euros": "\u00a0€" if fr else " euros", "per_1000": "\u00a0‰" if fr else "‰",
-                      "years": " ans" if fr else " years"}.get(unit, "")
-            return text + suffix
-
-        if self.status is ProgressStatus.INSUFFICIENT_DATA and self.actual_growth is None:
-            if fr:
-                return f"{subject} : données insuffisantes pour mesurer l'évolution."
-            return f"{subject}: insufficient data to measure the trend."
-        g = self.actual_growth or 0.0
-        if fr:
-            trend = ("en hausse de " + rate(g) + " par an" if g > 0 else
-                     "en baisse de " + rate(-g) + " par an" if g < 0 else "stable")
-        else:
-            trend = ("up " + rate(g) + " a year" if g > 0 else
-                     "down " + rate(-g) + " a year" if g < 0 else "level")
-        if self.horizon == "long":
-            latest = amount(self.end_value) if self.end_value is not None else ""
-            text = (f"{subject} : {latest} en {self.end_period}, {trend} depuis "
-                    f"{self.start_period}" if fr else
-                    f"{subject}: {latest} in {self.end_period}, {trend} since {self.start_period}")
-        else:
-            span = f"{self.start_period}\u2013{self.end_period}"
-            text = (f"{subject}, période récente ({span}) : {trend}" if fr else
-                    f"{subject}, recent period ({span}): {trend}")
-        t = self.target
-        final = self.indicator.target
-        step = ""
-        if t is not None and final is not None and final != t:
-            step = (f" (étape vers {amount(final.value)} en {final.period})" if fr else
-                    f" (a milestone toward {amount(final.value)} in {final.period})")
-        if t is not None and self.status is ProgressStatus.TARGET_ACHIEVED:
-            if fr:
-                return f"{text} ; la cible de {amount(t.value)} en {t.period}{step} est atteinte."
-            return f"{text}; the target of {amount(t.value)} for {t.period}{step} is achieved."
-        if t is not None and pace:
-            if self.needed_growth is not None:
-                need = rate(self.needed_growth, signed=True)
-                text += (f" ; pour atteindre la cible de {amount(t.value)} en {t.period}{step}, "
-                         f"il faudrait désormais {need} par an" if fr else
-                         f"; reaching the target of {amount(t.value)} in {t.period}{step} would "
-                         f"now take {need} a year")
-            elif self.end_period is not None and t.period <= self.end_period:
-                text += (f" ; la cible de {amount(t.value)} en {t.period} n'a pas été atteinte"
-                         if fr else f"; the target of {amount(t.value)} for {t.period} was not "
-                         "reached")
-        if t is not None and self.required_growth is not None:
-            req = rate(self.required_growth, signed=True)
-            if fr:
-                return (f"{text}. Statut selon la méthode d'Eurostat (rythme observé depuis "
-                        f"{self.start_period}, comparé au rythme de {req} par an que demandait "
-                        f"la trajectoire de {self.start_period} à {t.period}) : {status}.")
-            return (f"{text}. Status by Eurostat's method (the pace since {self.start_period} "
-                    f"against the {req} a year the path from {self.start_period} to "
-                    f"{t.period} required): {status}.")
-        return f"{text}{colon(language)} {status}."
-
     def tidy(self) -> dict[str, object]:
-        """The assessment as one flat record (see :func:`assess_all`)."""
+        """The assessment as one flat record of codes and numbers (see :func:`assess_all`)."""
         return {
             "code": self.indicator.code,
             "horizon": self.horizon,
@@ -335,11 +247,6 @@ class ProgressAssessment:
             "target_value": self.target.value if self.target else None,
             "reason": self.reason,
         }
-
-
-def check_language(language: object) -> None:
-    if language not in ("en", "fr"):
-        raise InputError(f"language={language!r}: must be one of 'en', 'fr'; got {language!r}")
 
 
 def _clean_series(indicator: Indicator, series: pd.Series, as_of: int | None) -> pd.Series:
@@ -532,12 +439,11 @@ def assess_all(
     data: pd.DataFrame,
     *,
     horizons: Sequence[Horizon] = ("long", "short"),
-    language: Language = "fr",
     short_years: int = 5,
     thresholds: ProgressThresholds = ProgressThresholds(),
     as_of: int | None = None,
 ) -> pd.DataFrame:
-    """Assess every indicator over every horizon, for reports.
+    """Assess every indicator over every horizon, as one table.
 
     Parameters
     ----------
@@ -547,18 +453,18 @@ def assess_all(
         Long table with columns ``indicator`` (the code), ``period`` and ``value``.
     horizons, short_years, thresholds, as_of
         As in :func:`assess_progress`.
-    language
-        Language of the labels and sentences.
 
     Returns
     -------
     pandas.DataFrame
-        One row per indicator and horizon: ``code``, ``label``, ``horizon``,
-        ``status``, ``status_label``, ``start_period``, ``end_period``,
-        ``actual_growth``, ``required_growth``, ``ratio``, ``sentence``, ``reason``.
-        An indicator without data is *insufficient data*.
+        One row per indicator and horizon, the columns of
+        :meth:`ProgressAssessment.tidy`: ``code``, ``horizon``, ``status`` (a
+        :class:`~evalkit.indicators.status.ProgressStatus` value), ``start_period``,
+        ``start_value``, ``end_period``, ``end_value``, ``actual_growth``,
+        ``required_growth``, ``needed_growth``, ``ratio``, ``target_period``,
+        ``target_value``, ``reason``. An indicator without data is *insufficient
+        data*.
     """
-    check_language(language)
     defs = _as_sequence(indicators)
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"data: must be a pandas DataFrame; got {type(data).__name__}")
@@ -576,20 +482,5 @@ def assess_all(
         for h in horizons:
             a = assess_progress(ind, series, horizon=h, short_years=short_years,
                                 thresholds=thresholds, as_of=as_of)
-            rows.append({
-                "code": ind.code,
-                "label": ind.label_in(language),
-                "horizon": h,
-                "status": a.status.value,
-                "status_label": a.label(language),
-                "start_period": a.start_period,
-                "end_period": a.end_period,
-                "actual_growth": a.actual_growth,
-                "required_growth": a.required_growth,
-                "ratio": a.ratio,
-                "sentence": a.sentence(language),
-                "reason": a.reason,
-            })
-    return pd.DataFrame(rows, columns=["code", "label", "horizon", "status", "status_label",
-                                       "start_period", "end_period", "actual_growth",
-                                       "required_growth", "ratio", "sentence", "reason"])
+            rows.append(a.tidy())
+    return pd.DataFrame(rows, columns=_TIDY_COLUMNS)

@@ -1,4 +1,4 @@
-"""The progress statuses an indicator can have, with their wording and colours.
+"""The progress statuses an indicator can have: neutral codes, worded by the report layer.
 
 The categories follow Eurostat's method for monitoring the Sustainable Development
 Goals (and the variant Statistics Canada and the Open SDG platform use): with a target,
@@ -6,20 +6,21 @@ progress is judged by the ratio of the actual to the required growth rate; witho
 target, by the actual growth rate against fixed thresholds.
 
 Without a target there is no objective to reach or move away from: those statuses
-describe the trend in the indicator's desired direction, say "no target" in their
-label and share one neutral colour (no green or red verdict).
+(:data:`WITHOUT_TARGET`) describe the trend in the indicator's desired direction.
+
+A status is a code (``"on_track"``); its words in each language are in
+:mod:`evalkit.reports.messages.indicators` (for reports) and
+:data:`evalkit.plots.indicators.STATUS_NAMES` (for figures), its colour in
+:data:`evalkit.plots.indicators.STATUS_COLOURS`.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
 
-__all__ = ["ProgressStatus", "STATUS_COLOURS", "NEUTRAL_COLOUR", "WITHOUT_TARGET",
-           "status_label"]
+from evalkit._moved import moved_names
 
-#: The colour of every status without a target.
-NEUTRAL_COLOUR = "#57606a"
+__all__ = ["ProgressStatus", "WITHOUT_TARGET"]
 
 
 class ProgressStatus(StrEnum):
@@ -44,40 +45,10 @@ class ProgressStatus(StrEnum):
 WITHOUT_TARGET = frozenset({ProgressStatus.SIGNIFICANT_PROGRESS, ProgressStatus.MODERATE_PROGRESS,
                             ProgressStatus.INSUFFICIENT_PROGRESS, ProgressStatus.MOVING_AWAY})
 
-_LABELS: dict[ProgressStatus, dict[str, str]] = {
-    ProgressStatus.TARGET_ACHIEVED: {"en": "Target achieved", "fr": "Cible atteinte"},
-    ProgressStatus.ON_TRACK: {"en": "On track", "fr": "En bonne voie"},
-    ProgressStatus.ACCELERATION_NEEDED: {"en": "Progress, but acceleration needed",
-                                         "fr": "Progrès, mais accélération nécessaire"},
-    ProgressStatus.LIMITED_PROGRESS: {"en": "Limited progress", "fr": "Progrès limités"},
-    ProgressStatus.DETERIORATION: {"en": "Deterioration", "fr": "Dégradation"},
-    ProgressStatus.SIGNIFICANT_PROGRESS: {"en": "Clear improvement (no target)",
-                                          "fr": "Nette amélioration (sans cible)"},
-    ProgressStatus.MODERATE_PROGRESS: {"en": "Moderate improvement (no target)",
-                                       "fr": "Amélioration modérée (sans cible)"},
-    ProgressStatus.INSUFFICIENT_PROGRESS: {"en": "Slight improvement (no target)",
-                                           "fr": "Faible amélioration (sans cible)"},
-    ProgressStatus.MOVING_AWAY: {"en": "Unfavourable trend (no target)",
-                                 "fr": "Évolution défavorable (sans cible)"},
-    ProgressStatus.INSUFFICIENT_DATA: {"en": "Insufficient data", "fr": "Données insuffisantes"},
-}
+#: Colours are presentation: they moved to the plots, the wording to the report layer.
+_MOVED = {"STATUS_COLOURS": "evalkit.plots.indicators",
+          "NEUTRAL_COLOUR": "evalkit.plots.indicators"}
+_REMOVED = {"status_label": "evalkit.reports.render.indicator_wording.status_label(status, "
+                            "language)"}
 
-#: Colour of each status in tables and plots: green to red against a target, one neutral
-#: slate without a target, grey without data.
-STATUS_COLOURS: dict[ProgressStatus, str] = {
-    ProgressStatus.TARGET_ACHIEVED: "#1a7f37",
-    ProgressStatus.ON_TRACK: "#2da44e",
-    ProgressStatus.ACCELERATION_NEEDED: "#bf8700",
-    ProgressStatus.LIMITED_PROGRESS: "#d4600f",
-    ProgressStatus.DETERIORATION: "#cf222e",
-    ProgressStatus.SIGNIFICANT_PROGRESS: NEUTRAL_COLOUR,
-    ProgressStatus.MODERATE_PROGRESS: NEUTRAL_COLOUR,
-    ProgressStatus.INSUFFICIENT_PROGRESS: NEUTRAL_COLOUR,
-    ProgressStatus.MOVING_AWAY: NEUTRAL_COLOUR,
-    ProgressStatus.INSUFFICIENT_DATA: "#8c959f",
-}
-
-
-def status_label(status: ProgressStatus, language: Literal["en", "fr"] = "en") -> str:
-    """The status in words, in English or French."""
-    return _LABELS[ProgressStatus(status)][language]
+__getattr__ = moved_names(__name__, _MOVED, _REMOVED)

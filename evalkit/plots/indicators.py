@@ -18,16 +18,16 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from evalkit._formatting import colon
 from evalkit.errors import InputError
-from evalkit.indicators.status import STATUS_COLOURS, ProgressStatus, status_label
+from evalkit.formatting import colon
+from evalkit.indicators.status import ProgressStatus
 from evalkit.plots._labels import draw_literally, merge_labels
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
 __all__ = ["plot_indicator", "plot_small_multiples", "plot_gap_ranking", "DEFAULT_LABELS",
-           "UNIT_NAMES"]
+           "UNIT_NAMES", "STATUS_NAMES", "STATUS_COLOURS", "NEUTRAL_COLOUR"]
 
 #: The texts the plots draw, in English; pass a mapping with some keys replaced.
 DEFAULT_LABELS: dict[str, str] = {
@@ -43,6 +43,44 @@ DEFAULT_LABELS: dict[str, str] = {
     "distinguishable": "Interval excludes zero",
     "not_distinguishable": "Interval includes zero",
     "status": "Status",
+}
+
+#: The colour of every status without a target (no green or red verdict without an objective).
+NEUTRAL_COLOUR = "#57606a"
+
+#: Colour of each status in tables and plots: green to red against a target, one neutral
+#: slate without a target, grey without data.
+STATUS_COLOURS: dict[ProgressStatus, str] = {
+    ProgressStatus.TARGET_ACHIEVED: "#1a7f37",
+    ProgressStatus.ON_TRACK: "#2da44e",
+    ProgressStatus.ACCELERATION_NEEDED: "#bf8700",
+    ProgressStatus.LIMITED_PROGRESS: "#d4600f",
+    ProgressStatus.DETERIORATION: "#cf222e",
+    ProgressStatus.SIGNIFICANT_PROGRESS: NEUTRAL_COLOUR,
+    ProgressStatus.MODERATE_PROGRESS: NEUTRAL_COLOUR,
+    ProgressStatus.INSUFFICIENT_PROGRESS: NEUTRAL_COLOUR,
+    ProgressStatus.MOVING_AWAY: NEUTRAL_COLOUR,
+    ProgressStatus.INSUFFICIENT_DATA: "#8c959f",
+}
+
+#: How each status is named in a figure's legend, by language (the reports word statuses
+#: the same way: :mod:`evalkit.reports.messages.indicators`).
+STATUS_NAMES: dict[ProgressStatus, dict[str, str]] = {
+    ProgressStatus.TARGET_ACHIEVED: {"en": "Target achieved", "fr": "Cible atteinte"},
+    ProgressStatus.ON_TRACK: {"en": "On track", "fr": "En bonne voie"},
+    ProgressStatus.ACCELERATION_NEEDED: {"en": "Progress, but acceleration needed",
+                                         "fr": "Progrès, mais accélération nécessaire"},
+    ProgressStatus.LIMITED_PROGRESS: {"en": "Limited progress", "fr": "Progrès limités"},
+    ProgressStatus.DETERIORATION: {"en": "Deterioration", "fr": "Dégradation"},
+    ProgressStatus.SIGNIFICANT_PROGRESS: {"en": "Clear improvement (no target)",
+                                          "fr": "Nette amélioration (sans cible)"},
+    ProgressStatus.MODERATE_PROGRESS: {"en": "Moderate improvement (no target)",
+                                       "fr": "Amélioration modérée (sans cible)"},
+    ProgressStatus.INSUFFICIENT_PROGRESS: {"en": "Slight improvement (no target)",
+                                           "fr": "Faible amélioration (sans cible)"},
+    ProgressStatus.MOVING_AWAY: {"en": "Unfavourable trend (no target)",
+                                 "fr": "Évolution défavorable (sans cible)"},
+    ProgressStatus.INSUFFICIENT_DATA: {"en": "Insufficient data", "fr": "Données insuffisantes"},
 }
 
 _SERIES_COLOUR = "#1f4e79"
@@ -177,8 +215,8 @@ def plot_indicator(
         dashed path from baseline to target and a dotted line at the final target.
     assessment
         Anything with a ``status`` (a :class:`~evalkit.indicators.status.ProgressStatus`
-        or its value): the series is drawn in the status colour and the status label
-        (in ``language``) is shown in the legend.
+        or its value): the series is drawn in the status colour (:data:`STATUS_COLOURS`)
+        and the status named in the legend (:data:`STATUS_NAMES`, in ``language``).
     band
         Confidence band: a DataFrame with ``conf_low`` and ``conf_high`` indexed by period.
     policy_start
@@ -218,7 +256,8 @@ def plot_indicator(
                 linestyle="-", marker=".", label=text["reference"])
     legend = text["series"]
     if status is not None:
-        legend += f" ({text['status']}{colon(language)} {status_label(status, language)})"
+        name = STATUS_NAMES[status].get(language, STATUS_NAMES[status]["en"])
+        legend += f" ({text['status']}{colon(language)} {name})"
     ax.plot(values.index, values.to_numpy(), color=colour, linewidth=2, marker="o",
             markersize=4, label=legend, zorder=3)
     _draw_targets(ax, indicator, text, legend=True)

@@ -2,9 +2,11 @@
 
 matplotlib writes tick labels the English way (``1.5``, ``-0.25``). In a French report
 they read ``1,5`` and ``−0,25``, with a narrow no-break space between thousands from
-five digits on (``12 500``; four-digit numbers such as years stay ungrouped, as French
-typography allows). :func:`localise_numbers` swaps the formatter of every numeric axis
-of a figure; axes whose ticks are texts (territory names) are left alone.
+five digits on (``12 500``; four-digit numbers such as years stay whole, as French
+typography allows). :func:`localise_numbers` gives every numeric axis of a figure a
+:class:`LocalisedScalarFormatter`, which writes each tick with the formatter of the
+reports (:func:`evalkit.formatting.format_number`); axes whose ticks are texts
+(territory names) are left alone.
 """
 
 from __future__ import annotations
@@ -16,33 +18,68 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import ScalarFormatter
 
-__all__ = ["localise_numbers", "FrenchScalarFormatter", "french_number_text"]
+from evalkit.errors import InputError
+from evalkit.formatting import LOCALES, Language, format_number
 
-_NUMBER = re.compile(r"^([\u2212+-]?)(\d+)(.*)$")
+__all__ = ["localise_numbers", "LocalisedScalarFormatter"]
+
+#: The number in matplotlib's tick format (``%1.2f``, or wrapped in mathtext).
+_DECIMALS = re.compile(r"%1\.(\d+)f")
 
 
-def french_number_text(text: str) -> str:
-    """An English-written number as French writes it: decimal comma, grouped thousands.
+def _state(formatter: ScalarFormatter, name: str) -> Any:
+    """What matplotlib computed for the current ticks: ``locs``, ``orderOfMagnitude``,
+    ``format`` (private attributes since matplotlib 3.11, public before)."""
+    private = f"_{name}"
+    return getattr(formatter, private) if hasattr(formatter, private) else getattr(
+        formatter, name)
 
-    >>> french_number_text("-12500.5")
-    '−12\u202f500,5'
-    >>> french_number_text("2020")
-    '2020'
+
+class LocalisedScalarFormatter(ScalarFormatter):
+    """matplotlib's :class:`~matplotlib.ticker.ScalarFormatter`, its numbers written in a language.
+
+    matplotlib still decides everything but the writing: the decimals all ticks share,
+    the offset and the order of magnitude shown apart (``1e6``). Each tick's number is
+    then written by :func:`evalkit.formatting.format_number` in ``language``, with
+    thousands grouped from five digits on (``min_grouping_digits=2``).
+
+    Parameters
+    ----------
+    language
+        ``"en"`` or ``"fr"``.
+    useOffset
+        As in :class:`~matplotlib.ticker.ScalarFormatter`.
+
+    Examples
+    --------
+    >>> formatter = LocalisedScalarFormatter("fr", useOffset=False)
+    >>> formatter.set_scientific(False)
+    >>> formatter.format_ticks([-0.25, 0.0, 0.25])
+    ['−0,25', '0,00', '0,25']
+    >>> formatter.format_ticks([2020, 2022, 2024]), formatter.format_ticks([0, 12500, 25000])
+    (['2020', '2022', '2024'], ['0', '12\u202f500', '25\u202f000'])
     """
-    text = text.replace(".", ",").replace("-", "\u2212")
-    match = _NUMBER.match(text)
-    if match and len(match.group(2)) >= 5:
-        digits = match.group(2)
-        groups = [digits[max(0, i - 3):i] for i in range(len(digits), 0, -3)][::-1]
-        text = match.group(1) + "\u202f".join(groups) + match.group(3)
-    return text
 
-
-class FrenchScalarFormatter(ScalarFormatter):
-    """matplotlib's :class:`~matplotlib.ticker.ScalarFormatter`, written the French way."""
+    def __init__(self, language: Language, useOffset: bool | float | None = None) -> None:  # noqa: N803
+        if language not in LOCALES:
+            raise InputError(f"language={language!r}: must be one of "
+                             f"{', '.join(map(repr, LOCALES))}; got {language!r}")
+        super().__init__(useOffset=useOffset)
+        self.language: Language = language
 
     def __call__(self, x: float, pos: int | None = None) -> str:
-        return french_number_text(super().__call__(x, pos))
+        if len(_state(self, "locs")) == 0:
+            return ""
+        template = _state(self, "format")
+        match = _DECIMALS.search(template)
+        if match is None:  # a format this class does not know: matplotlib's own text
+            return super().__call__(x, pos)
+        scaled = (x - self.offset) / (10.0 ** _state(self, "orderOfMagnitude"))
+        if abs(scaled) < 1e-8:
+            scaled = 0.0
+        number = format_number(scaled, self.language, int(match.group(1)),
+                               min_grouping_digits=2)
+        return template[:match.start()] + number + template[match.end():]
 
 
 def localise_numbers(fig: Figure, language: Literal["en", "fr"] | Any) -> Figure:
@@ -56,6 +93,6 @@ def localise_numbers(fig: Figure, language: Literal["en", "fr"] | Any) -> Figure
         for axis in (ax.xaxis, ax.yaxis):
             current = axis.get_major_formatter()
             if type(current) is ScalarFormatter:
-                formatter = FrenchScalarFormatter(useOffset=current.get_useOffset())
+                formatter = LocalisedScalarFormatter(language, useOffset=current.get_useOffset())
                 axis.set_major_formatter(formatter)
     return fig

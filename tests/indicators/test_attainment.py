@@ -1,4 +1,8 @@
-"""Target attainment table in the style of the French annual performance reports."""
+"""Target attainment table in the style of the French annual performance reports.
+
+The table holds codes and numbers; its words and HTML, in French and English, are
+tested in tests/reports/test_attainment_report.py.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,8 @@ import pandas as pd
 import pytest
 
 from evalkit.errors import DataError
-from evalkit.indicators.attainment import attainment_html, attainment_table, interpolated_target
+from evalkit.indicators.attainment import Attainment, attainment_table, interpolated_target
 from evalkit.indicators.definitions import Baseline, Indicator, Target
-from evalkit.indicators.status import STATUS_COLOURS, ProgressStatus
 
 DELAI = Indicator(  # lower is better: a duration
     code="delai", label={"fr": "Délai moyen de traitement", "en": "Average processing time"},
@@ -33,27 +36,33 @@ DATA = pd.DataFrame({
 })
 
 
-def test_table_french_defaults_to_last_three_periods():
+def test_table_defaults_to_last_three_periods():
     table = attainment_table([DELAI, TAUX, SANS], DATA)
     assert list(table.columns) == [
-        "Code", "Indicateur", "Unité", "Réalisation 2021", "Réalisation 2022",
-        "Réalisation 2023", "Cible 2023", "Atteinte de la cible",
-        "Année de la prochaine cible", "Prochaine cible",
+        "code", "label_fr", "label_en", "unit", "direction", "baseline_period",
+        "baseline_value", "realised_2021", "realised_2022", "realised_2023", "target_2023",
+        "attainment", "next_target_period", "next_target_value",
     ]
     delai, taux, sans = (table.iloc[i] for i in range(3))
     # délai: 7.9 <= 8.0 in 2023 (lower is better) -> reached; next target 6.0 in 2027
-    assert list(delai[["Réalisation 2021", "Réalisation 2022", "Réalisation 2023"]]) == [
-        9.5, 9.0, 7.9]
-    assert delai["Cible 2023"] == 8.0
-    assert delai["Atteinte de la cible"] == "atteinte"
-    assert (delai["Année de la prochaine cible"], delai["Prochaine cible"]) == (2027, 6.0)
-    # taux: no target defined for 2023 and no interpolation -> "sans cible"
-    assert math.isnan(taux["Cible 2023"])
-    assert taux["Atteinte de la cible"] == "sans cible"
-    assert sans["Atteinte de la cible"] == "sans cible"
-    assert math.isnan(sans["Réalisation 2021"])
-    assert pd.isna(sans["Année de la prochaine cible"])
-    assert taux["Unité"] == "%" and sans["Unité"] == "nombre"
+    assert list(delai[["realised_2021", "realised_2022", "realised_2023"]]) == [9.5, 9.0, 7.9]
+    assert delai["target_2023"] == 8.0
+    assert delai["attainment"] == Attainment.REACHED == "reached"
+    assert (delai["next_target_period"], delai["next_target_value"]) == (2027, 6.0)
+    # taux: no target defined for 2023 and no interpolation -> no target
+    assert math.isnan(taux["target_2023"])
+    assert taux["attainment"] == "no_target"
+    assert sans["attainment"] == "no_target"
+    assert math.isnan(sans["realised_2021"])
+    assert pd.isna(sans["next_target_period"])
+    # the definitions' own codes and labels, in both languages
+    assert (taux["unit"], sans["unit"]) == ("percentage", "count")
+    assert delai["direction"] == "lower_is_better"
+    assert (delai["label_fr"], delai["label_en"]) == ("Délai moyen de traitement",
+                                                      "Average processing time")
+    assert (delai["baseline_period"], delai["baseline_value"]) == (2020, 10.0)
+    assert pd.isna(sans["baseline_period"]) and math.isnan(sans["baseline_value"])
+    assert str(table["next_target_period"].dtype) == "Int64"
 
 
 def test_interpolated_target():
@@ -63,21 +72,21 @@ def test_interpolated_target():
     assert interpolated_target(TAUX, 2021) == pytest.approx(62.0)
     assert interpolated_target(TAUX, 2022) == 64.0
     assert interpolated_target(TAUX, 2019) is None and interpolated_target(TAUX, 2028) is None
-    table = attainment_table([TAUX], DATA, interpolate=True, language="en")
+    table = attainment_table([TAUX], DATA, interpolate=True)
     row = table.iloc[0]
     # 65.0 realised in 2023 against 66.0 interpolated (higher is better) -> not reached
-    assert row["Target 2023"] == pytest.approx(66.0)
-    assert row["Target reached"] == "not reached"
+    assert row["target_2023"] == pytest.approx(66.0)
+    assert row["attainment"] == "not_reached"
 
 
 def test_explicit_periods_and_missing_value():
     table = attainment_table([DELAI], DATA, periods=[2022, 2024])
     row = table.iloc[0]
-    assert math.isnan(row["Réalisation 2024"])
+    assert math.isnan(row["realised_2024"])
     # no target defined for 2024; with interpolation 8 + (6 - 8) * 1/4 = 7.5, but no value
     table = attainment_table([DELAI], DATA, periods=[2022, 2024], interpolate=True)
-    assert table.iloc[0]["Cible 2024"] == pytest.approx(7.5)
-    assert table.iloc[0]["Atteinte de la cible"] == "non renseignée"
+    assert table.iloc[0]["target_2024"] == pytest.approx(7.5)
+    assert table.iloc[0]["attainment"] == "no_data"
 
 
 def test_missing_columns_are_reported():
@@ -85,19 +94,24 @@ def test_missing_columns_are_reported():
         attainment_table([DELAI], DATA.drop(columns="period"))
 
 
-def test_html_is_escaped_and_coloured():
-    table = attainment_table([DELAI, TAUX], DATA, periods=[2022])
-    page = attainment_html(table, "fr")
-    assert "Taux d&#x27;insertion &lt;à 6 mois&gt;" in page
-    assert "<à 6 mois>" not in page
-    reached = STATUS_COLOURS[ProgressStatus.TARGET_ACHIEVED]
-    missed = STATUS_COLOURS[ProgressStatus.DETERIORATION]
-    # 2022: délai 9.0 has no target for 2022 -> sans cible; taux 63 < 64 -> non atteinte
-    assert f'style="background:{missed};color:#ffffff">non atteinte' in page
-    assert reached not in page
-    assert "63,0" in page  # French decimal comma
-    assert page.startswith('<table class="evalkit-attainment">')
-    # for a reader: no internal code, the unit with the label, the next target with its year
-    assert ">taux<" not in page and "<th>Code</th>" not in page and "<th>Unité</th>" not in page
-    assert "(%)</td>" in page and "<th>Année de la prochaine cible</th>" not in page
-    assert "Code" in attainment_html(table, "fr", show_code=True)
+def test_presentation_left_the_library():
+    import evalkit.indicators as ind
+    import evalkit.indicators.attainment as module
+    import evalkit.indicators.status as status
+    import evalkit.plots.indicators as plots
+
+    for old in (ind, status):
+        with pytest.warns(FutureWarning, match=r"import it from evalkit\.plots\.indicators"):
+            assert old.STATUS_COLOURS is plots.STATUS_COLOURS
+    with pytest.warns(FutureWarning):
+        assert status.NEUTRAL_COLOUR == plots.NEUTRAL_COLOUR == "#57606a"
+    with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
+        status.nothing  # noqa: B018
+
+    for name in ("attainment_html", "status_label"):
+        with pytest.raises(AttributeError, match=r"was removed.*evalkit\.reports\.render"):
+            getattr(ind, name)
+    with pytest.raises(AttributeError, match=r"evalkit\.reports\.render\.attainment"):
+        module.attainment_html  # noqa: B018
+    with pytest.raises(TypeError, match="language"):
+        attainment_table([DELAI], DATA, language="fr")  # type: ignore[call-arg]

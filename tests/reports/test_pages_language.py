@@ -6,9 +6,10 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 from matplotlib.figure import Figure
 
-from evalkit.plots.numbers import french_number_text, localise_numbers
+from evalkit.plots.numbers import LocalisedScalarFormatter, localise_numbers
 from evalkit.reports.run.execute import report_footer
 from evalkit.reports.run.pages import error_page
 from tests.reports.test_shipped_reports import visible_text
@@ -62,8 +63,44 @@ def test_axis_numbers_of_a_french_figure_use_decimal_commas():
     assert any("." in t.get_text() for t in ax.get_yticklabels())
 
 
-def test_french_number_text_groups_only_five_digits_and_more():
-    assert french_number_text("45384") == "45\u202f384"
-    assert french_number_text("2024") == "2024"
-    assert french_number_text("-0.25") == "\u22120,25"
-    assert re.fullmatch(r"1\u202f234\u202f567,5", french_number_text("1234567.5"))
+def _french_ticks(*values: float) -> list[str]:
+    formatter = LocalisedScalarFormatter("fr", useOffset=False)
+    formatter.set_scientific(False)
+    return formatter.format_ticks(list(values))
+
+
+def test_french_axis_numbers_group_only_five_digits_and_more():
+    assert _french_ticks(45384, 45385)[0] == "45\u202f384"
+    assert _french_ticks(2023, 2024)[1] == "2024"
+    assert _french_ticks(-0.25, 0.25)[0] == "\u22120,25"
+    assert re.fullmatch(r"1\u202f234\u202f567,5", _french_ticks(1234567.5, 1234568.0)[0])
+
+
+def _rewritten(text: str) -> str:
+    """How French figures wrote matplotlib's tick text before: rewritten character by character."""
+    text = text.replace(".", ",").replace("-", "\u2212")
+    match = re.match(r"^([\u2212+-]?)(\d+)(.*)$", text)
+    if match and len(match.group(2)) >= 5:
+        digits = match.group(2)
+        groups = [digits[max(0, i - 3):i] for i in range(len(digits), 0, -3)][::-1]
+        text = match.group(1) + "\u202f".join(groups) + match.group(3)
+    return text
+
+
+@pytest.mark.parametrize(("low", "high"), [
+    (-1.5, 0.5), (0.0, 45000.0), (2015.0, 2024.0), (-23991.0, -4365.0), (12500.0, 13000.0),
+    (0.001, 0.0024), (-3e-6, 2e-6), (1e6, 5e6), (1000000.1, 1000000.5), (-0.07, 0.02)])
+def test_french_ticks_are_matplotlibs_ticks_written_in_french(low, high):
+    # matplotlib chooses the ticks, their decimals, the offset and the order of magnitude;
+    # the French figure writes the same numbers as before, now with evalkit's formatter
+    fig = Figure()
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [low, high])
+    fig.draw_without_rendering()
+    english = [t.get_text() for t in ax.get_yticklabels()]
+    offset = ax.yaxis.get_offset_text().get_text()
+    localise_numbers(fig, "fr")
+    fig.draw_without_rendering()
+    assert isinstance(ax.yaxis.get_major_formatter(), LocalisedScalarFormatter)
+    assert [t.get_text() for t in ax.get_yticklabels()] == [_rewritten(t) for t in english]
+    assert ax.yaxis.get_offset_text().get_text() == offset

@@ -253,7 +253,7 @@ def test_each_target_sentence_states_the_pace_needed_from_the_latest_value(repor
 
 @pytest.mark.notebook
 def test_tracking_page_says_each_sentence_once_and_gives_no_target_a_neutral_status(reports):
-    from evalkit.indicators.status import NEUTRAL_COLOUR
+    from evalkit.plots.indicators import NEUTRAL_COLOUR
 
     page = (reports / "hauts_de_france_tracking.html").read_text(encoding="utf-8")
     text = prose(page)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from evalkit._formatting import Language
 from evalkit.errors import DataError, EstimationError, EvalkitError, InputError
+from evalkit.formatting import Language
 from evalkit.reports.messages.catalogue import text
 from evalkit.reports.params.terms import ParamsTerms, raise_reworded, reworded
 

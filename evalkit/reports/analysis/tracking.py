@@ -263,8 +263,7 @@ def track(params: PolicyParams | str | Path) -> Tracking:
                                          focus_gap, group_gaps, trend, its))
         long_rows.append(_long(series, code))
     long_data = pd.concat(long_rows, ignore_index=True)
-    attainment = attainment_table([t.indicator for t in tracked], long_data,
-                                  language=params.language, interpolate=True)
+    attainment = attainment_table([t.indicator for t in tracked], long_data, interpolate=True)
     return Tracking(params=params, data=data, data_sha256=file_sha256(params.data_path),
                     indicators=tuple(tracked), attainment=attainment,
                     run_date=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from evalkit._formatting import Language
+from evalkit.formatting import Language
+from evalkit.reports.messages.indicators import INDICATOR_TEXTS
 from evalkit.reports.messages.robustness import ROBUSTNESS_TEXTS
 from evalkit.reports.messages.rules import RULES_TEXTS
 from evalkit.reports.messages.synthetic import SYNTHETIC_TEXTS
@@ -337,6 +338,7 @@ TEXTS: dict[str, dict[Language, str]] = {
 TEXTS.update(ROBUSTNESS_TEXTS)
 TEXTS.update(SYNTHETIC_TEXTS)
 TEXTS.update(RULES_TEXTS)
+TEXTS.update(INDICATOR_TEXTS)
 
 ESTIMATOR_NAMES: dict[str, dict[Language, str]] = {
     "2x2 difference-in-differences (OLS)": {

@@ -6,7 +6,7 @@ readable.
 
 from __future__ import annotations
 
-from evalkit._formatting import Language
+from evalkit.formatting import Language
 
 __all__ = ["ROBUSTNESS_TEXTS"]
 

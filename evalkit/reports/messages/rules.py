@@ -7,7 +7,7 @@ few words, which verdict it drives and how its threshold is compared.
 
 from __future__ import annotations
 
-from evalkit._formatting import Language
+from evalkit.formatting import Language
 
 __all__ = ["RULES_TEXTS"]
 

@@ -5,7 +5,7 @@ Merged into :data:`evalkit.reports.messages.catalogue.TEXTS`.
 
 from __future__ import annotations
 
-from evalkit._formatting import Language
+from evalkit.formatting import Language
 
 __all__ = ["SYNTHETIC_TEXTS"]
 

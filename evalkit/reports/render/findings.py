@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from evalkit._formatting import (
+from evalkit.formatting import (
     Language,
     decimals_for,
     format_level,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from evalkit._formatting import (
+from evalkit.formatting import (
     Language,
     decimals_for,
     format_interval,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from evalkit._formatting import Language, format_number, format_percent
+from evalkit.formatting import Language, format_number, format_percent
 from evalkit.reports.messages.catalogue import text
 from evalkit.reports.params.rules import RULE_NAMES, RULE_SOURCES, RULE_UNITS
 from evalkit.reports.render.blocks import Block, Paragraph, Table, render

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from evalkit._formatting import (
+from evalkit._version import __version__
+from evalkit.data import Panel
+from evalkit.formatting import (
     Language,
     colon,
     decimals_for,
@@ -25,8 +27,6 @@ from evalkit._formatting import (
     format_p_value,
     format_percent,
 )
-from evalkit._version import __version__
-from evalkit.data import Panel
 from evalkit.inference import MultiplierBootstrap
 from evalkit.plots import plot_event_study, plot_group_means
 from evalkit.reports.analysis.evaluation import (

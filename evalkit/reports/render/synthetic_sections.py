@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from evalkit._formatting import (
+from evalkit.formatting import (
     Language,
     colon,
     decimals_for,

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from evalkit._formatting import (
+from evalkit._version import __version__
+from evalkit.formatting import (
     Language,
     format_level,
     format_number,
@@ -15,13 +16,18 @@ from evalkit._formatting import (
     format_percent,
     interval_decimals,
 )
-from evalkit._version import __version__
-from evalkit.indicators.status import STATUS_COLOURS, status_label
-from evalkit.plots.indicators import plot_gap_ranking, plot_indicator, plot_small_multiples
+from evalkit.plots.indicators import (
+    STATUS_COLOURS,
+    plot_gap_ranking,
+    plot_indicator,
+    plot_small_multiples,
+)
 from evalkit.reports.analysis.tracking import ALL, FOCUS, REST, IndicatorTracking, Tracking, track
 from evalkit.reports.messages.catalogue import text
 from evalkit.reports.params.schema import PolicyParams
+from evalkit.reports.render.attainment import attainment_html
 from evalkit.reports.render.html_parts import esc, facts_table, figure_html, table
+from evalkit.reports.render.indicator_wording import progress_sentence, status_label
 from evalkit.reports.render.rules_provenance import TRACKING_RULES, rules_table_html
 from evalkit.reports.render.sections import _STYLE
 
@@ -232,7 +238,8 @@ class TrackingReport:
             for r in rows)
         # The summary holds each indicator's main sentence and its gap; the indicator's
         # own section adds what the summary does not say (never the same sentence twice).
-        sentences = [item.long_term.sentence(self.language) for item in self.tracking.indicators]
+        sentences = [progress_sentence(item.long_term, self.language)
+                     for item in self.tracking.indicators]
         sentences += [s for item in self.tracking.indicators
                       for s in (self.gap_sentence(item),) if s]
         items = "".join(f"<li>{esc(s)}</li>" for s in sentences)
@@ -277,8 +284,6 @@ class TrackingReport:
         return f"<h2>{self._t('data')}</h2>" + facts_table(rows)
 
     def attainment_html(self) -> str:
-        from evalkit.indicators.attainment import attainment_html
-
         return (f"<h2>{self._t('attainment')}</h2>"
                 + attainment_html(self.tracking.attainment, self.language))
 
@@ -296,7 +301,7 @@ class TrackingReport:
         out = f"<h3>{esc(label)}</h3>" + figure_html(fig, label, self.language)
         # The long-term sentence and the gap are in the summary: here, what it does not say.
         recent = item.short_term
-        sentences = [recent.sentence(self.language, pace=False)
+        sentences = [progress_sentence(recent, self.language, pace=False)
                      if recent.start_period != item.long_term.start_period else None,
                      self.break_sentence(item), self.trend_sentence(item)]
         out += "<ul>" + "".join(f"<li>{esc(s)}</li>" for s in sentences if s) + "</ul>"
@@ -409,7 +414,8 @@ class TrackingReport:
         return {"label": self._t("headline"), "indicators": statuses,
                 "language": self.language, "run_date": t.run_date,
                 "data_sha256": t.data_sha256, "evalkit_version": __version__,
-                "text": " ".join(i.long_term.sentence(self.language) for i in t.indicators[:2])}
+                "text": " ".join(progress_sentence(i.long_term, self.language)
+                                 for i in t.indicators[:2])}
 
 
     # ------------------------------------------------------------------ the steps

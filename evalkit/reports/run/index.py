@@ -21,8 +21,8 @@ from evalkit.reports.run.records import SkippedRecord, report_skipped, scan_reco
 if TYPE_CHECKING:
     from evalkit.reports.run.execute import PolicyRun
 
-from evalkit._formatting import colon, decimals_for, format_level, format_p_value
-from evalkit._formatting import format_number as format_in
+from evalkit.formatting import colon, decimals_for, format_level, format_p_value
+from evalkit.formatting import format_number as format_in
 
 __all__ = ["write_index", "render_index", "format_number"]
 
