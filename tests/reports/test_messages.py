@@ -25,7 +25,9 @@ from evalkit.reports.messages.catalogue import (
     estimator_name,
     languages,
     messages,
+    ntext,
     text,
+    wording,
 )
 from evalkit.reports.params.schema import PolicyParams
 
@@ -86,6 +88,15 @@ def test_placeholders_are_named_and_the_same_in_every_language():
                 assert field.isidentifier(), f"{language}: {key}: {{{field}}} is not a name"
             seen[language] = fields
         assert len({frozenset(f) for f in seen.values()}) == 1, f"{key}: {seen}"
+
+
+def test_plural_forms_follow_each_language():
+    # French takes the singular for 0 and 1, English for 1 only
+    for language, forms in {"en": ("policies", "policy", "policies"),
+                            "fr": ("politique", "politique", "politiques")}.items():
+        for count, word in zip((0, 1, 2), forms, strict=True):
+            assert ntext("index_policies", count, language).endswith(word)
+    assert ntext("index_policies", 3, "fr") == "3 politiques"
 
 
 # ---------------------------------------------------------------------- the code's keys
@@ -175,7 +186,8 @@ def test_the_estimator_names_are_translated():
 
 
 # --------------------------------------------------------------- adding a language
-GERMAN = {"findings": "Wichtigste Ergebnisse", "period_range": "Von {first} bis {last}"}
+GERMAN = {"findings": "Wichtigste Ergebnisse", "period_range": "Von {first} bis {last}",
+          "index_policies": ("{count} Maßnahme", "{count} Maßnahmen")}
 
 
 def _german_catalogue(english: str) -> str:
@@ -201,6 +213,8 @@ def test_adding_a_language_is_adding_one_file(tmp_path, monkeypatch):
     assert languages() == ("de", "en", "fr")
     assert text("findings", "de") == "Wichtigste Ergebnisse"
     assert text("period_range", "de", first=2010, last=2020) == "Von 2010 bis 2020"
+    assert ntext("index_policies", 1, "de") == "1 Maßnahme"
+    assert ntext("index_policies", 0, "de") == "0 Maßnahmen"
     assert text("findings", "fr") == "Principaux résultats"
     assert set(messages("de")) == set(messages("en"))
 
@@ -231,3 +245,10 @@ def test_a_missing_value_is_named():
     with pytest.raises(InputError, match=r"key='period_range': its 'fr' wording needs a value "
                                          r"for \{last\}; got first"):
         text("period_range", "fr", first=2010)
+
+
+def test_plural_messages_need_a_count_and_others_refuse_one():
+    with pytest.raises(InputError, match="has plural forms; use ntext"):
+        text("index_policies", "en")
+    with pytest.raises(InputError, match="has no plural forms"):
+        wording("findings", "en", count=2)

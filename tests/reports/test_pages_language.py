@@ -67,3 +67,17 @@ def test_french_number_text_groups_only_five_digits_and_more():
     assert french_number_text("2024") == "2024"
     assert french_number_text("-0.25") == "\u22120,25"
     assert re.fullmatch(r"1\u202f234\u202f567,5", french_number_text("1234567.5"))
+
+
+def test_error_page_names_the_failed_cell_in_each_language():
+    page = visible_text(_error("fr"))
+    assert "la cellule 3 (en comptant à partir de 0) du notebook du rapport : report.show()" \
+        in page
+    page = error_page(policy_id="p", policy_name=None, message="m", params_file=Path("p.yaml"),
+                      run_date="2026-01-01", cell=0, template="evaluation.ipynb", language="fr")
+    assert "la cellule 0 (en comptant à partir de 0) de evaluation.ipynb" in visible_text(page)
+
+
+def test_error_page_in_a_language_without_catalogue_is_english_and_says_so():
+    page = _error("xx")
+    assert '<html lang="en">' in page and "Report failed: Programme" in visible_text(page)
