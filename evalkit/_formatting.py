@@ -12,6 +12,9 @@ from typing import Literal
 __all__ = ["Language", "format_number", "format_percent", "decimals_for", "format_p_value",
            "format_interval", "format_level", "interval_decimals", "colon"]
 
+#: The languages of reports. Each has its message catalogue,
+#: evalkit/reports/messages/locales/<language>.po: adding a language is adding both (a test
+#: checks that they match).
 Language = Literal["en", "fr"]
 
 NNBSP = "\u202f"  # narrow no-break space: French thousands separator and before %
