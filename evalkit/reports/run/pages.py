@@ -20,10 +20,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from evalkit._formatting import colon
+from evalkit.errors import InputError
 from evalkit.reports.messages.catalogue import languages, wording
 from evalkit.reports.run.export import CONTENT_SECURITY_POLICY, TEMPLATE_DIR
 
-__all__ = ["esc", "href", "render_page", "error_page", "strip_ansi", "page_language"]
+__all__ = ["PAGE_TEMPLATES", "esc", "href", "render_page", "error_page", "strip_ansi",
+           "page_language"]
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 
@@ -56,12 +58,24 @@ def _markup(value: Any) -> Markup:
     return value if isinstance(value, Markup) else Markup(esc(value))
 
 
-def _html_text(key: str, language: str, /, count: int | None = None, **values: Any) -> Markup:
-    """A message as HTML: its wording and its values escaped, markup values kept."""
-    if count is not None:
-        values = {"count": count, **values}
-    words = Markup(esc(wording(key, language, count)))
-    return words.format(**{name: _markup(value) for name, value in values.items()})
+def _html(key: str, language: str, words: str, values: dict[str, Any]) -> Markup:
+    try:
+        return Markup(esc(words)).format(**{name: _markup(value)
+                                            for name, value in values.items()})
+    except KeyError as missing:
+        raise InputError(f"key={key!r}: its {language!r} wording needs a value for "
+                         f"{{{missing.args[0]}}}; got {', '.join(sorted(values)) or 'none'}"
+                         ) from None
+
+
+def _html_text(key: str, language: str, /, **values: Any) -> Markup:
+    """A message as HTML (the templates' ``text``): wording and values escaped, markup kept."""
+    return _html(key, language, wording(key, language), values)
+
+
+def _html_ntext(key: str, count: int, language: str, /, **values: Any) -> Markup:
+    """A message for ``count`` things as HTML (the templates' ``ntext``), see ``ntext``."""
+    return _html(key, language, wording(key, language, count), {"count": count, **values})
 
 
 @functools.cache
@@ -70,10 +84,8 @@ def _environment() -> Environment:
         loader=FileSystemLoader(PAGE_TEMPLATES), autoescape=True, finalize=_markup,
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True)
-    environment.globals.update(
-        text=_html_text, ntext=lambda key, count, language, /, **values: _html_text(
-            key, language, count, **values),
-        colon=colon, csp=CONTENT_SECURITY_POLICY)
+    environment.globals.update(text=_html_text, ntext=_html_ntext, colon=colon,
+                               csp=CONTENT_SECURITY_POLICY)
     environment.filters["href"] = lambda name: Markup(href(str(name)))
     return environment
 
