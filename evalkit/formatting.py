@@ -44,6 +44,9 @@ __all__ = ["Language", "LOCALES", "MINUS", "NNBSP", "format_number", "format_per
            "decimals_for", "format_p_value", "format_interval", "format_level",
            "interval_decimals", "colon"]
 
+#: The languages of reports. Each has its message catalogue,
+#: evalkit/reports/messages/locales/<language>.po, and its locale in :data:`LOCALES`:
+#: adding a language is adding all three (a test checks that they match).
 Language = Literal["en", "fr"]
 
 #: The CLDR locale whose number symbols and patterns each report language uses.

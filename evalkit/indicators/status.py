@@ -9,7 +9,7 @@ Without a target there is no objective to reach or move away from: those statuse
 (:data:`WITHOUT_TARGET`) describe the trend in the indicator's desired direction.
 
 A status is a code (``"on_track"``); its words in each language are in
-:mod:`evalkit.reports.messages.indicators` (for reports) and
+the report catalogues (`evalkit/reports/messages/locales/`) (for reports) and
 :data:`evalkit.plots.indicators.STATUS_NAMES` (for figures), its colour in
 :data:`evalkit.plots.indicators.STATUS_COLOURS`.
 """

@@ -64,7 +64,7 @@ STATUS_COLOURS: dict[ProgressStatus, str] = {
 }
 
 #: How each status is named in a figure's legend, by language (the reports word statuses
-#: the same way: :mod:`evalkit.reports.messages.indicators`).
+#: the same way: the report catalogues (`evalkit/reports/messages/locales/`)).
 STATUS_NAMES: dict[ProgressStatus, dict[str, str]] = {
     ProgressStatus.TARGET_ACHIEVED: {"en": "Target achieved", "fr": "Cible atteinte"},
     ProgressStatus.ON_TRACK: {"en": "On track", "fr": "En bonne voie"},

@@ -104,3 +104,17 @@ def test_french_ticks_are_matplotlibs_ticks_written_in_french(low, high):
     assert isinstance(ax.yaxis.get_major_formatter(), LocalisedScalarFormatter)
     assert [t.get_text() for t in ax.get_yticklabels()] == [_rewritten(t) for t in english]
     assert ax.yaxis.get_offset_text().get_text() == offset
+
+
+def test_error_page_names_the_failed_cell_in_each_language():
+    page = visible_text(_error("fr"))
+    assert "la cellule 3 (en comptant à partir de 0) du notebook du rapport : report.show()" \
+        in page
+    page = error_page(policy_id="p", policy_name=None, message="m", params_file=Path("p.yaml"),
+                      run_date="2026-01-01", cell=0, template="evaluation.ipynb", language="fr")
+    assert "la cellule 0 (en comptant à partir de 0) de evaluation.ipynb" in visible_text(page)
+
+
+def test_error_page_in_a_language_without_catalogue_is_english_and_says_so():
+    page = _error("xx")
+    assert '<html lang="en">' in page and "Report failed: Programme" in visible_text(page)

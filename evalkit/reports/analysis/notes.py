@@ -23,7 +23,9 @@ class Note:
     Attributes
     ----------
     key
-        Its wording (a key of :data:`TEXTS`): why a comparison is omitted, or a remark.
+        Its wording, a message key of the catalogues (see
+        :mod:`evalkit.reports.messages.catalogue`): why a comparison is omitted, or a
+        remark.
     subject
         The comparison omitted (``subject_<subject>`` names it), or ``None`` for a remark
         that stands alone.

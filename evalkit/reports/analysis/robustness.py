@@ -14,7 +14,7 @@ Two checks a careful referee asks for, run for every evaluation that allows them
   clusters, than the params' rules say (by default 30 and 10; see
   :class:`evalkit.reports.params.rules.VerdictRules`).
 
-A check the design does not support (see :func:`evalkit.reports.messages.catalogue.is_design_limit`)
+A check the design does not support (see :func:`evalkit.reports.analysis.notes.is_design_limit`)
 is omitted with a note saying why, in the report's language; it never stops a report.
 Any other error is raised, in the params' terms.
 """

@@ -9,7 +9,7 @@ Each runs only as the design allows: without never-treated units, Sun & Abraham
 compare with the last-treated cohort, and Callaway & Sant'Anna need
 ``staggered.control_group: not_yet_treated``; the decomposition needs a balanced panel
 without covariates or weights. A comparison the design does not support (an evalkit
-error that is a design limit, see :func:`evalkit.reports.messages.catalogue.is_design_limit`) is
+error that is a design limit, see :func:`evalkit.reports.analysis.notes.is_design_limit`) is
 omitted with a note saying why; it never stops the report, unless it gives the headline.
 Any other error is raised, in the params' terms.
 """

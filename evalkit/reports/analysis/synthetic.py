@@ -10,7 +10,7 @@ same balanced panel:
   matching, placebo-in-space test (a randomization test over units) and leave-one-out
   re-fits, as a check of the comparison's quality and a second, exact-style inference.
 
-A part the design does not support (see :func:`evalkit.reports.messages.catalogue.is_design_limit`)
+A part the design does not support (see :func:`evalkit.reports.analysis.notes.is_design_limit`)
 is omitted with a note saying why, except the headline estimator, whose failure is the
 report's (in the params' terms).
 """

@@ -1,378 +1,184 @@
-"""The fixed wording of evaluation reports, in English and French, looked up by key."""
+"""The fixed wording of reports: one message catalogue per language, looked up by key.
+
+Each language is one gettext catalogue beside this module, ``locales/<language>.po``
+(``en.po``, ``fr.po``). A message's ``msgid`` is the key the code asks for (``"findings"``,
+``"why_cs_no_never_treated"``), its ``msgstr`` the wording, whose ``{placeholders}``
+:func:`text` fills in with :meth:`str.format`; a message that depends on a count has
+gettext plural forms, chosen by the catalogue's ``Plural-Forms`` header (:func:`ntext`).
+
+Adding a language is adding its file, and its code to :data:`evalkit._formatting.Language`
+(the languages a params file may ask for); ``tests/reports/test_messages.py`` checks that
+every catalogue has every message, with the same placeholders, and that every key the code
+uses exists.
+
+A catalogue is read once per process, from its ``.po`` text, with Babel's
+:func:`~babel.messages.pofile.read_po`: reading both takes a few milliseconds, so there is
+no compiled ``.mo`` file to rebuild and a language stays a single file.
+"""
 
 from __future__ import annotations
 
-from evalkit.formatting import Language
-from evalkit.reports.messages.indicators import INDICATOR_TEXTS
-from evalkit.reports.messages.robustness import ROBUSTNESS_TEXTS
-from evalkit.reports.messages.rules import RULES_TEXTS
-from evalkit.reports.messages.synthetic import SYNTHETIC_TEXTS
+import difflib
+import functools
+import gettext
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
 
-__all__ = ["TEXTS", "ESTIMATOR_NAMES", "estimator_name", "text"]
+from evalkit._formatting import Language
+from evalkit.errors import EvalkitError, InputError
 
-TEXTS: dict[str, dict[Language, str]] = {
-    # section headings
-    "findings": {"en": "Key findings", "fr": "Principaux résultats"},
-    "policy": {"en": "The policy", "fr": "La politique évaluée"},
-    "data": {"en": "Data used", "fr": "Données utilisées"},
-    "estimate": {"en": "Estimated effect", "fr": "Effet estimé"},
-    "dynamics": {"en": "Effects over time and pre-treatment trends",
-                 "fr": "Effets dans le temps et tendances avant la politique"},
-    "comparison": {"en": "What was compared with what", "fr": "Ce qui a été comparé"},
-    "provenance": {"en": "Provenance", "fr": "Traçabilité"},
-    "notes": {"en": "Notes", "fr": "Remarques"},
-    "method": {"en": "Method", "fr": "Méthode"},
-    # data facts
-    "rows": {"en": "Observations (rows)", "fr": "Observations (lignes)"},
-    "units": {"en": "Units", "fr": "Unités"},
-    "periods": {"en": "Periods", "fr": "Périodes"},
-    "period_range": {"en": "From {first} to {last}", "fr": "De {first} à {last}"},
-    "treated_units": {"en": "Treated units", "fr": "Unités traitées"},
-    "control_units": {"en": "Never-treated comparison units",
-                      "fr": "Unités de comparaison jamais traitées"},
-    "cohorts": {"en": "Units by first treatment period", "fr": "Unités par période d'entrée"},
-    "never": {"en": "never treated", "fr": "jamais traitées"},
-    "cohort": {"en": "First treated in", "fr": "Entrée en"},
-    "n_units": {"en": "Units", "fr": "Unités"},
-    "sample_filter": {"en": "Rows kept", "fr": "Lignes retenues"},
-    "group": {"en": "Group", "fr": "Groupe"},
-    "before": {"en": "Before", "fr": "Avant"},
-    "after": {"en": "After", "fr": "Après"},
-    "change": {"en": "Change", "fr": "Évolution"},
-    "treated_group": {"en": "Treated group", "fr": "Groupe traité"},
-    "comparison_group": {"en": "Comparison group", "fr": "Groupe de comparaison"},
-    "counterfactual": {"en": "Treated without the policy (parallel trends)",
-                       "fr": "Groupe traité sans la politique (tendances parallèles)"},
-    "observations": {"en": "Observations", "fr": "Observations"},
-    "mean_outcome": {"en": "Mean of {outcome}", "fr": "Moyenne de {outcome}"},
-    "data_description": {"en": "Description", "fr": "Description"},
-    "data_source": {"en": "Source", "fr": "Source"},
-    "data_file": {"en": "Data file", "fr": "Fichier de données"},
-    # estimate table
-    "term": {"en": "Term", "fr": "Terme"},
-    "coef": {"en": "Estimate", "fr": "Estimation"},
-    "se": {"en": "Std. error", "fr": "Écart-type"},
-    "ci": {"en": "{level} confidence interval", "fr": "Intervalle de confiance à {level}"},
-    "p": {"en": "p-value", "fr": "p-valeur"},
-    "event_time": {"en": "Periods since treatment", "fr": "Périodes depuis l'entrée"},
-    "estimator": {"en": "Estimator", "fr": "Estimateur"},
-    "standard_errors": {"en": "Standard errors", "fr": "Écarts-types"},
-    "effect_row": {"en": "Effect of the policy", "fr": "Effet de la politique"},
-    "average_post": {"en": "Average effect after treatment (event study)",
-                     "fr": "Effet moyen après l'entrée (étude d'événement)"},
-    "overall_callaway_santanna": {
-        "en": "Average effect on the treated (Callaway & Sant'Anna)",
-        "fr": "Effet moyen sur les unités traitées (Callaway et Sant'Anna)"},
-    "overall_imputation": {
-        "en": "Average effect on the treated (imputation, Borusyak, Jaravel & Spiess)",
-        "fr": "Effet moyen sur les unités traitées (imputation, Borusyak, Jaravel et Spiess)"},
-    "average_post_sa": {
-        "en": "Average effect after treatment (Sun & Abraham)",
-        "fr": "Effet moyen après l'entrée (Sun et Abraham)"},
-    "staggered": {"en": "Staggered adoption: comparing estimators",
-                  "fr": "Entrées échelonnées : comparaison des estimateurs"},
-    "bacon": {"en": "Decomposition of the two-way fixed-effects estimate",
-              "fr": "Décomposition de l'estimation à effets fixes"},
-    "staggered_intro": {
-        "en": "Units joined the policy at different dates. Estimators designed for this case "
-              "compare each cohort only with units that are not (yet) treated; the classic "
-              "two-way fixed-effects (TWFE) regression also compares late joiners with units "
-              "already treated, which biases it when effects change over time.",
-        "fr": "Les unités sont entrées dans la politique à des dates différentes. Les "
-              "estimateurs conçus pour ce cas ne comparent chaque cohorte qu'à des unités pas "
-              "(encore) traitées ; la régression classique à effets fixes individuels et "
-              "temporels (TWFE) compare aussi les entrants tardifs à des unités déjà traitées, "
-              "ce qui la biaise si les effets évoluent dans le temps."},
-    "comparison_table": {"en": "Overall effect by estimator", "fr": "Effet global par estimateur"},
-    "name_callaway_santanna": {"en": "Callaway & Sant'Anna (2021)",
-                               "fr": "Callaway et Sant'Anna (2021)"},
-    "name_sun_abraham": {"en": "Sun & Abraham (2021), average after treatment",
-                         "fr": "Sun et Abraham (2021), moyenne après l'entrée"},
-    "name_imputation": {"en": "Imputation, Borusyak, Jaravel & Spiess (2024)",
-                        "fr": "Imputation, Borusyak, Jaravel et Spiess (2024)"},
-    "name_twfe": {"en": "Two-way fixed effects (TWFE), single coefficient",
-                  "fr": "Effets fixes (TWFE), coefficient unique"},
-    "es_compare_title": {"en": "Event study: estimators compared",
-                         "fr": "Étude d'événement : estimateurs comparés"},
-    "band_label": {"en": "simultaneous {level} band", "fr": "bande simultanée à {level}"},
-    "band_caption": {
-        "en": "The wide light bars of {name} are simultaneous confidence bands: they cover "
-              "all its effects at once with {level} probability.",
-        "fr": "Les barres larges et claires de {name} sont des bandes de confiance "
-              "simultanées : elles couvrent tous ses effets à la fois avec une probabilité "
-              "de {level}."},
-    "bacon_caption": {
-        "en": "Each point is one of the 2x2 comparisons the TWFE coefficient averages, placed "
-              "by its weight (horizontal) and its estimate (vertical). Comparisons that use "
-              "already-treated units as controls are the problematic ones.",
-        "fr": "Chaque point est l'une des comparaisons 2x2 dont le coefficient TWFE fait la "
-              "moyenne, placée selon son poids (horizontal) et son estimation (vertical). Les "
-              "comparaisons qui prennent des unités déjà traitées comme témoins sont les "
-              "comparaisons problématiques."},
-    "bacon_twfe": {"en": "TWFE coefficient", "fr": "Coefficient TWFE"},
-    "bacon_already": {"en": "Weight on already-treated controls",
-                      "fr": "Poids des témoins déjà traités"},
-    "bacon_xlabel": {"en": "Weight in the TWFE coefficient",
-                     "fr": "Poids dans le coefficient TWFE"},
-    "bacon_ylabel": {"en": "2x2 difference-in-differences estimate",
-                     "fr": "Estimation de la double différence 2x2"},
-    "comparison_type": {"en": "Comparison", "fr": "Comparaison"},
-    "weight": {"en": "Weight", "fr": "Poids"},
-    "average_estimate": {"en": "Average estimate", "fr": "Estimation moyenne"},
-    "bacon_never_treated": {"en": "Treated vs never treated", "fr": "Traités / jamais traités"},
-    "bacon_later_as_control": {"en": "Earlier vs later treated (not yet treated)",
-                               "fr": "Précoces / tardifs (pas encore traités)"},
-    "bacon_earlier_as_control": {"en": "Later vs earlier treated (already treated)",
-                                 "fr": "Tardifs / précoces (déjà traités)"},
-    "bacon_always_treated": {"en": "Treated vs always treated",
-                             "fr": "Traités / toujours traités"},
-    "twfe_row": {"en": "Two-way fixed effects (single coefficient)",
-                 "fr": "Effets fixes individuels et temporels (coefficient unique)"},
-    # plots
-    "es_xlabel": {"en": "Periods relative to first treatment",
-                  "fr": "Périodes par rapport à l'entrée dans la politique"},
-    "es_ylabel": {"en": "Estimated effect on {outcome}", "fr": "Effet estimé sur {outcome}"},
-    "es_title": {"en": "Event study: effects before and after treatment",
-                 "fr": "Étude d'événement : effets avant et après l'entrée"},
-    "es_caption": {
-        "en": "Each point is the estimated difference between treated and comparison units "
-              "k periods from treatment, relative to the period just before treatment "
-              "(hollow point, fixed at zero); bars are {level} confidence intervals. Points "
-              "left of the dashed line should be close to zero if trends were parallel "
-              "before the policy.",
-        "fr": "Chaque point est l'écart estimé entre unités traitées et unités de comparaison "
-              "k périodes après l'entrée, par rapport à la période précédant l'entrée (point "
-              "creux, fixé à zéro) ; les barres sont des intervalles de confiance à {level}. "
-              "À gauche du trait pointillé, les points devraient être proches de zéro si les "
-              "tendances étaient parallèles avant la politique."},
-    "es_caption_noref": {
-        "en": "Each point is the estimated difference between treated and comparison units "
-              "k periods from treatment; bars are {level} confidence intervals. Points left "
-              "of the dashed line compare periods before treatment and should be close to "
-              "zero if trends were parallel before the policy.",
-        "fr": "Chaque point est l'écart estimé entre unités traitées et unités de comparaison "
-              "k périodes après l'entrée ; les barres sont des intervalles de confiance à "
-              "{level}. À gauche du trait pointillé, les points comparent des périodes "
-              "antérieures à l'entrée et devraient être proches de zéro si les tendances "
-              "étaient parallèles avant la politique."},
-    "means_title": {"en": "Mean outcome before and after the change",
-                    "fr": "Moyenne avant et après le changement"},
-    "means_caption": {
-        "en": "Mean {outcome} of each group before and after the change. The dashed line shows "
-              "where the treated group would have been had it followed the comparison group's "
-              "evolution; the arrow is the (unadjusted) difference-in-differences.",
-        "fr": "Moyenne de {outcome} de chaque groupe avant et après le changement. Le trait "
-              "pointillé montre où se serait trouvé le groupe traité s'il avait suivi "
-              "l'évolution du groupe de comparaison ; la flèche est la double différence "
-              "(sans ajustement)."},
-    # provenance
-    "params_file": {"en": "Params file", "fr": "Fichier de paramètres"},
-    "sha256": {"en": "Data file SHA-256", "fr": "SHA-256 du fichier de données"},
-    "version": {"en": "evalkit version", "fr": "Version d'evalkit"},
-    "run_date": {"en": "Run date (UTC)", "fr": "Date d'exécution (UTC)"},
-    "software": {"en": "Software", "fr": "Logiciels"},
-    "params_content": {"en": "Parameters used", "fr": "Paramètres utilisés"},
-    "owner": {"en": "Responsible", "fr": "Responsable"},
-    "reference": {"en": "reference", "fr": "référence"},
-    "se_classical": {"en": "classical (homoskedastic)",
-                     "fr": "classiques (homoscédastiques)"},
-    "se_robust": {"en": "heteroskedasticity-robust (HC1)",
-                  "fr": "robustes à l'hétéroscédasticité (HC1)"},
-    "se_bootstrap": {"en": "multiplier bootstrap ({draws} draws), clustered by {column}",
-                     "fr": "bootstrap multiplicateur ({draws} tirages), grappes définies par "
-                           "{column}"},
-    "se_cluster": {"en": "cluster-robust, clustered by {column} ({clusters} clusters)",
-                   "fr": "robustes par grappes, grappes définies par {column} ({clusters} "
-                         "grappes)"},
-    "covariates": {"en": "Control variables:", "fr": "Variables de contrôle :"},
-    # what the design supports: comparisons omitted, and why (see Note)
-    "omitted": {"en": "{what} is omitted: {why}",
-                "fr": "{what} n'apparaît pas dans ce rapport : {why}"},
-    "why_library": {"en": "{detail}", "fr": "{detail}"},
-    "subject_twfe_event_study": {
-        "en": "The event study with unit and period fixed effects (TWFE)",
-        "fr": "L'étude d'événement à effets fixes individuels et temporels (TWFE)"},
-    "subject_callaway_santanna": {"en": "Callaway & Sant'Anna's estimator",
-                                  "fr": "L'estimateur de Callaway et Sant'Anna"},
-    "subject_sun_abraham": {"en": "Sun & Abraham's estimator",
-                            "fr": "L'estimateur de Sun et Abraham"},
-    "subject_imputation": {
-        "en": "The imputation estimator (Borusyak, Jaravel & Spiess)",
-        "fr": "L'estimateur par imputation (Borusyak, Jaravel et Spiess)"},
-    "subject_bacon": {"en": "The Goodman-Bacon decomposition",
-                      "fr": "La décomposition de Goodman-Bacon"},
-    "why_es_no_never_treated": {
-        "en": "every unit is eventually treated, so there is no never-treated comparison "
-              "group, and the effects by period since treatment cannot then be told apart "
-              "from the unit and period effects. To show it, set event_study.window to fewer "
-              "relative periods than the data cover (from {low} to {high}) and "
-              "event_study.bin_endpoints: true, which pools the periods beyond the window.",
-        "fr": "toutes les unités finissent par être traitées ; il n'y a donc pas de groupe de "
-              "comparaison jamais traité, et les effets selon le temps écoulé depuis l'entrée "
-              "ne peuvent alors pas être distingués des effets individuels et temporels. Pour "
-              "l'obtenir, fixer event_study.window sur moins de périodes relatives que n'en "
-              "couvrent les données (de {low} à {high}) avec event_study.bin_endpoints: true, "
-              "qui regroupe les périodes au-delà de la fenêtre."},
-    "why_es_window_covers_all": {
-        "en": "every unit is eventually treated, and event_study.window ({window}) covers "
-              "every relative period in the data (from {low} to {high}), so "
-              "event_study.bin_endpoints: true pools nothing and the effects by period since "
-              "treatment cannot be told apart from the unit and period effects. Choose a "
-              "narrower event_study.window.",
-        "fr": "toutes les unités finissent par être traitées, et event_study.window "
-              "({window}) couvre toutes les périodes relatives des données (de {low} à "
-              "{high}) : event_study.bin_endpoints: true ne regroupe donc rien, et les effets "
-              "selon le temps écoulé depuis l'entrée ne peuvent pas être distingués des effets "
-              "individuels et temporels. Choisir une fenêtre event_study.window plus étroite."},
-    "why_cs_no_never_treated": {
-        "en": "staggered.control_group is never_treated, but every unit is eventually "
-              "treated, so there is no never-treated comparison group. Set "
-              "staggered.control_group: not_yet_treated to compare each cohort with the "
-              "units not yet treated.",
-        "fr": "staggered.control_group vaut never_treated, mais toutes les unités finissent "
-              "par être traitées : il n'y a donc pas de groupe de comparaison jamais traité. "
-              "Indiquer staggered.control_group: not_yet_treated pour comparer chaque cohorte "
-              "aux unités pas encore traitées."},
-    "why_bacon_covariates": {
-        "en": "it decomposes the regression without control variables, and the design has "
-              "some (design.covariates: {covariates}).",
-        "fr": "elle décompose la régression sans variables de contrôle, et le plan "
-              "d'évaluation en comporte (design.covariates: {covariates})."},
-    "why_bacon_weights": {
-        "en": "it decomposes the unweighted regression, and the design is weighted "
-              "(design.weights: {weights}).",
-        "fr": "elle décompose la régression non pondérée, et le plan d'évaluation est "
-              "pondéré (design.weights: {weights})."},
-    "why_bacon_unbalanced": {
-        "en": "it needs every unit observed in every period, and {incomplete} of the {units} "
-              "units are not.",
-        "fr": "elle suppose chaque unité observée à chaque période, ce qui n'est pas le cas "
-              "de {incomplete} des {units} unités."},
-    "note_es_binned": {
-        "en": "With no never-treated units, the event study with unit and period fixed "
-              "effects (TWFE) is identified only by pooling "
-              "the relative periods beyond event_study.window ({window}) into its end points: "
-              "it assumes that the effect is the same in all the periods pooled.",
-        "fr": "Faute d'unités jamais traitées, l'étude d'événement à effets fixes (TWFE) "
-              "n'est identifiée qu'en "
-              "regroupant les périodes relatives au-delà de event_study.window ({window}) dans "
-              "ses extrémités : elle suppose que l'effet est le même dans toutes les périodes "
-              "regroupées."},
-    "note_absorbed_covariates": {
-        "en": "Control variables that do not change within units or within periods "
-              "({covariates}) are already accounted for by the unit and period effects of the "
-              "fixed-effects regressions shown for comparison, which therefore leave them "
-              "out; the headline estimator uses them.",
-        "fr": "Les variables de contrôle qui ne varient pas au sein des unités ou des "
-              "périodes ({covariates}) sont déjà prises en compte par les effets individuels "
-              "et temporels des régressions à effets fixes présentées pour comparaison, qui "
-              "les laissent donc de côté ; l'estimateur principal les utilise."},
-    "note_sa_last_treated": {
-        "en": "As no unit is never treated, Sun & Abraham's estimator compares the other "
-              "cohorts with the last one (first treated in {cohort}) before it joins the "
-              "policy.",
-        "fr": "Aucune unité n'étant jamais traitée, l'estimateur de Sun et Abraham compare les "
-              "autres cohortes à la dernière (entrée en {cohort}) avant son entrée dans la "
-              "politique."},
-    "note_no_never_treated": {
-        "en": "Every unit is eventually treated: with no never-treated comparison group, the "
-              "estimators for staggered adoption compare each cohort with units not yet "
-              "treated, so they measure effects only until the last cohort joins the policy "
-              "({cohort}), and that cohort serves only as a comparison.",
-        "fr": "Toutes les unités finissent par être traitées : faute de groupe de comparaison "
-              "jamais traité, les estimateurs conçus pour les entrées échelonnées comparent "
-              "chaque cohorte aux unités pas encore traitées ; ils ne mesurent donc les effets "
-              "que jusqu'à l'entrée de la dernière cohorte ({cohort}), qui ne sert que de "
-              "comparaison."},
-    "pretrend_omitted": {
-        "en": "Trends before the policy are not checked: the event study cannot be estimated "
-              "for this design (see the effects over time).",
-        "fr": "Les tendances avant la politique ne sont pas vérifiées : l'étude d'événement ne "
-              "peut pas être estimée pour ce plan d'évaluation (voir les effets dans le "
-              "temps)."},
-    # indicator-tracking reports
-    "tracking_policy": {"en": "The policy", "fr": "La politique suivie"},
-    "tracking_attainment": {"en": "Target attainment", "fr": "Atteinte des cibles"},
-    "tracking_indicators": {"en": "Indicators one by one", "fr": "Les indicateurs un par un"},
-    "tracking_simulated": {"en": "Simulated data: the indicators in this report are simulated for "
-                        "demonstration; only the geography and populations are real.",
-                  "fr": "Données simulées : les indicateurs de ce rapport sont simulés pour "
-                        "la démonstration ; seules la géographie et les populations sont "
-                        "réelles."},
-    "tracking_indicator": {"en": "Indicator", "fr": "Indicateur"},
-    "tracking_latest": {"en": "Latest value", "fr": "Dernière valeur"},
-    "tracking_baseline": {"en": "Baseline", "fr": "Référence"},
-    "tracking_target": {"en": "Targets", "fr": "Cibles"},
-    "tracking_long": {"en": "Since the baseline", "fr": "Depuis la référence"},
-    "tracking_short": {"en": "Last 5 years", "fr": "5 dernières années"},
-    "tracking_territories": {"en": "Territories", "fr": "Territoires"},
-    "tracking_focus": {"en": "Territory of interest", "fr": "Territoire d'intérêt"},
-    "tracking_rest": {"en": "the rest", "fr": "le reste"},
-    "tracking_whole": {"en": "Whole territory", "fr": "Ensemble du territoire"},
-    "tracking_policy_start": {"en": "Policy start", "fr": "Début de la politique"},
-    "tracking_definitions": {"en": "Indicator definitions", "fr": "Définitions des indicateurs"},
-    "tracking_gap_title": {"en": "Gap to the rest of the territory, {period}",
-                  "fr": "Écart au reste du territoire, {period}"},
-    "tracking_headline": {"en": "Indicator tracking", "fr": "Suivi des indicateurs"},
-    "tracking_none": {"en": "none", "fr": "aucune"},
-    "tracking_milestone": {"en": "{value} in {period}", "fr": "{value} en {period}"},
-    "tracking_milestones_note": {
-        "en": "Where an indicator has several targets, the sentences use the next one after "
-              "the latest value; the table lists them all.",
-        "fr": "Quand un indicateur a plusieurs cibles, les phrases utilisent la prochaine "
-              "après la dernière valeur ; le tableau les donne toutes."},
-    "tracking_panels_caption": {
-        "en": "In the charts by territory, each panel is one territory; the targets and the "
-              "reference point are those of the whole territory and are drawn only on its "
-              "own chart.",
-        "fr": "Dans les graphiques par territoire, chaque vignette est un territoire ; les "
-              "cibles et le point de référence sont ceux de l'ensemble du territoire et ne "
-              "sont tracés que sur son propre graphique."},
-    "tracking_band_caption": {
-        "en": "Shaded: {level} confidence interval of the whole territory's value (sampling "
-              "noise of the counts). Dashed: {focus}.",
-        "fr": "Zone grisée : intervalle de confiance à {level} de la valeur de l'ensemble du "
-              "territoire (bruit d'échantillonnage des effectifs). Pointillés : {focus}."},
+__all__ = ["LOCALES", "ESTIMATOR_KEYS", "languages", "messages", "wording", "text", "ntext",
+           "estimator_name"]
+
+#: The folder of the catalogues, one ``<language>.po`` file per language.
+LOCALES = Path(__file__).resolve().with_name("locales")
+
+#: The message key of each estimator name that results give (``DiDResult.estimator``,
+#: ``EventStudyResult.estimator`` ...): :func:`estimator_name` shows it in the report's
+#: language.
+ESTIMATOR_KEYS: dict[str, str] = {
+    "2x2 difference-in-differences (OLS)": "estimator_did_ols",
+    "2x2 difference-in-differences (weighted least squares)": "estimator_did_wls",
+    "Two-way fixed effects (TWFE)": "estimator_twfe",
+    "Callaway & Sant'Anna (2021) group-time ATT: event study": "estimator_cs_event_study",
+    "Callaway & Sant'Anna (2021) group-time ATT: overall (simple aggregation)":
+        "estimator_cs_overall",
+    "Sun-Abraham interaction-weighted event study": "estimator_sun_abraham",
+    "Imputation (Borusyak, Jaravel & Spiess)": "estimator_imputation",
+    "TWFE event study": "estimator_twfe_event_study",
 }
 
-TEXTS.update(ROBUSTNESS_TEXTS)
-TEXTS.update(SYNTHETIC_TEXTS)
-TEXTS.update(RULES_TEXTS)
-TEXTS.update(INDICATOR_TEXTS)
+_LANGUAGE_CODE = re.compile(r"[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})*")
 
-ESTIMATOR_NAMES: dict[str, dict[Language, str]] = {
-    "2x2 difference-in-differences (OLS)": {
-        "en": "2x2 difference-in-differences (ordinary least squares)",
-        "fr": "Double différence 2x2 (moindres carrés ordinaires)"},
-    "2x2 difference-in-differences (weighted least squares)": {
-        "en": "2x2 difference-in-differences (weighted least squares)",
-        "fr": "Double différence 2x2 (moindres carrés pondérés)"},
-    "Two-way fixed effects (TWFE)": {
-        "en": "Two-way fixed effects (unit and period effects)",
-        "fr": "Effets fixes individuels et temporels (TWFE)"},
-    "Callaway & Sant'Anna (2021) group-time ATT: event study": {
-        "en": "Callaway & Sant'Anna (2021), effects by time since treatment",
-        "fr": "Callaway et Sant'Anna (2021), effets selon le temps écoulé depuis l'entrée"},
-    "Callaway & Sant'Anna (2021) group-time ATT: overall (simple aggregation)": {
-        "en": "Callaway & Sant'Anna (2021), average effect on the treated",
-        "fr": "Callaway et Sant'Anna (2021), effet moyen sur les unités traitées"},
-    "Sun-Abraham interaction-weighted event study": {
-        "en": "Sun & Abraham (2021), interaction-weighted event study",
-        "fr": "Sun et Abraham (2021), étude d'événement pondérée par les interactions"},
-    "Imputation (Borusyak, Jaravel & Spiess)": {
-        "en": "Imputation (Borusyak, Jaravel & Spiess 2024)",
-        "fr": "Imputation (Borusyak, Jaravel et Spiess 2024)"},
-    "TWFE event study": {
-        "en": "Event study with unit and period fixed effects",
-        "fr": "Étude d'événement avec effets fixes individuels et temporels"},
-}
+#: A message's wording: one string, or one per plural form.
+Wording = str | tuple[str, ...]
 
 
-def estimator_name(name: str, language: Language) -> str:
-    """An estimator's name in the report's language (unchanged if not translated)."""
-    return ESTIMATOR_NAMES.get(name, {}).get(language, name)
+@dataclass(frozen=True)
+class _Catalogue:
+    """One language's messages as read from its ``.po`` file."""
+
+    messages: Mapping[str, Wording]
+    plural: Callable[[int], int]  # the index of the plural form for a count
+
+
+def _where(folder: Path, name: str) -> str:
+    """A catalogue's path for messages: relative to the package when shipped."""
+    return f"locales/{name}" if folder == LOCALES else str(folder / name)
+
+
+@functools.cache
+def _languages(folder: Path) -> tuple[str, ...]:
+    return tuple(sorted(p.stem for p in folder.glob("*.po")))
+
+
+def languages() -> tuple[str, ...]:
+    """The languages that have a catalogue, sorted: ``('en', 'fr')``."""
+    return _languages(LOCALES)
+
+
+@functools.cache
+def _catalogue(folder: Path, language: str) -> _Catalogue:
+    from babel.messages.pofile import PoFileError, read_po
+
+    available = _languages(folder)
+    if not isinstance(language, str) or not _LANGUAGE_CODE.fullmatch(language) \
+            or language not in available:
+        raise InputError(f"language={language!r}: must be a language with a message catalogue, "
+                         f"one of {', '.join(map(repr, available))} "
+                         f"({_where(folder, '<language>.po')}); got {language!r}")
+    path = folder / f"{language}.po"
+    try:
+        with path.open("rb") as file:
+            po = read_po(file, abort_invalid=True)
+    except (PoFileError, UnicodeDecodeError) as exc:
+        raise EvalkitError(f"{_where(folder, path.name)}: not a readable message catalogue: "
+                           f"{exc}") from None
+    found: dict[str, Wording] = {}
+    for message in po:
+        # gettext's rules: the header, fuzzy and untranslated messages are not wording
+        if not message.id or message.fuzzy:
+            continue
+        if isinstance(message.id, tuple):
+            forms = tuple(message.string)
+            if all(forms):
+                found[message.id[0]] = forms
+        elif message.string:
+            found[message.id] = message.string
+    return _Catalogue(MappingProxyType(found), gettext.c2py(po.plural_expr))
+
+
+def messages(language: Language) -> Mapping[str, Wording]:
+    """Every message of ``language``'s catalogue, by key, unformatted (read-only)."""
+    return _catalogue(LOCALES, language).messages
+
+
+def wording(key: str, language: Language, count: int | None = None) -> str:
+    """The wording of ``key`` in ``language``, placeholders unfilled.
+
+    ``count`` chooses among the plural forms of a message that has them (and is needed
+    for one); see :func:`ntext`.
+
+    Raises
+    ------
+    InputError
+        When ``language`` has no catalogue, ``key`` no message, or ``count`` does not
+        fit the message (missing for one with plural forms, given for one without).
+    """
+    catalogue = _catalogue(LOCALES, language)
+    try:
+        found = catalogue.messages[key]
+    except KeyError:
+        close = difflib.get_close_matches(str(key), catalogue.messages, n=3)
+        raise InputError(
+            f"key={key!r}: must be the key of a message in the catalogues "
+            f"({_where(LOCALES, f'{language}.po')} has {len(catalogue.messages)}); got {key!r}"
+            + (f"; did you mean {', '.join(map(repr, close))}?" if close else "")) from None
+    if isinstance(found, str):
+        if count is not None:
+            raise InputError(f"key={key!r}: has no plural forms; use text(), without a count")
+        return found
+    if count is None:
+        raise InputError(f"key={key!r}: has plural forms; use ntext() with the count")
+    return found[min(catalogue.plural(count), len(found) - 1)]
+
+
+def _fill(key: str, language: str, words: str, values: Mapping[str, object]) -> str:
+    try:
+        return words.format(**values)
+    except KeyError as missing:
+        raise InputError(f"key={key!r}: its {language!r} wording needs a value for "
+                         f"{{{missing.args[0]}}}; got {', '.join(sorted(values)) or 'none'}"
+                         ) from None
 
 
 def text(key: str, language: Language, **values: object) -> str:
-    """The wording for ``key`` in ``language``, with ``{placeholders}`` filled in."""
-    return TEXTS[key][language].format(**values)
+    """The wording for ``key`` in ``language``, with ``{placeholders}`` filled in.
+
+    >>> text("period_range", "fr", first=2010, last=2020)
+    'De 2010 à 2020'
+    """
+    return _fill(key, language, wording(key, language), values)
+
+
+def ntext(key: str, count: int, language: Language, **values: object) -> str:
+    """The wording for ``key`` in ``language`` for ``count`` things (its plural form).
+
+    The form is the one the catalogue's ``Plural-Forms`` header gives for ``count``
+    (French uses the singular for 0 and 1, English for 1 only); ``{count}`` is filled in
+    too.
+    """
+    return _fill(key, language, wording(key, language, count), {"count": count, **values})
+
+
+def estimator_name(name: str, language: Language) -> str:
+    """An estimator's name in the report's language (unchanged if not translated).
+
+    >>> estimator_name("Two-way fixed effects (TWFE)", "fr")
+    'Effets fixes individuels et temporels (TWFE)'
+    """
+    key = ESTIMATOR_KEYS.get(name)
+    return name if key is None else text(key, language)

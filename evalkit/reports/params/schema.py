@@ -109,6 +109,7 @@ from pydantic import (
     model_validator,
 )
 
+from evalkit._formatting import Language
 from evalkit._schema_errors import describe_value
 from evalkit.errors import EvalkitDeprecationWarning, ParamsError
 from evalkit.reports.params.checks import (
@@ -630,11 +631,12 @@ class PolicyParams(_Section):
         The sections of the file (see their classes). In ``inference``,
         ``standard_errors`` and ``cluster`` hold their resolved defaults.
     language
-        ``en`` or ``fr``: the language of the report's prose.
+        The language of the report's prose: one of :data:`evalkit._formatting.Language`
+        (``en``, ``fr``), each of which has a message catalogue.
     """
 
     policy: PolicySection
-    language: Literal["en", "fr"]
+    language: Language
     data: DataSection
     design: DesignSection | None = None
     indicators: IndicatorsSection | None = None

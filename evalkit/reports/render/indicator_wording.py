@@ -2,7 +2,7 @@
 
 The library (:mod:`evalkit.indicators`) assesses progress and returns codes and numbers
 (:class:`~evalkit.indicators.progress.ProgressAssessment`); this module words them for a
-report, in English or French, from :mod:`evalkit.reports.messages.indicators`.
+report, in English or French, from the report catalogues (`evalkit/reports/messages/locales/`).
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ __all__ = ["TrackingReport", "tracking_sections_html"]
 
 
 #: Wording the tracking report shares with the evaluation report (other keys are
-#: ``tracking_<key>`` in :data:`evalkit.reports.messages.catalogue.TEXTS`).
+#: ``tracking_<key>`` in the report catalogues).
 _SHARED = {"summary": "findings", "data": "data", "provenance": "provenance", "rows": "rows",
            "periods": "periods", "file": "data_file", "sha": "sha256",
            "params_file": "params_file", "version": "version", "run_date": "run_date"}

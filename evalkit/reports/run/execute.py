@@ -588,12 +588,11 @@ def report_footer(title: str, language: str, *, run_date: str, params_name: str,
                   data_name: str, data_sha256: str, fingerprint: str | None) -> str:
     """The footer of a report page, in its language: what produced it, when, from what."""
     from evalkit._version import __version__
+    from evalkit.reports.messages.catalogue import text
 
     stamp = run_date.replace("T", " ")[:16] + " UTC"
-    if language == "fr":
-        text = (f"{title}. Produit par evalkit {__version__} le {stamp} à partir de "
-                f"{params_name} ; données {data_name} (SHA-256 {data_sha256[:16]}).")
-        return text + (f" Empreinte {fingerprint}." if fingerprint else "")
-    text = (f"{title}. Produced by evalkit {__version__} on {stamp} from {params_name}; "
-            f"data {data_name} (SHA-256 {data_sha256[:16]}).")
-    return text + (f" Fingerprint {fingerprint}." if fingerprint else "")
+    footer = text("footer_report", language, title=title, version=__version__, date=stamp,
+                  params=params_name, data=data_name, sha256=data_sha256[:16])
+    if fingerprint:
+        footer += " " + text("footer_fingerprint", language, fingerprint=fingerprint)
+    return footer

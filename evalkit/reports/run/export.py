@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from evalkit.reports.messages.catalogue import text
 from evalkit.reports.render.headline import HEADLINE_MIME
 from evalkit.reports.run._files import write_atomic
 
@@ -212,7 +213,6 @@ def export_html(
         from evalkit._version import __version__
 
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        footer = (f"Produit par evalkit {__version__} le {stamp}." if language == "fr" else
-                  f"Produced by evalkit {__version__} on {stamp}.")
+        footer = text("footer_produced", language, version=__version__, date=stamp)
     html = notebook_to_html(nb, title=title, language=language, footer=footer)
     return write_atomic(path, html)
