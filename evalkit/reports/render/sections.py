@@ -528,9 +528,7 @@ class PolicyReport:
         if pretrend is not None:
             dfs = ", ".join(format_number(d, self.language, 0) for d in pretrend.df)
             stat = format_number(pretrend.statistic, self.language, 2)
-            word = ("Test que tous les coefficients avant l'entrée sont nuls"
-                    if self.language == "fr" else
-                    "Test that all pre-treatment coefficients are zero")
+            word = self._t("pretrend_test")
             where = (f" ({estimator_name(es.estimator, self.language)})"
                      if ev.staggered is not None else "")
             test = [Paragraph(f"{word}{where}{colon(self.language)} {pretrend.distribution}"
