@@ -12,8 +12,8 @@ statsmodels' implementations of the classical methods:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -27,8 +27,15 @@ from statsmodels.stats.proportion import (
 )
 
 from evalkit._validation import Problems, check_alpha, check_choice
+from evalkit.data.panel import frame_fingerprint
 from evalkit.errors import InputError
+from evalkit.indicators._contract import checked_level, interval_table
+from evalkit.results.provenance import Provenance
 from evalkit.results.summary import Summary, facts_from
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["proportion_ci", "rate_ci", "compare_to_reference", "Gap"]
 
@@ -242,6 +249,12 @@ def rate_ci(
 class Gap:
     """The gap between each territory and its reference, with its uncertainty.
 
+    On the result contract, each territory is a term (its label as text) whose estimate
+    is the difference to the reference, with the difference's interval; the difference
+    has no standard error (its interval is not symmetric) and its statistic is the
+    score test's. Note that :attr:`estimate` (a field) is the territory's own value
+    while :attr:`estimates` (the contract's) are the differences.
+
     Attributes
     ----------
     territory
@@ -257,8 +270,15 @@ class Gap:
         ``estimate / reference`` and its confidence interval.
     p_value
         Two-sided p-value of the test of no difference.
+    statistic
+        The score statistic of that test (0 where neither sample has an event).
+    events, trials, reference_events, reference_trials
+        The counts compared, as given to :func:`compare_to_reference` (one value per
+        territory): they let :meth:`with_alpha` recompute the intervals.
     alpha, per, exclude_territory, method
         The options the gap was computed with.
+    provenance
+        The options, the fingerprint of the counts and the evalkit version.
     """
 
     territory: tuple
@@ -275,11 +295,18 @@ class Gap:
     alpha: float
     per: float
     exclude_territory: bool
+    statistic: np.ndarray = field(repr=False)
+    events: np.ndarray = field(repr=False)
+    trials: np.ndarray = field(repr=False)
+    reference_events: np.ndarray = field(repr=False)
+    reference_trials: np.ndarray = field(repr=False)
+    provenance: Provenance = field(repr=False, compare=False)
     method: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name in ("estimate", "reference", "difference", "difference_low", "difference_high",
-                     "ratio", "ratio_low", "ratio_high", "p_value"):
+                     "ratio", "ratio_low", "ratio_high", "p_value", "statistic", "events",
+                     "trials", "reference_events", "reference_trials"):
             array = np.array(getattr(self, name), dtype=float, copy=True)
             array.setflags(write=False)
             object.__setattr__(self, name, array)
@@ -290,30 +317,86 @@ class Gap:
         """Whether the difference's confidence interval excludes zero (a real gap)."""
         return (self.difference_low > 0) | (self.difference_high < 0)
 
+    # ------------------------------------------------------------------ the contract
+    @property
+    def terms(self) -> list[str]:
+        """The territories' labels as text: the terms of the result's tables."""
+        return [str(t) for t in self.territory]
+
+    @property
+    def estimates(self) -> pd.Series:
+        """The differences to the reference, indexed by term (the territory)."""
+        return pd.Series(self.difference, index=pd.Index(self.terms, name="term"),
+                         name="estimate")
+
+    @property
+    def std_errors(self) -> pd.Series:
+        """Missing: the difference's interval is a score interval, not estimate ± z SE."""
+        return pd.Series(np.nan, index=pd.Index(self.terms, name="term"), name="std_error")
+
+    def conf_int(self, alpha: float | None = None) -> pd.DataFrame:
+        """Confidence intervals of the differences.
+
+        Parameters
+        ----------
+        alpha
+            Significance level (default: the result's ``alpha``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``lower`` and ``upper``, indexed by term (the territory).
+        """
+        alpha = checked_level(alpha, self.alpha, "Gap.conf_int")
+        at = self if alpha == self.alpha else self.with_alpha(alpha)
+        return interval_table(self.terms, at.difference_low, at.difference_high)
+
+    def with_alpha(self, alpha: float) -> Gap:
+        """The gaps with the intervals of the difference and the ratio at level
+        ``1 - alpha``, computed from the kept counts as :func:`compare_to_reference`
+        does; the estimates and the test do not depend on the level."""
+        alpha = checked_level(alpha, self.alpha, "Gap.with_alpha")
+        x1, n1, x0, n0 = _compared(self.events, self.trials, self.reference_events,
+                                   self.reference_trials, self.exclude_territory)
+        d_low, d_high, r_low, r_high = _intervals(self.kind, x1, n1, x0, n0, alpha)
+        scale = self.per if self.kind == "rate" else 1.0
+        return replace(self, difference_low=scale * d_low, difference_high=scale * d_high,
+                       ratio_low=r_low, ratio_high=r_high, alpha=alpha,
+                       provenance=self.provenance.with_alpha(alpha))
+
+    # ------------------------------------------------------------------ tables
     def tidy(self) -> pd.DataFrame:
         """One row per territory.
 
-        Columns: ``territory``, ``estimate``, ``reference``, ``difference``,
-        ``conf_low``, ``conf_high`` (the difference's interval), ``ratio``,
-        ``ratio_conf_low``, ``ratio_conf_high``, ``p_value`` and ``distinguishable``.
+        Columns: ``term`` (the territory's label as text), ``estimate`` (the
+        difference), ``std_error`` (missing), ``statistic``, ``p_value``, ``conf_low``,
+        ``conf_high`` (the difference's interval), then ``territory``, ``value`` (the
+        territory's value), ``reference``, ``difference``, ``ratio``, ``ratio_conf_low``,
+        ``ratio_conf_high`` and ``distinguishable``.
         """
         return pd.DataFrame({
-            "territory": list(self.territory),
-            "estimate": self.estimate,
-            "reference": self.reference,
-            "difference": self.difference,
+            "term": self.terms,
+            "estimate": self.difference,
+            "std_error": np.full(len(self.territory), np.nan),
+            "statistic": self.statistic,
+            "p_value": self.p_value,
             "conf_low": self.difference_low,
             "conf_high": self.difference_high,
+            "territory": list(self.territory),
+            "value": self.estimate,
+            "reference": self.reference,
+            "difference": self.difference,
             "ratio": self.ratio,
             "ratio_conf_low": self.ratio_low,
             "ratio_conf_high": self.ratio_high,
-            "p_value": self.p_value,
             "distinguishable": self.distinguishable,
         })
 
     def summary(self) -> Summary:
         """The gaps as a summary table: ``print()`` it, or show it in JupyterLab."""
-        table = self.tidy().set_index("territory")
+        table = self.tidy().set_index("territory")[[
+            "value", "reference", "difference", "conf_low", "conf_high", "ratio",
+            "ratio_conf_low", "ratio_conf_high", "p_value", "distinguishable"]]
         unit = "proportion" if self.kind == "proportion" else f"rate per {self.per:,g}"
         level = f"{100 * (1 - self.alpha):g}%"
         facts = facts_from([
@@ -331,11 +414,43 @@ class Gap:
                  "difference excludes zero.",)
         return Summary("Gaps to the reference", facts, table, notes)
 
+    def plot(self, *, ax: Axes | None = None, **options: Any) -> Figure:
+        """The territories ranked by their gap, with its interval (see
+        :func:`~evalkit.plots.indicators.plot_gap_ranking`)."""
+        from evalkit.plots.indicators import plot_gap_ranking
+
+        return plot_gap_ranking(self, ax=ax, **options)
+
     def __str__(self) -> str:
         return self.summary().as_text()
 
     def _repr_html_(self) -> str:
         return self.summary().as_html()
+
+
+def _compared(x1: np.ndarray, n1: np.ndarray, x0: np.ndarray, n0: np.ndarray,
+              exclude_territory: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The counts compared: the reference without the territory when it is excluded."""
+    if exclude_territory:
+        return x1, n1, x0 - x1, n0 - n1
+    return x1, n1, x0, n0
+
+
+def _intervals(kind: str, x1: np.ndarray, n1: np.ndarray, x0: np.ndarray, n0: np.ndarray,
+               alpha: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Intervals of the difference (unscaled) and of the ratio at level ``1 - alpha``."""
+    if kind == "proportion":
+        d_low, d_high = confint_proportions_2indep(x1, n1, x0, n0, method="newcomb",
+                                                   compare="diff", alpha=alpha)
+        r_low, r_high = confint_proportions_2indep(x1, n1, x0, n0, method="log-adjusted",
+                                                   compare="ratio", alpha=alpha)
+    else:
+        d_low, d_high = sm_rates.confint_poisson_2indep(x1, n1, x0, n0, method="mover",
+                                                        compare="diff", alpha=alpha)
+        r_low, r_high = sm_rates.confint_poisson_2indep(x1, n1, x0, n0, method="mover",
+                                                        compare="ratio", alpha=alpha)
+    return tuple(np.asarray(a, dtype=float)  # type: ignore[return-value]
+                 for a in (d_low, d_high, r_low, r_high))
 
 
 def compare_to_reference(
@@ -439,55 +554,60 @@ def compare_to_reference(
                          "exclude_territory=False if it is not")
     problems.raise_if_any(InputError, "Invalid arguments to compare_to_reference:")
 
-    x1, n1 = arrays["events"], arrays["trials"]
-    x0, n0 = arrays["reference_events"], arrays["reference_trials"]
-    if exclude_territory:
-        x0, n0 = x0 - x1, n0 - n1
+    given = arrays["events"], arrays["trials"], arrays["reference_events"], \
+        arrays["reference_trials"]
+    x1, n1, x0, n0 = _compared(*given, exclude_territory)
     if (n0 <= 0).any():
         where = np.flatnonzero(n0 <= 0)[:3].tolist()
         what = "once the territory is subtracted" if exclude_territory else ""
         raise InputError("Invalid arguments to compare_to_reference:",
                          [f"reference_trials: must be strictly positive {what}; got zero or "
                           f"negative values at positions {where}".replace("  ", " ")])
+    territory = tuple(_territories(index, len(x1)))
     scale = per if kind == "rate" else 1.0
     with np.errstate(divide="ignore", invalid="ignore"):
         p1, p0 = x1 / n1, x0 / n0
         ratio = p1 / p0
+    d_low, d_high, r_low, r_high = _intervals(kind, x1, n1, x0, n0, alpha)
     if kind == "proportion":
         methods = {"difference": "Newcombe hybrid score", "ratio": "log, adjusted (Gart & Nam)",
                    "test": "score (Miettinen & Nurminen)"}
-        d_low, d_high = confint_proportions_2indep(x1, n1, x0, n0, method="newcomb",
-                                                   compare="diff", alpha=alpha)
-        r_low, r_high = confint_proportions_2indep(x1, n1, x0, n0, method="log-adjusted",
-                                                   compare="ratio", alpha=alpha)
         with np.errstate(divide="ignore", invalid="ignore"):
-            p_value = _score_test_proportions(x1, n1, x0, n0, method="score",
-                                              compare="diff").pvalue
+            test = _score_test_proportions(x1, n1, x0, n0, method="score", compare="diff")
     else:
         methods = {"difference": "MOVER score (Li, Tang & Wong)",
                    "ratio": "MOVER score (Li, Tang & Wong)", "test": "score"}
-        d_low, d_high = sm_rates.confint_poisson_2indep(x1, n1, x0, n0, method="mover",
-                                                        compare="diff", alpha=alpha)
-        r_low, r_high = sm_rates.confint_poisson_2indep(x1, n1, x0, n0, method="mover",
-                                                        compare="ratio", alpha=alpha)
         with np.errstate(divide="ignore", invalid="ignore"):
-            p_value = sm_rates.test_poisson_2indep(x1, n1, x0, n0, method="score",
-                                                   compare="diff").pvalue
-    p_value = np.where((x1 + x0) == 0, 1.0, np.asarray(p_value, dtype=float))
+            test = sm_rates.test_poisson_2indep(x1, n1, x0, n0, method="score", compare="diff")
+    no_event = (x1 + x0) == 0
+    p_value = np.where(no_event, 1.0, np.asarray(test.pvalue, dtype=float))
+    statistic = np.where(no_event, 0.0, np.asarray(test.statistic, dtype=float))
+    counts = pd.DataFrame(dict(zip(("events", "trials", "reference_events",
+                                    "reference_trials"), given, strict=True)))
+    counts.insert(0, "territory", list(territory))
+    provenance = Provenance("evalkit.indicators.compare_to_reference",
+                            {"kind": kind, "exclude_territory": exclude_territory, "per": per,
+                             "alpha": alpha}, frame_fingerprint(counts), len(territory))
     return Gap(
-        territory=tuple(_territories(index, len(x1))),
+        territory=territory,
         kind=kind,
         estimate=scale * p1,
         reference=scale * p0,
         difference=scale * (p1 - p0),
-        difference_low=scale * np.asarray(d_low, dtype=float),
-        difference_high=scale * np.asarray(d_high, dtype=float),
+        difference_low=scale * d_low,
+        difference_high=scale * d_high,
         ratio=ratio,
-        ratio_low=np.asarray(r_low, dtype=float),
-        ratio_high=np.asarray(r_high, dtype=float),
+        ratio_low=r_low,
+        ratio_high=r_high,
         p_value=p_value,
         alpha=alpha,
         per=per,
         exclude_territory=exclude_territory,
+        statistic=statistic,
+        events=given[0],
+        trials=given[1],
+        reference_events=given[2],
+        reference_trials=given[3],
+        provenance=provenance,
         method=methods,
     )

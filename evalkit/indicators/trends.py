@@ -16,8 +16,8 @@ unit of the index (per year); otherwise observations are taken as equally spaced
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -26,8 +26,14 @@ from scipy import stats
 
 from evalkit._validation import Problems, check_alpha, check_choice
 from evalkit.errors import InputError
+from evalkit.indicators._contract import checked_level, interval_table, series_fingerprint
 from evalkit.results.coefficients import Coefficients
+from evalkit.results.provenance import Provenance
 from evalkit.results.summary import Summary, facts_from
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["mann_kendall", "MannKendallResult", "interrupted_time_series", "ITSResult",
            "default_hac_lags"]
@@ -66,9 +72,17 @@ def _sorted(s: pd.Series) -> pd.Series:
 
 
 # --------------------------------------------------------------------------- Mann-Kendall
+#: The term of a Mann-Kendall result's tables: Sen's slope.
+SEN_TERM = "sen_slope"
+
+
 @dataclass(frozen=True)
 class MannKendallResult:
     """The Mann-Kendall trend test and Sen's slope of one series.
+
+    The result's estimate is Sen's slope (term ``"sen_slope"``), with its rank-based
+    interval; it has no standard error (``std_error`` is missing), and its test
+    statistic is ``z``.
 
     Attributes
     ----------
@@ -97,6 +111,12 @@ class MannKendallResult:
         :math:`n / n^*`, the factor applied to the variance by the correction (1 without).
     alpha
         Significance level.
+    lags
+        The autocorrelation lags the correction was asked to use (``None``: all).
+    series
+        The series tested: sorted by period, missing values dropped (a copy).
+    provenance
+        The options, the fingerprint of the series and the evalkit version.
     """
 
     s: float
@@ -113,14 +133,85 @@ class MannKendallResult:
     correction: str
     variance_ratio: float
     alpha: float
+    lags: int | None
+    series: pd.Series = field(repr=False, compare=False)
+    provenance: Provenance = field(repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "series", self.series.copy())
+
+    # ------------------------------------------------------------------ the contract
+    @property
+    def estimate(self) -> float:
+        """Sen's slope (the same as :attr:`slope`)."""
+        return self.slope
+
+    @property
+    def std_error(self) -> float:
+        """Missing: Sen's slope has a rank-based interval, not a standard error."""
+        return float("nan")
+
+    def conf_int(self, alpha: float | None = None) -> pd.DataFrame:
+        """The rank-based confidence interval of Sen's slope.
+
+        Parameters
+        ----------
+        alpha
+            Significance level (default: the result's ``alpha``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``lower`` and ``upper``, one row indexed by the term ``"sen_slope"``.
+        """
+        alpha = checked_level(alpha, self.alpha, "MannKendallResult.conf_int")
+        at = self if alpha == self.alpha else self.with_alpha(alpha)
+        return interval_table([SEN_TERM], [at.slope_low], [at.slope_high])
+
+    def with_alpha(self, alpha: float) -> MannKendallResult:
+        """The test at significance level ``alpha``, as :func:`mann_kendall` gives it.
+
+        The interval of Sen's slope and the trend verdict move to the new level. With
+        ``correction="hamed_rao"`` the autocorrelation lags kept are those significant at
+        level ``alpha``, so the variance, ``z`` and the p-value may change as well.
+        """
+        alpha = checked_level(alpha, self.alpha, "MannKendallResult.with_alpha")
+        return _mann_kendall(self.series, correction=self.correction, lags=self.lags,
+                             alpha=alpha, provenance=self.provenance.with_alpha(alpha))
+
+    def lines(self) -> pd.DataFrame:
+        """The series and the Sen line by period (for plots).
+
+        Columns ``observed``; ``sen``, the line :math:`a + b\\,t`; ``sen_low`` and
+        ``sen_high``, the lines through the same centre point
+        :math:`(\\mathrm{median}(t), \\mathrm{median}(y))` with the interval's slopes.
+        The time axis :math:`t` is the numeric index, else 0, 1, 2, ...
+        """
+        t = _time_axis(self.series.index)
+        y = self.series.to_numpy(dtype=float)
+        centre_t, centre_y = float(np.median(t)), float(np.median(y))
+        return pd.DataFrame({
+            "observed": y,
+            "sen": self.intercept + self.slope * t,
+            "sen_low": centre_y + self.slope_low * (t - centre_t),
+            "sen_high": centre_y + self.slope_high * (t - centre_t),
+        }, index=self.series.index)
+
+    # ------------------------------------------------------------------ tables
     def tidy(self) -> pd.DataFrame:
-        """One row: the test and the slope with its interval."""
+        """One row, the term ``"sen_slope"``.
+
+        Columns: ``term, estimate, std_error, statistic, p_value, conf_low, conf_high``
+        (Sen's slope, no standard error, ``z``, the test's p-value and the slope's
+        interval), then ``trend, s, variance, z, tau, slope, intercept, n, correction``.
+        """
         return pd.DataFrame([{
-            "trend": self.trend, "s": self.s, "variance": self.variance, "z": self.z,
-            "p_value": self.p_value, "tau": self.tau, "slope": self.slope,
+            "term": SEN_TERM, "estimate": self.slope, "std_error": np.nan,
+            "statistic": self.z, "p_value": self.p_value,
             "conf_low": self.slope_low, "conf_high": self.slope_high,
-            "intercept": self.intercept, "n": self.n, "correction": self.correction,
+            "trend": self.trend, "s": self.s, "variance": self.variance, "z": self.z,
+            "tau": self.tau, "slope": self.slope, "intercept": self.intercept, "n": self.n,
+            "correction": self.correction,
         }])
 
     def summary(self) -> Summary:
@@ -140,6 +231,13 @@ class MannKendallResult:
             ("n / n*", self.variance_ratio),
         ])
         return Summary("Mann-Kendall trend test", facts, table)
+
+    def plot(self, *, ax: Axes | None = None, **options: Any) -> Figure:
+        """The series with its Sen line and the slope's interval (see
+        :func:`~evalkit.plots.trends.plot_trend`)."""
+        from evalkit.plots.trends import plot_trend
+
+        return plot_trend(self, ax=ax, **options)
 
     def __str__(self) -> str:
         return self.summary().as_text()
@@ -268,6 +366,16 @@ def mann_kendall(
             problems.add(f"series: must have at least 3 non-missing values; got {len(s)}")
     problems.raise_if_any(InputError, "Invalid arguments to mann_kendall:")
     assert s is not None
+    provenance = Provenance("evalkit.indicators.mann_kendall",
+                            {"correction": correction, "lags": lags, "alpha": alpha},
+                            series_fingerprint(s), len(s))
+    return _mann_kendall(s, correction=correction, lags=lags, alpha=alpha,
+                         provenance=provenance)
+
+
+def _mann_kendall(s: pd.Series, *, correction: str, lags: int | None, alpha: float,
+                  provenance: Provenance) -> MannKendallResult:
+    """The test of a checked series (sorted, without missing values)."""
     y = s.to_numpy(dtype=float)
     t = _time_axis(s.index)
     n = len(y)
@@ -307,7 +415,8 @@ def mann_kendall(
     return MannKendallResult(
         s=score, variance=float(variance), z=float(z), p_value=p_value, tau=float(tau),
         trend=trend, slope=slope, slope_low=low, slope_high=high, intercept=intercept,
-        n=n, correction=correction, variance_ratio=float(ratio), alpha=alpha)
+        n=n, correction=correction, variance_ratio=float(ratio), alpha=alpha, lags=lags,
+        series=s, provenance=provenance)
 
 
 # --------------------------------------------------------------------------- ITS
@@ -343,6 +452,8 @@ class ITSResult:
         The series used.
     r_squared
         Coefficient of determination of the regression.
+    provenance
+        The options, the fingerprint of the series and the evalkit version.
     """
 
     coefficients: Coefficients
@@ -356,6 +467,7 @@ class ITSResult:
     counterfactual: pd.Series
     observed: pd.Series
     r_squared: float
+    provenance: Provenance = field(repr=False, compare=False)
 
     def _term(self, name: str) -> dict[str, float]:
         row = self.tidy().set_index("term").loc[name]
@@ -383,8 +495,52 @@ class ITSResult:
         est = self.coefficients.estimate
         return float(est[1] + est[3])
 
+    # ------------------------------------------------------------------ the contract
+    @property
+    def alpha(self) -> float:
+        """Significance level of the intervals."""
+        return self.coefficients.alpha
+
+    @property
+    def estimates(self) -> pd.Series:
+        """The four coefficients, indexed by term."""
+        return self.coefficients.series("estimate")
+
+    @property
+    def std_errors(self) -> pd.Series:
+        """Their Newey-West standard errors, indexed by term."""
+        return self.coefficients.series("std_error")
+
+    def conf_int(self, alpha: float | None = None) -> pd.DataFrame:
+        """Confidence intervals of the coefficients (normal quantiles).
+
+        Parameters
+        ----------
+        alpha
+            Significance level (default: the result's ``alpha``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``lower`` and ``upper``, indexed by term (``intercept``,
+            ``pre_slope``, ``level_change``, ``slope_change``).
+        """
+        return self.coefficients.intervals(
+            checked_level(alpha, self.alpha, "ITSResult.conf_int"))
+
+    def with_alpha(self, alpha: float) -> ITSResult:
+        """The same regression with confidence intervals at level ``1 - alpha``."""
+        alpha = checked_level(alpha, self.alpha, "ITSResult.with_alpha")
+        return replace(self, coefficients=self.coefficients.with_alpha(alpha),
+                       provenance=self.provenance.with_alpha(alpha))
+
+    # ------------------------------------------------------------------ tables
     def tidy(self) -> pd.DataFrame:
-        """One row per coefficient: estimate, std. error, statistic, p-value, interval."""
+        """One row per coefficient.
+
+        Columns: ``term, estimate, std_error, statistic, p_value, conf_low, conf_high``;
+        terms ``intercept``, ``pre_slope``, ``level_change`` and ``slope_change``.
+        """
         return self.coefficients.tidy()
 
     def lines(self) -> pd.DataFrame:
@@ -405,6 +561,13 @@ class ITSResult:
         notes = ("y = intercept + pre_slope * t + level_change * post + "
                  "slope_change * (t - start) * post",)
         return Summary("Interrupted time series (segmented regression)", facts, table, notes)
+
+    def plot(self, *, ax: Axes | None = None, **options: Any) -> Figure:
+        """The observed, fitted and counterfactual lines with the policy's start (see
+        :func:`~evalkit.plots.trends.plot_interrupted_time_series`)."""
+        from evalkit.plots.trends import plot_interrupted_time_series
+
+        return plot_interrupted_time_series(self, ax=ax, **options)
 
     def __str__(self) -> str:
         return self.summary().as_text()
@@ -507,6 +670,10 @@ def interrupted_time_series(
     n = len(y)
     lags = default_hac_lags(n) if hac_lags is None else hac_lags
     fit = sm.OLS(y, design).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
+    given_start = start.item() if isinstance(start, np.generic) else start
+    provenance = Provenance("evalkit.indicators.interrupted_time_series",
+                            {"start": given_start, "hac_lags": hac_lags, "alpha": alpha},
+                            series_fingerprint(s), n)
     params = np.asarray(fit.params)
     coefficients = Coefficients(("intercept", "pre_slope", "level_change", "slope_change"),
                                 params, np.asarray(fit.cov_params()), df=None, alpha=alpha)
@@ -518,4 +685,5 @@ def interrupted_time_series(
                                  name="counterfactual"),
         observed=s.rename("observed"),
         r_squared=float(fit.rsquared),
+        provenance=provenance,
     )

@@ -10,9 +10,10 @@ from evalkit.plots.numbers import localise_numbers
 from evalkit.plots.randomization import plot_bootstrap_distribution, plot_randomization
 from evalkit.plots.synthetic_control import plot_synthetic_control
 from evalkit.plots.synthetic_did import plot_synthetic_did, plot_synthetic_did_units
+from evalkit.plots.trends import plot_interrupted_time_series, plot_trend
 
 __all__ = ["plot_event_study", "plot_group_means", "plot_bacon", "plot_indicator",
            "plot_small_multiples", "plot_gap_ranking", "plot_honest_did", "plot_randomization",
            "plot_bootstrap_distribution", "plot_synthetic_control", "plot_synthetic_did",
            "plot_synthetic_did_units", "plot_coefficients", "plot_group_time",
-           "localise_numbers"]
+           "plot_trend", "plot_interrupted_time_series", "localise_numbers"]

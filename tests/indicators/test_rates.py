@@ -84,9 +84,12 @@ def test_gap_uses_statsmodels_two_sample_methods():
     np.testing.assert_allclose(gap.difference_low, low)
     np.testing.assert_allclose(gap.difference_high, high)
     table = gap.tidy()
-    assert list(table.columns) == ["territory", "estimate", "reference", "difference",
-                                   "conf_low", "conf_high", "ratio", "ratio_conf_low",
-                                   "ratio_conf_high", "p_value", "distinguishable"]
+    assert list(table.columns) == ["term", "estimate", "std_error", "statistic", "p_value",
+                                   "conf_low", "conf_high", "territory", "value", "reference",
+                                   "difference", "ratio", "ratio_conf_low", "ratio_conf_high",
+                                   "distinguishable"]
+    np.testing.assert_array_equal(table["estimate"], table["difference"])
+    np.testing.assert_array_equal(table["value"], gap.estimate)  # the territory's value
     assert table["distinguishable"].tolist() == [True, False]  # 15% vs 10%; 8% vs 10%
     assert "Gaps to the reference" in str(gap) and "<table>" in gap._repr_html_()
 
@@ -114,3 +117,55 @@ def test_gap_is_frozen():
         gap.alpha = 0.1  # type: ignore[misc]
     with pytest.raises(ValueError):
         gap.estimate[0] = 1.0
+
+
+# --------------------------------------------------------------------------- the contract
+@pytest.mark.parametrize("kind, exclude", [("proportion", False), ("proportion", True),
+                                           ("rate", True), ("rate", False)])
+def test_gap_with_alpha_is_a_fresh_computation(kind, exclude):
+    args = (pd.Series([30, 12, 0], index=["59", "62", "80"]), [200, 150, 120],
+            [600, 400, 300], [5000, 5000, 4000])
+    options = {"kind": kind, "exclude_territory": exclude, "per": 1000}
+    gap = compare_to_reference(*args, **options)
+    fresh = compare_to_reference(*args, **options, alpha=0.1)
+    moved = gap.with_alpha(0.1)
+    pd.testing.assert_frame_equal(moved.tidy(), fresh.tidy())
+    for name in ("difference_low", "difference_high", "ratio_low", "ratio_high"):
+        np.testing.assert_array_equal(getattr(moved, name), getattr(fresh, name))
+    pd.testing.assert_frame_equal(gap.conf_int(alpha=0.1), fresh.conf_int())
+    assert moved.alpha == 0.1 and gap.alpha == 0.05
+    assert dict(moved.provenance.specification) == dict(fresh.provenance.specification)
+    assert moved.provenance.data_fingerprint == fresh.provenance.data_fingerprint
+    pd.testing.assert_frame_equal(moved.with_alpha(0.05).tidy(), gap.tidy())
+
+
+def test_gap_never_mutates_the_caller_counts():
+    events = pd.Series([30.0, 12.0], index=["Nord", "Sud"])
+    trials = np.array([200.0, 150.0])
+    reference = [300, 300]
+    before = (events.copy(), trials.copy())
+    gap = compare_to_reference(events, trials, reference, [3000, 3000], kind="proportion")
+    gap.with_alpha(0.1).conf_int(alpha=0.2)
+    pd.testing.assert_series_equal(events, before[0])
+    np.testing.assert_array_equal(trials, before[1])
+    assert reference == [300, 300]
+    trials[0] = 1.0  # nor does a later change reach the result
+    assert gap.trials[0] == 200.0 and gap.with_alpha(0.05).estimate[0] == 0.15
+
+
+def test_gap_on_the_contract():
+    gap = compare_to_reference(pd.Series([30, 12], index=[59, 62]), [200, 150], [300, 300],
+                               [3000, 3000], kind="proportion", exclude_territory=False)
+    assert gap.estimates.index.tolist() == ["59", "62"] == gap.conf_int().index.tolist()
+    np.testing.assert_array_equal(gap.estimates, gap.difference)
+    assert gap.std_errors.isna().all()
+    assert gap.tidy()["territory"].tolist() == [59, 62]  # the labels as given
+    assert np.sign(gap.statistic).tolist() == [1.0, -1.0]
+    assert gap.provenance.function == "evalkit.indicators.compare_to_reference"
+    assert gap.provenance.n_obs == 2
+    with np.errstate(invalid="ignore"):  # statsmodels' interval divides 0 by 0 here
+        empty = compare_to_reference([0], [100], [0], [1000], kind="rate",
+                                     exclude_territory=False)
+    assert (empty.statistic[0], empty.p_value[0]) == (0.0, 1.0)
+    with pytest.raises(InputError, match=r"alpha=1: must be a number strictly between"):
+        gap.with_alpha(1)

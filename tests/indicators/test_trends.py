@@ -222,3 +222,100 @@ def test_its_with_period_labels_and_errors():
         interrupted_time_series(y, 2058)
     with pytest.raises(InputError, match="must be one of the series' periods"):
         interrupted_time_series(labelled, "T99")
+
+
+# --------------------------------------------------------------------------- the contract
+#: A series whose trend is significant at 10% but not at 5% (p = 0.0739).
+BORDERLINE = pd.Series([-0.4, -1.1, 0.8, -0.9, 2.3, 1.3, 0.1, 1.1, 2.3, 3.6, -0.1, 1.9],
+                       index=range(2010, 2022))
+
+
+@pytest.mark.parametrize("correction, lags", [("none", None), ("hamed_rao", None),
+                                              ("hamed_rao", 3), ("yue_wang", 1)])
+def test_mann_kendall_with_alpha_is_a_fresh_computation(nile, correction, lags):
+    r = mann_kendall(nile, correction=correction, lags=lags)
+    fresh = mann_kendall(nile, correction=correction, lags=lags, alpha=0.1)
+    moved = r.with_alpha(0.1)
+    assert moved == fresh  # every number and verdict, exactly
+    pd.testing.assert_frame_equal(moved.tidy(), fresh.tidy())
+    pd.testing.assert_frame_equal(r.conf_int(alpha=0.1), fresh.conf_int())
+    assert moved.provenance.specification == fresh.provenance.specification
+    assert moved.provenance.data_fingerprint == r.provenance.data_fingerprint
+    assert r.alpha == 0.05 and r == mann_kendall(nile, correction=correction, lags=lags)
+
+
+def test_mann_kendall_with_alpha_moves_the_verdict():
+    r = mann_kendall(BORDERLINE)
+    assert 0.05 < r.p_value < 0.10 and r.trend == "no trend"
+    assert r.with_alpha(0.10).trend == "increasing" == mann_kendall(BORDERLINE, alpha=0.1).trend
+    assert r.trend == "no trend"  # the original is untouched
+
+
+def test_mann_kendall_on_the_contract(nile):
+    r = mann_kendall(nile)
+    assert (r.estimate, r.slope) == (r.slope, -2.6) and np.isnan(r.std_error)
+    row = r.tidy().iloc[0]
+    assert row["term"] == "sen_slope" and row["statistic"] == r.z
+    assert (row["conf_low"], row["conf_high"]) == (r.slope_low, r.slope_high)
+    assert r.provenance.function == "evalkit.indicators.mann_kendall"
+    assert r.provenance.n_obs == r.n == 100
+    with pytest.raises(InputError, match=r"alpha=0: must be a number strictly between"):
+        r.with_alpha(0)
+
+
+def test_the_caller_series_is_never_mutated():
+    series = pd.Series([3.0, np.nan, 1.0, 4.0, 1.5, 5.0, 9.0, 2.0, 6.0, 5.5],
+                       index=[2009, 2001, 2003, 2002, 2004, 2005, 2006, 2007, 2008, 2000])
+    before = series.copy()
+    r = mann_kendall(series)
+    r.with_alpha(0.1).conf_int(alpha=0.2)
+    its = interrupted_time_series(series, 2005)
+    its.with_alpha(0.1)
+    pd.testing.assert_series_equal(series, before)
+    series.iloc[0] = 100.0  # nor does a later change to it reach the results
+    assert r.with_alpha(0.05) == r and r.series.loc[2009] == 3.0
+    assert its.observed.loc[2009] == 3.0
+
+
+def test_its_with_alpha_is_a_fresh_computation():
+    y = _simulated(3)
+    r = interrupted_time_series(y, 2030)
+    fresh = interrupted_time_series(y, 2030, alpha=0.1)
+    moved = r.with_alpha(0.1)
+    pd.testing.assert_frame_equal(moved.tidy(), fresh.tidy())
+    pd.testing.assert_frame_equal(moved.conf_int(), fresh.conf_int())
+    pd.testing.assert_frame_equal(r.conf_int(alpha=0.1), fresh.conf_int())
+    assert moved.level_change == fresh.level_change
+    assert moved.alpha == 0.1 and r.alpha == 0.05
+    assert dict(moved.provenance.specification) == dict(fresh.provenance.specification) == {
+        "start": 2030, "hac_lags": None, "alpha": 0.1}
+    assert "90%" in str(moved) and "95%" in str(r)
+
+
+def test_its_on_the_contract():
+    r = interrupted_time_series(_simulated(5), 2030)
+    terms = ["intercept", "pre_slope", "level_change", "slope_change"]
+    assert r.estimates.index.tolist() == r.std_errors.index.tolist() == terms
+    assert r.estimates["level_change"] == r.level_change["estimate"]
+    assert r.conf_int().loc["slope_change", "lower"] == r.slope_change["conf_low"]
+    assert r.provenance.function == "evalkit.indicators.interrupted_time_series"
+    assert r.provenance.n_obs == r.n == 60
+
+
+def test_trend_plots_read_the_results():
+    from matplotlib.figure import Figure
+
+    labelled = pd.Series(_simulated().to_numpy(), index=[f"T{i:02d}" for i in range(60)])
+    its = interrupted_time_series(labelled, "T30")
+    figure = its.plot(title="Break", labels={"fitted": "Ajusté"})
+    assert isinstance(figure, Figure)
+    (ax,) = figure.axes
+    assert ax.get_title() == "Break"
+    assert ax.get_xticklabels()[0].get_text() == "T00"
+    assert "Ajusté" in [t.get_text() for t in figure.legends[0].get_texts()]
+    mk = mann_kendall(labelled)
+    assert isinstance(mk.plot(band=False), Figure)
+    lines = mk.lines()
+    np.testing.assert_allclose(lines["sen"], mk.intercept + mk.slope * np.arange(60))
+    with pytest.raises(InputError, match="keys must be among"):
+        mk.plot(labels={"nonsense": "x"})

@@ -1,10 +1,11 @@
 """The result contract, checked for every estimator and post-estimation call.
 
 As scikit-learn's estimator checks do: ``CASES`` fits every estimator and
-post-estimation call on small shipped data, and each check runs on every result.
+post-estimation call (and the indicator methods: trend tests, gaps to a reference) on
+small shipped data, and each check runs on every result.
 ``test_every_result_class_is_covered`` fails when a result class (exported by
-``evalkit.results`` or defined in one of its modules) has no case here, so a new
-result class cannot be forgotten.
+``evalkit.results`` or ``evalkit.indicators``, or defined in one of their modules) has no
+case here, so a new result class cannot be forgotten.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import pandas as pd
 import pytest
 
 import evalkit
+import evalkit.indicators
 import evalkit.results
 from evalkit import (
     InputError,
@@ -43,7 +45,15 @@ from evalkit import (
     twfe,
     wild_cluster_bootstrap,
 )
-from evalkit.datasets import load_kielmc, load_mpdta, load_prop99
+from evalkit.datasets import data_dir, load_kielmc, load_mpdta, load_prop99
+from evalkit.indicators import (
+    Gap,
+    ITSResult,
+    MannKendallResult,
+    compare_to_reference,
+    interrupted_time_series,
+    mann_kendall,
+)
 from evalkit.inference import Classical, Clustered, Placebo
 from evalkit.results import MultiEffectResult, Provenance, Result, SingleEffectResult, Summary
 from evalkit.results.contract import INTERVAL_COLUMNS, TIDY_CORE_COLUMNS
@@ -90,6 +100,31 @@ def _synthetic_control():
     return synthetic_control(_prop99())
 
 
+@functools.cache
+def _california() -> pd.Series:
+    """California's per-capita cigarette sales, 1970-2000, indexed by year."""
+    prop99 = load_prop99()
+    return prop99.loc[prop99["state"] == "California"].set_index("Year")["cigsale"]
+
+
+@functools.cache
+def _households() -> pd.DataFrame:
+    """Poor households and households by department, Hauts-de-France 2024 (simulated)."""
+    frame = pd.read_csv(data_dir() / "hauts_de_france_indicators.csv",
+                        dtype={"departement_code": "string"},
+                        usecols=["departement_code", "year", "households", "poor_households"])
+    latest = frame.loc[frame["year"] == frame["year"].max()]
+    return latest.groupby("departement_code")[["poor_households", "households"]].sum()
+
+
+def _gap() -> Gap:
+    """Each department's poverty rate against the rest of the region."""
+    counts = _households()
+    return compare_to_reference(counts["poor_households"], counts["households"],
+                                counts["poor_households"].sum(), counts["households"].sum(),
+                                kind="proportion")
+
+
 @dataclass(frozen=True)
 class Case:
     """One estimator call and what to expect of its result.
@@ -107,6 +142,7 @@ class Case:
 
 
 FIXED = ("estimate",)
+NO_STD_ERROR = ("estimate", "statistic", "p_value", "conf_low", "conf_high")
 CASES: dict[str, Case] = {
     "did_2x2": Case(lambda: did_2x2(load_kielmc(), outcome="rprice", treated="nearinc",
                                     post="y81", inference=Classical())),
@@ -141,6 +177,11 @@ CASES: dict[str, Case] = {
                               levels=False),
     "synthetic_did": Case(lambda: synthetic_did(
         _prop99(), inference=Placebo(n_draws=20, random_state=11))),
+    "mann_kendall": Case(lambda: mann_kendall(_california()), finite=NO_STD_ERROR),
+    "interrupted_time_series": Case(lambda: interrupted_time_series(_california(), 1989),
+                                    headline=lambda r: r.estimates["level_change"]),
+    "compare_to_reference": Case(_gap, finite=NO_STD_ERROR,
+                                 headline=lambda r: r.estimates.iloc[0]),
 }
 
 
@@ -166,12 +207,14 @@ def _widths(frame: pd.DataFrame) -> np.ndarray:
 
 # --------------------------------------------------------------------------- coverage
 def _result_classes() -> set[type]:
-    """Classes exported by evalkit.results or defined in its modules that have both
-    summary() and tidy(): the results and their parts."""
+    """Classes exported by evalkit.results, and classes defined in its modules or in
+    evalkit.indicators' that have both summary() and tidy(): the results and their parts
+    (the indicators' definitions, thresholds and statuses are not results)."""
     found: set[type] = set()
-    modules = [evalkit.results] + [
-        importlib.import_module(f"evalkit.results.{m.name}")
-        for m in pkgutil.iter_modules(evalkit.results.__path__)]
+    packages = (evalkit.results, evalkit.indicators)
+    modules = [*packages] + [
+        importlib.import_module(f"{package.__name__}.{m.name}")
+        for package in packages for m in pkgutil.iter_modules(package.__path__)]
     for module in modules:
         for _, obj in inspect.getmembers(module, inspect.isclass):
             if (obj.__module__.startswith("evalkit.") and not getattr(obj, "_is_protocol", False)
@@ -195,6 +238,7 @@ def test_the_coverage_check_sees_every_exported_result():
     names = {cls.__name__ for cls in _result_classes()}
     exported = {n for n in evalkit.__all__ if n.endswith(("Result", "Decomposition"))}
     assert exported <= names
+    assert {MannKendallResult, ITSResult, Gap} <= _result_classes()
 
 
 # --------------------------------------------------------------------------- the contract

@@ -189,8 +189,8 @@ def _gaps(series: pd.DataFrame, kind: str, scale: float, areas: list[str], refer
     table.insert(2, "period", int(latest))
     if kind == "proportion":
         for column in [c for c in table.columns if c in (
-                "estimate", "reference", "difference", "difference_low", "difference_high",
-                "conf_low", "conf_high")]:
+                "estimate", "value", "reference", "difference", "difference_low",
+                "difference_high", "conf_low", "conf_high")]:
             table[column] = table[column] * scale
     return table
 

@@ -137,14 +137,14 @@ class TrackingReport:
         if self.language == "fr":
             verdict = ("un écart statistiquement significatif" if real else
                        "un écart que les données ne distinguent pas du bruit")
-            value = self.value(row["estimate"], unit)
+            value = self.value(row["value"], unit)
             return (f"En {int(row['period'])}, {label.lower()} : {value} "
                     f"dans {self._focus_label()} contre {self.value(row['reference'], unit)} "
                     f"ailleurs, soit {gap_text} (intervalle de "
                     f"confiance à {level} : de {lo} à {hi}) : {verdict}.")
         verdict = ("a statistically significant gap" if real else
                    "a gap the data cannot distinguish from noise")
-        return (f"In {int(row['period'])}, {label.lower()}: {self.value(row['estimate'], unit)} "
+        return (f"In {int(row['period'])}, {label.lower()}: {self.value(row['value'], unit)} "
                 f"in {self._focus_label()} against {self.value(row['reference'], unit)} "
                 f"elsewhere, {gap_text} ({level} confidence "
                 f"interval: {lo} to {hi}): {verdict}.")
@@ -325,7 +325,7 @@ class TrackingReport:
             rows = []
             for r in gaps.itertuples():
                 dec = self._gap_decimals(ind.unit, float(r.conf_low), float(r.conf_high))
-                rows.append([r.area_name, self.value(r.estimate, ind.unit),
+                rows.append([r.area_name, self.value(r.value, ind.unit),
                              self.value(r.reference, ind.unit),
                              self.difference(r.difference, ind.unit, decimals=dec),
                              f"{self.difference(r.conf_low, ind.unit, decimals=dec)} ; "
