@@ -229,8 +229,13 @@ class ProgressAssessment:
     reason: str
     needed_growth: float | None = None
 
-    def tidy(self) -> dict[str, object]:
-        """The assessment as one flat record of codes and numbers (see :func:`assess_all`)."""
+    def tidy(self) -> pd.DataFrame:
+        """The assessment as a one-row table of codes and numbers (as :func:`assess_all`
+        gives for several), with the columns of :func:`assess_all`."""
+        return pd.DataFrame([self.record()], columns=_TIDY_COLUMNS)
+
+    def record(self) -> dict[str, object]:
+        """The assessment as one flat record: the row of :meth:`tidy`, as a dict."""
         return {
             "code": self.indicator.code,
             "horizon": self.horizon,
@@ -482,5 +487,5 @@ def assess_all(
         for h in horizons:
             a = assess_progress(ind, series, horizon=h, short_years=short_years,
                                 thresholds=thresholds, as_of=as_of)
-            rows.append(a.tidy())
+            rows.append(a.record())
     return pd.DataFrame(rows, columns=_TIDY_COLUMNS)

@@ -305,10 +305,20 @@ def test_poverty_worked_example():
 def test_an_assessment_holds_no_wording():
     a = assess_progress(POVERTY, series(y2015=16.25, y2023=14.7))
     assert not hasattr(a, "sentence") and not hasattr(a, "label")
-    record = a.tidy()
+    record = a.record()
     assert record["status"] == "acceleration_needed"
     assert not any(isinstance(v, str) and " " in v
                    for k, v in record.items() if k != "reason")
+
+
+def test_an_assessments_tidy_is_a_one_row_table_like_assess_alls():
+    a = assess_progress(POVERTY, series(y2015=16.25, y2023=14.7))
+    table = a.tidy()
+    assert isinstance(table, pd.DataFrame) and len(table) == 1
+    whole = assess_all([POVERTY], pd.DataFrame({"indicator": "pauvrete", "period": [2015, 2023],
+                                                "value": [16.25, 14.7]}), horizons=("long",))
+    pd.testing.assert_frame_equal(table, whole)
+    assert table.iloc[0].to_dict() == a.record()
 
 
 ASSESS_ALL_DATA = pd.DataFrame({
