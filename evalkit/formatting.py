@@ -42,7 +42,7 @@ from evalkit.errors import InputError
 
 __all__ = ["Language", "LOCALES", "MINUS", "NNBSP", "format_number", "format_percent",
            "decimals_for", "format_p_value", "format_interval", "format_level",
-           "interval_decimals", "colon"]
+           "interval_decimals", "colon", "semicolon"]
 
 #: The languages of reports. Each has its message catalogue,
 #: evalkit/reports/messages/locales/<language>.po, and its locale in :data:`LOCALES`:
@@ -242,6 +242,15 @@ def colon(language: str) -> str:
     ('\xa0:', ':')
     """
     return "\u00a0:" if language == "fr" else ":"
+
+
+def semicolon(language: str) -> str:
+    """A semicolon as the language writes it: French puts a no-break space before it.
+
+    >>> semicolon("fr"), semicolon("en")
+    ('\xa0;', ';')
+    """
+    return "\u00a0;" if language == "fr" else ";"
 
 
 def format_interval(low: float, high: float, language: Language, decimals: int = 2) -> str:

@@ -13,6 +13,7 @@ method.
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 import tomllib
@@ -104,3 +105,35 @@ def test_every_report_module_is_in_a_report_layer():
     assert loose == [], "put these modules in one of the report layers' folders"
     present = {p.name for p in reports.iterdir() if (p / "__init__.py").exists()}
     assert present == placed
+
+
+_HTML_TAG = re.compile(r"<(h[1-6]|p|table|thead|tbody|tr|td|th|div|span|img|ul|li|details|"
+                       r"summary|pre|strong|em|a|br|style|html|head|body|small|section)[ >/]")
+
+
+def test_report_html_comes_from_templates_not_from_python_strings():
+    """The report layer writes HTML only in its Jinja2 templates: no string literal of its
+    Python modules holds a tag (docstrings and comments aside)."""
+    found = []
+    for path in sorted((PACKAGE / "reports").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                      if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+                      and node.body and isinstance(node.body[0], ast.Expr)
+                      and isinstance(node.body[0].value, ast.Constant)}
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Constant) and isinstance(node.value, str)
+                    and id(node) not in docstrings and _HTML_TAG.search(node.value)):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value[:60]!r}")
+    assert found == []
+
+
+def test_report_wording_comes_from_the_catalogues_not_from_language_tests():
+    """No report module chooses its words with ``language == "fr"``: wording is in the
+    catalogues, one file per language."""
+    pattern = re.compile(r"""(language|lang)\s*==\s*["'](fr|en)["']""")
+    found = [f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+             for path in sorted((PACKAGE / "reports").rglob("*.py"))
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if pattern.search(line)]
+    assert found == []

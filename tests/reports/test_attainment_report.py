@@ -58,15 +58,15 @@ def test_english_words():
 def test_html_is_escaped_and_coloured():
     table = attainment_table([DELAI, TAUX], DATA, periods=[2022])
     page = attainment_html(table, "fr")
-    assert "Taux d&#x27;insertion &lt;à 6 mois&gt;" in page
+    assert "Taux d&#39;insertion &lt;à 6 mois&gt;" in page
     assert "<à 6 mois>" not in page
     reached = STATUS_COLOURS[ProgressStatus.TARGET_ACHIEVED]
     missed = STATUS_COLOURS[ProgressStatus.DETERIORATION]
     # 2022: délai 9.0 has no target for 2022 -> sans cible; taux 63 < 64 -> non atteinte
-    assert f'style="background:{missed};color:#ffffff">non atteinte' in page
+    assert f"style='background:{missed};color:#ffffff'>non atteinte" in page
     assert reached not in page
     assert "63,0" in page  # French decimal comma
-    assert page.startswith('<table class="evalkit-attainment">')
+    assert page.startswith("<table class='evalkit-attainment'>")
     # for a reader: no internal code, the unit with the label, the next target with its year
     assert ">taux<" not in page and "<th>Code</th>" not in page and "<th>Unité</th>" not in page
     assert "(%)</td>" in page and "<th>Année de la prochaine cible</th>" not in page
@@ -76,7 +76,7 @@ def test_html_is_escaped_and_coloured():
 def test_html_whole_row():
     page = attainment_html(attainment_table([DELAI], DATA), "en")
     assert ("<tr><td>Average processing time (years)</td><td>9.5</td><td>9.0</td><td>7.9</td>"
-            "<td>8.0</td><td style=\"background:#1a7f37;color:#ffffff\">reached</td>"
+            "<td>8.0</td><td style='background:#1a7f37;color:#ffffff'>reached</td>"
             "<td>6.0 (2027)</td></tr>") in page
 
 

@@ -73,7 +73,8 @@ def test_a_figure_is_embedded_with_its_alternative_text():
 
 def test_a_badge_shows_its_colour_and_text():
     html = render([Table.of(["Statut"], [[Badge("Cible atteinte", "#1b7837")]])])
-    assert "<td><span style='color:#1b7837'>&#9679;</span> Cible atteinte</td>" in html
+    assert ("<td style='text-align:left'><span style='color:#1b7837'>&#9679;</span> Cible "
+            "atteinte</td>") in html
 
 
 def test_the_page_style_and_the_report_part():

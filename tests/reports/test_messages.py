@@ -146,6 +146,10 @@ def _python_keys(path: Path) -> list[re.Pattern[str]]:
             key = node.args[0]
             if path.name == "tracking_sections.py" and isinstance(key, ast.Constant):
                 key = ast.Constant(_tracking_shared(tree).get(key.value, f"tracking_{key.value}"))
+            elif path.name == "tracking_sections.py":  # an f-string key, always prefixed
+                pattern = _pattern(key)
+                found.append(pattern and re.compile("tracking_" + pattern.pattern))
+                continue
             found.append(_pattern(key))
         elif name in keyed:
             found.append(_pattern(node.args[0]))

@@ -8,7 +8,6 @@ Atteinte de la cible"), in English or French.
 
 from __future__ import annotations
 
-import html
 import math
 import re
 
@@ -20,9 +19,10 @@ from evalkit.indicators.attainment import Attainment
 from evalkit.indicators.status import ProgressStatus
 from evalkit.plots.indicators import STATUS_COLOURS
 from evalkit.reports.messages.catalogue import text
+from evalkit.reports.render.blocks import Cell, Shaded, Table, render
 from evalkit.reports.render.indicator_wording import check_language, unit_name
 
-__all__ = ["worded_attainment_table", "attainment_html"]
+__all__ = ["worded_attainment_table", "attainment_html", "attainment_table_block"]
 
 _REALISED = re.compile(r"realised_(-?\d+)")
 _TARGET = re.compile(r"target_(-?\d+)")
@@ -89,7 +89,14 @@ def worded_attainment_table(table: pd.DataFrame, language: Language = "fr") -> p
 
 def attainment_html(table: pd.DataFrame, language: Language = "fr", *,
                     show_code: bool = False) -> str:
-    """The attainment table as an HTML ``<table>``, every cell escaped.
+    """The attainment table as an HTML ``<table>``, every cell escaped (see
+    :func:`attainment_table_block`)."""
+    return render([attainment_table_block(table, language, show_code=show_code)])
+
+
+def attainment_table_block(table: pd.DataFrame, language: Language = "fr", *,
+                           show_code: bool = False) -> Table:
+    """The attainment table as a report table.
 
     Reached targets are shown on green, missed ones on red (the colours of
     :data:`evalkit.plots.indicators.STATUS_COLOURS`); numbers use the language's
@@ -130,23 +137,21 @@ def attainment_html(table: pd.DataFrame, language: Language = "fr", *,
         if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
             return "—"
         if isinstance(value, bool):
-            return html.escape(str(value))
+            return str(value)
         if isinstance(value, int):
             return str(value)
         if isinstance(value, float):
             return format_number(value, language, 0 if value.is_integer() and abs(value) >= 1000
                                  else 1)
-        return html.escape(str(value))
+        return str(value)
 
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in worded.columns)
-    body = []
+    rows = []
     for _, row in worded.iterrows():
-        cells = []
+        cells: list[Cell] = []
         for column, value in row.items():
-            style = ""
             if column == t("column") and value in colours:
-                style = f' style="background:{colours[value]};color:#ffffff"'
-            cells.append(f"<td{style}>{cell(value)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return (f'<table class="evalkit-attainment">\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
-            + "\n".join(body) + "\n</tbody>\n</table>")
+                cells.append(Shaded(cell(value), colours[value]))
+            else:
+                cells.append(cell(value))
+        rows.append(cells)
+    return Table.of([str(c) for c in worded.columns], rows, style="attainment")

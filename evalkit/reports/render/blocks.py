@@ -20,7 +20,8 @@ from markupsafe import Markup
 from matplotlib.figure import Figure as MatplotlibFigure
 
 __all__ = ["Block", "Title", "Heading", "Paragraph", "Items", "Table", "Facts", "Figure",
-           "Details", "Badge", "render", "render_page_style", "report_part"]
+           "Details", "Badge", "Shaded", "Lines", "Cell", "render", "render_page_style",
+           "report_part"]
 
 
 @dataclass(frozen=True)
@@ -44,13 +45,14 @@ class Heading:
 
 @dataclass(frozen=True)
 class Paragraph:
-    """A paragraph: ``plain``, a ``caption`` (smaller, grey), or ``strong`` (a verdict).
+    """A paragraph: ``plain``, a ``caption`` (smaller, grey), ``strong`` (a verdict) or
+    ``emphasis`` (in italics: the params' notes).
 
     ``lead`` is written first in italics (``Notes:``).
     """
 
     text: str
-    style: Literal["plain", "caption", "strong"] = "plain"
+    style: Literal["plain", "caption", "strong", "emphasis"] = "plain"
     lead: str = ""
     kind: Literal["paragraph"] = "paragraph"
 
@@ -66,24 +68,49 @@ class Items:
 
 @dataclass(frozen=True)
 class Badge:
-    """A short text on a coloured background (a status), as a table cell."""
+    """A status as a table cell: a dot of its colour before its name."""
 
     text: str
     colour: str
+    kind: Literal["badge"] = "badge"
+
+
+@dataclass(frozen=True)
+class Shaded:
+    """A table cell written in white on a coloured background (a target reached or not)."""
+
+    text: str
+    colour: str
+    kind: Literal["shaded"] = "shaded"
+
+
+@dataclass(frozen=True)
+class Lines:
+    """A table cell of several lines, each kept on one line (targets and their years)."""
+
+    lines: tuple[str, ...]
+    kind: Literal["lines"] = "lines"
+
+
+Cell = str | Badge | Shaded | Lines
 
 
 @dataclass(frozen=True)
 class Table:
-    """A table with a header row; a cell is text or a :class:`Badge`."""
+    """A table with a header row; a cell is text, a :class:`Badge`, :class:`Shaded` or
+    :class:`Lines`. ``style`` is ``evalkit`` (the reports' tables) or ``attainment`` (the
+    target attainment table)."""
 
     header: tuple[str, ...]
-    rows: tuple[tuple[str | Badge, ...], ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    style: Literal["evalkit", "attainment"] = "evalkit"
     kind: Literal["table"] = "table"
 
     @classmethod
-    def of(cls, header: Sequence[str], rows: Sequence[Sequence[str | Badge]]) -> Table:
+    def of(cls, header: Sequence[str], rows: Sequence[Sequence[Cell]],
+           style: Literal["evalkit", "attainment"] = "evalkit") -> Table:
         """A table from lists (of cells already formatted as text)."""
-        return cls(tuple(header), tuple(tuple(row) for row in rows))
+        return cls(tuple(header), tuple(tuple(row) for row in rows), style)
 
 
 @dataclass(frozen=True)
@@ -155,5 +182,5 @@ def report_part(markup: str) -> str:
 
 def render_page_style() -> str:
     """The report's stylesheet, as a ``<style>`` element (``templates/report.css``)."""
-    css = _environment().get_template("report.css").render()
-    return f"\n<style>\n{css.strip()}\n</style>\n"
+    css = _environment().get_template("report.css").render().strip()
+    return "\n" + _environment().get_template("style.html.j2").render(css=Markup(css)) + "\n"

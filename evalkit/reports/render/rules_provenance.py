@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from evalkit.formatting import Language, format_number, format_percent
+from evalkit.formatting import Language, format_number, format_percent, semicolon
 from evalkit.reports.messages.catalogue import text
 from evalkit.reports.params.rules import RULE_NAMES, RULE_SOURCES, RULE_UNITS
 from evalkit.reports.render.blocks import Block, Paragraph, Table, render
@@ -81,7 +81,7 @@ def rule_value_text(name: str, value: float, language: Language) -> str:
 
 def _sources(sources: str, language: Language) -> str:
     """The list of sources, with French punctuation in French (a space before ``;``)."""
-    return sources.replace("; ", "\u00a0; ") if language == "fr" else sources
+    return sources.replace("; ", semicolon(language) + " ")
 
 
 def rules_table_html(params: PolicyParams, names: tuple[str, ...], language: Language) -> str:

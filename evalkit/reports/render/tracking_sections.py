@@ -25,11 +25,25 @@ from evalkit.plots.indicators import (
 from evalkit.reports.analysis.tracking import ALL, FOCUS, REST, IndicatorTracking, Tracking, track
 from evalkit.reports.messages.catalogue import text
 from evalkit.reports.params.schema import PolicyParams
-from evalkit.reports.render.attainment import attainment_html
-from evalkit.reports.render.html_parts import esc, facts_table, figure_html, table
+from evalkit.reports.render.attainment import attainment_table_block
+from evalkit.reports.render.blocks import (
+    Badge,
+    Block,
+    Details,
+    Facts,
+    Figure,
+    Heading,
+    Items,
+    Lines,
+    Paragraph,
+    Table,
+    Title,
+    render,
+    render_page_style,
+    report_part,
+)
 from evalkit.reports.render.indicator_wording import progress_sentence, status_label
-from evalkit.reports.render.rules_provenance import TRACKING_RULES, rules_table_html
-from evalkit.reports.render.sections import _STYLE
+from evalkit.reports.render.rules_provenance import TRACKING_RULES, rules_table_blocks
 
 __all__ = ["TrackingReport", "tracking_sections_html"]
 
@@ -71,7 +85,7 @@ class TrackingReport:
     def value(self, value: float | None, unit: str, signed: bool = False) -> str:
         """A value in its unit, in the report's language."""
         if value is None or (isinstance(value, float) and math.isnan(value)):
-            return "n/a" if self.language == "en" else "n.d."
+            return format_number(math.nan, self.language)
         lang = self.language
         if unit in ("percentage", "rate"):
             return format_percent(value, lang, 1, signed=signed)
@@ -106,16 +120,15 @@ class TrackingReport:
                                                                  "per_1000") else 2)
         return interval_decimals(low, high, minimum=usual)
 
-    def _status(self, assessment) -> str:  # noqa: ANN001
-        colour = STATUS_COLOURS[assessment.status]
-        return (f"<span style='color:{colour}'>&#9679;</span> "
-                f"{esc(status_label(assessment.status, self.language))}")
+    def _status(self, assessment) -> Badge:  # noqa: ANN001
+        return Badge(status_label(assessment.status, self.language),
+                     STATUS_COLOURS[assessment.status])
 
     @staticmethod
     def _display(markup: str) -> None:
         from IPython.display import HTML, display
 
-        display(HTML(f"<div class='evalkit-report'>{markup}</div>"))
+        display(HTML(report_part(markup)))
 
     def _simulated(self) -> bool:
         data = self.tracking.data
@@ -134,20 +147,11 @@ class TrackingReport:
         lo, hi = (self.difference(row[c], unit, decimals=dec) for c in ("conf_low", "conf_high"))
         gap_text = self.difference(row["difference"], unit, decimals=dec)
         real = bool(row["distinguishable"])
-        if self.language == "fr":
-            verdict = ("un écart statistiquement significatif" if real else
-                       "un écart que les données ne distinguent pas du bruit")
-            value = self.value(row["value"], unit)
-            return (f"En {int(row['period'])}, {label.lower()} : {value} "
-                    f"dans {self._focus_label()} contre {self.value(row['reference'], unit)} "
-                    f"ailleurs, soit {gap_text} (intervalle de "
-                    f"confiance à {level} : de {lo} à {hi}) : {verdict}.")
-        verdict = ("a statistically significant gap" if real else
-                   "a gap the data cannot distinguish from noise")
-        return (f"In {int(row['period'])}, {label.lower()}: {self.value(row['value'], unit)} "
-                f"in {self._focus_label()} against {self.value(row['reference'], unit)} "
-                f"elsewhere, {gap_text} ({level} confidence "
-                f"interval: {lo} to {hi}): {verdict}.")
+        return self._t("gap_sentence", period=int(row["period"]), label=label.lower(),
+                       value=self.value(row["value"], unit), focus=self._focus_label(),
+                       reference=self.value(row["reference"], unit), gap=gap_text, level=level,
+                       low=lo, high=hi,
+                       verdict=self._t("gap_significant" if real else "gap_noise"))
 
     def break_sentence(self, item: IndicatorTracking) -> str | None:
         its = item.break_at_start
@@ -161,59 +165,41 @@ class TrackingReport:
 
         def interval(term: dict[str, float]) -> str:
             lo, hi = (self.difference(term[c], unit) for c in ("conf_low", "conf_high"))
-            return (f"de {lo} à {hi}" if self.language == "fr" else f"{lo} to {hi}")
+            return self._t("interval", low=lo, high=hi)
 
         def sig(term: dict[str, float]) -> str:
             yes = term["p_value"] < 1 - self.tracking.params.inference.confidence_level
-            if self.language == "fr":
-                return "significatif" if yes else "non significatif"
-            return "significant" if yes else "not significant"
+            return self._t("significant" if yes else "not_significant")
 
-        if self.language == "fr":
-            what = (f"l'écart entre {self._focus_label()} et le reste du territoire"
-                    if has_focus else "l'indicateur")
-            return (f"Au démarrage de la politique en {start}, {what} a changé de "
-                    f"{self.difference(level['estimate'], unit)} en niveau ({sig(level)} ; IC à "
-                    f"{ci} {interval(level)}) et de {self.difference(slope['estimate'], unit)} "
-                    f"par an en pente ({sig(slope)} ; IC {interval(slope)}) — série temporelle "
-                    f"interrompue, écarts-types de Newey-West.")
-        what = (f"the gap between {self._focus_label()} and the rest of the territory"
-                if has_focus else "the indicator")
-        return (f"When the policy started in {start}, {what} changed by "
-                f"{self.difference(level['estimate'], unit)} in level ({sig(level)}; {ci} CI "
-                f"{interval(level)}) and by {self.difference(slope['estimate'], unit)} a year "
-                f"in slope ({sig(slope)}; CI {interval(slope)}): interrupted time series with "
-                f"Newey-West standard errors.")
+        what = (self._t("break_gap", focus=self._focus_label()) if has_focus
+                else self._t("break_indicator"))
+        return self._t("break", start=start, what=what,
+                       level_change=self.difference(level["estimate"], unit),
+                       level_significance=sig(level), ci=ci, level_interval=interval(level),
+                       slope_change=self.difference(slope["estimate"], unit),
+                       slope_significance=sig(slope), slope_interval=interval(slope))
 
     def trend_sentence(self, item: IndicatorTracking) -> str | None:
         mk = item.trend
         if mk is None:
             return None
         unit = item.indicator.unit
-        words = {"increasing": ("en hausse", "increasing"), "decreasing": ("en baisse",
-                                                                             "decreasing"),
-                 "no trend": ("sans tendance nette", "no clear trend")}
-        fr, en = words.get(mk.trend, (mk.trend, mk.trend))
-        p = format_p_value(mk.p_value, self.language)
-        slope = self.difference(mk.slope, unit)
-        if self.language == "fr":
-            return (f"Sur l'ensemble du territoire, l'indicateur est {fr} (test de Mann-Kendall, "
-                    f"p-valeur {p}) ; pente de Sen : {slope} par an.")
-        return (f"Over the whole territory the indicator shows {en} (Mann-Kendall test, p-value "
-                f"{p}); Sen's slope: {slope} a year.")
+        words = {"increasing": "trend_increasing", "decreasing": "trend_decreasing",
+                 "no trend": "trend_none"}
+        trend = self._t(words[mk.trend]) if mk.trend in words else mk.trend
+        return self._t("trend", trend=trend, p=format_p_value(mk.p_value, self.language),
+                       slope=self.difference(mk.slope, unit))
 
     # ------------------------------------------------------------------ sections
     def title_html(self) -> str:
         p = self.tracking.params
-        out = _STYLE + f"<h1>{esc(p.title)}</h1>"
-        if p.policy.owner:
-            out += f"<p class='subtitle'>{esc(p.policy.owner)}</p>"
-        if self._simulated():
-            out += (f"<p style='background:#fff4e5;border-left:5px solid #d4600f;"
-                    f"padding:0.5em 1em'><strong>{esc(self._t('simulated'))}</strong></p>")
-        return out
+        warning = self._t("simulated") if self._simulated() else ""
+        return render_page_style() + render([Title(p.title, p.policy.owner or "", warning)])
 
     def summary_html(self) -> str:
+        return render(self.summary_blocks())
+
+    def summary_blocks(self) -> list[Block]:
         rows = []
         for item in self.tracking.indicators:
             ind = item.indicator
@@ -222,41 +208,31 @@ class TrackingReport:
                       if whole.size else "")
             base = (f"{self.value(ind.baseline.value, ind.unit)} ({ind.baseline.period})"
                     if ind.baseline else "")
-            target = ("\n".join(self._t("milestone", value=self.value(t.value, ind.unit),
-                                         period=t.period) for t in ind.targets)
-                      if ind.targets else self._t("none"))
+            target = (Lines(tuple(self._t("milestone", value=self.value(t.value, ind.unit),
+                                          period=t.period) for t in ind.targets))
+                      if ind.targets else Lines((self._t("none"),)))
             rows.append((ind.label_in(self.language), latest, base, target,
                          self._status(item.long_term), self._status(item.short_term)))
-        head = "".join(f"<th>{esc(h)}</th>" for h in (
-            self._t("indicator"), self._t("latest"), self._t("baseline"), self._t("target"),
-            self._t("long"), self._t("short")))
-        body = "".join("<tr>" + "".join(
-            f"<td>{esc(c)}</td>" if i < 3 else
-            "<td>" + "<br>".join(f"<span style='white-space:nowrap'>{esc(part)}</span>"
-                                 for part in str(c).split("\n")) + "</td>" if i == 3 else
-            f"<td style='text-align:left'>{c}</td>" for i, c in enumerate(r)) + "</tr>"
-            for r in rows)
+        header = (self._t("indicator"), self._t("latest"), self._t("baseline"),
+                  self._t("target"), self._t("long"), self._t("short"))
         # The summary holds each indicator's main sentence and its gap; the indicator's
         # own section adds what the summary does not say (never the same sentence twice).
         sentences = [progress_sentence(item.long_term, self.language)
                      for item in self.tracking.indicators]
         sentences += [s for item in self.tracking.indicators
                       for s in (self.gap_sentence(item),) if s]
-        items = "".join(f"<li>{esc(s)}</li>" for s in sentences)
-        note = ""
+        out: list[Block] = [Heading(self._t("summary")), Table.of(header, rows)]
         if any(len(item.indicator.targets) > 1 for item in self.tracking.indicators):
-            note = f"<p class='caption'>{esc(self._t('milestones_note'))}</p>"
-        return (f"<h2>{self._t('summary')}</h2><table class='evalkit'><thead><tr>{head}</tr>"
-                f"</thead><tbody>{body}</tbody></table>{note}"
-                f"<div class='findings'><ul>{items}</ul></div>")
+            out.append(Paragraph(self._t("milestones_note"), "caption"))
+        return out + [Items(tuple(sentences), "findings")]
 
     def policy_html(self) -> str:
         p = self.tracking.params
-        out = f"<h2>{self._t('policy')}</h2><p><strong>{esc(p.policy.name)}</strong></p>"
-        out += "".join(f"<p>{esc(par)}</p>" for par in p.policy.description.split("\n\n"))
+        out: list[Block] = [Heading(self._t("policy")), Paragraph(p.policy.name, "strong")]
+        out += [Paragraph(par) for par in p.policy.description.split("\n\n")]
         if p.report.notes:
-            out += f"<p><em>{esc(p.report.notes)}</em></p>"
-        return out
+            out.append(Paragraph(p.report.notes, "emphasis"))
+        return render(out)
 
     def data_html(self) -> str:
         t = self.tracking
@@ -266,7 +242,7 @@ class TrackingReport:
         if t.params.data.description:
             rows.append(("", t.params.data.description))
         if t.params.data.source:
-            rows.append(("Source", t.params.data.source))
+            rows.append((text("data_source", self.language), t.params.data.source))
         rows += [(self._t("file"), t.params.data_path.name),
                  (self._t("rows"), format_number(len(data), self.language, 0)),
                  (self._t("territories"), format_number(data[section.territory].nunique(),
@@ -281,13 +257,16 @@ class TrackingReport:
             rows.append((self._focus_label(), format_number(n, self.language, 0)))
         if section.policy_start:
             rows.append((self._t("policy_start"), str(section.policy_start)))
-        return f"<h2>{self._t('data')}</h2>" + facts_table(rows)
+        return render([Heading(self._t("data")), Facts.of(rows)])
 
     def attainment_html(self) -> str:
-        return (f"<h2>{self._t('attainment')}</h2>"
-                + attainment_html(self.tracking.attainment, self.language))
+        return render([Heading(self._t("attainment")),
+                       attainment_table_block(self.tracking.attainment, self.language)])
 
     def indicator_html(self, item: IndicatorTracking) -> str:
+        return render(self.indicator_blocks(item))
+
+    def indicator_blocks(self, item: IndicatorTracking) -> list[Block]:
         ind = item.indicator
         label = ind.label_in(self.language)
         series = item.series
@@ -298,30 +277,28 @@ class TrackingReport:
                              band=whole[["conf_low", "conf_high"]], policy_start=start,
                              reference=focus if focus.size else None, title=label,
                              labels=self._plot_labels(), language=self.language)
-        out = f"<h3>{esc(label)}</h3>" + figure_html(fig, label, self.language)
+        out: list[Block] = [Heading(label, 3), Figure.of(fig, label, self.language)]
         # The long-term sentence and the gap are in the summary: here, what it does not say.
         recent = item.short_term
         sentences = [progress_sentence(recent, self.language, pace=False)
                      if recent.start_period != item.long_term.start_period else None,
                      self.break_sentence(item), self.trend_sentence(item)]
-        out += "<ul>" + "".join(f"<li>{esc(s)}</li>" for s in sentences if s) + "</ul>"
+        out.append(Items(tuple(s for s in sentences if s)))
         groups = series.loc[~series["area"].isin([ALL, FOCUS, REST])]
         if not groups.empty:
             frame = groups.assign(territory=groups["area_name"])[
                 ["territory", "period", "value", "conf_low", "conf_high"]]
-            panel_labels = {**self._plot_labels(),
-                            "series": "Valeur du territoire" if self.language == "fr"
-                            else "The territory's value"}
+            panel_labels = {**self._plot_labels(), "series": self._t("plot_territory_value")}
             fig = plot_small_multiples(frame, indicator=ind, policy_start=start,
                                        labels=panel_labels, language=self.language,
                                        targets=False)
-            out += figure_html(fig, label, self.language)
+            out.append(Figure.of(fig, label, self.language))
         if item.group_gaps is not None and not item.group_gaps.empty:
             gaps = item.group_gaps.assign(territory=item.group_gaps["area_name"])
             period = int(gaps["period"].iloc[0])
             fig = plot_gap_ranking(gaps, title=self._t("gap_title", period=period),
                                    labels=self._gap_labels(ind.unit))
-            out += figure_html(fig, self._t("gap_title", period=period), self.language)
+            out.append(Figure.of(fig, self._t("gap_title", period=period), self.language))
             rows = []
             for r in gaps.itertuples():
                 dec = self._gap_decimals(ind.unit, float(r.conf_low), float(r.conf_high))
@@ -331,31 +308,24 @@ class TrackingReport:
                              f"{self.difference(r.conf_low, ind.unit, decimals=dec)} ; "
                              f"{self.difference(r.conf_high, ind.unit, decimals=dec)}",
                              "✔" if r.distinguishable else "–"])
-            header = ([self._t("territories"), "Valeur", "Reste de la région", "Écart",
-                       f"IC à {self._level()}", "Significatif"] if self.language == "fr" else
-                      [self._t("territories"), "Value", "Rest of the territory", "Gap",
-                       f"{self._level()} CI", "Significant"])
-            out += table(header, rows)
+            header = [self._t("territories"), self._t("col_value"), self._t("col_rest"),
+                      self._t("col_gap"), self._t("col_ci", level=self._level()),
+                      self._t("col_significant")]
+            out.append(Table.of(header, rows))
         return out
 
     def _plot_labels(self) -> dict[str, str]:
-        if self.language == "fr":
-            return {"series": "Ensemble du territoire", "reference": self._focus_label(),
-                    "baseline": "Référence", "target": "Cible",
-                    "policy_start": "Début de la politique", "band": "Intervalle de confiance",
-                    "period": "Année", "value": "Valeur", "status": "Statut"}
-        return {"series": "Whole territory", "reference": self._focus_label(),
-                "baseline": "Baseline", "target": "Target", "policy_start": "Policy start",
-                "band": "Confidence interval", "period": "Year"}
+        labels = {"series": self._t("whole"), "reference": self._focus_label(),
+                  **{key: self._t(f"plot_{key}")
+                     for key in ("baseline", "target", "band", "period", "value", "status")},
+                  "policy_start": self._t("policy_start")}
+        return labels
 
     def _gap_labels(self, unit: str) -> dict[str, str]:
-        points = " (points)" if unit in ("percentage", "rate") else ""
-        if self.language == "fr":
-            return {"difference": f"Écart au reste de la région{points}",
-                    "distinguishable": "Écart significatif",
-                    "not_distinguishable": "Non distinguable du bruit"}
-        return {"difference": f"Gap to the rest of the territory{points}",
-                "distinguishable": "Significant gap", "not_distinguishable": "Within noise"}
+        points = unit in ("percentage", "rate")
+        return {"difference": self._t("plot_gap_points" if points else "plot_gap"),
+                "distinguishable": self._t("plot_significant_gap"),
+                "not_distinguishable": self._t("plot_within_noise")}
 
     def indicators_html(self) -> str:
         """Each indicator in turn, after one note on how to read every chart (said once)."""
@@ -365,9 +335,11 @@ class TrackingReport:
             notes.append(self._t("band_caption", level=self._level(), focus=self._focus_label()))
         if any((~item.series["area"].isin([ALL, FOCUS, REST])).any() for item in items):
             notes.append(self._t("panels_caption"))
-        intro = "".join(f"<p class='caption'>{esc(note)}</p>" for note in notes)
-        return (f"<h2>{self._t('indicators')}</h2>{intro}"
-                + "".join(self.indicator_html(item) for item in items))
+        blocks: list[Block] = [Heading(self._t("indicators"))]
+        blocks += [Paragraph(note, "caption") for note in notes]
+        for item in items:
+            blocks += self.indicator_blocks(item)
+        return render(blocks)
 
     def provenance_html(self) -> str:
         t = self.tracking
@@ -377,10 +349,9 @@ class TrackingReport:
                 (self._t("file"), p.data_path.name), (self._t("sha"), t.data_sha256),
                 (self._t("version"), __version__), (self._t("run_date"), t.run_date)]
         content = p.params_path.read_text(encoding="utf-8") if p.params_path.is_file() else ""
-        rules = rules_table_html(p, TRACKING_RULES, self.language)
-        return (f"<h2>{self._t('provenance')}</h2>" + facts_table(rows) + rules
-                + f"<details><summary>{esc(p.params_path.name)}</summary>"
-                f"<pre>{esc(content)}</pre></details>")
+        rules = rules_table_blocks(p, TRACKING_RULES, self.language)
+        return render([Heading(self._t("provenance")), Facts.of(rows), *rules,
+                       Details(p.params_path.name, content)])
 
     # ------------------------------------------------------------------ display
     def show_title(self) -> None:
@@ -469,7 +440,7 @@ class TrackingReport:
         """Fill in the summary shown by :meth:`introduce` and display the provenance."""
         from IPython.display import HTML
 
-        summary = f"<div class='evalkit-report'>{self.summary_html()}</div>"
+        summary = report_part(self.summary_html())
         if getattr(self, "_summary_display", None) is not None:
             self._summary_display.update(HTML(summary))
         else:
