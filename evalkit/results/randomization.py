@@ -10,7 +10,7 @@ import pandas as pd
 
 from evalkit._deprecation import warn_renamed
 from evalkit.results._interval import level, missing_intervals
-from evalkit.results.contract import no_interval_error
+from evalkit.results.contract import Specification, no_interval_error
 from evalkit.results.provenance import Provenance
 from evalkit.results.summary import Summary, facts_from
 
@@ -68,6 +68,10 @@ class RandomizationResult:
         The statistic under each evaluated assignment (read-only).
     provenance
         Specification, data fingerprint and evalkit version.
+    specification
+        What the test was asked, typed (a
+        :class:`~evalkit.results.contract.Specification`; ``None`` for a result built
+        by hand); ``provenance.specification`` is its ``to_dict()``.
     """
 
     method: str
@@ -88,6 +92,7 @@ class RandomizationResult:
     unit: str | None
     distribution: np.ndarray = field(repr=False)
     provenance: Provenance = field(repr=False)
+    specification: Specification | None = field(default=None, repr=False)
 
     @property
     def n_perm(self) -> int:

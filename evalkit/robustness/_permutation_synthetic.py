@@ -28,8 +28,8 @@ def synthetic_control_randomization(result: SyntheticControlResult) -> Randomiza
                          "got a result without placebos")
     ratios = test.statistics().to_numpy(dtype=float)
     ratios.setflags(write=False)
-    spec = {"result": {"function": result.provenance.function,
-                       "specification": dict(result.provenance.specification)},
+    source = result.provenance.to_dict()
+    spec = {"result": {"function": source["function"], "specification": source["specification"]},
             "statistic": "rmspe_ratio", "max_pre_mspe_ratio": test.max_pre_mspe_ratio}
     return RandomizationResult(
         method="placebo in space (the treatment moved to every unit; all assignments "

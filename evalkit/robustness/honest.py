@@ -22,7 +22,7 @@ from evalkit._validation import Problems, check_alpha, check_choice
 from evalkit.errors import InputError
 from evalkit.results.event_study import EventStudyResult
 from evalkit.results.honest import HonestDiDResult
-from evalkit.results.provenance import Provenance, _thaw
+from evalkit.results.provenance import Provenance
 from evalkit.robustness._honest_compute import (
     Spec,
     breakdown_value,
@@ -147,7 +147,8 @@ def honest_did(
     beta, sigma, pre_times, post_times = _from_event_study(result)
     use_alpha = result.alpha if alpha is None else alpha
     source = result.provenance
-    spec_source = {"function": source.function, "specification": _thaw(source.specification)}
+    spec_source = {"function": source.function,
+                   "specification": source.to_dict()["specification"]}
     return _run(beta, sigma, pre_times, post_times, restriction=restriction, m_values=m_values,
                 parameter=parameter, method=method, alpha=use_alpha, lf_draws=lf_draws,
                 random_state=random_state, estimator=result.estimator, outcome=result.outcome,

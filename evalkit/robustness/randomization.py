@@ -19,6 +19,8 @@ import pandas as pd
 from evalkit._deprecation import refuse_unknown, renamed
 from evalkit._validation import Problems, check_choice
 from evalkit.data.panel import Panel, frame_fingerprint
+from evalkit.did.specs import TWFESpec, TwoByTwoSpec
+from evalkit.did.twfe import cluster_codes, covariate_matrix
 from evalkit.did.within import TwoWayWithin, is_nested
 from evalkit.errors import DataError, InputError
 from evalkit.inference.multiplier import make_generator
@@ -38,18 +40,16 @@ from evalkit.robustness._permutation_draws import (
     extreme_count,
     random_assignments,
 )
-from evalkit.robustness.wild import (
-    _result_cluster,
-    _thawed,
+from evalkit.robustness._source import (
     check_panel_matches,
     check_result_and_data,
     rebuild_2x2_frame,
+    standard_error_kind,
 )
 
 __all__ = ["randomization_inference", "permutation_test"]
 
 Statistic = Literal["estimate", "t"]
-_SUPPORTED = {"evalkit.did.did_2x2": "a pandas DataFrame", "evalkit.did.twfe": "an evalkit Panel"}
 _CHUNK_ELEMENTS = 1 << 22
 
 
@@ -82,8 +82,8 @@ def _seed(random_state: object, enumerated: bool) -> int | None:
     return int(random_state) if isinstance(random_state, int | np.integer) else None
 
 
-def _vcov(spec: Any, statistic: str) -> tuple[str, str | None]:
-    kind, column = spec["vcov"]["kind"], _result_cluster(spec)
+def _vcov(spec: TwoByTwoSpec | TWFESpec, statistic: str) -> tuple[str, str | None]:
+    kind, column = standard_error_kind(spec), spec.cluster
     if statistic == "t" and kind not in ("classical", "HC0", "HC1", "cluster"):
         raise InputError(f"statistic='t': the studentized statistic supports results with "
                          f"'classical', 'HC0', 'HC1' (robust) or cluster-robust standard errors; "
@@ -91,13 +91,12 @@ def _vcov(spec: Any, statistic: str) -> tuple[str, str | None]:
     return kind, column
 
 
-def _setup_2x2(result: DiDResult, data: pd.DataFrame, unit: str | None,
+def _setup_2x2(result: DiDResult, spec: TwoByTwoSpec, data: pd.DataFrame, unit: str | None,
                statistic: str) -> _Setup:
-    spec = result.provenance.specification
     kind, cluster = _vcov(spec, statistic)
     unit = unit or cluster
     if unit is None:
-        frame = rebuild_2x2_frame(result, data, spec["outcome"], "outcome")
+        frame = rebuild_2x2_frame(result, data, spec.outcome, "outcome")
         unit_codes = np.arange(len(frame))
     else:
         frame = rebuild_2x2_frame(result, data, unit, "unit")
@@ -108,7 +107,7 @@ def _setup_2x2(result: DiDResult, data: pd.DataFrame, unit: str | None,
             result, data, cluster, "cluster")
         clusters = pd.factorize(cluster_frame[cluster], sort=True)[0]
         n_clusters = int(clusters.max() + 1)
-    treated = frame[spec["treated"]].to_numpy(dtype=float)
+    treated = frame[spec.treated].to_numpy(dtype=float)
     n_units = int(unit_codes.max() + 1)
     low = np.full(n_units, np.inf)
     high = np.full(n_units, -np.inf)
@@ -116,16 +115,15 @@ def _setup_2x2(result: DiDResult, data: pd.DataFrame, unit: str | None,
     np.maximum.at(high, unit_codes, treated)
     varying = int(np.count_nonzero(low != high))
     if varying:
-        raise DataError(f"unit={unit!r}: the treated group ({spec['treated']!r}) must be the same "
+        raise DataError(f"unit={unit!r}: the treated group ({spec.treated!r}) must be the same "
                         f"on every row of a unit, since whole units are permuted; it varies "
                         f"within {varying} of {n_units} units")
-    post = frame[spec["post"]].to_numpy(dtype=float)
-    weights = frame[spec["weights"]].to_numpy(dtype=float) if spec["weights"] else None
-    covariates = tuple(spec["covariates"])
+    post = frame[spec.post].to_numpy(dtype=float)
+    weights = frame[spec.weights].to_numpy(dtype=float) if spec.weights else None
     z = np.column_stack([np.ones(len(frame)), post,
-                         *(frame[c].to_numpy(dtype=float) for c in covariates)])
+                         *(frame[c].to_numpy(dtype=float) for c in spec.covariates)])
     partial = projector(z, weights)
-    y = partial(frame[spec["outcome"]].to_numpy(dtype=float)[:, None])[:, 0]
+    y = partial(frame[spec.outcome].to_numpy(dtype=float)[:, None])[:, 0]
 
     def columns(assignments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         d = np.ascontiguousarray(assignments[:, unit_codes].T, dtype=float)
@@ -140,14 +138,12 @@ def _setup_2x2(result: DiDResult, data: pd.DataFrame, unit: str | None,
                   f"treated-group status permuted across {what}")
 
 
-def _setup_twfe(result: DiDResult, panel: Panel, unit: str | None, statistic: str) -> _Setup:
-    from evalkit.did.twfe import cluster_codes, covariate_matrix
-
+def _setup_twfe(result: DiDResult, spec: TWFESpec, panel: Panel, unit: str | None,
+                statistic: str) -> _Setup:
     check_panel_matches(result, panel)
     if unit is not None and unit != panel.unit:
         raise InputError(f"unit={unit!r}: with a Panel the permuted units are the panel's units "
                          f"({panel.unit!r}); leave unit=None")
-    spec = result.provenance.specification
     kind, cluster = _vcov(spec, statistic)
     clusters = cluster_codes(panel, cluster) if kind == "cluster" and cluster else None
     weights = panel.values(panel.weights) if panel.weights else None
@@ -297,10 +293,12 @@ def randomization_inference(
     problems.raise_if_any(InputError, "Invalid arguments to randomization_inference:")
 
     studentize = statistic == "t"
-    if result.provenance.function.endswith("did_2x2"):
-        setup = _setup_2x2(result, data, unit, statistic)  # type: ignore[arg-type]
+    source = result.specification
+    if isinstance(source, TwoByTwoSpec):
+        setup = _setup_2x2(result, source, data, unit, statistic)  # type: ignore[arg-type]
     else:
-        setup = _setup_twfe(result, data, unit, statistic)  # type: ignore[arg-type]
+        assert isinstance(source, TWFESpec)  # checked by check_result_and_data
+        setup = _setup_twfe(result, source, data, unit, statistic)  # type: ignore[arg-type]
     design = setup.design
     estimate_obs, t_obs = permuted_statistics(design, setup.codes[None, :], studentize=studentize)
     if not np.isclose(estimate_obs[0], result.estimate, rtol=1e-8,
@@ -320,8 +318,7 @@ def randomization_inference(
     distribution = np.concatenate(values)
     p_value, undefined = _p_value(distribution, observed, enumerated, "two-sided")
     seed = _seed(random_state, enumerated)
-    spec = {"result": {"function": result.provenance.function,
-                       "specification": _thawed(result.provenance.specification)},
+    spec = {"result": {"function": source.function, "specification": source.to_dict()},
             "statistic": statistic, "n_perm": int(n_perm), "random_state": seed,
             "unit": setup.unit}
     return RandomizationResult(

@@ -26,6 +26,7 @@ from evalkit.results.synthetic_did import SyntheticDiDResult
 from evalkit.synthetic import _sdid_inference as inference
 from evalkit.synthetic import _sdid_weights as weights
 from evalkit.synthetic.matrix import OutcomeMatrix, outcome_matrix
+from evalkit.synthetic.specs import SyntheticDiDSpec
 
 __all__ = ["synthetic_did", "synthetic_did_comparison"]
 
@@ -148,12 +149,6 @@ def _kind(se: str | None, n_reps: int, random_state: Any) -> SDIDInference:
         return NoInference()
     raise InputError(f"se={se!r}: must be one of {', '.join(map(repr, _STANDARD_ERRORS))} or "
                      f"None; got {se!r}")
-
-
-def _seed_record(random_state: int | np.random.Generator | None) -> object:
-    if isinstance(random_state, np.random.Generator):
-        return "numpy Generator"
-    return None if random_state is None else int(random_state)
 
 
 def synthetic_did(
@@ -306,9 +301,11 @@ def _fit(panel: Panel, matrix: OutcomeMatrix, method: str, se: str | None, n_rep
         periods = periods.astype(np.int64)  # years read as floats are shown as years
     treated_path = y[n_control:].mean(axis=0)
     contrast = y[:, n_pre:].mean(axis=1) - y[:, :n_pre] @ lam
-    spec = {"panel": panel.spec(), "method": method, "se": se, "n_reps": n_reps,
-            "alpha": alpha, "random_state": _seed_record(random_state), "max_iter": max_iter,
-            "noise_level": None if noise_level is None else float(noise_level)}
+    kind = _kind(se, n_reps, random_state)
+    specification = SyntheticDiDSpec(
+        panel=panel.specification, method=method, inference=kind,  # type: ignore[arg-type]
+        alpha=alpha, max_iter=max_iter,
+        noise_level=None if noise_level is None else float(noise_level))
     return SyntheticDiDResult(
         method=method,  # type: ignore[arg-type]
         outcome=panel.outcome, unit=panel.unit, time=panel.time,
@@ -316,7 +313,7 @@ def _fit(panel: Panel, matrix: OutcomeMatrix, method: str, se: str | None, n_rep
         std_error=replicates.std_error,
         se_method=se,
         n_draws=int(replicates.estimates.size),
-        inference=_kind(se, n_reps, random_state),
+        inference=kind,
         alpha=float(alpha),
         control_units=matrix.control_units, omega=omega,
         pre_periods=periods[:n_pre], lam=lam,
@@ -330,8 +327,9 @@ def _fit(panel: Panel, matrix: OutcomeMatrix, method: str, se: str | None, n_rep
         se_note=note,
         iterations={k: tuple(v[0]) for k, v in fit.iterations.items()},
         discarded_draws=replicates.discarded,
-        provenance=Provenance("evalkit.synthetic.synthetic_did", spec, panel.fingerprint,
-                              panel.n_obs),
+        provenance=Provenance(specification.function, specification.to_dict(),
+                              panel.fingerprint, panel.n_obs),
+        specification=specification,
     )
 
 

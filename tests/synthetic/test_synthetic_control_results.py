@@ -120,5 +120,6 @@ def test_provenance_records_the_specification(result):
     spec = result.provenance.specification
     assert spec["treated_unit"] == "California"
     assert spec["fit_periods"][0] == 1970 and len(spec["predictors"]) == 19
-    assert spec["v"] == "optimize" and spec["placebo"] is True
+    assert spec["v"] == "optimize"
+    assert spec["inference"] == {"kind": "placebo_in_space", "max_pre_mspe_ratio": None}
     assert result.provenance.function == "evalkit.synthetic.synthetic_control"

@@ -113,8 +113,8 @@ def test_provenance_records_the_specification():
     json.dumps(record)
     assert record["function"] == "evalkit.synthetic.synthetic_did"
     spec = record["specification"]
-    assert spec["method"] == "sdid" and spec["se"] == "placebo" and spec["n_reps"] == 50
-    assert spec["random_state"] == 12345 and spec["max_iter"] == 10_000
+    assert spec["method"] == "sdid" and spec["max_iter"] == 10_000
+    assert spec["inference"] == {"kind": "placebo", "n_draws": 50, "random_state": 12345}
     assert spec["panel"]["unit"] == "state"
     assert record["n_obs"] == 1209
 
