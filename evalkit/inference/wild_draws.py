@@ -60,7 +60,7 @@ from scipy import linalg, stats
 from evalkit.errors import EstimationError
 
 __all__ = ["WildWeights", "WILD_WEIGHTS", "ClusterTerms", "WildDraws", "BootstrapCore",
-           "restricted_core", "weight_chunks", "bootstrap_draws", "invert_p_value",
+           "restricted_core", "weight_chunks", "bootstrap_draws", "p_value", "invert_p_value",
            "TIE_TOLERANCE"]
 
 WildWeights = Literal["rademacher", "webb"]

@@ -46,6 +46,7 @@ from evalkit.robustness._source import (
     rebuild_2x2_frame,
     standard_error_kind,
 )
+from evalkit.robustness.specs import PermutationTestSpec, RandomizationSpec
 
 __all__ = ["randomization_inference", "permutation_test"]
 
@@ -70,10 +71,10 @@ def _check_random_state(random_state: object, problems: Problems) -> None:
                      f"or a numpy Generator; got {type(random_state).__name__}")
 
 
-def _check_n_perm(n_perm: object, problems: Problems) -> None:
-    if isinstance(n_perm, bool) or not isinstance(n_perm, int | np.integer) or n_perm < 1:
-        problems.add(f"n_draws={n_perm!r}: must be an integer >= 1 (999 is customary); "
-                     f"got {n_perm!r}")
+def _check_n_draws(n_draws: object, problems: Problems) -> None:
+    if isinstance(n_draws, bool) or not isinstance(n_draws, int | np.integer) or n_draws < 1:
+        problems.add(f"n_draws={n_draws!r}: must be an integer >= 1 (999 is customary); "
+                     f"got {n_draws!r}")
 
 
 def _seed(random_state: object, enumerated: bool) -> int | None:
@@ -185,7 +186,7 @@ def _setup_twfe(result: DiDResult, spec: TWFESpec, panel: Panel, unit: str | Non
                   f"first-treatment periods{staggered} permuted across units")
 
 
-def _blocks(codes: np.ndarray, enumerated: bool, n_perm: int, rng: np.random.Generator | None,
+def _blocks(codes: np.ndarray, enumerated: bool, n_draws: int, rng: np.random.Generator | None,
             row_size: int) -> Iterator[np.ndarray]:
     if enumerated:
         every = enumerate_assignments(codes)
@@ -194,7 +195,7 @@ def _blocks(codes: np.ndarray, enumerated: bool, n_perm: int, rng: np.random.Gen
             yield every[start:start + chunk]
     else:
         assert rng is not None
-        yield from random_assignments(codes, n_perm, rng, row_size=row_size)
+        yield from random_assignments(codes, n_draws, rng, row_size=row_size)
 
 
 def _p_value(distribution: np.ndarray, observed: float, enumerated: bool,
@@ -276,7 +277,7 @@ def randomization_inference(
     218(2), 435-450. Phipson, B. and Smyth, G. K. (2010). Permutation p-values should
     never be zero. *Statistical Applications in Genetics and Molecular Biology*, 9(1).
     """
-    n_perm = renamed("randomization_inference", deprecated, "n_perm", "n_draws", n_draws, 999)
+    n_draws = renamed("randomization_inference", deprecated, "n_perm", "n_draws", n_draws, 999)
     refuse_unknown("randomization_inference", deprecated)
     if isinstance(result, SyntheticControlResult):
         from evalkit.robustness._permutation_synthetic import synthetic_control_randomization
@@ -286,7 +287,7 @@ def randomization_inference(
     check_result_and_data(result, data, problems, "randomization inference",
                           alternatives=", or a SyntheticControlResult")
     check_choice("statistic", statistic, ("estimate", "t"), problems)
-    _check_n_perm(n_perm, problems)
+    _check_n_draws(n_draws, problems)
     _check_random_state(random_state, problems)
     if unit is not None and (not isinstance(unit, str) or not unit):
         problems.add(f"unit={unit!r}: must be a column name or None; got {unit!r}")
@@ -308,19 +309,18 @@ def randomization_inference(
     observed = float(t_obs[0] if t_obs is not None else estimate_obs[0])
 
     n_assignments = count_assignments(setup.codes)
-    enumerated = n_assignments <= int(n_perm)
+    enumerated = n_assignments <= int(n_draws)
     rng = None if enumerated else make_generator(random_state)
     row_size = design.n_obs * 4
     values = []
-    for block in _blocks(setup.codes, enumerated, int(n_perm), rng, row_size):
+    for block in _blocks(setup.codes, enumerated, int(n_draws), rng, row_size):
         estimates, t_values = permuted_statistics(design, block, studentize=studentize)
         values.append(t_values if t_values is not None else estimates)
     distribution = np.concatenate(values)
     p_value, undefined = _p_value(distribution, observed, enumerated, "two-sided")
     seed = _seed(random_state, enumerated)
-    spec = {"result": {"function": source.function, "specification": source.to_dict()},
-            "statistic": statistic, "n_perm": int(n_perm), "random_state": seed,
-            "unit": setup.unit}
+    specification = RandomizationSpec(source=source, statistic=statistic,
+                                      n_draws=int(n_draws), random_state=seed, unit=setup.unit)
     return RandomizationResult(
         method=setup.method, model=result.estimator, term=result.effect_term,
         statistic=statistic, observed=observed, estimate=float(estimate_obs[0]),
@@ -328,8 +328,9 @@ def randomization_inference(
         enumerated=enumerated, n_assignments=n_assignments, n_undefined=undefined,
         random_state=seed, n_units=int(setup.codes.size), n_treated_units=setup.n_treated_units,
         unit=setup.unit, distribution=distribution,
-        provenance=Provenance("evalkit.robustness.randomization_inference", spec,
-                              result.provenance.data_fingerprint, design.n_obs))
+        provenance=Provenance(specification.function, specification.to_dict(),
+                              result.provenance.data_fingerprint, design.n_obs),
+        specification=specification)
 
 
 def permutation_test(
@@ -371,7 +372,7 @@ def permutation_test(
     -------
     RandomizationResult
     """
-    n_perm = renamed("permutation_test", deprecated, "n_perm", "n_draws", n_draws, 999)
+    n_draws = renamed("permutation_test", deprecated, "n_perm", "n_draws", n_draws, 999)
     refuse_unknown("permutation_test", deprecated)
     problems = Problems()
     if not callable(statistic):
@@ -381,7 +382,7 @@ def permutation_test(
     if labels.ndim != 1 or labels.size < 2:
         problems.add(f"assignment: must be one label per unit (at least 2 units); got shape "
                      f"{labels.shape}")
-    _check_n_perm(n_perm, problems)
+    _check_n_draws(n_draws, problems)
     _check_random_state(random_state, problems)
     check_choice("alternative", alternative, ALTERNATIVES, problems)
     problems.raise_if_any(InputError, "Invalid arguments to permutation_test:")
@@ -403,16 +404,17 @@ def permutation_test(
         raise InputError(f"statistic: must return a finite number for the observed assignment; "
                          f"got {observed!r}")
     n_assignments = count_assignments(codes)
-    enumerated = n_assignments <= int(n_perm)
+    enumerated = n_assignments <= int(n_draws)
     rng = None if enumerated else make_generator(random_state)
-    distribution = np.concatenate([evaluate(b) for b in _blocks(codes, enumerated, int(n_perm),
+    distribution = np.concatenate([evaluate(b) for b in _blocks(codes, enumerated, int(n_draws),
                                                                  rng, codes.size)])
     p_value, undefined = _p_value(distribution, observed, enumerated, alternative)
     nonzero = np.array([bool(v) and v == v for v in level_values])  # not 0, False or NaN
     seed = _seed(random_state, enumerated)
     table = pd.DataFrame({"assignment": pd.Series(labels).astype(str)})
-    spec = {"statistic": getattr(statistic, "__qualname__", repr(statistic)), "name": name,
-            "n_perm": int(n_perm), "random_state": seed, "alternative": alternative}
+    specification = PermutationTestSpec(
+        statistic=getattr(statistic, "__qualname__", repr(statistic)), name=name,
+        n_draws=int(n_draws), random_state=seed, alternative=alternative)
     return RandomizationResult(
         method="labels permuted across units", model="custom statistic", term=name,
         statistic="custom", observed=observed, estimate=None, p_value=p_value,
@@ -420,5 +422,6 @@ def permutation_test(
         n_assignments=n_assignments, n_undefined=undefined, random_state=seed,
         n_units=int(codes.size), n_treated_units=int(np.count_nonzero(nonzero[codes])),
         unit=None, distribution=distribution,
-        provenance=Provenance("evalkit.robustness.permutation_test", spec,
-                              frame_fingerprint(table), int(codes.size)))
+        provenance=Provenance(specification.function, specification.to_dict(),
+                              frame_fingerprint(table), int(codes.size)),
+        specification=specification)

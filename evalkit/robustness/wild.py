@@ -45,6 +45,7 @@ from evalkit.robustness._source import (
     standard_error_kind,
 )
 from evalkit.robustness._wild_fe import TwoWayClusterTerms
+from evalkit.robustness.specs import WildBootstrapSpec
 
 __all__ = ["wild_cluster_bootstrap", "CI_TOLERANCE"]
 
@@ -134,7 +135,7 @@ def _twfe(result: DiDResult, spec: TWFESpec, panel: Panel, cluster: str | None) 
 
 
 def _check_options(result: object, data: object, cluster: object, null: object,
-                   weights: object, n_boot: object, random_state: object, alpha: object,
+                   distribution: object, n_draws: object, random_state: object, alpha: object,
                    conf_int: object) -> None:
     problems = Problems()
     check_result_and_data(result, data, problems, "the wild cluster bootstrap")
@@ -144,10 +145,10 @@ def _check_options(result: object, data: object, cluster: object, null: object,
             or not np.isfinite(null)):
         problems.add(f"null={null!r}: must be a finite number (the hypothesised value of the "
                      f"effect); got {null!r}")
-    check_choice("distribution", weights, WILD_WEIGHTS, problems)
-    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 1:
-        problems.add(f"n_draws={n_boot!r}: must be an integer >= 1 (9,999 is customary); "
-                     f"got {n_boot!r}")
+    check_choice("distribution", distribution, WILD_WEIGHTS, problems)
+    if isinstance(n_draws, bool) or not isinstance(n_draws, int | np.integer) or n_draws < 1:
+        problems.add(f"n_draws={n_draws!r}: must be an integer >= 1 (9,999 is customary); "
+                     f"got {n_draws!r}")
     if not (random_state is None or isinstance(random_state, np.random.Generator)
             or (isinstance(random_state, int | np.integer) and not isinstance(random_state, bool)
                 and random_state >= 0)):
@@ -262,11 +263,12 @@ def wild_cluster_bootstrap(
     >>> boot.n_clusters
     500
     """
-    n_boot = renamed("wild_cluster_bootstrap", deprecated, "n_boot", "n_draws", n_draws, 9999)
-    weights = renamed("wild_cluster_bootstrap", deprecated, "weights", "distribution",
-                      distribution, "rademacher")
+    n_draws = renamed("wild_cluster_bootstrap", deprecated, "n_boot", "n_draws", n_draws, 9999)
+    distribution = renamed("wild_cluster_bootstrap", deprecated, "weights", "distribution",
+                           distribution, "rademacher")
     refuse_unknown("wild_cluster_bootstrap", deprecated)
-    _check_options(result, data, cluster, null, weights, n_boot, random_state, alpha, conf_int)
+    _check_options(result, data, cluster, null, distribution, n_draws, random_state, alpha,
+                   conf_int)
     alpha = float(result.alpha if alpha is None else alpha)
     source = result.specification
     if isinstance(source, TwoByTwoSpec):
@@ -281,11 +283,11 @@ def wild_cluster_bootstrap(
                       atol=1e-10 * max(1.0, abs(result.estimate))):
         raise not_the_data(source.function)
 
-    enumerated = weights == "rademacher" and 2 ** model.n_clusters <= int(n_boot)
+    enumerated = distribution == "rademacher" and 2 ** model.n_clusters <= int(n_draws)
     rng = None if enumerated else make_generator(random_state)
-    draws = bootstrap_draws(core, weight_chunks(model.n_clusters, n_boot=int(n_boot),
-                                                weights=weights, enumerate_all=enumerated,
-                                                rng=rng))
+    draws = bootstrap_draws(core, weight_chunks(model.n_clusters, n_boot=int(n_draws),
+                                                weights=distribution,
+                                                enumerate_all=enumerated, rng=rng))
     null = float(null)
     statistic = core.statistic(null)
     interval = None
@@ -296,18 +298,19 @@ def wild_cluster_bootstrap(
                                   core.estimate, core.std_error, alpha, tolerance)
     seed = (int(random_state) if isinstance(random_state, int | np.integer) and not enumerated
             else None)
-    spec = {"result": {"function": source.function, "specification": source.to_dict()},
-            "cluster": model.cluster, "null": null, "weights": weights, "n_boot": int(n_boot),
-            "random_state": seed, "alpha": alpha, "conf_int": conf_int}
+    specification = WildBootstrapSpec(
+        source=source, cluster=model.cluster, null=null,
+        distribution=distribution, n_draws=int(n_draws),  # type: ignore[arg-type]
+        random_state=seed, alpha=alpha, conf_int=conf_int)
     return WildBootstrapResult(
         model=result.estimator, term=result.effect_term, outcome=result.outcome,
         estimate=core.estimate, null=null, std_error=core.std_error, statistic=statistic,
         analytic_p_value=float(2 * stats.t.sf(abs(statistic), model.n_clusters - 1)),
         p_value=p_value(draws, statistic, null), interval=interval, alpha=alpha,
         ci_tolerance=tolerance, cluster=model.cluster, n_clusters=model.n_clusters,
-        n_treated_clusters=model.n_treated_clusters, distribution=weights,
+        n_treated_clusters=model.n_treated_clusters, distribution=distribution,
         n_draws=draws.n_draws, enumerated=enumerated, random_state=seed,
         t_draws=draws.t_stats(null),
-        provenance=Provenance("evalkit.robustness.wild_cluster_bootstrap", spec,
+        provenance=Provenance(specification.function, specification.to_dict(),
                               result.provenance.data_fingerprint, int(model.y.size)),
-        draws=draws)
+        draws=draws, specification=specification)

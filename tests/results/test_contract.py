@@ -318,16 +318,9 @@ def test_provenance(case):
     assert provenance.function.startswith("evalkit.")
 
 
-#: Results whose specification is still only the provenance dictionary.
-UNTYPED = {"honest_did", "wild_cluster_bootstrap", "randomization_inference",
-           "randomization_synthetic_control"}
-
-
 def test_specification_is_typed_and_provenance_is_its_dictionary(case, request):
     _, result = case
     name = request.node.callspec.params["case"]
-    if name in UNTYPED:
-        pytest.skip("no typed specification yet")
     spec = result.specification
     assert isinstance(spec, Specification)
     assert dataclasses.is_dataclass(spec)
