@@ -269,14 +269,14 @@ class SyntheticDiDResult:
         """The effect as a one-row DataFrame.
 
         Columns: ``term, estimate, std_error, statistic, p_value, conf_low, conf_high,
-        method, inference, n_reps``.
+        method, inference, n_draws``.
         """
         low, high = self._interval(self.alpha)
         return pd.DataFrame([{
             "term": "treated", "estimate": self.estimate, "std_error": self.std_error,
             "statistic": self.statistic, "p_value": self.p_value, "conf_low": low,
             "conf_high": high, "method": self.method, "inference": self.se_method or "none",
-            "n_reps": self.n_draws}])
+            "n_draws": self.n_draws}])
 
     def _weight_notes(self) -> list[str]:
         weights = self.unit_weights

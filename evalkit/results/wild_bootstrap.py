@@ -200,7 +200,7 @@ class WildBootstrapResult:
     # ------------------------------------------------------------------ tables
     def tidy(self) -> pd.DataFrame:
         """One row: ``term, estimate, null, std_error, statistic, p_value, conf_low,
-        conf_high, analytic_p_value, n_clusters, n_boot, enumerated, weights``.
+        conf_high, analytic_p_value, n_clusters, n_draws, enumerated, distribution``.
 
         ``p_value`` and the interval are the bootstrap ones.
         """
@@ -210,8 +210,8 @@ class WildBootstrapResult:
             "std_error": self.std_error, "statistic": self.statistic,
             "p_value": self.p_value, "conf_low": low, "conf_high": high,
             "analytic_p_value": self.analytic_p_value, "n_clusters": self.n_clusters,
-            "n_boot": self.n_draws, "enumerated": self.enumerated,
-            "weights": self.distribution}])
+            "n_draws": self.n_draws, "enumerated": self.enumerated,
+            "distribution": self.distribution}])
 
     def summary(self) -> Summary:
         level = f"{100 * (1 - self.alpha):g}%"

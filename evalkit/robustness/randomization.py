@@ -232,7 +232,7 @@ def randomization_inference(
     coefficient for several cohorts) is at most ``n_draws``, all are enumerated and
     :math:`p` is the exact share at least as extreme (the observed assignment
     included); otherwise ``n_draws`` random permutations give
-    :math:`p = (1 + \#\text{extreme}) / (1 + n_\text{perm})`.
+    :math:`p = (1 + \#\text{extreme}) / (1 + n_\text{draws})`.
 
     For a synthetic control (:func:`evalkit.synthetic.synthetic_control` fitted with
     ``inference=PlaceboInSpace()``, the default), the treatment is moved to every unit in turn: the

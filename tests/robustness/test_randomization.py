@@ -272,6 +272,9 @@ def test_result_is_immutable_and_renders():
         ri.distribution[0] = 1.0
     tidy = ri.tidy()
     assert tidy.loc[0, "p_value"] == ri.p_value and tidy.loc[0, "n_assignments"] == 60
+    assert list(tidy.columns[7:]) == ["observed", "statistic_kind", "n_draws", "enumerated",
+                                      "n_assignments", "alternative"]
+    assert tidy.loc[0, "n_draws"] == ri.n_draws == 60
     text = str(ri)
     assert "all 60 distinct assignments enumerated (exact)" in text
     assert "first-treatment periods (treatment cohorts) permuted across units" in text

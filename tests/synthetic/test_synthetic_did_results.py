@@ -17,7 +17,7 @@ from evalkit.results.synthetic_did import SyntheticDiDResult
 from evalkit.synthetic.synthetic_did import synthetic_did
 
 TIDY = ["term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high",
-        "method", "inference", "n_reps"]
+        "method", "inference", "n_draws"]
 
 
 @functools.cache
@@ -80,7 +80,7 @@ def test_tidy_has_one_row_with_the_standard_columns():
     assert list(table.columns) == TIDY
     row = table.iloc[0]
     assert row["term"] == "treated" and row["method"] == "sdid"
-    assert row["inference"] == "placebo" and row["n_reps"] == 50
+    assert row["inference"] == "placebo" and row["n_draws"] == 50
     low, high = _result().conf_int().iloc[0]
     assert (row["conf_low"], row["conf_high"]) == (low, high)
 
