@@ -399,8 +399,8 @@ def _estimate(sample: _Sample, opts: _Options):
     draws = None
     if opts.bootstrap is not None:
         rng = make_generator(opts.bootstrap.random_state)
-        draws = multiplier_draws(scores, n_boot=int(opts.bootstrap.n_draws), rng=rng,
-                                 weights=opts.bootstrap.distribution, scale=sample.n)
+        draws = multiplier_draws(scores, n_draws=int(opts.bootstrap.n_draws), rng=rng,
+                                 distribution=opts.bootstrap.distribution, scale=sample.n)
     return estimates, share, gram, draws
 
 

@@ -285,8 +285,8 @@ def wild_cluster_bootstrap(
 
     enumerated = distribution == "rademacher" and 2 ** model.n_clusters <= int(n_draws)
     rng = None if enumerated else make_generator(random_state)
-    draws = bootstrap_draws(core, weight_chunks(model.n_clusters, n_boot=int(n_draws),
-                                                weights=distribution,
+    draws = bootstrap_draws(core, weight_chunks(model.n_clusters, n_draws=int(n_draws),
+                                                distribution=distribution,
                                                 enumerate_all=enumerated, rng=rng))
     null = float(null)
     statistic = core.statistic(null)
