@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from evalkit import InputError, Panel
+from evalkit import InputError, NoInference, Panel
 from evalkit.datasets import load_prop99
 from evalkit.plots.synthetic_control import plot_synthetic_control
 from evalkit.synthetic.synthetic_control import synthetic_control
@@ -68,7 +68,7 @@ def test_tidy_tables(result):
 
 
 def test_missing_parts_are_explained(panel):
-    bare = synthetic_control(panel, placebo=False)
+    bare = synthetic_control(panel, inference=NoInference())
     assert bare.p_value is None
     with pytest.raises(InputError, match=r"inference=PlaceboInSpace\(\)"):
         bare.tidy("placebo")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from evalkit import InputError, NoInference, Panel
+from evalkit import InputError, NoInference, Panel, Placebo
 from evalkit.datasets import load_prop99
 from evalkit.plots.synthetic_did import plot_synthetic_did, plot_synthetic_did_units
 from evalkit.results.synthetic_did import SyntheticDiDResult
@@ -24,7 +24,7 @@ TIDY = ["term", "estimate", "std_error", "statistic", "p_value", "conf_low", "co
 def _result(method: str = "sdid") -> SyntheticDiDResult:
     panel = Panel(load_prop99(), unit="state", time="Year", outcome="cigsale",
                   treatment="treated")
-    return synthetic_did(panel, method=method, n_reps=50, random_state=12345)
+    return synthetic_did(panel, method=method, inference=Placebo(n_draws=50, random_state=12345))
 
 
 def test_result_is_immutable():
@@ -100,7 +100,7 @@ def test_summary_renders_as_text_html_and_latex():
 def test_without_inference_the_interval_is_missing():
     panel = Panel(load_prop99(), unit="state", time="Year", outcome="cigsale",
                   treatment="treated")
-    result = synthetic_did(panel, method="did", se=None)
+    result = synthetic_did(panel, method="did", inference=NoInference())
     assert np.isnan(result.std_error) and np.isnan(result.p_value)
     assert result.n_draws == 0 and result.inference_text == "none"
     assert result.inference == NoInference()
