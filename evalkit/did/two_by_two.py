@@ -65,7 +65,7 @@ def _check(data: pd.DataFrame, outcome: str, treated: str, post: str,
     if weights:
         roles[weights] = "weights"
     if cluster:
-        roles.setdefault(cluster, "vcov cluster")
+        roles.setdefault(cluster, "cluster")
     problems = Problems()
     for column, role in roles.items():
         if column not in data.columns:
@@ -93,7 +93,7 @@ def _check(data: pd.DataFrame, outcome: str, treated: str, post: str,
                 if nulls[column].any():
                     problems.add(missing_problem(f"{roles[column]}={column!r}",
                                                  nulls[column].to_numpy(), positions))
-    numeric = [(column, role) for column, role in roles.items() if role != "vcov cluster"]
+    numeric = [(column, role) for column, role in roles.items() if role != "cluster"]
     for column, role in numeric:
         if not (pd.api.types.is_numeric_dtype(frame[column])
                 or pd.api.types.is_bool_dtype(frame[column])):

@@ -348,7 +348,7 @@ def test_cluster_without_a_column_has_no_default_in_a_2x2(kielmc):
 
 
 def test_cluster_column_must_exist(kielmc):
-    with pytest.raises(DataError, match=r"vcov cluster='state': no such column"):
+    with pytest.raises(DataError, match=r"\n  - cluster='state': no such column"):
         did_2x2(kielmc, outcome="rprice", treated="nearinc", post="y81",
                 inference=Clustered("state"))
 
