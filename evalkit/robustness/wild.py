@@ -52,6 +52,7 @@ __all__ = ["wild_cluster_bootstrap", "CI_TOLERANCE"]
 #: Confidence-interval endpoints are located to this many standard errors.
 CI_TOLERANCE = 1e-8
 
+
 @dataclass(frozen=True)
 class _Regression:
     """The regression to bootstrap, fixed effects already partialled out."""
