@@ -40,31 +40,31 @@ from evalkit.inference.multiplier import MultiplierBootstrap  # noqa: E402
 LIMIT_SECONDS, LIMIT_BYTES = 1.2, 1.5 * (1 << 30)
 
 
-def estimate(panel: Panel, n_boot: int = 0):
+def estimate(panel: Panel, n_draws: int = 0):
     """What is timed: the group-time effects and the two usual aggregations."""
-    inference = (MultiplierBootstrap(n_draws=n_boot, random_state=1) if n_boot
+    inference = (MultiplierBootstrap(n_draws=n_draws, random_state=1) if n_draws
                  else Clustered())
     result = callaway_santanna(panel, inference=inference)
     return result, result.overall(), result.event_study()
 
 
-def run(n_units: int, n_periods: int, repeat: int, n_boot: int = 0) -> dict[str, object]:
+def run(n_units: int, n_periods: int, repeat: int, n_draws: int = 0) -> dict[str, object]:
     panel, _, simulated, built = simulated_panel(n_units, n_periods)
-    times = [time_call(estimate, panel, n_boot)[1] for _ in range(repeat)]
-    (result, overall, dynamic), traced, peak = measure(estimate, panel, n_boot)
+    times = [time_call(estimate, panel, n_draws)[1] for _ in range(repeat)]
+    (result, overall, dynamic), traced, peak = measure(estimate, panel, n_draws)
     best = min(times) if times else traced
-    return {"units": n_units, "periods": n_periods, "rows": panel.n_obs, "n_boot": n_boot,
+    return {"units": n_units, "periods": n_periods, "rows": panel.n_obs, "n_draws": n_draws,
             "cells": len(result.coefficients.terms), "simulate_s": simulated,
             "panel_s": built, "estimate_s": best, "traced_s": traced, "peak_bytes": peak,
             "overall": round(overall.estimate, 4), "e0": round(dynamic.coefficients.estimate[
                 dynamic.event_time.index(0)], 4),
             "ok": (best < LIMIT_SECONDS and peak < LIMIT_BYTES
-                   if n_units >= 1_000_000 and not n_boot else None)}
+                   if n_units >= 1_000_000 and not n_draws else None)}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = size_parser(__doc__)
-    parser.add_argument("--bootstrap", type=int, default=0, metavar="N_BOOT",
+    parser.add_argument("--bootstrap", type=int, default=0, metavar="N_DRAWS",
                         help="use the multiplier bootstrap with this many draws instead of "
                              "analytic standard errors")
     args = parser.parse_args(argv)

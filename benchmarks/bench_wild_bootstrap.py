@@ -60,7 +60,7 @@ def run_wild(n_units: int, n_periods: int, repeat: int) -> dict[str, object]:
     best = min(time_call(call)[1] for _ in range(repeat))
     boot, traced, peak = measure(call)
     return {"call": "wild_cluster_bootstrap", "rows": panel.n_obs, "clusters": boot.n_clusters,
-            "draws": boot.n_boot, "panel_s": built, "seconds": best, "traced_s": traced,
+            "draws": boot.n_draws, "panel_s": built, "seconds": best, "traced_s": traced,
             "peak_bytes": peak,
             "check": f"p {boot.p_value:.4f}; CI {boot.interval[0]:.4f}..{boot.interval[1]:.4f}",
             "ok": best < WILD_LIMIT_SECONDS if panel.n_obs >= 1_000_000 else None}
@@ -76,7 +76,7 @@ def run_randomization(n_units: int, n_periods: int, repeat: int) -> list[dict[st
         best = min(time_call(call)[1] for _ in range(repeat))
         ri, traced, peak = measure(call)
         rows.append({"call": f"randomization_inference ({statistic})", "rows": panel.n_obs,
-                     "units": panel.n_units, "draws": ri.n_perm, "panel_s": built,
+                     "units": panel.n_units, "draws": ri.n_draws, "panel_s": built,
                      "seconds": best, "traced_s": traced, "peak_bytes": peak,
                      "check": f"p {ri.p_value:.4f}",
                      "ok": best < RI_LIMIT_SECONDS if panel.n_obs >= 100_000 else None})

@@ -13,6 +13,7 @@ method.
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 import subprocess
 import sys
@@ -74,6 +75,57 @@ def test_private_modules_are_imported_only_within_their_subpackage(graph):
         if imported.count(".") >= 2 and imported.rsplit(".", 1)[1].startswith("_")
         and _top(module) != _top(imported))
     assert crossing == [], "use (or make) a public module instead"
+
+
+def _imports_from_other_subpackages(subpackage: str) -> list[tuple[str, str, str]]:
+    """``(file, module, name)`` for every ``from evalkit.<other> import name`` (and
+    ``import evalkit.<other>``) in ``evalkit/<subpackage>``, at any depth of the file."""
+    found = []
+    for path in sorted((PACKAGE / subpackage).glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                pairs = [(node.module, alias.name) for alias in node.names]
+            elif isinstance(node, ast.Import):
+                pairs = [(alias.name, "") for alias in node.names]
+            else:
+                continue
+            for module, name in pairs:
+                parts = module.split(".")
+                if parts[0] == "evalkit" and len(parts) > 1 and parts[1] != subpackage \
+                        and (PACKAGE / parts[1]).is_dir():
+                    found.append((path.name, module, name))
+    return found
+
+
+def test_robustness_uses_only_public_names_of_the_layers_below():
+    # Checks on fitted results read them through public, typed specifications: no private
+    # module (evalkit.did._x) or name (_x) of another subpackage, and only names listed in
+    # the module's __all__ (the shared helpers evalkit._validation, evalkit._deprecation
+    # ... are not subpackages and sit below every layer).
+    imports = _imports_from_other_subpackages("robustness")
+    assert imports, "the check found no import at all"
+    private = [f"{file}: {module} {name}".strip() for file, module, name in imports
+               if any(part.startswith("_") for part in module.split(".")[1:])
+               or name.startswith("_")]
+    assert private == [], "make the lower layer's name public (with a docstring) instead"
+    unlisted = []
+    for file, module, name in imports:
+        exported = getattr(importlib.import_module(module), "__all__", None)
+        if name and exported is not None and name not in exported:
+            unlisted.append(f"{file}: {module}.{name}")
+    assert unlisted == [], "list these in their module's __all__ (they are used as public)"
+
+
+def test_robustness_never_reads_a_provenance_dictionary():
+    # ``<anything>.provenance.specification`` and ``<anything>.provenance.to_dict`` in code
+    offending = []
+    for path in sorted((PACKAGE / "robustness").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Attribute) and node.attr in ("specification", "to_dict")
+                    and isinstance(node.value, ast.Attribute)
+                    and node.value.attr == "provenance"):
+                offending.append(f"{path.name}:{node.lineno}: .provenance.{node.attr}")
+    assert offending == [], "read result.specification (typed) instead"
 
 
 @pytest.mark.parametrize("layer", ["results", "indicators"])

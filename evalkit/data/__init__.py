@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from evalkit.data.io import SUPPORTED_SUFFIXES, file_sha256, load_table
-    from evalkit.data.panel import Panel, frame_fingerprint
+    from evalkit.data.panel import Panel, PanelSpec, frame_fingerprint
 
-__all__ = ["Panel", "load_table", "file_sha256", "frame_fingerprint", "SUPPORTED_SUFFIXES"]
+__all__ = ["Panel", "PanelSpec", "load_table", "file_sha256", "frame_fingerprint",
+           "SUPPORTED_SUFFIXES"]
 
-_LAZY = {"Panel": "evalkit.data.panel", "frame_fingerprint": "evalkit.data.panel",
+_LAZY = {"Panel": "evalkit.data.panel", "PanelSpec": "evalkit.data.panel",
+         "frame_fingerprint": "evalkit.data.panel",
          "load_table": "evalkit.data.io", "file_sha256": "evalkit.data.io",
          "SUPPORTED_SUFFIXES": "evalkit.data.io"}
 

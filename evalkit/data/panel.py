@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Literal
 
 import numpy as np
@@ -24,7 +24,7 @@ from evalkit.data.checks import (
 )
 from evalkit.errors import DataError, InputError
 
-__all__ = ["Panel", "frame_fingerprint"]
+__all__ = ["Panel", "PanelSpec", "frame_fingerprint"]
 
 _SHOW = SHOW  # how many offending units or rows an error message lists
 
@@ -45,6 +45,58 @@ def frame_fingerprint(frame: pd.DataFrame) -> str:
         else:
             digest.update(pd.util.hash_pandas_object(series, index=False).to_numpy().tobytes())
     return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class PanelSpec:
+    """Which column of the data is what: the description a :class:`Panel` was built from.
+
+    Every estimator that takes a panel records it in its typed specification (e.g.
+    :class:`evalkit.did.specs.TWFESpec`), so that a check run on a result later can
+    tell whether a panel is the one the result was estimated from.
+
+    Attributes
+    ----------
+    unit, time, outcome
+        The unit identifier, time period and outcome columns.
+    treatment, first_treated
+        The 0/1 treatment column or the first-treatment-period column (one is ``None``).
+    covariates
+        The control columns.
+    weights
+        The column of sampling weights, if any.
+    cluster
+        The column defining clusters for standard errors, if any.
+    missing
+        ``"error"`` or ``"drop"``: what was done with rows with missing values.
+    """
+
+    unit: str
+    time: str
+    outcome: str
+    treatment: str | None
+    first_treated: str | None
+    covariates: tuple[str, ...]
+    weights: str | None
+    cluster: str | None
+    missing: str
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns of the data the description uses, each once, in role order."""
+        cols = [self.unit, self.time, self.outcome]
+        cols += [c for c in (self.treatment, self.first_treated) if c]
+        cols += list(self.covariates)
+        cols += [c for c in (self.weights, self.cluster) if c]
+        return tuple(dict.fromkeys(cols))
+
+    def to_dict(self) -> dict[str, object]:
+        """The description as a plain dictionary (lists for tuples), as provenance records it.
+
+        ``Panel(data, **spec.to_dict())`` builds the same panel again.
+        """
+        values = ((f.name, getattr(self, f.name)) for f in fields(self))
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in values}
 
 
 def _is_never(values: np.ndarray) -> np.ndarray:
@@ -131,7 +183,7 @@ class Panel:
         cluster: str | None = None,
         missing: Literal["error", "drop"] = "error",
     ) -> None:
-        spec = _Spec(unit=unit, time=time, outcome=outcome, treatment=treatment,
+        spec = PanelSpec(unit=unit, time=time, outcome=outcome, treatment=treatment,
                      first_treated=first_treated, covariates=_as_tuple(covariates),
                      weights=weights, cluster=cluster, missing=missing)
         frame, dropped = _validate(data, spec)
@@ -200,10 +252,14 @@ class Panel:
         """Rows dropped for missing values (only with ``missing="drop"``)."""
         return self._dropped
 
+    @property
+    def specification(self) -> PanelSpec:
+        """The description the panel was built from (see :class:`PanelSpec`)."""
+        return self._spec
+
     def spec(self) -> dict[str, object]:
-        """The description as a plain dictionary (recorded in results)."""
-        return {k: (list(v) if isinstance(v, tuple) else v)
-                for k, v in self._spec.__dict__.items()}
+        """The description as a plain dictionary (``specification.to_dict()``)."""
+        return self._spec.to_dict()
 
     # ------------------------------------------------------------------ derived facts
     @property
@@ -351,27 +407,6 @@ class Panel:
                 f"{self.n_treated_units} treated)")
 
 
-@dataclass(frozen=True)
-class _Spec:
-    unit: str
-    time: str
-    outcome: str
-    treatment: str | None
-    first_treated: str | None
-    covariates: tuple[str, ...]
-    weights: str | None
-    cluster: str | None
-    missing: str
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        cols = [self.unit, self.time, self.outcome]
-        cols += [c for c in (self.treatment, self.first_treated) if c]
-        cols += list(self.covariates)
-        cols += [c for c in (self.weights, self.cluster) if c]
-        return tuple(dict.fromkeys(cols))
-
-
 def _set(obj: object, **values: object) -> None:
     for name, value in values.items():
         object.__setattr__(obj, name, value)
@@ -386,7 +421,7 @@ def _period_label(value: float) -> object:
     return int(value) if float(value).is_integer() else float(value)
 
 
-def _validate(data: pd.DataFrame, spec: _Spec) -> tuple[pd.DataFrame, int]:
+def _validate(data: pd.DataFrame, spec: PanelSpec) -> tuple[pd.DataFrame, int]:
     """Check the data against the description; return the panel's own sorted copy."""
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"data: must be a pandas DataFrame; got {type(data).__name__}")
@@ -473,7 +508,7 @@ _MISMATCH = "The data do not match the panel description:"
 _ESTIMATED = ("outcome", "covariates", "weights")  # roles whose squares estimators compute
 
 
-def _numeric_roles(spec: _Spec) -> list[tuple[str, str]]:
+def _numeric_roles(spec: PanelSpec) -> list[tuple[str, str]]:
     """The columns that must hold numbers, with their role."""
     numeric = [(spec.outcome, "outcome"), (spec.time, "time")]
     numeric += [(c, "covariates") for c in spec.covariates]
@@ -483,7 +518,7 @@ def _numeric_roles(spec: _Spec) -> list[tuple[str, str]]:
     return list(dict.fromkeys(numeric))
 
 
-def _roles(spec: _Spec) -> dict[str, str]:
+def _roles(spec: PanelSpec) -> dict[str, str]:
     roles: dict[str, str] = {}
     for c in spec.covariates:
         roles.setdefault(c, "covariates")
@@ -494,7 +529,7 @@ def _roles(spec: _Spec) -> dict[str, str]:
     return roles
 
 
-def _derive(frame: pd.DataFrame, spec: _Spec) -> dict[str, object]:
+def _derive(frame: pd.DataFrame, spec: PanelSpec) -> dict[str, object]:
     """Sort by unit and period, compute codes and cohorts, run the checks that need them."""
     problems = Problems()
     unit_codes, units = pd.factorize(frame[spec.unit], sort=True)
@@ -589,7 +624,7 @@ def _derive(frame: pd.DataFrame, spec: _Spec) -> dict[str, object]:
             "_treated_after_end": int(after_end.sum())}
 
 
-def _read_as_numbers(frame: pd.DataFrame, spec: _Spec) -> str:
+def _read_as_numbers(frame: pd.DataFrame, spec: PanelSpec) -> str:
     """Why duplicates may come from reading codes as numbers, when they may."""
     unit = frame[spec.unit]
     if pd.api.types.is_numeric_dtype(unit) and not pd.api.types.is_bool_dtype(unit):

@@ -434,8 +434,9 @@ def fit_twoway(
         (naming it), or when no residual degrees of freedom are left.
     """
     if vcov.kind in ("HC2", "HC3"):
-        raise InputError(f"vcov={vcov.kind!r}: with fixed effects, must be 'classical', "
-                         "'robust' (HC1), 'HC0' or 'cluster'; got " + repr(vcov.kind))
+        given = vcov.to_inference()
+        raise InputError(f"inference={given!r}: with fixed effects, must be Classical(), "
+                         f"Robust() (HC1), Robust(hc='HC0') or Clustered(); got {given!r}")
     if vcov.kind == "cluster" and clusters is None:
         raise InputError("clusters: cluster codes are needed for cluster-robust standard errors")
     y = np.asarray(y, dtype=float)

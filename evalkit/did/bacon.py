@@ -16,6 +16,7 @@ from evalkit.did._bacon_compute import (
     timing_groups,
     treatment_starts,
 )
+from evalkit.did.specs import BaconSpec
 from evalkit.errors import DataError, EstimationError, InputError
 from evalkit.results.bacon import BaconDecomposition
 from evalkit.results.provenance import Provenance
@@ -172,6 +173,7 @@ def bacon_decomposition(panel: Panel) -> BaconDecomposition:
               "treatment_cohorts": int(np.sum((values > 0) & (values < n_periods))),
               "never_treated_units": int(sizes[values == n_periods].sum()),
               "always_treated_units": int(sizes[values == 0].sum())}
+    specification = BaconSpec(panel=panel.specification)
     return BaconDecomposition(
         outcome=panel.outcome,
         treated=tuple(group_label(g) for g in parts.treated),
@@ -182,6 +184,7 @@ def bacon_decomposition(panel: Panel) -> BaconDecomposition:
         twfe_estimate=parts.twfe,
         treatment_variance=parts.treatment_variance,
         sample=sample,
-        provenance=Provenance("evalkit.did.bacon_decomposition", {"panel": panel.spec()},
+        provenance=Provenance(specification.function, specification.to_dict(),
                               panel.fingerprint, panel.n_obs),
+        specification=specification,
     )

@@ -22,6 +22,7 @@ from evalkit.did._cs_attgt import (
     plan_cells,
     rc_cells,
 )
+from evalkit.did.specs import CallawaySantAnnaSpec
 from evalkit.errors import DataError, InputError
 from evalkit.inference.kinds import Clustered
 from evalkit.inference.multiplier import MultiplierBootstrap, make_generator, multiplier_draws
@@ -40,14 +41,6 @@ FUNCTION = "evalkit.did.callaway_santanna"
 
 ESTIMAND = ("ATT(g,t): the average effect in period t of the treatment on the units first "
             "treated in period g (cells with t < g: pseudo-effects before treatment)")
-_METHOD_TEXT = {
-    "doubly_robust": "doubly robust (Sant'Anna & Zhao 2020; logit propensity score and linear "
-                     "outcome regression, as R did's est_method='dr')",
-    "outcome_regression": "outcome regression (Heckman, Ichimura & Todd 1997; R did's "
-                          "est_method='reg')",
-    "inverse_probability": "normalised inverse probability weighting (Abadie 2005, Hajek "
-                           "weights; R did's est_method='ipw')",
-}
 
 
 def _label(value: float) -> str:
@@ -406,8 +399,8 @@ def _estimate(sample: _Sample, opts: _Options):
     draws = None
     if opts.bootstrap is not None:
         rng = make_generator(opts.bootstrap.random_state)
-        draws = multiplier_draws(scores, n_boot=int(opts.bootstrap.n_draws), rng=rng,
-                                 weights=opts.bootstrap.distribution, scale=sample.n)
+        draws = multiplier_draws(scores, n_draws=int(opts.bootstrap.n_draws), rng=rng,
+                                 distribution=opts.bootstrap.distribution, scale=sample.n)
     return estimates, share, gram, draws
 
 
@@ -651,14 +644,12 @@ def callaway_santanna(
     }
     if sample.n_clusters is not None:
         facts["clusters"] = sample.n_clusters
-    spec = {"panel": panel.spec(), "control_group": opts.control_group, "method": opts.method,
-            "method_description": (_METHOD_TEXT[opts.method] if opts.covariates else
-                                   "difference in mean outcome changes (no covariates: the "
-                                   "three methods coincide)"),
-            "covariates": list(opts.covariates), "anticipation": opts.anticipation,
-            "base_period": opts.base_period, "data_type": opts.data_type,
-            "unbalanced": opts.unbalanced, "cluster": opts.cluster, "alpha": opts.alpha,
-            "inference": _resolved(opts).to_dict()}
+    specification = CallawaySantAnnaSpec(
+        panel=panel.specification, control_group=opts.control_group,  # type: ignore[arg-type]
+        method=opts.method, covariates=opts.covariates,  # type: ignore[arg-type]
+        anticipation=opts.anticipation, base_period=opts.base_period,  # type: ignore[arg-type]
+        data_type=opts.data_type, unbalanced=opts.unbalanced,  # type: ignore[arg-type]
+        inference=_resolved(opts), alpha=opts.alpha)
     reference = tuple((float(plan.cohorts[ci]), float(plan.periods[t]))
                       for ci, t in plan.reference)
     return GroupTimeResult(
@@ -668,5 +659,6 @@ def callaway_santanna(
         band_critical_value=cells.band_critical_value, pretrend=pretrend,
         inference=_resolved(opts), inference_text=_inference_text(sample, opts), sample=facts,
         cohort_sizes=sample.cohort_sizes, notes=tuple(notes),
-        provenance=Provenance(FUNCTION, spec, panel.fingerprint, sample.rows),
-        basis=basis, reference_cells=reference)
+        provenance=Provenance(FUNCTION, specification.to_dict(), panel.fingerprint,
+                              sample.rows),
+        basis=basis, reference_cells=reference, specification=specification)

@@ -9,6 +9,7 @@ import numpy as np
 from evalkit._deprecation import refuse_unknown, renamed
 from evalkit.data.panel import Panel
 from evalkit.did._panel_regression import Indicators, fit_twoway
+from evalkit.did.specs import EventStudySpec
 from evalkit.did.twfe import _check_panel, cluster_codes, covariate_matrix, panel_sample_facts
 from evalkit.errors import DataError, EstimationError, InputError
 from evalkit.inference.covariance import resolve_vcov, vcov_to_inference
@@ -172,8 +173,9 @@ def event_study(
                 if leads else None)
     sample = panel_sample_facts(panel, fit.n_clusters)
     sample["rows"] = n_rows
-    spec = {"panel": panel.spec(), "window": [lo, hi], "reference": reference,
-            "bin_endpoints": bin_endpoints, "vcov": choice.to_dict(), "alpha": alpha}
+    specification = EventStudySpec(panel=panel.specification, window=(lo, hi),
+                                   reference=reference, bin_endpoints=bin_endpoints,
+                                   inference=choice.to_inference(), alpha=alpha)
     return EventStudyResult(
         estimator="TWFE event study",
         estimand=ESTIMAND,
@@ -185,6 +187,8 @@ def event_study(
         inference=choice.to_inference(),
         inference_text=choice.describe(fit.n_clusters),
         sample=sample,
-        provenance=Provenance("evalkit.did.event_study", spec, panel.fingerprint, n_rows),
+        provenance=Provenance(specification.function, specification.to_dict(),
+                              panel.fingerprint, n_rows),
         binned=bin_endpoints,
+        specification=specification,
     )

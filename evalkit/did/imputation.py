@@ -51,6 +51,7 @@ from evalkit._deprecation import refuse_unknown, renamed
 from evalkit._validation import Problems, check_alpha, check_choice
 from evalkit.data.panel import Panel
 from evalkit.did import _imputation_compute as compute
+from evalkit.did.specs import ImputationOverallSpec, ImputationSpec
 from evalkit.errors import DataError, EstimationError, InputError
 from evalkit.inference.covariance import cluster_correction
 from evalkit.inference.kinds import Clustered
@@ -402,9 +403,10 @@ def imputation(
     terms = [event_term(k) for k in event_times]
     coefficients = Coefficients(terms, estimate, vcov, None, alpha)
     sample = _sample(panel, design, n_clusters, int(effects.cell_counts.sum()))
-    spec = {"panel": panel.spec(), "horizons": list(effects.event_times),
-            "pretrend_periods": n_leads, "anticipation": anticipation, "cluster": column,
-            "average_effects_by": average_effects_by, "alpha": alpha}
+    specification = ImputationSpec(
+        panel=panel.specification, horizons=tuple(effects.event_times),
+        pretrend_periods=n_leads, anticipation=anticipation, inference=Clustered(column),
+        average_effects_by=average_effects_by, alpha=alpha)
     estimand = (f"average over treated observations k periods after their first treatment "
                 f"({_weighting(panel)}) of the imputed effect Y_it - Y_it(0), Y_it(0) from unit "
                 f"and period effects fitted on untreated observations (k >= "
@@ -417,7 +419,9 @@ def imputation(
         pretrend=pretrend, inference=Clustered(column),
         inference_text=_inference(column, n_clusters, average_effects_by),
         sample=sample,
-        provenance=Provenance("evalkit.did.imputation", spec, panel.fingerprint, sample["rows"]))
+        provenance=Provenance(specification.function, specification.to_dict(),
+                              panel.fingerprint, sample["rows"]),
+        specification=specification)
 
 
 def _check_window(window: object, horizons: object, pretrend_periods: object,
@@ -573,8 +577,9 @@ def imputation_overall(
     score = effects.scores @ share
     coefficients = Coefficients(["ATT"], [estimate], [[float(score @ score)]], None, alpha)
     sample = _sample(panel, design, n_clusters, int(effects.cell_counts.sum()))
-    spec = {"panel": panel.spec(), "anticipation": anticipation, "cluster": column,
-            "average_effects_by": average_effects_by, "alpha": alpha}
+    specification = ImputationOverallSpec(
+        panel=panel.specification, anticipation=anticipation, inference=Clustered(column),
+        average_effects_by=average_effects_by, alpha=alpha)
     estimand = (f"average effect of treatment on every treated observation (the ATT, "
                 f"{_weighting(panel)}): the mean of Y_it - Y_it(0), Y_it(0) imputed from unit "
                 f"and period effects fitted on untreated observations")
@@ -583,5 +588,6 @@ def imputation_overall(
         coefficients=coefficients, effect_term="ATT",
         inference=Clustered(column),
         inference_text=_inference(column, n_clusters, average_effects_by), sample=sample,
-        provenance=Provenance("evalkit.did.imputation_overall", spec, panel.fingerprint,
-                              sample["rows"]))
+        provenance=Provenance(specification.function, specification.to_dict(),
+                              panel.fingerprint, sample["rows"]),
+        specification=specification)

@@ -21,6 +21,7 @@ from evalkit._deprecation import refuse_unknown, renamed
 from evalkit._validation import Problems, check_alpha, check_choice
 from evalkit.data.panel import Panel
 from evalkit.did._panel_regression import Indicators, PanelFit, fit_twoway
+from evalkit.did.specs import SunAbrahamSpec
 from evalkit.did.twfe import cluster_codes, covariate_matrix
 from evalkit.errors import DataError, InputError
 from evalkit.inference.covariance import resolve_vcov, vcov_to_inference
@@ -416,11 +417,12 @@ def sun_abraham(
         "control_units": int((units_used & is_control).sum())}
     if fit.n_clusters is not None:
         sample["clusters"] = fit.n_clusters
-    spec = {"panel": panel.spec(), "control_group": control_group,
-            "window": None if window is None else list(window),
-            "reference": [int(r) for r in references], "vcov": choice.to_dict(),
-            "alpha": alpha, "cohorts": [float(g) for g in np.unique(interactions.cohorts)],
-            "cohorts_left_out": list(interactions.left_out)}
+    specification = SunAbrahamSpec(
+        panel=panel.specification, control_group=control_group,
+        window=None if window is None else (int(window[0]), int(window[1])),
+        reference=tuple(int(r) for r in references), inference=choice.to_inference(),
+        alpha=alpha, cohorts=tuple(float(g) for g in np.unique(interactions.cohorts)),
+        cohorts_left_out=tuple(interactions.left_out))
     return EventStudyResult(
         estimator=ESTIMATOR,
         estimand=ESTIMAND,
@@ -432,6 +434,7 @@ def sun_abraham(
         inference=choice.to_inference(),
         inference_text=f"{choice.describe(fit.n_clusters)}; {DELTA_METHOD}",
         sample=sample,
-        provenance=Provenance("evalkit.did.sun_abraham", spec, panel.fingerprint,
-                              sample["rows"]),
+        provenance=Provenance(specification.function, specification.to_dict(),
+                              panel.fingerprint, sample["rows"]),
+        specification=specification,
     )

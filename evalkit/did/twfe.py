@@ -11,6 +11,7 @@ from evalkit._deprecation import refuse_unknown, renamed
 from evalkit._validation import Problems, check_alpha
 from evalkit.data.panel import Panel
 from evalkit.did._panel_regression import Indicators, fit_twoway
+from evalkit.did.specs import TWFESpec
 from evalkit.errors import InputError
 from evalkit.inference.covariance import resolve_vcov, vcov_to_inference
 from evalkit.inference.kinds import Classical, Clustered, Robust
@@ -124,7 +125,8 @@ def twfe(panel: Panel, *, inference: Classical | Robust | Clustered = _DEFAULT_I
     fit = fit_twoway(panel.values(panel.outcome), covariate_matrix(panel), panel.unit_index,
                      panel.period_index, vcov=choice, clusters=clusters, weights=weights,
                      names=list(panel.covariates), indicators=treated, overwrite_x=True)
-    spec = {"panel": panel.spec(), "vcov": choice.to_dict(), "alpha": alpha}
+    specification = TWFESpec(panel=panel.specification, inference=choice.to_inference(),
+                             alpha=alpha)
     return DiDResult(
         estimator="Two-way fixed effects (TWFE)",
         estimand=ESTIMAND,
@@ -134,5 +136,7 @@ def twfe(panel: Panel, *, inference: Classical | Robust | Clustered = _DEFAULT_I
         inference=choice.to_inference(),
         inference_text=choice.describe(fit.n_clusters),
         sample=panel_sample_facts(panel, fit.n_clusters),
-        provenance=Provenance("evalkit.did.twfe", spec, panel.fingerprint, panel.n_obs),
+        provenance=Provenance(specification.function, specification.to_dict(),
+                              panel.fingerprint, panel.n_obs),
+        specification=specification,
     )

@@ -21,6 +21,7 @@ from evalkit.data.checks import (
     too_large_problem,
 )
 from evalkit.data.panel import frame_fingerprint
+from evalkit.did.specs import TwoByTwoSpec
 from evalkit.errors import DataError, EstimationError, InputError
 from evalkit.inference.covariance import resolve_vcov, vcov_to_inference
 from evalkit.inference.kinds import Classical, Clustered, Robust
@@ -64,7 +65,7 @@ def _check(data: pd.DataFrame, outcome: str, treated: str, post: str,
     if weights:
         roles[weights] = "weights"
     if cluster:
-        roles.setdefault(cluster, "vcov cluster")
+        roles.setdefault(cluster, "cluster")
     problems = Problems()
     for column, role in roles.items():
         if column not in data.columns:
@@ -92,7 +93,7 @@ def _check(data: pd.DataFrame, outcome: str, treated: str, post: str,
                 if nulls[column].any():
                     problems.add(missing_problem(f"{roles[column]}={column!r}",
                                                  nulls[column].to_numpy(), positions))
-    numeric = [(column, role) for column, role in roles.items() if role != "vcov cluster"]
+    numeric = [(column, role) for column, role in roles.items() if role != "cluster"]
     for column, role in numeric:
         if not (pd.api.types.is_numeric_dtype(frame[column])
                 or pd.api.types.is_bool_dtype(frame[column])):
@@ -283,8 +284,9 @@ def did_2x2(
               "control_rows": int(len(g) - g.sum())}
     if n_clusters is not None:
         sample["clusters"] = n_clusters
-    spec = {"outcome": outcome, "treated": treated, "post": post, "covariates": list(covariates),
-            "weights": weights, "vcov": choice.to_dict(), "alpha": alpha, "missing": missing}
+    specification = TwoByTwoSpec(outcome=outcome, treated=treated, post=post,
+                                 covariates=covariates, weights=weights, missing=missing,
+                                 inference=choice.to_inference(), alpha=alpha)
     df = float(fit.df_resid) if choice.kind != "cluster" else float(n_clusters - 1)
     return DiDResult(
         estimator="2x2 difference-in-differences (OLS)" if w is None
@@ -296,8 +298,10 @@ def did_2x2(
         inference=choice.to_inference(),
         inference_text=choice.describe(n_clusters),
         sample=sample,
-        provenance=Provenance("evalkit.did.did_2x2", spec, frame_fingerprint(frame), len(frame)),
+        provenance=Provenance(specification.function, specification.to_dict(),
+                              frame_fingerprint(frame), len(frame)),
         cell_means=group_means,
+        specification=specification,
     )
 
 

@@ -26,7 +26,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 from scipy import stats
 
-from evalkit._deprecation import warn_renamed
+from evalkit._deprecation import refuse_unknown, renamed, warn_renamed
 from evalkit._validation import Problems
 from evalkit.errors import InputError
 
@@ -169,8 +169,9 @@ def make_generator(random_state: int | np.random.Generator | None) -> np.random.
     return np.random.default_rng(None if random_state is None else int(random_state))
 
 
-def _multipliers(rng: np.random.Generator, shape: tuple[int, int], weights: str) -> np.ndarray:
-    if weights == "rademacher":
+def _multipliers(rng: np.random.Generator, shape: tuple[int, int],
+                 distribution: str) -> np.ndarray:
+    if distribution == "rademacher":
         count = shape[0] * shape[1]
         bits = np.unpackbits(rng.integers(0, 256, size=(count + 7) // 8, dtype=np.uint8),
                              count=count)
@@ -183,8 +184,10 @@ def _multipliers(rng: np.random.Generator, shape: tuple[int, int], weights: str)
     return np.where(rng.random(shape) < (root5 + 1.0) / (2.0 * root5), low, high)
 
 
-def multiplier_draws(scores: np.ndarray, *, n_boot: int, rng: np.random.Generator,
-                     weights: str = "rademacher", scale: float | None = None) -> np.ndarray:
+def multiplier_draws(scores: np.ndarray, *, n_draws: int | None = None,
+                     rng: np.random.Generator,
+                     distribution: Literal["rademacher", "mammen"] = "rademacher",
+                     scale: float | None = None, **deprecated: Any) -> np.ndarray:
     """Bootstrap draws of ``(1/scale) * sum_c V_c * scores[:, c]`` for every row of ``scores``.
 
     Parameters
@@ -192,29 +195,36 @@ def multiplier_draws(scores: np.ndarray, *, n_boot: int, rng: np.random.Generato
     scores
         ``m x G`` array: one row per statistic, one column per cluster (or unit), holding
         the cluster sums of the statistics' influence functions.
-    n_boot
-        Number of draws.
+    n_draws
+        Number of draws (required; ``n_boot=`` is its deprecated spelling).
     rng
         Random generator.
-    weights
-        Multiplier distribution, ``"rademacher"`` or ``"mammen"``.
+    distribution
+        Multiplier distribution, ``"rademacher"`` or ``"mammen"`` (``weights=`` is its
+        deprecated spelling).
     scale
         Divisor of the sums, usually the number of units ``n`` (default: ``G``).
 
     Returns
     -------
     numpy.ndarray
-        ``n_boot x m`` draws. Multipliers are generated chunk by chunk of draws and
+        ``n_draws x m`` draws. Multipliers are generated chunk by chunk of draws and
         never held for all draws at once.
     """
+    n_draws = renamed("multiplier_draws", deprecated, "n_boot", "n_draws", n_draws, None)
+    distribution = renamed("multiplier_draws", deprecated, "weights", "distribution",
+                           distribution, "rademacher")
+    refuse_unknown("multiplier_draws", deprecated)
+    if n_draws is None:
+        raise TypeError("multiplier_draws() missing required keyword argument: 'n_draws'")
     scores = np.asarray(scores, dtype=float)
     m, n_clusters = scores.shape
-    chunk = max(1, min(n_boot, _CHUNK_ELEMENTS // max(n_clusters, 1)))
-    out = np.empty((n_boot, m))
+    chunk = max(1, min(n_draws, _CHUNK_ELEMENTS // max(n_clusters, 1)))
+    out = np.empty((n_draws, m))
     transposed = scores.T
-    for start in range(0, n_boot, chunk):
-        stop = min(n_boot, start + chunk)
-        out[start:stop] = _multipliers(rng, (stop - start, n_clusters), weights) @ transposed
+    for start in range(0, n_draws, chunk):
+        stop = min(n_draws, start + chunk)
+        out[start:stop] = _multipliers(rng, (stop - start, n_clusters), distribution) @ transposed
     out /= float(scale if scale is not None else n_clusters)
     return out
 

@@ -51,16 +51,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import scipy.sparse as sp
 from scipy import linalg, stats
 
+from evalkit._deprecation import refuse_unknown, renamed
 from evalkit.errors import EstimationError
 
 __all__ = ["WildWeights", "WILD_WEIGHTS", "ClusterTerms", "WildDraws", "BootstrapCore",
-           "restricted_core", "weight_chunks", "bootstrap_draws", "invert_p_value",
+           "restricted_core", "weight_chunks", "bootstrap_draws", "p_value", "invert_p_value",
            "TIE_TOLERANCE"]
 
 WildWeights = Literal["rademacher", "webb"]
@@ -238,20 +239,38 @@ def _enumeration(n_clusters: int, start: int, stop: int) -> np.ndarray:
     return 1.0 - 2.0 * bits
 
 
-def weight_chunks(n_clusters: int, *, n_boot: int, weights: WildWeights, enumerate_all: bool,
-                  rng: np.random.Generator | None) -> Iterator[np.ndarray]:
+def weight_chunks(n_clusters: int, *, n_draws: int | None = None,
+                  distribution: WildWeights | None = None, enumerate_all: bool,
+                  rng: np.random.Generator | None, **deprecated: Any) -> Iterator[np.ndarray]:
     """Blocks of (clusters x draws) bootstrap weights, never all held at once.
 
     With ``enumerate_all`` (Rademacher only), the 2^G sign vectors in a fixed order
-    (the first is all ones, i.e. the original sample); otherwise ``n_boot`` random draws.
+    (the first is all ones, i.e. the original sample); otherwise ``n_draws`` random draws
+    of the ``distribution`` (``"rademacher"`` or ``"webb"``). Both are required;
+    ``n_boot=`` and ``weights=`` are their deprecated spellings.
     """
-    total = 2 ** n_clusters if enumerate_all else n_boot
+    n_draws = renamed("weight_chunks", deprecated, "n_boot", "n_draws", n_draws, None)
+    distribution = renamed("weight_chunks", deprecated, "weights", "distribution",
+                           distribution, None)
+    refuse_unknown("weight_chunks", deprecated)
+    missing = [name for name, value in (("n_draws", n_draws), ("distribution", distribution))
+               if value is None]
+    if missing:
+        raise TypeError(f"weight_chunks() missing required keyword argument: {missing[0]!r}")
+    return _weight_chunks(n_clusters, n_draws, distribution, enumerate_all,  # type: ignore[arg-type]
+                          rng)
+
+
+def _weight_chunks(n_clusters: int, n_draws: int, distribution: WildWeights,
+                   enumerate_all: bool, rng: np.random.Generator | None
+                   ) -> Iterator[np.ndarray]:
+    total = 2 ** n_clusters if enumerate_all else n_draws
     chunk = max(1, min(total, _CHUNK_ELEMENTS // max(n_clusters, 1)))
     for start in range(0, total, chunk):
         stop = min(total, start + chunk)
         if enumerate_all:
             yield _enumeration(n_clusters, start, stop)
-        elif weights == "rademacher":
+        elif distribution == "rademacher":
             assert rng is not None
             yield rng.integers(0, 2, size=(n_clusters, stop - start)).astype(float) * 2.0 - 1.0
         else:

@@ -4,10 +4,16 @@ from evalkit.results.bacon import BaconDecomposition
 from evalkit.results.band import UniformBand
 from evalkit.results.coefficients import Coefficients, WaldTest
 from evalkit.results.compare import Comparison, compare
-from evalkit.results.contract import MultiEffectResult, Result, SingleEffectResult
+from evalkit.results.contract import (
+    LevelledSpecification,
+    MultiEffectResult,
+    Result,
+    SingleEffectResult,
+    Specification,
+)
 from evalkit.results.did_result import DiDResult
 from evalkit.results.event_study import EventStudyResult, event_term
-from evalkit.results.group_time import GroupTimeResult
+from evalkit.results.group_time import AggregationSpec, GroupTimeResult
 from evalkit.results.honest import HonestDiDResult
 from evalkit.results.provenance import Provenance
 from evalkit.results.randomization import RandomizationResult
@@ -20,4 +26,5 @@ __all__ = ["BaconDecomposition", "Coefficients", "WaldTest", "DiDResult", "Event
            "GroupTimeResult", "event_term", "Provenance", "Summary", "HonestDiDResult",
            "WildBootstrapResult", "RandomizationResult", "SyntheticControlResult", "PlaceboTest",
            "LeaveOneOut", "SyntheticDiDResult", "UniformBand", "Result", "SingleEffectResult",
-           "MultiEffectResult", "compare", "Comparison"]
+           "MultiEffectResult", "Specification", "LevelledSpecification", "AggregationSpec",
+           "compare", "Comparison"]

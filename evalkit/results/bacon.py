@@ -13,7 +13,7 @@ import pandas as pd
 from evalkit.errors import InputError
 from evalkit.results._arrays import read_only_copy
 from evalkit.results._interval import level, missing_intervals
-from evalkit.results.contract import TIDY_CORE_COLUMNS, no_interval_error
+from evalkit.results.contract import TIDY_CORE_COLUMNS, Specification, no_interval_error
 from evalkit.results.did_result import SAMPLE_LABELS
 from evalkit.results.provenance import Provenance
 from evalkit.results.summary import Summary, facts_from, format_number
@@ -103,6 +103,10 @@ class BaconDecomposition:
         always-treated units.
     provenance
         The specification, data fingerprint and evalkit version.
+    specification
+        What the decomposition was asked, typed (a
+        :class:`~evalkit.results.contract.Specification`; ``None`` for a result built
+        by hand); ``provenance.specification`` is its ``to_dict()``.
 
     References
     ----------
@@ -120,6 +124,7 @@ class BaconDecomposition:
     treatment_variance: float
     sample: Mapping[str, Any]
     provenance: Provenance
+    specification: Specification | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "treated", tuple(self.treated))

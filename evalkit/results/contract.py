@@ -27,6 +27,12 @@ tables, plots, reports and :func:`~evalkit.results.compare` work with any of the
     The summary as HTML, for JupyterLab.
 ``provenance``
     The :class:`~evalkit.results.Provenance`: specification, data fingerprint, version.
+``specification``
+    What the result was asked to compute, as a frozen object with typed fields (a
+    :class:`Specification`: e.g. :class:`evalkit.did.specs.TwoByTwoSpec`, whose
+    ``inference`` is an :data:`~evalkit.inference.Inference` kind, not a dictionary);
+    ``provenance.specification`` is its plain-dictionary view, ``to_dict()``.
+    ``None`` only for a result built by hand.
 
 plus the estimates: ``estimate`` and ``std_error`` for a result with one headline
 number (:class:`SingleEffectResult`), ``estimates`` and ``std_errors`` (Series indexed
@@ -47,8 +53,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from evalkit.results.provenance import Provenance
     from evalkit.results.summary import Summary
 
-__all__ = ["Result", "SingleEffectResult", "MultiEffectResult", "TIDY_CORE_COLUMNS",
-           "INTERVAL_COLUMNS", "no_interval_error"]
+__all__ = ["Result", "SingleEffectResult", "MultiEffectResult", "Specification",
+           "LevelledSpecification", "TIDY_CORE_COLUMNS", "INTERVAL_COLUMNS", "no_interval_error"]
 
 #: The columns every result's ``tidy()`` starts with.
 TIDY_CORE_COLUMNS: tuple[str, ...] = ("term", "estimate", "std_error", "statistic", "p_value",
@@ -56,6 +62,41 @@ TIDY_CORE_COLUMNS: tuple[str, ...] = ("term", "estimate", "std_error", "statisti
 
 #: The columns of every result's ``conf_int()``.
 INTERVAL_COLUMNS: tuple[str, ...] = ("lower", "upper")
+
+
+@runtime_checkable
+class Specification(Protocol):
+    """What an estimator or a post-estimation call was asked: a frozen, typed record.
+
+    Each function that returns a result defines its own, beside it (for instance
+    :class:`evalkit.did.specs.TwoByTwoSpec` for :func:`evalkit.did.did_2x2`, or
+    :class:`evalkit.robustness.specs.WildBootstrapSpec`), with the options resolved
+    against the data (the clustering column filled in, the event window chosen ...).
+    Checks run on a result later read it instead of the provenance dictionary.
+    """
+
+    @property
+    def function(self) -> str:
+        """The evalkit function the specification is for, e.g. ``"evalkit.did.twfe"``."""
+        ...
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plain, JSON-serialisable view that ``provenance.specification`` records."""
+        ...
+
+
+@runtime_checkable
+class LevelledSpecification(Specification, Protocol):
+    """A specification that includes the significance level of the result's intervals."""
+
+    @property
+    def alpha(self) -> float:
+        """The significance level ``alpha`` (intervals at level ``1 - alpha``)."""
+        ...
+
+    def with_alpha(self, alpha: float) -> LevelledSpecification:
+        """The same specification at significance level ``alpha`` (for ``with_alpha``)."""
+        ...
 
 
 @runtime_checkable
@@ -67,6 +108,9 @@ class Result(Protocol):
 
     @property
     def provenance(self) -> Provenance: ...
+
+    @property
+    def specification(self) -> Specification | None: ...
 
     def conf_int(self, alpha: float | None = None) -> pd.DataFrame: ...
 

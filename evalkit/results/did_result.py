@@ -13,6 +13,7 @@ from evalkit._validation import Problems, check_alpha
 from evalkit.errors import InputError
 from evalkit.results._interval import ConfIntMethod, interval_frame, level
 from evalkit.results.coefficients import Coefficients
+from evalkit.results.contract import LevelledSpecification
 from evalkit.results.provenance import Provenance
 from evalkit.results.summary import Summary, facts_from
 
@@ -80,6 +81,10 @@ class DiDResult:
         through :attr:`group_means`, which returns a copy).
     provenance
         The specification, data fingerprint and evalkit version.
+    specification
+        What the estimator was asked, typed (a
+        :class:`~evalkit.results.contract.LevelledSpecification`; ``None`` for a result
+        built by hand); ``provenance.specification`` is its ``to_dict()``.
     """
 
     estimator: str
@@ -92,6 +97,7 @@ class DiDResult:
     sample: Mapping[str, Any]
     provenance: Provenance
     cell_means: pd.DataFrame | None = field(default=None, repr=False)
+    specification: LevelledSpecification | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sample", MappingProxyType(dict(self.sample)))
@@ -153,7 +159,9 @@ class DiDResult:
         check_alpha(alpha, problems)
         problems.raise_if_any(InputError, "Invalid arguments to with_alpha:")
         return replace(self, coefficients=self.coefficients.with_alpha(alpha),
-                       provenance=self.provenance.with_alpha(alpha))
+                       provenance=self.provenance.with_alpha(alpha),
+                       specification=(None if self.specification is None
+                                      else self.specification.with_alpha(alpha)))
 
     # ------------------------------------------------------------------ tables
     def tidy(self, terms: Literal["all", "effect"] = "all") -> pd.DataFrame:

@@ -16,6 +16,7 @@ from evalkit.errors import InputError
 from evalkit.results._interval import level
 from evalkit.results.band import UniformBand
 from evalkit.results.coefficients import Coefficients, WaldTest
+from evalkit.results.contract import LevelledSpecification
 from evalkit.results.did_result import SAMPLE_LABELS, _summary_table
 from evalkit.results.provenance import Provenance
 from evalkit.results.summary import Summary, facts_from
@@ -77,6 +78,10 @@ class EventStudyResult:
     band
         The bootstrap statistics behind the band (:class:`~evalkit.results.band.UniformBand`),
         which let :meth:`with_alpha` move the band to another level with the intervals.
+    specification
+        What the estimator was asked, typed (a
+        :class:`~evalkit.results.contract.LevelledSpecification`; ``None`` for a result
+        built by hand); ``provenance.specification`` is its ``to_dict()``.
     """
 
     estimator: str
@@ -93,6 +98,7 @@ class EventStudyResult:
     binned: bool = False
     band_critical_value: float | None = None
     band: UniformBand | None = field(default=None, repr=False, compare=False)
+    specification: LevelledSpecification | None = None
 
     def __post_init__(self) -> None:
         if self.band is not None:
@@ -157,7 +163,9 @@ class EventStudyResult:
         problems.raise_if_any(InputError, "Invalid arguments to with_alpha:")
         # __post_init__ recomputes the band's critical value at the new level
         return replace(self, coefficients=self.coefficients.with_alpha(alpha),
-                       provenance=self.provenance.with_alpha(alpha))
+                       provenance=self.provenance.with_alpha(alpha),
+                       specification=(None if self.specification is None
+                                      else self.specification.with_alpha(alpha)))
 
     def average_effect(self, event_times: tuple[int, ...] | None = None) -> dict[str, float]:
         """Equally weighted average of event-time effects (default: all post-treatment ones).

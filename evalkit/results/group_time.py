@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -16,6 +16,7 @@ from evalkit.errors import InputError
 from evalkit.results._arrays import read_only_copy
 from evalkit.results._interval import level
 from evalkit.results.coefficients import Coefficients, WaldTest
+from evalkit.results.contract import LevelledSpecification
 from evalkit.results.did_result import SAMPLE_LABELS, DiDResult, _summary_table
 from evalkit.results.event_study import EventStudyResult, event_term
 from evalkit.results.provenance import Provenance, _thaw
@@ -28,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from evalkit.did._cs_aggregate import Aggregate, AggregationBasis
     from evalkit.inference.kinds import Inference
 
-__all__ = ["GroupTimeResult", "cell_term"]
+__all__ = ["GroupTimeResult", "AggregationSpec", "cell_term"]
 
 _WEIGHTS_NOTE = "; the estimation of the cohort-share weights is part of the influence function"
 
@@ -50,6 +51,56 @@ def _optional_int(name: str, value: object, problems: Problems, minimum: int | N
             minimum is not None and value < minimum):
         bound = f" >= {minimum}" if minimum is not None else ""
         problems.add(f"{name}={value!r}: must be None or an integer{bound}; got {value!r}")
+
+
+@dataclass(frozen=True)
+class AggregationSpec:
+    """How an aggregated result was obtained: the group-time estimator's specification and
+    the aggregation applied to its ATT(g,t).
+
+    The ``specification`` of the results of :meth:`GroupTimeResult.overall`,
+    :meth:`~GroupTimeResult.by_cohort`, :meth:`~GroupTimeResult.by_period` and
+    :meth:`~GroupTimeResult.event_study`.
+
+    Attributes
+    ----------
+    source
+        What the group-time estimator was asked (e.g. a
+        :class:`~evalkit.did.specs.CallawaySantAnnaSpec`).
+    aggregation
+        ``"simple"``, ``"group"``, ``"calendar"`` or ``"dynamic"`` (R ``aggte``'s types).
+    min_event_time, max_event_time, balance_event_time
+        For ``"dynamic"``: the options of :meth:`GroupTimeResult.event_study`.
+    """
+
+    source: LevelledSpecification
+    aggregation: Literal["simple", "group", "calendar", "dynamic"]
+    min_event_time: int | None = None
+    max_event_time: int | None = None
+    balance_event_time: int | None = None
+
+    @property
+    def function(self) -> str:
+        """The group-time estimator, e.g. ``"evalkit.did.callaway_santanna"``."""
+        return self.source.function
+
+    @property
+    def alpha(self) -> float:
+        """The significance level of the intervals (the source's)."""
+        return self.source.alpha
+
+    def with_alpha(self, alpha: float) -> AggregationSpec:
+        """The same aggregation of the source at significance level ``alpha``."""
+        return replace(self, source=self.source.with_alpha(alpha))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The source's dictionary with the aggregation added, as provenance records it."""
+        out = self.source.to_dict()
+        out["aggregation"] = self.aggregation
+        if self.aggregation == "dynamic":
+            out.update(min_event_time=self.min_event_time, max_event_time=self.max_event_time,
+                       balance_event_time=self.balance_event_time)
+        return out
 
 
 @dataclass(frozen=True)
@@ -94,6 +145,10 @@ class GroupTimeResult:
         The specification, data fingerprint and evalkit version.
     reference_cells
         ``(cohort, period)`` of the cells normalised to zero (universal base period).
+    specification
+        What the estimator was asked, typed (a
+        :class:`~evalkit.results.contract.LevelledSpecification`; ``None`` for a result
+        built by hand); ``provenance.specification`` is its ``to_dict()``.
     """
 
     estimator: str
@@ -113,6 +168,7 @@ class GroupTimeResult:
     provenance: Provenance
     basis: AggregationBasis = field(repr=False, compare=False)
     reference_cells: tuple[tuple[float, float], ...] = ()
+    specification: LevelledSpecification | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cohort", read_only_copy(self.cohort))
@@ -174,7 +230,9 @@ class GroupTimeResult:
         problems.raise_if_any(InputError, "Invalid arguments to with_alpha:")
         band = self.basis.cells(alpha).band_critical_value
         return replace(self, coefficients=self.coefficients.with_alpha(alpha),
-                       band_critical_value=band, provenance=self.provenance.with_alpha(alpha))
+                       band_critical_value=band, provenance=self.provenance.with_alpha(alpha),
+                       specification=(None if self.specification is None
+                                      else self.specification.with_alpha(alpha)))
 
     def tidy(self, include_reference: bool = True) -> pd.DataFrame:
         """One row per ATT(g,t).
@@ -303,6 +361,7 @@ class GroupTimeResult:
                 reference = None
         spec = {"aggregation": "dynamic", "min_event_time": min_event_time,
                 "max_event_time": max_event_time, "balance_event_time": balance_event_time}
+        specification = self._aggregation(spec)
         return EventStudyResult(
             estimator=f"{self.estimator}: event study",
             estimand=("average effect e periods after first treatment over the cohorts "
@@ -312,23 +371,35 @@ class GroupTimeResult:
             reference_period=reference, pretrend=pretrend,
             inference=self.inference,
             inference_text=self.inference_text + _WEIGHTS_NOTE, sample=sample,
-            provenance=self._provenance(spec), band=agg.band)
+            provenance=self._provenance(spec, specification), band=agg.band,
+            specification=specification)
 
-    def _provenance(self, extra: dict[str, object]) -> Provenance:
-        spec = _thaw(self.provenance.specification)
-        spec.update(extra)
+    def _aggregation(self, extra: dict[str, Any]) -> AggregationSpec | None:
+        if self.specification is None:
+            return None
+        return AggregationSpec(self.specification, **extra)
+
+    def _provenance(self, extra: dict[str, object],
+                    specification: AggregationSpec | None) -> Provenance:
+        if specification is not None:
+            spec = specification.to_dict()
+        else:  # a result built by hand: from its provenance record
+            spec = _thaw(self.provenance.specification)
+            spec.update(extra)
         return Provenance(self.provenance.function, spec, self.provenance.data_fingerprint,
                           self.provenance.n_obs, self.provenance.evalkit_version)
 
     def _did_result(self, agg: Aggregate, terms: tuple[str, ...], what: str, estimand: str,
-                    extra: dict[str, object]) -> DiDResult:
+                    extra: dict[str, Any]) -> DiDResult:
+        specification = self._aggregation(extra)
         coefficients = Coefficients(terms, agg.estimate, agg.vcov, None, self.alpha,
                                     agg.std_errors)
         return DiDResult(estimator=f"{self.estimator}: {what}", estimand=estimand,
                          outcome=self.outcome, coefficients=coefficients, effect_term="ATT",
                          inference=self.inference,
             inference_text=self.inference_text + _WEIGHTS_NOTE, sample=dict(self.sample),
-                         provenance=self._provenance(extra))
+                         provenance=self._provenance(extra, specification),
+                         specification=specification)
 
     # ------------------------------------------------------------------ rendering
     def summary(self) -> Summary:

@@ -13,7 +13,7 @@ from scipy import stats
 from evalkit.errors import InputError
 from evalkit.results._arrays import read_only_copy
 from evalkit.results._interval import interval_frame, level
-from evalkit.results.contract import TIDY_CORE_COLUMNS, no_interval_error
+from evalkit.results.contract import TIDY_CORE_COLUMNS, Specification, no_interval_error
 from evalkit.results.provenance import Provenance
 from evalkit.results.summary import Summary, facts_from, format_number
 
@@ -89,6 +89,10 @@ class HonestDiDResult:
         The event study analysed.
     provenance
         The source's specification and data fingerprint plus this analysis's options.
+    specification
+        What the sensitivity analysis was asked, typed (a
+        :class:`~evalkit.results.contract.Specification`; ``None`` for a result built
+        by hand); ``provenance.specification`` is its ``to_dict()``.
     """
 
     restriction: str
@@ -109,6 +113,7 @@ class HonestDiDResult:
     estimator: str
     outcome: str | None
     provenance: Provenance
+    specification: Specification | None = None
 
     def __post_init__(self) -> None:
         for name in ("weights", "m_values", "conf_low", "conf_high"):

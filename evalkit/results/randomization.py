@@ -10,7 +10,7 @@ import pandas as pd
 
 from evalkit._deprecation import warn_renamed
 from evalkit.results._interval import level, missing_intervals
-from evalkit.results.contract import no_interval_error
+from evalkit.results.contract import Specification, no_interval_error
 from evalkit.results.provenance import Provenance
 from evalkit.results.summary import Summary, facts_from
 
@@ -47,7 +47,7 @@ class RandomizationResult:
     p_value
         Under exact enumeration, the share of all assignments whose statistic is at least
         as extreme as the observed one; with random permutations,
-        ``(1 + count) / (1 + n_perm)``.
+        ``(1 + count) / (1 + n_draws)``.
     alternative
         ``"two-sided"`` (on the absolute value), ``"greater"`` or ``"less"``.
     n_draws
@@ -68,6 +68,10 @@ class RandomizationResult:
         The statistic under each evaluated assignment (read-only).
     provenance
         Specification, data fingerprint and evalkit version.
+    specification
+        What the test was asked, typed (a
+        :class:`~evalkit.results.contract.Specification`; ``None`` for a result built
+        by hand); ``provenance.specification`` is its ``to_dict()``.
     """
 
     method: str
@@ -88,6 +92,7 @@ class RandomizationResult:
     unit: str | None
     distribution: np.ndarray = field(repr=False)
     provenance: Provenance = field(repr=False)
+    specification: Specification | None = field(default=None, repr=False)
 
     @property
     def n_perm(self) -> int:
@@ -153,7 +158,7 @@ class RandomizationResult:
     # ------------------------------------------------------------------ tables
     def tidy(self) -> pd.DataFrame:
         """One row: ``term, estimate, std_error, statistic, p_value, conf_low,
-        conf_high``, then ``observed, statistic_kind, n_perm, enumerated, n_assignments,
+        conf_high``, then ``observed, statistic_kind, n_draws, enumerated, n_assignments,
         alternative``.
 
         ``statistic`` and ``observed`` are the permuted statistic under the actual
@@ -164,7 +169,7 @@ class RandomizationResult:
             "term": self.term, "estimate": np.nan if self.estimate is None else self.estimate,
             "std_error": np.nan, "statistic": self.observed, "p_value": self.p_value,
             "conf_low": np.nan, "conf_high": np.nan, "observed": self.observed,
-            "statistic_kind": self.statistic, "n_perm": self.n_draws,
+            "statistic_kind": self.statistic, "n_draws": self.n_draws,
             "enumerated": self.enumerated, "n_assignments": self.n_assignments,
             "alternative": self.alternative}])
 

@@ -13,7 +13,7 @@ from evalkit.errors import InputError
 from evalkit.inference.kinds import Inference, NoInference
 from evalkit.results._arrays import read_only_copy
 from evalkit.results._interval import level, missing_intervals
-from evalkit.results.contract import no_interval_error
+from evalkit.results.contract import Specification, no_interval_error
 from evalkit.results.provenance import Provenance
 from evalkit.results.summary import Summary, facts_from, format_number
 
@@ -255,6 +255,10 @@ class SyntheticControlResult:
         ``PlaceboInSpace(...)`` when the placebo test was run, else ``NoInference()``.
     provenance
         The specification, data fingerprint and evalkit version.
+    specification
+        What the estimator was asked, typed (a
+        :class:`~evalkit.results.contract.Specification`; ``None`` for a result built
+        by hand); ``provenance.specification`` is its ``to_dict()``.
     """
 
     outcome: str
@@ -274,6 +278,7 @@ class SyntheticControlResult:
     placebo: PlaceboTest | None = None
     leave_one_out: LeaveOneOut | None = None
     inference: Inference = field(default_factory=NoInference)
+    specification: Specification | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "treated_unit", _label(self.treated_unit))

@@ -17,6 +17,7 @@ from evalkit.errors import InputError
 from evalkit.inference.kinds import Inference, NoInference
 from evalkit.results._arrays import read_only_copy
 from evalkit.results._interval import ConfIntMethod, interval_frame, level
+from evalkit.results.contract import LevelledSpecification
 from evalkit.results.provenance import Provenance
 from evalkit.results.summary import Summary, facts_from, format_number
 
@@ -101,6 +102,10 @@ class SyntheticDiDResult:
         ``NoInference``); :attr:`inference_text` says it in words.
     provenance
         The specification, data fingerprint and evalkit version.
+    specification
+        What the estimator was asked, typed (a
+        :class:`~evalkit.results.contract.LevelledSpecification`; ``None`` for a result
+        built by hand); ``provenance.specification`` is its ``to_dict()``.
     """
 
     method: Literal["sdid", "sc", "did"]
@@ -131,6 +136,7 @@ class SyntheticDiDResult:
     iterations: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     discarded_draws: int = 0
     inference: Inference = field(default_factory=NoInference)
+    specification: LevelledSpecification | None = None
 
     def __post_init__(self) -> None:
         for name in ("control_units", "pre_periods", "periods", "treated_units"):
@@ -254,21 +260,23 @@ class SyntheticDiDResult:
         problems = Problems()
         check_alpha(alpha, problems)
         problems.raise_if_any(InputError, "Invalid arguments to with_alpha:")
-        return replace(self, alpha=float(alpha), provenance=self.provenance.with_alpha(alpha))
+        return replace(self, alpha=float(alpha), provenance=self.provenance.with_alpha(alpha),
+                       specification=(None if self.specification is None
+                                      else self.specification.with_alpha(alpha)))
 
     # ------------------------------------------------------------------ tables
     def tidy(self) -> pd.DataFrame:
         """The effect as a one-row DataFrame.
 
         Columns: ``term, estimate, std_error, statistic, p_value, conf_low, conf_high,
-        method, inference, n_reps``.
+        method, inference, n_draws``.
         """
         low, high = self._interval(self.alpha)
         return pd.DataFrame([{
             "term": "treated", "estimate": self.estimate, "std_error": self.std_error,
             "statistic": self.statistic, "p_value": self.p_value, "conf_low": low,
             "conf_high": high, "method": self.method, "inference": self.se_method or "none",
-            "n_reps": self.n_draws}])
+            "n_draws": self.n_draws}])
 
     def _weight_notes(self) -> list[str]:
         weights = self.unit_weights

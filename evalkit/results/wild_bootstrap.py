@@ -12,6 +12,7 @@ from evalkit._deprecation import warn_renamed
 from evalkit.errors import InputError
 from evalkit.results._arrays import read_only_copy
 from evalkit.results._interval import ConfIntMethod, interval_frame, level
+from evalkit.results.contract import LevelledSpecification
 from evalkit.results.provenance import Provenance
 from evalkit.results.summary import Summary, facts_from
 
@@ -78,6 +79,10 @@ class WildBootstrapResult:
     draws
         The per-draw summaries from which :meth:`p_value_at` recomputes the p-value at
         any other null with the same draws (five numbers per draw; read-only).
+    specification
+        What the bootstrap was asked, typed (a
+        :class:`~evalkit.results.contract.LevelledSpecification`; ``None`` for a result
+        built by hand); ``provenance.specification`` is its ``to_dict()``.
     """
 
     model: str
@@ -102,6 +107,7 @@ class WildBootstrapResult:
     t_draws: np.ndarray = field(repr=False)
     provenance: Provenance = field(repr=False)
     draws: WildDraws | None = field(default=None, repr=False, compare=False)
+    specification: LevelledSpecification | None = field(default=None, repr=False)
 
     @property
     def n_boot(self) -> int:
@@ -187,12 +193,14 @@ class WildBootstrapResult:
         """
         alpha = level(alpha, self.alpha, "with_alpha")
         return replace(self, alpha=alpha, interval=self._interval_at(alpha),
-                       provenance=self.provenance.with_alpha(alpha))
+                       provenance=self.provenance.with_alpha(alpha),
+                       specification=(None if self.specification is None
+                                      else self.specification.with_alpha(alpha)))
 
     # ------------------------------------------------------------------ tables
     def tidy(self) -> pd.DataFrame:
         """One row: ``term, estimate, null, std_error, statistic, p_value, conf_low,
-        conf_high, analytic_p_value, n_clusters, n_boot, enumerated, weights``.
+        conf_high, analytic_p_value, n_clusters, n_draws, enumerated, distribution``.
 
         ``p_value`` and the interval are the bootstrap ones.
         """
@@ -202,8 +210,8 @@ class WildBootstrapResult:
             "std_error": self.std_error, "statistic": self.statistic,
             "p_value": self.p_value, "conf_low": low, "conf_high": high,
             "analytic_p_value": self.analytic_p_value, "n_clusters": self.n_clusters,
-            "n_boot": self.n_draws, "enumerated": self.enumerated,
-            "weights": self.distribution}])
+            "n_draws": self.n_draws, "enumerated": self.enumerated,
+            "distribution": self.distribution}])
 
     def summary(self) -> Summary:
         level = f"{100 * (1 - self.alpha):g}%"

@@ -8,14 +8,25 @@
   re-assigning the treatment (Fisher; MacKinnon & Webb 2020 for DiD).
 
 Each takes a result (and, where it re-estimates, the data it came from) and returns a
-new result; the estimators never import this layer.
+new result; the estimators never import this layer. What each was asked is recorded in
+the new result's ``specification`` (:mod:`evalkit.robustness.specs`), with the checked
+result's own typed specification as its ``source``: this layer reads results through
+those public, typed specifications, never through provenance dictionaries.
 """
 
 from __future__ import annotations
 
 from evalkit.robustness.honest import honest_did, honest_did_from_estimates
 from evalkit.robustness.randomization import permutation_test, randomization_inference
+from evalkit.robustness.specs import (
+    HonestDiDSpec,
+    PermutationTestSpec,
+    PlaceboRandomizationSpec,
+    RandomizationSpec,
+    WildBootstrapSpec,
+)
 from evalkit.robustness.wild import wild_cluster_bootstrap
 
 __all__ = ["honest_did", "honest_did_from_estimates", "wild_cluster_bootstrap",
-           "randomization_inference", "permutation_test"]
+           "randomization_inference", "permutation_test", "HonestDiDSpec", "WildBootstrapSpec",
+           "RandomizationSpec", "PlaceboRandomizationSpec", "PermutationTestSpec"]

@@ -26,7 +26,7 @@ class Spec:
     restriction: str   # "relative_magnitude" | "smoothness"
     method: str        # "hybrid" | "conditional" | "flci"
     alpha: float
-    lf_draws: int
+    n_draws: int
     seed: int
 
     @property
@@ -57,7 +57,7 @@ def _acceptance(spec: Spec, m: float) -> Callable[[np.ndarray], np.ndarray]:
         sets = [smoothness_set(spec.n_pre, n_post, m)]
     hybrid = spec.method == "hybrid"
     problems = [build_problem(spec.beta, spec.sigma, c, spec.n_pre, spec.l_vec, hybrid=hybrid,
-                              kappa=spec.kappa, draws=spec.lf_draws, seed=spec.seed)
+                              kappa=spec.kappa, draws=spec.n_draws, seed=spec.seed)
                 for c in sets]
     return union_accepts(problems, spec.alpha, spec.kappa if hybrid else 0.0)
 

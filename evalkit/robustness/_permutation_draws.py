@@ -65,18 +65,18 @@ def enumerate_assignments(codes: np.ndarray) -> np.ndarray:
     return np.array(rows, dtype=codes.dtype).reshape(len(rows), size)
 
 
-def random_assignments(codes: np.ndarray, n_perm: int, rng: np.random.Generator, *,
+def random_assignments(codes: np.ndarray, n_draws: int, rng: np.random.Generator, *,
                        row_size: int | None = None) -> Iterator[np.ndarray]:
-    """``n_perm`` random rearrangements of ``codes``, in blocks (block x units).
+    """``n_draws`` random rearrangements of ``codes``, in blocks (block x units).
 
     ``row_size`` (default: the number of units) is the work per assignment that limits
     the block size, so that a block never holds more than about 4 million numbers.
     """
     codes = np.asarray(codes)
     per_row = max(int(row_size or codes.size), 1)
-    chunk = max(1, min(n_perm, _CHUNK_ELEMENTS // per_row))
-    for start in range(0, n_perm, chunk):
-        block = np.tile(codes, (min(chunk, n_perm - start), 1))
+    chunk = max(1, min(n_draws, _CHUNK_ELEMENTS // per_row))
+    for start in range(0, n_draws, chunk):
+        block = np.tile(codes, (min(chunk, n_draws - start), 1))
         rng.permuted(block, axis=1, out=block)
         yield block
 

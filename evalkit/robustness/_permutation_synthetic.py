@@ -14,6 +14,7 @@ from evalkit.errors import InputError
 from evalkit.results.provenance import Provenance
 from evalkit.results.randomization import RandomizationResult
 from evalkit.results.synthetic_control import SyntheticControlResult
+from evalkit.robustness.specs import PlaceboRandomizationSpec
 
 __all__ = ["synthetic_control_randomization"]
 
@@ -28,9 +29,8 @@ def synthetic_control_randomization(result: SyntheticControlResult) -> Randomiza
                          "got a result without placebos")
     ratios = test.statistics().to_numpy(dtype=float)
     ratios.setflags(write=False)
-    spec = {"result": {"function": result.provenance.function,
-                       "specification": dict(result.provenance.specification)},
-            "statistic": "rmspe_ratio", "max_pre_mspe_ratio": test.max_pre_mspe_ratio}
+    specification = PlaceboRandomizationSpec(source=result.specification,
+                                             max_pre_mspe_ratio=test.max_pre_mspe_ratio)
     return RandomizationResult(
         method="placebo in space (the treatment moved to every unit; all assignments "
                "enumerated)",
@@ -41,5 +41,6 @@ def synthetic_control_randomization(result: SyntheticControlResult) -> Randomiza
         n_assignments=int(ratios.size), n_undefined=int(np.isnan(ratios).sum()),
         random_state=None, n_units=int(test.n_units), n_treated_units=1, unit=None,
         distribution=ratios,
-        provenance=Provenance("evalkit.robustness.randomization_inference", spec,
-                              result.provenance.data_fingerprint, result.provenance.n_obs))
+        provenance=Provenance(specification.function, specification.to_dict(),
+                              result.provenance.data_fingerprint, result.provenance.n_obs),
+        specification=specification)

@@ -20,9 +20,10 @@ import numpy as np
 from evalkit._deprecation import refuse_unknown, renamed
 from evalkit._validation import Problems, check_alpha, check_choice
 from evalkit.errors import InputError
+from evalkit.results.contract import Specification
 from evalkit.results.event_study import EventStudyResult
 from evalkit.results.honest import HonestDiDResult
-from evalkit.results.provenance import Provenance, _thaw
+from evalkit.results.provenance import Provenance
 from evalkit.robustness._honest_compute import (
     Spec,
     breakdown_value,
@@ -30,6 +31,7 @@ from evalkit.robustness._honest_compute import (
     original_interval,
 )
 from evalkit.robustness._honest_constraints import smoothness_m_upper
+from evalkit.robustness.specs import HonestDiDSpec
 
 __all__ = ["honest_did", "honest_did_from_estimates", "Restriction", "HonestMethod"]
 
@@ -139,20 +141,19 @@ def honest_did(
     package HonestDiD (Rambachan & Roth), ``createSensitivityResults_relativeMagnitudes``
     and ``createSensitivityResults``.
     """
-    lf_draws = renamed("honest_did", deprecated, "lf_draws", "n_draws", n_draws, 1000)
+    n_draws = renamed("honest_did", deprecated, "lf_draws", "n_draws", n_draws, 1000)
     refuse_unknown("honest_did", deprecated)
     if not isinstance(result, EventStudyResult):
         raise InputError(f"result: must be an EventStudyResult (from an evalkit event study); "
                          f"got {type(result).__name__}")
     beta, sigma, pre_times, post_times = _from_event_study(result)
     use_alpha = result.alpha if alpha is None else alpha
-    source = result.provenance
-    spec_source = {"function": source.function, "specification": _thaw(source.specification)}
     return _run(beta, sigma, pre_times, post_times, restriction=restriction, m_values=m_values,
-                parameter=parameter, method=method, alpha=use_alpha, lf_draws=lf_draws,
+                parameter=parameter, method=method, alpha=use_alpha, n_draws=n_draws,
                 random_state=random_state, estimator=result.estimator, outcome=result.outcome,
-                function="evalkit.robustness.honest_did", source=spec_source,
-                fingerprint=source.data_fingerprint, n_obs=source.n_obs)
+                function="evalkit.robustness.honest_did", source=result.specification,
+                fingerprint=result.provenance.data_fingerprint,
+                n_obs=result.provenance.n_obs)
 
 
 def honest_did_from_estimates(
@@ -200,8 +201,8 @@ def honest_did_from_estimates(
     Rambachan, A. and Roth, J. (2023). A more credible approach to parallel trends.
     *Review of Economic Studies*, 90(5), 2555-2591.
     """
-    lf_draws = renamed("honest_did_from_estimates", deprecated, "lf_draws", "n_draws", n_draws,
-                       1000)
+    n_draws = renamed("honest_did_from_estimates", deprecated, "lf_draws", "n_draws", n_draws,
+                      1000)
     refuse_unknown("honest_did_from_estimates", deprecated)
     problems = Problems()
     for name, value in (("num_pre_periods", num_pre_periods),
@@ -220,7 +221,7 @@ def honest_did_from_estimates(
     post_times = tuple(range(num_post_periods))
     digest = hashlib.sha256(beta.tobytes() + cov.tobytes()).hexdigest()
     return _run(beta, cov, pre_times, post_times, restriction=restriction, m_values=m_values,
-                parameter=parameter, method=method, alpha=alpha, lf_draws=lf_draws,
+                parameter=parameter, method=method, alpha=alpha, n_draws=n_draws,
                 random_state=random_state, estimator="event-study coefficients given directly",
                 outcome=None, function="evalkit.robustness.honest_did_from_estimates", source=None,
                 fingerprint=digest, n_obs=0)
@@ -326,9 +327,9 @@ def _describe(weights: np.ndarray, post_times: tuple[int, ...], parameter: objec
 
 def _run(beta: np.ndarray, sigma: np.ndarray, pre_times: tuple[int, ...],
          post_times: tuple[int, ...], *, restriction: object, m_values: object,
-         parameter: object, method: object, alpha: object, lf_draws: object,
+         parameter: object, method: object, alpha: object, n_draws: object,
          random_state: object, estimator: str, outcome: str | None, function: str,
-         source: dict | None, fingerprint: str, n_obs: int) -> HonestDiDResult:
+         source: Specification | None, fingerprint: str, n_obs: int) -> HonestDiDResult:
     problems = Problems()
     check_choice("restriction", restriction, RESTRICTIONS, problems)
     check_choice("method", method, METHODS, problems)
@@ -336,7 +337,7 @@ def _run(beta: np.ndarray, sigma: np.ndarray, pre_times: tuple[int, ...],
     if restriction == "relative_magnitude" and method == "flci":
         problems.add("method='flci': the fixed-length interval exists for the smoothness "
                      "restriction only; use 'hybrid' or 'conditional' with relative magnitudes")
-    for name, value, low in (("n_draws", lf_draws, 100), ("random_state", random_state, 0)):
+    for name, value, low in (("n_draws", n_draws, 100), ("random_state", random_state, 0)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
             problems.add(f"{name}={value!r}: must be an integer >= {low}; got {value!r}")
     weights = _weights(parameter, post_times, problems)
@@ -363,19 +364,18 @@ def _run(beta: np.ndarray, sigma: np.ndarray, pre_times: tuple[int, ...],
             grid = np.linspace(0.0, max(upper, 0.0), 10)
     grid = np.unique(grid)
     spec = Spec(beta=beta, sigma=sigma, n_pre=n_pre, l_vec=weights, restriction=restriction,
-                method=chosen, alpha=float(alpha), lf_draws=int(lf_draws),
+                method=chosen, alpha=float(alpha), n_draws=int(n_draws),
                 seed=int(random_state))
     bounds = np.array([confidence_set(spec, float(m)) for m in grid])
     lows, highs = bounds[:, 0], bounds[:, 1]
     original = original_interval(spec)
     breakdown = breakdown_value(spec, grid, lows, highs)
-    specification = {"restriction": restriction, "method": chosen,
-                     "m_values": grid.tolist(), "parameter": weights.tolist(),
-                     "pre_event_times": list(pre_times), "post_event_times": list(post_times),
-                     "alpha": float(alpha), "lf_draws": int(lf_draws),
-                     "random_state": int(random_state)}
-    if source is not None:
-        specification["source"] = source
+    specification = HonestDiDSpec(
+        restriction=restriction, method=chosen,  # type: ignore[arg-type]
+        m_values=tuple(grid.tolist()), parameter=tuple(weights.tolist()),
+        pre_event_times=pre_times, post_event_times=post_times, alpha=float(alpha),
+        n_draws=int(n_draws), random_state=int(random_state), source=source,
+        function=function)
     return HonestDiDResult(
         restriction=restriction, method=chosen,
         parameter=_describe(weights, post_times, parameter), weights=weights,
@@ -383,4 +383,5 @@ def _run(beta: np.ndarray, sigma: np.ndarray, pre_times: tuple[int, ...],
         conf_low=lows, conf_high=highs, estimate=spec.estimate, std_error=spec.std_error,
         original_conf_low=original[0], original_conf_high=original[1], alpha=float(alpha),
         breakdown_value=breakdown, estimator=estimator, outcome=outcome,
-        provenance=Provenance(function, specification, fingerprint, n_obs))
+        provenance=Provenance(function, specification.to_dict(), fingerprint, n_obs),
+        specification=specification)

@@ -19,6 +19,8 @@ import pandas as pd
 from evalkit._deprecation import refuse_unknown, renamed
 from evalkit._validation import Problems, check_choice
 from evalkit.data.panel import Panel, frame_fingerprint
+from evalkit.did.specs import TWFESpec, TwoByTwoSpec
+from evalkit.did.twfe import cluster_codes, covariate_matrix
 from evalkit.did.within import TwoWayWithin, is_nested
 from evalkit.errors import DataError, InputError
 from evalkit.inference.multiplier import make_generator
@@ -38,18 +40,17 @@ from evalkit.robustness._permutation_draws import (
     extreme_count,
     random_assignments,
 )
-from evalkit.robustness.wild import (
-    _result_cluster,
-    _thawed,
+from evalkit.robustness._source import (
     check_panel_matches,
     check_result_and_data,
     rebuild_2x2_frame,
+    standard_error_kind,
 )
+from evalkit.robustness.specs import PermutationTestSpec, RandomizationSpec
 
 __all__ = ["randomization_inference", "permutation_test"]
 
 Statistic = Literal["estimate", "t"]
-_SUPPORTED = {"evalkit.did.did_2x2": "a pandas DataFrame", "evalkit.did.twfe": "an evalkit Panel"}
 _CHUNK_ELEMENTS = 1 << 22
 
 
@@ -70,10 +71,10 @@ def _check_random_state(random_state: object, problems: Problems) -> None:
                      f"or a numpy Generator; got {type(random_state).__name__}")
 
 
-def _check_n_perm(n_perm: object, problems: Problems) -> None:
-    if isinstance(n_perm, bool) or not isinstance(n_perm, int | np.integer) or n_perm < 1:
-        problems.add(f"n_draws={n_perm!r}: must be an integer >= 1 (999 is customary); "
-                     f"got {n_perm!r}")
+def _check_n_draws(n_draws: object, problems: Problems) -> None:
+    if isinstance(n_draws, bool) or not isinstance(n_draws, int | np.integer) or n_draws < 1:
+        problems.add(f"n_draws={n_draws!r}: must be an integer >= 1 (999 is customary); "
+                     f"got {n_draws!r}")
 
 
 def _seed(random_state: object, enumerated: bool) -> int | None:
@@ -82,8 +83,8 @@ def _seed(random_state: object, enumerated: bool) -> int | None:
     return int(random_state) if isinstance(random_state, int | np.integer) else None
 
 
-def _vcov(spec: Any, statistic: str) -> tuple[str, str | None]:
-    kind, column = spec["vcov"]["kind"], _result_cluster(spec)
+def _vcov(spec: TwoByTwoSpec | TWFESpec, statistic: str) -> tuple[str, str | None]:
+    kind, column = standard_error_kind(spec), spec.cluster
     if statistic == "t" and kind not in ("classical", "HC0", "HC1", "cluster"):
         raise InputError(f"statistic='t': the studentized statistic supports results with "
                          f"'classical', 'HC0', 'HC1' (robust) or cluster-robust standard errors; "
@@ -91,13 +92,12 @@ def _vcov(spec: Any, statistic: str) -> tuple[str, str | None]:
     return kind, column
 
 
-def _setup_2x2(result: DiDResult, data: pd.DataFrame, unit: str | None,
+def _setup_2x2(result: DiDResult, spec: TwoByTwoSpec, data: pd.DataFrame, unit: str | None,
                statistic: str) -> _Setup:
-    spec = result.provenance.specification
     kind, cluster = _vcov(spec, statistic)
     unit = unit or cluster
     if unit is None:
-        frame = rebuild_2x2_frame(result, data, spec["outcome"], "outcome")
+        frame = rebuild_2x2_frame(result, data, spec.outcome, "outcome")
         unit_codes = np.arange(len(frame))
     else:
         frame = rebuild_2x2_frame(result, data, unit, "unit")
@@ -108,7 +108,7 @@ def _setup_2x2(result: DiDResult, data: pd.DataFrame, unit: str | None,
             result, data, cluster, "cluster")
         clusters = pd.factorize(cluster_frame[cluster], sort=True)[0]
         n_clusters = int(clusters.max() + 1)
-    treated = frame[spec["treated"]].to_numpy(dtype=float)
+    treated = frame[spec.treated].to_numpy(dtype=float)
     n_units = int(unit_codes.max() + 1)
     low = np.full(n_units, np.inf)
     high = np.full(n_units, -np.inf)
@@ -116,16 +116,15 @@ def _setup_2x2(result: DiDResult, data: pd.DataFrame, unit: str | None,
     np.maximum.at(high, unit_codes, treated)
     varying = int(np.count_nonzero(low != high))
     if varying:
-        raise DataError(f"unit={unit!r}: the treated group ({spec['treated']!r}) must be the same "
+        raise DataError(f"unit={unit!r}: the treated group ({spec.treated!r}) must be the same "
                         f"on every row of a unit, since whole units are permuted; it varies "
                         f"within {varying} of {n_units} units")
-    post = frame[spec["post"]].to_numpy(dtype=float)
-    weights = frame[spec["weights"]].to_numpy(dtype=float) if spec["weights"] else None
-    covariates = tuple(spec["covariates"])
+    post = frame[spec.post].to_numpy(dtype=float)
+    weights = frame[spec.weights].to_numpy(dtype=float) if spec.weights else None
     z = np.column_stack([np.ones(len(frame)), post,
-                         *(frame[c].to_numpy(dtype=float) for c in covariates)])
+                         *(frame[c].to_numpy(dtype=float) for c in spec.covariates)])
     partial = projector(z, weights)
-    y = partial(frame[spec["outcome"]].to_numpy(dtype=float)[:, None])[:, 0]
+    y = partial(frame[spec.outcome].to_numpy(dtype=float)[:, None])[:, 0]
 
     def columns(assignments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         d = np.ascontiguousarray(assignments[:, unit_codes].T, dtype=float)
@@ -140,14 +139,12 @@ def _setup_2x2(result: DiDResult, data: pd.DataFrame, unit: str | None,
                   f"treated-group status permuted across {what}")
 
 
-def _setup_twfe(result: DiDResult, panel: Panel, unit: str | None, statistic: str) -> _Setup:
-    from evalkit.did.twfe import cluster_codes, covariate_matrix
-
+def _setup_twfe(result: DiDResult, spec: TWFESpec, panel: Panel, unit: str | None,
+                statistic: str) -> _Setup:
     check_panel_matches(result, panel)
     if unit is not None and unit != panel.unit:
         raise InputError(f"unit={unit!r}: with a Panel the permuted units are the panel's units "
                          f"({panel.unit!r}); leave unit=None")
-    spec = result.provenance.specification
     kind, cluster = _vcov(spec, statistic)
     clusters = cluster_codes(panel, cluster) if kind == "cluster" and cluster else None
     weights = panel.values(panel.weights) if panel.weights else None
@@ -189,7 +186,7 @@ def _setup_twfe(result: DiDResult, panel: Panel, unit: str | None, statistic: st
                   f"first-treatment periods{staggered} permuted across units")
 
 
-def _blocks(codes: np.ndarray, enumerated: bool, n_perm: int, rng: np.random.Generator | None,
+def _blocks(codes: np.ndarray, enumerated: bool, n_draws: int, rng: np.random.Generator | None,
             row_size: int) -> Iterator[np.ndarray]:
     if enumerated:
         every = enumerate_assignments(codes)
@@ -198,7 +195,7 @@ def _blocks(codes: np.ndarray, enumerated: bool, n_perm: int, rng: np.random.Gen
             yield every[start:start + chunk]
     else:
         assert rng is not None
-        yield from random_assignments(codes, n_perm, rng, row_size=row_size)
+        yield from random_assignments(codes, n_draws, rng, row_size=row_size)
 
 
 def _p_value(distribution: np.ndarray, observed: float, enumerated: bool,
@@ -235,7 +232,7 @@ def randomization_inference(
     coefficient for several cohorts) is at most ``n_draws``, all are enumerated and
     :math:`p` is the exact share at least as extreme (the observed assignment
     included); otherwise ``n_draws`` random permutations give
-    :math:`p = (1 + \#\text{extreme}) / (1 + n_\text{perm})`.
+    :math:`p = (1 + \#\text{extreme}) / (1 + n_\text{draws})`.
 
     For a synthetic control (:func:`evalkit.synthetic.synthetic_control` fitted with
     ``inference=PlaceboInSpace()``, the default), the treatment is moved to every unit in turn: the
@@ -280,7 +277,7 @@ def randomization_inference(
     218(2), 435-450. Phipson, B. and Smyth, G. K. (2010). Permutation p-values should
     never be zero. *Statistical Applications in Genetics and Molecular Biology*, 9(1).
     """
-    n_perm = renamed("randomization_inference", deprecated, "n_perm", "n_draws", n_draws, 999)
+    n_draws = renamed("randomization_inference", deprecated, "n_perm", "n_draws", n_draws, 999)
     refuse_unknown("randomization_inference", deprecated)
     if isinstance(result, SyntheticControlResult):
         from evalkit.robustness._permutation_synthetic import synthetic_control_randomization
@@ -290,17 +287,19 @@ def randomization_inference(
     check_result_and_data(result, data, problems, "randomization inference",
                           alternatives=", or a SyntheticControlResult")
     check_choice("statistic", statistic, ("estimate", "t"), problems)
-    _check_n_perm(n_perm, problems)
+    _check_n_draws(n_draws, problems)
     _check_random_state(random_state, problems)
     if unit is not None and (not isinstance(unit, str) or not unit):
         problems.add(f"unit={unit!r}: must be a column name or None; got {unit!r}")
     problems.raise_if_any(InputError, "Invalid arguments to randomization_inference:")
 
     studentize = statistic == "t"
-    if result.provenance.function.endswith("did_2x2"):
-        setup = _setup_2x2(result, data, unit, statistic)  # type: ignore[arg-type]
+    source = result.specification
+    if isinstance(source, TwoByTwoSpec):
+        setup = _setup_2x2(result, source, data, unit, statistic)  # type: ignore[arg-type]
     else:
-        setup = _setup_twfe(result, data, unit, statistic)  # type: ignore[arg-type]
+        assert isinstance(source, TWFESpec)  # checked by check_result_and_data
+        setup = _setup_twfe(result, source, data, unit, statistic)  # type: ignore[arg-type]
     design = setup.design
     estimate_obs, t_obs = permuted_statistics(design, setup.codes[None, :], studentize=studentize)
     if not np.isclose(estimate_obs[0], result.estimate, rtol=1e-8,
@@ -310,20 +309,18 @@ def randomization_inference(
     observed = float(t_obs[0] if t_obs is not None else estimate_obs[0])
 
     n_assignments = count_assignments(setup.codes)
-    enumerated = n_assignments <= int(n_perm)
+    enumerated = n_assignments <= int(n_draws)
     rng = None if enumerated else make_generator(random_state)
     row_size = design.n_obs * 4
     values = []
-    for block in _blocks(setup.codes, enumerated, int(n_perm), rng, row_size):
+    for block in _blocks(setup.codes, enumerated, int(n_draws), rng, row_size):
         estimates, t_values = permuted_statistics(design, block, studentize=studentize)
         values.append(t_values if t_values is not None else estimates)
     distribution = np.concatenate(values)
     p_value, undefined = _p_value(distribution, observed, enumerated, "two-sided")
     seed = _seed(random_state, enumerated)
-    spec = {"result": {"function": result.provenance.function,
-                       "specification": _thawed(result.provenance.specification)},
-            "statistic": statistic, "n_perm": int(n_perm), "random_state": seed,
-            "unit": setup.unit}
+    specification = RandomizationSpec(source=source, statistic=statistic,
+                                      n_draws=int(n_draws), random_state=seed, unit=setup.unit)
     return RandomizationResult(
         method=setup.method, model=result.estimator, term=result.effect_term,
         statistic=statistic, observed=observed, estimate=float(estimate_obs[0]),
@@ -331,8 +328,9 @@ def randomization_inference(
         enumerated=enumerated, n_assignments=n_assignments, n_undefined=undefined,
         random_state=seed, n_units=int(setup.codes.size), n_treated_units=setup.n_treated_units,
         unit=setup.unit, distribution=distribution,
-        provenance=Provenance("evalkit.robustness.randomization_inference", spec,
-                              result.provenance.data_fingerprint, design.n_obs))
+        provenance=Provenance(specification.function, specification.to_dict(),
+                              result.provenance.data_fingerprint, design.n_obs),
+        specification=specification)
 
 
 def permutation_test(
@@ -374,7 +372,7 @@ def permutation_test(
     -------
     RandomizationResult
     """
-    n_perm = renamed("permutation_test", deprecated, "n_perm", "n_draws", n_draws, 999)
+    n_draws = renamed("permutation_test", deprecated, "n_perm", "n_draws", n_draws, 999)
     refuse_unknown("permutation_test", deprecated)
     problems = Problems()
     if not callable(statistic):
@@ -384,7 +382,7 @@ def permutation_test(
     if labels.ndim != 1 or labels.size < 2:
         problems.add(f"assignment: must be one label per unit (at least 2 units); got shape "
                      f"{labels.shape}")
-    _check_n_perm(n_perm, problems)
+    _check_n_draws(n_draws, problems)
     _check_random_state(random_state, problems)
     check_choice("alternative", alternative, ALTERNATIVES, problems)
     problems.raise_if_any(InputError, "Invalid arguments to permutation_test:")
@@ -406,16 +404,17 @@ def permutation_test(
         raise InputError(f"statistic: must return a finite number for the observed assignment; "
                          f"got {observed!r}")
     n_assignments = count_assignments(codes)
-    enumerated = n_assignments <= int(n_perm)
+    enumerated = n_assignments <= int(n_draws)
     rng = None if enumerated else make_generator(random_state)
-    distribution = np.concatenate([evaluate(b) for b in _blocks(codes, enumerated, int(n_perm),
+    distribution = np.concatenate([evaluate(b) for b in _blocks(codes, enumerated, int(n_draws),
                                                                  rng, codes.size)])
     p_value, undefined = _p_value(distribution, observed, enumerated, alternative)
     nonzero = np.array([bool(v) and v == v for v in level_values])  # not 0, False or NaN
     seed = _seed(random_state, enumerated)
     table = pd.DataFrame({"assignment": pd.Series(labels).astype(str)})
-    spec = {"statistic": getattr(statistic, "__qualname__", repr(statistic)), "name": name,
-            "n_perm": int(n_perm), "random_state": seed, "alternative": alternative}
+    specification = PermutationTestSpec(
+        statistic=getattr(statistic, "__qualname__", repr(statistic)), name=name,
+        n_draws=int(n_draws), random_state=seed, alternative=alternative)
     return RandomizationResult(
         method="labels permuted across units", model="custom statistic", term=name,
         statistic="custom", observed=observed, estimate=None, p_value=p_value,
@@ -423,5 +422,6 @@ def permutation_test(
         n_assignments=n_assignments, n_undefined=undefined, random_state=seed,
         n_units=int(codes.size), n_treated_units=int(np.count_nonzero(nonzero[codes])),
         unit=None, distribution=distribution,
-        provenance=Provenance("evalkit.robustness.permutation_test", spec,
-                              frame_fingerprint(table), int(codes.size)))
+        provenance=Provenance(specification.function, specification.to_dict(),
+                              frame_fingerprint(table), int(codes.size)),
+        specification=specification)

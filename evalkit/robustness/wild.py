@@ -19,8 +19,9 @@ import pandas as pd
 from scipy import stats
 
 from evalkit._deprecation import refuse_unknown, renamed
-from evalkit._validation import Problems, check_alpha, check_choice, describe_columns
-from evalkit.data.panel import Panel, frame_fingerprint
+from evalkit._validation import Problems, check_alpha, check_choice
+from evalkit.data.panel import Panel
+from evalkit.did.specs import TWFESpec, TwoByTwoSpec
 from evalkit.did.within import TwoWayWithin, is_nested
 from evalkit.errors import DataError, InputError
 from evalkit.inference.multiplier import make_generator
@@ -36,14 +37,20 @@ from evalkit.inference.wild_draws import (
 )
 from evalkit.results import DiDResult, Provenance
 from evalkit.results.wild_bootstrap import WildBootstrapResult
+from evalkit.robustness._source import (
+    check_panel_matches,
+    check_result_and_data,
+    not_the_data,
+    rebuild_2x2_frame,
+    standard_error_kind,
+)
 from evalkit.robustness._wild_fe import TwoWayClusterTerms
+from evalkit.robustness.specs import WildBootstrapSpec
 
 __all__ = ["wild_cluster_bootstrap", "CI_TOLERANCE"]
 
 #: Confidence-interval endpoints are located to this many standard errors.
 CI_TOLERANCE = 1e-8
-
-_SUPPORTED = {"evalkit.did.did_2x2": "a pandas DataFrame", "evalkit.did.twfe": "an evalkit Panel"}
 
 
 @dataclass(frozen=True)
@@ -75,80 +82,30 @@ def _count_treated(codes: np.ndarray, n_clusters: int, treated: np.ndarray) -> i
     return int(np.count_nonzero(np.bincount(codes, weights=treated, minlength=n_clusters)))
 
 
-def _result_cluster(spec: Any) -> str | None:
-    vcov = spec.get("vcov") or {}
-    return vcov.get("column") if vcov.get("kind") == "cluster" else None
-
-
-def _not_the_data(function: str) -> DataError:
-    return DataError(f"data: not the data this result was estimated from (the fingerprint of "
-                     f"the columns it uses differs); pass the data given to {function}")
-
-
-def rebuild_2x2_frame(result: DiDResult, data: pd.DataFrame, column: str, role: str
-                      ) -> pd.DataFrame:
-    """The rows and columns ``did_2x2`` used for ``result``, plus ``column``.
-
-    Checks ``data`` against the result's fingerprint, and ``column`` (named as the
-    argument ``role``) for existence and missing values.
-    """
-    from evalkit.did.two_by_two import design_rows  # the same checks and rows as did_2x2
-
-    spec = result.provenance.specification
-    original = _result_cluster(spec)
-    if column not in data.columns:
-        raise DataError(f"{role}={column!r}: no such column in the data; the columns are: "
-                        f"{describe_columns(data.columns)}")
-    missing_values = int(data[column].isna().sum())
-    if missing_values:
-        raise DataError(f"{role}={column!r}: {missing_values} of {len(data)} rows have a "
-                        "missing value")
-    design = {"outcome": spec["outcome"], "treated": spec["treated"], "post": spec["post"],
-              "covariates": tuple(spec["covariates"]), "weights": spec["weights"],
-              "missing": spec["missing"]}
-    frame = design_rows(data, **design, cluster=original)
-    if frame_fingerprint(frame) != result.provenance.data_fingerprint:
-        raise _not_the_data("did_2x2")
-    if column not in frame.columns:
-        frame = design_rows(data, **design, cluster=column)
-    return frame
-
-
-def check_panel_matches(result: DiDResult, panel: Panel) -> None:
-    """Refuse a panel other than the one the result was estimated from."""
-    spec = result.provenance.specification
-    if (panel.fingerprint != result.provenance.data_fingerprint
-            or _thawed(spec["panel"]) != panel.spec()):
-        raise _not_the_data("twfe")
-
-
-def _two_by_two(result: DiDResult, data: pd.DataFrame, cluster: str | None) -> _Regression:
-    spec = result.provenance.specification
-    cluster = cluster or _result_cluster(spec)
+def _two_by_two(result: DiDResult, spec: TwoByTwoSpec, data: pd.DataFrame,
+                cluster: str | None) -> _Regression:
+    cluster = cluster or spec.cluster
     if cluster is None:
-        kind = spec["vcov"]["kind"]
-        raise InputError(f"cluster=None: the result was estimated with {kind!r} standard errors, "
-                         "so there is no cluster column to default to; name one, e.g. "
-                         "cluster='state'")
+        raise InputError(f"cluster=None: the result was estimated with "
+                         f"{standard_error_kind(spec)!r} standard errors, so there is no "
+                         "cluster column to default to; name one, e.g. cluster='state'")
     frame = rebuild_2x2_frame(result, data, cluster, "cluster")
-    covariates = tuple(spec["covariates"])
-    g = frame[spec["treated"]].to_numpy(dtype=float)
-    p = frame[spec["post"]].to_numpy(dtype=float)
+    g = frame[spec.treated].to_numpy(dtype=float)
+    p = frame[spec.post].to_numpy(dtype=float)
     x = np.column_stack([np.ones(len(frame)), g, p, g * p,
-                         *(frame[c].to_numpy(dtype=float) for c in covariates)])
+                         *(frame[c].to_numpy(dtype=float) for c in spec.covariates)])
     codes, n_clusters = _cluster_codes(frame[cluster], cluster)
-    weights = frame[spec["weights"]].to_numpy(dtype=float) if spec["weights"] else None
-    return _Regression(y=frame[spec["outcome"]].to_numpy(dtype=float), x=x, column=3,
+    weights = frame[spec.weights].to_numpy(dtype=float) if spec.weights else None
+    return _Regression(y=frame[spec.outcome].to_numpy(dtype=float), x=x, column=3,
                        clusters=codes, n_clusters=n_clusters,
                        n_treated_clusters=_count_treated(codes, n_clusters, g),
                        weights=weights, n_params=x.shape[1], fixed_effects=None,
                        cluster=cluster)
 
 
-def _twfe(result: DiDResult, panel: Panel, cluster: str | None) -> _Regression:
-    spec = result.provenance.specification
+def _twfe(result: DiDResult, spec: TWFESpec, panel: Panel, cluster: str | None) -> _Regression:
     check_panel_matches(result, panel)
-    cluster = cluster or _result_cluster(spec) or panel.cluster_column
+    cluster = cluster or spec.cluster or panel.cluster_column
     if cluster not in panel.columns:
         raise DataError(f"cluster={cluster!r}: must be one of the panel's columns "
                         f"({', '.join(map(repr, panel.columns))}); declare it with "
@@ -178,36 +135,8 @@ def _twfe(result: DiDResult, panel: Panel, cluster: str | None) -> _Regression:
                        weights=weights, n_params=n_params, fixed_effects=terms, cluster=cluster)
 
 
-def _thawed(value: Any) -> Any:
-    if hasattr(value, "items"):
-        return {k: _thawed(v) for k, v in value.items()}
-    if isinstance(value, tuple):
-        return [_thawed(v) for v in value]
-    return value
-
-
-def check_result_and_data(result: object, data: object, problems: Problems, method: str,
-                          alternatives: str = "") -> None:
-    """Check that ``result`` is a 2x2 or TWFE result and ``data`` what it was estimated from.
-
-    ``method`` names the method in the messages; ``alternatives`` lists other accepted
-    result types (e.g. ``", or a SyntheticControlResult"``).
-    """
-    if not isinstance(result, DiDResult):
-        problems.add(f"result: must be a DiDResult from evalkit.did.did_2x2 or evalkit.did.twfe"
-                     f"{alternatives}; got {type(result).__name__}")
-    elif result.provenance.function not in _SUPPORTED:
-        problems.add(f"result: {method} supports results of {' and '.join(_SUPPORTED)}; got a "
-                     f"result of {result.provenance.function}")
-    else:
-        expected = pd.DataFrame if result.provenance.function.endswith("did_2x2") else Panel
-        if not isinstance(data, expected):
-            problems.add(f"data: must be {_SUPPORTED[result.provenance.function]} (the data "
-                         f"given to {result.provenance.function}); got {type(data).__name__}")
-
-
 def _check_options(result: object, data: object, cluster: object, null: object,
-                   weights: object, n_boot: object, random_state: object, alpha: object,
+                   distribution: object, n_draws: object, random_state: object, alpha: object,
                    conf_int: object) -> None:
     problems = Problems()
     check_result_and_data(result, data, problems, "the wild cluster bootstrap")
@@ -217,10 +146,10 @@ def _check_options(result: object, data: object, cluster: object, null: object,
             or not np.isfinite(null)):
         problems.add(f"null={null!r}: must be a finite number (the hypothesised value of the "
                      f"effect); got {null!r}")
-    check_choice("distribution", weights, WILD_WEIGHTS, problems)
-    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 1:
-        problems.add(f"n_draws={n_boot!r}: must be an integer >= 1 (9,999 is customary); "
-                     f"got {n_boot!r}")
+    check_choice("distribution", distribution, WILD_WEIGHTS, problems)
+    if isinstance(n_draws, bool) or not isinstance(n_draws, int | np.integer) or n_draws < 1:
+        problems.add(f"n_draws={n_draws!r}: must be an integer >= 1 (9,999 is customary); "
+                     f"got {n_draws!r}")
     if not (random_state is None or isinstance(random_state, np.random.Generator)
             or (isinstance(random_state, int | np.integer) and not isinstance(random_state, bool)
                 and random_state >= 0)):
@@ -335,29 +264,31 @@ def wild_cluster_bootstrap(
     >>> boot.n_clusters
     500
     """
-    n_boot = renamed("wild_cluster_bootstrap", deprecated, "n_boot", "n_draws", n_draws, 9999)
-    weights = renamed("wild_cluster_bootstrap", deprecated, "weights", "distribution",
-                      distribution, "rademacher")
+    n_draws = renamed("wild_cluster_bootstrap", deprecated, "n_boot", "n_draws", n_draws, 9999)
+    distribution = renamed("wild_cluster_bootstrap", deprecated, "weights", "distribution",
+                           distribution, "rademacher")
     refuse_unknown("wild_cluster_bootstrap", deprecated)
-    _check_options(result, data, cluster, null, weights, n_boot, random_state, alpha, conf_int)
+    _check_options(result, data, cluster, null, distribution, n_draws, random_state, alpha,
+                   conf_int)
     alpha = float(result.alpha if alpha is None else alpha)
-    function = result.provenance.function
-    if function.endswith("did_2x2"):
-        model = _two_by_two(result, data, cluster)  # type: ignore[arg-type]
+    source = result.specification
+    if isinstance(source, TwoByTwoSpec):
+        model = _two_by_two(result, source, data, cluster)  # type: ignore[arg-type]
     else:
-        model = _twfe(result, data, cluster)  # type: ignore[arg-type]
+        assert isinstance(source, TWFESpec)  # checked by _check_options
+        model = _twfe(result, source, data, cluster)  # type: ignore[arg-type]
     core = restricted_core(model.y, model.x, model.column, model.clusters, model.n_clusters,
                            weights=model.weights, n_params=model.n_params,
                            fixed_effects=model.fixed_effects)
     if not np.isclose(core.estimate, result.estimate, rtol=1e-8,
                       atol=1e-10 * max(1.0, abs(result.estimate))):
-        raise _not_the_data(function.rsplit(".", 1)[-1])
+        raise not_the_data(source.function)
 
-    enumerated = weights == "rademacher" and 2 ** model.n_clusters <= int(n_boot)
+    enumerated = distribution == "rademacher" and 2 ** model.n_clusters <= int(n_draws)
     rng = None if enumerated else make_generator(random_state)
-    draws = bootstrap_draws(core, weight_chunks(model.n_clusters, n_boot=int(n_boot),
-                                                weights=weights, enumerate_all=enumerated,
-                                                rng=rng))
+    draws = bootstrap_draws(core, weight_chunks(model.n_clusters, n_draws=int(n_draws),
+                                                distribution=distribution,
+                                                enumerate_all=enumerated, rng=rng))
     null = float(null)
     statistic = core.statistic(null)
     interval = None
@@ -368,19 +299,19 @@ def wild_cluster_bootstrap(
                                   core.estimate, core.std_error, alpha, tolerance)
     seed = (int(random_state) if isinstance(random_state, int | np.integer) and not enumerated
             else None)
-    spec = {"result": {"function": function,
-                       "specification": _thawed(result.provenance.specification)},
-            "cluster": model.cluster, "null": null, "weights": weights, "n_boot": int(n_boot),
-            "random_state": seed, "alpha": alpha, "conf_int": conf_int}
+    specification = WildBootstrapSpec(
+        source=source, cluster=model.cluster, null=null,
+        distribution=distribution, n_draws=int(n_draws),  # type: ignore[arg-type]
+        random_state=seed, alpha=alpha, conf_int=conf_int)
     return WildBootstrapResult(
         model=result.estimator, term=result.effect_term, outcome=result.outcome,
         estimate=core.estimate, null=null, std_error=core.std_error, statistic=statistic,
         analytic_p_value=float(2 * stats.t.sf(abs(statistic), model.n_clusters - 1)),
         p_value=p_value(draws, statistic, null), interval=interval, alpha=alpha,
         ci_tolerance=tolerance, cluster=model.cluster, n_clusters=model.n_clusters,
-        n_treated_clusters=model.n_treated_clusters, distribution=weights,
+        n_treated_clusters=model.n_treated_clusters, distribution=distribution,
         n_draws=draws.n_draws, enumerated=enumerated, random_state=seed,
         t_draws=draws.t_stats(null),
-        provenance=Provenance("evalkit.robustness.wild_cluster_bootstrap", spec,
+        provenance=Provenance(specification.function, specification.to_dict(),
                               result.provenance.data_fingerprint, int(model.y.size)),
-        draws=draws)
+        draws=draws, specification=specification)

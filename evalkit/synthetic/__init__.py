@@ -8,7 +8,9 @@
   (:func:`synthetic_did_comparison` puts them side by side).
 """
 
+from evalkit.synthetic.specs import Predictor, SyntheticControlSpec, SyntheticDiDSpec
 from evalkit.synthetic.synthetic_control import placebo_in_space, synthetic_control
 from evalkit.synthetic.synthetic_did import synthetic_did, synthetic_did_comparison
 
-__all__ = ["synthetic_control", "placebo_in_space", "synthetic_did", "synthetic_did_comparison"]
+__all__ = ["synthetic_control", "placebo_in_space", "synthetic_did", "synthetic_did_comparison",
+           "SyntheticControlSpec", "SyntheticDiDSpec", "Predictor"]

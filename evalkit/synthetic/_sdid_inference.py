@@ -87,20 +87,20 @@ def _estimate_designs(method: Method, prepared: Prepared, designs: Designs,
 
 def placebo_replicates(method: Method, prepared: Prepared, n_control: int,
                        reg: Regularisation, omega: np.ndarray, lam: np.ndarray, *,
-                       n_reps: int, rng: np.random.Generator) -> Replicates:
-    """Algorithm 4: ``n_reps`` placebo treatments among the controls, weights re-estimated.
+                       n_draws: int, rng: np.random.Generator) -> Replicates:
+    """Algorithm 4: ``n_draws`` placebo treatments among the controls, weights re-estimated.
 
     Requires more controls than treated units (checked by the caller).
     """
     n_units = prepared.y.shape[0]
     n_treated = n_units - n_control
     n_placebo_control = n_control - n_treated
-    order = rng.permuted(np.tile(np.arange(n_control), (n_reps, 1)), axis=1)
+    order = rng.permuted(np.tile(np.arange(n_control), (n_draws, 1)), axis=1)
     # every unit is a variable of every design; those not drawn as controls are masked
-    controls = np.broadcast_to(np.arange(n_units), (n_reps, n_units))
-    mask = np.zeros((n_reps, n_units), dtype=bool)
+    controls = np.broadcast_to(np.arange(n_units), (n_draws, n_units))
+    mask = np.zeros((n_draws, n_units), dtype=bool)
     np.put_along_axis(mask, order[:, :n_placebo_control], True, axis=1)
-    treated = np.zeros((n_reps, n_units))
+    treated = np.zeros((n_draws, n_units))
     np.put_along_axis(treated, order[:, n_placebo_control:], 1.0 / n_treated, axis=1)
     designs = Designs(controls=controls, mask=mask, treated=treated)
     omega_units = np.zeros(n_units)
@@ -112,8 +112,8 @@ def placebo_replicates(method: Method, prepared: Prepared, n_control: int,
 
 def bootstrap_replicates(method: Method, prepared: Prepared, n_control: int,
                          reg: Regularisation, omega: np.ndarray, lam: np.ndarray, *,
-                         n_reps: int, rng: np.random.Generator) -> Replicates:
-    """Algorithm 2: ``n_reps`` bootstrap panels of units drawn with replacement.
+                         n_draws: int, rng: np.random.Generator) -> Replicates:
+    """Algorithm 2: ``n_draws`` bootstrap panels of units drawn with replacement.
 
     Draws without a treated or without a control unit are discarded and replaced, so
     that every replicate is defined (the reference's ``bootstrap_sample``).
@@ -122,8 +122,8 @@ def bootstrap_replicates(method: Method, prepared: Prepared, n_control: int,
     kept: list[np.ndarray] = []
     n_kept = 0
     discarded = 0
-    while n_kept < n_reps:
-        draws = np.sort(rng.integers(0, n_units, size=(n_reps - n_kept, n_units)), axis=1)
+    while n_kept < n_draws:
+        draws = np.sort(rng.integers(0, n_units, size=(n_draws - n_kept, n_units)), axis=1)
         n0 = (draws < n_control).sum(axis=1)
         valid = (n0 > 0) & (n0 < n_units)
         discarded += int((~valid).sum())
@@ -134,7 +134,7 @@ def bootstrap_replicates(method: Method, prepared: Prepared, n_control: int,
     width = int(n0.max())
     mask = np.arange(width)[None, :] < n0[:, None]
     controls = np.where(mask, draws[:, :width], 0)
-    treated = np.zeros((n_reps, n_units))
+    treated = np.zeros((n_draws, n_units))
     rows, cols = np.nonzero(draws >= n_control)
     np.add.at(treated, (rows, draws[rows, cols]), 1.0)
     treated /= treated.sum(axis=1, keepdims=True)

@@ -26,6 +26,7 @@ from evalkit.synthetic._sc_inference import (
 )
 from evalkit.synthetic._sc_predictors import PredictorSpec, period_text, predictor_matrix
 from evalkit.synthetic.matrix import OutcomeMatrix, outcome_matrix
+from evalkit.synthetic.specs import Predictor, SyntheticControlSpec
 
 __all__ = ["synthetic_control", "placebo_in_space"]
 
@@ -232,14 +233,18 @@ def _design(panel: Any, predictors: Any, covariates: Any, fit_periods: Any, v: A
 
 
 def _specification(panel: Panel, specs: tuple[PredictorSpec, ...], matrix: OutcomeMatrix,
-                   design: Design, options: Mapping[str, Any]) -> dict[str, Any]:
-    return {"panel": panel.spec(), "treated_unit": _plain(matrix.treated_units[0]),
-            "predictors": [{"label": s.label, "variable": s.variable or panel.outcome,
-                            "periods": [_plain(matrix.periods[c]) for c in s.columns]}
-                           for s in specs],
-            "fit_periods": [_plain(p) for p in matrix.periods[design.fit_columns]],
-            "v": design.v if isinstance(design.v, str) else [float(x) for x in design.v],
-            "standardize": design.standardize, **options}
+                   design: Design, inference: PlaceboInSpace | NoInference,
+                   leave_one_out: bool) -> SyntheticControlSpec:
+    predictors = tuple(
+        Predictor(label=s.label, variable=s.variable or panel.outcome,
+                  periods=tuple(_plain(matrix.periods[c]) for c in s.columns))
+        for s in specs)
+    return SyntheticControlSpec(
+        panel=panel.specification, treated_unit=_plain(matrix.treated_units[0]),
+        predictors=predictors,
+        fit_periods=tuple(_plain(p) for p in matrix.periods[design.fit_columns]),
+        v=design.v if isinstance(design.v, str) else tuple(float(x) for x in design.v),
+        standardize=design.standardize, inference=inference, leave_one_out=leave_one_out)
 
 
 # ---------------------------------------------------------------------- public API
@@ -401,8 +406,8 @@ def synthetic_control(
                               x[:, :design.n_control].mean(axis=1)])
     placebo_test = _placebo_test(matrix, design, fit, max_pre_mspe_ratio) if placebo else None
     loo = _leave_one_out(matrix, design, fit.weights) if leave_one_out else None
-    options = {"placebo": bool(placebo), "max_pre_mspe_ratio": max_pre_mspe_ratio,
-               "leave_one_out": bool(leave_one_out)}
+    kind = PlaceboInSpace(max_pre_mspe_ratio) if placebo else NoInference()
+    specification = _specification(panel, specs, matrix, design, kind, bool(leave_one_out))
     return SyntheticControlResult(
         outcome=panel.outcome, treated_unit=matrix.treated_units[0],
         donors=tuple(matrix.control_units), donor_weights=fit.weights,
@@ -411,10 +416,10 @@ def synthetic_control(
         treated_outcome=design.y[design.treated], synthetic_outcome=synthetic,
         fit_periods=tuple(matrix.periods[design.fit_columns]), v_method=fit.v_method,
         placebo=placebo_test, leave_one_out=loo,
-        inference=(PlaceboInSpace(max_pre_mspe_ratio) if placebo else NoInference()),
-        provenance=Provenance("evalkit.synthetic.synthetic_control",
-                              _specification(panel, specs, matrix, design, options),
-                              panel.fingerprint, panel.n_obs))
+        inference=kind,
+        provenance=Provenance(specification.function, specification.to_dict(),
+                              panel.fingerprint, panel.n_obs),
+        specification=specification)
 
 
 def placebo_in_space(

@@ -26,8 +26,9 @@ from evalkit.results.synthetic_did import SyntheticDiDResult
 from evalkit.synthetic import _sdid_inference as inference
 from evalkit.synthetic import _sdid_weights as weights
 from evalkit.synthetic.matrix import OutcomeMatrix, outcome_matrix
+from evalkit.synthetic.specs import SyntheticDiDSpec
 
-__all__ = ["synthetic_did", "synthetic_did_comparison"]
+__all__ = ["synthetic_did", "synthetic_did_comparison", "check_design"]
 
 SDIDMethod = Literal["sdid", "sc", "did"]
 StandardError = Literal["placebo", "bootstrap", "jackknife"]
@@ -76,7 +77,7 @@ def _check_options(panel: object, method: object, se: object, n_reps: object, al
 
 
 def _check_design(matrix: OutcomeMatrix, panel: Panel, method: str,
-                  se: str | None, n_reps: int) -> None:
+                  kind: SDIDInference) -> None:
     problems = Problems()
     if matrix.n_treated == 0:
         column = panel.treatment or panel.first_treated
@@ -89,19 +90,21 @@ def _check_design(matrix: OutcomeMatrix, panel: Panel, method: str,
         problems.add(f"{method} needs at least 2 pre-treatment periods to measure the noise level "
                      f"(the spread of first differences) that sets its regularisation; treatment "
                      f"starts in {matrix.treatment_start!r}, leaving {matrix.n_pre}.")
-    if se == "placebo" and matrix.n_control <= matrix.n_treated:
-        problems.add(f"se='placebo' needs more comparison units than treated units (placebo "
-                     f"treatments are drawn among the {matrix.n_control} comparison units, "
-                     f"{matrix.n_treated} at a time); use se='bootstrap' or se='jackknife'.")
-    if se == "jackknife" and matrix.n_treated < 2:
-        problems.add("se='jackknife' is undefined with a single treated unit (leaving it out "
-                     "leaves no treated unit; Arkhangelsky et al. 2021, section 5); use "
-                     "se='placebo'.")
-    if se == "bootstrap" and matrix.n_treated < 2:
-        problems.add("se='bootstrap' is undefined with a single treated unit (the bootstrap "
-                     "needs many treated units, Arkhangelsky et al. 2021, section 5; the "
-                     "reference implementation returns NA); use se='placebo'.")
-    problems.raise_if_any(DataError, f"The panel cannot be used for {method} with se={se!r}:")
+    if isinstance(kind, Placebo) and matrix.n_control <= matrix.n_treated:
+        problems.add(f"inference=Placebo() needs more comparison units than treated units "
+                     f"(placebo treatments are drawn among the {matrix.n_control} comparison "
+                     f"units, {matrix.n_treated} at a time); use inference=Bootstrap() or "
+                     "inference=Jackknife().")
+    if isinstance(kind, Jackknife) and matrix.n_treated < 2:
+        problems.add("inference=Jackknife() is undefined with a single treated unit (leaving "
+                     "it out leaves no treated unit; Arkhangelsky et al. 2021, section 5); use "
+                     "inference=Placebo().")
+    if isinstance(kind, Bootstrap) and matrix.n_treated < 2:
+        problems.add("inference=Bootstrap() is undefined with a single treated unit (the "
+                     "bootstrap needs many treated units, Arkhangelsky et al. 2021, section 5; "
+                     "the reference implementation returns NA); use inference=Placebo().")
+    problems.raise_if_any(DataError, f"The panel cannot be used for {method} with "
+                                     f"inference={type(kind).__name__}():")
 
 
 _DEFAULT_INFERENCE = Placebo()
@@ -109,6 +112,33 @@ SDIDInference = Placebo | Bootstrap | Jackknife | NoInference
 register_inference("synthetic_did", Placebo, Bootstrap, Jackknife, NoInference)
 register_inference("synthetic_did_comparison", Placebo, Bootstrap, Jackknife, NoInference)
 _LEGACY = ("se", "n_reps", "random_state")
+
+
+def check_design(panel: Panel, *, method: SDIDMethod = "sdid",
+                 inference: SDIDInference = _DEFAULT_INFERENCE) -> None:
+    """Check that the panel supports :func:`synthetic_did` with ``method`` and ``inference``.
+
+    The checks :func:`synthetic_did` runs on the data before fitting, on their own (for
+    validating a params file before a report is run): a block design (one treatment date),
+    at least one treated unit, finite outcomes, two pre-treatment periods for ``"sdid"``
+    and ``"sc"``, more comparison than treated units for ``Placebo``, and several treated
+    units for ``Bootstrap`` and ``Jackknife``.
+
+    Parameters
+    ----------
+    panel
+        The panel.
+    method
+        ``"sdid"``, ``"sc"`` or ``"did"``.
+    inference
+        ``Placebo(...)``, ``Bootstrap(...)``, ``Jackknife()`` or ``NoInference()``.
+
+    Raises
+    ------
+    DataError
+        Listing every problem (the method and the inference named).
+    """
+    _check_design(outcome_matrix(panel, method=method), panel, method, inference)
 
 
 def _legacy_options(function: str, inference: Any, deprecated: dict[str, Any]
@@ -148,12 +178,6 @@ def _kind(se: str | None, n_reps: int, random_state: Any) -> SDIDInference:
         return NoInference()
     raise InputError(f"se={se!r}: must be one of {', '.join(map(repr, _STANDARD_ERRORS))} or "
                      f"None; got {se!r}")
-
-
-def _seed_record(random_state: int | np.random.Generator | None) -> object:
-    if isinstance(random_state, np.random.Generator):
-        return "numpy Generator"
-    return None if random_state is None else int(random_state)
 
 
 def synthetic_did(
@@ -262,14 +286,14 @@ def synthetic_did(
     se, n_reps, random_state = _legacy_options("synthetic_did", inference, deprecated)
     _check_options(panel, method, se, n_reps, alpha, random_state, max_iter, "synthetic_did",
                    noise_level)
+    kind = _kind(se, n_reps, random_state)
     matrix = outcome_matrix(panel, method=method)
-    _check_design(matrix, panel, method, se, n_reps)
-    return _fit(panel, matrix, method, se, n_reps, alpha, random_state, max_iter, noise_level)
+    _check_design(matrix, panel, method, kind)
+    return _fit(panel, matrix, method, kind, alpha, max_iter, noise_level)
 
 
-def _fit(panel: Panel, matrix: OutcomeMatrix, method: str, se: str | None, n_reps: int,
-         alpha: float, random_state: int | np.random.Generator | None,
-         max_iter: int, noise_level: float | None) -> SyntheticDiDResult:
+def _fit(panel: Panel, matrix: OutcomeMatrix, method: str, kind: SDIDInference,
+         alpha: float, max_iter: int, noise_level: float | None) -> SyntheticDiDResult:
     y = np.asarray(matrix.y, dtype=float)
     n_control, n_pre = matrix.n_control, matrix.n_pre
     reg = weights.regularisation(method, y, n_control, n_pre, max_iter=max_iter,  # type: ignore[arg-type]
@@ -283,17 +307,19 @@ def _fit(panel: Panel, matrix: OutcomeMatrix, method: str, se: str | None, n_rep
 
     replicates = inference.Replicates(estimates=np.empty(0), std_error=float("nan"))
     note = None
+    se = None if isinstance(kind, NoInference) else kind.name
     if se == "jackknife" and np.count_nonzero(omega) < 2:
         note = ("The jackknife standard error is undefined: a single comparison unit has a "
                 "positive weight, so leaving it out leaves no comparison (as the reference "
                 "implementation, it is reported as missing).")
     elif se == "jackknife":
         replicates = inference.jackknife_replicates(y, n_control, n_pre, omega, lam)
-    elif se is not None:
-        draw = (inference.placebo_replicates if se == "placebo"
+    elif isinstance(kind, Placebo | Bootstrap):
+        draw = (inference.placebo_replicates if isinstance(kind, Placebo)
                 else inference.bootstrap_replicates)
         replicates = draw(method, weights.with_gram(prepared), n_control, reg,  # type: ignore[arg-type]
-                          omega, lam, n_reps=n_reps, rng=make_generator(random_state))
+                          omega, lam, n_draws=kind.n_draws,
+                          rng=make_generator(kind.random_state))
     if se == "placebo":
         note = ("Placebo standard errors assume that the treated units' outcomes are as "
                 "variable as the comparison units' (homoskedasticity across units).")
@@ -306,9 +332,10 @@ def _fit(panel: Panel, matrix: OutcomeMatrix, method: str, se: str | None, n_rep
         periods = periods.astype(np.int64)  # years read as floats are shown as years
     treated_path = y[n_control:].mean(axis=0)
     contrast = y[:, n_pre:].mean(axis=1) - y[:, :n_pre] @ lam
-    spec = {"panel": panel.spec(), "method": method, "se": se, "n_reps": n_reps,
-            "alpha": alpha, "random_state": _seed_record(random_state), "max_iter": max_iter,
-            "noise_level": None if noise_level is None else float(noise_level)}
+    specification = SyntheticDiDSpec(
+        panel=panel.specification, method=method, inference=kind,  # type: ignore[arg-type]
+        alpha=alpha, max_iter=max_iter,
+        noise_level=None if noise_level is None else float(noise_level))
     return SyntheticDiDResult(
         method=method,  # type: ignore[arg-type]
         outcome=panel.outcome, unit=panel.unit, time=panel.time,
@@ -316,7 +343,7 @@ def _fit(panel: Panel, matrix: OutcomeMatrix, method: str, se: str | None, n_rep
         std_error=replicates.std_error,
         se_method=se,
         n_draws=int(replicates.estimates.size),
-        inference=_kind(se, n_reps, random_state),
+        inference=kind,
         alpha=float(alpha),
         control_units=matrix.control_units, omega=omega,
         pre_periods=periods[:n_pre], lam=lam,
@@ -330,8 +357,9 @@ def _fit(panel: Panel, matrix: OutcomeMatrix, method: str, se: str | None, n_rep
         se_note=note,
         iterations={k: tuple(v[0]) for k, v in fit.iterations.items()},
         discarded_draws=replicates.discarded,
-        provenance=Provenance("evalkit.synthetic.synthetic_did", spec, panel.fingerprint,
-                              panel.n_obs),
+        provenance=Provenance(specification.function, specification.to_dict(),
+                              panel.fingerprint, panel.n_obs),
+        specification=specification,
     )
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from evalkit import DataError, InputError, Panel, twfe
-from evalkit.data import frame_fingerprint
+from evalkit.data import PanelSpec, frame_fingerprint
 
 MPDTA = {"unit": "countyreal", "time": "year", "outcome": "lemp", "first_treated": "first.treat"}
 
@@ -165,6 +166,17 @@ def test_spec_round_trips(mpdta_panel, mpdta):
     spec = mpdta_panel.spec()
     assert spec["unit"] == "countyreal" and spec["covariates"] == []
     assert Panel(mpdta, **{k: v for k, v in spec.items()}).fingerprint == mpdta_panel.fingerprint
+
+
+def test_specification_is_the_typed_description(mpdta_panel, mpdta):
+    spec = mpdta_panel.specification
+    assert isinstance(spec, PanelSpec)
+    assert spec.unit == "countyreal" and spec.covariates == () and spec.cluster is None
+    assert spec.to_dict() == mpdta_panel.spec()
+    assert spec.columns == mpdta_panel.columns
+    assert Panel(mpdta, **spec.to_dict()).specification == spec
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        spec.unit = "other"  # type: ignore[misc]
 
 
 # --------------------------------------------------------------------------- bad input

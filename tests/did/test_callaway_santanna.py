@@ -35,7 +35,14 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from evalkit import DataError, EstimationError, InputError, Panel
+from evalkit import (
+    Clustered,
+    DataError,
+    EstimationError,
+    EvalkitDeprecationWarning,
+    InputError,
+    Panel,
+)
 from evalkit.datasets import load_mpdta
 from evalkit.did.callaway_santanna import callaway_santanna
 from evalkit.inference.multiplier import MultiplierBootstrap
@@ -525,8 +532,10 @@ def test_bad_covariates_and_clusters_are_named():
     with pytest.raises(InputError, match="'lemp' is the panel's outcome column"):
         callaway_santanna(_panel(), covariates=["lemp"])
     with pytest.raises(InputError, match="cluster='state'"):
-        callaway_santanna(_panel(), cluster="state")
-    with pytest.raises(InputError, match="name the clustering column once"):
+        callaway_santanna(_panel(), inference=Clustered("state"))
+    # the deprecated cluster= and the kind's cluster must agree
+    with pytest.raises(InputError, match="name the clustering column once"), \
+            pytest.warns(EvalkitDeprecationWarning, match="cluster='countyreal' is deprecated"):
         callaway_santanna(_panel(("lpop",)), cluster="countyreal",
                           inference=MultiplierBootstrap(cluster="lpop"))
     with pytest.raises(InputError, match=r"n_draws=5"):

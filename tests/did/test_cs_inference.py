@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit import Panel
+from evalkit import Clustered, Panel
 from evalkit.data.simulate import simulate_staggered_panel
 from evalkit.datasets import load_mpdta
 from evalkit.did._cs_attgt import _panel_2x2, _rc_2x2
@@ -124,7 +124,8 @@ def _cluster_frame() -> pd.DataFrame:
 
 def test_clustered_analytic_standard_errors_are_cluster_sums_with_the_small_sample_factor():
     frame = _cluster_frame()
-    result = callaway_santanna(Panel(frame, **MPDTA, cluster="state"), cluster="state")
+    result = callaway_santanna(Panel(frame, **MPDTA, cluster="state"),
+                               inference=Clustered("state"))
     assert result.sample["clusters"] == frame["state"].nunique()
     wide = frame.pivot(index="countyreal", columns="year", values="lemp")
     g = frame.groupby("countyreal")["first.treat"].first().reindex(wide.index).to_numpy()
@@ -143,14 +144,15 @@ def test_clustered_analytic_standard_errors_are_cluster_sums_with_the_small_samp
     np.testing.assert_allclose(result.std_error, expected, rtol=1e-10)
     assert "clustered by 'state'" in result.inference_text and "G/(G-1)" in result.inference_text
     # clustering on the unit itself is R's unit-level variance (no factor)
-    same = callaway_santanna(Panel(frame, **MPDTA, cluster="state"), cluster="countyreal")
+    same = callaway_santanna(Panel(frame, **MPDTA, cluster="state"),
+                             inference=Clustered("countyreal"))
     np.testing.assert_allclose(same.std_error, _fit().std_error, rtol=1e-12)
 
 
 def test_panel_cluster_column_is_the_default():
     panel = Panel(_cluster_frame(), **MPDTA, cluster="state")
     declared = callaway_santanna(panel)
-    explicit = callaway_santanna(panel, cluster="state")
+    explicit = callaway_santanna(panel, inference=Clustered("state"))
     np.testing.assert_allclose(declared.std_error, explicit.std_error, rtol=1e-12)
     assert declared.overall().std_error == pytest.approx(explicit.overall().std_error,
                                                          rel=1e-12)
@@ -198,7 +200,7 @@ def test_multiplier_draws_are_chunked_and_match_their_definition():
     scores = rng.normal(size=(3, 200_000))
     tracemalloc.start()
     try:
-        draws = multiplier_draws(scores, n_boot=400, rng=np.random.default_rng(1),
+        draws = multiplier_draws(scores, n_draws=400, rng=np.random.default_rng(1),
                                  scale=200_000)
         _, peak = tracemalloc.get_traced_memory()
     finally:
@@ -208,10 +210,10 @@ def test_multiplier_draws_are_chunked_and_match_their_definition():
     # the draws are (1/n) sum_i V_i psi_i: their spread is sqrt(sum psi^2) / n
     expected = np.sqrt(np.sum(scores ** 2, axis=1)) / 200_000
     np.testing.assert_allclose(draws.std(axis=0), expected, rtol=0.12)
-    small = multiplier_draws(np.eye(2), n_boot=5000, rng=np.random.default_rng(2), scale=1.0)
+    small = multiplier_draws(np.eye(2), n_draws=5000, rng=np.random.default_rng(2), scale=1.0)
     assert set(np.unique(small)) == {-1.0, 1.0}  # Rademacher
-    mammen = multiplier_draws(np.ones((1, 1)), n_boot=20000, rng=np.random.default_rng(3),
-                              weights="mammen", scale=1.0)[:, 0]
+    mammen = multiplier_draws(np.ones((1, 1)), n_draws=20000, rng=np.random.default_rng(3),
+                              distribution="mammen", scale=1.0)[:, 0]
     assert abs(mammen.mean()) < 0.03 and abs(mammen.var() - 1) < 0.05
     assert abs(np.mean(mammen ** 3) - 1) < 0.1  # Mammen's third moment is one
 

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from evalkit import Clustered, DataError, EstimationError, InputError, did_2x2
-from evalkit.inference import Classical
+from evalkit.inference import Classical, Robust
 
 KIELMC_CONTROLS_AGE = ("age", "agesq")
 KIELMC_CONTROLS_FULL = ("age", "agesq", "intst", "land", "area", "rooms", "baths")
@@ -163,9 +163,10 @@ def test_robust_standard_errors_match_a_hand_computed_sandwich(kielmc):
     e = y - x @ beta
     hc0 = bread @ (x.T * e**2) @ x @ bread
     n, k = x.shape
-    for vcov, cov in (("HC0", hc0), ("robust", hc0 * n / (n - k)), ("HC1", hc0 * n / (n - k))):
+    for inference, cov in ((Robust("HC0"), hc0), (Robust(), hc0 * n / (n - k)),
+                           (Robust("HC1"), hc0 * n / (n - k))):
         result = did_2x2(kielmc, outcome="rprice", treated="nearinc", post="y81",
-                         covariates=KIELMC_CONTROLS_AGE, vcov=vcov)
+                         covariates=KIELMC_CONTROLS_AGE, inference=inference)
         np.testing.assert_allclose(result.coefficients.estimate, beta, rtol=1e-9)
         np.testing.assert_allclose(result.coefficients.vcov, cov, rtol=1e-9)
         assert result.coefficients.df == n - k
@@ -180,9 +181,10 @@ def test_hc2_and_hc3_use_the_leverage(kielmc):
     bread = np.linalg.inv(x.T @ x)
     e = y - x @ (bread @ x.T @ y)
     h = np.einsum("ij,jk,ik->i", x, bread, x)
-    for vcov, power in (("HC2", 1), ("HC3", 2)):
+    for hc, power in (("HC2", 1), ("HC3", 2)):
         cov = bread @ (x.T * (e**2 / (1 - h) ** power)) @ x @ bread
-        result = did_2x2(kielmc, outcome="rprice", treated="nearinc", post="y81", vcov=vcov)
+        result = did_2x2(kielmc, outcome="rprice", treated="nearinc", post="y81",
+                         inference=Robust(hc))
         np.testing.assert_allclose(result.coefficients.vcov, cov, rtol=1e-9)
 
 
@@ -346,7 +348,7 @@ def test_cluster_without_a_column_has_no_default_in_a_2x2(kielmc):
 
 
 def test_cluster_column_must_exist(kielmc):
-    with pytest.raises(DataError, match=r"vcov cluster='state': no such column"):
+    with pytest.raises(DataError, match=r"\n  - cluster='state': no such column"):
         did_2x2(kielmc, outcome="rprice", treated="nearinc", post="y81",
                 inference=Clustered("state"))
 

@@ -28,7 +28,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from evalkit import DataError, EstimationError, InputError, Panel, event_study
-from evalkit.inference import Classical
+from evalkit.inference import Classical, Robust
 from evalkit.results import event_term
 
 MPDTA = {"unit": "countyreal", "time": "year", "outcome": "lemp", "first_treated": "first.treat"}
@@ -262,10 +262,10 @@ def test_bin_endpoints_needs_a_window(mpdta_panel):
         event_study(mpdta_panel, bin_endpoints=True)
 
 
-@pytest.mark.parametrize("vcov", ["HC2", "HC3"])
-def test_hc2_hc3_with_fixed_effects_are_refused(mpdta_panel, vcov):
-    with pytest.raises(InputError, match=rf"vcov='{vcov}': with fixed effects"):
-        event_study(mpdta_panel, vcov=vcov)
+@pytest.mark.parametrize("hc", ["HC2", "HC3"])
+def test_hc2_hc3_with_fixed_effects_are_refused(mpdta_panel, hc):
+    with pytest.raises(InputError, match=rf"inference=Robust\(hc='{hc}'\): with fixed effects"):
+        event_study(mpdta_panel, inference=Robust(hc))
 
 
 def test_alpha_out_of_range(mpdta_panel):

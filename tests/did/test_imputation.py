@@ -40,7 +40,7 @@ import statsmodels.api as sm
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from evalkit import DataError, EstimationError, InputError, Panel, event_study
+from evalkit import Clustered, DataError, EstimationError, InputError, Panel, event_study
 from evalkit.data.simulate import simulate_staggered_panel
 from evalkit.did import _imputation_compute as compute
 from evalkit.did.imputation import ESTIMATOR, _grid_data, imputation, imputation_overall
@@ -207,7 +207,10 @@ def test_estimates_and_covariance_match_the_dense_formula(name):
     panel_kw, options, drop = CONFIGURATIONS[name]
     frame = _small_panel(drop=drop)
     panel = Panel(frame, **SIM, **panel_kw)
-    result = imputation(panel, pretrend_periods=0, **options)
+    given = {k: v for k, v in options.items() if k != "cluster"}
+    if "cluster" in options:
+        given["inference"] = Clustered(options["cluster"])
+    result = imputation(panel, pretrend_periods=0, **given)
     dense_options = {"cluster": options.get("cluster"),
                      "anticipation": options.get("anticipation", 0),
                      "grouping": options.get("average_effects_by", "cohort_event_time")}
@@ -216,7 +219,7 @@ def test_estimates_and_covariance_match_the_dense_formula(name):
     np.testing.assert_allclose(result.coefficients.estimate, estimates, rtol=0, atol=1e-10)
     np.testing.assert_allclose(result.coefficients.vcov, vcov, rtol=0,
                                atol=1e-10 * np.abs(vcov).max())
-    overall = imputation_overall(panel, **options)
+    overall = imputation_overall(panel, **given)
     att, att_var, _ = _dense_reference(frame, targets=["all"], **spec)
     assert overall.estimate == pytest.approx(att[0], abs=1e-10)
     assert overall.std_error == pytest.approx(np.sqrt(att_var[0, 0]), rel=1e-10)
@@ -462,7 +465,7 @@ def test_treated_rows_in_periods_without_untreated_rows_are_dropped():
 def test_invalid_arguments_are_reported_together(mpdta_panel):
     with pytest.raises(InputError) as error:
         imputation(mpdta_panel, horizons="0", pretrend_periods=-1, anticipation=-2,
-                   cluster="state", alpha=1.5, average_effects_by="cohort")
+                   inference=Clustered("state"), alpha=1.5, average_effects_by="cohort")
     text = str(error.value)
     for name in ("horizons=", "pretrend_periods=", "anticipation=", "cluster=", "alpha=",
                  "average_effects_by="):

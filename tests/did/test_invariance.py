@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evalkit import Clustered, Panel, did_2x2, event_study, twfe
+from evalkit import Classical, Clustered, Panel, Robust, did_2x2, event_study, twfe
 
 PROPERTY = settings(max_examples=25, deadline=None, derandomize=True)
 SEEDS = st.integers(min_value=0, max_value=2**32 - 1)
@@ -78,13 +78,14 @@ def cross_sections(draw) -> pd.DataFrame:
     return frame
 
 
-VCOV_PANEL = st.sampled_from(["cluster", "classical", "robust", "HC0"])
-VCOV_2X2 = st.sampled_from(["classical", "robust", "HC0", "HC2", "HC3", Clustered("cluster")])
+INFERENCE_PANEL = st.sampled_from([Clustered(), Classical(), Robust(), Robust("HC0")])
+INFERENCE_2X2 = st.sampled_from([Classical(), Robust(), Robust("HC0"), Robust("HC2"), Robust("HC3"),
+                                 Clustered("cluster")])
 
 
-def _fits(frame: pd.DataFrame, vcov, covariates=()):
+def _fits(frame: pd.DataFrame, inference, covariates=()):
     panel = Panel(frame, **DESCRIPTION, covariates=covariates)
-    return twfe(panel, vcov=vcov), event_study(panel, vcov=vcov)
+    return twfe(panel, inference=inference), event_study(panel, inference=inference)
 
 
 def _assert_same(a, b, rtol=1e-10, atol=1e-12, scale=1.0):
@@ -96,11 +97,11 @@ def _assert_same(a, b, rtol=1e-10, atol=1e-12, scale=1.0):
 
 # --------------------------------------------------------------------------- panel estimators
 @PROPERTY
-@given(frame=panels(balanced=False), vcov=VCOV_PANEL, seed=SEEDS, as_text=st.booleans())
-def test_row_order_and_unit_labels_do_not_matter(frame, vcov, seed, as_text):
-    reference = _fits(frame, vcov)
+@given(frame=panels(balanced=False), inference=INFERENCE_PANEL, seed=SEEDS, as_text=st.booleans())
+def test_row_order_and_unit_labels_do_not_matter(frame, inference, seed, as_text):
+    reference = _fits(frame, inference)
     shuffled = frame.sample(frac=1.0, random_state=seed % 2**31)
-    for a, b in zip(_fits(shuffled, vcov), reference, strict=True):
+    for a, b in zip(_fits(shuffled, inference), reference, strict=True):
         _assert_same(a, b)
     assert Panel(shuffled, **DESCRIPTION).fingerprint == Panel(frame, **DESCRIPTION).fingerprint
     # relabel the units with permuted integers, or with text labels
@@ -108,20 +109,20 @@ def test_row_order_and_unit_labels_do_not_matter(frame, vcov, seed, as_text):
     new = np.random.default_rng(seed).permutation(np.arange(5000, 5000 + ids.size))
     mapping = dict(zip(ids, [f"county {n}" for n in new] if as_text else new, strict=True))
     relabelled = frame.assign(unit=frame["unit"].map(mapping))
-    for a, b in zip(_fits(relabelled, vcov), reference, strict=True):
+    for a, b in zip(_fits(relabelled, inference), reference, strict=True):
         _assert_same(a, b)
 
 
 @PROPERTY
-@given(frame=panels(), vcov=VCOV_PANEL, shift=st.floats(-1e3, 1e3, allow_nan=False),
+@given(frame=panels(), inference=INFERENCE_PANEL, shift=st.floats(-1e3, 1e3, allow_nan=False),
        factor=st.floats(-1e3, 1e3, allow_nan=False).filter(lambda c: abs(c) > 1e-3))
-def test_affine_transformations_of_the_outcome(frame, vcov, shift, factor):
+def test_affine_transformations_of_the_outcome(frame, inference, shift, factor):
     """y + shift: effects and standard errors unchanged; y * factor: scaled by factor, |factor|."""
-    ref_twfe, ref_es = _fits(frame, vcov, ["x"])
-    moved_twfe, moved_es = _fits(frame.assign(y=frame["y"] + shift), vcov, ["x"])
+    ref_twfe, ref_es = _fits(frame, inference, ["x"])
+    moved_twfe, moved_es = _fits(frame.assign(y=frame["y"] + shift), inference, ["x"])
     _assert_same(moved_twfe, ref_twfe, rtol=1e-7, atol=1e-9)
     _assert_same(moved_es, ref_es, rtol=1e-7, atol=1e-9)
-    scaled_twfe, scaled_es = _fits(frame.assign(y=frame["y"] * factor), vcov, ["x"])
+    scaled_twfe, scaled_es = _fits(frame.assign(y=frame["y"] * factor), inference, ["x"])
     _assert_same(scaled_twfe, ref_twfe, rtol=1e-8, atol=1e-10, scale=factor)
     _assert_same(scaled_es, ref_es, rtol=1e-8, atol=1e-10, scale=factor)
     assert scaled_es.pretrend is None or scaled_es.pretrend.statistic == pytest.approx(
@@ -129,14 +130,14 @@ def test_affine_transformations_of_the_outcome(frame, vcov, shift, factor):
 
 
 @PROPERTY
-@given(frame=panels(balanced=False), vcov=VCOV_PANEL)
-def test_caller_frame_is_not_mutated(frame, vcov):
+@given(frame=panels(balanced=False), inference=INFERENCE_PANEL)
+def test_caller_frame_is_not_mutated(frame, inference):
     before = copy.deepcopy(frame)
     panel = Panel(frame, **DESCRIPTION, covariates=["x"])
     pd.testing.assert_frame_equal(frame, before)
-    twfe(panel, vcov=vcov)
+    twfe(panel, inference=inference)
     pd.testing.assert_frame_equal(frame, before)
-    event_study(panel, vcov=vcov)
+    event_study(panel, inference=inference)
     pd.testing.assert_frame_equal(frame, before)
 
 
@@ -169,10 +170,10 @@ def test_two_period_twfe_equals_did_2x2(frame):
 
 
 @PROPERTY
-@given(frame=cross_sections(), vcov=VCOV_2X2, alpha=st.floats(0.01, 0.5))
-def test_with_alpha_changes_intervals_only(frame, vcov, alpha):
+@given(frame=cross_sections(), inference=INFERENCE_2X2, alpha=st.floats(0.01, 0.5))
+def test_with_alpha_changes_intervals_only(frame, inference, alpha):
     """(The panel estimators' results share this code; see tests/results for them.)"""
-    result = did_2x2(frame, outcome="y", treated="treated", post="post", vcov=vcov)
+    result = did_2x2(frame, outcome="y", treated="treated", post="post", inference=inference)
     other = result.with_alpha(alpha)
     np.testing.assert_array_equal(other.coefficients.estimate, result.coefficients.estimate)
     np.testing.assert_array_equal(other.coefficients.std_error, result.coefficients.std_error)
@@ -184,27 +185,27 @@ def test_with_alpha_changes_intervals_only(frame, vcov, alpha):
 
 
 # --------------------------------------------------------------------------- did_2x2
-def _did(frame, vcov, covariates=("x",), outcome="y"):
+def _did(frame, inference, covariates=("x",), outcome="y"):
     return did_2x2(frame, outcome=outcome, treated="treated", post="post",
-                   covariates=covariates, vcov=vcov)
+                   covariates=covariates, inference=inference)
 
 
 @PROPERTY
-@given(frame=cross_sections(), vcov=VCOV_2X2, seed=SEEDS)
-def test_did_2x2_row_order_and_cluster_labels_do_not_matter(frame, vcov, seed):
-    reference = _did(frame, vcov)
+@given(frame=cross_sections(), inference=INFERENCE_2X2, seed=SEEDS)
+def test_did_2x2_row_order_and_cluster_labels_do_not_matter(frame, inference, seed):
+    reference = _did(frame, inference)
     shuffled = frame.sample(frac=1.0, random_state=seed % 2**31)
-    _assert_same(_did(shuffled, vcov), reference)
+    _assert_same(_did(shuffled, inference), reference)
     relabelled = frame.assign(cluster=frame["cluster"].map(lambda c: f"town-{(7 * c) % 5}"))
-    _assert_same(_did(relabelled, vcov), reference)
+    _assert_same(_did(relabelled, inference), reference)
 
 
 @PROPERTY
-@given(frame=cross_sections(), vcov=VCOV_2X2, shift=st.floats(-1e3, 1e3, allow_nan=False),
+@given(frame=cross_sections(), inference=INFERENCE_2X2, shift=st.floats(-1e3, 1e3, allow_nan=False),
        factor=st.floats(-1e3, 1e3, allow_nan=False).filter(lambda c: abs(c) > 1e-3))
-def test_did_2x2_affine_transformations_of_the_outcome(frame, vcov, shift, factor):
-    reference = _did(frame, vcov)
-    moved = _did(frame.assign(y=frame["y"] + shift), vcov)
+def test_did_2x2_affine_transformations_of_the_outcome(frame, inference, shift, factor):
+    reference = _did(frame, inference)
+    moved = _did(frame.assign(y=frame["y"] + shift), inference)
     assert moved.estimate == pytest.approx(reference.estimate, rel=1e-7, abs=1e-9)
     # every slope and standard error is unchanged, the intercept moves by the constant
     np.testing.assert_allclose(moved.coefficients.estimate[1:],
@@ -213,14 +214,14 @@ def test_did_2x2_affine_transformations_of_the_outcome(frame, vcov, shift, facto
                                rtol=1e-7, atol=1e-9)
     assert moved.coefficients.estimate[0] == pytest.approx(
         reference.coefficients.estimate[0] + shift, rel=1e-9, abs=1e-9)
-    scaled = _did(frame.assign(y=frame["y"] * factor), vcov)
+    scaled = _did(frame.assign(y=frame["y"] * factor), inference)
     _assert_same(scaled, reference, rtol=1e-8, atol=1e-10, scale=factor)
 
 
 @PROPERTY
 @given(frame=cross_sections())
 def test_did_2x2_without_covariates_is_the_difference_of_differences(frame):
-    result = _did(frame, "classical", covariates=())
+    result = _did(frame, Classical(), covariates=())
     mean = frame.groupby(["treated", "post"])["y"].mean()
     expected = (mean[1, 1] - mean[1, 0]) - (mean[0, 1] - mean[0, 0])
     assert result.estimate == pytest.approx(expected, rel=1e-9, abs=1e-12)
@@ -229,8 +230,8 @@ def test_did_2x2_without_covariates_is_the_difference_of_differences(frame):
 
 
 @PROPERTY
-@given(frame=cross_sections(), vcov=VCOV_2X2)
-def test_did_2x2_does_not_mutate_the_callers_frame(frame, vcov):
+@given(frame=cross_sections(), inference=INFERENCE_2X2)
+def test_did_2x2_does_not_mutate_the_callers_frame(frame, inference):
     before = copy.deepcopy(frame)
-    _did(frame, vcov)
+    _did(frame, inference)
     pd.testing.assert_frame_equal(frame, before)

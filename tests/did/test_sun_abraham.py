@@ -208,7 +208,7 @@ def test_recovers_heterogeneous_effects_where_the_twfe_event_study_is_biased():
 # --------------------------------------------------------------------------- options
 def test_last_treated_control_is_the_never_treated_design_on_the_trimmed_panel(mpdta):
     """Drop the never-treated and the years from 2007 on, call cohort 2007 untreated."""
-    result = sun_abraham(Panel(mpdta, **MPDTA), control_cohort="last_treated")
+    result = sun_abraham(Panel(mpdta, **MPDTA), control_group="last_treated")
     trimmed = mpdta.loc[(mpdta["first.treat"] > 0) & (mpdta["year"] < 2007)].copy()
     trimmed.loc[trimmed["first.treat"] == 2007, "first.treat"] = 0
     expected = sun_abraham(Panel(trimmed, **MPDTA))
@@ -267,7 +267,7 @@ def test_caller_data_is_not_mutated(mpdta):
     before = copy.deepcopy(mpdta)
     panel = Panel(mpdta, **MPDTA)
     sun_abraham(panel)
-    sun_abraham(panel, control_cohort="last_treated", window=(-2, 1), inference=Robust("HC1"))
+    sun_abraham(panel, control_group="last_treated", window=(-2, 1), inference=Robust("HC1"))
     pd.testing.assert_frame_equal(mpdta, before)
 
 
@@ -314,12 +314,12 @@ def test_reference_outside_the_window(mpdta_panel):
 def test_last_treated_needs_two_cohorts(mpdta):
     panel = Panel(mpdta.loc[mpdta["first.treat"].isin([0, 2006])], **MPDTA)
     with pytest.raises(DataError, match="needs at least two treated cohorts"):
-        sun_abraham(panel, control_cohort="last_treated")
+        sun_abraham(panel, control_group="last_treated")
 
 
 @pytest.mark.parametrize(("argument", "value", "message"), [
     ("alpha", 1.5, "alpha=1.5: must be a number strictly between 0 and 1"),
-    ("vcov", "HC3", "vcov='HC3': with fixed effects"),
+    ("inference", Robust("HC3"), r"inference=Robust\(hc='HC3'\): with fixed effects"),
     ("vcov", "bootstrap", "vcov='bootstrap': must be one of"),
 ])
 def test_other_arguments(mpdta_panel, argument, value, message):

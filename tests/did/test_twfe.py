@@ -23,7 +23,7 @@ import statsmodels.api as sm
 from scipy.linalg import solve_triangular
 
 from evalkit import Clustered, EstimationError, EvalkitError, InputError, Panel, did_2x2, twfe
-from evalkit.inference import Classical
+from evalkit.inference import Classical, Robust
 
 MPDTA = {"unit": "countyreal", "time": "year", "outcome": "lemp", "first_treated": "first.treat"}
 
@@ -100,16 +100,16 @@ def test_single_treatment_date_twfe_equals_did_2x2(two_period):
     assert result.estimate == pytest.approx(two_by_two.estimate, rel=1e-10, abs=1e-13)
 
 
-@pytest.mark.parametrize(("vcov", "kind"), [("classical", "classical"), ("robust", "HC1"),
-                                            ("HC1", "HC1"), ("HC0", "HC0")])
-def test_twfe_matches_lsdv_dummy_regression(two_period, vcov, kind):
+@pytest.mark.parametrize(("inference", "kind"), [(Classical(), "classical"), (Robust(), "HC1"),
+                                                 (Robust("HC1"), "HC1"), (Robust("HC0"), "HC0")])
+def test_twfe_matches_lsdv_dummy_regression(two_period, inference, kind):
     x, e, bread, beta = _lsdv(two_period, ["D"])
     n, k = x.shape
     if kind == "classical":
         cov = bread * (e @ e) / (n - k)
     else:
         cov = bread @ (x.T * e**2) @ x @ bread * (n / (n - k) if kind == "HC1" else 1.0)
-    result = twfe(Panel(two_period, **MPDTA), vcov=vcov)
+    result = twfe(Panel(two_period, **MPDTA), inference=inference)
     assert result.estimate == pytest.approx(beta[0], rel=1e-10)
     assert result.std_error == pytest.approx(np.sqrt(cov[0, 0]), rel=1e-10)
     assert result.coefficients.df == n - k
@@ -198,12 +198,12 @@ def test_caller_data_is_not_mutated(mpdta):
 
 
 # --------------------------------------------------------------------------- bad input
-@pytest.mark.parametrize("vcov", ["HC2", "HC3"])
-def test_hc2_hc3_with_fixed_effects_are_refused(mpdta_panel, vcov):
+@pytest.mark.parametrize("hc", ["HC2", "HC3"])
+def test_hc2_hc3_with_fixed_effects_are_refused(mpdta_panel, hc):
     with pytest.raises(InputError) as info:
-        twfe(mpdta_panel, vcov=vcov)
-    assert f"vcov={vcov!r}: with fixed effects, must be 'classical', 'robust' (HC1), 'HC0' or " \
-           "'cluster'" in str(info.value)
+        twfe(mpdta_panel, inference=Robust(hc))
+    assert f"inference=Robust(hc={hc!r}): with fixed effects, must be Classical(), Robust() " \
+           f"(HC1), Robust(hc='HC0') or Clustered(); got Robust(hc={hc!r})" in str(info.value)
 
 
 def test_unknown_vcov_lists_the_options(mpdta_panel):

@@ -189,7 +189,11 @@ def test_multiplier_bootstrap_old_field_names_warn_and_give_the_same_object():
     with pytest.warns(EvalkitDeprecationWarning, match=r"weights='mammen' is deprecated: use "
                                                        r"distribution='mammen'"):
         old = MultiplierBootstrap(weights="mammen")
-    assert old == MultiplierBootstrap(distribution="mammen") and old.weights == "mammen"
+    assert old == MultiplierBootstrap(distribution="mammen")
+    with pytest.warns(EvalkitDeprecationWarning, match=r"MultiplierBootstrap.weights is "
+                                                       r"deprecated: use MultiplierBootstrap"
+                                                       r".distribution"):
+        assert old.weights == "mammen"
     with pytest.raises(InputError, match=r"n_boot=99 and n_draws=50: must be given once"):
         MultiplierBootstrap(n_draws=50, n_boot=99)
     with pytest.raises(TypeError, match=r"unexpected keyword argument 'draws'"):

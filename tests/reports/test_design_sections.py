@@ -286,6 +286,14 @@ def test_library_messages_are_worded_with_params_keys():
                           "se='bootstrap'", SYNTHETIC_TERMS) == (
         "synthetic.inference: placebo needs more comparison units than treated units; "
         "use synthetic.inference: bootstrap")
+    assert params_wording("The panel cannot be used for sdid with inference=Placebo():",
+                          SYNTHETIC_TERMS) == (
+        "The panel cannot be used for sdid with synthetic.inference: placebo:")
+    assert params_wording("inference=Placebo() needs more comparison units than treated units; "
+                          "use inference=Bootstrap() or inference=Jackknife().",
+                          SYNTHETIC_TERMS) == (
+        "synthetic.inference: placebo needs more comparison units than treated units; "
+        "use synthetic.inference: bootstrap or synthetic.inference: jackknife.")
     # names that are no params key, and words that merely contain one, stay as they are
     assert params_wording("control_cohort='last_treated'; subwindow=3", EVENT_STUDY_TERMS) == \
         "control_cohort='last_treated'; subwindow=3"

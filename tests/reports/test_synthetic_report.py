@@ -8,6 +8,7 @@ import yaml
 from evalkit.data import Panel
 from evalkit.datasets import load_prop99
 from evalkit.errors import ParamsError
+from evalkit.inference import Placebo
 from evalkit.reports.analysis.evaluation import evaluate
 from evalkit.reports.params.schema import load_params
 from evalkit.reports.render.findings import key_findings
@@ -40,8 +41,8 @@ def evaluation(tmp_path_factory):
 def test_headline_is_the_library_estimate_with_the_params_seed(evaluation):
     panel = Panel(load_prop99(), unit="state", time="Year", outcome="cigsale",
                   treatment="treated")
-    expected = synthetic_did(panel, method="sdid", se="placebo", n_reps=30,
-                             random_state=20240101)
+    expected = synthetic_did(panel, method="sdid",
+                             inference=Placebo(n_draws=30, random_state=20240101))
     h = evaluation.headline
     assert h.estimate == expected.estimate and h.std_error == expected.std_error
     assert (h.conf_low, h.conf_high) == tuple(expected.conf_int().loc["treated"])

@@ -10,9 +10,11 @@ case here, so a new result class cannot be forgotten.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib
 import inspect
+import json
 import pkgutil
 import re
 import warnings
@@ -55,7 +57,15 @@ from evalkit.indicators import (
     mann_kendall,
 )
 from evalkit.inference import Classical, Clustered, Placebo
-from evalkit.results import MultiEffectResult, Provenance, Result, SingleEffectResult, Summary
+from evalkit.results import (
+    LevelledSpecification,
+    MultiEffectResult,
+    Provenance,
+    Result,
+    SingleEffectResult,
+    Specification,
+    Summary,
+)
 from evalkit.results.contract import INTERVAL_COLUMNS, TIDY_CORE_COLUMNS
 from evalkit.results.summary import format_number
 
@@ -75,6 +85,7 @@ COMPONENTS = {
     "PlaceboTest": "the placebo-in-space part of a SyntheticControlResult",
     "LeaveOneOut": "the leave-one-out part of a SyntheticControlResult",
     "Comparison": "compare()'s table of several results (tests/results/test_compare.py)",
+    "AggregationSpec": "the specification an aggregated group-time result carries",
 }
 
 
@@ -349,6 +360,28 @@ def test_provenance(case):
     assert provenance.evalkit_version == evalkit.__version__
     assert re.fullmatch(r"[0-9a-f]{64}", provenance.data_fingerprint)
     assert provenance.function.startswith("evalkit.")
+
+
+def test_specification_is_typed_and_provenance_is_its_dictionary(case, request):
+    _, result = case
+    name = request.node.callspec.params["case"]
+    spec = result.specification
+    assert isinstance(spec, Specification)
+    assert dataclasses.is_dataclass(spec)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(spec, dataclasses.fields(spec)[0].name, None)
+    assert spec.function == result.provenance.function
+    assert spec.to_dict() == result.provenance.to_dict()["specification"]
+    json.dumps(spec.to_dict())
+    inference = getattr(spec, "inference", None)
+    if inference is not None:
+        assert not isinstance(inference, dict)
+        assert inference == getattr(result, "inference", inference)
+    if CASES[name].levels:
+        assert isinstance(spec, LevelledSpecification) and spec.alpha == result.alpha
+        other = result.with_alpha(0.10)
+        assert other.specification.alpha == 0.10 and spec.alpha == 0.05
+        assert other.specification.to_dict() == other.provenance.to_dict()["specification"]
 
 
 # --------------------------------------------------------------------------- the old form

@@ -16,7 +16,7 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from evalkit import Panel
+from evalkit import NoInference, Panel
 from evalkit.datasets import load_prop99
 from evalkit.did import bacon_decomposition
 from evalkit.plots import (
@@ -126,13 +126,13 @@ def test_indicator_plots_labels_and_territory_names():
 
 
 def test_synthetic_plots_labels(prop99):
-    sdid = synthetic_did(prop99, method="sdid", se=None)
+    sdid = synthetic_did(prop99, method="sdid", inference=NoInference())
     fig = plot_synthetic_did(sdid, title=DOLLARS, treated_label=MATH, control_label=BROKEN,
                              ylabel="packs ($)", effect_label="effect: {value} $")
     assert_literal(fig, DOLLARS, MATH, BROKEN, "packs ($)", "effect: ")
     fig = plot_synthetic_did_units(sdid, title=MATH, ylabel=DOLLARS, interval_label=BROKEN)
     assert_literal(fig, MATH, DOLLARS)
-    sc = synthetic_control(prop99, placebo=False)
+    sc = synthetic_control(prop99, inference=NoInference())
     fig = plot_synthetic_control(sc, title=BROKEN,
                                  labels={"outcome": DOLLARS, "synthetic": MATH})
     assert_literal(fig, BROKEN, DOLLARS, MATH)

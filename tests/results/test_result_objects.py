@@ -214,12 +214,12 @@ def test_provenance(result, mpdta_panel):
 
 
 def test_provenance_freezes_nested_specifications():
-    spec = {"covariates": ["a", "b"], "vcov": {"kind": "cluster", "column": "id"}}
+    spec = {"covariates": ["a", "b"], "inference": {"kind": "cluster", "cluster": "id"}}
     provenance = Provenance("f", spec, "0" * 64, 3)
     spec["covariates"].append("c")
     assert provenance.specification["covariates"] == ("a", "b")
-    assert provenance.to_dict()["specification"] == {"covariates": ["a", "b"],
-                                                     "vcov": {"kind": "cluster", "column": "id"}}
+    assert provenance.to_dict()["specification"] == {
+        "covariates": ["a", "b"], "inference": {"kind": "cluster", "cluster": "id"}}
 
 
 # --------------------------------------------------------------------------- coefficients

@@ -55,3 +55,44 @@ def test_permutation_test_n_perm():
     assert old.p_value == new.p_value
     with pytest.raises(InputError, match=r"n_perm=10 and n_draws=20: must be given once"):
         permutation_test(statistic, labels, n_perm=10, n_draws=20)
+
+
+def test_multiplier_draws_n_boot_and_weights():
+    from evalkit.inference.multiplier import multiplier_draws
+
+    scores = np.arange(12.0).reshape(2, 6)
+    with pytest.warns(EvalkitDeprecationWarning) as record:
+        old = multiplier_draws(scores, n_boot=30, rng=np.random.default_rng(4),
+                               weights="mammen")
+    assert [str(r.message) for r in record] == [
+        "n_boot=30 is deprecated: use n_draws=30",
+        "weights='mammen' is deprecated: use distribution='mammen'"]
+    new = multiplier_draws(scores, n_draws=30, rng=np.random.default_rng(4),
+                           distribution="mammen")
+    np.testing.assert_array_equal(old, new)
+    with pytest.raises(InputError, match=r"n_boot=30 and n_draws=40: must be given once"):
+        multiplier_draws(scores, n_boot=30, n_draws=40, rng=np.random.default_rng(4))
+    with pytest.raises(TypeError, match=r"missing required keyword argument: 'n_draws'"):
+        multiplier_draws(scores, rng=np.random.default_rng(4))
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'draws'"):
+        multiplier_draws(scores, draws=3, rng=np.random.default_rng(4))
+
+
+def test_weight_chunks_n_boot_and_weights():
+    from evalkit.inference.wild_draws import weight_chunks
+
+    with pytest.warns(EvalkitDeprecationWarning) as record:
+        old = next(weight_chunks(5, n_boot=8, weights="webb", enumerate_all=False,
+                                 rng=np.random.default_rng(2)))
+    assert [str(r.message) for r in record] == [
+        "n_boot=8 is deprecated: use n_draws=8",
+        "weights='webb' is deprecated: use distribution='webb'"]
+    new = next(weight_chunks(5, n_draws=8, distribution="webb", enumerate_all=False,
+                             rng=np.random.default_rng(2)))
+    np.testing.assert_array_equal(old, new)
+    with pytest.raises(InputError, match=r"weights='webb' and distribution='rademacher': "
+                                         r"must be given once"):
+        weight_chunks(5, n_draws=8, weights="webb", distribution="rademacher",
+                      enumerate_all=False, rng=None)
+    with pytest.raises(TypeError, match=r"missing required keyword argument: 'distribution'"):
+        weight_chunks(5, n_draws=8, enumerate_all=False, rng=None)

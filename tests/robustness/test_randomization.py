@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from evalkit import Clustered, DataError, InputError, Panel, did_2x2, twfe
-from evalkit.inference import Robust
+from evalkit.inference import Classical, NoInference, PlaceboInSpace, Robust
 from evalkit.results.randomization import RandomizationResult
 from evalkit.robustness.randomization import permutation_test, randomization_inference
 
@@ -272,6 +272,9 @@ def test_result_is_immutable_and_renders():
         ri.distribution[0] = 1.0
     tidy = ri.tidy()
     assert tidy.loc[0, "p_value"] == ri.p_value and tidy.loc[0, "n_assignments"] == 60
+    assert list(tidy.columns[7:]) == ["observed", "statistic_kind", "n_draws", "enumerated",
+                                      "n_assignments", "alternative"]
+    assert tidy.loc[0, "n_draws"] == ri.n_draws == 60
     text = str(ri)
     assert "all 60 distinct assignments enumerated (exact)" in text
     assert "first-treatment periods (treatment cohorts) permuted across units" in text
@@ -291,9 +294,10 @@ def test_mpdta_static_twfe_randomization_p_value_is_small(mpdta_panel, mpdta_twf
     assert ri.p_value < 0.05
 
 
-@pytest.mark.parametrize("vcov", ["classical", "robust", "HC0"])
+@pytest.mark.parametrize("inference", [Classical(), Robust(), Robust("HC0")],
+                         ids=["classical", "robust", "HC0"])
 @pytest.mark.parametrize("weights", [None, "w"])
-def test_studentized_statistic_uses_the_results_own_standard_errors(vcov, weights):
+def test_studentized_statistic_uses_the_results_own_standard_errors(inference, weights):
     """The observed t statistic is the estimator's, for every standard-error formula."""
     rng = np.random.default_rng(0)
     n = 300
@@ -301,11 +305,11 @@ def test_studentized_statistic_uses_the_results_own_standard_errors(vcov, weight
                           "x": rng.normal(size=n), "w": rng.uniform(0.5, 2.0, n)})
     frame["y"] = 0.5 * frame["treated"] * frame["post"] + frame["x"] + rng.normal(size=n)
     result = did_2x2(frame, outcome="y", treated="treated", post="post", covariates="x",
-                     weights=weights, vcov=vcov)
+                     weights=weights, inference=inference)
     ri = randomization_inference(result, frame, statistic="t", n_draws=9, random_state=0)
     assert ri.observed == pytest.approx(result.coefficients.statistic[3], rel=1e-12)
     panel = Panel(_panel_frame(3), **DESCRIPTION, covariates="x")
-    fit = twfe(panel, vcov=vcov)
+    fit = twfe(panel, inference=inference)
     ri = randomization_inference(fit, panel, statistic="t")
     assert ri.observed == pytest.approx(fit.coefficients.statistic[0], rel=1e-12)
 
@@ -321,7 +325,7 @@ def test_synthetic_control_randomization_is_its_placebo_in_space_test():
 
     panel = Panel(load_prop99(), unit="state", time="Year", outcome="cigsale",
                   treatment="treated")
-    fit = synthetic_control(panel, placebo=True)
+    fit = synthetic_control(panel, inference=PlaceboInSpace())
     result = randomization_inference(fit)
     assert result.enumerated and result.n_assignments == 39 == result.n_units
     assert result.p_value == fit.placebo.p_value == fit.placebo.rank / 39
@@ -331,4 +335,4 @@ def test_synthetic_control_randomization_is_its_placebo_in_space_test():
                                   np.sort(fit.placebo.statistics().to_numpy()))
     assert "RMSPE" in result.statistic_label
     with pytest.raises(InputError, match=r"inference=PlaceboInSpace\(\)"):
-        randomization_inference(synthetic_control(panel, placebo=False))
+        randomization_inference(synthetic_control(panel, inference=NoInference()))

@@ -322,6 +322,9 @@ def test_result_is_immutable_and_renders(small):
     assert list(tidy.columns[:8]) == ["term", "estimate", "null", "std_error", "statistic",
                                       "p_value", "conf_low", "conf_high"]
     assert tidy.loc[0, "p_value"] == boot.p_value and bool(tidy.loc[0, "enumerated"])
+    assert list(tidy.columns[8:]) == ["analytic_p_value", "n_clusters", "n_draws", "enumerated",
+                                      "distribution"]
+    assert tidy.loc[0, "n_draws"] == 64 and tidy.loc[0, "distribution"] == "rademacher"
     text = str(boot)
     assert "all 2^6 = 64 sign vectors enumerated" in text
     assert "restricted wild cluster bootstrap-t" in text and "Rademacher" in text

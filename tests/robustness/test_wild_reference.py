@@ -77,7 +77,8 @@ def test_regenerated_data_match_the_published_csv():
 def test_enumerated_t_statistics_match_fwildclusterboot():
     x, y, cluster = _wildboottest_data()
     core = restricted_core(y, x, 1, cluster, 5)
-    draws = bootstrap_draws(core, weight_chunks(5, n_boot=99999, weights="rademacher",
+    draws = bootstrap_draws(core, weight_chunks(5, n_draws=99999,
+                                                distribution="rademacher",
                                                 enumerate_all=True, rng=None))
     assert draws.n_draws == 32
     # fwildclusterboot ran without the small-sample factor; ours multiplies se by sqrt(c)
@@ -124,7 +125,7 @@ def test_given_weights_match_a_brute_force_loop(weights):
     y = x @ [1.0, 0.3, -0.2] + rng.normal(size=n) + rng.normal(size=g)[cluster]
     w = rng.uniform(0.5, 2.0, n)
     core = restricted_core(y, x, 2, cluster, g, weights=w)
-    block = next(weight_chunks(g, n_boot=40, weights=weights, enumerate_all=False,
+    block = next(weight_chunks(g, n_draws=40, distribution=weights, enumerate_all=False,
                                rng=np.random.default_rng(1)))
     draws = bootstrap_draws(core, iter([block]))
     expected = [_brute_force_t(x, y, cluster, 2, 0.1, block[:, b], w) for b in range(40)]
@@ -134,7 +135,8 @@ def test_given_weights_match_a_brute_force_loop(weights):
 
 
 def test_enumeration_lists_every_sign_vector_once():
-    block = next(weight_chunks(4, n_boot=16, weights="rademacher", enumerate_all=True, rng=None))
+    block = next(weight_chunks(4, n_draws=16, distribution="rademacher", enumerate_all=True,
+                               rng=None))
     assert block.shape == (4, 16)
     assert np.all(block[:, 0] == 1.0)  # the original sample first
     assert {tuple(col) for col in block.T} == set(itertools.product([-1.0, 1.0], repeat=4))

@@ -51,7 +51,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit import DataError, InputError, Panel
+from evalkit import (
+    DataError,
+    EvalkitDeprecationWarning,
+    InputError,
+    NoInference,
+    Panel,
+    PlaceboInSpace,
+)
 from evalkit.datasets import load_prop99
 from evalkit.synthetic._sc_predictor_weights import SEARCH_FATOL
 from evalkit.synthetic._sc_weights import synthetic_weights
@@ -165,20 +172,21 @@ def test_weights_satisfy_the_optimality_conditions(result, prop99):
 
 
 def test_closed_form_v_equals_equal_raw_weights(panel, result):
-    raw = synthetic_control(panel, v="equal", standardize=False, placebo=False)
+    raw = synthetic_control(panel, v="equal", standardize=False, inference=NoInference())
     np.testing.assert_allclose(raw.donor_weights, result.donor_weights, atol=1e-10)
     assert result.v.sum() == pytest.approx(1)
 
 
 def test_nested_v_with_adh_outcome_years(panel):
-    fit = synthetic_control(panel, predictors=[1975, 1980, 1988], placebo=False)
+    fit = synthetic_control(panel, predictors=[1975, 1980, 1988], inference=NoInference())
     assert fit.v.sum() == pytest.approx(1) and fit.v.min() >= 0
     assert fit.v_method.startswith("optimised")
     balance = fit.balance
     np.testing.assert_allclose(balance["treated"], [127.1, 120.2, 90.1], atol=1e-6)
     # V is chosen to minimise the 1970-1988 MSPE: no worse than equal weights (with
     # which the three years are matched exactly and ties are broken by that MSPE)
-    equal = synthetic_control(panel, predictors=[1975, 1980, 1988], v="equal", placebo=False)
+    equal = synthetic_control(panel, predictors=[1975, 1980, 1988], v="equal",
+                              inference=NoInference())
     np.testing.assert_allclose(equal.balance["synthetic"], balance["treated"], atol=1e-6)
     assert fit.pre_rmspe <= equal.pre_rmspe + 1e-9
 
@@ -191,7 +199,7 @@ def test_placebo_in_space_matches_the_result(panel, result):
     assert test.observed == pytest.approx(result.rmspe_ratio)
     trimmed = test.excluding_poor_fits(2)
     assert trimmed.n_units == 22 and trimmed.rank == 3
-    assert synthetic_control(panel, max_pre_mspe_ratio=2).placebo.n_units == 22
+    assert synthetic_control(panel, inference=PlaceboInSpace(2)).placebo.n_units == 22
 
 
 def test_leave_one_out_drops_each_positive_donor(result):
@@ -246,7 +254,7 @@ def test_invariant_to_row_order_relabelling_and_outcome_shift():
     from Wolfe's finite algorithm, exact to rounding: the fits agree to rounding.
     """
     frame = _toy(3, noise=0.3)
-    base = _fit(frame, placebo=True)
+    base = _fit(frame, inference=PlaceboInSpace())
     order = base.weights.index
     shuffled = _fit(frame.sample(frac=1, random_state=1))
     np.testing.assert_allclose(shuffled.donor_weights, base.donor_weights, atol=1e-9)
@@ -255,7 +263,7 @@ def test_invariant_to_row_order_relabelling_and_outcome_shift():
     np.testing.assert_allclose(_donor_weights(renamed, back, order), base.donor_weights,
                                atol=1e-9)
     np.testing.assert_allclose(renamed.gap, base.gap, atol=1e-9)
-    shifted = _fit(frame.assign(y=frame["y"] + 1000.0), placebo=True)
+    shifted = _fit(frame.assign(y=frame["y"] + 1000.0), inference=PlaceboInSpace())
     np.testing.assert_allclose(shifted.donor_weights, base.donor_weights, atol=1e-8)
     np.testing.assert_allclose(shifted.gap, base.gap, atol=1e-8)
     np.testing.assert_allclose(shifted.placebo.rmspe_ratio, base.placebo.rmspe_ratio,
@@ -284,7 +292,7 @@ def test_nested_v_reaches_the_same_optimum_after_row_order_relabelling_and_shift
     """
     options = {"predictors": [0, 3, range(4, 8)]}
     frame = _toy(3, noise=0.3)
-    base = _fit(frame, placebo=False, **options)
+    base = _fit(frame, inference=NoInference(), **options)
     assert base.v_method.startswith("optimised")
     order = base.weights.index
     fit_rows = frame[frame["t"].isin(base.fit_periods)]
@@ -297,9 +305,9 @@ def test_nested_v_reaches_the_same_optimum_after_row_order_relabelling_and_shift
                 "outcome + 1000": (frame.assign(y=frame["y"] + 1000.0), None)}
     given_v = {**options, "v": list(base.predictor_weights)}
     for name, (data, names) in variants.items():
-        searched = _fit(data, placebo=False, **options)
+        searched = _fit(data, inference=NoInference(), **options)
         assert abs(_fit_mspe(searched) - _fit_mspe(base)) <= SEARCH_FATOL * reference, name
-        same_v = _fit(data, placebo=False, **given_v)
+        same_v = _fit(data, inference=NoInference(), **given_v)
         np.testing.assert_allclose(_donor_weights(same_v, names, order), base.donor_weights,
                                    atol=1e-9, err_msg=name)
         np.testing.assert_allclose(same_v.gap, base.gap, atol=1e-8, err_msg=name)
@@ -309,7 +317,7 @@ def test_the_callers_frame_is_not_modified(prop99):
     frame = prop99.copy()
     before = frame.copy()
     synthetic_control(Panel(frame, unit="state", time="Year", outcome="cigsale",
-                            treatment="treated"), placebo=False)
+                            treatment="treated"), inference=NoInference())
     pd.testing.assert_frame_equal(frame, before)
 
 
@@ -330,7 +338,7 @@ def test_covariate_predictors_are_period_means(prop99):
     panel = Panel(frame, unit="state", time="Year", outcome="cigsale", treatment="treated",
                   covariates=["size"])
     fit = synthetic_control(panel, predictors=[1988], covariates={"size": range(1980, 1989)},
-                            placebo=False)
+                            inference=NoInference())
     assert list(fit.balance.index) == ["cigsale (1988)", "size (1980-1988)"]
     assert fit.balance.loc["size (1980-1988)", "treated"] == pytest.approx(10 + 19.84)
     donors = frame[(frame.state != "California") & frame.Year.between(1980, 1988)]
@@ -342,21 +350,31 @@ def test_covariate_predictors_are_period_means(prop99):
 def test_bad_arguments_are_all_reported(panel):
     with pytest.raises(InputError) as caught:
         synthetic_control(panel, predictors=[1960, 1995], fit_periods=[1990], v="best",
-                          covariates=["income"], placebo="yes")
+                          covariates=["income"], leave_one_out="yes")
     text = str(caught.value)
     assert "1960" in text and "not among its periods" in text
     assert "1995" in text and "pre-treatment" in text
     assert "fit_periods" in text and "1990" in text
     assert "v='best'" in text and "covariates" in text and "'income'" in text
-    assert "placebo='yes'" in text
+    assert "leave_one_out='yes'" in text
+    assert len(caught.value.problems) == 6
+
+
+def test_a_bad_deprecated_placebo_is_reported_with_the_other_arguments(panel):
+    with pytest.raises(InputError) as caught, \
+            pytest.warns(EvalkitDeprecationWarning, match="placebo='yes' is deprecated"):
+        synthetic_control(panel, predictors=[1960, 1995], fit_periods=[1990], v="best",
+                          covariates=["income"], placebo="yes")
+    text = str(caught.value)
+    assert "v='best'" in text and "placebo='yes'" in text
     assert len(caught.value.problems) == 6
 
 
 def test_v_must_have_one_weight_per_predictor(panel):
     with pytest.raises(InputError, match="one weight per predictor"):
-        synthetic_control(panel, predictors=[1975, 1980], v=[1.0], placebo=False)
+        synthetic_control(panel, predictors=[1975, 1980], v=[1.0], inference=NoInference())
     with pytest.raises(InputError, match="non-negative"):
-        synthetic_control(panel, predictors=[1975, 1980], v=[1.0, -1.0], placebo=False)
+        synthetic_control(panel, predictors=[1975, 1980], v=[1.0, -1.0], inference=NoInference())
 
 
 def test_constant_predictor_is_refused(prop99):
@@ -364,7 +382,7 @@ def test_constant_predictor_is_refused(prop99):
     panel = Panel(frame, unit="state", time="Year", outcome="cigsale", treatment="treated",
                   covariates=["one"])
     with pytest.raises(DataError, match="'one \\(1970-1988\\)' takes the same value"):
-        synthetic_control(panel, covariates=["one"], placebo=False)
+        synthetic_control(panel, covariates=["one"], inference=NoInference())
 
 
 def test_several_treated_units_are_refused(prop99):

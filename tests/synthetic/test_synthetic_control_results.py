@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from evalkit import InputError, Panel
+from evalkit import InputError, NoInference, Panel
 from evalkit.datasets import load_prop99
 from evalkit.plots.synthetic_control import plot_synthetic_control
 from evalkit.synthetic.synthetic_control import synthetic_control
@@ -68,7 +68,7 @@ def test_tidy_tables(result):
 
 
 def test_missing_parts_are_explained(panel):
-    bare = synthetic_control(panel, placebo=False)
+    bare = synthetic_control(panel, inference=NoInference())
     assert bare.p_value is None
     with pytest.raises(InputError, match=r"inference=PlaceboInSpace\(\)"):
         bare.tidy("placebo")
@@ -120,5 +120,6 @@ def test_provenance_records_the_specification(result):
     spec = result.provenance.specification
     assert spec["treated_unit"] == "California"
     assert spec["fit_periods"][0] == 1970 and len(spec["predictors"]) == 19
-    assert spec["v"] == "optimize" and spec["placebo"] is True
+    assert spec["v"] == "optimize"
+    assert spec["inference"] == {"kind": "placebo_in_space", "max_pre_mspe_ratio": None}
     assert result.provenance.function == "evalkit.synthetic.synthetic_control"

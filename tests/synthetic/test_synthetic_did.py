@@ -33,7 +33,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit import DataError, InputError, Panel
+from evalkit import (
+    Bootstrap,
+    DataError,
+    EvalkitDeprecationWarning,
+    InputError,
+    Jackknife,
+    NoInference,
+    Panel,
+    Placebo,
+)
 from evalkit.datasets import load_prop99
 from evalkit.synthetic.synthetic_did import synthetic_did, synthetic_did_comparison
 
@@ -68,8 +77,9 @@ def prop99_panel() -> Panel:
 
 @pytest.fixture(scope="module")
 def prop99_fits(prop99_panel):
-    """``synthetic_did(prop99_panel, method=m, se=None)`` for m in sdid, sc, did."""
-    return {m: synthetic_did(prop99_panel, method=m, se=None) for m in ("sdid", "sc", "did")}
+    """``synthetic_did(prop99_panel, method=m, inference=NoInference())`` for m in sdid, sc, did."""
+    return {m: synthetic_did(prop99_panel, method=m, inference=NoInference())
+            for m in ("sdid", "sc", "did")}
 
 
 # --------------------------------------------------------------------------- references
@@ -142,7 +152,7 @@ def test_estimate_is_the_weighted_double_difference(prop99_fits, prop99):
 
 
 def test_comparison_table_has_the_three_methods_of_table_1(prop99_panel):
-    table = synthetic_did_comparison(prop99_panel, se=None)
+    table = synthetic_did_comparison(prop99_panel, inference=NoInference())
     assert list(table.index) == ["did", "sc", "sdid"]
     np.testing.assert_allclose(table["estimate"].round(1), [-27.3, -19.6, -15.6])
     assert table["std_error"].isna().all()
@@ -152,6 +162,20 @@ def test_comparison_table_has_the_three_methods_of_table_1(prop99_panel):
 # --------------------------------------------------------------------------- bad input
 def test_options_are_validated_together(prop99_panel):
     with pytest.raises(InputError) as info:
+        synthetic_did(prop99_panel, method="synth", inference=Placebo(50, random_state=1),
+                      alpha=1.5, max_iter=0, noise_level=-2.0)
+    problems = info.value.problems
+    assert len(problems) == 4
+    assert any(p.startswith("method='synth': must be one of 'sdid', 'sc', 'did'") for p in problems)
+    assert any(p.startswith("alpha=1.5") for p in problems)
+    assert any(p.startswith("max_iter=0") for p in problems)
+    assert any(p.startswith("noise_level=-2.0") for p in problems)
+
+
+def test_deprecated_options_are_validated_together_with_the_others(prop99_panel):
+    with pytest.raises(InputError) as info, \
+            pytest.warns(EvalkitDeprecationWarning, match=r"se='wild', n_reps=0, "
+                                                          r"random_state=-1 is deprecated"):
         synthetic_did(prop99_panel, method="synth", se="wild", n_reps=0, alpha=1.5,
                       random_state=-1, max_iter=0, noise_level=-2.0)
     problems = info.value.problems
@@ -167,9 +191,16 @@ def test_options_are_validated_together(prop99_panel):
     assert any(p.startswith("noise_level=-2.0") for p in problems)
 
 
+@pytest.mark.parametrize("n_draws", [True, 2.5, "200", None])
+def test_n_draws_must_be_a_positive_integer(n_draws):
+    with pytest.raises(InputError, match=r"Placebo\(n_draws=.*\): must be a positive integer"):
+        Placebo(n_draws=n_draws)
+
+
 @pytest.mark.parametrize("n_reps", [True, 2.5, "200", None])
-def test_n_reps_must_be_a_positive_integer(prop99_panel, n_reps):
-    with pytest.raises(InputError, match=r"n_reps=.*: must be a positive integer"):
+def test_deprecated_n_reps_must_be_a_positive_integer(prop99_panel, n_reps):
+    with pytest.raises(InputError, match=r"n_reps=.*: must be a positive integer"), \
+            pytest.warns(EvalkitDeprecationWarning, match=r"n_reps=.* is deprecated"):
         synthetic_did(prop99_panel, n_reps=n_reps)
 
 
@@ -179,10 +210,12 @@ def test_panel_must_be_a_panel(prop99):
 
 
 def test_jackknife_and_bootstrap_need_several_treated_units(prop99_panel):
-    with pytest.raises(DataError, match=r"se='jackknife' is undefined with a single treated"):
-        synthetic_did(prop99_panel, se="jackknife")
-    with pytest.raises(DataError, match=r"se='bootstrap' is undefined with a single treated"):
-        synthetic_did(prop99_panel, se="bootstrap")
+    with pytest.raises(DataError, match=r"inference=Jackknife\(\) is undefined with a single "
+                                        r"treated unit .*; use inference=Placebo\(\)"):
+        synthetic_did(prop99_panel, inference=Jackknife())
+    with pytest.raises(DataError, match=r"inference=Bootstrap\(\) is undefined with a single "
+                                        r"treated unit .*; use inference=Placebo\(\)"):
+        synthetic_did(prop99_panel, inference=Bootstrap())
 
 
 def test_placebo_needs_more_controls_than_treated_units():
@@ -191,9 +224,12 @@ def test_placebo_needs_more_controls_than_treated_units():
                           for u in range(6) for t in range(8)],
                          columns=["unit", "time", "y", "d"])
     panel = Panel(frame, unit="unit", time="time", outcome="y", treatment="d")
-    with pytest.raises(DataError, match=r"se='placebo' needs more comparison units than treated"):
-        synthetic_did(panel, se="placebo")
-    assert np.isfinite(synthetic_did(panel, se="jackknife").std_error)
+    with pytest.raises(DataError, match=r"cannot be used for sdid with inference=Placebo\(\):"
+                                        r"\n  - inference=Placebo\(\) needs more comparison "
+                                        r"units than treated.*; use inference=Bootstrap\(\) or "
+                                        r"inference=Jackknife\(\)\."):
+        synthetic_did(panel, inference=Placebo())
+    assert np.isfinite(synthetic_did(panel, inference=Jackknife()).std_error)
 
 
 def test_staggered_adoption_is_refused_with_the_cohorts(prop99):
@@ -211,14 +247,14 @@ def test_one_pre_period_is_refused_for_sdid_but_not_did():
                          columns=["unit", "time", "y", "d"])
     panel = Panel(frame, unit="unit", time="time", outcome="y", treatment="d")
     with pytest.raises(DataError, match=r"at least 2 pre-treatment periods"):
-        synthetic_did(panel, method="sdid", se=None)
-    assert np.isfinite(synthetic_did(panel, method="did", se=None).estimate)
+        synthetic_did(panel, method="sdid", inference=NoInference())
+    assert np.isfinite(synthetic_did(panel, method="did", inference=NoInference()).estimate)
 
 
 def test_comparison_methods_must_be_a_list_of_known_methods(prop99_panel):
     with pytest.raises(InputError, match=r"methods='sdid': must be a list of methods"):
         synthetic_did_comparison(prop99_panel, methods="sdid")
     with pytest.raises(InputError, match=r"methods=\['sdid', 'sdid'\]: must list distinct"):
-        synthetic_did_comparison(prop99_panel, methods=["sdid", "sdid"], se=None)
+        synthetic_did_comparison(prop99_panel, methods=["sdid", "sdid"], inference=NoInference())
     with pytest.raises(InputError, match=r"method='mc': must be one of"):
         synthetic_did_comparison(prop99_panel, methods=["sdid", "mc"])

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit import DataError, Panel
+from evalkit import Bootstrap, DataError, Jackknife, NoInference, Panel, Placebo
 from evalkit.datasets import load_prop99
 from evalkit.synthetic import _sdid_inference as inference
 from evalkit.synthetic import _sdid_weights as weights
@@ -43,8 +43,11 @@ def _panel() -> Panel:
 
 
 @functools.cache
-def _fit(method: str, se: str | None = None, n_reps: int = 200, seed: int = 12345):
-    return synthetic_did(_panel(), method=method, se=se, n_reps=n_reps, random_state=seed)
+def _fit(method: str, se: str | None = None, n_draws: int = 200, seed: int = 12345):
+    """The fit with ``se`` standard errors: None, "placebo", "bootstrap" or "jackknife"."""
+    kind = {None: NoInference(), "placebo": Placebo(n_draws, seed),
+            "bootstrap": Bootstrap(n_draws, seed), "jackknife": Jackknife()}[se]
+    return synthetic_did(_panel(), method=method, inference=kind)
 
 
 @functools.cache
@@ -106,13 +109,13 @@ def test_sdid_confidence_interval_is_the_normal_one():
 
 # --------------------------------------------------------------------------- reproducibility
 def test_placebo_draws_are_reproducible_from_the_seed():
-    a = synthetic_did(_panel(), method="did", n_reps=50, random_state=7)
-    b = synthetic_did(_panel(), method="did", n_reps=50, random_state=7)
-    c = synthetic_did(_panel(), method="did", n_reps=50, random_state=8)
+    a = synthetic_did(_panel(), method="did", inference=Placebo(50, 7))
+    b = synthetic_did(_panel(), method="did", inference=Placebo(50, 7))
+    c = synthetic_did(_panel(), method="did", inference=Placebo(50, 8))
     np.testing.assert_array_equal(a.replicates, b.replicates)
     assert not np.array_equal(a.replicates, c.replicates)
-    d = synthetic_did(_panel(), method="did", n_reps=50,
-                      random_state=np.random.default_rng(7))
+    d = synthetic_did(_panel(), method="did",
+                      inference=Placebo(50, np.random.default_rng(7)))
     np.testing.assert_array_equal(a.replicates, d.replicates)
 
 
@@ -156,7 +159,7 @@ def _simulated(n_units: int = 30, n_treated: int = 5, n_periods: int = 12, n_pre
 def test_jackknife_is_algorithm_3_by_hand(method):
     frame = _simulated()
     panel = Panel(frame, unit="unit", time="time", outcome="y", treatment="d")
-    result = synthetic_did(panel, method=method, se="jackknife")
+    result = synthetic_did(panel, method=method, inference=Jackknife())
     wide = frame.pivot(index="unit", columns="time", values="y")
     lam = result.lam
     contrast = wide.iloc[:, 8:].mean(axis=1) - wide.iloc[:, :8].to_numpy() @ lam
@@ -179,7 +182,7 @@ def test_jackknife_is_algorithm_3_by_hand(method):
 def test_bootstrap_redraws_samples_without_treated_or_controls():
     frame = _simulated(n_units=6, n_treated=2, n_periods=8, n_pre=5)
     panel = Panel(frame, unit="unit", time="time", outcome="y", treatment="d")
-    result = synthetic_did(panel, method="did", se="bootstrap", n_reps=300, random_state=5)
+    result = synthetic_did(panel, method="did", inference=Bootstrap(300, 5))
     assert result.n_draws == 300 and np.isfinite(result.replicates).all()
     # P(no treated among 6 draws) = (4/6)^6 = 8.8%, P(no control) = (2/6)^6 = 0.1%
     assert 0 < result.discarded_draws < 300 * 0.2
@@ -190,7 +193,7 @@ def test_bootstrap_replicate_is_the_estimator_on_the_resampled_panel():
     frame = _simulated()
     panel = Panel(frame, unit="unit", time="time", outcome="y", treatment="d")
     # DiD weights need no solver: each replicate is the 2x2 difference on the draw
-    result = synthetic_did(panel, method="did", se="bootstrap", n_reps=20, random_state=11)
+    result = synthetic_did(panel, method="did", inference=Bootstrap(20, 11))
     rng = np.random.default_rng(11)
     wide = frame.pivot(index="unit", columns="time", values="y").to_numpy()
     change = wide[:, 8:].mean(axis=1) - wide[:, :8].mean(axis=1)
@@ -208,8 +211,8 @@ def test_bootstrap_replicate_is_the_estimator_on_the_resampled_panel():
 def test_bootstrap_sdid_is_reproducible_and_sensible():
     frame = _simulated()
     panel = Panel(frame, unit="unit", time="time", outcome="y", treatment="d")
-    a = synthetic_did(panel, se="bootstrap", n_reps=40, random_state=2)
-    b = synthetic_did(panel, se="bootstrap", n_reps=40, random_state=2)
+    a = synthetic_did(panel, inference=Bootstrap(40, 2))
+    b = synthetic_did(panel, inference=Bootstrap(40, 2))
     np.testing.assert_array_equal(a.replicates, b.replicates)
     assert 0 < a.std_error < 2.0
 
@@ -221,7 +224,7 @@ def test_jackknife_is_missing_when_one_control_carries_all_the_weight():
     frame.loc[frame["unit"] == "u00", "y"] += 50.0
     frame.loc[frame["unit"].isin(["u06", "u07"]), "y"] += 100.0
     panel = Panel(frame, unit="unit", time="time", outcome="y", treatment="d")
-    result = synthetic_did(panel, method="sc", se="jackknife")
+    result = synthetic_did(panel, method="sc", inference=Jackknife())
     np.testing.assert_array_equal(result.omega, [1.0, 0, 0, 0, 0, 0])
     assert np.isnan(result.std_error) and np.isnan(result.conf_int().loc["treated", "lower"])
     assert "undefined" in result.se_note
@@ -231,15 +234,15 @@ def test_jackknife_is_missing_when_one_control_carries_all_the_weight():
 def test_placebo_is_refused_when_controls_do_not_outnumber_treated():
     frame = _simulated(n_units=8, n_treated=4)
     panel = Panel(frame, unit="unit", time="time", outcome="y", treatment="d")
-    with pytest.raises(DataError, match=r"se='placebo' needs more comparison units"):
-        synthetic_did(panel, se="placebo")
+    with pytest.raises(DataError, match=r"inference=Placebo\(\) needs more comparison units"):
+        synthetic_did(panel, inference=Placebo())
 
 
 @pytest.mark.slow
 def test_large_panels_compute_gram_columns_on_the_fly_with_the_same_result(monkeypatch):
     # above weights._GRAM_LIMIT units the unit-weight solver does not store the N x N Gram
-    stored = synthetic_did(_panel(), n_reps=4, random_state=3)
+    stored = synthetic_did(_panel(), inference=Placebo(4, 3))
     monkeypatch.setattr(weights, "_GRAM_LIMIT", 0)
-    on_the_fly = synthetic_did(_panel(), n_reps=4, random_state=3)
+    on_the_fly = synthetic_did(_panel(), inference=Placebo(4, 3))
     assert on_the_fly.estimate == pytest.approx(stored.estimate, abs=1e-9)
     np.testing.assert_allclose(on_the_fly.replicates, stored.replicates, atol=1e-8)

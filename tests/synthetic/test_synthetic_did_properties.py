@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evalkit import Panel
+from evalkit import NoInference, Panel, Placebo
 from evalkit.datasets import load_prop99
 from evalkit.synthetic.synthetic_did import synthetic_did
 
@@ -39,11 +39,13 @@ def _prop99() -> pd.DataFrame:
 
 @functools.cache
 def _base(method: str) -> float:
-    return synthetic_did(Panel(_prop99(), **PROP99), method=method, se=None).estimate
+    return synthetic_did(Panel(_prop99(), **PROP99), method=method,
+                         inference=NoInference()).estimate
 
 
 def _estimate(frame: pd.DataFrame, method: str, **options) -> float:
-    return synthetic_did(Panel(frame, **PROP99), method=method, se=None, **options).estimate
+    return synthetic_did(Panel(frame, **PROP99), method=method, inference=NoInference(),
+                         **options).estimate
 
 
 def _shifts(seed: int = 3) -> tuple[dict, dict]:
@@ -93,7 +95,7 @@ def test_unit_and_period_constants_do_not_matter_with_the_noise_level_held():
     per_year, per_state = _shifts()
     shifted = frame.assign(cigsale=frame["cigsale"] + frame["Year"].map(per_year)
                            + frame["state"].map(per_state))
-    sigma = synthetic_did(Panel(frame, **PROP99), se=None).noise_level
+    sigma = synthetic_did(Panel(frame, **PROP99), inference=NoInference()).noise_level
     assert _estimate(shifted, "sdid", noise_level=sigma) == pytest.approx(_base("sdid"),
                                                                          abs=1e-8)
     assert _estimate(shifted, "did") == pytest.approx(_base("did"), abs=1e-8)
@@ -103,15 +105,15 @@ def test_period_constants_change_the_default_noise_level_and_so_the_sdid_estimat
     frame = _prop99()
     per_year, _ = _shifts()
     shifted = frame.assign(cigsale=frame["cigsale"] + frame["Year"].map(per_year))
-    base = synthetic_did(Panel(frame, **PROP99), se=None)
-    moved = synthetic_did(Panel(shifted, **PROP99), se=None)
+    base = synthetic_did(Panel(frame, **PROP99), inference=NoInference())
+    moved = synthetic_did(Panel(shifted, **PROP99), inference=NoInference())
     assert moved.noise_level != pytest.approx(base.noise_level, rel=1e-3)
     assert abs(moved.estimate - base.estimate) > 0.1
 
 
 @pytest.mark.parametrize("method", METHODS)
 def test_weights_lie_on_the_simplex(method):
-    result = synthetic_did(Panel(_prop99(), **PROP99), method=method, se=None)
+    result = synthetic_did(Panel(_prop99(), **PROP99), method=method, inference=NoInference())
     assert (result.omega >= 0).all() and result.omega.sum() == pytest.approx(1.0, abs=1e-12)
     if method == "sc":
         assert (result.lam == 0).all()
@@ -123,7 +125,7 @@ def test_the_callers_frame_is_not_modified():
     frame = _prop99().copy()
     before = copy.deepcopy(frame)
     panel = Panel(frame, **PROP99)
-    synthetic_did(panel, se="placebo", n_reps=5, random_state=0)
+    synthetic_did(panel, inference=Placebo(5, random_state=0))
     pd.testing.assert_frame_equal(frame, before)
 
 
@@ -158,8 +160,8 @@ def test_a_known_effect_is_recovered_under_parallel_trends():
                       + rng.normal(0, 0.3, len(frame)) + 3.0 * d)
         panel = Panel(frame, unit="unit", time="time", outcome="y", treatment="d")
         for method in METHODS:  # standard error about 0.1 here: allow 3.5 of them
-            assert synthetic_did(panel, method=method, se=None).estimate == pytest.approx(
-                3.0, abs=0.35)
+            fit = synthetic_did(panel, method=method, inference=NoInference())
+            assert fit.estimate == pytest.approx(3.0, abs=0.35)
 
 
 @pytest.mark.slow
@@ -168,7 +170,8 @@ def test_sdid_removes_most_of_the_bias_of_did_under_a_factor_model():
     for seed in range(4):
         panel = Panel(_factor_panel(seed), unit="unit", time="time", outcome="y", treatment="d")
         for method in errors:
-            errors[method].append(synthetic_did(panel, method=method, se=None).estimate - 3.0)
+            fit = synthetic_did(panel, method=method, inference=NoInference())
+            errors[method].append(fit.estimate - 3.0)
     sdid = np.sqrt(np.mean(np.square(errors["sdid"])))
     did = np.sqrt(np.mean(np.square(errors["did"])))
     assert did > 5.0  # the treated units load on the factors unlike the average control
@@ -181,7 +184,7 @@ def test_sdid_removes_most_of_the_bias_of_did_under_a_factor_model():
 @pytest.mark.slow
 def test_invariances_on_random_panels(seed, shift, scale):
     frame = _factor_panel(seed, n_units=12, n_treated=2, n_periods=8, n_pre=5)
-    options = {"se": None, "max_iter": 300}
+    options = {"inference": NoInference(), "max_iter": 300}
 
     def estimate(data, method, **extra):
         panel = Panel(data, unit="unit", time="time", outcome="y", treatment="d")

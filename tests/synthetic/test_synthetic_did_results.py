@@ -10,21 +10,21 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from evalkit import InputError, NoInference, Panel
+from evalkit import InputError, NoInference, Panel, Placebo
 from evalkit.datasets import load_prop99
 from evalkit.plots.synthetic_did import plot_synthetic_did, plot_synthetic_did_units
 from evalkit.results.synthetic_did import SyntheticDiDResult
 from evalkit.synthetic.synthetic_did import synthetic_did
 
 TIDY = ["term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high",
-        "method", "inference", "n_reps"]
+        "method", "inference", "n_draws"]
 
 
 @functools.cache
 def _result(method: str = "sdid") -> SyntheticDiDResult:
     panel = Panel(load_prop99(), unit="state", time="Year", outcome="cigsale",
                   treatment="treated")
-    return synthetic_did(panel, method=method, n_reps=50, random_state=12345)
+    return synthetic_did(panel, method=method, inference=Placebo(n_draws=50, random_state=12345))
 
 
 def test_result_is_immutable():
@@ -80,7 +80,7 @@ def test_tidy_has_one_row_with_the_standard_columns():
     assert list(table.columns) == TIDY
     row = table.iloc[0]
     assert row["term"] == "treated" and row["method"] == "sdid"
-    assert row["inference"] == "placebo" and row["n_reps"] == 50
+    assert row["inference"] == "placebo" and row["n_draws"] == 50
     low, high = _result().conf_int().iloc[0]
     assert (row["conf_low"], row["conf_high"]) == (low, high)
 
@@ -100,7 +100,7 @@ def test_summary_renders_as_text_html_and_latex():
 def test_without_inference_the_interval_is_missing():
     panel = Panel(load_prop99(), unit="state", time="Year", outcome="cigsale",
                   treatment="treated")
-    result = synthetic_did(panel, method="did", se=None)
+    result = synthetic_did(panel, method="did", inference=NoInference())
     assert np.isnan(result.std_error) and np.isnan(result.p_value)
     assert result.n_draws == 0 and result.inference_text == "none"
     assert result.inference == NoInference()
@@ -113,8 +113,8 @@ def test_provenance_records_the_specification():
     json.dumps(record)
     assert record["function"] == "evalkit.synthetic.synthetic_did"
     spec = record["specification"]
-    assert spec["method"] == "sdid" and spec["se"] == "placebo" and spec["n_reps"] == 50
-    assert spec["random_state"] == 12345 and spec["max_iter"] == 10_000
+    assert spec["method"] == "sdid" and spec["max_iter"] == 10_000
+    assert spec["inference"] == {"kind": "placebo", "n_draws": 50, "random_state": 12345}
     assert spec["panel"]["unit"] == "state"
     assert record["n_obs"] == 1209
 

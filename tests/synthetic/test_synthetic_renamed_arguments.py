@@ -62,7 +62,8 @@ def test_synthetic_did_old_and_new_together_are_refused():
         synthetic_did(_panel(), se="jackknife", inference=Jackknife())
     assert ("se='jackknife' and inference=Jackknife(): must be given once; se are the "
             "deprecated spelling of inference") in str(info.value)
-    with pytest.raises(InputError, match=r"n_reps=0: must be a positive integer"):
+    with pytest.raises(InputError, match=r"n_reps=0: must be a positive integer"), \
+            pytest.warns(EvalkitDeprecationWarning, match=r"n_reps=0 is deprecated"):
         synthetic_did(_panel(), n_reps=0)
     with pytest.raises(TypeError, match=r"unexpected keyword argument 'reps'"):
         synthetic_did(_panel(), reps=3)

@@ -120,11 +120,12 @@ def _messages(exc: EvalkitError, params: PolicyParams,
 def _design_problems(params: PolicyParams, data: pd.DataFrame) -> list[str]:
     d = params.design
     if d.estimator == "did_2x2":
-        from evalkit.did.two_by_two import _check  # the checks did_2x2 runs first
+        from evalkit.did.two_by_two import design_rows  # the checks did_2x2 runs first
 
         try:
-            _check(data, d.outcome, d.treated, d.post, tuple(d.covariates), d.weights,
-                   _cluster(params), "error")
+            design_rows(data, outcome=d.outcome, treated=d.treated, post=d.post,
+                        covariates=tuple(d.covariates), weights=d.weights,
+                        cluster=_cluster(params), missing="error")
         except EvalkitError as exc:
             return _messages(exc, params)
         return []
@@ -173,20 +174,21 @@ def _event_study_problems(params: PolicyParams, panel: Panel) -> list[str]:
 
 def _synthetic_problems(params: PolicyParams, panel: Panel) -> list[str]:
     """What the synthetic estimators check before fitting: one start, balance, donors."""
+    from evalkit.inference.kinds import inference_from_dict
     from evalkit.reports.analysis.synthetic import METHOD_OF
     from evalkit.reports.params.schema import SyntheticSection
     from evalkit.reports.params.terms import SYNTHETIC_TERMS
-    from evalkit.synthetic.matrix import outcome_matrix
-    from evalkit.synthetic.synthetic_did import _check_design
+    from evalkit.synthetic.synthetic_did import check_design
 
     settings = params.synthetic or SyntheticSection()
     method = METHOD_OF[params.design.estimator]
     se = settings.inference
     if se != "placebo" and panel.n_treated_units < 2:
         se = "placebo"  # as the run: the only valid choice with one treated unit
+    kind = inference_from_dict({"kind": se, "n_draws": settings.n_draws}
+                               if se != "jackknife" else {"kind": se})
     try:
-        matrix = outcome_matrix(panel, method=method)
-        _check_design(matrix, panel, method, se, settings.n_draws)
+        check_design(panel, method=method, inference=kind)
     except DataError as exc:  # its problems name the method: say which design it is
         prefix = f"design.estimator: {params.design.estimator}: "
         return [prefix + p for p in _messages(exc, params, SYNTHETIC_TERMS)]

@@ -88,7 +88,9 @@ SYNTHETIC_TERMS = DESIGN_TERMS.extend(
     {"se": "synthetic.inference", "n_reps": "synthetic.n_draws",
      "n_draws": "synthetic.n_draws", "inference": "synthetic.inference",
      "random_state": "synthetic.random_state", "predictors": "synthetic.predictor_periods",
-     "placebo": "synthetic.placebo_in_space", "leave_one_out": "synthetic.leave_one_out"})
+     "placebo": "synthetic.placebo_in_space", "leave_one_out": "synthetic.leave_one_out"},
+    {f"inference={kind.title()}()": f"synthetic.inference: {kind}"
+     for kind in ("placebo", "bootstrap", "jackknife")})
 
 _VALUE = r"'[^']*'|\"[^\"]*\"|\([^()]*\)|\[[^\[\]]*\]|-?[\w.]*\w"
 _YAML = {"True": "true", "False": "false", "None": "null"}
