@@ -87,7 +87,7 @@ class AggregationBasis:
     n
         Number of identifiers (the ``n`` of ``(1/n) sum psi``).
     draws
-        ``n_boot x (K + C)`` multiplier-bootstrap draws of every row of ``M`` (or None).
+        ``n_draws x (K + C)`` multiplier-bootstrap draws of every row of ``M`` (or None).
     """
 
     att: np.ndarray

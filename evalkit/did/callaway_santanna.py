@@ -37,7 +37,6 @@ METHODS = ("doubly_robust", "outcome_regression", "inverse_probability")
 BASE_PERIODS = ("varying", "universal")
 DATA_TYPES = ("panel", "repeated_cross_section")
 UNBALANCED = ("drop_units", "keep")
-FUNCTION = "evalkit.did.callaway_santanna"
 
 ESTIMAND = ("ATT(g,t): the average effect in period t of the treatment on the units first "
             "treated in period g (cells with t < g: pseudo-effects before treatment)")
@@ -659,6 +658,6 @@ def callaway_santanna(
         band_critical_value=cells.band_critical_value, pretrend=pretrend,
         inference=_resolved(opts), inference_text=_inference_text(sample, opts), sample=facts,
         cohort_sizes=sample.cohort_sizes, notes=tuple(notes),
-        provenance=Provenance(FUNCTION, specification.to_dict(), panel.fingerprint,
+        provenance=Provenance(specification.function, specification.to_dict(), panel.fingerprint,
                               sample.rows),
         basis=basis, reference_cells=reference, specification=specification)

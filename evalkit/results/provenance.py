@@ -38,7 +38,9 @@ class Provenance:
     function
         The evalkit function that produced the result, e.g. ``"evalkit.did.twfe"``.
     specification
-        Every argument that shaped the estimate (columns, options, inference), read-only.
+        Every argument that shaped the estimate (columns, options, inference), read-only:
+        the plain-dictionary view (``to_dict()``) of the result's typed ``specification``,
+        for display and JSON. Code that acts on a result reads the typed one.
     data_fingerprint
         SHA-256 of the data columns used, in the order used.
     n_obs
