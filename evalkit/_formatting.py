@@ -17,8 +17,9 @@ from evalkit.formatting import (
     format_p_value,
     format_percent,
     interval_decimals,
+    semicolon,
 )
 
 __all__ = ["Language", "LOCALES", "MINUS", "NNBSP", "format_number", "format_percent",
            "decimals_for", "format_p_value", "format_interval", "format_level",
-           "interval_decimals", "colon"]
+           "interval_decimals", "colon", "semicolon"]

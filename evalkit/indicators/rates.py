@@ -30,6 +30,7 @@ from evalkit._validation import Problems, check_alpha, check_choice
 from evalkit.data.panel import frame_fingerprint
 from evalkit.errors import InputError
 from evalkit.indicators._contract import checked_level, interval_table
+from evalkit.indicators.specs import GapSpec
 from evalkit.results.provenance import Provenance
 from evalkit.results.summary import Summary, facts_from
 
@@ -302,6 +303,13 @@ class Gap:
     reference_trials: np.ndarray = field(repr=False)
     provenance: Provenance = field(repr=False, compare=False)
     method: dict = field(default_factory=dict)
+
+
+    @property
+    def specification(self) -> GapSpec:
+        """What the function was asked (typed); ``provenance.specification`` is its
+        dictionary view."""
+        return GapSpec(**self.provenance.to_dict()["specification"])
 
     def __post_init__(self) -> None:
         for name in ("estimate", "reference", "difference", "difference_low", "difference_high",

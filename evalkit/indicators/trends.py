@@ -27,6 +27,7 @@ from scipy import stats
 from evalkit._validation import Problems, check_alpha, check_choice
 from evalkit.errors import InputError
 from evalkit.indicators._contract import checked_level, interval_table, series_fingerprint
+from evalkit.indicators.specs import InterruptedTimeSeriesSpec, MannKendallSpec
 from evalkit.results.coefficients import Coefficients
 from evalkit.results.provenance import Provenance
 from evalkit.results.summary import Summary, facts_from
@@ -136,6 +137,13 @@ class MannKendallResult:
     lags: int | None
     series: pd.Series = field(repr=False, compare=False)
     provenance: Provenance = field(repr=False, compare=False)
+
+
+    @property
+    def specification(self) -> MannKendallSpec:
+        """What the function was asked (typed); ``provenance.specification`` is its
+        dictionary view."""
+        return MannKendallSpec(**self.provenance.to_dict()["specification"])
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "series", self.series.copy())
@@ -468,6 +476,13 @@ class ITSResult:
     observed: pd.Series
     r_squared: float
     provenance: Provenance = field(repr=False, compare=False)
+
+
+    @property
+    def specification(self) -> InterruptedTimeSeriesSpec:
+        """What the function was asked (typed); ``provenance.specification`` is its
+        dictionary view."""
+        return InterruptedTimeSeriesSpec(**self.provenance.to_dict()["specification"])
 
     def _term(self, name: str) -> dict[str, float]:
         row = self.tidy().set_index("term").loc[name]
