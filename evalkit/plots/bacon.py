@@ -45,12 +45,23 @@ def _texts(labels: Mapping[str, str] | None) -> dict[str, str]:
     return merge_labels(BACON_PLOT_LABELS, labels)
 
 
+def _significant(value: float, language: str, digits: int = 4) -> str:
+    """``value`` to ``digits`` significant digits, written the way ``language`` writes numbers."""
+    from evalkit.formatting import format_number
+
+    if not np.isfinite(value) or value == 0:
+        return format_number(value, language, 0)
+    decimals = max(0, digits - 1 - int(np.floor(np.log10(abs(value)))))
+    return format_number(value, language, min(decimals, 12))
+
+
 def plot_bacon(
     decomposition: BaconDecomposition,
     *,
     ax: Axes | None = None,
     title: str | None = None,
     labels: Mapping[str, str] | None = None,
+    language: str = "en",
 ) -> Figure:
     """Plot each 2x2 difference-in-differences estimate against its weight.
 
@@ -75,6 +86,9 @@ def plot_bacon(
         types ``"never_treated"``, ``"later_as_control"``, ``"earlier_as_control"``,
         ``"always_treated"``, and ``"twfe"``, ``"already_treated"``, ``"xlabel"``,
         ``"ylabel"`` (pass translations for reports in other languages).
+    language
+        How the TWFE coefficient in the legend is written: ``"en"`` (−0.03655) or
+        ``"fr"`` (−0,03655); four significant digits.
 
     Returns
     -------
@@ -106,7 +120,7 @@ def plot_bacon(
                        edgecolors="white", linewidths=0.6)
     twfe = decomposition.twfe_estimate
     ax.axhline(twfe, color="#333333", linestyle="--", linewidth=1.1,
-               label=f"{text['twfe']} = {twfe:.4g}", zorder=2)
+               label=f"{text['twfe']} = {_significant(twfe, language)}", zorder=2)
     ax.axhline(0, color="#888888", linewidth=0.7, zorder=1)
 
     # leave the top fifth of the axes free for the already-treated bar

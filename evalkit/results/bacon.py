@@ -328,11 +328,11 @@ class BaconDecomposition:
                        facts=facts_from(facts), table=table, notes=notes)
 
     def plot(self, *, ax: Axes | None = None, title: str | None = None,
-             labels: Mapping[str, str] | None = None) -> Figure:
+             labels: Mapping[str, str] | None = None, language: str = "en") -> Figure:
         """Scatter the 2x2 estimates against their weights (see :func:`plot_bacon`)."""
         from evalkit.plots.bacon import plot_bacon
 
-        return plot_bacon(self, ax=ax, title=title, labels=labels)
+        return plot_bacon(self, ax=ax, title=title, labels=labels, language=language)
 
     def __str__(self) -> str:
         return self.summary().as_text()

@@ -505,7 +505,7 @@ def test_plot_returns_a_figure_with_the_given_labels(mpdta_bacon):
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend[:3] == [labels["never_treated"], labels["later_as_control"],
                           labels["earlier_as_control"]]
-    assert legend[3].startswith("Coefficient TWFE = -0.03655")
+    assert legend[3].startswith("Coefficient TWFE = \u22120.03655")  # as the axes write minus
     texts = [t.get_text() for t in figure.findobj(Text)]
     assert "Poids des témoins déjà traités: 5.4%" in texts
     # nine points, at (weight, estimate)

@@ -118,3 +118,22 @@ def test_error_page_names_the_failed_cell_in_each_language():
 def test_error_page_in_a_language_without_catalogue_is_english_and_says_so():
     page = _error("xx")
     assert '<html lang="en">' in page and "Report failed: Programme" in visible_text(page)
+
+
+def test_the_bacon_legend_writes_the_twfe_coefficient_in_the_reports_language():
+    import matplotlib.pyplot as plt
+
+    from evalkit.data import Panel
+    from evalkit.datasets import load_mpdta
+    from evalkit.did import bacon_decomposition
+
+    panel = Panel(load_mpdta(), unit="countyreal", time="year", outcome="lemp",
+                  first_treated="first.treat")
+    decomposition = bacon_decomposition(panel)
+    # the TWFE coefficient on mpdta (evalkit.twfe: -0.0365), to four significant digits
+    for language, shown in (("fr", "Coefficient TWFE = \u22120,03655"),
+                            ("en", "TWFE coefficient = \u22120.03655")):
+        fig = decomposition.plot(labels={"twfe": shown.split(" = ")[0]}, language=language)
+        legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+        plt.close(fig)
+        assert shown in legend

@@ -588,7 +588,7 @@ class PolicyReport:
             labels = {key: self._t(f"bacon_{key}") for key in types}
             labels.update(twfe=self._t("bacon_twfe"), already_treated=self._t("bacon_already"),
                           xlabel=self._t("bacon_xlabel"), ylabel=self._t("bacon_ylabel"))
-            fig = b.plot(title=self._t("bacon"), labels=labels)
+            fig = b.plot(title=self._t("bacon"), labels=labels, language=self.language)
             type_rows = [[labels.get(r.comparison, r.type),
                           format_percent(100 * float(r.weight), self.language, 1),
                           self._num(float(r.estimate), dec)]
