@@ -29,8 +29,8 @@ from statsmodels.stats.proportion import (
 from evalkit._validation import Problems, check_alpha, check_choice
 from evalkit.data.panel import frame_fingerprint
 from evalkit.errors import InputError
-from evalkit.indicators._contract import checked_level, interval_table
 from evalkit.indicators.specs import GapSpec
+from evalkit.results.contract import interval_frame, level
 from evalkit.results.provenance import Provenance
 from evalkit.results.summary import Summary, facts_from
 
@@ -355,15 +355,15 @@ class Gap:
         pandas.DataFrame
             Columns ``lower`` and ``upper``, indexed by term (the territory).
         """
-        alpha = checked_level(alpha, self.alpha, "Gap.conf_int")
+        alpha = level(alpha, self.alpha, "Gap.conf_int")
         at = self if alpha == self.alpha else self.with_alpha(alpha)
-        return interval_table(self.terms, at.difference_low, at.difference_high)
+        return interval_frame(self.terms, at.difference_low, at.difference_high)
 
     def with_alpha(self, alpha: float) -> Gap:
         """The gaps with the intervals of the difference and the ratio at level
         ``1 - alpha``, computed from the kept counts as :func:`compare_to_reference`
         does; the estimates and the test do not depend on the level."""
-        alpha = checked_level(alpha, self.alpha, "Gap.with_alpha")
+        alpha = level(alpha, self.alpha, "Gap.with_alpha")
         x1, n1, x0, n0 = _compared(self.events, self.trials, self.reference_events,
                                    self.reference_trials, self.exclude_territory)
         d_low, d_high, r_low, r_high = _intervals(self.kind, x1, n1, x0, n0, alpha)

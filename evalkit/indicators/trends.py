@@ -25,10 +25,11 @@ import statsmodels.api as sm
 from scipy import stats
 
 from evalkit._validation import Problems, check_alpha, check_choice
+from evalkit.data.panel import frame_fingerprint
 from evalkit.errors import InputError
-from evalkit.indicators._contract import checked_level, interval_table, series_fingerprint
 from evalkit.indicators.specs import InterruptedTimeSeriesSpec, MannKendallSpec
 from evalkit.results.coefficients import Coefficients
+from evalkit.results.contract import interval_frame, level
 from evalkit.results.provenance import Provenance
 from evalkit.results.summary import Summary, facts_from
 
@@ -63,6 +64,11 @@ def _time_axis(index: pd.Index) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(index) and not pd.api.types.is_bool_dtype(index):
         return np.asarray(index, dtype=float)
     return np.arange(len(index), dtype=float)
+
+
+def _fingerprint(s: pd.Series) -> str:
+    """SHA-256 of a series as used: its periods and values, in order."""
+    return frame_fingerprint(pd.DataFrame({"period": s.index, "value": s.to_numpy(dtype=float)}))
 
 
 def _sorted(s: pd.Series) -> pd.Series:
@@ -172,9 +178,9 @@ class MannKendallResult:
         pandas.DataFrame
             Columns ``lower`` and ``upper``, one row indexed by the term ``"sen_slope"``.
         """
-        alpha = checked_level(alpha, self.alpha, "MannKendallResult.conf_int")
+        alpha = level(alpha, self.alpha, "MannKendallResult.conf_int")
         at = self if alpha == self.alpha else self.with_alpha(alpha)
-        return interval_table([SEN_TERM], [at.slope_low], [at.slope_high])
+        return interval_frame([SEN_TERM], [at.slope_low], [at.slope_high])
 
     def with_alpha(self, alpha: float) -> MannKendallResult:
         """The test at significance level ``alpha``, as :func:`mann_kendall` gives it.
@@ -183,7 +189,7 @@ class MannKendallResult:
         ``correction="hamed_rao"`` the autocorrelation lags kept are those significant at
         level ``alpha``, so the variance, ``z`` and the p-value may change as well.
         """
-        alpha = checked_level(alpha, self.alpha, "MannKendallResult.with_alpha")
+        alpha = level(alpha, self.alpha, "MannKendallResult.with_alpha")
         return _mann_kendall(self.series, correction=self.correction, lags=self.lags,
                              alpha=alpha, provenance=self.provenance.with_alpha(alpha))
 
@@ -376,7 +382,7 @@ def mann_kendall(
     assert s is not None
     provenance = Provenance("evalkit.indicators.mann_kendall",
                             {"correction": correction, "lags": lags, "alpha": alpha},
-                            series_fingerprint(s), len(s))
+                            _fingerprint(s), len(s))
     return _mann_kendall(s, correction=correction, lags=lags, alpha=alpha,
                          provenance=provenance)
 
@@ -541,11 +547,11 @@ class ITSResult:
             ``pre_slope``, ``level_change``, ``slope_change``).
         """
         return self.coefficients.intervals(
-            checked_level(alpha, self.alpha, "ITSResult.conf_int"))
+            level(alpha, self.alpha, "ITSResult.conf_int"))
 
     def with_alpha(self, alpha: float) -> ITSResult:
         """The same regression with confidence intervals at level ``1 - alpha``."""
-        alpha = checked_level(alpha, self.alpha, "ITSResult.with_alpha")
+        alpha = level(alpha, self.alpha, "ITSResult.with_alpha")
         return replace(self, coefficients=self.coefficients.with_alpha(alpha),
                        provenance=self.provenance.with_alpha(alpha))
 
@@ -688,7 +694,7 @@ def interrupted_time_series(
     given_start = start.item() if isinstance(start, np.generic) else start
     provenance = Provenance("evalkit.indicators.interrupted_time_series",
                             {"start": given_start, "hac_lags": hac_lags, "alpha": alpha},
-                            series_fingerprint(s), n)
+                            _fingerprint(s), n)
     params = np.asarray(fit.params)
     coefficients = Coefficients(("intercept", "pre_slope", "level_change", "slope_change"),
                                 params, np.asarray(fit.cov_params()), df=None, alpha=alpha)

@@ -16,8 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evalkit._validation import Problems, check_alpha
-from evalkit.errors import InputError
+from evalkit.results.contract import interval_frame, level
 
 __all__ = ["ConfIntMethod", "interval_frame", "level", "missing_intervals"]
 
@@ -25,23 +24,6 @@ _OLD_FORM = ("{owner}.conf_int used as a (low, high) tuple is deprecated and wil
              "working in the next release: call {owner}.conf_int() for a DataFrame with "
              "columns 'lower' and 'upper' indexed by term (e.g. "
              "low, high = result.conf_int().iloc[0])")
-
-
-def interval_frame(terms: Sequence[str], lower: Any, upper: Any) -> pd.DataFrame:
-    """The contract's interval table: columns ``lower``, ``upper``, indexed by ``term``."""
-    return pd.DataFrame({"lower": np.asarray(lower, dtype=float).reshape(-1),
-                         "upper": np.asarray(upper, dtype=float).reshape(-1)},
-                        index=pd.Index([str(t) for t in terms], name="term"))
-
-
-def level(alpha: float | None, own: float | None, where: str) -> float | None:
-    """``alpha`` checked (``None``: the result's own level ``own``)."""
-    if alpha is None:
-        return own
-    problems = Problems()
-    check_alpha(alpha, problems)
-    problems.raise_if_any(InputError, f"Invalid arguments to {where}:")
-    return float(alpha)
 
 
 def missing_intervals(terms: Sequence[str]) -> pd.DataFrame:

@@ -41,10 +41,13 @@ by term) for a result with several (:class:`MultiEffectResult`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+import numpy as np
 import pandas as pd
 
+from evalkit._validation import Problems, check_alpha
 from evalkit.errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -54,7 +57,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from evalkit.results.summary import Summary
 
 __all__ = ["Result", "SingleEffectResult", "MultiEffectResult", "Specification",
-           "LevelledSpecification", "TIDY_CORE_COLUMNS", "INTERVAL_COLUMNS", "no_interval_error"]
+           "LevelledSpecification", "TIDY_CORE_COLUMNS", "INTERVAL_COLUMNS", "no_interval_error",
+           "interval_frame", "level"]
 
 #: The columns every result's ``tidy()`` starts with.
 TIDY_CORE_COLUMNS: tuple[str, ...] = ("term", "estimate", "std_error", "statistic", "p_value",
@@ -151,3 +155,22 @@ def no_interval_error(owner: str, alpha: object, why: str) -> InputError:
     """The error ``with_alpha`` raises on a result that cannot move to another level."""
     return InputError(f"alpha={alpha!r}: {owner}.with_alpha cannot recompute this result at "
                       f"another level: {why}; got alpha={alpha!r}")
+
+
+def interval_frame(terms: Sequence[str], lower: Any, upper: Any) -> pd.DataFrame:
+    """The contract's interval table: columns ``lower``, ``upper``, indexed by ``term``
+    (for results implementing ``conf_int``)."""
+    return pd.DataFrame({"lower": np.asarray(lower, dtype=float).reshape(-1),
+                         "upper": np.asarray(upper, dtype=float).reshape(-1)},
+                        index=pd.Index([str(t) for t in terms], name="term"))
+
+
+def level(alpha: float | None, own: float | None, where: str) -> float | None:
+    """``alpha`` checked (``None``: the result's own level ``own``), for results
+    implementing ``conf_int`` and ``with_alpha``; ``where`` names the call in the error."""
+    if alpha is None:
+        return own
+    problems = Problems()
+    check_alpha(alpha, problems)
+    problems.raise_if_any(InputError, f"Invalid arguments to {where}:")
+    return float(alpha)
