@@ -54,10 +54,10 @@ from evalkit.reports.render.blocks import (
     Title,
     render,
     render_page_style,
-    report_part,
 )
 from evalkit.reports.render.findings import key_findings
 from evalkit.reports.render.rules_provenance import evaluation_rules_used, rules_table_blocks
+from evalkit.reports.render.shown import ShownSections
 from evalkit.results import compare
 
 __all__ = ["PolicyReport"]
@@ -70,7 +70,7 @@ _STYLE = render_page_style()  # the report's stylesheet (templates/report.css)
 _ESTIMATE_REMARKS = frozenset({"note_absorbed_covariates"})
 
 
-class PolicyReport:
+class PolicyReport(ShownSections):
     """The evaluation report of one policy, computed and shown step by step.
 
     Build it with :meth:`begin` (the steps run as the notebook calls them, each
@@ -120,7 +120,6 @@ class PolicyReport:
         self._estimation: Estimation | None = None
         self._robustness: Robustness | None = evaluation.robustness
         self._evaluation: Evaluation | None = evaluation
-        self._findings_display = None  # the key findings' placeholder, from introduce()
         self._tracking = None  # the indicator tracking, once shown
 
     @classmethod
@@ -143,7 +142,6 @@ class PolicyReport:
         report._params = params if isinstance(params, PolicyParams) else load_params(params)
         report._loaded = report._estimation = report._robustness = None
         report._evaluation = None
-        report._findings_display = None
         report._tracking = None
         return report
 
@@ -203,15 +201,6 @@ class PolicyReport:
             self._evaluation = assemble(self._params, self._loaded_data(), self._estimated(),
                                         self._robustness)
         return self._evaluation
-
-    def introduce(self) -> None:
-        """Display the title, the key findings (shown once :meth:`conclude` has run) and
-        the policy."""
-        from IPython.display import HTML, display
-
-        self._display(self.title_html())
-        self._findings_display = display(HTML(""), display_id=True)
-        self._display(self.policy_html())
 
     def load_data(self, **sections: object) -> tuple[pd.DataFrame, Panel | None]:
         """Read the data, keep ``data.sample``'s rows, build the panel; display *Data used*.
@@ -297,14 +286,8 @@ class PolicyReport:
         Evaluation
             Everything the report shows.
         """
-        from IPython.display import HTML
-
         evaluation = self.evaluation
-        findings = report_part(self.findings_html())
-        if self._findings_display is not None:
-            self._findings_display.update(HTML(findings))
-        else:
-            self.show_findings()
+        self.fill_top(self.findings_html())
         self.show_provenance()
         return evaluation
 
@@ -324,12 +307,6 @@ class PolicyReport:
         if alpha is None:
             alpha = 1 - self._params.inference.confidence_level
         return format_level(alpha, self.language)
-
-    @staticmethod
-    def _display(markup: str) -> None:
-        from IPython.display import HTML, display
-
-        display(HTML(report_part(markup)))
 
     def _remarks(self, remarks: tuple[Note, ...] | list[Note], *,
                  estimate: bool = False) -> list[Block]:
@@ -628,17 +605,8 @@ class PolicyReport:
                 Details(self._t("params_content"), content)]
 
     # ------------------------------------------------------------------ display
-    def show_title(self) -> None:
-        self._display(self.title_html())
-
     def show_findings(self) -> None:
         self._display(self.findings_html())
-
-    def show_policy(self) -> None:
-        self._display(self.policy_html())
-
-    def show_data(self) -> None:
-        self._display(self.data_html())
 
     def show_estimate(self) -> None:
         self._display(self.estimate_html())
@@ -674,9 +642,6 @@ class PolicyReport:
         markup = self.sensitivity_html()
         if markup:
             self._display(markup)
-
-    def show_provenance(self) -> None:
-        self._display(self.provenance_html())
 
     def headline(self) -> dict[str, object]:
         """The headline as a JSON-compatible dict (recorded for the index page)."""

@@ -40,10 +40,10 @@ from evalkit.reports.render.blocks import (
     Title,
     render,
     render_page_style,
-    report_part,
 )
 from evalkit.reports.render.indicator_wording import progress_sentence, status_label
 from evalkit.reports.render.rules_provenance import TRACKING_RULES, rules_table_blocks
+from evalkit.reports.render.shown import ShownSections
 
 __all__ = ["TrackingReport", "tracking_sections_html"]
 
@@ -56,7 +56,7 @@ _SHARED = {"summary": "findings", "data": "data", "provenance": "provenance", "r
            "params_file": "params_file", "version": "version", "run_date": "run_date"}
 
 
-class TrackingReport:
+class TrackingReport(ShownSections):
     """An indicator-tracking report, section by section (used by ``tracking.ipynb``)."""
 
     def __init__(self, tracking: Tracking) -> None:
@@ -123,12 +123,6 @@ class TrackingReport:
     def _status(self, assessment) -> Badge:  # noqa: ANN001
         return Badge(status_label(assessment.status, self.language),
                      STATUS_COLOURS[assessment.status])
-
-    @staticmethod
-    def _display(markup: str) -> None:
-        from IPython.display import HTML, display
-
-        display(HTML(report_part(markup)))
 
     def _simulated(self) -> bool:
         data = self.tracking.data
@@ -354,26 +348,14 @@ class TrackingReport:
                        Details(p.params_path.name, content)])
 
     # ------------------------------------------------------------------ display
-    def show_title(self) -> None:
-        self._display(self.title_html())
-
     def show_summary(self) -> None:
         self._display(self.summary_html())
-
-    def show_policy(self) -> None:
-        self._display(self.policy_html())
-
-    def show_data(self) -> None:
-        self._display(self.data_html())
 
     def show_attainment(self) -> None:
         self._display(self.attainment_html())
 
     def show_indicators(self) -> None:
         self._display(self.indicators_html())
-
-    def show_provenance(self) -> None:
-        self._display(self.provenance_html())
 
     def headline(self) -> dict[str, object]:
         """The report's headline for the index: every indicator's long-term status."""
@@ -399,17 +381,7 @@ class TrackingReport:
         summary, filled in by :meth:`conclude`, and the policy), :meth:`describe_data`,
         :meth:`assess_targets`, :meth:`follow_indicators` and :meth:`conclude`.
         """
-        report = cls.from_params(params)
-        report._summary_display = None
-        return report
-
-    def introduce(self) -> None:
-        """Display the title, a place for the summary (see :meth:`conclude`) and the policy."""
-        from IPython.display import HTML, display
-
-        self._display(self.title_html())
-        self._summary_display = display(HTML(""), display_id=True)
-        self._display(self.policy_html())
+        return cls.from_params(params)
 
     def describe_data(self, **sections: object) -> Tracking:
         """Display the data used; with params sections (``data``, ``indicators`` ...),
@@ -438,13 +410,7 @@ class TrackingReport:
 
     def conclude(self) -> Tracking:
         """Fill in the summary shown by :meth:`introduce` and display the provenance."""
-        from IPython.display import HTML
-
-        summary = report_part(self.summary_html())
-        if getattr(self, "_summary_display", None) is not None:
-            self._summary_display.update(HTML(summary))
-        else:
-            self.show_summary()
+        self.fill_top(self.summary_html())
         self.show_provenance()
         return self.tracking
 
