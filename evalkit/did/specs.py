@@ -25,8 +25,8 @@ The inference is always the typed kind of :mod:`evalkit.inference.kinds` (for in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any, ClassVar, Literal
+from dataclasses import dataclass, fields, replace
+from typing import Any, ClassVar, Literal, Self
 
 from evalkit.data.panel import PanelSpec
 from evalkit.inference.kinds import Classical, Clustered, Robust
@@ -54,8 +54,54 @@ def _cluster_of(inference: object) -> str | None:
     return inference.cluster if isinstance(inference, Clustered) else None
 
 
+def _plain(value: Any) -> Any:
+    """A specification's value as JSON-serialisable data."""
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+class _Estimated:
+    """What the specifications of the estimators with standard errors share."""
+
+    inference: Any
+    alpha: float
+
+    @property
+    def cluster(self) -> str | None:
+        """The clustering column of the standard errors (``None`` unless clustered)."""
+        return _cluster_of(self.inference)
+
+    def with_alpha(self, alpha: float) -> Self:
+        """The same specification at significance level ``alpha``."""
+        return replace(self, alpha=alpha)  # type: ignore[type-var]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plain dictionary that ``provenance.specification`` records: every field,
+        the panel and the inference as their own dictionaries."""
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
+
+
+class _OnPanel(_Estimated):
+    """A specification whose covariates and weights are its panel's."""
+
+    panel: PanelSpec
+
+    @property
+    def covariates(self) -> tuple[str, ...]:
+        """The control columns (the panel's)."""
+        return self.panel.covariates
+
+    @property
+    def weights(self) -> str | None:
+        """The weight column (the panel's), or ``None``."""
+        return self.panel.weights
+
+
 @dataclass(frozen=True)
-class TwoByTwoSpec:
+class TwoByTwoSpec(_Estimated):
     """What :func:`~evalkit.did.did_2x2` was asked: the 2x2 design and its inference.
 
     Attributes
@@ -84,25 +130,10 @@ class TwoByTwoSpec:
     alpha: float
     function: ClassVar[str] = "evalkit.did.did_2x2"
 
-    @property
-    def cluster(self) -> str | None:
-        """The clustering column of the standard errors (``None`` unless clustered)."""
-        return _cluster_of(self.inference)
-
-    def with_alpha(self, alpha: float) -> TwoByTwoSpec:
-        """The same specification at significance level ``alpha``."""
-        return replace(self, alpha=alpha)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The plain dictionary that ``provenance.specification`` records."""
-        return {"outcome": self.outcome, "treated": self.treated, "post": self.post,
-                "covariates": list(self.covariates), "weights": self.weights,
-                "inference": self.inference.to_dict(), "alpha": self.alpha,
-                "missing": self.missing}
 
 
 @dataclass(frozen=True)
-class TWFESpec:
+class TWFESpec(_OnPanel):
     """What :func:`~evalkit.did.twfe` was asked: the panel and the standard errors.
 
     The outcome, treatment, covariates and weights are the panel's (:attr:`panel`);
@@ -123,33 +154,10 @@ class TWFESpec:
     alpha: float
     function: ClassVar[str] = "evalkit.did.twfe"
 
-    @property
-    def covariates(self) -> tuple[str, ...]:
-        """The control columns (the panel's)."""
-        return self.panel.covariates
-
-    @property
-    def weights(self) -> str | None:
-        """The weight column (the panel's), or ``None``."""
-        return self.panel.weights
-
-    @property
-    def cluster(self) -> str | None:
-        """The clustering column of the standard errors (``None`` unless clustered)."""
-        return _cluster_of(self.inference)
-
-    def with_alpha(self, alpha: float) -> TWFESpec:
-        """The same specification at significance level ``alpha``."""
-        return replace(self, alpha=alpha)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The plain dictionary that ``provenance.specification`` records."""
-        return {"panel": self.panel.to_dict(), "inference": self.inference.to_dict(),
-                "alpha": self.alpha}
 
 
 @dataclass(frozen=True)
-class EventStudySpec:
+class EventStudySpec(_OnPanel):
     """What :func:`~evalkit.did.event_study` was asked.
 
     Attributes
@@ -176,34 +184,10 @@ class EventStudySpec:
     alpha: float
     function: ClassVar[str] = "evalkit.did.event_study"
 
-    @property
-    def covariates(self) -> tuple[str, ...]:
-        """The control columns (the panel's)."""
-        return self.panel.covariates
-
-    @property
-    def weights(self) -> str | None:
-        """The weight column (the panel's), or ``None``."""
-        return self.panel.weights
-
-    @property
-    def cluster(self) -> str | None:
-        """The clustering column of the standard errors (``None`` unless clustered)."""
-        return _cluster_of(self.inference)
-
-    def with_alpha(self, alpha: float) -> EventStudySpec:
-        """The same specification at significance level ``alpha``."""
-        return replace(self, alpha=alpha)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The plain dictionary that ``provenance.specification`` records."""
-        return {"panel": self.panel.to_dict(), "window": list(self.window),
-                "reference": self.reference, "bin_endpoints": self.bin_endpoints,
-                "inference": self.inference.to_dict(), "alpha": self.alpha}
 
 
 @dataclass(frozen=True)
-class SunAbrahamSpec:
+class SunAbrahamSpec(_Estimated):
     """What :func:`~evalkit.did.sun_abraham` was asked, with the cohorts it used.
 
     Attributes
@@ -236,26 +220,10 @@ class SunAbrahamSpec:
     cohorts_left_out: tuple[float, ...]
     function: ClassVar[str] = "evalkit.did.sun_abraham"
 
-    @property
-    def cluster(self) -> str | None:
-        """The clustering column of the standard errors (``None`` unless clustered)."""
-        return _cluster_of(self.inference)
-
-    def with_alpha(self, alpha: float) -> SunAbrahamSpec:
-        """The same specification at significance level ``alpha``."""
-        return replace(self, alpha=alpha)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The plain dictionary that ``provenance.specification`` records."""
-        return {"panel": self.panel.to_dict(), "control_group": self.control_group,
-                "window": None if self.window is None else list(self.window),
-                "reference": list(self.reference), "inference": self.inference.to_dict(),
-                "alpha": self.alpha, "cohorts": list(self.cohorts),
-                "cohorts_left_out": list(self.cohorts_left_out)}
 
 
 @dataclass(frozen=True)
-class CallawaySantAnnaSpec:
+class CallawaySantAnnaSpec(_Estimated):
     """What :func:`~evalkit.did.callaway_santanna` was asked.
 
     Attributes
@@ -307,22 +275,14 @@ class CallawaySantAnnaSpec:
                     "coincide)")
         return CS_METHOD_DESCRIPTIONS[self.method]
 
-    def with_alpha(self, alpha: float) -> CallawaySantAnnaSpec:
-        """The same specification at significance level ``alpha``."""
-        return replace(self, alpha=alpha)
-
     def to_dict(self) -> dict[str, Any]:
         """The plain dictionary that ``provenance.specification`` records."""
-        return {"panel": self.panel.to_dict(), "control_group": self.control_group,
-                "method": self.method, "method_description": self.method_description,
-                "covariates": list(self.covariates), "anticipation": self.anticipation,
-                "base_period": self.base_period, "data_type": self.data_type,
-                "unbalanced": self.unbalanced, "cluster": self.cluster, "alpha": self.alpha,
-                "inference": self.inference.to_dict()}
+        return {**super().to_dict(), "method_description": self.method_description,
+                "cluster": self.cluster}
 
 
 @dataclass(frozen=True)
-class ImputationSpec:
+class ImputationSpec(_Estimated):
     """What :func:`~evalkit.did.imputation` was asked, with the event times it estimated.
 
     Attributes
@@ -357,20 +317,10 @@ class ImputationSpec:
         """The clustering column of the standard errors."""
         return self.inference.cluster
 
-    def with_alpha(self, alpha: float) -> ImputationSpec:
-        """The same specification at significance level ``alpha``."""
-        return replace(self, alpha=alpha)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The plain dictionary that ``provenance.specification`` records."""
-        return {"panel": self.panel.to_dict(), "horizons": list(self.horizons),
-                "pretrend_periods": self.pretrend_periods, "anticipation": self.anticipation,
-                "inference": self.inference.to_dict(),
-                "average_effects_by": self.average_effects_by, "alpha": self.alpha}
 
 
 @dataclass(frozen=True)
-class ImputationOverallSpec:
+class ImputationOverallSpec(_Estimated):
     """What :func:`~evalkit.did.imputation_overall` was asked.
 
     Attributes
@@ -399,15 +349,6 @@ class ImputationOverallSpec:
         """The clustering column of the standard errors."""
         return self.inference.cluster
 
-    def with_alpha(self, alpha: float) -> ImputationOverallSpec:
-        """The same specification at significance level ``alpha``."""
-        return replace(self, alpha=alpha)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The plain dictionary that ``provenance.specification`` records."""
-        return {"panel": self.panel.to_dict(), "anticipation": self.anticipation,
-                "inference": self.inference.to_dict(),
-                "average_effects_by": self.average_effects_by, "alpha": self.alpha}
 
 
 @dataclass(frozen=True)
