@@ -14,6 +14,8 @@ folder, whose ``SOURCES.md`` gives the origin, licence and meaning of every colu
                        Proposition 99 from 1989 (Abadie, Diamond & Hainmueller 2010).
 ``load_communes()``    Every French commune with its department, region, intercommunal body and
                        legal population (INSEE official geography).
+``load_belgian_``      Every Belgian municipality with its province and region, names in
+``municipalities()``   French and Dutch (Statbel REFNIS codes).
 =====================  =========================================================================
 """
 
@@ -35,6 +37,7 @@ __all__ = [
     "load_injury",
     "load_prop99",
     "load_communes",
+    "load_belgian_municipalities",
 ]
 
 _FILES: dict[str, tuple[str, str]] = {
@@ -46,6 +49,9 @@ _FILES: dict[str, tuple[str, str]] = {
     "prop99_wide": ("california_prop99_wide.csv",
                     "Per-capita cigarette sales, 39 US states 1970-2000 (one column per state)"),
     "communes": ("communes_france.csv", "French communes: geography and legal populations"),
+    "belgian_municipalities": ("belgique_communes.csv",
+                               "Belgian municipalities: REFNIS codes, provinces, regions, "
+                               "names in French and Dutch"),
 }
 
 
@@ -152,3 +158,16 @@ def load_communes() -> pd.DataFrame:
     """
     text = {c: "string" for c in ("commune_code", "departement_code", "region_code", "epci_code")}
     return pd.read_csv(dataset_path("communes"), dtype=text)
+
+
+def load_belgian_municipalities() -> pd.DataFrame:
+    """Every Belgian municipality (565) with its province and region, names in French and Dutch.
+
+    ``nis_code`` (REFNIS, 5 digits), ``nom_fr``, ``naam_nl``, ``province_code``,
+    ``province_fr``, ``provincie_nl``, ``region_code``, ``region_fr``, ``gewest_nl``. Codes
+    are read as text so that region ``"02000"`` keeps its zero. The 19 municipalities of
+    the Brussels-Capital Region (``region_code`` ``"04000"``) belong to no province: their
+    province columns are missing.
+    """
+    text = {c: "str" for c in ("nis_code", "province_code", "region_code")}
+    return pd.read_csv(dataset_path("belgian_municipalities"), dtype=text)

@@ -5,6 +5,8 @@
     EvalkitError                      base of everything evalkit raises on purpose
     ├── InputError (ValueError)       an argument is not acceptable (wrong value, type or option)
     │   ├── DataError                 the data do not fit the design (missing column ...)
+    │   │   └── TerritoryError        territorial codes that are malformed, lost their leading
+    │   │                             zeros, or are unknown to the referential; an unknown level
     │   └── ParamsError               a policy params file is invalid (names the file and the key)
     ├── EstimationError (RuntimeError) the estimator could not produce a result from valid input
     ├── ReportError (RuntimeError)    a policy report failed (names the policy and cell)
@@ -28,6 +30,7 @@ __all__ = [
     "EvalkitError",
     "InputError",
     "DataError",
+    "TerritoryError",
     "ParamsError",
     "EstimationError",
     "ReportError",
@@ -69,6 +72,16 @@ class InputError(EvalkitError, ValueError):
 
 class DataError(InputError):
     """The data do not fit the design they are described with."""
+
+
+class TerritoryError(DataError):
+    """Territorial codes that cannot be used as they are, or a level that does not exist.
+
+    Raised for codes that are malformed, that arrived as numbers and lost their
+    leading zeros (``2001`` for the commune ``"02001"``), that the territorial
+    referential does not know (with the closest known codes), and for a level the
+    referential does not have (with the levels it has).
+    """
 
 
 class ParamsError(InputError):
