@@ -121,7 +121,7 @@ def _as_text(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
 
 def _count(mask: np.ndarray) -> str:
     n = int(mask.sum())
-    return f"{n} code" if n == 1 else f"{n} codes"
+    return f"{n} distinct code" if n == 1 else f"{n} distinct codes"
 
 
 def _rows(index: pd.Index, mask: np.ndarray) -> str:
@@ -185,7 +185,9 @@ def normalize_codes(
     if not isinstance(codes, pd.Series):
         raise InputError(f"codes: must be a pandas Series; got {type(codes).__name__}")
     name = column if column is not None else (codes.name if codes.name is not None else "codes")
-    text, non_integral = _as_text(codes)
+    ids, uniques = pd.factorize(codes, use_na_sentinel=True)
+    distinct = pd.Series(uniques, dtype=codes.dtype if len(uniques) else object)
+    text, non_integral = _as_text(distinct)
     present = text.notna().to_numpy()
     digits = text.str.fullmatch(r"\d+").fillna(False).to_numpy(dtype=bool)
     lengths = text.str.len().fillna(0).to_numpy(dtype=int)
@@ -199,6 +201,10 @@ def normalize_codes(
     corsica = present & digits & ~valid & padded.str.match(r"20").fillna(False).to_numpy(
         dtype=bool) & (padded.str.len().fillna(0).to_numpy(dtype=int) == (
             2 if spec.name == "departement" else 5))
+
+    def rows(mask: np.ndarray) -> str:  # the table's rows holding the distinct codes masked
+        return _rows(codes.index, mask[np.maximum(ids, 0)] & (ids >= 0))
+
     problems = []
     numbers = pd.api.types.is_numeric_dtype(codes.dtype)
     lost = short & valid
@@ -212,7 +218,7 @@ def normalize_codes(
     if corsica.any():
         problems.append(
             f"column {name!r}: {_count(corsica)} starting with 20 "
-            f"({_examples(text, corsica)}, {_rows(codes.index, corsica)}): Corsica's "
+            f"({_examples(text, corsica)}, {rows(corsica)}): Corsica's "
             f"codes are 2A and 2B since 1976, and cannot be recovered from a number; read "
             f"the column as text so that 2A and 2B are kept")
     malformed = present & ~valid & ~corsica
@@ -220,11 +226,12 @@ def normalize_codes(
         what = " (numbers with decimals)" if non_integral[malformed].all() else ""
         problems.append(
             f"column {name!r}: {_count(malformed)} not {spec.label}{what}: "
-            f"{_examples(text, malformed)} at {_rows(codes.index, malformed)}")
+            f"{_examples(text, malformed)} at {rows(malformed)}")
     if problems:
         raise TerritoryError(f"The {spec.name} codes of column {name!r} cannot be used "
                              f"as they are:", problems)
-    return padded.astype("str")
+    result = pd.array(padded.to_numpy(dtype=object, na_value=None), dtype="str")
+    return pd.Series(result.take(ids, allow_fill=True), index=codes.index, name=codes.name)
 
 
 def looks_like(codes: pd.Series, family: str) -> float:
