@@ -4,7 +4,8 @@ Difference-in-differences estimators with their diagnostics, indicator tracking,
 automated per-policy reports. The public surface is what ``__all__`` lists; the
 sub-packages are :mod:`evalkit.data`, :mod:`evalkit.datasets`, :mod:`evalkit.did`,
 :mod:`evalkit.indicators`, :mod:`evalkit.inference`, :mod:`evalkit.synthetic`,
-:mod:`evalkit.robustness`, :mod:`evalkit.results`, :mod:`evalkit.plots` and
+:mod:`evalkit.robustness`, :mod:`evalkit.results`, :mod:`evalkit.plots`,
+:mod:`evalkit.territories` (territorial codes, referential, aggregation) and
 :mod:`evalkit.reports`; numbers are written for readers by :mod:`evalkit.formatting`.
 
 Names are imported on first use, so that ``import evalkit`` (and the ``evalkit``
@@ -25,10 +26,11 @@ from evalkit.errors import (
     InputError,
     ParamsError,
     ReportError,
+    TerritoryError,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from evalkit import datasets
+    from evalkit import datasets, territories
     from evalkit.data import Panel, load_table
     from evalkit.did import (
         bacon_decomposition,
@@ -75,6 +77,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "__version__",
     "datasets",
+    "territories",
     "Panel",
     "load_table",
     "did_2x2",
@@ -116,6 +119,7 @@ __all__ = [
     "EvalkitError",
     "InputError",
     "DataError",
+    "TerritoryError",
     "ParamsError",
     "EstimationError",
     "ReportError",
@@ -124,6 +128,7 @@ __all__ = [
 
 _LAZY = {
     "datasets": "evalkit.datasets",
+    "territories": "evalkit.territories",
     "Panel": "evalkit.data",
     "load_table": "evalkit.data",
     "did_2x2": "evalkit.did",

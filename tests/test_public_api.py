@@ -13,6 +13,7 @@ import evalkit
 DOCUMENTED = [
     "__version__",
     "datasets",
+    "territories",
     "Panel",
     "load_table",
     "did_2x2",
@@ -54,6 +55,7 @@ DOCUMENTED = [
     "EvalkitError",
     "InputError",
     "DataError",
+    "TerritoryError",
     "ParamsError",
     "EstimationError",
     "ReportError",
@@ -63,7 +65,7 @@ DOCUMENTED = [
 # Sub-packages whose own __all__ is public too (evalkit.reports is left to its own tests).
 SUBPACKAGES = ["evalkit.data", "evalkit.datasets", "evalkit.did", "evalkit.indicators",
                "evalkit.inference", "evalkit.synthetic",
-               "evalkit.results", "evalkit.plots", "evalkit.errors"]
+               "evalkit.results", "evalkit.plots", "evalkit.errors", "evalkit.territories"]
 
 
 def test_all_is_exactly_the_documented_list():
@@ -119,6 +121,7 @@ def test_error_tree():
     assert issubclass(evalkit.InputError, ValueError)
     assert issubclass(evalkit.DataError, evalkit.InputError)
     assert issubclass(evalkit.ParamsError, evalkit.InputError)
+    assert issubclass(evalkit.TerritoryError, evalkit.DataError)
     assert issubclass(evalkit.EstimationError, evalkit.EvalkitError)
     assert issubclass(evalkit.EstimationError, RuntimeError)
     assert issubclass(evalkit.ReportError, RuntimeError)
@@ -138,7 +141,7 @@ def test_the_library_never_imports_the_reports():
 
     code = ("import importlib, sys\n"
             "for name in ['evalkit.data', 'evalkit.datasets', 'evalkit.did', 'evalkit.indicators',"
-            " 'evalkit.inference', 'evalkit.results', 'evalkit.plots']:\n"
+            " 'evalkit.inference', 'evalkit.results', 'evalkit.plots', 'evalkit.territories']:\n"
             "    importlib.import_module(name)\n"
             "from evalkit.indicators import load_indicators, assess_progress\n"
             "print(sorted(m for m in sys.modules if m.startswith('evalkit.reports')))\n")

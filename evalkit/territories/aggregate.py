@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import DataError, InputError, TerritoryError
-from evalkit.territories.referential import Referential, referential_for
+from evalkit.territories.referential import Referential, infer_level, referential_for
 
 __all__ = ["Rate", "Aggregation", "aggregate"]
 
@@ -190,7 +190,8 @@ def aggregate(
     pad
         Zero-pad codes that lost their leading zeros.
     referential
-        Default: France, or Belgium for the levels ``municipality`` and ``province``.
+        Default: France for ``commune``, ``epci``, ``departement``; Belgium for
+        ``municipality`` and ``province``; for ``region``, the country whose codes match.
 
     Returns
     -------
@@ -208,8 +209,12 @@ def aggregate(
     if not isinstance(table, pd.DataFrame):
         raise InputError(f"table: must be a pandas DataFrame; got {type(table).__name__}")
     if referential is None:
-        referential = referential_for(level or ("municipality" if to == "province" else to),
-                                      table[column] if column in table.columns else None)
+        codes_given = table[column] if column in table.columns else None
+        if level is None and to == "region" and codes_given is not None:
+            referential = infer_level(codes_given, pad=pad)[0]  # France or Belgium
+        else:
+            referential = referential_for(level or ("municipality" if to == "province" else to),
+                                          codes_given)
     level = level or referential.base
     referential.level(level)
     referential.level(to)

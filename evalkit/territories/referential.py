@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Literal
 
 import numpy as np
@@ -351,7 +351,7 @@ def _unknown_problems(codes: pd.Series, unknown: pd.Index, known: pd.Index,
     return problems
 
 
-@lru_cache(maxsize=None)
+@cache
 def _codes(referential: Referential, level: str) -> pd.Index:
     referential.level(level)
     return pd.Index(sorted(referential.table[f"{level}_code"].dropna().unique()), dtype="str")
@@ -412,11 +412,13 @@ def infer_level(codes: pd.Series, *, pad: bool = False) -> tuple[Referential, st
     Raises
     ------
     TerritoryError
-        When no level knows any of the codes.
+        When no level knows any of the codes, or when two levels know as many of them
+        (a few 5-digit codes can be French communes as well as Belgian municipalities).
     """
     distinct = pd.Series(codes.dropna().unique())
     text = pd.Index(distinct.astype("str"))
     best: tuple[int, Referential | None, str] = (0, None, "")
+    tied: list[str] = []
     for referential in (Referential.france(), Referential.belgium()):
         for level in referential.levels:
             text = pd.Index(distinct.astype("str"))
@@ -429,10 +431,17 @@ def infer_level(codes: pd.Series, *, pad: bool = False) -> tuple[Referential, st
             hits = int((referential.codes(level).get_indexer(text) >= 0).sum())
             if hits > best[0]:
                 best = (hits, referential, level)
+                tied = []
+            elif hits == best[0] and hits > 0:
+                tied.append(f"{referential.country} {level}")
     if best[1] is None:
         examples = ", ".join(map(repr, text[:5]))
         raise TerritoryError(f"None of the codes ({examples}) is a code the referential knows at "
                              f"any level ({', '.join(map(repr, LEVEL_NAMES))}): if they lost "
                              f"their leading zeros, read them as text or ask for zero-padding; "
                              f"else state their level")
+    if tied:
+        raise TerritoryError(f"The codes match the {best[1].country} {best[2]} codes as well as "
+                             f"the {' and '.join(tied)} codes (French commune and Belgian "
+                             f"municipality codes both have 5 digits): state their level")
     return best[1], best[2]

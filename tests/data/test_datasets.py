@@ -98,7 +98,7 @@ def test_list_datasets_and_paths():
     listing = list_datasets()
     assert list(listing.columns) == ["name", "file", "description"]
     assert set(listing["name"]) == {"mpdta", "kielmc", "injury", "prop99", "prop99_wide",
-                                    "communes"}
+                                    "communes", "belgian_municipalities"}
     for name in listing["name"]:
         assert dataset_path(name).is_file()
     with pytest.raises(InputError, match=r"name='card_krueger': must be one of 'mpdta'"):
