@@ -18,7 +18,13 @@ Belgium: ``Referential.belgium()`` (municipality, province, region; names in ``"
 
 from evalkit.territories.aggregate import Aggregation, Rate, aggregate
 from evalkit.territories.codes import FAMILIES, CodeFamily, code_family, normalize_codes
-from evalkit.territories.referential import LEVEL_NAMES, Level, Referential, infer_level
+from evalkit.territories.referential import (
+    LEVEL_NAMES,
+    Level,
+    Referential,
+    infer_level,
+    referential_for,
+)
 
 __all__ = [
     "normalize_codes",
@@ -29,6 +35,7 @@ __all__ = [
     "Level",
     "LEVEL_NAMES",
     "infer_level",
+    "referential_for",
     "aggregate",
     "Rate",
     "Aggregation",

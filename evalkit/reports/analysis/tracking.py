@@ -3,7 +3,8 @@
 For each indicator the params measure, the counts are summed by period over three kinds
 of area: the whole territory of the data (e.g. the region), the territory of interest
 (``indicators.focus``, e.g. the communes of a programme) and the rest, and each group
-(``indicators.group_by``, e.g. the departments). Each area's value comes with its
+(``indicators.group_by``, e.g. the departments: a column, or a level of the territorial
+referential whose codes and names are attached to the territories). Each area's value comes with its
 sampling confidence interval (Wilson for proportions, exact Poisson for rates).
 """
 
@@ -18,13 +19,14 @@ import numpy as np
 import pandas as pd
 
 from evalkit.data import file_sha256, load_table
-from evalkit.errors import DataError
+from evalkit.errors import DataError, TerritoryError
 from evalkit.indicators.attainment import attainment_table
 from evalkit.indicators.definitions import Indicator, load_indicators
 from evalkit.indicators.progress import ProgressAssessment, assess_progress
 from evalkit.indicators.rates import compare_to_reference, proportion_ci, rate_ci
 from evalkit.indicators.trends import interrupted_time_series, mann_kendall
 from evalkit.reports.params.schema import MeasureSection, PolicyParams, load_params
+from evalkit.territories import LEVEL_NAMES, infer_level, normalize_codes, referential_for
 
 __all__ = ["Tracking", "IndicatorTracking", "track", "ALL", "FOCUS", "REST"]
 
@@ -139,7 +141,8 @@ def _with_intervals(table: pd.DataFrame, kind: str, scale: float, alpha: float) 
 
 
 def _series(frame: pd.DataFrame, params: PolicyParams, measure: MeasureSection,
-            focus: np.ndarray | None, alpha: float) -> pd.DataFrame:
+            focus: np.ndarray | None, alpha: float,
+            groups_in: tuple[str | None, str | None] = (None, None)) -> pd.DataFrame:
     section = params.indicators
     kind, scale = _kind(measure), float(measure.scale)
     parts = []
@@ -150,13 +153,14 @@ def _series(frame: pd.DataFrame, params: PolicyParams, measure: MeasureSection,
                      .assign(area=FOCUS, area_name=""))
         parts.append(_aggregate(frame.loc[~focus], measure, section.period, None)
                      .assign(area=REST, area_name=""))
-    if section.group_by:
-        groups = _aggregate(frame, measure, section.period, section.group_by)
+    group_by, group_name = groups_in
+    if group_by:
+        groups = _aggregate(frame, measure, section.period, group_by)
         names = {}
-        if section.group_name:
-            names = (frame[[section.group_by, section.group_name]].drop_duplicates()
-                     .assign(key=lambda f: f[section.group_by].astype(str))
-                     .set_index("key")[section.group_name].astype(str).to_dict())
+        if group_name:
+            names = (frame[[group_by, group_name]].drop_duplicates()
+                     .assign(key=lambda f: f[group_by].astype(str))
+                     .set_index("key")[group_name].astype(str).to_dict())
         groups["area_name"] = groups["area"].map(names).fillna(groups["area"])
         parts.append(groups)
     table = pd.concat(parts, ignore_index=True)
@@ -216,6 +220,63 @@ def _long(series: pd.DataFrame, code: str) -> pd.DataFrame:
                          "value": rows["value"].to_numpy()})
 
 
+def _territorial_groups(data: pd.DataFrame, params: PolicyParams
+                        ) -> tuple[pd.DataFrame, str | None, str | None]:
+    """The data and the (group, name) columns, with the referential's help when needed.
+
+    Without ``indicators.territory_level``, ``pad_codes`` or a ``group_by`` that names
+    a level of the referential rather than a column, the data are used as they are.
+    Otherwise the territory codes are checked against the referential (and padded on
+    request), and a ``group_by`` level is read from the data's ``<level>_code`` column
+    or attached from the referential with its names.
+    """
+    section = params.indicators
+    group, name = section.group_by, section.group_name
+    level_group = group is not None and group not in data.columns and group in LEVEL_NAMES
+    if section.territory_level is None and not level_group and not section.pad_codes:
+        return data, group, name
+    column = section.territory
+    level = section.territory_level
+    where = f"indicators.territory (column {column!r} of {params.data_path.name})"
+    try:
+        if level is None:
+            referential, level = infer_level(data[column], pad=section.pad_codes)
+        else:
+            referential = referential_for(level, data[column])
+        codes = referential.check(data, column, level, pad=section.pad_codes)
+    except TerritoryError as exc:
+        raise TerritoryError(f"{where}: {exc.message}", exc.problems) from None
+    data = data.copy()
+    data[column] = codes
+    if not level_group:
+        return data, group, name
+    levels = referential.levels
+    if group not in levels or levels.index(group) <= levels.index(level):
+        above = levels[levels.index(level) + 1:]
+        raise TerritoryError(f"indicators.group_by: must be a column of "
+                             f"{params.data_path.name} or a level of the {referential.country} "
+                             f"referential above {level!r} ({', '.join(map(repr, above))}); "
+                             f"got {group!r}")
+    code_column = f"{group}_code"
+    if code_column in data.columns:
+        spec = referential.level(group)
+        try:
+            data[code_column] = normalize_codes(data[code_column], spec.family,
+                                                column=code_column, pad=section.pad_codes)
+        except TerritoryError as exc:
+            raise TerritoryError(f"indicators.group_by={group!r}: {exc.message}",
+                                 exc.problems) from None
+    else:
+        above = referential.territories(level).set_index("code")[group]
+        data[code_column] = data[column].map(above)
+    if name is None:
+        name = f"{group}_name"
+        if name not in data.columns:
+            names = referential.territories(group).set_index("code")["name"]
+            data[name] = data[code_column].map(names)
+    return data, code_column, name
+
+
 def track(params: PolicyParams | str | Path) -> Tracking:
     """Compute the tracking of every indicator the params measure."""
     if not isinstance(params, PolicyParams):
@@ -226,6 +287,7 @@ def track(params: PolicyParams | str | Path) -> Tracking:
     alpha = round(1 - params.inference.confidence_level, 10)
     data = load_table(params.data_path, sheet=params.data.sheet,
                       sample=params.data.sample or None)
+    data, *groups_in = _territorial_groups(data, params)
     definitions = {ind.code: ind for ind in load_indicators(params.definitions_path)}
     focus = None
     if section.focus:
@@ -242,7 +304,7 @@ def track(params: PolicyParams | str | Path) -> Tracking:
     for code, measure in section.measures.items():
         indicator = definitions[code]
         kind, scale = _kind(measure), float(measure.scale)
-        series = _series(data, params, measure, focus, alpha)
+        series = _series(data, params, measure, focus, alpha, tuple(groups_in))
         whole = series.loc[series["area"] == ALL].set_index("period")["value"]
         long_term = assess_progress(indicator, whole, horizon="long", thresholds=thresholds)
         short_term = assess_progress(indicator, whole, horizon="short", thresholds=thresholds)

@@ -318,7 +318,15 @@ def column_problems(raw: Mapping[str, Any], params_path: Path) -> list[str]:
     present = set(columns)
     where = header.sheet_note("data.sheet") + header_hint(columns, fmt, for_params=True)
     for key, column in column_references(raw):
-        if column not in present:
+        if key == "indicators.group_by" and column not in present:
+            from evalkit.territories import LEVEL_NAMES
+
+            if column in LEVEL_NAMES:
+                continue  # a level of the territorial referential, attached when run
+            problems.append(f"{key}: must be a column of {path} or a level of the territorial "
+                            f"referential ({', '.join(LEVEL_NAMES)}); got {column!r}. "
+                            f"Its columns are: {describe_columns(columns)}{where}")
+        elif column not in present:
             problems.append(f"{key}: must be a column of {path}; got {column!r}. "
                             f"Its columns are: {describe_columns(columns)}{where}")
     return problems

@@ -573,11 +573,24 @@ class IndicatorsSection(_Section):
         The column of the period (year).
     territory
         The column identifying the territories observed (e.g. ``commune_code``).
+    territory_level
+        Optional level of the ``territory`` codes in the territorial referential
+        (``commune``, ``epci``, ``departement``, ``region``; Belgian ``municipality``,
+        ``province``, ``region``). When given (or when ``group_by`` names a level), the
+        codes are checked against the referential; without it, their level is inferred
+        from the codes.
+    pad_codes
+        Zero-pad territory codes that lost their leading zeros (``2001`` -> ``02001``).
     group_by
         Optional column grouping territories into the areas the report compares with
-        the whole (e.g. ``departement_code``); their counts are summed.
+        the whole and ranks (e.g. ``departement_code``); their counts are summed. It can
+        also name a level of the referential (e.g. ``departement``, ``epci``, ``region``,
+        Belgian ``province``): the data's ``<level>_code`` column is used if present,
+        else each territory's code and name at that level are attached from the
+        referential.
     group_name
-        Optional column holding each group's name.
+        Optional column holding each group's name (default with a level: the
+        referential's names).
     focus
         Optional row filter defining the territory of interest, e.g. ``{policy: 1}``
         for the communes of a programme; it is compared with the rest.
@@ -592,6 +605,9 @@ class IndicatorsSection(_Section):
     definitions: StrictStr
     period: StrictStr
     territory: StrictStr
+    territory_level: Literal["commune", "epci", "departement", "region", "municipality",
+                             "province"] | None = None
+    pad_codes: StrictBool = False
     group_by: StrictStr | None = None
     group_name: StrictStr | None = None
     focus: dict[StrictStr, Annotated[Any, PlainValidator(_sample_value)]] | None = None

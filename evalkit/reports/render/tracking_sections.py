@@ -288,7 +288,10 @@ class TrackingReport(ShownSections):
                                        targets=False)
             out.append(Figure.of(fig, label, self.language))
         if item.group_gaps is not None and not item.group_gaps.empty:
-            gaps = item.group_gaps.assign(territory=item.group_gaps["area_name"])
+            # ranked as in the figure: the largest gap first
+            gaps = (item.group_gaps.assign(territory=item.group_gaps["area_name"])
+                    .sort_values(["difference", "area"], ascending=[False, True],
+                                 kind="stable"))
             period = int(gaps["period"].iloc[0])
             fig = plot_gap_ranking(gaps, title=self._t("gap_title", period=period),
                                    labels=self._gap_labels(ind.unit))
