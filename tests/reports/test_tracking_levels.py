@@ -119,3 +119,17 @@ def test_numbers_that_lost_their_zeros_need_pad_codes(tmp_path):
         track(variant(tmp_path, ("territory: commune_code",
                                  "territory: commune_code\n  territory_level: commune"),
                       data=data))
+
+
+def test_the_table_of_group_gaps_is_ranked_largest_gap_first():
+    from evalkit.reports.render.blocks import Table
+    from evalkit.reports.render.tracking_sections import TrackingReport
+
+    tracking = track(SHIPPED)
+    report = TrackingReport(tracking)
+    item = next(t for t in tracking.indicators if t.indicator.code == "poverty_rate")
+    (table,) = [b for b in report.indicator_blocks(item) if isinstance(b, Table)]
+    names = [row[0] for row in table.rows]
+    # 2024 gaps of the poverty rate to the rest of the region (item.group_gaps, in points):
+    # Nord +4.70, Pas-de-Calais +0.21, Somme -2.31, Aisne -3.20, Oise -6.48
+    assert names == ["Nord", "Pas-de-Calais", "Somme", "Aisne", "Oise"]
