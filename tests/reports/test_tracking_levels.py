@@ -133,3 +133,20 @@ def test_the_table_of_group_gaps_is_ranked_largest_gap_first():
     # 2024 gaps of the poverty rate to the rest of the region (item.group_gaps, in points):
     # Nord +4.70, Pas-de-Calais +0.21, Somme -2.31, Aisne -3.20, Oise -6.48
     assert names == ["Nord", "Pas-de-Calais", "Somme", "Aisne", "Oise"]
+
+
+def test_validation_checks_the_codes_and_accepts_a_level(tmp_path):
+    from evalkit.reports.analysis.data_checks import check_data
+
+    level = variant(tmp_path, ("group_by: departement_code", "group_by: departement"),
+                    ("  group_name: departement_nom\n", "  pad_codes: true\n"))
+    assert check_data(load_params(level)) == []
+    data = pd.read_csv(DATA, dtype=CODES)
+    data.loc[data["commune_code"] == "59350", "commune_code"] = "59999"
+    unknown = variant(tmp_path, ("territory: commune_code",
+                                 "territory: commune_code\n  territory_level: commune\n"
+                                 "  pad_codes: true"), data=data)
+    (problem,) = check_data(load_params(unknown))
+    assert problem.startswith("indicators.territory (column 'commune_code' of data.csv): Column "
+                              "'commune_code': 1 French commune code unknown")
+    assert "'59999'" in problem

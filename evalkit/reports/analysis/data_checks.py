@@ -27,11 +27,13 @@ from evalkit.data.checks import (
     too_large_problem,
 )
 from evalkit.data.io import table_format
-from evalkit.errors import DataError, EvalkitError
+from evalkit.errors import DataError, EvalkitError, TerritoryError
+from evalkit.reports.analysis.tracking import territorial_groups
 from evalkit.reports.messages.catalogue import text
 from evalkit.reports.params.checks import SYNTHETIC_ESTIMATORS
 from evalkit.reports.params.schema import PolicyParams
 from evalkit.reports.params.terms import DESIGN_TERMS, ParamsTerms, reworded
+from evalkit.territories import LEVEL_NAMES
 
 __all__ = ["check_data"]
 
@@ -86,7 +88,9 @@ def _columns(params: PolicyParams) -> list[str]:
                   d.weights, *d.covariates, _cluster(params)]
     section = params.indicators
     if section is not None:
-        names += [section.period, section.territory, section.group_by, section.group_name,
+        # a group_by naming a level of the referential is attached by the run, not read
+        group_by = None if section.group_by in LEVEL_NAMES else section.group_by
+        names += [section.period, section.territory, group_by, section.group_name,
                   *(section.focus or {})]
         for measure in section.measures.values():
             names += [measure.numerator, measure.denominator]
@@ -223,6 +227,10 @@ def _tracking_problems(params: PolicyParams, data: pd.DataFrame) -> list[str]:
                  too_large_problem(label, values, positions)]
         problems += [p for p in found if p]
     problems += _territory_duplicates(params, data)
+    try:  # as the run: codes checked against the referential when the params ask for it
+        territorial_groups(data, params)
+    except TerritoryError as exc:
+        problems.append(exc.one_line())
     if section.focus:  # as the run: the territory of interest must be some rows, not all
         focus = np.ones(len(data), dtype=bool)
         for column, value in section.focus.items():

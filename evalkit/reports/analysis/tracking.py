@@ -28,7 +28,8 @@ from evalkit.indicators.trends import interrupted_time_series, mann_kendall
 from evalkit.reports.params.schema import MeasureSection, PolicyParams, load_params
 from evalkit.territories import LEVEL_NAMES, infer_level, normalize_codes, referential_for
 
-__all__ = ["Tracking", "IndicatorTracking", "track", "ALL", "FOCUS", "REST"]
+__all__ = ["Tracking", "IndicatorTracking", "track", "territorial_groups", "ALL", "FOCUS",
+           "REST"]
 
 ALL, FOCUS, REST = "all", "focus", "rest"
 
@@ -220,7 +221,7 @@ def _long(series: pd.DataFrame, code: str) -> pd.DataFrame:
                          "value": rows["value"].to_numpy()})
 
 
-def _territorial_groups(data: pd.DataFrame, params: PolicyParams
+def territorial_groups(data: pd.DataFrame, params: PolicyParams
                         ) -> tuple[pd.DataFrame, str | None, str | None]:
     """The data and the (group, name) columns, with the referential's help when needed.
 
@@ -287,7 +288,7 @@ def track(params: PolicyParams | str | Path) -> Tracking:
     alpha = round(1 - params.inference.confidence_level, 10)
     data = load_table(params.data_path, sheet=params.data.sheet,
                       sample=params.data.sample or None)
-    data, *groups_in = _territorial_groups(data, params)
+    data, *groups_in = territorial_groups(data, params)
     definitions = {ind.code: ind for ind in load_indicators(params.definitions_path)}
     focus = None
     if section.focus:
