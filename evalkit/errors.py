@@ -5,6 +5,7 @@
     EvalkitError                      base of everything evalkit raises on purpose
     ├── InputError (ValueError)       an argument is not acceptable (wrong value, type or option)
     │   ├── DataError                 the data do not fit the design (missing column ...)
+    │   │   └── BoundaryError         a boundary file cannot be drawn (key, projection, geometries)
     │   └── ParamsError               a policy params file is invalid (names the file and the key)
     ├── EstimationError (RuntimeError) the estimator could not produce a result from valid input
     ├── ReportError (RuntimeError)    a policy report failed (names the policy and cell)
@@ -28,6 +29,7 @@ __all__ = [
     "EvalkitError",
     "InputError",
     "DataError",
+    "BoundaryError",
     "ParamsError",
     "EstimationError",
     "ReportError",
@@ -69,6 +71,16 @@ class InputError(EvalkitError, ValueError):
 
 class DataError(InputError):
     """The data do not fit the design they are described with."""
+
+
+class BoundaryError(DataError):
+    """A boundary file (GeoJSON, GeoPackage, Shapefile) cannot be used to draw a map.
+
+    The message names the file and, in :attr:`EvalkitError.problems`, each problem: the
+    key column missing (with the columns the file has), no coordinate reference system
+    or one that cannot be converted, geometries that are empty or cannot be repaired
+    (with their keys), duplicate keys, or no code of the table among the file's keys.
+    """
 
 
 class ParamsError(InputError):
