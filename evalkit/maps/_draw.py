@@ -146,3 +146,17 @@ def names_of(frame: pd.DataFrame, key: str) -> pd.Series | None:
         if column in frame.columns:
             return frame[column].astype(str)
     return None
+
+
+def label_territories(ax: Axes, frame: Any, key: str, limit: int = 30) -> None:
+    """Write each territory's name inside it, when the territories are few."""
+    names = names_of(frame, key)
+    if names is None or len(frame) > limit:
+        return
+    import matplotlib.patheffects as effects
+
+    halo = [effects.withStroke(linewidth=2.5, foreground="white")]
+    for point, name in zip(frame.geometry.representative_point(), names, strict=True):
+        text = ax.text(point.x, point.y, name, ha="center", va="center", fontsize=FONT - 0.5,
+                       color="#111111", zorder=7, path_effects=halo)
+        text.set_parse_math(False)

@@ -284,6 +284,7 @@ def map_values(values: pd.Series | pd.DataFrame, boundaries: Boundaries | str, *
     extra: list = []
     _outlines(ax, frame, b, outline, text, extra)
     _highlight(ax, frame, b, highlight, text, extra)
+    _draw.label_territories(ax, frame, b.key)
     missing = int((~np.isfinite(shown)).sum())
     _draw.draw_legend(legend_ax, title, _class_entries(classes, missing, text), extra)
     lowest, highest = _extremes(frame, shown, b.key)
@@ -357,6 +358,7 @@ def map_gaps(gaps: pd.DataFrame, boundaries: Boundaries | str, *, code: str = "a
                            linewidth=2.2 if len(frame) <= 400 else 1.0, zorder=5)
     extra.append((_draw.legend_patch("#ffffff", edge=_draw.HIGHLIGHT, linewidth=2.0),
                   text["marked"]))
+    _draw.label_territories(ax, frame, b.key)
     missing = int((~np.isfinite(shown)).sum())
     _draw.draw_legend(legend_ax, title, _class_entries(classes, missing, text), extra)
     lowest, highest = _extremes(frame, shown, b.key)
