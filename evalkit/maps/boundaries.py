@@ -20,6 +20,7 @@ name                          territories                                key
 from __future__ import annotations
 
 import functools
+import glob
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -202,8 +203,10 @@ def load_boundaries(source: str | Path, *, key: str | None = None, level: str | 
         repaired (with their codes), duplicate codes.
     """
     path, key, name, shipped = _resolve(source, key)
-    stat = path.stat()
-    loaded = _load(str(path.resolve()), stat.st_mtime_ns, stat.st_size, key, crs,
+    # the file and its companions (a Shapefile's .prj, .dbf ...) as they are now
+    state = tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size)
+                         for p in path.parent.glob(f"{glob.escape(path.stem)}.*")))
+    loaded = _load(str(path.resolve()), state, key, crs,
                    None if source_crs is None else str(source_crs),
                    outline if outline is not None else (shipped.outline if shipped else None),
                    name)
@@ -214,7 +217,7 @@ def load_boundaries(source: str | Path, *, key: str | None = None, level: str | 
 
 
 @functools.lru_cache(maxsize=16)
-def _load(path: str, mtime: int, size: int, key: str, crs: str, source_crs: str | None,
+def _load(path: str, state: tuple, key: str, crs: str, source_crs: str | None,
           outline: str | None, name: str) -> Boundaries:
     import geopandas as gpd
     import pyogrio

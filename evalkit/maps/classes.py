@@ -227,8 +227,12 @@ def classify(values: Sequence[float] | np.ndarray, *, n_classes: int = 5,
         colours = _BLUES[len(edges) - 1]
         hatches = ("",) * (len(edges) - 1)
     to = _TO[language]
+    # the lowest and highest values rounded outward, so that the labels cover them
+    scale = 10.0 ** places
+    shown = [math.floor(low * scale + 1e-9) / scale, *inner.tolist(),
+             math.ceil(high * scale - 1e-9) / scale]
     labels = tuple(f"{format_number(a, language, places)} {to} {format_number(b, language, places)}"
-                   for a, b in zip(edges[:-1], edges[1:], strict=True))
+                   for a, b in zip(shown[:-1], shown[1:], strict=True))
     return Classes(tuple(float(b) for b in inner), low, high, tuple(colours), hatches, labels,
                    counts, places, signed)
 
