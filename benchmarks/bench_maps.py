@@ -24,9 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _measure import load_average, print_table, time_call  # noqa: E402
-
 import matplotlib.pyplot as plt  # noqa: E402
+from _measure import load_average, print_table, time_call  # noqa: E402
 
 from evalkit.data import load_table  # noqa: E402
 from evalkit.datasets import data_dir  # noqa: E402

@@ -155,7 +155,7 @@ def _quantile_breaks(values: np.ndarray, k: int) -> np.ndarray:
         return np.array([])
     q = np.quantile(values, np.arange(1, k) / k)
     q = np.unique(q)
-    return q[(q > values.min()) & (q <= values.max())]
+    return q[(q > values.min()) & (q < values.max())]
 
 
 def classify(values: Sequence[float] | np.ndarray, *, n_classes: int = 5,
@@ -204,13 +204,13 @@ def classify(values: Sequence[float] | np.ndarray, *, n_classes: int = 5,
         pos_breaks = _quantile_breaks(pos, min(per_side, np.unique(pos).size))
         inner = np.concatenate([neg_breaks, [0.0] if neg.size and pos.size else [],
                                 pos_breaks])
-        inner = inner[(inner > low) & (inner <= high)] if inner.size else inner
+        inner = inner[(inner > low) & (inner < high)] if inner.size else inner
     else:
         inner = _quantile_breaks(x, min(n_classes, np.unique(x).size))
     if inner.size:
         rounded, step = nice_breaks(inner, (low, high))
         rounded = np.unique(rounded)
-        inner = rounded[(rounded > low) & (rounded <= high)]
+        inner = rounded[(rounded > low) & (rounded < high)]
     else:
         step = 10.0 ** math.floor(math.log10(max(abs(high - low), abs(high), 1e-12)))
     places = _decimals(step) if decimals is None else decimals

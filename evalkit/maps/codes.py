@@ -2,9 +2,9 @@
 
 A table's codes may arrive as numbers (``2001`` for the INSEE commune ``02001``) when a
 spreadsheet or a CSV reader dropped their leading zeros: :func:`match_codes` writes every
-code as text and, pads the all-digit codes shorter than the boundaries' shortest code with zeros to its
-length. :func:`detect_boundaries` finds the shipped boundaries
-that know a table's codes.
+code as text and pads the all-digit codes shorter than the boundaries' shortest code with
+zeros to its length. :func:`detect_boundaries` finds the shipped boundaries that know a
+table's codes.
 """
 
 from __future__ import annotations

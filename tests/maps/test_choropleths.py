@@ -7,7 +7,14 @@ import pandas as pd
 import pytest
 
 from evalkit.errors import BoundaryError, InputError
-from evalkit.maps import alt_text, load_boundaries, map_estimates, map_gaps, map_territories, map_values
+from evalkit.maps import (
+    alt_text,
+    load_boundaries,
+    map_estimates,
+    map_gaps,
+    map_territories,
+    map_values,
+)
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ def test_class_of_each_value_and_missing_values():
 @pytest.mark.parametrize("n", range(2, 8))
 def test_sequential_colours_get_darker_class_after_class_in_grey(n):
     luminance = [relative_luminance(c) for c in _BLUES[n]]
-    assert all(a - b > 0.04 for a, b in zip(luminance, luminance[1:]))
+    assert all(a - b > 0.04 for a, b in zip(luminance, luminance[1:], strict=False))
     # "no data" is light grey like the lightest class, told apart by its hatching
     assert NO_DATA_HATCH and relative_luminance(NO_DATA_COLOUR) > 0.7
 
@@ -64,3 +64,12 @@ def test_bad_class_options():
         classify([1, 2, 3], n_classes=9)
     with pytest.raises(InputError, match="no value to map"):
         classify([np.nan])
+
+
+def test_values_piled_at_their_maximum_still_make_classes():
+    # quantiles of [1, 2, 5, 5, 5, 5] at 1/3 and 2/3 (linear, positions 5/3 and 10/3):
+    # 2 + 2/3 x 3 = 4 and 5; 5 is the highest value and makes no class. [1, 4, 5]: the
+    # narrowest gap is 1, the step 0.5, so one decimal.
+    classes = classify([1, 2, 5, 5, 5, 5], n_classes=3)
+    assert classes.breaks == (4.0,) and classes.counts == (2, 4)
+    assert classes.labels == ("1.0 to 4.0", "4.0 to 5.0")
