@@ -37,7 +37,7 @@ from evalkit.reports.params.schema import PolicyParams
 from evalkit.reports.render.blocks import Block, Figure, Heading, Paragraph
 
 __all__ = ["report_boundaries", "group_boundaries", "indicator_value_map",
-           "indicator_gap_map", "evaluation_map_blocks", "UNIT_SYMBOLS"]
+           "indicator_gap_map", "tracking_maps_note", "evaluation_map_blocks", "UNIT_SYMBOLS"]
 
 #: The symbol of an indicator's unit, written after its label in a legend's title.
 UNIT_SYMBOLS = {"percentage": "%", "rate": "%", "per_1000": "‰", "euros": "€"}
@@ -147,8 +147,6 @@ def indicator_value_map(params: PolicyParams, data: pd.DataFrame, boundaries: Bo
     level = _level_words(boundaries, language)
     caption = text("map_value_caption", language, label=label.lower(), level=level,
                    period=latest)
-    if highlight is not None:
-        caption += " " + text("map_focus_caption", language, focus=focus_label)
     return [_figure(fig, language), Paragraph(caption, "caption")]
 
 
@@ -163,9 +161,20 @@ def indicator_gap_map(params: PolicyParams, gaps: pd.DataFrame, boundaries: Boun
     labels = _labels(boundaries, language, marked=text("map_marked", language, level=level))
     fig = map_gaps(gaps, boundaries, code="area", title=title, language=language,
                    labels=labels, outline=None)
-    caption = text("map_gap_caption", language, level=level,
-                   groups=_level_words(boundaries, language))
-    return [_figure(fig, language), Paragraph(caption, "caption")]
+    return [_figure(fig, language)]
+
+
+def tracking_maps_note(params: PolicyParams, *, focus_label: str | None,
+                       gaps: bool) -> str:
+    """How to read every map of a tracking report, said once before the indicators."""
+    language: Language = params.language  # type: ignore[assignment]
+    note = text("map_reading_note", language)
+    if focus_label:
+        note += " " + text("map_focus_caption", language, focus=focus_label)
+    if gaps:
+        level = format_level(1 - params.inference.confidence_level, language)
+        note += " " + text("map_gap_caption", language, level=level)
+    return note
 
 
 def _change(panel: Panel, start: float) -> pd.Series:

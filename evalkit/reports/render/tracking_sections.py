@@ -47,6 +47,7 @@ from evalkit.reports.render.maps_sections import (
     indicator_gap_map,
     indicator_value_map,
     report_boundaries,
+    tracking_maps_note,
 )
 from evalkit.reports.render.rules_provenance import TRACKING_RULES, rules_table_blocks
 from evalkit.reports.render.shown import ShownSections
@@ -380,6 +381,15 @@ class TrackingReport(ShownSections):
             notes.append(self._t("band_caption", level=self._level(), focus=self._focus_label()))
         if any((~item.series["area"].isin([ALL, FOCUS, REST])).any() for item in items):
             notes.append(self._t("panels_caption"))
+        section = self.tracking.params.indicators
+        if self._boundaries(section.territory) is not None:
+            gaps = (section.group_by is not None
+                    and self._boundaries(section.group_by, groups=True) is not None
+                    and any(item.group_gaps is not None and not item.group_gaps.empty
+                            for item in items))
+            notes.append(tracking_maps_note(
+                self.tracking.params, gaps=gaps,
+                focus_label=self._focus_label() if section.focus else None))
         blocks: list[Block] = [Heading(self._t("indicators"))]
         blocks += [Paragraph(note, "caption") for note in notes]
         for item in items:
