@@ -5,8 +5,9 @@
     EvalkitError                      base of everything evalkit raises on purpose
     ├── InputError (ValueError)       an argument is not acceptable (wrong value, type or option)
     │   ├── DataError                 the data do not fit the design (missing column ...)
-    │   │   └── TerritoryError        territorial codes that are malformed, lost their leading
-    │   │                             zeros, or are unknown to the referential; an unknown level
+    │   │   ├── TerritoryError        territorial codes that are malformed, lost their leading
+    │   │   │                         zeros, or are unknown to the referential; an unknown level
+    │   │   └── BoundaryError         a boundary file cannot be drawn (key, projection, geometries)
     │   └── ParamsError               a policy params file is invalid (names the file and the key)
     ├── EstimationError (RuntimeError) the estimator could not produce a result from valid input
     ├── ReportError (RuntimeError)    a policy report failed (names the policy and cell)
@@ -31,6 +32,7 @@ __all__ = [
     "InputError",
     "DataError",
     "TerritoryError",
+    "BoundaryError",
     "ParamsError",
     "EstimationError",
     "ReportError",
@@ -81,6 +83,16 @@ class TerritoryError(DataError):
     leading zeros (``2001`` for the commune ``"02001"``), that the territorial
     referential does not know (with the closest known codes), and for a level the
     referential does not have (with the levels it has).
+    """
+
+
+class BoundaryError(DataError):
+    """A boundary file (GeoJSON, GeoPackage, Shapefile) cannot be used to draw a map.
+
+    The message names the file and, in :attr:`EvalkitError.problems`, each problem: the
+    key column missing (with the columns the file has), no coordinate reference system
+    or one that cannot be converted, geometries that are empty or cannot be repaired
+    (with their keys), duplicate keys, or no code of the table among the file's keys.
     """
 
 

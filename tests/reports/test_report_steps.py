@@ -35,6 +35,7 @@ def _without_dates(markup: str) -> str:
 
 def _steps(report: PolicyReport) -> None:
     report.load_data()
+    report.map_territories()
     report.estimate()
     report.effects_over_time()
     report.compare_estimators()
@@ -48,7 +49,7 @@ def test_the_steps_show_the_sections_of_the_one_shot_report(policy, shown):
     params = load_params(ROOT / "params" / f"{policy}.yaml")
     _steps(PolicyReport.begin(params))
     whole = PolicyReport.from_params(params)
-    expected = [whole.data_html(), whole.estimate_html(), whole.dynamics_html(),
+    expected = [whole.data_html(), whole.maps_html(), whole.estimate_html(), whole.dynamics_html(),
                 whole.staggered_html(), whole.sensitivity_html(), whole.indicators_html(),
                 whole.findings_html(), whole.provenance_html()]
     assert [_without_dates(h) for h in shown] == [_without_dates(h) for h in expected if h]
@@ -107,7 +108,7 @@ def test_the_shipped_notebook_is_the_steps_in_report_order():
     code = "\n".join("".join(c["source"]) for c in notebook["cells"]
                      if c["cell_type"] == "code" and "remove" not in c["metadata"].get("tags", []))
     calls = re.findall(r"report\.(\w+)\(", code)
-    assert calls == ["introduce", "load_data", "estimate", "effects_over_time",
+    assert calls == ["introduce", "load_data", "map_territories", "estimate", "effects_over_time",
                      "compare_estimators", "check_robustness", "track_indicators", "conclude",
                      "headline"]
     assert "show_" not in code

@@ -112,6 +112,10 @@ def test_tracking_report_shows_statuses_gaps_and_the_simulated_break(reports):
     assert statuses["neet_rate"] == "on_track" and statuses["food_aid_rate"] == "deterioration"
     index = (reports / "index.html").read_text(encoding="utf-8")
     assert "En bonne voie" in index
+    page = (reports / "hauts_de_france_tracking.html").read_text(encoding="utf-8")
+    # each of the 5 indicators: its value by commune and its departments' gaps mapped
+    # (the budget, a plain value, has no gaps: 5 + 4 maps)
+    assert len(re.findall(r"alt=['\"]Carte « ", page)) == 9
 
 
 @pytest.mark.notebook
@@ -123,6 +127,12 @@ def test_evaluation_report_can_carry_indicator_tracking(reports):
     assert "Les indicateurs un par un" in text and "Taux de pauvreté des ménages" in text
     record = json.loads((reports / "territoires_engagement.json").read_text(encoding="utf-8"))
     assert {i["code"] for i in record["headline"]["indicators"]} == {"poverty_rate", "neet_rate"}
+    page = (reports / "territoires_engagement.html").read_text(encoding="utf-8")
+    assert "Carte des territoires traités : 205 sur 3\u202f782" in page  # the programme
+    assert "Carte : pour chaque territoire (communes)" in text  # the outcome's change
+    for policy in ("minimum_wage", "incinerator", "tobacco_control_california"):
+        us = (reports / f"{policy}.html").read_text(encoding="utf-8")
+        assert not re.search(r"alt=['\"](Carte|Map) ", us)  # US data: no map
 
 
 @pytest.mark.notebook

@@ -119,6 +119,7 @@ from evalkit.reports.params.checks import (
     resolve_data_path,
     rule_problems,
 )
+from evalkit.reports.params.maps import maps_problems
 from evalkit.reports.params.reading import read_params_yaml
 from evalkit.reports.params.rules import VerdictRules
 
@@ -133,6 +134,7 @@ __all__ = [
     "IndicatorsSection",
     "MeasureSection",
     "ReportSection",
+    "MapsSection",
     "RulesSection",
     "load_params",
     "check_columns",
@@ -616,6 +618,41 @@ class IndicatorsSection(_Section):
     measures: dict[StrictStr, MeasureSection] = Field(min_length=1)
 
 
+class MapsSection(_Section):
+    """``maps``: the maps of the territories the data's codes name.
+
+    Without this section, the reports draw maps when the codes (``indicators.territory``,
+    ``design.unit``) are those of shipped boundaries (the communes or intercommunal
+    bodies of Hauts-de-France, the French departments), found from the codes.
+
+    Attributes
+    ----------
+    boundaries
+        A boundary file (GeoJSON, GeoPackage or Shapefile; a relative path starts at the
+        params file's folder) whose polygons the codes name, or the name of shipped
+        boundaries (``hauts_de_france_communes``, ``hauts_de_france_epci``,
+        ``france_departements``).
+    key
+        The boundary file's column holding each territory's code (needed with a file).
+    level
+        What the territories are, for the wording of the maps.
+    outline
+        A column of the boundary file (or a level whose ``<level>_code`` column it has,
+        e.g. ``departement``) whose groups are outlined over the map.
+    show
+        ``false`` draws no map.
+    """
+
+    KEY: ClassVar[str] = "maps"
+
+    boundaries: StrictStr | None = Field(default=None, min_length=1)
+    key: StrictStr | None = Field(default=None, min_length=1)
+    level: Literal["commune", "epci", "departement", "region", "municipality", "province",
+                   "territory"] | None = None
+    outline: StrictStr | None = Field(default=None, min_length=1)
+    show: StrictBool = True
+
+
 class ReportSection(_Section):
     """``report``: presentation.
 
@@ -643,7 +680,7 @@ class PolicyParams(_Section):
     Attributes
     ----------
     policy, data, design, indicators, inference, event_study, staggered, synthetic,
-    sensitivity, rules, report
+    sensitivity, rules, report, maps
         The sections of the file (see their classes). In ``inference``,
         ``standard_errors`` and ``cluster`` hold their resolved defaults.
     language
@@ -663,6 +700,7 @@ class PolicyParams(_Section):
     sensitivity: SensitivitySection = Field(default_factory=SensitivitySection)
     rules: RulesSection = Field(default_factory=RulesSection)
     report: ReportSection = Field(default_factory=ReportSection)
+    maps: MapsSection | None = None
 
     _params_path: Path = PrivateAttr(default=Path())
     _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
@@ -832,6 +870,7 @@ def _validated(raw: Any, p: Path, problems: list[str] | None = None) -> PolicyPa
         problems.extend(format_validation_errors(exc, PolicyParams))
     problems.extend(rule_problems(raw, p))
     problems.extend(column_problems(raw, p))
+    problems.extend(maps_problems(raw, p))
     if params is not None and params.report.notebook is not None:
         notebook = resolve_data_path(params.report.notebook, p)
         if not _is_file(notebook):

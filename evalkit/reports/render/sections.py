@@ -1,7 +1,7 @@
 """The sections of an evaluation report, rendered as HTML in the notebook's outputs.
 
 The evaluation notebook runs the analysis step by step (:meth:`PolicyReport.begin`,
-then ``introduce``, ``load_data``, ``estimate``, ``effects_over_time``,
+then ``introduce``, ``load_data``, ``map_territories``, ``estimate``, ``effects_over_time``,
 ``compare_estimators``, ``check_robustness``, ``track_indicators`` and ``conclude``);
 each step displays the report section it computes. The ``*_html`` methods return a
 section's HTML and the ``show_*`` methods display it. All user-provided text (policy
@@ -82,6 +82,9 @@ class PolicyReport(ShownSections):
                                the policy
     ``load_data()``            the rows ``data.sample`` keeps and the panel built from
                                ``design``'s roles: *Data used*
+    ``map_territories()``      when the design's units are territories that boundaries
+                               know: the treated territories and the outcome's change, as
+                               maps (nothing otherwise)
     ``estimate()``             the headline estimator (``design.estimator``) with the
                                params' ``inference``, and its comparisons: *Estimated
                                effect*
@@ -219,6 +222,25 @@ class PolicyReport(ShownSections):
         loaded = self._loaded_data()
         self._display(self.data_html())
         return loaded.data, loaded.panel
+
+    def map_territories(self) -> None:
+        """Display the maps of the territories (treated, and the outcome's change), when
+        the design's units are territories that boundaries know (see the ``maps``
+        section of the params); nothing otherwise."""
+        markup = self.maps_html()
+        if markup:
+            self._display(markup)
+
+    def maps_html(self) -> str:
+        """The maps of the territories, or ``""`` when the units are not territories that
+        boundaries know."""
+        from evalkit.reports.render.maps_sections import evaluation_map_blocks
+
+        loaded = self._loaded_data()
+        blocks = evaluation_map_blocks(self._params, loaded.panel,
+                                       self._params.design.outcome_label
+                                       or self._params.design.outcome)
+        return render(blocks) if blocks else ""
 
     def estimate(self, **sections: object) -> Estimation:
         """Estimate the design; display *Estimated effect*.

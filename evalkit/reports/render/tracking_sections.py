@@ -42,6 +42,13 @@ from evalkit.reports.render.blocks import (
     render_page_style,
 )
 from evalkit.reports.render.indicator_wording import progress_sentence, status_label
+from evalkit.reports.render.maps_sections import (
+    group_boundaries,
+    indicator_gap_map,
+    indicator_value_map,
+    report_boundaries,
+    tracking_maps_note,
+)
 from evalkit.reports.render.rules_provenance import TRACKING_RULES, rules_table_blocks
 from evalkit.reports.render.shown import ShownSections
 
@@ -61,6 +68,7 @@ class TrackingReport(ShownSections):
 
     def __init__(self, tracking: Tracking) -> None:
         self.tracking = tracking
+        self._maps: dict[str, object] = {}  # boundaries found, by the codes' column
 
     @classmethod
     def from_params(cls, params: PolicyParams | str | Path) -> TrackingReport:
@@ -272,6 +280,7 @@ class TrackingReport(ShownSections):
                              reference=focus if focus.size else None, title=label,
                              labels=self._plot_labels(), language=self.language)
         out: list[Block] = [Heading(label, 3), Figure.of(fig, label, self.language)]
+        out += self._value_map(item)
         # The long-term sentence and the gap are in the summary: here, what it does not say.
         recent = item.short_term
         sentences = [progress_sentence(recent, self.language, pace=False)
@@ -296,6 +305,7 @@ class TrackingReport(ShownSections):
             fig = plot_gap_ranking(gaps, title=self._t("gap_title", period=period),
                                    labels=self._gap_labels(ind.unit))
             out.append(Figure.of(fig, self._t("gap_title", period=period), self.language))
+            out += self._gap_map(item, period)
             rows = []
             for r in gaps.itertuples():
                 dec = self._gap_decimals(ind.unit, float(r.conf_low), float(r.conf_high))
@@ -310,6 +320,48 @@ class TrackingReport(ShownSections):
                       self._t("col_significant")]
             out.append(Table.of(header, rows))
         return out
+
+    # ------------------------------------------------------------------ maps
+    def _boundaries(self, column: str, groups: bool = False):  # noqa: ANN202
+        """The boundaries of a column's codes (found once), or ``None``: no map."""
+        if column not in self._maps:
+            codes = self.tracking.data[column].dropna().unique()
+            find = group_boundaries if groups else report_boundaries
+            self._maps[column] = find(self.tracking.params, codes)
+        return self._maps[column]
+
+    def _focus_rows(self) -> np.ndarray | None:
+        section = self.tracking.params.indicators
+        if not section.focus:
+            return None
+        data = self.tracking.data
+        focus = np.ones(len(data), dtype=bool)
+        for column, value in section.focus.items():
+            focus &= data[column].isin(value if isinstance(value, list) else [value]).to_numpy()
+        return focus
+
+    def _value_map(self, item: IndicatorTracking) -> list[Block]:
+        """The latest value by territory, when the territories' codes have boundaries."""
+        section = self.tracking.params.indicators
+        boundaries = self._boundaries(section.territory)
+        if boundaries is None or item.series.empty:
+            return []
+        measure = section.measures[item.indicator.code]
+        return indicator_value_map(
+            self.tracking.params, self.tracking.data, boundaries, code=item.indicator.code,
+            label=item.indicator.label_in(self.language), unit=item.indicator.unit,
+            numerator=measure.numerator, denominator=measure.denominator,
+            scale=float(measure.scale), latest=int(item.series["period"].max()),
+            focus=self._focus_rows(), focus_label=self._focus_label())
+
+    def _gap_map(self, item: IndicatorTracking, period: int) -> list[Block]:
+        """The groups' gaps by territory, when the groups' codes have boundaries."""
+        section = self.tracking.params.indicators
+        boundaries = self._boundaries(section.group_by, groups=True)
+        if boundaries is None:
+            return []
+        return indicator_gap_map(self.tracking.params, item.group_gaps, boundaries,
+                                 unit=item.indicator.unit, period=period)
 
     def _plot_labels(self) -> dict[str, str]:
         labels = {"series": self._t("whole"), "reference": self._focus_label(),
@@ -332,6 +384,15 @@ class TrackingReport(ShownSections):
             notes.append(self._t("band_caption", level=self._level(), focus=self._focus_label()))
         if any((~item.series["area"].isin([ALL, FOCUS, REST])).any() for item in items):
             notes.append(self._t("panels_caption"))
+        section = self.tracking.params.indicators
+        if self._boundaries(section.territory) is not None:
+            gaps = (section.group_by is not None
+                    and self._boundaries(section.group_by, groups=True) is not None
+                    and any(item.group_gaps is not None and not item.group_gaps.empty
+                            for item in items))
+            notes.append(tracking_maps_note(
+                self.tracking.params, gaps=gaps,
+                focus_label=self._focus_label() if section.focus else None))
         blocks: list[Block] = [Heading(self._t("indicators"))]
         blocks += [Paragraph(note, "caption") for note in notes]
         for item in items:
