@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import zlib
+from codecs import getincrementaldecoder
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from codecs import getincrementaldecoder
-from dataclasses import replace
 
 from evalkit.data.code_columns import code_columns
 from evalkit.data.csv_format import (
@@ -307,7 +305,8 @@ def _sample(p: Path, fmt: str) -> tuple[bytes, bool]:
     return data[:SAMPLE_BYTES], len(data) <= SAMPLE_BYTES
 
 
-def _text_format(p: Path, fmt: str, stated: Mapping[str, Any]) -> tuple[ReadFormat, tuple[str, ...]]:
+def _text_format(p: Path, fmt: str,
+                 stated: Mapping[str, Any]) -> tuple[ReadFormat, tuple[str, ...]]:
     """How the text file is written (its sample read), and its header's names."""
     data, complete = _sample(p, fmt)
     if "encoding" in stated:
