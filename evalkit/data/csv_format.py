@@ -18,7 +18,9 @@ The rules, on the sample:
 - header: the first line with the table's number of fields of which more than half
   are filled (title lines above it are skipped).
 - decimal and thousands: from the numbers of the columns that hold only numbers and
-  missing-value markers. ``12,5`` is a decimal comma, ``0.25`` a decimal point,
+  missing-value markers (a file whose numbers use both marks is read with the
+  separator's convention, a point in comma-separated files, else with the mark of
+  the most columns). ``12,5`` is a decimal comma, ``0.25`` a decimal point,
   ``1.234.567`` or ``1.234,5`` thousands dots, ``1 234`` thousands spaces (also
   no-break spaces). ``1.234`` alone (one to three digits, a dot, three digits) is
   ambiguous outside comma-separated files, where nothing else in the file says which:
@@ -223,7 +225,6 @@ class _Numbers:
     decimal: dict[str, list[str]] = field(default_factory=lambda: {",": [], ".": []})
     thousands: Counter[str] = field(default_factory=Counter)
     ambiguous: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: {",": [], ".": []})
-    examples: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 def _classify(token: str) -> tuple[str, str | None, str | None] | None:
@@ -268,7 +269,6 @@ def _read_numbers(names: Sequence[str], rows: list[list[str]], skip: set[str],
                 if kind in ("decimal", "grouped") and decimal is not None:
                     if name not in found.decimal[decimal]:
                         found.decimal[decimal].append(name)
-                        found.examples[(name, decimal)] = token
                 if thousands is not None:
                     found.thousands[thousands] += 1
     return found
@@ -292,14 +292,11 @@ def _decimal_and_thousands(path: Any, separator: str, numbers: _Numbers,
     thousands = stated.get("thousands")
     if decimal is None:
         commas, points = numbers.decimal[","], numbers.decimal["."]
-        if commas and points:
-            raise DataError(
-                f"Cannot read {path}: its numbers are written with both decimal marks: "
-                f"{numbers.examples[(commas[0], ',')]!r} in column {commas[0]!r} and "
-                f"{numbers.examples[(points[0], '.')]!r} in column {points[0]!r}. State the "
-                "decimal mark: in the params, data.read.decimal: \",\" or \".\"; with "
-                "load_table, decimal=',' or decimal='.'.")
-        if commas or points:
+        if commas and points:  # written both ways: the convention of the separator, else
+            # the more common; the values written the other way stay text, and are named
+            # where the column is used
+            decimal = "." if separator == "," or len(points) > len(commas) else ","
+        elif commas or points:
             decimal = "," if commas else "."
         elif thousands in (",", "."):
             decimal = "." if thousands == "," else ","
@@ -348,8 +345,8 @@ def detect_csv_format(sample: bytes, *, file_format: str = "csv", complete: bool
     Raises
     ------
     DataError
-        If the decimal mark cannot be told (``1.234`` everywhere) or the numbers use
-        both marks; the message names the column and how to state the mark.
+        If the decimal mark cannot be told (``1.234`` everywhere); the message names
+        the column and how to state the mark.
     """
     given = {k: v for k, v in (stated or {}).items() if v is not None}
     encoding = given.get("encoding") or sample_encoding(sample, complete)
