@@ -39,17 +39,18 @@ def _as_numbers(series: pd.Series, read: ReadFormat) -> pd.Series | None:
     present = series.notna()
     if not present.any():
         return None
+    markers = {m.lower() for m in read.missing}
+    pattern, group = _pattern(read.decimal, read.thousands)
+    head = series[present].head(_PROBE)
+    probe = head[head.map(lambda v: isinstance(v, str))].astype(str).str.strip()
+    if not (probe.str.lower().isin(markers) | probe.str.fullmatch(pattern.pattern)).all():
+        return None
     if isinstance(series.dtype, pd.StringDtype) or series.dtype == object and \
             series[present].map(type).eq(str).all():
         is_text = present
     else:
         is_text = series.map(lambda v: isinstance(v, str)).astype(bool)
-    markers = {m.lower() for m in read.missing}
-    pattern, group = _pattern(read.decimal, read.thousands)
     text = series[is_text].astype(str).str.strip()
-    probe = text.head(_PROBE)
-    if not (probe.str.lower().isin(markers) | probe.str.fullmatch(pattern.pattern)).all():
-        return None
     number = text.str.fullmatch(pattern.pattern)
     marker = text.str.lower().isin(markers) & ~number
     if not (number | marker).all():
