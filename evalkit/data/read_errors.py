@@ -118,14 +118,16 @@ def header_hint(columns: Sequence[str], fmt: str | None, for_params: bool = Fals
         expected = "," if fmt == "csv" else "\t"
         for separator in (";", "\t", "|", ","):
             if separator != expected and separator in names[0]:
-                fix = (f"save it again with {expected!r} between columns, or as .xlsx"
+                shown = "tab" if separator == "\t" else f'"{separator}"'
+                fix = (f"in the params, data.read.separator: {shown}"
                        if for_params else f"with load_table, pass sep={separator!r}")
                 return (f". The file seems to separate its columns with {separator!r}, not "
                         f"{expected!r} ({fix})")
     unnamed = sum(name.startswith("Unnamed: ") for name in names)
     if names and unnamed * 2 >= len(names):
-        fix = ("remove the lines above the column names" if for_params else
-               "with load_table, skip those lines with skiprows=<number of lines>")
+        fix = ("in the params, give the line of the column names as data.read.header_row"
+               if for_params else
+               "with load_table, give the line of the column names as header_row=<line>")
         return (f". Most columns have no name: is there a title or notes above the column "
                 f"names? ({fix})")
     return ""

@@ -277,14 +277,17 @@ def test_damaged_workbook(tmp_path, mpdta, content):
 
 
 def test_file_in_windows_1252(tmp_path):
+    # Windows-1252 is detected; stated wrongly, the error says what is wrong and how to fix it
     path = tmp_path / "communes.csv"
     path.write_bytes("commune,année\nAbbécourt,2020\n".encode("cp1252"))
+    assert load_table(path)["commune"].tolist() == ["Abbécourt"]
+    assert read_columns(path) == ["commune", "année"]
     for read in (load_table, read_columns):
         with pytest.raises(DataError) as info:
-            read(path)
+            read(path, encoding="utf-8")
         message = _message(info)
-        assert message.startswith(f"Cannot read {path} as csv: it is not UTF-8 text")
-        assert "0xe9" in message and "encoding='cp1252'" in message
+        assert message.startswith(f"Cannot read {path} as csv: it is not utf-8 text")
+        assert "0xe9" in message and "encoding=..." in message
     assert load_table(path, encoding="cp1252")["commune"].tolist() == ["Abbécourt"]
 
 
@@ -313,8 +316,8 @@ CODES = "code,year,y,g\n01,2000,1.0,0\n1,2000,2.0,0\n02,2000,1.5,2001\n02,2001,1
 def test_codes_read_as_numbers_are_named_when_they_collide(tmp_path):
     path = tmp_path / "codes.csv"
     path.write_text(CODES)
-    with pytest.raises(DataError) as info:
-        Panel(load_table(path), unit="code", time="year", outcome="y", first_treated="g")
+    with pytest.raises(DataError) as info:  # read as numbers, as pandas does without help
+        Panel(pd.read_csv(path), unit="code", time="year", outcome="y", first_treated="g")
     (problem,) = info.value.problems
     assert "2 unit-period pairs appear on more than one row" in problem
     assert "The column 'code' was read as numbers (dtype int64), so codes like 01 and 1, if " \
@@ -324,6 +327,8 @@ def test_codes_read_as_numbers_are_named_when_they_collide(tmp_path):
     panel = Panel(load_table(path, dtype={"code": str}), unit="code", time="year", outcome="y",
                   first_treated="g")
     assert sorted(panel.units) == ["01", "02", "1"]
+    # a column named 'code' is read as text without being told
+    assert load_table(path)["code"].tolist() == ["01", "1", "02", "02", "01", "1"]
 
 
 def test_duplicates_of_text_codes_do_not_blame_numbers(mpdta):
@@ -357,10 +362,12 @@ def test_missing_column_of_a_workbook_says_which_sheet_was_read(tmp_path, mpdta)
 
 
 def test_semicolon_separated_file_is_recognised_in_the_message(tmp_path, mpdta):
+    # detected when reading; stated wrongly, the message says what the file seems to use
     path = tmp_path / "semi.csv"
     mpdta.head(5).to_csv(path, sep=";", index=False)
+    assert load_table(path, columns=["lemp"]).shape == (5, 1)
     with pytest.raises(DataError) as info:
-        load_table(path, columns=["lemp"])
+        load_table(path, columns=["lemp"], sep=",")
     assert "The file seems to separate its columns with ';', not ','" in _message(info)
     assert "sep=';'" in _message(info)
 
@@ -385,12 +392,12 @@ def test_decimal_commas_read_as_text_in_a_2x2_design(tmp_path, kielmc):
     path = tmp_path / "kielmc.csv"
     kielmc.to_csv(path, sep=";", decimal=",", index=False)
     with pytest.raises(DataError) as info:
-        did_2x2(load_table(path, sep=";"), **KIELMC)
+        did_2x2(load_table(path, sep=";", decimal="."), **KIELMC)
     assert "outcome='rprice': must be a numeric column" in _message(info)
     assert "decimal=','" in _message(info)
-    frame = load_table(path, sep=";", decimal=",")
-    assert did_2x2(frame, **KIELMC).estimate == pytest.approx(
-        did_2x2(kielmc, **KIELMC).estimate)
+    for frame in (load_table(path, sep=";", decimal=","), load_table(path)):  # stated, detected
+        assert did_2x2(frame, **KIELMC).estimate == pytest.approx(
+            did_2x2(kielmc, **KIELMC).estimate)
 
 
 def test_many_distinct_bad_values_are_summarised(mpdta):

@@ -37,7 +37,7 @@ def _panel_frame(units: str = "ABCDEF", treated: str = "AB", start: int = 2003) 
 
 
 def _policy(tmp_path: Path, data: pd.DataFrame | str | bytes, design: dict | None = None,
-            name: str = "data.csv", **sections) -> Path:
+            name: str = "data.csv", read: dict | None = None, **sections) -> Path:
     path = tmp_path / name
     if isinstance(data, pd.DataFrame):
         data.to_csv(path, index=False)
@@ -46,7 +46,7 @@ def _policy(tmp_path: Path, data: pd.DataFrame | str | bytes, design: dict | Non
     else:
         path.write_text(data, encoding="utf-8")
     params = {"policy": {"name": "Test", "description": "A test."}, "language": "en",
-              "data": {"file": name}, **sections}
+              "data": {"file": name, **({"read": read} if read else {})}, **sections}
     if design is not None:
         params["design"] = design
     out = tmp_path / "policy.yaml"
@@ -121,21 +121,29 @@ def test_duplicate_unit_period_rows(tmp_path):
 
 
 def test_codes_with_leading_zeros_read_as_numbers(tmp_path):
-    text = ("code,year,y,g\n"
+    # 'id' is not a name that marks territorial codes: read as numbers, '01' and '1' collide
+    text = ("id,year,y,g\n"
             + "".join(f"{code},{t},{1 + 0.1 * t},{g}\n"
                       for code, g in (("01", 0), ("1", 0), ("02", 2003), ("03", 2003))
                       for t in range(2001, 2005)))
-    path = _policy(tmp_path, text, {**PANEL, "unit": "code"})
+    path = _policy(tmp_path, text, {**PANEL, "unit": "id"})
     problems = _check(path)
     assert len(problems) == 2
     assert "unit-period pairs appear on more than one row" in problems[0]
-    assert "The column 'code' was read as numbers (dtype int64), so codes like 01 and 1, if " \
+    assert "The column 'id' was read as numbers (dtype int64), so codes like 01 and 1, if " \
            "the file writes both, became equal: territorial codes must be read as text" \
         in problems[0]
-    assert problems[1].startswith("design.unit: code: data.csv writes different codes that "
+    assert problems[1].startswith("design.unit: id: data.csv writes different codes that "
                                   "became the same number when read: '01' and '1' (all read "
                                   "as 1)")
-    assert "cannot yet ask for a column to be read as text" in problems[1]
+    assert "data.read.text_columns: [id]" in problems[1]
+    # stated as text, or named as a code, the column keeps its codes and the data fit
+    stated = _policy(tmp_path, text, {**PANEL, "unit": "id"},
+                     read={"text_columns": ["id"]})
+    assert _check(stated) == []
+    named = _policy(tmp_path, text.replace("id,", "unit_code,", 1),
+                    {**PANEL, "unit": "unit_code"})
+    assert _check(named) == []
 
 
 def test_every_unit_treated_at_the_same_time_has_no_comparison(tmp_path):
@@ -213,10 +221,14 @@ def test_header_without_rows(tmp_path):
 
 
 def test_truncated_file_is_named_as_the_params_give_it(tmp_path):
+    # the params check reads the file's first 256 kB, so it finds the truncation itself
     data = gzip.compress(_panel_frame().to_csv(index=False).encode() * 200)
     path = _policy(tmp_path, data[: len(data) // 2], PANEL, name="data.csv.gz")
-    (problem,) = _check(path)
-    assert problem.startswith("Cannot read data.csv.gz as csv: the file is truncated")
+    with pytest.raises(ParamsError) as info:
+        load_params(path)
+    (problem,) = info.value.problems
+    assert problem.startswith("data.file: must be a readable csv file; got 'data.csv.gz': the "
+                              "file is truncated")
     assert str(tmp_path) not in problem
 
 
@@ -247,13 +259,13 @@ def test_tracking_data_that_fit(tmp_path):
 
 def test_tracking_measures_must_be_finite_numbers(tmp_path):
     frame = _communes().astype({"poor": object})
-    frame.loc[4, "poor"] = "secret"
+    frame.loc[4, "poor"] = "voir note"  # not a missing-value marker ('secret' is one)
     frame["households"] = frame["households"].astype(float)
     frame.loc[[1, 2], "households"] = np.inf
     problems = _check(_tracking(tmp_path, frame))
     assert problems[0].startswith("indicators.measures.poverty_rate.numerator: poor: must be a "
                                   "numeric column; got dtype ")
-    assert "'secret' (row 5)" in problems[0]
+    assert "'voir note' (row 5)" in problems[0]
     assert problems[1].startswith("indicators.measures.poverty_rate.denominator: households: "
                                   "must hold finite numbers; got inf or -inf in 2 of 15 rows "
                                   "(rows 2 and 3;")
@@ -265,8 +277,8 @@ def test_tracking_needs_one_row_per_territory_and_period(tmp_path):
     (problem,) = problems
     assert problem.startswith("indicators.territory: commune_code, indicators.period: year: 1 "
                               "territory-period pairs appear on more than one row (2 rows), "
-                              "e.g. (2001, 2015)")
-    assert "The column 'commune_code' was read as numbers" in problem
+                              "e.g. ('02001', 2015)")
+    assert "read as numbers" not in problem  # commune_code is read as text
 
 
 # =========================================================================== params checks
@@ -293,12 +305,13 @@ def test_missing_column_of_a_workbook_names_the_sheet_read_and_the_others(tmp_pa
 
 
 def test_unreadable_file_in_a_params_check_names_the_file_as_given(tmp_path):
-    path = _policy(tmp_path, "commune,année\nAbbécourt,1\n".encode("cp1252"), PANEL)
+    data = "commune,année\nAbbécourt,1\n".encode("cp1252")
+    path = _policy(tmp_path, data, PANEL, read={"encoding": "utf-8"})
     with pytest.raises(ParamsError) as info:
         load_params(path)
     (problem,) = info.value.problems
     assert problem.startswith("data.file: must be a readable csv file; got 'data.csv': it is "
-                              "not UTF-8 text")
+                              "not utf-8 text")
 
 
 def test_bootstrap_draws_too_few_for_a_bootstrap(tmp_path):
@@ -320,10 +333,16 @@ def test_tracking_focus_must_select_some_rows_but_not_all(tmp_path):
                             "of them; it selects 0 of 15"]
 
 
-def test_rows_in_windows_1252_far_below_an_ascii_header(tmp_path):
-    frame = _panel_frame().assign(notes="x" * 1000)  # the header check reads the first 8 kB
+def test_rows_in_windows_1252_far_below_an_ascii_header(tmp_path, monkeypatch):
+    # the format is detected on the first bytes: a later byte that is not UTF-8 makes the
+    # run read the file again as Windows-1252, without an error
+    import evalkit.data.io
+
+    monkeypatch.setattr(evalkit.data.io, "SAMPLE_BYTES", 2000)
+    frame = _panel_frame().assign(notes="x" * 1000)
     frame.loc[23, "notes"] = "mis à jour"
     path = _policy(tmp_path, frame.to_csv(index=False).encode("cp1252"), PANEL)
-    (problem,) = _check(path)
-    assert problem.startswith("Cannot read data.csv as csv: it is not UTF-8 text")
-    assert "encoding='cp1252'" in problem
+    assert _check(path) == []
+    evaluation = evaluate(path)
+    assert evaluation.read_format.encoding == "cp1252"
+    assert evaluation.data.loc[23, "notes"] == "mis à jour"

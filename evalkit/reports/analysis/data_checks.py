@@ -64,8 +64,8 @@ def check_data(params: PolicyParams) -> list[str]:
         The data file is named as ``data.file`` gives it.
     """
     try:
-        data = load_table(params.data_path, sheet=params.data.sheet, columns=_columns(params),
-                          sample=params.data.sample or None)
+        data = load_table(params.data_path, **params.data.load_options(),
+                          columns=_columns(params), sample=params.data.sample or None)
     except EvalkitError as exc:
         return _messages(exc, params)
     problems: list[str] = []
@@ -280,7 +280,7 @@ def _codes_read_as_numbers(params: PolicyParams, key: str, column: str,
             or table_format(params.data_path) not in ("csv", "tsv", "excel")):
         return []
     try:
-        raw = load_table(params.data_path, sheet=params.data.sheet, columns=[column],
+        raw = load_table(params.data_path, **params.data.load_options(), columns=[column],
                          dtype={column: str})[column].dropna().str.strip()
     except EvalkitError:
         return []
@@ -294,9 +294,9 @@ def _codes_read_as_numbers(params: PolicyParams, key: str, column: str,
                       for number, texts in list(groups.items())[:SHOW])
     more = f"; and {len(groups) - SHOW:,} more" if len(groups) > SHOW else ""
     return [f"{key}: {column}: {Path(params.data.file).name} writes different codes that "
-            f"became the same number when read: {shown}{more}. A params file cannot yet ask "
-            "for a column to be read as text: give the codes a non-numeric form in the file "
-            "(e.g. a letter prefix), or store the data as Parquet with this column as text"]
+            f"became the same number when read: {shown}{more}. Read the column as text: in the "
+            f"params, data.read.text_columns: [{column}] (columns named as territorial codes, "
+            "such as commune_code or CODGEO, are read as text without being told)"]
 
 
 def _number(value: float) -> str:

@@ -16,7 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evalkit.data import Panel, file_sha256, load_table
+from evalkit.data import Panel, file_sha256
+from evalkit.data.csv_format import ReadFormat
+from evalkit.data.io import load_table_with_format
 from evalkit.did import did_2x2, event_study, twfe
 from evalkit.did.two_by_two import design_rows
 from evalkit.errors import EstimationError, EvalkitError
@@ -112,6 +114,9 @@ class Evaluation:
         What the design changed in the TWFE comparisons: its event study omitted (without
         never-treated units) or binned, covariates its fixed effects absorb left out;
         worded in the report's language when shown.
+    read_format
+        How the data file was read (detected or stated in ``data.read``); ``None`` for
+        Parquet.
     """
 
     params: PolicyParams
@@ -127,6 +132,7 @@ class Evaluation:
     robustness: Robustness | None = None
     synthetic: SyntheticAnalysis | None = None
     remarks: tuple[Note, ...] = ()
+    read_format: ReadFormat | None = None
 
     @property
     def language(self) -> str:
@@ -260,12 +266,16 @@ class LoadedData:
         What the report says of the data: for a panel, :meth:`Panel.describe`; for the
         2x2 design, the rows the regression uses (``rows``, ``treated_rows``,
         ``control_rows``).
+    read_format
+        How the data file was read (detected or stated in ``data.read``); ``None`` for
+        Parquet.
     """
 
     data: pd.DataFrame
     data_sha256: str
     panel: Panel | None
     facts: dict[str, object]
+    read_format: ReadFormat | None = None
 
 
 @dataclass(frozen=True)
@@ -306,8 +316,9 @@ def load_data(params: PolicyParams) -> LoadedData:
     """
     with _in_params_terms():
         d = params.design
-        data = load_table(params.data_path, sheet=params.data.sheet,
-                          sample=params.data.sample or None)
+        loaded = load_table_with_format(params.data_path, **params.data.load_options(),
+                                        sample=params.data.sample or None)
+        data, read = loaded.frame, loaded.read_format
         sha = file_sha256(params.data_path)
         if d.estimator == "did_2x2":
             cluster = params.inference.cluster if params.inference.kind == "cluster" else None
@@ -315,9 +326,9 @@ def load_data(params: PolicyParams) -> LoadedData:
                                covariates=d.covariates, weights=d.weights, cluster=cluster)
             treated = int(rows[d.treated].astype(float).sum())
             return LoadedData(data, sha, None, {"rows": len(rows), "treated_rows": treated,
-                                                "control_rows": len(rows) - treated})
+                                                "control_rows": len(rows) - treated}, read)
         panel = _panel(params, data)
-        return LoadedData(data, sha, panel, panel.describe())
+        return LoadedData(data, sha, panel, panel.describe(), read)
 
 
 def estimate(params: PolicyParams, loaded: LoadedData) -> Estimation:
@@ -358,7 +369,7 @@ def assemble(params: PolicyParams, loaded: LoadedData, estimation: Estimation,
     return Evaluation(params=params, data=loaded.data, data_sha256=loaded.data_sha256,
                       panel=loaded.panel, main=e.main, dynamic=e.dynamic, headline=e.headline,
                       pretrend=e.pretrend, staggered=e.staggered, robustness=robustness,
-                      synthetic=e.synthetic, remarks=e.remarks,
+                      synthetic=e.synthetic, remarks=e.remarks, read_format=loaded.read_format,
                       run_date=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"))
 
 

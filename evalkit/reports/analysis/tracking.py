@@ -18,7 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evalkit.data import file_sha256, load_table
+from evalkit.data import file_sha256
+from evalkit.data.csv_format import ReadFormat
+from evalkit.data.io import load_table_with_format
 from evalkit.errors import DataError, TerritoryError
 from evalkit.indicators.attainment import attainment_table
 from evalkit.indicators.definitions import Indicator, load_indicators
@@ -90,6 +92,7 @@ class Tracking:
     indicators: tuple[IndicatorTracking, ...]
     attainment: pd.DataFrame
     run_date: str
+    read_format: ReadFormat | None = None  # how the data file was read (None: Parquet)
 
     @property
     def language(self) -> str:
@@ -286,8 +289,9 @@ def track(params: PolicyParams | str | Path) -> Tracking:
     if section is None:
         raise DataError(f"{params.params_path}: has no indicators section to track")
     alpha = round(1 - params.inference.confidence_level, 10)
-    data = load_table(params.data_path, sheet=params.data.sheet,
-                      sample=params.data.sample or None)
+    loaded = load_table_with_format(params.data_path, **params.data.load_options(),
+                                    sample=params.data.sample or None)
+    data = loaded.frame
     data, *groups_in = territorial_groups(data, params)
     definitions = {ind.code: ind for ind in load_indicators(params.definitions_path)}
     focus = None
@@ -329,4 +333,5 @@ def track(params: PolicyParams | str | Path) -> Tracking:
     attainment = attainment_table([t.indicator for t in tracked], long_data, interpolate=True)
     return Tracking(params=params, data=data, data_sha256=file_sha256(params.data_path),
                     indicators=tuple(tracked), attainment=attainment,
-                    run_date=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"))
+                    run_date=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+                    read_format=loaded.read_format)

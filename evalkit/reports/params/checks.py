@@ -17,6 +17,7 @@ from evalkit._validation import describe_columns
 from evalkit.data.io import SUPPORTED_SUFFIXES, read_header, table_format
 from evalkit.data.read_errors import header_hint
 from evalkit.errors import DataError, ParamsError
+from evalkit.reports.params.read_section import read_options
 from evalkit.reports.params.rules import order_problems
 
 __all__ = [
@@ -298,16 +299,34 @@ def column_problems(raw: Mapping[str, Any], params_path: Path) -> list[str]:
                 f"got {file!r}"]
     problems = []
     sheet = data.get("sheet")
+    read = data.get("read") if isinstance(data.get("read"), dict) else {}
+    sheet_key = "data.sheet"
+    if read.get("sheet") is not None:
+        if sheet is not None:
+            problems.append(f"data.sheet and data.read.sheet: give only one of the two; got "
+                            f"{describe_value(sheet)} and {describe_value(read['sheet'])}")
+        sheet, sheet_key = read["sheet"], "data.read.sheet"
     if sheet is not None and fmt != "excel":
-        problems.append(f"data.sheet: only used for Excel files (this one is {fmt}); "
+        problems.append(f"{sheet_key}: only used for Excel files (this one is {fmt}); "
                         f"got {describe_value(sheet)}")
         sheet = None
+    if fmt in ("excel", "parquet"):
+        text_only = [k for k in ("separator", "decimal", "thousands", "encoding")
+                     if read.get(k) is not None]
+        problems += [f"data.read.{k}: only used for text files (CSV, TSV; this one is {fmt}); "
+                     f"got {describe_value(read[k])}" for k in text_only]
+    if fmt == "parquet":
+        problems += [f"data.read.{k}: not used for Parquet files, whose columns are typed; "
+                     f"got {describe_value(read[k])}" for k in ("header_row", "missing",
+                                                                "text_columns")
+                     if read.get(k) is not None]
     if not isinstance(sheet, str | int) or isinstance(sheet, bool):
         sheet = None
+    options = read_options(data) if fmt != "parquet" else {}
     try:
-        header = read_header(path, sheet)
+        header = read_header(path, sheet, **options)
     except Exception as exc:  # any reader failure is a problem of the data file
-        key = "data.sheet" if fmt == "excel" and sheet is not None else "data.file"
+        key = sheet_key if fmt == "excel" and sheet is not None else "data.file"
         reason = exc.message if isinstance(exc, DataError) else f"reading it failed: {exc}"
         for spelling in (str(path), str(Path(file).expanduser())):
             reason = reason.replace(f"Cannot read {spelling} as {fmt}: ", "")
@@ -316,7 +335,11 @@ def column_problems(raw: Mapping[str, Any], params_path: Path) -> list[str]:
                            f"{reason}"]
     columns = header.columns
     present = set(columns)
-    where = header.sheet_note("data.sheet") + header_hint(columns, fmt, for_params=True)
+    where = header.sheet_note(sheet_key) + header_hint(columns, fmt, for_params=True)
+    stated = options.get("text_columns") or ()
+    problems += [f"data.read.text_columns: must name columns of {path}; got {column!r}. Its "
+                 f"columns are: {describe_columns(columns)}"
+                 for column in stated if column not in set(columns)]
     for key, column in column_references(raw):
         if key == "indicators.group_by" and column not in present:
             from evalkit.territories import LEVEL_NAMES

@@ -20,6 +20,8 @@ A complete example (the ``#`` comments say which keys are optional)::
       description: 500 US counties observed yearly   # optional
       source: R package did (mpdta)                  # optional
       # sheet: 0                                     # optional, Excel only
+      # read: {separator: ";", decimal: ","}         # optional: how the file is written
+                                                     # (default: detected, see ReadSection)
       # sample: {region: [1, 2]}                     # optional, keep rows equal to the value(s)
     design:
       estimator: callaway_santanna   # did_2x2, twfe, event_study, callaway_santanna,
@@ -120,6 +122,7 @@ from evalkit.reports.params.checks import (
     rule_problems,
 )
 from evalkit.reports.params.maps import maps_problems
+from evalkit.reports.params.read_section import ReadSection
 from evalkit.reports.params.reading import read_params_yaml
 from evalkit.reports.params.rules import VerdictRules
 
@@ -127,6 +130,7 @@ __all__ = [
     "PolicyParams",
     "PolicySection",
     "DataSection",
+    "ReadSection",
     "DesignSection",
     "InferenceSection",
     "EventStudySection",
@@ -219,6 +223,11 @@ class DataSection(_Section):
         What the data are, shown in the report.
     source
         Where the data come from (provenance), shown in the report.
+    read
+        How the file is written, where detection must be told (see
+        :class:`~evalkit.reports.params.read_section.ReadSection`): ``separator``,
+        ``decimal``, ``thousands``, ``encoding``, ``sheet``, ``header_row``,
+        ``missing``, ``text_columns``.
     """
 
     file: StrictStr = Field(min_length=1)
@@ -227,6 +236,16 @@ class DataSection(_Section):
         default_factory=dict)
     description: StrictStr | None = None
     source: StrictStr | None = None
+    read: ReadSection = Field(default_factory=ReadSection)
+
+    @property
+    def chosen_sheet(self) -> str | int | None:
+        """The sheet to read: ``data.sheet`` or ``data.read.sheet`` (``None``: the first)."""
+        return self.sheet if self.sheet is not None else self.read.sheet
+
+    def load_options(self) -> dict[str, Any]:
+        """:func:`~evalkit.data.load_table`'s options to read the file: its sheet and ``read``."""
+        return {"sheet": self.chosen_sheet, **self.read.load_options()}
 
 
 class DesignSection(_Section):

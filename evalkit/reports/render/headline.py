@@ -34,6 +34,7 @@ HEADLINE_KEYS: dict[str, bool] = {
     "language": False,
     "run_date": False,
     "data_sha256": False,
+    "data_read": False,
     "evalkit_version": False,
     "indicators": False,
 }
@@ -113,7 +114,8 @@ def record_headline(headline: Mapping[str, Any]) -> None:
         ``conf_high``: the confidence interval; ``p_value``; ``std_error``;
         ``confidence_level`` (e.g. 0.95); ``text``: one plain sentence stating
         the finding; and, as text, ``outcome``, ``language``, ``run_date``,
-        ``data_sha256``, ``evalkit_version``. Missing keys are recorded as null.
+        ``data_sha256``, ``evalkit_version``, ``data_read`` (how the data file was
+        read, when it is not written the default way). Missing keys are recorded as null.
 
     Raises
     ------

@@ -56,6 +56,7 @@ from evalkit.reports.render.blocks import (
     render_page_style,
 )
 from evalkit.reports.render.findings import key_findings
+from evalkit.reports.render.read_format import read_format_text
 from evalkit.reports.render.rules_provenance import evaluation_rules_used, rules_table_blocks
 from evalkit.reports.render.shown import ShownSections
 from evalkit.results import compare
@@ -119,7 +120,7 @@ class PolicyReport(ShownSections):
         self._loaded: LoadedData | None = LoadedData(
             evaluation.data, evaluation.data_sha256, evaluation.panel,
             evaluation.panel.describe() if evaluation.panel is not None
-            else dict(evaluation.main.sample))
+            else dict(evaluation.main.sample), evaluation.read_format)
         self._estimation: Estimation | None = None
         self._robustness: Robustness | None = evaluation.robustness
         self._evaluation: Evaluation | None = evaluation
@@ -611,8 +612,10 @@ class PolicyReport(ShownSections):
         import numpy as np
         import statsmodels
 
+        read = read_format_text(ev.read_format, self.language)
         rows = [[self._t("params_file"), p.params_path.name],
                 [self._t("data_file"), p.data_path.name],
+                *([[self._t("read_as"), read]] if read else []),
                 [self._t("sha256"), ev.data_sha256],
                 [self._t("version"), __version__],
                 [self._t("run_date"), ev.run_date],
@@ -675,5 +678,6 @@ class PolicyReport(ShownSections):
                 "outcome": ev.outcome_label, "text": key_findings(ev)[0],
                 "language": self.language, "run_date": ev.run_date,
                 "data_sha256": ev.data_sha256, "evalkit_version": __version__,
+                "data_read": read_format_text(ev.read_format, self.language),
                 **({"indicators": self._tracking.headline()["indicators"]}
                    if self._tracking is not None else {})}

@@ -49,6 +49,7 @@ from evalkit.reports.render.maps_sections import (
     report_boundaries,
     tracking_maps_note,
 )
+from evalkit.reports.render.read_format import read_format_text
 from evalkit.reports.render.rules_provenance import TRACKING_RULES, rules_table_blocks
 from evalkit.reports.render.shown import ShownSections
 
@@ -59,6 +60,7 @@ __all__ = ["TrackingReport", "tracking_sections_html"]
 #: Wording the tracking report shares with the evaluation report (other keys are
 #: ``tracking_<key>`` in the report catalogues).
 _SHARED = {"summary": "findings", "data": "data", "provenance": "provenance", "rows": "rows",
+           "read_as": "read_as",
            "periods": "periods", "file": "data_file", "sha": "sha256",
            "params_file": "params_file", "version": "version", "run_date": "run_date"}
 
@@ -402,9 +404,11 @@ class TrackingReport(ShownSections):
     def provenance_html(self) -> str:
         t = self.tracking
         p = t.params
+        read = read_format_text(t.read_format, self.language)
         rows = [(self._t("params_file"), p.params_path.name),
                 (self._t("definitions"), p.definitions_path.name),
-                (self._t("file"), p.data_path.name), (self._t("sha"), t.data_sha256),
+                (self._t("file"), p.data_path.name),
+                *([(self._t("read_as"), read)] if read else []), (self._t("sha"), t.data_sha256),
                 (self._t("version"), __version__), (self._t("run_date"), t.run_date)]
         content = p.params_path.read_text(encoding="utf-8") if p.params_path.is_file() else ""
         rules = rules_table_blocks(p, TRACKING_RULES, self.language)
@@ -431,6 +435,7 @@ class TrackingReport(ShownSections):
         return {"label": self._t("headline"), "indicators": statuses,
                 "language": self.language, "run_date": t.run_date,
                 "data_sha256": t.data_sha256, "evalkit_version": __version__,
+                "data_read": read_format_text(t.read_format, self.language),
                 "text": " ".join(progress_sentence(i.long_term, self.language)
                                  for i in t.indicators[:2])}
 

@@ -58,7 +58,7 @@ _NUMBER_KEYS = ("duration_seconds", "confidence_level")
 _HEADLINE_NUMBERS = ("estimate", "conf_low", "conf_high", "p_value", "std_error",
                      "confidence_level")
 _HEADLINE_TEXTS = ("label", "text", "outcome", "language", "run_date", "data_sha256",
-                   "evalkit_version")
+                   "evalkit_version", "data_read")
 _FILE_KEYS = ("html", "notebook", "error_page")
 
 
