@@ -81,3 +81,39 @@ def test_the_page_style_and_the_report_part():
     style = render_page_style()
     assert style.strip().startswith("<style>") and ".evalkit-report h2" in style
     assert report_part("<h2>x</h2>") == "<div class='evalkit-report'><h2>x</h2></div>"
+
+
+def test_a_map_is_embedded_as_a_palette_image_with_its_colours_kept_exactly():
+    # Maps are flat class colours with anti-aliased edges: a 256-colour palette PNG keeps
+    # the class colours exactly (median cut, no dithering) and makes the image smaller, so reports with many commune maps stay a few MB.
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from PIL import Image
+
+    classes = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"]
+    rng = np.random.default_rng(3)
+    fig, ax = plt.subplots(figsize=(4, 4))
+    for i in range(300):  # many small patches with edges, like communes
+        x, y = rng.uniform(0, 1, 2)
+        ax.add_patch(plt.Polygon(rng.uniform(-0.04, 0.04, (6, 2)) + (x, y),
+                                 facecolor=classes[i % 5], edgecolor="white", lw=0.3))
+    ax.set_axis_off()
+    plain = Figure.of(fig, "no map").png
+    fig.evalkit_map = object()
+    mapped = Figure.of(fig, "map").png
+    plt.close(fig)
+    original = np.asarray(Image.open(io.BytesIO(plain)).convert("RGB")).reshape(-1, 3)
+    with Image.open(io.BytesIO(mapped)) as image:
+        assert image.mode == "P"
+        palette = np.asarray(image.convert("RGB")).reshape(-1, 3)
+    kept = {tuple(int(v) for v in c) for c in np.unique(palette, axis=0)}
+    for colour in [*classes, "#ffffff"]:  # every class and the background, exactly
+        assert tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5)) in kept
+    # Anti-aliased edges move to a near colour: on average by less than one level.
+    assert np.abs(palette.astype(int) - original.astype(int)).mean() < 1
+    assert len(mapped) < len(plain)

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from evalkit.maps import SHIPPED_BOUNDARIES
 from evalkit.reports.params.checks import resolve_data_path
 
 __all__ = ["maps_problems", "boundaries_path", "outline_column"]
@@ -36,6 +35,8 @@ def maps_problems(raw: Mapping[str, Any], params_path: Path) -> list[str]:
     file, key, outline = section.get("boundaries"), section.get("key"), section.get("outline")
     if not isinstance(file, str) or not file:
         return []
+    from evalkit.maps import SHIPPED_BOUNDARIES  # geopandas only when a map is asked for
+
     if file in SHIPPED_BOUNDARIES:
         shipped = SHIPPED_BOUNDARIES[file]
         if isinstance(key, str) and key != shipped.key:
