@@ -85,7 +85,8 @@ def test_the_page_style_and_the_report_part():
 
 def test_a_map_is_embedded_as_a_palette_image_with_its_colours_kept_exactly():
     # Maps are flat class colours with anti-aliased edges: a 256-colour palette PNG keeps
-    # the class colours exactly (median cut, no dithering) and makes the image smaller, so reports with many commune maps stay a few MB.
+    # the class colours exactly (median cut, no dithering) and makes the image smaller, so
+    # reports with many commune maps stay a few MB.
     import io
 
     import matplotlib
