@@ -22,14 +22,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["CODE_WORDS", "LEVEL_NAMES", "is_code_column", "code_columns"]
+__all__ = ["CODE_WORDS", "LEVEL_SHORT_NAMES", "is_code_column", "code_columns"]
 
 #: Words that make a column a code column when they start or end its name.
 CODE_WORDS: frozenset[str] = frozenset({
     "code", "codgeo", "codegeo", "depcom", "insee", "siren", "siret", "nis", "refnis",
     "cog", "iris"})
 #: Names that are, whole, the short name of a territorial level in INSEE files.
-LEVEL_NAMES: frozenset[str] = frozenset({
+LEVEL_SHORT_NAMES: frozenset[str] = frozenset({
     "com", "dep", "dept", "reg", "epci", "arr", "cv", "can"})
 _WORD = re.compile(r"[^0-9a-z]+")
 
@@ -50,7 +50,7 @@ def is_code_column(name: object) -> bool:
     if not isinstance(name, str):
         return False
     lowered = name.strip().lower()
-    if lowered in LEVEL_NAMES or lowered.startswith("code"):
+    if lowered in LEVEL_SHORT_NAMES or lowered.startswith("code"):
         return True
     words = [w for w in _WORD.split(lowered) if w]
     return bool(words) and (words[0] in CODE_WORDS or words[-1] in CODE_WORDS)

@@ -30,7 +30,7 @@ from evalkit.maps.classes import NO_DATA_COLOUR, NO_DATA_HATCH, Classes, classif
 from evalkit.maps.codes import match_codes
 
 __all__ = ["MapDescription", "map_values", "map_gaps", "map_estimates", "map_territories",
-           "alt_text", "DEFAULT_LABELS", "DEFAULT_ALT"]
+           "alt_text", "DEFAULT_LABELS", "DEFAULT_ALT", "LABELS", "ALT"]
 
 #: The texts a map draws, in English; ``labels=`` replaces any of them.
 DEFAULT_LABELS = {
@@ -53,6 +53,32 @@ DEFAULT_ALT = {
     "gaps": "Map of {what}: from {low} ({lowest}) to {high} ({highest}) across {with_value} "
             "territories; {marked} distinguishable from zero, outlined.",
     "territories": "Map of {what}: {selected} of {n} territories, filled and outlined.",
+}
+
+#: The texts and sentences by language (English for a language not listed); the reports
+#: pass their own, from their message catalogues.
+LABELS: dict[str, dict[str, str]] = {
+    "en": DEFAULT_LABELS,
+    "fr": {
+        "no_data": "Donnée manquante",
+        "marked": "Différent de zéro",
+        "selected": "Territoires du programme",
+        "others": "Autres territoires",
+        "highlight": "Territoires du programme (contour)",
+        "outline": "Limite du niveau supérieur",
+    },
+}
+ALT: dict[str, dict[str, str]] = {
+    "en": DEFAULT_ALT,
+    "fr": {
+        "values": "Carte « {what} » : {with_value} territoires sur {n} ont une valeur, de "
+                  "{low} ({lowest}) à {high} ({highest}), en {classes} classes ; {missing} "
+                  "sans donnée.",
+        "gaps": "Carte « {what} » : de {low} ({lowest}) à {high} ({highest}) sur {with_value} "
+                "territoires ; {marked} différents de zéro, entourés.",
+        "territories": "Carte « {what} » : {selected} territoires sur {n}, colorés et "
+                       "entourés.",
+    },
 }
 
 
@@ -94,8 +120,8 @@ class MapDescription:
     language: str
 
 
-def _labels(labels: Mapping[str, str] | None) -> dict[str, str]:
-    text = dict(DEFAULT_LABELS)
+def _labels(labels: Mapping[str, str] | None, language: str = "en") -> dict[str, str]:
+    text = dict(LABELS.get(language, DEFAULT_LABELS))
     if labels is None:
         return text
     unknown = sorted(set(labels) - set(text))
@@ -270,7 +296,7 @@ def map_values(values: pd.Series | pd.DataFrame, boundaries: Boundaries | str, *
     BoundaryError
         When no code of ``values`` is among the boundaries' codes.
     """
-    text = _labels(labels)
+    text = _labels(labels, language)
     b = _boundaries(boundaries)
     series = _as_series(values, code, value, "values")
     joined, unknown = _joined(series, b, code or "values")
@@ -288,9 +314,9 @@ def map_values(values: pd.Series | pd.DataFrame, boundaries: Boundaries | str, *
     missing = int((~np.isfinite(shown)).sum())
     _draw.draw_legend(legend_ax, title, _class_entries(classes, missing, text), extra)
     lowest, highest = _extremes(frame, shown, b.key)
-    fig.evalkit_map = MapDescription("values", title, len(frame),
-                                     int(np.isfinite(shown).sum()), classes, lowest, highest,
-                                     0, unknown, language)
+    what = title or str(series.name or "values")
+    fig.evalkit_map = MapDescription("values", what, len(frame), int(np.isfinite(shown).sum()),
+                                     classes, lowest, highest, 0, unknown, language)
     return fig
 
 
@@ -336,7 +362,7 @@ def map_gaps(gaps: pd.DataFrame, boundaries: Boundaries | str, *, code: str = "a
     else:
         low, high = gaps[conf_low].to_numpy(float), gaps[conf_high].to_numpy(float)
         marked = (low > 0) | (high < 0)
-    text = _labels(labels)
+    text = _labels(labels, language)
     b = _boundaries(boundaries)
     series = pd.Series(gaps[difference].to_numpy(float), index=gaps[code].to_numpy())
     joined, unknown = _joined(series, b, code)
@@ -362,9 +388,9 @@ def map_gaps(gaps: pd.DataFrame, boundaries: Boundaries | str, *, code: str = "a
     missing = int((~np.isfinite(shown)).sum())
     _draw.draw_legend(legend_ax, title, _class_entries(classes, missing, text), extra)
     lowest, highest = _extremes(frame, shown, b.key)
-    fig.evalkit_map = MapDescription("gaps", title, len(frame), int(np.isfinite(shown).sum()),
-                                     classes, lowest, highest, int(shown_marked.sum()),
-                                     unknown, language)
+    fig.evalkit_map = MapDescription("gaps", title or difference, len(frame),
+                                     int(np.isfinite(shown).sum()), classes, lowest, highest,
+                                     int(shown_marked.sum()), unknown, language)
     return fig
 
 
@@ -398,7 +424,7 @@ def map_territories(selected: Iterable, boundaries: Boundaries | str, *, title: 
     -------
     matplotlib.figure.Figure
     """
-    text = _labels(labels)
+    text = _labels(labels, language)
     b = _boundaries(boundaries)
     match = match_codes(pd.Series(list(selected)), b, column="selected")
     frame = b.frame
@@ -420,8 +446,8 @@ def map_territories(selected: Iterable, boundaries: Boundaries | str, *, title: 
                (_draw.legend_patch(base), f"{text['others']} "
                                           f"({format_number(len(frame) - n, language, 0)})")]
     _draw.draw_legend(legend_ax, title, entries, extra)
-    fig.evalkit_map = MapDescription("territories", title, len(frame), n, None, None, None,
-                                     0, match.unknown, language)
+    fig.evalkit_map = MapDescription("territories", title or text["selected"], len(frame), n,
+                                     None, None, None, 0, match.unknown, language)
     return fig
 
 
@@ -442,7 +468,7 @@ def alt_text(figure: Figure | MapDescription, *, decimals: int | None = None,
     d = figure if isinstance(figure, MapDescription) else getattr(figure, "evalkit_map", None)
     if not isinstance(d, MapDescription):
         raise InputError("figure: must be a map made by evalkit.maps (it has no evalkit_map)")
-    words = {**DEFAULT_ALT, **(templates or {})}
+    words = {**ALT.get(d.language, DEFAULT_ALT), **(templates or {})}
     places = decimals if decimals is not None else (d.classes.decimals if d.classes else 0)
 
     def number(value: float) -> str:

@@ -8,6 +8,7 @@ import pytest
 
 from evalkit.errors import BoundaryError, InputError
 from evalkit.maps import (
+    DEFAULT_ALT,
     alt_text,
     load_boundaries,
     map_estimates,
@@ -42,8 +43,11 @@ def test_a_value_map_joins_codes_that_lost_their_zeros(boundaries):
     assert fig.axes[0].axison is False  # no frame
     map_box, legend_box = (ax.get_position() for ax in fig.axes[:2])
     assert legend_box.x0 >= map_box.x1  # the legend is beside the map, never over it
-    assert alt_text(fig).startswith("Map of Taux (%), 2024: 3 of 4 territories have a value, "
-                                    "from 10 (A) to 30 (C)")
+    # a French map is described in French (the sentences of ALT["fr"])
+    assert alt_text(fig) == ("Carte « Taux (%), 2024 » : 3 territoires sur 4 ont une valeur, "
+                             "de 10 (A) à 30 (C), en 3 classes ; 1 sans donnée.")
+    assert alt_text(fig, templates=DEFAULT_ALT).startswith(
+        "Map of Taux (%), 2024: 3 of 4 territories have a value, from 10 (A) to 30 (C)")
     plt.close(fig)
 
 
@@ -65,8 +69,10 @@ def test_gaps_and_estimates_mark_those_distinguishable_from_zero(boundaries):
     estimates = gaps.rename(columns={"area": "unit", "difference": "estimate"})
     fig = map_estimates(estimates, boundaries, language="fr")
     # signed classes: [-2, 0, 1.75, 3], narrowest gap 1.25, step 0.5: one decimal
-    assert alt_text(fig) == ("Map of : from \u22122,0 (A) to +3,0 (C) across 3 territories; 2 "
-                             "distinguishable from zero, outlined.")
+    # without a title, the map is named after the column it draws
+    assert alt_text(fig) == ("Carte « estimate » : de \u22122,0 (A) à +3,0 (C) sur 3 "
+                             "territoires ; 2 différents de zéro, entourés.")
+    assert "Différent de zéro" in _legend_texts(fig)  # the French legend by default
     plt.close(fig)
 
 
