@@ -65,7 +65,11 @@ class EvalkitError(Exception):
 
     def one_line(self) -> str:
         """The message and every problem on one line, e.g. for a note in a report."""
-        return " ".join([self.message.rstrip(":"), *self.problems]).strip()
+        head = self.message.strip().rstrip(":")
+        if not self.problems:
+            return head
+        return f"{head}: {'; '.join(p.rstrip('.') for p in self.problems)}" if head else \
+            "; ".join(self.problems)
 
 
 class InputError(EvalkitError, ValueError):

@@ -209,12 +209,16 @@ def normalize_codes(
     numbers = pd.api.types.is_numeric_dtype(codes.dtype)
     lost = short & valid
     if lost.any() and not pad:
-        how = "that arrived as numbers and" if numbers else "of digits that"
+        if numbers:
+            fix = (f"Read the column as text (e.g. dtype={{{name!r}: str}}), or ask for "
+                   f"zero-padding: {PAD_HINT}")
+            how = "that arrived as numbers and"
+        else:  # already text: the file itself wrote them without their zeros
+            fix = f"The file writes them without their zeros: ask for zero-padding: {PAD_HINT}"
+            how = "of digits that"
         problems.append(
             f"column {name!r}: {_count(lost)} {how} lost their leading zeros "
-            f"({_examples(text, lost, padded)}); expected {spec.label}. Read "
-            f"the column as text (e.g. dtype={{{name!r}: str}}), or ask for zero-padding: "
-            f"{PAD_HINT}")
+            f"({_examples(text, lost, padded)}); expected {spec.label}. {fix}")
     if corsica.any():
         problems.append(
             f"column {name!r}: {_count(corsica)} starting with 20 "

@@ -150,3 +150,31 @@ def test_validation_checks_the_codes_and_accepts_a_level(tmp_path):
     assert problem.startswith("indicators.territory (column 'commune_code' of data.csv): Column "
                               "'commune_code': 1 French commune code unknown")
     assert "'59999'" in problem
+
+
+def test_codes_that_lost_their_zeros_are_refused_without_a_level_named(tmp_path):
+    # The file itself writes Aisne's communes as 2001 (Abbécourt, INSEE 02001): without
+    # territory_level or pad_codes the run still sees that these are commune codes that
+    # lost their zeros, and says how to fix it; pad_codes then gives the shipped numbers.
+    data = pd.read_csv(DATA, dtype=CODES)
+    data["commune_code"] = data["commune_code"].str.lstrip("0")
+    with pytest.raises(TerritoryError) as info:
+        track(variant(tmp_path, data=data))
+    line = info.value.one_line()
+    assert line.startswith("indicators.territory (column 'commune_code' of data.csv): The "
+                           "commune codes of column 'commune_code' cannot be used as they are: ")
+    assert "lost their leading zeros ('2001' for '02001'" in line
+    assert "pad_codes: true" in line
+    padded = track(variant(tmp_path, ("territory: commune_code",
+                                      "territory: commune_code\n  pad_codes: true"), data=data))
+    shipped = track(SHIPPED)
+    pd.testing.assert_frame_equal(_areas(padded, "poverty_rate"), _areas(shipped, "poverty_rate"))
+
+
+def test_codes_that_are_not_territorial_are_left_alone(tmp_path):
+    # Identifiers the referential does not know at any level (here: made-up ones) are not
+    # territorial codes: no check, the tracking runs as before.
+    data = pd.read_csv(DATA, dtype=CODES)
+    data["commune_code"] = "X" + data["commune_code"]
+    tracking = track(variant(tmp_path, data=data))
+    assert len(_areas(tracking, "poverty_rate")) > 0

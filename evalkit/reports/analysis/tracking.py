@@ -237,9 +237,10 @@ def territorial_groups(data: pd.DataFrame, params: PolicyParams
     section = params.indicators
     group, name = section.group_by, section.group_name
     level_group = group is not None and group not in data.columns and group in LEVEL_NAMES
-    if section.territory_level is None and not level_group and not section.pad_codes:
-        return data, group, name
     column = section.territory
+    if section.territory_level is None and not level_group and not section.pad_codes:
+        _check_code_format(data, column, params)
+        return data, group, name
     level = section.territory_level
     where = f"indicators.territory (column {column!r} of {params.data_path.name})"
     try:
@@ -279,6 +280,22 @@ def territorial_groups(data: pd.DataFrame, params: PolicyParams
             names = referential.territories(group).set_index("code")["name"]
             data[name] = data[code_column].map(names)
     return data, code_column, name
+
+
+def _check_code_format(data: pd.DataFrame, column: str, params: PolicyParams) -> None:
+    """Territory codes that lost their leading zeros are an error even when the params do
+    not name their level: when the codes, zero-padded, are those of a level of the
+    referential, they are checked against that level's code family (not against the
+    referential's list, which a table of former communes may not match)."""
+    try:
+        referential, level = infer_level(data[column], pad=True)
+    except TerritoryError:
+        return  # not territorial codes the referential knows: nothing to say
+    try:
+        normalize_codes(data[column], referential.level(level).family, column=column)
+    except TerritoryError as exc:
+        where = f"indicators.territory (column {column!r} of {params.data_path.name})"
+        raise TerritoryError(f"{where}: {exc.message}", exc.problems) from None
 
 
 def track(params: PolicyParams | str | Path) -> Tracking:
