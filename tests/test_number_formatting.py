@@ -35,7 +35,7 @@ from evalkit.formatting import (
 
 def test_the_characters():
     assert MINUS == "\u2212" and NNBSP == "\u202f"
-    assert LOCALES == {"en": "en_GB", "fr": "fr_FR"}
+    assert LOCALES == {"en": "en_GB", "fr": "fr_FR", "nl": "nl_BE"}
 
 
 @pytest.mark.parametrize(
@@ -123,8 +123,9 @@ def test_intervals_levels_p_values_and_colons():
 
 
 def test_bad_language_and_decimals_are_refused():
-    with pytest.raises(InputError, match="language='de': must be one of 'en', 'fr'"):
-        format_number(1.0, "de")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="language='xx': must be a language "
+                                         r"\(en, fr, nl ...\) or a locale Babel knows"):
+        format_number(1.0, "xx")
     with pytest.raises(InputError, match="decimals=-1"):
         format_number(1.0, "en", -1)
     with pytest.raises(InputError, match="decimals=1.5"):

@@ -1,9 +1,10 @@
-"""Numbers on plot axes written the way the report's language writes them.
+"""Numbers on plot axes written the way the report's locale writes them.
 
 matplotlib writes tick labels the English way (``1.5``, ``-0.25``). In a French report
 they read ``1,5`` and ``−0,25``, with a narrow no-break space between thousands from
 five digits on (``12 500``; four-digit numbers such as years stay whole, as French
-typography allows). :func:`localise_numbers` gives every numeric axis of a figure a
+typography allows); in a Dutch (Belgian) one ``1,5`` and ``12.500``, as CLDR's ``nl_BE``
+says. :func:`localise_numbers` gives every numeric axis of a figure a
 :class:`LocalisedScalarFormatter`, which writes each tick with the formatter of the
 reports (:func:`evalkit.formatting.format_number`); axes whose ticks are texts
 (territory names) are left alone.
@@ -12,14 +13,14 @@ reports (:func:`evalkit.formatting.format_number`); axes whose ticks are texts
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Any
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import ScalarFormatter
 
 from evalkit.errors import InputError
-from evalkit.formatting import LOCALES, Language, format_number
+from evalkit.formatting import Language, format_number, language_of, locale_of
 
 __all__ = ["localise_numbers", "LocalisedScalarFormatter"]
 
@@ -36,7 +37,7 @@ def _state(formatter: ScalarFormatter, name: str) -> Any:
 
 
 class LocalisedScalarFormatter(ScalarFormatter):
-    """matplotlib's :class:`~matplotlib.ticker.ScalarFormatter`, its numbers written in a language.
+    """matplotlib's :class:`~matplotlib.ticker.ScalarFormatter`, its numbers written in a locale.
 
     matplotlib still decides everything but the writing: the decimals all ticks share,
     the offset and the order of magnitude shown apart (``1e6``). Each tick's number is
@@ -46,7 +47,8 @@ class LocalisedScalarFormatter(ScalarFormatter):
     Parameters
     ----------
     language
-        ``"en"`` or ``"fr"``.
+        A language (``"en"``, ``"fr"``, ``"nl"``) or a locale (``"fr-BE"``, ``"nl-BE"``),
+        as :func:`evalkit.formatting.locale_of` reads it.
     useOffset
         As in :class:`~matplotlib.ticker.ScalarFormatter`.
 
@@ -58,12 +60,16 @@ class LocalisedScalarFormatter(ScalarFormatter):
     ['−0,25', '0,00', '0,25']
     >>> formatter.format_ticks([2020, 2022, 2024]), formatter.format_ticks([0, 12500, 25000])
     (['2020', '2022', '2024'], ['0', '12\u202f500', '25\u202f000'])
+    >>> LocalisedScalarFormatter("nl-BE").format_ticks([0, 12500, 25000])
+    ['0', '12.500', '25.000']
     """
 
     def __init__(self, language: Language, useOffset: bool | float | None = None) -> None:  # noqa: N803
-        if language not in LOCALES:
-            raise InputError(f"language={language!r}: must be one of "
-                             f"{', '.join(map(repr, LOCALES))}; got {language!r}")
+        try:
+            locale_of(language)
+        except InputError:
+            raise InputError(f"language={language!r}: must be a language or a locale Babel "
+                             f"knows (en, fr, nl, fr-BE, nl-BE ...); got {language!r}") from None
         super().__init__(useOffset=useOffset)
         self.language: Language = language
 
@@ -82,12 +88,17 @@ class LocalisedScalarFormatter(ScalarFormatter):
         return template[:match.start()] + number + template[match.end():]
 
 
-def localise_numbers(fig: Figure, language: Literal["en", "fr"] | Any) -> Figure:
-    """Write the numbers on every numeric axis of ``fig`` in ``language``.
+def localise_numbers(fig: Figure, language: Language | Any) -> Figure:
+    """Write the numbers on every numeric axis of ``fig`` in ``language`` (a language or a
+    locale).
 
-    English figures are left as matplotlib draws them. Returns the figure.
+    English figures, and a value that is not a language or locale, are left as matplotlib
+    draws them. Returns the figure.
     """
-    if language != "fr":
+    try:
+        if language_of(language) == "en":
+            return fig
+    except InputError:
         return fig
     for ax in fig.findobj(Axes):
         for axis in (ax.xaxis, ax.yaxis):

@@ -11,12 +11,9 @@ import re
 import shutil
 import string
 from pathlib import Path
-from typing import get_args
-
 import pytest
 from babel.messages.pofile import read_po
 
-from evalkit._formatting import Language
 from evalkit.errors import EvalkitError, InputError
 from evalkit.reports.messages import catalogue
 from evalkit.reports.messages.catalogue import (
@@ -48,11 +45,10 @@ def _all_keys() -> set[str]:
 
 
 def test_a_params_file_may_ask_for_exactly_the_languages_with_a_catalogue():
-    assert set(get_args(Language)) == set(LANGUAGES), (
-        "a language needs both its catalogue (locales/<language>.po) and its code in "
-        "evalkit._formatting.Language")
-    accepted = get_args(PolicyParams.model_fields["language"].annotation)
-    assert set(accepted) == set(LANGUAGES)
+    assert LANGUAGES == tuple(sorted(p.stem for p in LOCALES.glob("*.po")))
+    assert {"en", "fr", "nl"} <= set(LANGUAGES)
+    assert "requested_languages" in PolicyParams.model_fields
+    assert "language" in PolicyParams.keys()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -92,8 +88,11 @@ def test_placeholders_are_named_and_the_same_in_every_language():
 
 def test_plural_forms_follow_each_language():
     # French takes the singular for 0 and 1, English for 1 only
+    # Dutch as English (nplurals=2; plural=(n != 1), CLDR's rule for nl)
     for language, forms in {"en": ("policies", "policy", "policies"),
-                            "fr": ("politique", "politique", "politiques")}.items():
+                            "fr": ("politique", "politique", "politiques"),
+                            "nl": ("beleidsmaatregelen", "beleidsmaatregel",
+                                   "beleidsmaatregelen")}.items():
         for count, word in zip((0, 1, 2), forms, strict=True):
             assert ntext("index_policies", count, language).endswith(word)
     assert ntext("index_policies", 3, "fr") == "3 politiques"
@@ -214,7 +213,7 @@ def test_adding_a_language_is_adding_one_file(tmp_path, monkeypatch):
     (tmp_path / "de.po").write_text(_german_catalogue(english), encoding="utf-8")
     monkeypatch.setattr(catalogue, "LOCALES", tmp_path)
 
-    assert languages() == ("de", "en", "fr")
+    assert languages() == ("de", *LANGUAGES)
     assert text("findings", "de") == "Wichtigste Ergebnisse"
     assert text("period_range", "de", first=2010, last=2020) == "Von 2010 bis 2020"
     assert ntext("index_policies", 1, "de") == "1 Maßnahme"
@@ -237,12 +236,18 @@ def test_an_unknown_key_is_named_with_the_closest_ones():
     assert "locales/en.po has" in str(error.value) and "did you mean 'findings'" in str(error.value)
 
 
-@pytest.mark.parametrize("language", ["de", "EN", "../en", "", None])
+@pytest.mark.parametrize("language", ["de", "EN", "../en", "", None, "de-BE"])
 def test_an_unknown_language_is_named_with_the_available_ones(language):
     with pytest.raises(InputError, match=r"must be a language with a message catalogue, "
-                                         r"one of 'en', 'fr'") as error:
+                                         r"one of 'en', 'fr', 'nl'") as error:
         text("findings", language)
     assert str(error.value).startswith(f"language={language!r}")
+
+
+def test_a_locale_is_worded_in_its_language():
+    assert text("findings", "nl-BE") == text("findings", "nl") == "Belangrijkste resultaten"
+    assert text("findings", "fr_BE") == text("findings", "fr") == "Principaux résultats"
+    assert ntext("index_policies", 2, "en-GB") == "2 policies"
 
 
 def test_a_missing_value_is_named():

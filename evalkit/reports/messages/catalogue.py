@@ -1,15 +1,18 @@
 """The fixed wording of reports: one message catalogue per language, looked up by key.
 
 Each language is one gettext catalogue beside this module, ``locales/<language>.po``
-(``en.po``, ``fr.po``). A message's ``msgid`` is the key the code asks for (``"findings"``,
+(``en.po``, ``fr.po``, ``nl.po``). A message's ``msgid`` is the key the code asks for (``"findings"``,
 ``"why_cs_no_never_treated"``), its ``msgstr`` the wording, whose ``{placeholders}``
 :func:`text` fills in with :meth:`str.format`; a message that depends on a count has
 gettext plural forms, chosen by the catalogue's ``Plural-Forms`` header (:func:`ntext`).
 
-Adding a language is adding its file, and its code to :data:`evalkit._formatting.Language`
-(the languages a params file may ask for); ``tests/reports/test_messages.py`` checks that
-every catalogue has every message, with the same placeholders, and that every key the code
-uses exists.
+Adding a language is adding its file: the languages a params file may ask for are the
+catalogues present (:func:`languages`), and the locales it may ask for are those Babel knows
+for them (:func:`locales`: ``fr-BE``, ``nl-BE`` ...). A locale chooses how numbers and dates
+are written (:mod:`evalkit.formatting`); its words are its language's. Wherever a language
+is taken, a locale is too (``text("findings", "nl-BE")`` words it in Dutch).
+``tests/reports/test_messages.py`` checks that every catalogue has every message, with the
+same placeholders, and that every key the code uses exists.
 
 A catalogue is read once per process, from its ``.po`` text, with Babel's
 :func:`~babel.messages.pofile.read_po`: reading both takes a few milliseconds, so there is
@@ -30,8 +33,8 @@ from types import MappingProxyType
 from evalkit._formatting import Language
 from evalkit.errors import EvalkitError, InputError
 
-__all__ = ["LOCALES", "ESTIMATOR_KEYS", "languages", "messages", "wording", "text", "ntext",
-           "estimator_name"]
+__all__ = ["LOCALES", "ESTIMATOR_KEYS", "languages", "locales", "language_problem",
+           "messages", "wording", "text", "ntext", "estimator_name"]
 
 #: The folder of the catalogues, one ``<language>.po`` file per language.
 LOCALES = Path(__file__).resolve().with_name("locales")
@@ -52,6 +55,8 @@ ESTIMATOR_KEYS: dict[str, str] = {
 }
 
 _LANGUAGE_CODE = re.compile(r"[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})*")
+#: A locale written ``fr-BE`` or ``fr_BE``: its language, then its region.
+_LOCALE_TAG = re.compile(r"([a-z]{2,3})[-_]([A-Za-z]{2}|[0-9]{3})")
 
 #: A message's wording: one string, or one per plural form.
 Wording = str | tuple[str, ...]
@@ -76,8 +81,55 @@ def _languages(folder: Path) -> tuple[str, ...]:
 
 
 def languages() -> tuple[str, ...]:
-    """The languages that have a catalogue, sorted: ``('en', 'fr')``."""
+    """The languages that have a catalogue, sorted: ``('en', 'fr', 'nl')``."""
     return _languages(LOCALES)
+
+
+@functools.cache
+def _babel_locales(language: str) -> tuple[str, ...]:
+    from babel.localedata import locale_identifiers
+
+    return tuple(sorted(i for i in locale_identifiers()
+                        if i.startswith(f"{language}_") and i.count("_") == 1))
+
+
+def locales(language: str | None = None) -> tuple[str, ...]:
+    """The locales a report may be written in, written ``fr-BE``: those Babel knows (with
+    a region) for the languages that have a catalogue, or for ``language`` only.
+
+    >>> {"fr-BE", "fr-FR", "nl-BE", "en-GB"} <= set(locales())
+    True
+    """
+    chosen = languages() if language is None else (language,)
+    return tuple(i.replace("_", "-") for lang in chosen for i in _babel_locales(lang))
+
+
+def language_problem(tag: object) -> str | None:
+    """Why ``tag`` is not a language or a locale a report can be written in (None if it is).
+
+    A language must have a catalogue (:func:`languages`); a locale (``fr-BE`` or
+    ``fr_BE``) must be one Babel knows for such a language (:func:`locales`).
+    """
+    available = languages()
+    if isinstance(tag, str) and tag in available:
+        return None
+    match = _LOCALE_TAG.fullmatch(tag) if isinstance(tag, str) else None
+    if match is not None and match.group(1) in available:
+        language, region = match.group(1), match.group(2).upper()
+        if f"{language}-{region}" in locales(language):
+            return None
+        return (f"{tag!r} is not a locale of {language!r} that Babel knows; its locales are "
+                f"{', '.join(locales(language))}")
+    return (f"{tag!r} is not a language with a message catalogue nor one of their locales; "
+            f"the languages are {', '.join(available)} (locales/<language>.po), the locales "
+            "those Babel knows for them (such as fr-BE, fr-FR, nl-BE, en-GB)")
+
+
+def _language(language: object) -> object:
+    """The language of a locale of a catalogue's language (``nl-BE`` → ``nl``); anything else
+    as it is (refused by :func:`_catalogue`, which names it)."""
+    match = _LOCALE_TAG.fullmatch(language) if isinstance(language, str) else None
+    return match.group(1) if match is not None and match.group(1) in languages() else language
 
 
 @functools.cache
@@ -113,11 +165,11 @@ def _catalogue(folder: Path, language: str) -> _Catalogue:
 
 def messages(language: Language) -> Mapping[str, Wording]:
     """Every message of ``language``'s catalogue, by key, unformatted (read-only)."""
-    return _catalogue(LOCALES, language).messages
+    return _catalogue(LOCALES, _language(language)).messages
 
 
 def wording(key: str, language: Language, count: int | None = None) -> str:
-    """The wording of ``key`` in ``language``, placeholders unfilled.
+    """The wording of ``key`` in ``language`` (a language or a locale), placeholders unfilled.
 
     ``count`` chooses among the plural forms of a message that has them (and is needed
     for one); see :func:`ntext`.
@@ -128,6 +180,7 @@ def wording(key: str, language: Language, count: int | None = None) -> str:
         When ``language`` has no catalogue, ``key`` no message, or ``count`` does not
         fit the message (missing for one with plural forms, given for one without).
     """
+    language = _language(language)  # type: ignore[assignment]
     catalogue = _catalogue(LOCALES, language)
     try:
         found = catalogue.messages[key]

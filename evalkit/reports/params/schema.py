@@ -14,7 +14,8 @@ A complete example (the ``#`` comments say which keys are optional)::
       name: Minimum wage increases and teen employment
       description: Staggered state minimum-wage increases, US counties 2003-2007.
       owner: Labour market team                      # optional
-    language: en                                     # en or fr
+    language: en                                     # en, fr, nl, a locale (fr-BE, nl-BE,
+                                                     # en-GB, fr-FR) or a list: [fr-BE, nl-BE]
     data:
       file: ../data/mpdta.csv                        # relative to this file's folder
       description: 500 US counties observed yearly   # optional
@@ -111,9 +112,10 @@ from pydantic import (
     model_validator,
 )
 
-from evalkit._formatting import Language
 from evalkit._schema_errors import describe_value
 from evalkit.errors import EvalkitDeprecationWarning, ParamsError
+from evalkit.formatting import language_of, locale_of
+from evalkit.reports.messages.catalogue import language_problem
 from evalkit.reports.params.checks import (
     PANEL_ESTIMATORS,
     column_problems,
@@ -143,6 +145,29 @@ __all__ = [
     "load_params",
     "check_columns",
 ]
+
+
+def _report_languages(value: Any) -> tuple[str, ...]:
+    """``language``: one language or locale, or a list of them (each language once)."""
+    tags = value if isinstance(value, list | tuple) else [value]
+    if not tags:
+        raise ValueError("must be a language (en, fr, nl), a locale (fr-BE, nl-BE ...) or a "
+                         "non-empty list of them")
+    problems = []
+    for tag in tags:
+        problem = language_problem(tag)
+        if problem is not None:
+            problems.append(problem)
+    if problems:
+        raise ValueError("; ".join(dict.fromkeys(problems)))
+    seen: dict[str, str] = {}
+    for tag in tags:
+        language = language_of(tag)
+        if language in seen:
+            raise ValueError(f"must name each language once (one report per language); "
+                             f"{seen[language]!r} and {tag!r} are both in {language!r}")
+        seen[language] = tag
+    return tuple(tags)
 
 
 def _sheet(value: Any) -> str | int | None:
@@ -703,12 +728,24 @@ class PolicyParams(_Section):
         The sections of the file (see their classes). In ``inference``,
         ``standard_errors`` and ``cluster`` hold their resolved defaults.
     language
-        The language of the report's prose: one of :data:`evalkit._formatting.Language`
-        (``en``, ``fr``), each of which has a message catalogue.
+        The language this report is written in (``"en"``, ``"fr"``, ``"nl"``): its words
+        (see :attr:`language`).
+    languages
+        The languages or locales the file asks for, in order (see :attr:`languages`).
+    locale
+        How this report writes numbers and dates (see :attr:`locale`).
+
+    The file's ``language`` key is one language (``fr``), one locale (``fr-BE``) or a list
+    of them (``[fr-BE, nl-BE]``: a report in each). A language must have a message
+    catalogue (``evalkit/reports/messages/locales/<language>.po``); a locale must be one
+    Babel knows for such a language. A language alone is written in its default locale
+    (:data:`evalkit.formatting.DEFAULT_LOCALES`: ``en`` → ``en_GB``, ``fr`` → ``fr_FR``,
+    ``nl`` → ``nl_BE``).
     """
 
     policy: PolicySection
-    language: Language
+    requested_languages: Annotated[tuple[str, ...], PlainValidator(_report_languages)] = Field(
+        validation_alias="language")
     data: DataSection
     design: DesignSection | None = None
     indicators: IndicatorsSection | None = None
@@ -723,6 +760,38 @@ class PolicyParams(_Section):
 
     _params_path: Path = PrivateAttr(default=Path())
     _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _chosen: str | None = PrivateAttr(default=None)
+
+    @classmethod
+    def keys(cls) -> tuple[str, ...]:
+        """The top-level keys of a params file (``policy``, ``language``, ``data`` ...)."""
+        return tuple(str(field.validation_alias or name)
+                     for name, field in cls.model_fields.items())
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages or locales the file asks for, as written, in order: ``("fr",)``,
+        ``("fr-BE", "nl-BE")``; a report is written in each."""
+        return self.requested_languages
+
+    @property
+    def report_language(self) -> str:
+        """The language or locale this report is written in, as the file writes it: the
+        first of :attr:`languages`, unless ``with_options(language=...)`` chose another."""
+        return self._chosen if self._chosen is not None else self.requested_languages[0]
+
+    @property
+    def language(self) -> str:
+        """The language of this report's words: ``"nl"`` for ``nl-BE`` (the key of its
+        message catalogue)."""
+        return language_of(self.report_language)
+
+    @property
+    def locale(self) -> str:
+        """How this report writes numbers and dates: the Babel (CLDR) locale identifier of
+        :attr:`report_language`, ``"nl_BE"``, ``"fr_FR"`` for ``fr``; every function of
+        :mod:`evalkit.formatting` takes it."""
+        return locale_of(self.report_language)
 
     @property
     def params_path(self) -> Path:
@@ -782,21 +851,37 @@ class PolicyParams(_Section):
         removed), a section object (such as ``params.inference``) replaces the section,
         and ``None`` removes the section.
 
+        ``language`` chooses the report's language: one of :attr:`languages` (the same
+        locale, or its language alone: ``"nl"`` for ``nl-BE``) writes this report in it
+        and keeps :attr:`languages`; any other value is the file's ``language`` key
+        changed (a language, a locale or a list).
+
         Examples
         --------
         >>> params.with_options(inference={"kind": "robust", "cluster": None})  # doctest: +SKIP
         >>> params.with_options(design={"estimator": "imputation"})  # doctest: +SKIP
+        >>> bilingual.languages, bilingual.with_options(language="nl-BE").locale  # doctest: +SKIP
+        (('fr-BE', 'nl-BE'), 'nl_BE')
 
         Raises
         ------
         ParamsError
             Listing every problem, each naming its key, as :func:`load_params` does.
         """
-        unknown = sorted(set(sections) - set(type(self).model_fields))
+        unknown = sorted(set(sections) - set(type(self).keys()))
         if unknown:
             raise ParamsError(self._params_path, [
                 f"{name}: not a section of a params file; the sections are: "
-                + ", ".join(type(self).model_fields) for name in unknown])
+                + ", ".join(type(self).keys()) for name in unknown])
+        sections = dict(sections)
+        chosen = self._chosen
+        if "language" in sections:
+            found = self._one_of_languages(sections["language"])
+            if found is not None:
+                del sections["language"]
+                chosen = found
+            else:
+                chosen = None
         raw = {key: (dict(value) if isinstance(value, Mapping) else value)
                for key, value in self._raw.items()}
         for name, value in sections.items():
@@ -810,20 +895,37 @@ class PolicyParams(_Section):
                 raw[name] = {key: v for key, v in merged.items() if v is not None}
             else:
                 raw[name] = value
-        return _validated(raw, self._params_path)
+        params = _validated(raw, self._params_path)
+        if chosen is not None and chosen in params.languages:
+            params._chosen = chosen
+        return params
+
+    def _one_of_languages(self, value: object) -> str | None:
+        """The entry of :attr:`languages` that ``value`` names (a locale or its language)."""
+        if not isinstance(value, str) or language_problem(value) is not None:
+            return None
+        for tag in self.languages:
+            if locale_of(tag) == locale_of(value) or value == language_of(tag):
+                return tag
+        return None
 
     def to_notebook_parameters(self) -> dict[str, Any]:
         """Everything in the file, with resolved paths, as a plain JSON-compatible dict.
 
         Adds ``policy_id``, ``params_file`` and ``data_file`` (absolute paths, as
-        text) to the file's sections.
+        text) to the file's sections; ``language`` is the language or locale this report
+        is written in (:attr:`report_language`), ``languages`` all those of the file.
         """
         out: dict[str, Any] = {
             "policy_id": self.policy_id,
             "params_file": str(self.params_path),
             "data_file": str(self.data_path),
         }
-        out.update(self.model_dump(mode="json"))
+        dumped = self.model_dump(mode="json")
+        dumped.pop("requested_languages")
+        out.update({"policy": dumped.pop("policy"), "language": self.report_language,
+                    "languages": list(self.languages)})
+        out.update(dumped)
         return out
 
 
