@@ -82,7 +82,9 @@ def attainment_table(
     pandas.DataFrame
         Codes and numbers, in this order of columns:
 
-        - ``code``, ``label_fr``, ``label_en``: the definition's code and labels;
+        - ``code``, ``label_fr``, ``label_en``, ``label_nl``: the definition's code and
+          labels (``label_nl``: the French label when the definition has none in Dutch,
+          see :meth:`~evalkit.indicators.definitions.Indicator.label_in`);
         - ``unit``, ``direction``: the definition's codes (``"percentage"``,
           ``"lower_is_better"`` ...);
         - ``baseline_period`` (``Int64``), ``baseline_value``: the baseline, or
@@ -128,6 +130,7 @@ def attainment_table(
                             strict=True))
         row: dict[str, object] = {
             "code": ind.code, "label_fr": ind.label["fr"], "label_en": ind.label["en"],
+            "label_nl": ind.label_in("nl"),
             "unit": ind.unit, "direction": ind.direction,
             "baseline_period": ind.baseline.period if ind.baseline else pd.NA,
             "baseline_value": ind.baseline.value if ind.baseline else math.nan,
@@ -152,7 +155,7 @@ def attainment_table(
         row["next_target_period"] = nxt.period if nxt else pd.NA
         row["next_target_value"] = nxt.value if nxt else math.nan
         rows.append(row)
-    columns = ["code", "label_fr", "label_en", "unit", "direction", "baseline_period",
+    columns = ["code", "label_fr", "label_en", "label_nl", "unit", "direction", "baseline_period",
                "baseline_value", *realised_cols, target_col, "attainment",
                "next_target_period", "next_target_value"]
     table = pd.DataFrame(rows, columns=columns)

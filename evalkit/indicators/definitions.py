@@ -15,6 +15,11 @@ An indicator file is YAML::
         bounded: true
         notes: ""
 
+A label is given in French and English (``fr`` and ``en``, both required) and may be given
+in Dutch (``nl``: ``label: {fr: ..., en: ..., nl: het armoedecijfer}``). A report shows the
+label in its language; when the file has no label in that language (a Dutch report of a file
+without ``nl``), it shows the French label, else the English one (:meth:`Indicator.label_in`).
+
 French labels read best as noun phrases with their article ("le taux de pauvreté"):
 the reports' sentences on progress
 (:func:`evalkit.reports.render.indicator_wording.progress_sentence`) use them as the
@@ -35,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from evalkit._validation import Problems
 from evalkit.errors import DataError, InputError, ParamsError
+from evalkit.formatting import language_of
 
 __all__ = [
     "Unit",
@@ -134,6 +140,9 @@ class Indicator:
             if not isinstance(self.label.get(language), str):
                 problems.add(f"label[{language!r}]: must be text in each of 'fr', 'en'; "
                              f"got {self.label.get(language)!r}")
+        for language, label in self.label.items():
+            if language not in ("fr", "en") and not (isinstance(label, str) and label):
+                problems.add(f"label[{language!r}]: must be non-empty text; got {label!r}")
         if self.unit not in UNITS:
             problems.add(f"unit={self.unit!r}: must be one of "
                          f"{', '.join(map(repr, UNITS))}; got {self.unit!r}")
@@ -156,12 +165,16 @@ class Indicator:
     def higher_is_better(self) -> bool:
         return self.direction == "higher_is_better"
 
-    def label_in(self, language: Literal["en", "fr"] = "fr") -> str:
-        """The label in ``language`` (``"fr"`` or ``"en"``)."""
-        if language not in ("fr", "en"):
-            raise InputError(f"language={language!r}: must be one of 'fr', 'en'; "
-                             f"got {language!r}")
-        return self.label[language]
+    def label_in(self, language: str = "fr") -> str:
+        """The label in ``language`` (a language, ``"nl"``, or a locale, ``"nl-BE"``); the
+        French label when there is none in that language, else the English one.
+
+        >>> Indicator("x", {"fr": "le taux", "en": "the rate"}, "rate",
+        ...           "lower_is_better").label_in("nl-BE")
+        'le taux'
+        """
+        wanted = language_of(language)
+        return next(self.label[key] for key in (wanted, "fr", "en") if self.label.get(key))
 
     def target_for(self, period: int) -> Target | None:
         """The target set for exactly ``period``, if any."""
@@ -213,6 +226,7 @@ class _Strict(BaseModel):
 class _LabelModel(_Strict):
     fr: str = Field(min_length=1)
     en: str = Field(min_length=1)
+    nl: str | None = Field(default=None, min_length=1)
 
 
 class _PointModel(_Strict):
@@ -334,7 +348,8 @@ def load_indicators(path: str | Path) -> tuple[Indicator, ...]:
     return tuple(
         Indicator(
             code=item.code,
-            label={"fr": item.label.fr, "en": item.label.en},
+            label={"fr": item.label.fr, "en": item.label.en,
+                   **({"nl": item.label.nl} if item.label.nl is not None else {})},
             unit=item.unit,
             direction=item.direction,
             source=item.source,

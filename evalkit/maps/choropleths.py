@@ -23,7 +23,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from evalkit.errors import InputError
-from evalkit.formatting import Language, format_number
+from evalkit.formatting import Language, format_number, language_of
 from evalkit.maps import _draw
 from evalkit.maps.boundaries import Boundaries, load_boundaries
 from evalkit.maps.classes import NO_DATA_COLOUR, NO_DATA_HATCH, Classes, classify
@@ -67,6 +67,14 @@ LABELS: dict[str, dict[str, str]] = {
         "highlight": "Territoires du programme (contour)",
         "outline": "Limite du niveau supérieur",
     },
+    "nl": {
+        "no_data": "Geen gegevens",
+        "marked": "Verschillend van nul",
+        "selected": "Gebieden van het programma",
+        "others": "Andere gebieden",
+        "highlight": "Gebieden van het programma (omtrek)",
+        "outline": "Grens van het hogere niveau",
+    },
 }
 ALT: dict[str, dict[str, str]] = {
     "en": DEFAULT_ALT,
@@ -78,6 +86,14 @@ ALT: dict[str, dict[str, str]] = {
                 "territoires ; {marked} différents de zéro, entourés.",
         "territories": "Carte « {what} » : {selected} territoires sur {n}, colorés et "
                        "entourés.",
+    },
+    "nl": {
+        "values": "Kaart “{what}”: {with_value} van de {n} gebieden hebben een waarde, van "
+                  "{low} ({lowest}) tot {high} ({highest}), in {classes} klassen; {missing} "
+                  "zonder gegevens.",
+        "gaps": "Kaart “{what}”: van {low} ({lowest}) tot {high} ({highest}) over "
+                "{with_value} gebieden; {marked} verschillend van nul, omlijnd.",
+        "territories": "Kaart “{what}”: {selected} van de {n} gebieden, gekleurd en omlijnd.",
     },
 }
 
@@ -121,7 +137,7 @@ class MapDescription:
 
 
 def _labels(labels: Mapping[str, str] | None, language: str = "en") -> dict[str, str]:
-    text = dict(LABELS.get(language, DEFAULT_LABELS))
+    text = dict(LABELS.get(language_of(language), DEFAULT_LABELS))
     if labels is None:
         return text
     unknown = sorted(set(labels) - set(text))
@@ -468,7 +484,7 @@ def alt_text(figure: Figure | MapDescription, *, decimals: int | None = None,
     d = figure if isinstance(figure, MapDescription) else getattr(figure, "evalkit_map", None)
     if not isinstance(d, MapDescription):
         raise InputError("figure: must be a map made by evalkit.maps (it has no evalkit_map)")
-    words = {**ALT.get(d.language, DEFAULT_ALT), **(templates or {})}
+    words = {**ALT.get(language_of(d.language), DEFAULT_ALT), **(templates or {})}
     places = decimals if decimals is not None else (d.classes.decimals if d.classes else 0)
 
     def number(value: float) -> str:

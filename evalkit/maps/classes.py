@@ -21,7 +21,7 @@ from typing import Literal
 import numpy as np
 
 from evalkit.errors import InputError
-from evalkit.formatting import Language, format_number
+from evalkit.formatting import Language, format_number, language_of
 
 __all__ = ["Classes", "classify", "nice_breaks", "relative_luminance", "NO_DATA_COLOUR",
            "NO_DATA_HATCH", "POSITIVE_HATCH"]
@@ -43,7 +43,7 @@ _ORANGES = {
     4: ("#feedde", "#fdbe85", "#fd8d3c", "#d94701"),
 }
 #: The word between a class's bounds (``12,5 à 15``).
-_TO = {"en": "to", "fr": "à"}
+_TO = {"en": "to", "fr": "à", "nl": "tot"}
 #: The "no data" class: light grey, cross-hatched.
 NO_DATA_COLOUR = "#e6e6e6"
 NO_DATA_HATCH = "xxxx"
@@ -226,7 +226,7 @@ def classify(values: Sequence[float] | np.ndarray, *, n_classes: int = 5,
     else:
         colours = _BLUES[len(edges) - 1]
         hatches = ("",) * (len(edges) - 1)
-    to = _TO[language]
+    to = _TO.get(language_of(language), _TO["en"])
     # the lowest and highest values rounded outward, so that the labels cover them
     scale = 10.0 ** places
     shown = [math.floor(low * scale + 1e-9) / scale, *inner.tolist(),

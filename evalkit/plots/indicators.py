@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from evalkit.errors import InputError
-from evalkit.formatting import colon
+from evalkit.formatting import Language, colon, language_of
 from evalkit.indicators.status import ProgressStatus
 from evalkit.plots._labels import draw_literally, merge_labels
 
@@ -66,21 +66,31 @@ STATUS_COLOURS: dict[ProgressStatus, str] = {
 #: How each status is named in a figure's legend, by language (the reports word statuses
 #: the same way: the report catalogues (`evalkit/reports/messages/locales/`)).
 STATUS_NAMES: dict[ProgressStatus, dict[str, str]] = {
-    ProgressStatus.TARGET_ACHIEVED: {"en": "Target achieved", "fr": "Cible atteinte"},
-    ProgressStatus.ON_TRACK: {"en": "On track", "fr": "En bonne voie"},
+    ProgressStatus.TARGET_ACHIEVED: {"en": "Target achieved", "fr": "Cible atteinte",
+                                     "nl": "Streefwaarde bereikt"},
+    ProgressStatus.ON_TRACK: {"en": "On track", "fr": "En bonne voie",
+                              "nl": "Op schema"},
     ProgressStatus.ACCELERATION_NEEDED: {"en": "Progress, but acceleration needed",
-                                         "fr": "Progrès, mais accélération nécessaire"},
-    ProgressStatus.LIMITED_PROGRESS: {"en": "Limited progress", "fr": "Progrès limités"},
-    ProgressStatus.DETERIORATION: {"en": "Deterioration", "fr": "Dégradation"},
+                                         "fr": "Progrès, mais accélération nécessaire",
+                                         "nl": "Vooruitgang, maar versnelling nodig"},
+    ProgressStatus.LIMITED_PROGRESS: {"en": "Limited progress", "fr": "Progrès limités",
+                                      "nl": "Beperkte vooruitgang"},
+    ProgressStatus.DETERIORATION: {"en": "Deterioration", "fr": "Dégradation",
+                                   "nl": "Achteruitgang"},
     ProgressStatus.SIGNIFICANT_PROGRESS: {"en": "Clear improvement (no target)",
-                                          "fr": "Nette amélioration (sans cible)"},
+                                          "fr": "Nette amélioration (sans cible)",
+                                          "nl": "Duidelijke verbetering (zonder streefwaarde)"},
     ProgressStatus.MODERATE_PROGRESS: {"en": "Moderate improvement (no target)",
-                                       "fr": "Amélioration modérée (sans cible)"},
+                                       "fr": "Amélioration modérée (sans cible)",
+                                       "nl": "Matige verbetering (zonder streefwaarde)"},
     ProgressStatus.INSUFFICIENT_PROGRESS: {"en": "Slight improvement (no target)",
-                                           "fr": "Faible amélioration (sans cible)"},
+                                           "fr": "Faible amélioration (sans cible)",
+                                           "nl": "Lichte verbetering (zonder streefwaarde)"},
     ProgressStatus.MOVING_AWAY: {"en": "Unfavourable trend (no target)",
-                                 "fr": "Évolution défavorable (sans cible)"},
-    ProgressStatus.INSUFFICIENT_DATA: {"en": "Insufficient data", "fr": "Données insuffisantes"},
+                                 "fr": "Évolution défavorable (sans cible)",
+                                 "nl": "Ongunstige evolutie (zonder streefwaarde)"},
+    ProgressStatus.INSUFFICIENT_DATA: {"en": "Insufficient data", "fr": "Données insuffisantes",
+                                       "nl": "Onvoldoende gegevens"},
 }
 
 _SERIES_COLOUR = "#1f4e79"
@@ -161,14 +171,14 @@ def _draw_targets(ax: Axes, indicator: Any, text: dict[str, str], *, legend: boo
 
 #: How each unit of an indicator definition is written on an axis, by language.
 UNIT_NAMES: dict[str, dict[str, str]] = {
-    "percentage": {"en": "%", "fr": "%"},
-    "rate": {"en": "%", "fr": "%"},
-    "per_1000": {"en": "‰", "fr": "‰"},
-    "euros": {"en": "euros", "fr": "euros"},
-    "count": {"en": "number", "fr": "nombre"},
-    "index": {"en": "index", "fr": "indice"},
-    "ratio": {"en": "ratio", "fr": "ratio"},
-    "years": {"en": "years", "fr": "années"},
+    "percentage": {"en": "%", "fr": "%", "nl": "%"},
+    "rate": {"en": "%", "fr": "%", "nl": "%"},
+    "per_1000": {"en": "‰", "fr": "‰", "nl": "‰"},
+    "euros": {"en": "euros", "fr": "euros", "nl": "euro"},
+    "count": {"en": "number", "fr": "nombre", "nl": "aantal"},
+    "index": {"en": "index", "fr": "indice", "nl": "index"},
+    "ratio": {"en": "ratio", "fr": "ratio", "nl": "verhouding"},
+    "years": {"en": "years", "fr": "années", "nl": "jaren"},
 }
 
 
@@ -176,7 +186,7 @@ def _unit_label(indicator: Any, text: dict[str, str], language: str) -> str:
     unit = getattr(indicator, "unit", None) if indicator is not None else None
     if not unit:
         return text["value"]
-    name = UNIT_NAMES.get(str(unit), {}).get(language, str(unit))
+    name = UNIT_NAMES.get(str(unit), {}).get(language_of(language), str(unit))
     return f"{text['value']} ({name})"
 
 
@@ -184,8 +194,9 @@ def _title(indicator: Any, title: str | None, language: str) -> str | None:
     if title is not None:
         return title
     label = getattr(indicator, "label", None) if indicator is not None else None
-    if isinstance(label, Mapping):
-        return label.get(language) or next(iter(label.values()), None)
+    if isinstance(label, Mapping):  # the report's language, else French, else English
+        found = (label.get(language_of(language)), label.get("fr"), label.get("en"))
+        return next((x for x in found if x), next(iter(label.values()), None))
     return label if isinstance(label, str) else None
 
 
@@ -199,7 +210,7 @@ def plot_indicator(
     reference: pd.Series | None = None,
     title: str | None = None,
     labels: Mapping[str, str] | None = None,
-    language: Literal["en", "fr"] = "en",
+    language: Language = "en",
     ax: Axes | None = None,
 ) -> Figure:
     """Plot an indicator's series with its baseline, target, policy start and status.
@@ -256,7 +267,7 @@ def plot_indicator(
                 linestyle="-", marker=".", label=text["reference"])
     legend = text["series"]
     if status is not None:
-        name = STATUS_NAMES[status].get(language, STATUS_NAMES[status]["en"])
+        name = STATUS_NAMES[status].get(language_of(language), STATUS_NAMES[status]["en"])
         legend += f" ({text['status']}{colon(language)} {name})"
     ax.plot(values.index, values.to_numpy(), color=colour, linewidth=2, marker="o",
             markersize=4, label=legend, zorder=3)
@@ -284,7 +295,7 @@ def plot_small_multiples(
     policy_start: Any = None,
     title: str | None = None,
     labels: Mapping[str, str] | None = None,
-    language: Literal["en", "fr"] = "en",
+    language: Language = "en",
     targets: bool = True,
 ) -> Figure:
     """One panel per territory, on a shared y axis, with the target line.

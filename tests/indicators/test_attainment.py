@@ -39,7 +39,7 @@ DATA = pd.DataFrame({
 def test_table_defaults_to_last_three_periods():
     table = attainment_table([DELAI, TAUX, SANS], DATA)
     assert list(table.columns) == [
-        "code", "label_fr", "label_en", "unit", "direction", "baseline_period",
+        "code", "label_fr", "label_en", "label_nl", "unit", "direction", "baseline_period",
         "baseline_value", "realised_2021", "realised_2022", "realised_2023", "target_2023",
         "attainment", "next_target_period", "next_target_value",
     ]

@@ -185,5 +185,38 @@ def test_label_in_rejects_unknown_language():
     ind = Indicator(code="a", label={"fr": "a", "en": "b"}, unit="rate",
                     direction="higher_is_better")
     assert ind.label_in("en") == "b"
-    with pytest.raises(InputError, match="language='de'"):
-        ind.label_in("de")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="language='xx'"):
+        ind.label_in("xx")
+
+
+def test_a_label_missing_in_the_language_falls_back_to_french_then_english():
+    # the rule of the module docstring: the report's language, else fr, else en
+    both = Indicator(code="a", label={"fr": "le taux", "en": "the rate"}, unit="rate",
+                     direction="higher_is_better")
+    dutch = Indicator(code="a", label={"fr": "le taux", "en": "the rate", "nl": "het cijfer"},
+                      unit="rate", direction="higher_is_better")
+    assert both.label_in("nl") == both.label_in("nl-BE") == "le taux"
+    assert both.label_in("de") == "le taux"  # no catalogue needed: a label is data
+    assert dutch.label_in("nl-BE") == "het cijfer" and dutch.label_in("fr-BE") == "le taux"
+    assert dutch.label_in("en-GB") == "the rate"
+
+
+def test_a_definitions_file_may_give_a_dutch_label(tmp_path):
+    path = tmp_path / "indicators.yaml"
+    path.write_text(
+        "indicators:\n"
+        "  - code: armoede\n"
+        "    label: {fr: le taux de pauvreté, en: the poverty rate, nl: het armoedecijfer}\n"
+        "    unit: percentage\n"
+        "    direction: lower_is_better\n"
+        "  - code: ocmw\n"
+        "    label: {fr: les bénéficiaires du CPAS, en: PCSW recipients}\n"
+        "    unit: count\n"
+        "    direction: lower_is_better\n", encoding="utf-8")
+    armoede, ocmw = load_indicators(path)
+    assert armoede.label_in("nl") == "het armoedecijfer"
+    assert ocmw.label_in("nl") == "les bénéficiaires du CPAS"  # no nl: French
+    path.write_text(path.read_text(encoding="utf-8").replace("nl: het armoedecijfer", "nl: ''"),
+                    encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"indicators\[0\]\.label\.nl"):
+        load_indicators(path)

@@ -11,6 +11,7 @@ import re
 import shutil
 import string
 from pathlib import Path
+
 import pytest
 from babel.messages.pofile import read_po
 

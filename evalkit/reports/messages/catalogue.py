@@ -1,9 +1,9 @@
 """The fixed wording of reports: one message catalogue per language, looked up by key.
 
 Each language is one gettext catalogue beside this module, ``locales/<language>.po``
-(``en.po``, ``fr.po``, ``nl.po``). A message's ``msgid`` is the key the code asks for (``"findings"``,
-``"why_cs_no_never_treated"``), its ``msgstr`` the wording, whose ``{placeholders}``
-:func:`text` fills in with :meth:`str.format`; a message that depends on a count has
+(``en.po``, ``fr.po``, ``nl.po``). A message's ``msgid`` is the key the code asks for
+(``"findings"``, ``"why_cs_no_never_treated"``), its ``msgstr`` the wording, whose
+``{placeholders}`` :func:`text` fills in with :meth:`str.format`; a message that depends on a count has
 gettext plural forms, chosen by the catalogue's ``Plural-Forms`` header (:func:`ntext`).
 
 Adding a language is adding its file: the languages a params file may ask for are the

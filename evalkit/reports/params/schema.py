@@ -744,8 +744,9 @@ class PolicyParams(_Section):
     """
 
     policy: PolicySection
+    # the file's ``language`` key; shown by the properties below, not dumped
     requested_languages: Annotated[tuple[str, ...], PlainValidator(_report_languages)] = Field(
-        validation_alias="language")
+        validation_alias="language", exclude=True)
     data: DataSection
     design: DesignSection | None = None
     indicators: IndicatorsSection | None = None
@@ -922,7 +923,6 @@ class PolicyParams(_Section):
             "data_file": str(self.data_path),
         }
         dumped = self.model_dump(mode="json")
-        dumped.pop("requested_languages")
         out.update({"policy": dumped.pop("policy"), "language": self.report_language,
                     "languages": list(self.languages)})
         out.update(dumped)

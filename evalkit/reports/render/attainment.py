@@ -14,7 +14,7 @@ import re
 import pandas as pd
 
 from evalkit.errors import InputError
-from evalkit.formatting import Language, format_number
+from evalkit.formatting import Language, format_number, language_of
 from evalkit.indicators.attainment import Attainment
 from evalkit.indicators.status import ProgressStatus
 from evalkit.plots.indicators import STATUS_COLOURS
@@ -47,6 +47,14 @@ def _check_table(table: object) -> pd.DataFrame:
     return table
 
 
+def _labels(table: pd.DataFrame, language: str) -> pd.Series:
+    """The labels in ``language`` (a language or a locale), else French, else English."""
+    for column in (f"label_{language_of(language)}", "label_fr", "label_en"):
+        if column in table.columns:
+            return table[column]
+    raise InputError("table: must be a DataFrame from attainment_table; it has no label column")
+
+
 def worded_attainment_table(table: pd.DataFrame, language: Language = "fr") -> pd.DataFrame:
     """The attainment table with its columns and values in ``language``.
 
@@ -55,7 +63,8 @@ def worded_attainment_table(table: pd.DataFrame, language: Language = "fr") -> p
     table
         The result of :func:`evalkit.indicators.attainment_table`.
     language
-        ``"fr"`` or ``"en"``.
+        A language with a message catalogue (``"fr"``, ``"en"``, ``"nl"``) or one of its
+        locales (``"nl-BE"``).
 
     Returns
     -------
@@ -74,7 +83,7 @@ def worded_attainment_table(table: pd.DataFrame, language: Language = "fr") -> p
 
     worded = pd.DataFrame({
         t("code"): table["code"],
-        t("label"): table[f"label_{language}"],
+        t("label"): _labels(table, language),
         t("unit"): [unit_name(u, language) for u in table["unit"]],
     })
     for column, period in _periods(table, _REALISED):

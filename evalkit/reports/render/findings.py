@@ -1,4 +1,4 @@
-"""Key findings in plain language, generated from the results, in English or French."""
+"""Key findings in plain language, generated from the results, in the report's language."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ __all__ = ["key_findings", "effect_sentence", "twfe_trust_sentence"]
 def effect_sentence(ev: Evaluation) -> str:
     """The effect, its interval and what it means, in one or two plain sentences."""
     h = ev.headline
-    lang: Language = ev.params.language  # type: ignore[assignment]
+    lang: Language = ev.params.locale  # words and numbers
     dec = decimals_for(h.std_error)
     est, lo, hi = (format_number(v, lang, dec) for v in (h.estimate, h.conf_low, h.conf_high))
     level = format_level(h.alpha, lang)
@@ -49,7 +49,7 @@ def effect_sentence(ev: Evaluation) -> str:
 
 
 def _pretrend_sentence(ev: Evaluation) -> str:
-    lang = ev.params.language
+    lang = ev.params.locale  # words and numbers
     if ev.dynamic is None and ev.panel is not None:
         return text("pretrend_omitted", lang)  # type: ignore[arg-type]
     if ev.dynamic is None:
@@ -65,7 +65,7 @@ def twfe_trust_sentence(ev: Evaluation) -> str | None:
     """Whether the single TWFE coefficient can be trusted, for staggered adoption."""
     if ev.panel is None or not ev.panel.is_staggered:
         return None
-    lang = ev.params.language
+    lang = ev.params.locale  # words and numbers
     dec = decimals_for(ev.main.std_error)
     twfe_est = format_number(ev.main.estimate, lang, dec)
     staggered = ev.staggered
@@ -100,7 +100,7 @@ def _treated_clusters(ev: Evaluation) -> int | None:
 
 def key_findings(ev: Evaluation) -> list[str]:
     """The report's key findings: the effect, then the caveats the diagnostics raise."""
-    lang = ev.params.language
+    lang = ev.params.locale  # words and numbers
     if ev.synthetic is not None:
         from evalkit.reports.render.synthetic_sections import synthetic_findings
 

@@ -2,7 +2,7 @@
 
 The library (:mod:`evalkit.indicators`) assesses progress and returns codes and numbers
 (:class:`~evalkit.indicators.progress.ProgressAssessment`); this module words them for a
-report, in English or French, from the report catalogues (`evalkit/reports/messages/locales/`).
+report, in the report's language, from the report catalogues (`evalkit/reports/messages/locales/`).
 """
 
 from __future__ import annotations
@@ -11,19 +11,21 @@ from evalkit.errors import InputError
 from evalkit.formatting import Language, format_number, format_percent
 from evalkit.indicators.progress import ProgressAssessment
 from evalkit.indicators.status import ProgressStatus
-from evalkit.reports.messages.catalogue import text
+from evalkit.reports.messages.catalogue import language_problem, text
 
 __all__ = ["status_label", "progress_sentence", "unit_name", "amount_text"]
 
 
 def check_language(language: object) -> None:
-    """Refuse a language the reports are not written in."""
-    if language not in ("en", "fr"):
-        raise InputError(f"language={language!r}: must be one of 'en', 'fr'; got {language!r}")
+    """Refuse a language the reports are not written in: one without a catalogue, or a
+    locale Babel does not know for such a language."""
+    problem = language_problem(language)
+    if problem is not None:
+        raise InputError(f"language={language!r}: {problem}")
 
 
 def status_label(status: ProgressStatus | str, language: Language = "en") -> str:
-    """A progress status in words, in English or French (``"On track"``, ``"En bonne voie"``).
+    """A progress status in words, in the report's language (``"On track"``, ``"Op schema"``).
 
     Parameters
     ----------
@@ -31,7 +33,7 @@ def status_label(status: ProgressStatus | str, language: Language = "en") -> str
         A :class:`~evalkit.indicators.status.ProgressStatus` or its code
         (``"on_track"``).
     language
-        ``"en"`` or ``"fr"``.
+        A language with a message catalogue (``"en"``, ``"fr"``, ``"nl"``) or a locale.
     """
     check_language(language)
     return text(f"status_{ProgressStatus(status).value}", language)
@@ -72,7 +74,7 @@ def progress_sentence(assessment: ProgressAssessment, language: Language = "en",
     assessment
         The result of :func:`evalkit.indicators.assess_progress`.
     language
-        ``"en"`` or ``"fr"``.
+        A language with a message catalogue (``"en"``, ``"fr"``, ``"nl"``) or a locale.
     pace
         Include the pace needed from the latest value (leave it out where another
         sentence of the page already states it).

@@ -134,7 +134,7 @@ def indicator_value_map(params: PolicyParams, data: pd.DataFrame, boundaries: Bo
                         denominator: str | None, scale: float, latest: int,
                         focus: np.ndarray | None, focus_label: str) -> list[Block]:
     """The latest value of an indicator by territory, the territory of interest outlined."""
-    language: Language = params.language  # type: ignore[assignment]
+    language: Language = params.locale  # words and numbers
     section = params.indicators
     values = _latest_values(data, section.territory, section.period, numerator, denominator,
                             scale, latest)
@@ -153,7 +153,7 @@ def indicator_value_map(params: PolicyParams, data: pd.DataFrame, boundaries: Bo
 def indicator_gap_map(params: PolicyParams, gaps: pd.DataFrame, boundaries: Boundaries, *,
                       unit: str, period: int) -> list[Block]:
     """The groups' gaps to the rest of the territory, the significant ones outlined."""
-    language: Language = params.language  # type: ignore[assignment]
+    language: Language = params.locale  # words and numbers
     level = format_level(1 - params.inference.confidence_level, language)
     points = unit in ("percentage", "rate")
     title = text("map_gap_title_points" if points else "map_gap_title", language,
@@ -167,7 +167,7 @@ def indicator_gap_map(params: PolicyParams, gaps: pd.DataFrame, boundaries: Boun
 def tracking_maps_note(params: PolicyParams, *, focus_label: str | None,
                        gaps: bool) -> str:
     """How to read every map of a tracking report, said once before the indicators."""
-    language: Language = params.language  # type: ignore[assignment]
+    language: Language = params.locale  # words and numbers
     note = text("map_reading_note", language)
     if focus_label:
         note += " " + text("map_focus_caption", language, focus=focus_label)
@@ -200,7 +200,7 @@ def evaluation_map_blocks(params: PolicyParams, panel: Panel | None,
     territory; nothing when the design's units are not territories the boundaries know."""
     if panel is None or params.design is None or not params.design.unit:
         return []
-    language: Language = params.language  # type: ignore[assignment]
+    language: Language = params.locale  # words and numbers
     cohorts = panel.unit_cohorts
     boundaries = report_boundaries(params, cohorts.index)
     if boundaries is None:

@@ -101,7 +101,7 @@ def sensitivity_html(ev: Evaluation) -> str:
 def sensitivity_blocks(ev: Evaluation) -> list[Block]:
     """The robustness section, or no block when no check ran."""
     rob = ev.robustness
-    lang: Language = ev.params.language  # type: ignore[assignment]
+    lang: Language = ev.params.locale  # words and numbers
     if rob is None or (not rob.honest and rob.wild is None and not rob.remarks):
         return []
     out: list[Block] = [Heading(text("sensitivity", lang))]
@@ -124,7 +124,7 @@ def sensitivity_blocks(ev: Evaluation) -> list[Block]:
 def honest_finding(ev: Evaluation) -> str | None:
     """One plain sentence on how robust the conclusion is (relative magnitudes)."""
     rob = ev.robustness
-    lang: Language = ev.params.language  # type: ignore[assignment]
+    lang: Language = ev.params.locale  # words and numbers
     if rob is None or "relative_magnitude" not in rob.honest:
         return None
     result = rob.honest["relative_magnitude"]
@@ -144,7 +144,7 @@ def honest_finding(ev: Evaluation) -> str | None:
 def wild_finding(ev: Evaluation) -> str | None:
     """The wild cluster bootstrap's verdict, when it ran."""
     rob = ev.robustness
-    lang: Language = ev.params.language  # type: ignore[assignment]
+    lang: Language = ev.params.locale  # words and numbers
     if rob is None or rob.wild is None:
         return None
     wild = rob.wild

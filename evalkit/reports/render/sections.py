@@ -317,7 +317,9 @@ class PolicyReport(ShownSections):
     # ------------------------------------------------------------------ helpers
     @property
     def language(self) -> Language:
-        return self._params.language  # type: ignore[return-value]
+        """The report's locale (``"fr_FR"``, ``"nl_BE"``): the catalogue of its language
+        words it, and numbers and dates are written in it."""
+        return self._params.locale
 
     def _t(self, key: str, **values: object) -> str:
         return text(key, self.language, **values)
@@ -676,7 +678,7 @@ class PolicyReport(ShownSections):
                 "std_error": h.std_error, "conf_low": h.conf_low, "conf_high": h.conf_high,
                 "p_value": h.p_value, "confidence_level": 1 - h.alpha,
                 "outcome": ev.outcome_label, "text": key_findings(ev)[0],
-                "language": self.language, "run_date": ev.run_date,
+                "language": self._params.language, "run_date": ev.run_date,
                 "data_sha256": ev.data_sha256, "evalkit_version": __version__,
                 "data_read": read_format_text(ev.read_format, self.language),
                 **({"indicators": self._tracking.headline()["indicators"]}

@@ -136,7 +136,7 @@ def synthetic_blocks(ev: Evaluation) -> list[Block]:
     syn = ev.synthetic
     if syn is None:
         return []
-    lang: Language = ev.params.language  # type: ignore[assignment]
+    lang: Language = ev.params.locale  # words and numbers
     main = syn.main
     intro = text("synthetic_intro", lang, treated=format_number(main.n_treated, lang, 0),
                  donors=format_number(main.n_control, lang, 0))
@@ -162,7 +162,7 @@ def synthetic_findings(ev: Evaluation) -> list[str]:
     syn = ev.synthetic
     if syn is None:
         return []
-    lang: Language = ev.params.language  # type: ignore[assignment]
+    lang: Language = ev.params.locale  # words and numbers
     dec = decimals_for(syn.main.std_error)
     out = []
     sc = syn.control

@@ -80,7 +80,9 @@ class TrackingReport(ShownSections):
     # ------------------------------------------------------------------ helpers
     @property
     def language(self) -> Language:
-        return self.tracking.params.language  # type: ignore[return-value]
+        """The report's locale (``"fr_FR"``, ``"nl_BE"``): the catalogue of its language
+        words it, and numbers and dates are written in it."""
+        return self.tracking.params.locale
 
     def _t(self, key: str, **values: object) -> str:
         return text(_SHARED.get(key, f"tracking_{key}"), self.language, **values)
@@ -433,7 +435,7 @@ class TrackingReport(ShownSections):
                      "status_label": status_label(i.long_term.status, self.language),
                      "colour": STATUS_COLOURS[i.long_term.status]} for i in t.indicators]
         return {"label": self._t("headline"), "indicators": statuses,
-                "language": self.language, "run_date": t.run_date,
+                "language": self.tracking.params.language, "run_date": t.run_date,
                 "data_sha256": t.data_sha256, "evalkit_version": __version__,
                 "data_read": read_format_text(t.read_format, self.language),
                 "text": " ".join(progress_sentence(i.long_term, self.language)
