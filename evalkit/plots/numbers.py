@@ -60,7 +60,9 @@ class LocalisedScalarFormatter(ScalarFormatter):
     ['−0,25', '0,00', '0,25']
     >>> formatter.format_ticks([2020, 2022, 2024]), formatter.format_ticks([0, 12500, 25000])
     (['2020', '2022', '2024'], ['0', '12\u202f500', '25\u202f000'])
-    >>> LocalisedScalarFormatter("nl-BE").format_ticks([0, 12500, 25000])
+    >>> dutch = LocalisedScalarFormatter("nl-BE", useOffset=False)
+    >>> dutch.set_scientific(False)
+    >>> dutch.format_ticks([0, 12500, 25000])
     ['0', '12.500', '25.000']
     """
 

@@ -3,8 +3,8 @@
 Each language is one gettext catalogue beside this module, ``locales/<language>.po``
 (``en.po``, ``fr.po``, ``nl.po``). A message's ``msgid`` is the key the code asks for
 (``"findings"``, ``"why_cs_no_never_treated"``), its ``msgstr`` the wording, whose
-``{placeholders}`` :func:`text` fills in with :meth:`str.format`; a message that depends on a count has
-gettext plural forms, chosen by the catalogue's ``Plural-Forms`` header (:func:`ntext`).
+``{placeholders}`` :func:`text` fills in with :meth:`str.format`; a message that depends on
+a count has gettext plural forms, chosen by the catalogue's ``Plural-Forms`` header (:func:`ntext`).
 
 Adding a language is adding its file: the languages a params file may ask for are the
 catalogues present (:func:`languages`), and the locales it may ask for are those Babel knows
@@ -118,11 +118,11 @@ def language_problem(tag: object) -> str | None:
         language, region = match.group(1), match.group(2).upper()
         if f"{language}-{region}" in locales(language):
             return None
-        return (f"{tag!r} is not a locale of {language!r} that Babel knows; its locales are "
+        return (f"must be a locale of {language!r} that Babel knows: "
                 f"{', '.join(locales(language))}")
-    return (f"{tag!r} is not a language with a message catalogue nor one of their locales; "
-            f"the languages are {', '.join(available)} (locales/<language>.po), the locales "
-            "those Babel knows for them (such as fr-BE, fr-FR, nl-BE, en-GB)")
+    return (f"must be a language with a message catalogue ({', '.join(available)}: "
+            "locales/<language>.po) or one of their locales that Babel knows (such as fr-BE, "
+            "fr-FR, nl-BE, en-GB)")
 
 
 def _language(language: object) -> object:

@@ -157,9 +157,9 @@ def _report_languages(value: Any) -> tuple[str, ...]:
     for tag in tags:
         problem = language_problem(tag)
         if problem is not None:
-            problems.append(problem)
+            problems.append(problem if len(tags) == 1 else f"{describe_value(tag)}: {problem}")
     if problems:
-        raise ValueError("; ".join(dict.fromkeys(problems)))
+        raise ValueError("; ".join(problems))
     seen: dict[str, str] = {}
     for tag in tags:
         language = language_of(tag)

@@ -21,6 +21,7 @@ from evalkit.formatting import (
     Language,
     colon,
     decimals_for,
+    format_datetime,
     format_interval,
     format_level,
     format_number,
@@ -620,7 +621,7 @@ class PolicyReport(ShownSections):
                 *([[self._t("read_as"), read]] if read else []),
                 [self._t("sha256"), ev.data_sha256],
                 [self._t("version"), __version__],
-                [self._t("run_date"), ev.run_date],
+                [self._t("run_date"), format_datetime(ev.run_date, self.language)],
                 [self._t("software"), f"Python {platform.python_version()}, pandas "
                  f"{pd.__version__}, numpy {np.__version__}, statsmodels "
                  f"{statsmodels.__version__}"]]

@@ -10,6 +10,7 @@ import numpy as np
 from evalkit._version import __version__
 from evalkit.formatting import (
     Language,
+    format_datetime,
     format_level,
     format_number,
     format_p_value,
@@ -411,7 +412,8 @@ class TrackingReport(ShownSections):
                 (self._t("definitions"), p.definitions_path.name),
                 (self._t("file"), p.data_path.name),
                 *([(self._t("read_as"), read)] if read else []), (self._t("sha"), t.data_sha256),
-                (self._t("version"), __version__), (self._t("run_date"), t.run_date)]
+                (self._t("version"), __version__), (self._t("run_date"),
+                                                     format_datetime(t.run_date, self.language))]
         content = p.params_path.read_text(encoding="utf-8") if p.params_path.is_file() else ""
         rules = rules_table_blocks(p, TRACKING_RULES, self.language)
         return render([Heading(self._t("provenance")), Facts.of(rows), *rules,
