@@ -30,7 +30,10 @@ def shown(monkeypatch):
 
 
 def _without_dates(markup: str) -> str:
-    return re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", "DATE", markup)
+    """The markup with its run dates masked: as recorded (ISO 8601) and as shown in the
+    provenance table, in the report's locale (``5 décembre 2026, 21:39 UTC``)."""
+    markup = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", "DATE", markup)
+    return re.sub(r"<td>[^<]*\d\d:\d\d UTC</td>", "<td>DATE</td>", markup)
 
 
 def _steps(report: PolicyReport) -> None:
