@@ -52,19 +52,28 @@ two-way fixed effects) targets the same value, and the average effect on the tre
 municipality-years is the effect itself.
 
 How precisely (Callaway & Sant'Anna, never-treated comparisons, doubly robust without
-covariates, unweighted; multiplier bootstrap clustered by municipality, 999 draws; the
-spread is the standard deviation of the estimate over 20 seeds):
+covariates, unweighted: the average effect over the programme municipality-years;
+multiplier bootstrap clustered by municipality, 999 draws, seed 20240101; the spread is
+the standard deviation of the estimate over 20 seeds):
 
 ==========================  =========  =====================  =====================
 indicator                   true       shipped data (SE)      spread over 20 seeds
 ==========================  =========  =====================  =====================
-RIS per 1,000 aged 18-64    -3.0       -2.98 (0.41)           0.44
-BIM non-take-up (points)    -6.0       -5.93 (0.54)           0.46
-food aid (per 1,000)        0          +0.15 (0.76)           0.74
+RIS per 1,000 aged 18-64    -3.0       -2.92 (0.61)           0.71
+BIM non-take-up (points)    -6.0       -6.24 (0.38)           0.49
+food aid (per 1,000)        0          +0.83 (0.65)           1.15
 ==========================  =========  =====================  =====================
 
-The seed (``SEED = 3``) was picked among 20 seeds tried, as a typical draw: each shipped
-estimate lies within one spread of its true value.
+On the RIS rate, the shipped data give -2.95 (0.65) with Sun & Abraham, -3.39 (0.38) with
+the imputation estimator and -3.43 (0.39) with two-way fixed effects (9.6 % of its weight
+on comparisons with already-treated municipalities; a wild cluster bootstrap interval of
+-4.27 to -2.58). The seed (``SEED = 4``) was picked among 20 seeds tried, as a typical
+draw: each shipped estimate lies within one spread of its true value, and the pre-trend
+test does not reject (p = 0.69 in the report). With 19 municipalities that test rejects
+far more often than its nominal 5 %: Callaway & Sant'Anna's joint test of the
+pre-treatment effects gave p < 0.05 for 9 of the 20 seeds, although parallel trends hold
+by construction. Few clusters make every test and interval here less reliable, which
+the report says.
 
 The model
 ---------
@@ -78,7 +87,7 @@ For municipality ``i`` and year ``t`` (all random draws from
   aged 18-64: ``Binomial(population, share)``, share about 65 % (sd 1.5 points);
 - RIS: latent rate per 1,000 aged 18-64 = 12 + 70 x deprivation + a municipality effect
   (sd 3) + a common path (+1.0 a year, +1.5 in 2020, +2.0 in 2021, +1.0 in 2022: health
-  crisis) + a municipality slope (sd 0.15 a year) + a municipality-year shock (sd 0.8);
+  crisis) + a municipality-year shock (sd 0.8);
   ``ris_recipients ~ Binomial(population_18_64, rate / 1000)``;
 - BIM: entitled share of the population = 15 % + 30 % x deprivation + a municipality
   effect (sd 2 points) + 0.3 point a year; ``bim_entitled ~ Binomial(population, share)``;
@@ -124,7 +133,7 @@ MUNICIPALITIES_FILE = HERE / "belgique_communes.csv"
 CSV_FILE = HERE / "bruxelles_action_sociale.csv"
 YAML_FILE = HERE / "bruxelles_indicators.yaml"
 
-SEED = 5
+SEED = 4
 REGION_CODE = "04000"
 YEARS = np.arange(2012, 2025)
 BASELINE_YEAR = 2017
@@ -213,9 +222,8 @@ def simulate(region: pd.DataFrame | None = None, *, seed: int = SEED) -> pd.Data
 
     # social integration income (RIS / leefloon), per 1,000 aged 18-64
     ris_common = 1.0 * t + np.array([0, 0, 0, 0, 0, 0, 0, 0, 1.5, 2.0, 1.0, 0, 0])[None, :]
-    ris_slope = rng.normal(0, 0.15, n)[:, None] * (YEARS - 2018)[None, :]
     ris_level = 12 + 70 * score + rng.normal(0, 3, n)
-    ris_rate = (ris_level[:, None] + ris_common + ris_slope
+    ris_rate = (ris_level[:, None] + ris_common
                 + rng.normal(0, 0.8, (n, n_years)) + TRUE_EFFECTS["ris_rate"] * treated)
     ris = rng.binomial(adults, np.clip(ris_rate, 1, 500) / 1000)
 
