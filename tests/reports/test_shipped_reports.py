@@ -14,9 +14,26 @@ from evalkit.data import file_sha256
 from evalkit.reports.run.export import external_resources
 
 ROOT = Path(__file__).resolve().parents[2]
-POLICIES = ("hauts_de_france_tracking", "incinerator", "minimum_wage", "territoires_engagement",
+
+
+def _dutch_labels_accepted() -> bool:
+    """Whether indicator definitions may have Dutch labels (the Brussels example's have)."""
+    from evalkit.errors import ParamsError
+    from evalkit.indicators.definitions import load_indicators
+
+    try:
+        load_indicators(ROOT / "data" / "bruxelles_indicators.yaml")
+    except ParamsError:
+        return False
+    return True
+
+
+BRUSSELS = _dutch_labels_accepted()
+POLICIES = (*(("bruxelles_plan_social",) if BRUSSELS else ()),
+            "hauts_de_france_tracking", "incinerator", "minimum_wage", "territoires_engagement",
             "tobacco_control_california", "workers_compensation")
-DATA = {"incinerator": "kielmc.csv", "minimum_wage": "mpdta.csv",
+DATA = {"bruxelles_plan_social": "bruxelles_action_sociale.csv",
+        "incinerator": "kielmc.csv", "minimum_wage": "mpdta.csv",
         "workers_compensation": "injury.csv",
         "hauts_de_france_tracking": "hauts_de_france_indicators.csv",
         "territoires_engagement": "hauts_de_france_indicators.csv",
@@ -33,7 +50,8 @@ def visible_text(page: str) -> str:
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("reports")
-    assert main(["run", str(ROOT / "params"), "-o", str(out)]) == 0
+    params = [str(ROOT / "params" / f"{policy}.yaml") for policy in POLICIES]
+    assert main(["run", *params, "-o", str(out)]) == 0
     return out
 
 
@@ -53,7 +71,8 @@ def test_every_shipped_policy_has_a_complete_report(reports):
         data_file = ROOT / "data" / DATA[policy]
         assert file_sha256(data_file) in text  # provenance: checksum of the data file
     index = (reports / "index.html").read_text(encoding="utf-8")
-    assert "6 policies: 6 reports up to date, 0 failed." in index
+    n = len(POLICIES)
+    assert f"{n} policies: {n} reports up to date, 0 failed." in index
     for policy in POLICIES:
         assert f'href="{policy}.html"' in index
 
@@ -279,3 +298,25 @@ def test_tracking_page_says_each_sentence_once_and_gives_no_target_a_neutral_sta
     # both milestones are shown where the sentences use the nearer one
     assert "17,0\u202f% en 2027" in text and "16,0\u202f% en 2030" in text
     assert "(étape vers 16,0\u202f% en 2030)" in text
+
+
+@pytest.mark.notebook
+@pytest.mark.skipif(not BRUSSELS, reason="this evalkit's indicator definitions accept labels in "
+                    "fr and en only; the Brussels labels are also in nl")
+def test_brussels_report_recovers_the_simulated_effect(reports):
+    text = visible_text((reports / "bruxelles_plan_social.html").read_text(encoding="utf-8"))
+    assert "Données simulées" in text  # the data are labelled as simulated
+    assert "« Plan social de proximité »" in text
+    # data/BRUXELLES.md: true effect -3.0 per 1,000 aged 18-64; Callaway & Sant'Anna
+    # (multiplier bootstrap by municipality, 999 draws) gives -2.92, 95% CI -4.11 to -1.73
+    assert ("Effet estimé de la politique sur le nombre de bénéficiaires du revenu "
+            "d'intégration pour 1 000 habitants de 18 à 64 ans : −2,92 (intervalle de "
+            "confiance à 95 % : de −4,11 à −1,73)") in text.replace("\u202f", " ")
+    assert "Seulement 19 grappes" in text  # few clusters flagged
+    assert "bootstrap sauvage par grappes" in text
+    record = json.loads((reports / "bruxelles_plan_social.json").read_text(encoding="utf-8"))
+    # the French texts of the params, not the Dutch ones (those are in the params shown)
+    assert record["policy_name"].startswith("« Plan social de proximité »")
+    assert record["headline"]["outcome"].startswith("le nombre de bénéficiaires")
+    statuses = {i["code"]: i["status"] for i in record["headline"]["indicators"]}
+    assert statuses == {"ris_rate": "deterioration", "bim_non_take_up_rate": "on_track"}

@@ -11,7 +11,8 @@ and the value found.
 A complete example (the ``#`` comments say which keys are optional)::
 
     policy:
-      name: Minimum wage increases and teen employment
+      name: Minimum wage increases and teen employment  # a text, or texts by language:
+                                                     # {fr: ..., nl: ...} (see texts.py)
       description: Staggered state minimum-wage increases, US counties 2003-2007.
       owner: Labour market team                      # optional
     language: en                                     # en, fr, nl, a locale (fr-BE, nl-BE,
@@ -127,6 +128,7 @@ from evalkit.reports.params.maps import maps_problems
 from evalkit.reports.params.read_section import ReadSection
 from evalkit.reports.params.reading import read_params_yaml
 from evalkit.reports.params.rules import VerdictRules
+from evalkit.reports.params.texts import resolve_texts
 
 __all__ = [
     "PolicyParams",
@@ -218,7 +220,9 @@ class PolicySection(_Section):
     Attributes
     ----------
     name
-        The policy's name, shown as the report's title.
+        The policy's name, shown as the report's title. Like every free text of the
+        file (:data:`~evalkit.reports.params.texts.TEXT_KEYS`), it may be given by
+        language, ``{fr: ..., nl: ...}``: the text of the report's language is kept.
     description
         Plain text describing the policy. Shown in the report, always escaped: it
         may contain any character.
@@ -984,6 +988,9 @@ def load_params(path: str | Path) -> PolicyParams:
 def _validated(raw: Any, p: Path, problems: list[str] | None = None) -> PolicyParams:
     """``raw`` (a params file's content) checked as :func:`load_params` checks it."""
     problems = list(problems or [])
+    given = raw
+    raw, text_problems = resolve_texts(raw)  # texts by language -> the report's language
+    problems.extend(text_problems)
     params: PolicyParams | None = None
     try:
         params = PolicyParams.model_validate(raw)
@@ -1005,7 +1012,7 @@ def _validated(raw: Any, p: Path, problems: list[str] | None = None) -> PolicyPa
     params._params_path = p
     resolved = _with_defaults(params)
     resolved._params_path = p
-    resolved._raw = raw if isinstance(raw, dict) else {}
+    resolved._raw = given if isinstance(given, dict) else {}
     return resolved
 
 
