@@ -175,3 +175,22 @@ def test_block_scalars_by_language(tmp_path):
           first_treated: first.treat
         """), encoding="utf-8")
     assert load_params(path).policy.description == "Première ligne et suite."
+
+
+def test_choosing_one_of_a_bilingual_files_languages_picks_its_texts():
+    # The shipped Brussels params list [fr-BE, nl-BE]: the report in Dutch takes the Dutch
+    # texts (the run writes each version with with_options(language=...)), and keeps them
+    # through later changes of other sections.
+    from evalkit.reports import load_params
+
+    shipped = Path(__file__).resolve().parents[2] / "params" / "bruxelles_plan_social.yaml"
+    params = load_params(shipped)
+    assert params.languages == ("fr-BE", "nl-BE")
+    assert params.policy.name.startswith("« Plan social de proximité »")
+    dutch = params.with_options(language="nl-BE")
+    assert dutch.report_language == "nl-BE" and dutch.locale == "nl_BE"
+    assert dutch.policy.name.startswith("« Sociaal Nabijheidsplan »")
+    assert dutch.design.outcome_label.startswith("het aantal leefloongerechtigden")
+    again = dutch.with_options(design={"estimator": "imputation"})
+    assert again.policy.name == dutch.policy.name
+    assert params.policy.name.startswith("« Plan social")  # the original is unchanged

@@ -900,7 +900,7 @@ class PolicyParams(_Section):
                 raw[name] = {key: v for key, v in merged.items() if v is not None}
             else:
                 raw[name] = value
-        params = _validated(raw, self._params_path)
+        params = _validated(raw, self._params_path, language=chosen)
         if chosen is not None and chosen in params.languages:
             params._chosen = chosen
         return params
@@ -985,11 +985,13 @@ def load_params(path: str | Path) -> PolicyParams:
     return _validated(raw, p, problems)
 
 
-def _validated(raw: Any, p: Path, problems: list[str] | None = None) -> PolicyParams:
-    """``raw`` (a params file's content) checked as :func:`load_params` checks it."""
+def _validated(raw: Any, p: Path, problems: list[str] | None = None,
+               language: str | None = None) -> PolicyParams:
+    """``raw`` (a params file's content) checked as :func:`load_params` checks it; its
+    texts given by language are those of ``language`` (default: the file's first)."""
     problems = list(problems or [])
     given = raw
-    raw, text_problems = resolve_texts(raw)  # texts by language -> the report's language
+    raw, text_problems = resolve_texts(raw, language)  # texts -> the report's language
     problems.extend(text_problems)
     params: PolicyParams | None = None
     try:

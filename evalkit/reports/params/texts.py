@@ -93,13 +93,16 @@ def _mapping_problems(name: str, value: Mapping[Any, Any]) -> list[str]:
     return problems
 
 
-def resolve_texts(raw: Any) -> tuple[Any, list[str]]:
+def resolve_texts(raw: Any, language: str | None = None) -> tuple[Any, list[str]]:
     """``raw`` (a params file's content) with each text given by language resolved.
 
     Parameters
     ----------
     raw
         The mapping read from the params file; never modified.
+    language
+        The language (or locale) the report is written in, one of the file's languages
+        (default: the first of them).
 
     Returns
     -------
@@ -134,7 +137,7 @@ def resolve_texts(raw: Any) -> tuple[Any, list[str]]:
                 f"are {given}")
         problems.extend(found)
         if not found and languages:
-            text: Any = text_in(texts, languages[0])
+            text: Any = text_in(texts, language or languages[0])
         else:
             text = next(iter(texts.values()), "")
         resolved[section] = {**block, key: text}
