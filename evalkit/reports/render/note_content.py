@@ -62,6 +62,7 @@ from evalkit.reports.render.note import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure as MatplotlibFigure
 
     from evalkit.reports.analysis.evaluation import Evaluation
@@ -88,26 +89,28 @@ def long_date(iso: str, language: str) -> str:
     return format_date(day, format="long", locale=Locale.parse(locale.replace("-", "_")))
 
 
-def _note_figure(fig: MatplotlibFigure, alt: str, language: str) -> Figure:
-    """A figure at the note's printed size (:data:`FIGURE_WIDTH_CM` by
-    :data:`FIGURE_HEIGHT_CM`), its numbers in the language, sharp enough to print."""
-    import matplotlib.pyplot as plt
+def _note_axes() -> tuple[MatplotlibFigure, Axes]:
+    """A figure of the note's printed size (:data:`FIGURE_WIDTH_CM` by
+    :data:`FIGURE_HEIGHT_CM`) and its axes, to draw in with :data:`_NOTE_FONTS`."""
+    from matplotlib.figure import Figure as MatplotlibFigure
 
+    fig = MatplotlibFigure(figsize=(FIGURE_WIDTH_CM / 2.54, FIGURE_HEIGHT_CM / 2.54),
+                           layout="constrained")
+    return fig, fig.add_subplot()
+
+
+#: Font sizes (points) of a figure printed at its size on the note.
+_NOTE_FONTS = {"font.size": 7.5, "axes.titlesize": 8, "axes.labelsize": 7.5,
+               "legend.fontsize": 6.5, "xtick.labelsize": 7, "ytick.labelsize": 7}
+
+
+def _note_figure(fig: MatplotlibFigure, alt: str, language: str) -> Figure:
+    """The figure as PNG, its numbers in the language, sharp enough to print."""
     from evalkit.plots import localise_numbers
 
     localise_numbers(fig, language)
-    fig.set_size_inches(FIGURE_WIDTH_CM / 2.54, FIGURE_HEIGHT_CM / 2.54)
-    for text_item in fig.findobj(lambda a: hasattr(a, "set_fontsize")):
-        size = text_item.get_fontsize() if hasattr(text_item, "get_fontsize") else None
-        if size:
-            text_item.set_fontsize(min(size, 8))
-    try:
-        fig.tight_layout(pad=0.4)
-    except (ValueError, RuntimeError):  # pragma: no cover - a layout matplotlib refuses
-        pass
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=200)
-    plt.close(fig)
     return Figure(buffer.getvalue(), alt)
 
 
@@ -176,12 +179,20 @@ def _relative(ev: Evaluation) -> tuple[str, str] | None:
 
 def _evaluation_figure(ev: Evaluation) -> list[NoteBlock]:
     """The one figure: the synthetic comparison, the event study or the group means."""
+    import matplotlib
+
+    with matplotlib.rc_context(_NOTE_FONTS):
+        return _draw_evaluation_figure(ev)
+
+
+def _draw_evaluation_figure(ev: Evaluation) -> list[NoteBlock]:
     lang: Language = ev.params.language  # type: ignore[assignment]
     outcome = ev.outcome_label
     if ev.synthetic is not None:
         shown = ev.synthetic.estimates.get("sdid", ev.synthetic.main)
         title = text("sdid_plot_title", lang)
-        fig = shown.plot(title=None, control_label=text("sdid_control", lang),
+        fig, ax = _note_axes()
+        shown.plot(ax=ax, title=None, control_label=text("sdid_control", lang),
                          effect_label=text("sdid_effect", lang),
                          weights_label=text("sdid_time_weights", lang), ylabel=outcome)
         caption = text("note_figure_synthetic", lang)
@@ -190,7 +201,8 @@ def _evaluation_figure(ev: Evaluation) -> list[NoteBlock]:
 
         es = ev.dynamic
         title = text("es_title", lang)
-        fig = plot_event_study({estimator_name(es.estimator, lang): es}, title=None,
+        fig, ax = _note_axes()
+        plot_event_study({estimator_name(es.estimator, lang): es}, ax=ax, title=None,
                                xlabel=text("es_xlabel", lang),
                                ylabel=text("note_es_ylabel", lang), show_pretrend=False,
                                band_label=text("band_label", lang,
@@ -205,7 +217,8 @@ def _evaluation_figure(ev: Evaluation) -> list[NoteBlock]:
                                                  ("counterfactual", "counterfactual"),
                                                  ("before", "before"), ("after", "after"))}
         title = text("means_title", lang)
-        fig = plot_group_means(ev.main, labels=labels, title=None,
+        fig, ax = _note_axes()
+        plot_group_means(ev.main, ax=ax, labels=labels, title=None,
                                ylabel=text("note_means_ylabel", lang))
         caption = text("note_figure_means", lang, outcome=outcome)
     return [_note_figure(fig, title, lang), Paragraph(caption, "caption")]
@@ -311,6 +324,13 @@ def _tracking_table(report: TrackingReport) -> Table:
 
 def _tracking_figure(report: TrackingReport) -> list[NoteBlock]:
     """The main (first) indicator's chart, with its target."""
+    import matplotlib
+
+    with matplotlib.rc_context(_NOTE_FONTS):
+        return _draw_tracking_figure(report)
+
+
+def _draw_tracking_figure(report: TrackingReport) -> list[NoteBlock]:
     from evalkit.plots.indicators import plot_indicator
     from evalkit.reports.analysis.tracking import ALL, FOCUS
 
@@ -320,11 +340,17 @@ def _tracking_figure(report: TrackingReport) -> list[NoteBlock]:
     whole = series.loc[series["area"] == ALL].set_index("period")
     focus = series.loc[series["area"] == FOCUS].set_index("period")["value"]
     label = item.indicator.label_in(lang)
-    fig = plot_indicator(whole["value"], indicator=item.indicator, assessment=item.long_term,
+    fig, ax = _note_axes()
+    plot_indicator(whole["value"], ax=ax, indicator=item.indicator, assessment=item.long_term,
                          band=whole[["conf_low", "conf_high"]],
                          policy_start=report.tracking.params.indicators.policy_start,
                          reference=focus if focus.size else None, title=None,
                          labels=report._plot_labels(), language=lang)
+    legend = ax.get_legend()  # beside the axes in the report: below them on the note
+    if legend is not None:
+        handles, names = ax.get_legend_handles_labels()
+        legend.remove()
+        fig.legend(handles, names, loc="outside lower center", ncol=2, frameon=False)
     return [_note_figure(fig, label, lang),
             Paragraph(text("note_figure_indicator", lang, label=label), "caption")]
 
