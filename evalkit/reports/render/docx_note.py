@@ -26,7 +26,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from evalkit.errors import ReportError
+from evalkit.errors import InputError
 from evalkit.formatting import colon
 from evalkit.reports.render.blocks import Badge, Cell, Facts, Figure, Heading, Items, Lines
 from evalkit.reports.render.blocks import Paragraph as TextBlock
@@ -71,14 +71,14 @@ def _open(template: str | Path | None):  # noqa: ANN202
     else:
         path = Path(template)
         if not path.is_file():
-            raise ReportError(f"report.docx_template={str(template)!r}: no such file")
+            raise InputError(f"report.docx_template={str(template)!r}: no such file")
         if not zipfile.is_zipfile(path):
-            raise ReportError(f"report.docx_template={str(template)!r}: not a Word document "
+            raise InputError(f"report.docx_template={str(template)!r}: not a Word document "
                               f"(.docx); got a file that is not a .docx archive")
         try:
             document = Document(str(path))
         except Exception as exc:  # python-docx raises several types for a broken package
-            raise ReportError(f"report.docx_template={str(template)!r}: not a readable Word "
+            raise InputError(f"report.docx_template={str(template)!r}: not a readable Word "
                               f"document (.docx): {exc}") from None
     body = document.element.body
     for child in list(body):
@@ -207,7 +207,7 @@ def write_note_docx(note: Note, path: str | Path,
 
     Raises
     ------
-    ReportError
+    InputError
         If the template is missing, not a ``.docx``, or unreadable.
     """
     document = _open(template)

@@ -73,7 +73,7 @@ __all__ = ["evaluation_note", "tracking_note", "policy_sentences", "long_date"]
 
 #: Where a sentence ends: after . ! or ? (not after an initial such as "M."), before a
 #: capital, a quote or a bracket.
-_SENTENCE_END = re.compile(r"(?<![\s(][A-Z]\.)(?<=[.!?…])\s+(?=[A-ZÀ-ÖØ-Þ«\"“(])")
+_SENTENCE_END = re.compile(r"(?<!\b[A-Z]\.)(?<=[.!?…])\s+(?=[A-ZÀ-ÖØ-Þ«\"“(])")
 
 
 def policy_sentences(description: str, count: int = 2) -> str:
