@@ -28,9 +28,18 @@ from docx.shared import Cm, Pt, RGBColor
 
 from evalkit.errors import InputError
 from evalkit.formatting import colon
-from evalkit.reports.render.blocks import Badge, Cell, Facts, Figure, Heading, Items, Lines
+from evalkit.reports.render.blocks import (
+    Badge,
+    Cell,
+    Facts,
+    Figure,
+    Heading,
+    Items,
+    Lines,
+    Shaded,
+    Table,
+)
 from evalkit.reports.render.blocks import Paragraph as TextBlock
-from evalkit.reports.render.blocks import Shaded, Table
 from evalkit.reports.render.note import (
     FIGURE_WIDTH_CM,
     WRITE_IN_HEIGHT_CM,

@@ -241,16 +241,18 @@ def _key_figures(ev: Evaluation) -> Table:
                  text("yes" if h.significant else "no", lang)])
     facts = ev.panel.describe() if ev.panel is not None else dict(ev.main.sample)
     if "treated_units" in facts:
+        treated = format_number(facts["treated_units"], lang, 0)
+        comparison = format_number(facts["never_treated_units"], lang, 0)
         rows.append([text("note_row_units", lang),
-                     text("note_units", lang, treated=format_number(facts["treated_units"], lang, 0),
-                          comparison=format_number(facts["never_treated_units"], lang, 0))])
+                     text("note_units", lang, treated=treated, comparison=comparison)])
         rows.append([text("note_row_period", lang),
                      text("period_range", lang, first=facts["first_period"],
                           last=facts["last_period"])])
     elif "treated_rows" in facts:
+        treated = format_number(facts["treated_rows"], lang, 0)
+        comparison = format_number(facts["control_rows"], lang, 0)
         rows.append([text("note_row_observations", lang),
-                     text("note_units", lang, treated=format_number(facts["treated_rows"], lang, 0),
-                          comparison=format_number(facts["control_rows"], lang, 0))])
+                     text("note_units", lang, treated=treated, comparison=comparison)])
     return Table.of([text("note_key_figures", lang), text("note_value", lang)],
                     rows[:MAX_TABLE_ROWS])
 
