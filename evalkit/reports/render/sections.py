@@ -57,6 +57,8 @@ from evalkit.reports.render.blocks import (
     render_page_style,
 )
 from evalkit.reports.render.findings import key_findings
+from evalkit.reports.render.note import Note as BriefingNote
+from evalkit.reports.render.note import record_note
 from evalkit.reports.render.read_format import read_format_text
 from evalkit.reports.render.rules_provenance import evaluation_rules_used, rules_table_blocks
 from evalkit.reports.render.shown import ShownSections
@@ -96,7 +98,8 @@ class PolicyReport(ShownSections):
                                the TWFE decomposition
     ``check_robustness()``     HonestDiD and the wild cluster bootstrap (``sensitivity``)
     ``track_indicators()``     the indicators the params track, if any
-    ``conclude()``             the key findings and the provenance
+    ``conclude()``             the key findings and the provenance; records the note
+                               (:meth:`note`)
     =========================  ===========================================================
 
     A step given params sections (``estimate(inference={"kind": "robust",
@@ -303,7 +306,8 @@ class PolicyReport(ShownSections):
         self.show_indicators()
 
     def conclude(self) -> Evaluation:
-        """Fill in the key findings shown by :meth:`introduce`, display the provenance.
+        """Fill in the key findings shown by :meth:`introduce`, display the provenance, and
+        record the note (:meth:`note`, an output the HTML export does not show).
 
         Returns
         -------
@@ -313,7 +317,16 @@ class PolicyReport(ShownSections):
         evaluation = self.evaluation
         self.fill_top(self.findings_html())
         self.show_provenance()
+        record_note(self.note())
         return evaluation
+
+    def note(self) -> BriefingNote:
+        """The two-page note of the evaluation, for the elected official (see
+        :mod:`evalkit.reports.render.note_content`); :meth:`conclude` records it for the
+        runner, which writes it as Word and PDF."""
+        from evalkit.reports.render.note_content import evaluation_note
+
+        return evaluation_note(self.evaluation)
 
     # ------------------------------------------------------------------ helpers
     @property

@@ -50,6 +50,7 @@ from evalkit.reports.render.maps_sections import (
     report_boundaries,
     tracking_maps_note,
 )
+from evalkit.reports.render.note import Note, record_note
 from evalkit.reports.render.read_format import read_format_text
 from evalkit.reports.render.rules_provenance import TRACKING_RULES, rules_table_blocks
 from evalkit.reports.render.shown import ShownSections
@@ -482,10 +483,20 @@ class TrackingReport(ShownSections):
         self._display(self.indicators_html())
 
     def conclude(self) -> Tracking:
-        """Fill in the summary shown by :meth:`introduce` and display the provenance."""
+        """Fill in the summary shown by :meth:`introduce`, display the provenance and
+        record the note (:meth:`note`, an output the HTML export does not show)."""
         self.fill_top(self.summary_html())
         self.show_provenance()
+        record_note(self.note())
         return self.tracking
+
+    def note(self) -> Note:
+        """The two-page note of the tracking, for the elected official (see
+        :mod:`evalkit.reports.render.note_content`); :meth:`conclude` records it for the
+        runner, which writes it as Word and PDF."""
+        from evalkit.reports.render.note_content import tracking_note
+
+        return tracking_note(self)
 
 
 def tracking_sections_html(report: TrackingReport) -> str:
