@@ -41,6 +41,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import EllipsisType
 from typing import Any
 
 from evalkit.errors import ReportError
@@ -305,8 +306,8 @@ def render_outputs(
     work: Path,
     *,
     template: Path | None = None,
-    tools: NoteTools | None | Callable[[], NoteTools | None] = note_tools,
-    browser: str | None | Callable[[], str | None] = find_browser,
+    tools: NoteTools | None | EllipsisType = ...,
+    browser: str | None | EllipsisType = ...,
 ) -> tuple[dict[str, bytes], list[Notice]]:
     """Render a run's notes and PDFs in ``work``, for publication.
 
@@ -324,7 +325,8 @@ def render_outputs(
     template
         The Word template (``report.docx_template``), if any.
     tools, browser
-        The note renderers and the browser (or how to find them).
+        The note renderers and the browser's executable (``None``: there is none).
+        Default: :func:`note_tools` and :func:`find_browser`.
 
     Returns
     -------
@@ -343,9 +345,9 @@ def render_outputs(
     notices: list[Notice] = []
     files: dict[str, Path] = {}
     prints: list[tuple[Path, Path]] = []
-    found_tools = tools() if callable(tools) else tools
+    found_tools = note_tools() if tools is ... else tools
     pdfs = wanted & {"pdf", "report_pdf"}
-    found_browser = (browser() if callable(browser) else browser) if pdfs else None
+    found_browser = (find_browser() if browser is ... else browser) if pdfs else None
     if pdfs and found_browser is None:
         notices.append(Notice("no_browser", (
             f"{policy_id}: the PDFs were not written: no Chromium browser was found to print "

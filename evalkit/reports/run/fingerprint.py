@@ -55,7 +55,8 @@ def fingerprint_inputs(params_path: str | Path, *,
     list of (str, Path)
         ``("params", ...)``, then ``("data.file", ...)`` and
         ``("indicators.definitions", ...)`` and ``("report.docx_template", ...)`` when
-        the file names them, then ``("notebook", ...)``. Relative paths start at the params file's folder.
+        the file names them, then ``("notebook", ...)``. Relative paths start at the
+        params file's folder.
         A file that cannot be found is still listed (its absence is hashed).
     read_from
         A copy of the params file to read the references from (the same bytes),
