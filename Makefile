@@ -31,7 +31,7 @@ NUMERICAL_TESTS := tests/did tests/synthetic tests/inference tests/robustness te
 .PHONY: help install browser reports test test-fast test-blas test-all lab bench lint clean
 
 help:
-	@sed -n '3,15s/^# \{0,1\}//p' Makefile
+	@sed -n '3,16s/^# \{0,1\}//p' Makefile
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
