@@ -8,7 +8,12 @@ For a params file ``params/<policy>.yaml`` and an output folder ``reports/``:
 ``reports/<policy>.json``             the run record (status, headline, provenance)
 ``reports/<policy>.error.html``       why the last run failed (removed on success)
 ``reports/<policy>.error.ipynb``      the notebook of the failed run, up to the error
+``reports/<policy>.docx``, ``.pdf``   the note, in Word and PDF (``report.formats``)
+``reports/<policy>.report.pdf``       the full report, in PDF (``report_pdf``)
+``reports/<policy>.<lang>.html`` ...  each further language's files (``language``)
 ====================================  ==============================================
+
+See :mod:`evalkit.reports.run.deliverables` for the note, the PDFs and the versions.
 
 A failed run never removes or overwrites the previous good report and its
 notebook: they stay in place, and the error page links to them. Every file is
