@@ -1,7 +1,7 @@
 # evalkit: every command runs from the virtual environment .venv in this checkout.
 #
-#   make reports    produce reports/<policy>.html for every params/*.yaml (in parallel, skipping
-#                   those up to date), and reports/index.html
+#   make reports    produce reports/<policy>.html, the note <policy>.docx and .pdf for every
+#                   params/*.yaml (in parallel, skipping those up to date), and reports/index.html
 #   make test       run the whole test suite, fault injection included
 #   make test-fast  the tests without notebooks, browser, fault injection and slow checks
 #   make test-blas  the numerical tests again under other OpenBLAS kernels, one thread
@@ -31,7 +31,7 @@ NUMERICAL_TESTS := tests/did tests/synthetic tests/inference tests/robustness te
 .PHONY: help install browser reports test test-fast test-blas test-all lab bench lint clean
 
 help:
-	@sed -n '3,15s/^# \{0,1\}//p' Makefile
+	@sed -n '3,16s/^# \{0,1\}//p' Makefile
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,7 +49,8 @@ browser:
 
 install: $(STAMP) browser
 
-reports: $(STAMP)
+# The PDFs are printed by the same chromium: reports installs it too.
+reports: install
 	$(BIN)/evalkit run-all params/ -o $(REPORTS)
 
 test: install

@@ -281,6 +281,8 @@ def _run(args: argparse.Namespace) -> int:
 
     def report(run: Any) -> None:
         print(_run_line(run, width), flush=True)
+        for notice in run.notices:
+            print(f"    warning: {notice}", flush=True)
         if not run.ok:
             for extra in (run.error or "").splitlines()[1:]:
                 print(f"    {extra.strip()}", flush=True)
@@ -386,6 +388,9 @@ def _run_all(args: argparse.Namespace) -> int:
         return 1
     progress.close()
     print(_summary(runs))
+    for run in runs:
+        for notice in () if run.skipped else run.notices:
+            print(f"warning: {notice}")
     failed = [r for r in runs if not r.ok]
     for run in failed:
         if run.error_page:

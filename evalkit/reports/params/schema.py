@@ -73,6 +73,8 @@ A complete example (the ``#`` comments say which keys are optional)::
     report:                                          # optional section
       title: Minimum wage and teen employment
       notes: Preliminary results.
+      formats: [html, docx, pdf]                     # optional; also report_pdf
+      # docx_template: ../templates/note.docx        # optional: the organisation's Word file
 
 The keys speak the library's vocabulary (:mod:`evalkit.inference`). Renamed keys
 still work for one release, with an :class:`~evalkit.errors.EvalkitDeprecationWarning`:
@@ -110,6 +112,7 @@ from pydantic import (
     StrictInt,
     StrictStr,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -127,6 +130,7 @@ from evalkit.reports.params.checks import (
 from evalkit.reports.params.maps import maps_problems
 from evalkit.reports.params.read_section import ReadSection
 from evalkit.reports.params.reading import read_params_yaml
+from evalkit.reports.params.report_outputs import docx_template_problems
 from evalkit.reports.params.rules import VerdictRules
 from evalkit.reports.params.texts import resolve_texts
 
@@ -715,11 +719,34 @@ class ReportSection(_Section):
         (``evaluation.ipynb``, or ``tracking.ipynb`` without a design); a relative
         path starts at the params file's folder. It must have a cell tagged
         ``parameters`` that defines ``params_file``.
+    formats
+        What a run writes for the policy, among ``html`` (the report, always needed:
+        the index links it), ``docx`` (the note, in Word), ``pdf`` (the note, in PDF)
+        and ``report_pdf`` (the full report, in PDF). Default: html, docx, pdf.
+    docx_template
+        A Word file (``.docx``) whose styles, header, footer and logo the note takes
+        (a relative path starts at the params file's folder). Default: the neutral
+        template shipped with evalkit.
     """
 
     title: StrictStr | None = None
     notes: StrictStr | None = None
     notebook: StrictStr | None = None
+    formats: list[Literal["html", "docx", "pdf", "report_pdf"]] = Field(
+        default_factory=lambda: ["html", "docx", "pdf"])
+    docx_template: StrictStr | None = Field(default=None, min_length=1)
+
+    @field_validator("formats")
+    @classmethod
+    def _formats_once_with_html(cls, formats: list[str]) -> list[str]:
+        twice = sorted({f for f in formats if formats.count(f) > 1})
+        if twice:
+            raise ValueError(f"must name each format once ({', '.join(twice)} is given more "
+                             "than once)")
+        if "html" not in formats:
+            raise ValueError("must include html (the report the index links to), with any of "
+                             "docx, pdf, report_pdf")
+        return formats
 
 
 class PolicyParams(_Section):
@@ -1009,6 +1036,7 @@ def _validated(raw: Any, p: Path, problems: list[str] | None = None,
             problems.append(f"report.notebook={shown}: must be an existing notebook file (a "
                             f"relative path starts at the params file's folder); got {shown}, "
                             f"and {where} does not exist")
+    problems.extend(docx_template_problems(raw, p))
     if problems or params is None:
         raise ParamsError(p, problems or ["the file could not be validated"])
     params._params_path = p

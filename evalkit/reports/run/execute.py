@@ -8,7 +8,12 @@ For a params file ``params/<policy>.yaml`` and an output folder ``reports/``:
 ``reports/<policy>.json``             the run record (status, headline, provenance)
 ``reports/<policy>.error.html``       why the last run failed (removed on success)
 ``reports/<policy>.error.ipynb``      the notebook of the failed run, up to the error
+``reports/<policy>.docx``, ``.pdf``   the note, in Word and PDF (``report.formats``)
+``reports/<policy>.report.pdf``       the full report, in PDF (``report_pdf``)
+``reports/<policy>.<lang>.html`` ...  each further language's files (``language``)
 ====================================  ==============================================
+
+See :mod:`evalkit.reports.run.deliverables` for the note, the PDFs and the versions.
 
 A failed run never removes or overwrites the previous good report and its
 notebook: they stay in place, and the error page links to them. Every file is
@@ -19,14 +24,23 @@ from __future__ import annotations
 
 import contextlib
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from evalkit.errors import EvalkitError, ParamsError, ReportError
+from evalkit.reports.params.checks import resolve_data_path
 from evalkit.reports.params.schema import PolicyParams, load_params
 from evalkit.reports.render.headline import find_headline
 from evalkit.reports.run._files import remove_quietly, write_atomic
+from evalkit.reports.run.deliverables import (
+    language_label,
+    output_name,
+    render_outputs,
+    stale_outputs,
+    version_suffixes,
+)
 from evalkit.reports.run.fingerprint import Snapshot, take_snapshot
 from evalkit.reports.run.published import PathMasker, project_root
 from evalkit.reports.run.records import last_success, read_record, record_file, write_record
@@ -343,30 +357,47 @@ def _run_snapshot(snapshot: Snapshot, output_dir: str | Path, masker: PathMasker
             confidence_level=params.inference.confidence_level,
             data_file=masker.path(snapshot.originals.get(data_label, params.data_path)),
             data_sha256=snapshot.digests.get(data_label))
-        nb = _execute(params, notebook or params.notebook_path or snapshot.notebook, timeout,
-                      work, kernel)
-        changed = snapshot.changed_since()
-        if changed:
-            raise _Failure(ReportError(policy_id, (
-                f"{', '.join(changed)} changed while the report was being produced (the "
-                "params file names it by an absolute path, so the run read it in place): "
-                "run the policy again")))
-        nb.metadata["evalkit"] = {key: record[key] for key in (
-            "policy_id", "params_file", "data_file", "data_sha256", "evalkit_version",
-            "run_date", "fingerprint")}
-        headline = find_headline(nb)
-        footer = report_footer(params.title, params.language, run_date=run_date,
-                               params_name=params_file.name, data_name=params.data_path.name,
-                               data_sha256=record["data_sha256"] or "",
-                               fingerprint=record["fingerprint"])
-        try:
-            from evalkit.reports.run.export import notebook_to_html
+        languages = _languages(params)
+        suffixes = version_suffixes(languages)
+        versions: list[_Version] = []
+        for i, (language, suffix) in enumerate(zip(languages, suffixes, strict=True)):
+            current = params if len(languages) == 1 else _params_in(snapshot.params_path,
+                                                                    language)
+            # each language in a fresh kernel: the first uses the one started for the run
+            nb = _execute(current, notebook or current.notebook_path or snapshot.notebook,
+                          timeout, work, kernel if i == 0 else None)
+            changed = snapshot.changed_since()
+            if changed:
+                raise _Failure(ReportError(policy_id, (
+                    f"{', '.join(changed)} changed while the report was being produced (the "
+                    "params file names it by an absolute path, so the run read it in place): "
+                    "run the policy again")))
+            nb.metadata["evalkit"] = {key: record[key] for key in (
+                "policy_id", "params_file", "data_file", "data_sha256", "evalkit_version",
+                "run_date", "fingerprint")}
+            footer = report_footer(current.title, current.language, run_date=run_date,
+                                   params_name=params_file.name,
+                                   data_name=current.data_path.name,
+                                   data_sha256=record["data_sha256"] or "",
+                                   fingerprint=record["fingerprint"])
+            try:
+                from evalkit.reports.run.export import notebook_to_html
 
-            page = masker.text(notebook_to_html(nb, title=params.title,
-                                                language=params.language, footer=footer))
-        except Exception as exc:  # nbconvert failed on this notebook
-            raise _Failure(ReportError(policy_id, f"HTML export failed: "
-                                                  f"{type(exc).__name__}: {exc}"), nb) from None
+                page = masker.text(notebook_to_html(
+                    nb, title=current.title, language=current.language, footer=footer,
+                    languages=_switch(policy_id, languages, suffixes, i)))
+            except Exception as exc:  # nbconvert failed on this notebook
+                raise _Failure(ReportError(policy_id, f"HTML export failed: "
+                                                      f"{type(exc).__name__}: {exc}"),
+                               nb) from None
+            versions.append(_Version(language, suffix, nb, page, find_headline(nb)))
+        headline = versions[0].headline
+        try:
+            outputs, notices = render_outputs(
+                policy_id, [(v.language, v.suffix, v.notebook, v.page) for v in versions],
+                params.report.formats, work, template=_docx_template(params))
+        except ReportError as exc:
+            raise _Failure(exc, versions[-1].notebook) from None
     except ParamsError as exc:
         return _fail(record, files, previous, out, started, exc, policy_name=None,
                      keep_notebook=keep_notebook, masker=masker)
@@ -386,21 +417,40 @@ def _run_snapshot(snapshot: Snapshot, output_dir: str | Path, masker: PathMasker
                      policy_name=params.policy.name if params else None, traceback=details,
                      keep_notebook=keep_notebook, masker=masker)
 
+    written: dict[str, dict[str, str | None]] = {v.language: {} for v in versions}
     try:
-        if keep_notebook:
-            write_atomic(files["notebook"], _notebook_text(nb, files["notebook"], masker))
-            record["files"]["notebook"] = files["notebook"].name
-        else:
-            remove_quietly(files["notebook"])
-        write_atomic(files["html"], page)
+        for v in versions:
+            name = output_name(policy_id, "notebook", v.suffix)
+            if keep_notebook:
+                write_atomic(out / name, _notebook_text(v.notebook, out / name, masker))
+            written[v.language]["notebook"] = name if keep_notebook else None
+        for v in versions:
+            for kind in ("docx", "pdf", "report_pdf"):
+                name = output_name(policy_id, kind, v.suffix)
+                if name in outputs:
+                    write_atomic(out / name, outputs[name])
+                written[v.language][kind] = name if name in outputs else None
+        for v in versions:
+            name = output_name(policy_id, "html", v.suffix)
+            write_atomic(out / name, v.page)
+            written[v.language]["html"] = name
     except OSError as exc:  # the output folder's disk filled up, or turned read-only
         return _fail(record, files, previous, out, started,
                      ReportError(policy_id, f"the report could not be written: "
                                             f"{os_error_text(exc)}"),
                      policy_name=params.policy.name, keep_notebook=False, masker=masker)
+    kept = {name for names in written.values() for name in names.values() if name}
+    for stale in stale_outputs(out, policy_id, kept):
+        remove_quietly(stale)
     duration = time.monotonic() - started
-    record.update(status="ok", headline=headline, duration_seconds=round(duration, 3))
-    record["files"]["html"] = files["html"].name
+    first = written[versions[0].language]
+    record.update(status="ok", headline=headline, duration_seconds=round(duration, 3),
+                  languages=list(languages),
+                  versions=[{"language": v.language, "files": written[v.language],
+                             "headline": v.headline} for v in versions],
+                  notices=[notice.to_dict() for notice in notices])
+    record["files"].update({key: first.get(key) for key in ("html", "notebook", "docx",
+                                                            "pdf", "report_pdf")})
     write_record(record_file(out, policy_id), record)
     remove_quietly(files["error_page"])
     remove_quietly(files["error_notebook"])
@@ -408,7 +458,59 @@ def _run_snapshot(snapshot: Snapshot, output_dir: str | Path, masker: PathMasker
                      notebook_path=files["notebook"] if keep_notebook else None, error=None,
                      duration=duration, headline=headline, error_page=None,
                      record_path=record_file(out, policy_id), policy_name=params.policy.name,
-                     fingerprint=record["fingerprint"])
+                     fingerprint=record["fingerprint"], outputs=tuple(sorted(kept)),
+                     notices=tuple(notice.message for notice in notices))
+
+
+@dataclass(frozen=True)
+class _Version:
+    """One language's run: its notebook, report page and headline (internal)."""
+
+    language: str
+    suffix: str | None
+    notebook: Any
+    page: str
+    headline: dict[str, Any] | None
+
+
+def _languages(params: PolicyParams) -> list[str]:
+    """The report's languages, in order: ``params.languages`` where the params have several."""
+    languages = getattr(params, "languages", None) or (params.language,)
+    return [str(language) for language in languages]
+
+
+def _params_in(params_copy: Path, language: str) -> PolicyParams:
+    """The run's copy of the params file rewritten for one language, and loaded.
+
+    The notebook reads the params file it is given: each language's run gets the same
+    file with ``language`` set to that language alone.
+    """
+    import yaml
+
+    from evalkit._yaml import read_params_yaml
+
+    raw, _ = read_params_yaml(params_copy)
+    raw = dict(raw) if isinstance(raw, dict) else {}
+    raw["language"] = language
+    write_atomic(params_copy, yaml.safe_dump(raw, allow_unicode=True, sort_keys=False))
+    return load_params(params_copy)
+
+
+def _docx_template(params: PolicyParams) -> Path | None:
+    """``report.docx_template`` as an absolute path (in the run's copies), if given."""
+    if params.report.docx_template is None:
+        return None
+    return resolve_data_path(params.report.docx_template, params.params_path)
+
+
+def _switch(policy_id: str, languages: list[str], suffixes: list[str | None],
+            current: int) -> list[dict[str, Any]]:
+    """The language switch of version ``current``'s page (none for a single language)."""
+    if len(languages) < 2:
+        return []
+    return [{"language": language, "label": language_label(language, languages),
+             "href": output_name(policy_id, "html", suffix), "current": i == current}
+            for i, (language, suffix) in enumerate(zip(languages, suffixes, strict=True))]
 
 
 def _start_record(
@@ -431,7 +533,9 @@ def _start_record(
         "estimator": None, "outcome_label": None, "confidence_level": None, "headline": None,
         "params_file": masker.path(params_file), "data_file": None, "data_sha256": None,
         "evalkit_version": __version__, "fingerprint": fingerprint,
-        "files": {"html": None, "notebook": None, "error_page": None},
+        "files": {"html": None, "notebook": None, "error_page": None, "docx": None,
+                  "pdf": None, "report_pdf": None},
+        "languages": None, "versions": None, "notices": [],
         "error": None, "last_success": None,
     }
     return params_file, policy_id, out, files, record

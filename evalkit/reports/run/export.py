@@ -20,6 +20,7 @@ stay in the executed notebook but not in the report.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from typing import Any
 from evalkit.reports.messages.catalogue import text
 from evalkit.reports.render.headline import HEADLINE_MIME
 from evalkit.reports.run._files import write_atomic
+from evalkit.reports.run.deliverables import NOTE_MIME
 
 __all__ = [
     "TEMPLATE_DIR",
@@ -51,6 +53,7 @@ _REMOVE_OUTPUT_TAGS = {"remove-output", "hide-output"}
 # Output types the report never shows: scripts and widgets need a live page or a CDN.
 _DROPPED_MIMES = {
     HEADLINE_MIME,
+    NOTE_MIME,
     "application/javascript",
     "application/vnd.jupyter.widget-view+json",
     "application/vnd.jupyter.widget-state+json",
@@ -133,6 +136,7 @@ def notebook_to_html(
     title: str,
     language: str = "en",
     footer: str | None = None,
+    languages: Sequence[Mapping[str, Any]] = (),
 ) -> str:
     """Render an executed notebook as a self-contained HTML report.
 
@@ -147,6 +151,11 @@ def notebook_to_html(
     footer
         A line of text shown at the bottom of the page (escaped), e.g. the
         evalkit version and run date.
+    languages
+        The versions of the report in other languages, for a language switch at the
+        top of the page: each a mapping with ``language`` (its code), ``label`` (its
+        name), ``href`` (its file) and ``current`` (true for this page). Empty (the
+        default): no switch.
 
     Returns
     -------
@@ -186,6 +195,8 @@ def notebook_to_html(
         "evalkit_csp": CONTENT_SECURITY_POLICY,
         "evalkit_version": __version__,
         "evalkit_footer": footer or "",
+        "evalkit_languages": [dict(version) for version in languages],
+        "evalkit_languages_label": text("language_switch", language) if languages else "",
     }
     html, _ = exporter.from_notebook_node(report, resources=resources)
     return strip_external_resources(html)

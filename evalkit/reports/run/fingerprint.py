@@ -1,8 +1,8 @@
 """The fingerprint of a policy run: what its report depends on, hashed.
 
 A report is a function of four inputs: the params file, the files it refers to
-(``data.file`` and ``indicators.definitions``), the report notebook (the
-packaged template, or ``report.notebook``) and the evalkit version. The
+(``data.file``, ``indicators.definitions`` and ``report.docx_template``), the report
+notebook (the packaged template, or ``report.notebook``) and the evalkit version. The
 fingerprint is the SHA-256 of all of them. It is stored in the run record
 ``<policy>.json``, in the executed notebook's metadata and in the report's
 footer; ``evalkit run-all`` skips a policy whose fingerprint matches the one
@@ -54,8 +54,9 @@ def fingerprint_inputs(params_path: str | Path, *,
     -------
     list of (str, Path)
         ``("params", ...)``, then ``("data.file", ...)`` and
-        ``("indicators.definitions", ...)`` when the file names them, then
-        ``("notebook", ...)``. Relative paths start at the params file's folder.
+        ``("indicators.definitions", ...)`` and ``("report.docx_template", ...)`` when
+        the file names them, then ``("notebook", ...)``. Relative paths start at the
+        params file's folder.
         A file that cannot be found is still listed (its absence is hashed).
     read_from
         A copy of the params file to read the references from (the same bytes),
@@ -81,6 +82,9 @@ def fingerprint_inputs(params_path: str | Path, *,
         value = text(section, key)
         if value is not None:
             inputs.append((f"{section}.{key}", resolve_data_path(value, params_file)))
+    template = text("report", "docx_template")
+    if template is not None:
+        inputs.append(("report.docx_template", resolve_data_path(template, params_file)))
     notebook = text("report", "notebook")
     if notebook is not None:
         inputs.append(("notebook", resolve_data_path(notebook, params_file)))
@@ -295,7 +299,8 @@ def _raw_references(params_copy: Path) -> dict[str, str]:
     found = {}
     for section, key, label in (("data", "file", "data.file"),
                                 ("indicators", "definitions", "indicators.definitions"),
-                                ("report", "notebook", "notebook")):
+                                ("report", "notebook", "notebook"),
+                                ("report", "docx_template", "report.docx_template")):
         part = raw.get(section) if isinstance(raw, dict) else None
         value = part.get(key) if isinstance(part, dict) else None
         if isinstance(value, str) and value:

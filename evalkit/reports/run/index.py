@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from evalkit.reports.messages.catalogue import text
 from evalkit.reports.run._files import write_atomic
+from evalkit.reports.run.deliverables import language_label
 from evalkit.reports.run.pages import page_language, render_page
 from evalkit.reports.run.records import SkippedRecord, report_skipped, scan_records
 
@@ -126,11 +127,28 @@ def _row(record: dict[str, Any], folder: Path) -> dict[str, Any]:
         if file_name and (folder / str(file_name)).is_file():
             row["links"].append((str(file_name), key))
 
+    row["groups"] = []
+    row["notices"] = []
+    row["previous_files"] = []
     if status == "ok":
         row["headline"] = _headline(record.get("headline"), record.get("confidence_level"),
                                     record.get("language"))
-        link(files.get("html"), "index_report")
-        link(files.get("notebook"), "index_notebook")
+        versions = _versions(record.get("versions"))
+        if len(versions) > 1:
+            languages = [str(v.get("language")) for v in versions]
+            for version in versions:
+                row["links"] = []
+                for kind, key in _OUTPUT_LINKS:
+                    link(version["files"].get(kind), key)
+                row["groups"].append({"language": version.get("language"),
+                                      "label": language_label(str(version.get("language")),
+                                                              languages),
+                                      "links": row["links"]})
+            row["links"] = []
+        else:
+            for kind, key in _OUTPUT_LINKS:
+                link(files.get(kind), key)
+        row["notices"] = _notices(record.get("notices"))
     elif status == "failed":
         error = (record.get("error") or {}).get("message") or text("index_unknown_error",
                                                                    language)
@@ -146,9 +164,44 @@ def _row(record: dict[str, Any], folder: Path) -> dict[str, Any]:
                                                  record.get("language"))}
             link(kept.get("html"), "index_previous_report")
             link(kept.get("notebook"), "index_previous_notebook")
+            shown = {kept.get("html"), kept.get("notebook")}
+            for version in _versions(kept.get("versions")):
+                for kind, _ in _OUTPUT_LINKS:
+                    name = version["files"].get(kind)
+                    if name and name not in shown and (folder / str(name)).is_file():
+                        row["previous_files"].append(str(name))
+                        shown.add(name)
     else:
         link(files.get("html"), "index_report")
     return row
+
+
+#: The files of a successful run the index links, in order, with their link's wording.
+_OUTPUT_LINKS = (("html", "index_report"), ("docx", "index_note_docx"),
+                 ("pdf", "index_note_pdf"), ("report_pdf", "index_report_pdf"),
+                 ("notebook", "index_notebook"))
+#: The notices the index words (the others are in the run's output only).
+_NOTICES = ("no_browser", "no_note", "note_too_long", "docx_template")
+
+
+def _versions(versions: Any) -> list[dict[str, Any]]:
+    """The versions of a record that have files (see the run record's ``versions``)."""
+    if not isinstance(versions, list):
+        return []
+    return [v for v in versions if isinstance(v, dict) and isinstance(v.get("files"), dict)]
+
+
+def _notices(notices: Any) -> list[tuple[str, dict[str, str]]]:
+    """The notices of a record the index shows: message key and values of each, once."""
+    found: list[tuple[str, dict[str, str]]] = []
+    for notice in notices if isinstance(notices, list) else []:
+        if not isinstance(notice, dict) or notice.get("code") not in _NOTICES:
+            continue
+        values = notice.get("values") if isinstance(notice.get("values"), dict) else {}
+        item = (f"index_notice_{notice['code']}", {str(k): str(v) for k, v in values.items()})
+        if item not in found:
+            found.append(item)
+    return found
 
 
 def _orphans(folder: Path, records: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -13,13 +13,27 @@ policy is re-run. A record holds::
       "params_file": "/abs/params/minimum_wage.yaml", "data_file": "/abs/data/mpdta.csv",
       "data_sha256": "...", "evalkit_version": "0.1.0", "fingerprint": "..." | null,
       "files": {"html": "minimum_wage.html" | null, "notebook": "... .ipynb" | null,
-                "error_page": "minimum_wage.error.html" | null},
+                "error_page": "minimum_wage.error.html" | null,
+                "docx": "minimum_wage.docx" | null, "pdf": "minimum_wage.pdf" | null,
+                "report_pdf": "minimum_wage.report.pdf" | null},
+      "languages": ["fr", "nl"] | null,
+      "versions": [{"language": "fr", "headline": {...} | null,
+                    "files": {"html", "notebook", "docx", "pdf", "report_pdf"}}, ...] | null,
+      "notices": [{"code": "no_browser", "message": "...", "values": {...}}, ...],
       "error": {"message", "cell", "source"} | null,
-      "last_success": {"run_date", "headline", "html", "notebook"} | null
+      "last_success": {"run_date", "headline", "html", "notebook", "versions"} | null
     }
 
+One record per policy, whatever its number of languages: ``files`` and ``headline``
+are those of the report's language (the first), and ``versions`` lists every
+language's files (``<policy>.html``, ``<policy>.nl.html`` ...) in order. ``notices``
+says what a successful run could not do as asked (see
+:class:`~evalkit.reports.run.deliverables.Notice`).
+
 ``last_success`` is set on a failed run when the previous good report is still
-in place: a failure never removes it.
+in place: a failure never removes it, nor the previous notes and PDFs
+(``last_success.versions``), which the index offers as previous files, never as
+current ones.
 
 A record is checked when it is read (:func:`check_record`): ``kind``, ``version``,
 ``policy_id`` (the file's name) and ``status`` are required, and every other key
@@ -59,7 +73,8 @@ _HEADLINE_NUMBERS = ("estimate", "conf_low", "conf_high", "p_value", "std_error"
                      "confidence_level")
 _HEADLINE_TEXTS = ("label", "text", "outcome", "language", "run_date", "data_sha256",
                    "evalkit_version", "data_read")
-_FILE_KEYS = ("html", "notebook", "error_page")
+_FILE_KEYS = ("html", "notebook", "error_page", "docx", "pdf", "report_pdf")
+_VERSION_FILE_KEYS = ("html", "notebook", "docx", "pdf", "report_pdf")
 
 
 class RecordWarning(UserWarning):
@@ -248,6 +263,40 @@ def check_record(data: Any, file_name: str | None = None) -> list[str]:
     problems += _text_problems(kept, ("run_date",), "last_success.")
     problems += _file_problems(kept, ("html", "notebook"), "last_success.")
     problems += _headline_problems(kept.get("headline"), "last_success.headline")
+    problems += _versions_problems(data.get("versions"), "versions")
+    problems += _versions_problems(kept.get("versions"), "last_success.versions")
+    languages = data.get("languages")
+    if languages is not None and not (isinstance(languages, list)
+                                      and all(isinstance(x, str) for x in languages)):
+        problems.append(f"'languages' must be a list of text or null; got {_got(languages)}")
+    notices = data.get("notices")
+    if notices is not None and not (isinstance(notices, list) and all(
+            isinstance(n, dict) and isinstance(n.get("code"), str)
+            and isinstance(n.get("message"), str)
+            and isinstance(n.get("values", {}), dict)
+            and all(isinstance(v, str) for v in n.get("values", {}).values())
+            for n in notices)):
+        problems.append("'notices' must be a list of mappings with text 'code' and "
+                        f"'message' and text 'values', or null; got {_got(notices)}")
+    return problems
+
+
+def _versions_problems(versions: Any, where: str) -> list[str]:
+    if versions is None:
+        return []
+    if not isinstance(versions, list) or not all(isinstance(v, dict) for v in versions):
+        return [f"'{where}' must be a list of mappings or null; got {_got(versions)}"]
+    problems = []
+    for i, version in enumerate(versions):
+        at = f"{where}[{i}]"
+        if not isinstance(version.get("language"), str):
+            problems.append(f"'{at}.language' must be text; got {_got(version.get('language'))}")
+        problems += _headline_problems(version.get("headline"), f"{at}.headline")
+        files = version.get("files")
+        if not isinstance(files, dict):
+            problems.append(f"'{at}.files' must be a mapping; got {_got(files)}")
+        else:
+            problems += _file_problems(files, _VERSION_FILE_KEYS, f"{at}.files.")
     return problems
 
 
@@ -378,7 +427,8 @@ def last_success(previous: dict[str, Any] | None, output_dir: Path) -> dict[str,
     if previous.get("status") == "ok":
         files = previous.get("files") or {}
         found = {"run_date": previous.get("run_date"), "headline": previous.get("headline"),
-                 "html": files.get("html"), "notebook": files.get("notebook")}
+                 "html": files.get("html"), "notebook": files.get("notebook"),
+                 "versions": previous.get("versions")}
     else:
         found = previous.get("last_success")
     if not isinstance(found, dict) or not found.get("html"):

@@ -41,6 +41,12 @@ class PolicyRun:
     skipped
         True when the report was already up to date and nothing was run
         (``evalkit run-all``); the other fields then describe the last run.
+    outputs
+        The names of the files the run wrote in the output folder: reports, notes and
+        PDFs of every language, executed notebooks (empty when it failed).
+    notices
+        What a successful run could not do as asked, one line each, naming the policy
+        (PDFs skipped without a browser, a note longer than two pages ...).
     """
 
     policy_id: str
@@ -55,6 +61,8 @@ class PolicyRun:
     policy_name: str | None = None
     fingerprint: str | None = None
     skipped: bool = False
+    outputs: tuple[str, ...] = ()
+    notices: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:

@@ -58,7 +58,9 @@ def run_from_dict(data: dict[str, Any]) -> PolicyRun:
     """The :class:`PolicyRun` described by :func:`run_to_dict`'s output."""
     paths = {"html_path", "notebook_path", "error_page", "record_path"}
     names = {f.name for f in fields(PolicyRun)}
-    return PolicyRun(**{key: Path(value) if key in paths and value is not None else value
+    tuples = {"outputs", "notices"}
+    return PolicyRun(**{key: Path(value) if key in paths and value is not None
+                        else tuple(value) if key in tuples and value is not None else value
                         for key, value in data.items() if key in names})
 
 
