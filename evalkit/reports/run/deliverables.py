@@ -45,6 +45,7 @@ from types import EllipsisType
 from typing import Any
 
 from evalkit.errors import ReportError
+from evalkit.reports.render.note import NOTE_MIME
 
 __all__ = ["NOTE_MIME", "FORMATS", "BROWSER_ENV", "MAX_NOTE_PAGES", "PDF_TIMEOUT", "Notice",
            "NoteTools", "note_tools", "find_note", "find_browser", "print_pdfs", "page_count",
@@ -52,7 +53,6 @@ __all__ = ["NOTE_MIME", "FORMATS", "BROWSER_ENV", "MAX_NOTE_PAGES", "PDF_TIMEOUT
            "render_outputs"]
 
 #: The display output the report notebooks record their note in (its JSON).
-NOTE_MIME = "application/vnd.evalkit.note+json"
 #: The formats a run can write (``report.formats``).
 FORMATS = ("html", "docx", "pdf", "report_pdf")
 #: The environment variable naming the browser that prints PDFs (default: ``chromium``).
@@ -104,14 +104,12 @@ class NoteTools:
     html: Callable[[Any], str]
 
 
-def note_tools() -> NoteTools | None:
-    """The note renderers of this installation, or ``None`` when it has none."""
-    try:
-        from evalkit.reports.render.docx_note import write_note_docx
-        from evalkit.reports.render.note import Note
-        from evalkit.reports.render.note_html import note_html
-    except ImportError:
-        return None
+def note_tools() -> NoteTools:
+    """The note's renderers (imported when a run writes a note: python-docx is slow to load)."""
+    from evalkit.reports.render.docx_note import write_note_docx
+    from evalkit.reports.render.note import Note
+    from evalkit.reports.render.note_html import note_html
+
     return NoteTools(from_json=Note.from_json, write_docx=write_note_docx, html=note_html)
 
 
