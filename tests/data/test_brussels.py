@@ -22,7 +22,6 @@ import pandas as pd
 import pytest
 
 import evalkit as ek
-from evalkit.errors import ParamsError
 
 yaml = pytest.importorskip("yaml")
 
@@ -39,19 +38,6 @@ TRUE = {"ris_rate": -3.0, "bim_non_take_up_rate": -6.0, "food_aid_rate": 0.0}
 COUNTS = [("ris_recipients", "population_18_64"), ("bim_not_taken_up", "bim_entitled"),
           ("bim_entitled", "population"), ("population_18_64", "population")]
 
-
-def dutch_labels_refused() -> str | None:
-    """Why the indicator definitions cannot be read here, if the loader refuses ``nl``."""
-    from evalkit.indicators.definitions import load_indicators
-
-    try:
-        load_indicators(YAML)
-    except ParamsError as exc:
-        if any(".label.nl: unknown key" in p for p in exc.problems):
-            return ("this evalkit's indicator definitions accept labels in fr and en only; "
-                    "the Brussels labels are also in nl")
-        raise
-    return None
 
 
 @pytest.fixture(scope="module")
@@ -158,9 +144,6 @@ def test_indicator_definitions_have_labels_in_three_languages():
 
 
 def test_indicator_definitions_load():
-    reason = dutch_labels_refused()
-    if reason:
-        pytest.skip(reason)
     from evalkit.indicators.definitions import load_indicators
 
     labels = {i.code: i.label for i in load_indicators(YAML)}
@@ -175,9 +158,6 @@ def test_shipped_params_hold_french_and_dutch_texts():
 
 
 def test_shipped_params_validate():
-    reason = dutch_labels_refused()
-    if reason:
-        pytest.skip(reason)
     from evalkit.cli import main
     from evalkit.reports import load_params
 

@@ -16,22 +16,8 @@ from evalkit.reports.run.export import external_resources
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _dutch_labels_accepted() -> bool:
-    """Whether indicator definitions may have Dutch labels (the Brussels example's have)."""
-    from evalkit.errors import ParamsError
-    from evalkit.indicators.definitions import load_indicators
-
-    try:
-        load_indicators(ROOT / "data" / "bruxelles_indicators.yaml")
-    except ParamsError:
-        return False
-    return True
-
-
-BRUSSELS = _dutch_labels_accepted()
-POLICIES = (*(("bruxelles_plan_social",) if BRUSSELS else ()),
-            "hauts_de_france_tracking", "incinerator", "minimum_wage", "territoires_engagement",
-            "tobacco_control_california", "workers_compensation")
+POLICIES = ("bruxelles_plan_social", "hauts_de_france_tracking", "incinerator", "minimum_wage",
+            "territoires_engagement", "tobacco_control_california", "workers_compensation")
 DATA = {"bruxelles_plan_social": "bruxelles_action_sociale.csv",
         "incinerator": "kielmc.csv", "minimum_wage": "mpdta.csv",
         "workers_compensation": "injury.csv",
@@ -301,8 +287,6 @@ def test_tracking_page_says_each_sentence_once_and_gives_no_target_a_neutral_sta
 
 
 @pytest.mark.notebook
-@pytest.mark.skipif(not BRUSSELS, reason="this evalkit's indicator definitions accept labels in "
-                    "fr and en only; the Brussels labels are also in nl")
 def test_brussels_report_recovers_the_simulated_effect(reports):
     text = visible_text((reports / "bruxelles_plan_social.html").read_text(encoding="utf-8"))
     assert "Données simulées" in text  # the data are labelled as simulated
@@ -320,3 +304,69 @@ def test_brussels_report_recovers_the_simulated_effect(reports):
     assert record["headline"]["outcome"].startswith("le nombre de bénéficiaires")
     statuses = {i["code"]: i["status"] for i in record["headline"]["indicators"]}
     assert statuses == {"ris_rate": "deterioration", "bim_non_take_up_rate": "on_track"}
+
+
+NOTE_HEADINGS = {  # the note's sections, in order (messages note_policy ... note_recommendation)
+    "fr": ["Le dispositif", "Ce que montrent les données", "Fiabilité",
+           "Recommandation (à compléter)"],
+    "en": ["The policy", "What the data show", "How reliable it is",
+           "Recommendation (to be completed)"],
+    "nl": ["Het beleid", "Wat de gegevens tonen", "Betrouwbaarheid",
+           "Aanbeveling (in te vullen)"],
+}
+NOTES = {"bruxelles_plan_social": "fr", "bruxelles_plan_social.nl": "nl",
+         "hauts_de_france_tracking": "fr", "incinerator": "en", "minimum_wage": "en",
+         "territoires_engagement": "fr", "tobacco_control_california": "en",
+         "workers_compensation": "fr"}
+
+
+@pytest.mark.notebook
+def test_every_shipped_policy_has_its_note_in_word(reports):
+    import docx
+
+    for name, language in NOTES.items():
+        document = docx.Document(str(reports / f"{name}.docx"))
+        headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+        shown = [h for h in headings if h in NOTE_HEADINGS[language]]
+        assert shown == NOTE_HEADINGS[language], (name, headings)
+        assert len(document.inline_shapes) == 1, name  # one figure
+        assert len(document.tables) >= 2, name  # the key figures and the recommendation box
+
+
+@pytest.mark.notebook
+@pytest.mark.browser
+def test_every_shipped_note_prints_on_two_pages_that_are_not_blank(reports):
+    # The note as PDF (and, with report_pdf, the full report) printed offline by headless
+    # Chromium: at most two A4 pages, each with ink on it.
+    import numpy as np
+    import pypdfium2
+
+    from evalkit.reports.run.deliverables import find_browser
+
+    if find_browser() is None:
+        pytest.skip("chromium is not installed: the PDFs are not printed")
+    for name in NOTES:
+        pdf = pypdfium2.PdfDocument(str(reports / f"{name}.pdf"))
+        assert 1 <= len(pdf) <= 2, (name, len(pdf))
+        for page in pdf:
+            width, height = page.get_size()
+            assert (round(width), round(height)) == (595, 842)  # A4 in points
+            pixels = np.asarray(page.render(scale=0.5).to_pil().convert("L"))
+            ink = (pixels < 200).mean()
+            assert ink > 0.005, (name, ink)  # text and a figure, not a blank page
+        pdf.close()
+
+
+@pytest.mark.notebook
+def test_the_brussels_report_is_written_in_french_and_dutch_each_linking_the_other(reports):
+    french = (reports / "bruxelles_plan_social.html").read_text(encoding="utf-8")
+    dutch = (reports / "bruxelles_plan_social.nl.html").read_text(encoding="utf-8")
+    assert 'lang="fr' in french and 'lang="nl' in dutch
+    assert 'href="bruxelles_plan_social.nl.html"' in french
+    assert 'href="bruxelles_plan_social.html"' in dutch
+    text = visible_text(dutch)
+    assert "« Sociaal Nabijheidsplan »" in text  # the params' Dutch texts
+    assert "Gesimuleerde gegevens" in text or "gesimuleerd" in text.lower()
+    assert "−2,92" in text  # the Belgian Dutch number format: decimal comma, true minus
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert 'href="bruxelles_plan_social.nl.html"' in index

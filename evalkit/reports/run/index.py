@@ -208,6 +208,13 @@ def _orphans(folder: Path, records: list[dict[str, Any]]) -> list[dict[str, Any]
     """HTML reports in the folder that no run record describes."""
     known = {str((r.get("files") or {}).get(k)) for r in records for k in ("html", "error_page")}
     known |= {str((r.get("last_success") or {}).get("html")) for r in records}
+    for r in records:  # the other languages' versions of a policy are its own, not orphans
+        for holder in (r, r.get("last_success") or {}):
+            versions = holder.get("versions") if isinstance(holder, dict) else None
+            for version in versions if isinstance(versions, list) else []:
+                files = version.get("files") if isinstance(version, dict) else None
+                if isinstance(files, dict):
+                    known.add(str(files.get("html")))
     ids = {str(r.get("policy_id")) for r in records}
     found = []
     for path in sorted(folder.glob("*.html")) if folder.is_dir() else []:
