@@ -141,6 +141,7 @@ def _row(record: dict[str, Any], folder: Path) -> dict[str, Any]:
                 for kind, key in _OUTPUT_LINKS:
                     link(version["files"].get(kind), key)
                 row["groups"].append({"language": version.get("language"),
+                                      "words": page_language(version.get("language")),
                                       "label": language_label(str(version.get("language")),
                                                               languages),
                                       "links": row["links"]})

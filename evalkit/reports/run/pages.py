@@ -49,8 +49,12 @@ def strip_ansi(text: str) -> str:
 
 
 def page_language(language: Any) -> str:
-    """The language a page's wording is in: ``language`` if it has a catalogue, else English."""
-    return language if isinstance(language, str) and language in languages() else "en"
+    """The language a page's wording is in: ``language`` (or a locale's language: ``fr``
+    for ``fr-BE``) if it has a catalogue, else English."""
+    if not isinstance(language, str):
+        return "en"
+    base = language.replace("_", "-").split("-")[0].lower()
+    return base if base in languages() else "en"
 
 
 def _markup(value: Any) -> Markup:
