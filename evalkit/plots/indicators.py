@@ -43,6 +43,8 @@ DEFAULT_LABELS: dict[str, str] = {
     "distinguishable": "Interval excludes zero",
     "not_distinguishable": "Interval includes zero",
     "status": "Status",
+    "status_name": "",  # the status in words; empty: from STATUS_NAMES in ``language``
+    "unit": "",  # the unit in words; empty: from UNIT_NAMES in ``language``
 }
 
 #: The colour of every status without a target (no green or red verdict without an objective).
@@ -186,7 +188,7 @@ def _unit_label(indicator: Any, text: dict[str, str], language: str) -> str:
     unit = getattr(indicator, "unit", None) if indicator is not None else None
     if not unit:
         return text["value"]
-    name = UNIT_NAMES.get(str(unit), {}).get(language_of(language), str(unit))
+    name = text["unit"] or UNIT_NAMES.get(str(unit), {}).get(language_of(language), str(unit))
     return f"{text['value']} ({name})"
 
 
@@ -267,7 +269,8 @@ def plot_indicator(
                 linestyle="-", marker=".", label=text["reference"])
     legend = text["series"]
     if status is not None:
-        name = STATUS_NAMES[status].get(language_of(language), STATUS_NAMES[status]["en"])
+        name = text["status_name"] or STATUS_NAMES[status].get(language_of(language),
+                                                               STATUS_NAMES[status]["en"])
         legend += f" ({text['status']}{colon(language)} {name})"
     ax.plot(values.index, values.to_numpy(), color=colour, linewidth=2, marker="o",
             markersize=4, label=legend, zorder=3)

@@ -94,6 +94,20 @@ def test_plot_indicator_uses_labels_status_and_band():
     assert box.y1 <= fig.axes[0].get_window_extent().y0
 
 
+def test_the_status_and_unit_words_can_come_from_the_caller():
+    # A report in a language the plots do not know (a new catalogue, e.g. German) passes
+    # its own words for the status and the unit; without them, the built-in ones are used.
+    s = _series()
+    fig = plot_indicator(s, indicator=_Indicator(), assessment=_Assessment(), language="de",
+                         labels={"series": "Beobachtet", "status": "Status",
+                                 "status_name": "Auf Kurs", "unit": "Prozent",
+                                 "value": "Wert"})
+    text = _texts(fig)
+    assert "Beobachtet (Status: Auf Kurs)" in text and "Wert (Prozent)" in text
+    plain = _texts(plot_indicator(s, indicator=_Indicator(), assessment=_Assessment()))
+    assert "Observed (Status: On track)" in plain and "Value (%)" in plain
+
+
 def test_plot_indicator_minimal_and_errors():
     fig = plot_indicator(_series(), title="T")
     assert "T" in _texts(fig) and "Observed" in _texts(fig)

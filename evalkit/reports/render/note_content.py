@@ -335,6 +335,7 @@ def _tracking_figure(report: TrackingReport) -> list[NoteBlock]:
 def _draw_tracking_figure(report: TrackingReport) -> list[NoteBlock]:
     from evalkit.plots.indicators import plot_indicator
     from evalkit.reports.analysis.tracking import ALL, FOCUS
+    from evalkit.reports.render.indicator_wording import status_label
 
     lang = report.language
     item = report.tracking.indicators[0]
@@ -347,7 +348,9 @@ def _draw_tracking_figure(report: TrackingReport) -> list[NoteBlock]:
                          band=whole[["conf_low", "conf_high"]],
                          policy_start=report.tracking.params.indicators.policy_start,
                          reference=focus if focus.size else None, title=None,
-                         labels=report._plot_labels(), language=lang)
+                         labels={**report._plot_labels(),
+                                 "status_name": status_label(item.long_term.status, lang)},
+                         language=lang)
     legend = ax.get_legend()  # beside the axes in the report: below them on the note
     if legend is not None:
         handles, names = ax.get_legend_handles_labels()

@@ -284,7 +284,10 @@ class TrackingReport(ShownSections):
         fig = plot_indicator(whole["value"], indicator=ind, assessment=item.long_term,
                              band=whole[["conf_low", "conf_high"]], policy_start=start,
                              reference=focus if focus.size else None, title=label,
-                             labels=self._plot_labels(), language=self.language)
+                             labels={**self._plot_labels(),
+                                     "status_name": status_label(item.long_term.status,
+                                                                 self.language)},
+                             language=self.language)
         out: list[Block] = [Heading(label, 3), Figure.of(fig, label, self.language)]
         out += self._value_map(item)
         # The long-term sentence and the gap are in the summary: here, what it does not say.
@@ -370,6 +373,7 @@ class TrackingReport(ShownSections):
                                  unit=item.indicator.unit, period=period)
 
     def _plot_labels(self) -> dict[str, str]:
+        """The plots' words from the catalogue (a new language needs no Python)."""
         labels = {"series": self._t("whole"), "reference": self._focus_label(),
                   **{key: self._t(f"plot_{key}")
                      for key in ("baseline", "target", "band", "period", "value", "status")},
