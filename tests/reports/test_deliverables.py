@@ -453,3 +453,26 @@ def test_a_note_longer_than_two_pages_is_written_with_a_warning(
                            "should fit on 2",)
     index = write_index(out).read_text(encoding="utf-8")
     assert "The note incinerator.pdf has 3 pages (at most 2 expected)." in index
+
+
+@pytest.mark.browser
+@browser
+def test_a_pdf_prints_from_a_deep_folder_and_leaves_nothing_behind(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Chromium makes a socket under its TMPDIR and aborts when that path passes 107 bytes
+    # ("Socket path too long"): a run in a deep folder still prints, and the short folder
+    # the browser was given is gone afterwards.
+    from evalkit.reports.run.deliverables import find_browser, print_pdfs
+
+    work = tmp_path / ("deep-" * 12) / "work"
+    work.mkdir(parents=True)
+    assert len(str(work)) > 100
+    monkeypatch.setenv("TMPDIR", str(work))  # as a run in a deep folder has it
+    page = work / "page.html"
+    page.write_text("<!DOCTYPE html><html><body><h1>Note</h1></body></html>", encoding="utf-8")
+    before = set(Path("/tmp").glob("ek-pdf-*"))
+    print_pdfs([(page, work / "page.pdf")], browser=str(find_browser()), work=work,
+               policy="deep")
+    assert page_count(work / "page.pdf") == 1
+    assert set(Path("/tmp").glob("ek-pdf-*")) == before
+    assert not list(work.glob("ek-pdf-*"))

@@ -222,7 +222,7 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
 
 
 def print_pdfs(jobs: Sequence[tuple[Path, Path]], *, browser: str, work: Path,
-               timeout: float = PDF_TIMEOUT) -> None:
+               timeout: float = PDF_TIMEOUT, policy: str = "") -> None:
     """Print HTML files to PDF with a headless browser, all at once.
 
     Parameters
@@ -236,15 +236,21 @@ def print_pdfs(jobs: Sequence[tuple[Path, Path]], *, browser: str, work: Path,
         is there, so that a run killed from outside takes them along).
     timeout
         The longest, in seconds, all of them may take together.
+    policy
+        The policy, for messages.
 
     Raises
     ------
     ReportError
-        (with the policy left blank for the caller to fill) when a PDF could not be
-        printed: the browser failed, gave no file, or took longer than ``timeout``.
+        When a PDF could not be printed: the browser failed, gave no file, or took longer
+        than ``timeout``.
     """
     processes: list[tuple[subprocess.Popen[bytes], Path, Path]] = []
-    env = {**os.environ}
+    # The browser makes a socket in a folder of TMPDIR, and a socket's path may not pass
+    # 107 bytes: a deep TMPDIR (a test's, a user's) makes it abort. It gets a short one of
+    # its own, removed afterwards.
+    short = _short_temp(work)
+    env = {**os.environ, "TMPDIR": str(short)}
     try:
         for i, (html, pdf) in enumerate(jobs):
             profile = work / f"browser-{i}"
@@ -263,15 +269,31 @@ def print_pdfs(jobs: Sequence[tuple[Path, Path]], *, browser: str, work: Path,
             try:
                 code = process.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                raise ReportError("", f"the browser printing {pdf.name} took longer than "
-                                      f"{timeout:g} s and was stopped") from None
+                raise ReportError(policy, f"the browser printing {pdf.name} took longer "
+                                          f"than {timeout:g} s and was stopped") from None
             if code != 0 or not pdf.is_file() or pdf.stat().st_size == 0:
-                raise ReportError("", f"the browser could not print {pdf.name} (exit status "
-                                      f"{code}){_last_line(log)}")
+                raise ReportError(policy, f"the browser could not print {pdf.name} (exit "
+                                          f"status {code}){_last_line(log)}")
     finally:
         for process, _, _ in processes:
             if process.poll() is None:
                 _kill(process)
+        shutil.rmtree(short, ignore_errors=True)
+
+
+#: The longest TMPDIR the browser is given: its socket's path adds about 45 bytes.
+_SHORT_TMP = 60
+
+
+def _short_temp(work: Path) -> Path:
+    """A new, empty folder with a short path for the browser's temporary files: in the
+    run's folder when its path is short enough, else in the system's /tmp."""
+    import tempfile
+
+    base = work if len(str(work)) <= _SHORT_TMP - 16 else Path("/tmp")
+    if not base.is_dir() or not os.access(base, os.W_OK):
+        base = Path(tempfile.gettempdir())
+    return Path(tempfile.mkdtemp(prefix="ek-pdf-", dir=base))
 
 
 def _last_line(log: Path) -> str:
@@ -280,7 +302,8 @@ def _last_line(log: Path) -> str:
                  .splitlines() if line.strip() and "dbus" not in line.lower()]
     except OSError:
         return ""
-    return f": {lines[-1].strip()[:200]}" if lines else ""
+    fatal = [line for line in lines if "FATAL" in line]  # why it stopped, before the noise
+    return f": {(fatal or lines)[-1].strip()[:200]}" if lines else ""
 
 
 def page_count(pdf: str | Path) -> int:
@@ -399,10 +422,7 @@ def render_outputs(
             source.write_text(page, encoding="utf-8")
             prints.append((source, folder / name))
     if prints:
-        try:
-            print_pdfs(prints, browser=str(found_browser), work=folder)
-        except ReportError as exc:
-            raise ReportError(policy_id, exc.message) from None
+        print_pdfs(prints, browser=str(found_browser), work=folder, policy=policy_id)
         for _, pdf in prints:
             files[pdf.name] = pdf
             if not pdf.name.endswith(_SUFFIXES["report_pdf"]):
