@@ -67,6 +67,7 @@ from evalkit.reports.render.blocks import (
 )
 
 __all__ = ["NOTE_MIME", "Note", "NoteBlock", "WriteIn", "record_note", "find_note",
+           "recorded_note",
            "MAX_TABLE_ROWS", "MAX_CAVEATS", "MAX_INDICATORS", "FIGURE_WIDTH_CM",
            "FIGURE_HEIGHT_CM", "WRITE_IN_HEIGHT_CM"]
 
@@ -298,12 +299,19 @@ def find_note(notebook: Any) -> Note | None:
     InputError
         If the recorded output is not a note of this version of evalkit.
     """
+    found = recorded_note(notebook)
+    if found is None:
+        return None
+    return Note.from_json(found) if isinstance(found, str | bytes) else Note.from_dict(found)
+
+
+def recorded_note(notebook: Any) -> Any:
+    """What the last output of type :data:`NOTE_MIME` of an executed notebook holds (a
+    dict, or JSON text), or ``None`` when it recorded no note."""
     found = None
     for cell in notebook.get("cells", []):
         for output in cell.get("outputs", []) or []:
             data = output.get("data") or {}
             if NOTE_MIME in data:
                 found = data[NOTE_MIME]
-    if found is None:
-        return None
-    return Note.from_json(found) if isinstance(found, str | bytes) else Note.from_dict(found)
+    return found

@@ -45,7 +45,7 @@ from types import EllipsisType
 from typing import Any
 
 from evalkit.errors import ReportError
-from evalkit.reports.render.note import NOTE_MIME
+from evalkit.reports.render.note import NOTE_MIME, recorded_note
 
 __all__ = ["NOTE_MIME", "FORMATS", "BROWSER_ENV", "MAX_NOTE_PAGES", "PDF_TIMEOUT", "Notice",
            "NoteTools", "note_tools", "find_note", "find_browser", "print_pdfs", "page_count",
@@ -115,14 +115,8 @@ def note_tools() -> NoteTools:
 
 def find_note(notebook: Any) -> str | None:
     """The last note recorded in an executed notebook, as JSON text, or ``None``."""
-    found = None
-    for cell in notebook.get("cells", []):
-        for output in cell.get("outputs", []) or []:
-            data = output.get("data") or {}
-            if NOTE_MIME in data:
-                value = data[NOTE_MIME]
-                found = value if isinstance(value, str) else json.dumps(value)
-    return found
+    found = recorded_note(notebook)
+    return found if found is None or isinstance(found, str) else json.dumps(found)
 
 
 # --------------------------------------------------------------------------- names
