@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -90,7 +91,7 @@ def measure_outputs(root: Path) -> dict[str, object]:
 
     params = make_policies(root / "one", 1)[0]
     out = root / "one-out"
-    text = params.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^  formats:.*\n", "", params.read_text(encoding="utf-8"))
     if "\nreport:" not in text:
         text += "\nreport:\n"
     params.write_text(text.replace("\nreport:\n", "\nreport:\n  formats: [html]\n", 1),

@@ -216,7 +216,8 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
 
 
 def print_pdfs(jobs: Sequence[tuple[Path, Path]], *, browser: str, work: Path,
-               timeout: float = PDF_TIMEOUT, policy: str = "") -> None:
+               timeout: float = PDF_TIMEOUT, policy: str = "",
+               meanwhile: Callable[[], object] | None = None) -> None:
     """Print HTML files to PDF with a headless browser, all at once.
 
     Parameters
@@ -232,6 +233,9 @@ def print_pdfs(jobs: Sequence[tuple[Path, Path]], *, browser: str, work: Path,
         The longest, in seconds, all of them may take together.
     policy
         The policy, for messages.
+    meanwhile
+        Work done once the browsers are started, before waiting for them (its errors
+        stop the browsers and propagate).
 
     Raises
     ------
@@ -259,6 +263,8 @@ def print_pdfs(jobs: Sequence[tuple[Path, Path]], *, browser: str, work: Path,
                     start_new_session=os.name != "nt")
             processes.append((process, pdf, log))
         deadline = time.monotonic() + timeout
+        if meanwhile is not None:
+            meanwhile()
         for process, pdf, log in processes:
             try:
                 code = process.wait(timeout=max(0.0, deadline - time.monotonic()))
@@ -369,6 +375,20 @@ def render_outputs(
             f"them (install it with 'make install', or name one in {BROWSER_ENV}); the HTML "
             "report and the Word note were")))
     note_asked = wanted & {"docx", "pdf"}
+    documents: list[tuple[Any, str]] = []  # (note, file name) of each Word note
+
+    def write_documents() -> None:
+        for note, name in documents:
+            target = folder / name
+            try:
+                warnings = found_tools.write_docx(note, target, template=template) or []
+            except Exception as exc:
+                raise ReportError(policy_id, f"the note could not be written as {name}: "
+                                             f"{type(exc).__name__}: {exc}") from None
+            notices.extend(Notice("docx_template", f"{policy_id}: {name}: {warning}",
+                                  {"detail": str(warning)}) for warning in warnings)
+            files[name] = target
+
     for _language, suffix, notebook, page in versions:
         note_json = find_note(notebook) if note_asked else None
         note = None
@@ -387,16 +407,7 @@ def render_outputs(
                 raise ReportError(policy_id, f"the note the notebook recorded cannot be read: "
                                              f"{type(exc).__name__}: {exc}") from None
         if note is not None and "docx" in wanted:
-            name = output_name(policy_id, "docx", suffix)
-            target = folder / name
-            try:
-                warnings = found_tools.write_docx(note, target, template=template) or []
-            except Exception as exc:
-                raise ReportError(policy_id, f"the note could not be written as {name}: "
-                                             f"{type(exc).__name__}: {exc}") from None
-            notices += [Notice("docx_template", f"{policy_id}: {name}: {warning}",
-                               {"detail": str(warning)}) for warning in warnings]
-            files[name] = target
+            documents.append((note, output_name(policy_id, "docx", suffix)))
         if found_browser is None:
             continue
         if note is not None and "pdf" in wanted:
@@ -415,8 +426,11 @@ def render_outputs(
             source = folder / f"{name}.html"
             source.write_text(page, encoding="utf-8")
             prints.append((source, folder / name))
-    if prints:
-        print_pdfs(prints, browser=str(found_browser), work=folder, policy=policy_id)
+    if not prints:
+        write_documents()
+    else:  # the Word notes are written while the browsers print
+        print_pdfs(prints, browser=str(found_browser), work=folder, policy=policy_id,
+                   meanwhile=write_documents)
         for _, pdf in prints:
             files[pdf.name] = pdf
             if not pdf.name.endswith(_SUFFIXES["report_pdf"]):
