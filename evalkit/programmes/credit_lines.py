@@ -339,13 +339,21 @@ def _territory(data: pd.DataFrame, spec: CreditLinesSpec, pad: bool,
             codes = normalize_codes(data[column], family, column=column, pad=pad)
         else:
             raw = data[column]
-            codes = raw.astype(object).where(raw.notna(), None).map(
-                lambda v: v if v is None else str(v))
+            codes = raw.astype(object).where(raw.notna(), None).map(_code_text)
     except TerritoryError as error:
         problems.add(error.message.rstrip(":"))
         problems.extend(error.problems)
         return np.full(len(data), None, dtype=object)
     return codes.astype(object).where(codes.notna(), None).to_numpy(dtype=object)
+
+
+def _code_text(value: object) -> str | None:
+    """A code as text; a whole number read as a float (``59350.0``) loses its ``.0``."""
+    if value is None:
+        return None
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _months(values: pd.Series, spec: CreditLinesSpec, positions: np.ndarray,
