@@ -101,7 +101,10 @@ def consumption_curve(lines: CreditLines, *, year: int, as_of_month: int | None 
       month ``M`` the average share the previous years paid by then;
     - ``low = P(M) / max_y(s_y)`` and ``high = P(M) / min_y(s_y)``: the projections had this
       year followed the earliest-paying and the latest-paying of the previous years
-      (``high`` is infinite when a previous year had paid nothing by month ``M``);
+      (``high`` is infinite when a previous year had paid nothing by month ``M`` and
+      this year has paid something; an amount divided by a share of zero is infinite
+      when the amount is positive and missing when it is zero too, since nothing can
+      then be said);
     - the rates are these amounts divided by ``A``.
 
     Why this interval. A budget has few comparable previous years (three to five), too
@@ -250,7 +253,7 @@ def _projection(index: pd.Index, keys: list[str], paid: pd.Series, allocated: pd
                             ("high", "share_min")):
             s = out[share].to_numpy()
             out[name] = np.where(s > 0, p / np.where(s > 0, s, 1.0),
-                                 np.where(s == 0, np.where(p > 0, np.inf, 0.0), np.nan))
+                                 np.where((s == 0) & (p > 0), np.inf, np.nan))
         a = out["cp_allocated"].to_numpy()
         for name in ("projected", "low", "high"):
             out[f"{name}_rate"] = np.where(a > 0, out[name].to_numpy() / np.where(a > 0, a, 1),
