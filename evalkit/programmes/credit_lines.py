@@ -266,8 +266,7 @@ def _validate(data: pd.DataFrame, spec: CreditLinesSpec, *, pad: bool) -> pd.Dat
             problems.add(f"{role}={column!r}: {int(missing.sum()):,} of {len(data):,} lines have "
                          f"no value ({rows_text(positions[missing])}; {ROWS_COUNTED}); every "
                          f"line must say which {role.replace('_', '-')} it belongs to")
-        out[role] = values.astype(object).where(~missing, None).map(
-            lambda v: v if v is None else str(v)).to_numpy(dtype=object)
+        out[role] = _as_text(values, str)
     if spec.territory:
         out["territory"] = _territory(data, spec, pad, problems)
     years, months = _months(data[spec.month], spec, positions, problems)
@@ -339,7 +338,7 @@ def _territory(data: pd.DataFrame, spec: CreditLinesSpec, pad: bool,
             codes = normalize_codes(data[column], family, column=column, pad=pad)
         else:
             raw = data[column]
-            codes = raw.astype(object).where(raw.notna(), None).map(_code_text)
+            return _as_text(raw, _code_text)
     except TerritoryError as error:
         problems.add(error.message.rstrip(":"))
         problems.extend(error.problems)
@@ -347,10 +346,16 @@ def _territory(data: pd.DataFrame, spec: CreditLinesSpec, pad: bool,
     return codes.astype(object).where(codes.notna(), None).to_numpy(dtype=object)
 
 
-def _code_text(value: object) -> str | None:
+def _as_text(values: pd.Series, convert) -> np.ndarray:
+    """A column as an object array of text (``convert`` applied once per distinct value),
+    missing values as ``None``."""
+    ids, uniques = pd.factorize(values)
+    texts = np.array([convert(v) for v in uniques] + [None], dtype=object)
+    return texts[ids]  # the sentinel -1 picks the trailing None
+
+
+def _code_text(value: object) -> str:
     """A code as text; a whole number read as a float (``59350.0``) loses its ``.0``."""
-    if value is None:
-        return None
     if isinstance(value, float | np.floating) and float(value).is_integer():
         return str(int(value))
     return str(value)
@@ -365,14 +370,16 @@ def _months(values: pd.Series, spec: CreditLinesSpec, positions: np.ndarray,
     elif pd.api.types.is_datetime64_any_dtype(values.dtype):
         dates = values
     else:
-        text = values.astype(object).where(values.notna(), None).map(
-            lambda v: v if v is None else str(v).strip())
-        dates = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+        ids, uniques = pd.factorize(values)  # each distinct spelling is parsed once
+        text = pd.Series([str(v).strip() for v in uniques], dtype=object)
+        parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
         for fmt in _DATE_FORMATS:
-            todo = dates.isna() & text.notna()
+            todo = parsed.isna()
             if not todo.any():
                 break
-            dates[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+            parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        dates = pd.Series(parsed.to_numpy()[ids], index=values.index)
+        dates[ids < 0] = pd.NaT
     missing = values.isna().to_numpy()
     unreadable = dates.isna().to_numpy() & ~missing
     if missing.any():
