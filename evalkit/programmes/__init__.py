@@ -14,6 +14,9 @@
     remaining_to_pay(lines, by="scheme").table                 # AE committed - CP paid
     budget_alerts(lines, year=2024, under_consumption=0.9).summary()
     per_inhabitant(lines, level="departement", year=2024).table
+
+A simulated budget of programme 147 in Hauts-de-France (real geography, simulated
+money): ``CreditLines(simulate_programme_lines(), **SIMULATED_ROLES)``.
 """
 
 from evalkit.programmes.alerts import ALERTS, BudgetAlerts, budget_alerts
@@ -27,6 +30,7 @@ from evalkit.programmes.execution import (
     remaining_to_pay,
 )
 from evalkit.programmes.per_inhabitant import PerInhabitant, per_inhabitant
+from evalkit.programmes.simulate import SIMULATED_ROLES, simulate_programme_lines
 
 __all__ = [
     "CreditLines",
@@ -45,4 +49,6 @@ __all__ = [
     "ALERTS",
     "per_inhabitant",
     "PerInhabitant",
+    "simulate_programme_lines",
+    "SIMULATED_ROLES",
 ]
