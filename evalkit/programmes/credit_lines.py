@@ -132,6 +132,15 @@ class CreditLines:
         amounts, lines without any amount, missing or unreadable dates, dates outside
         ``budget_year``, missing hierarchy values, malformed or unknown territorial
         codes.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"mois": ["2024-01", "2024-03"], "dispositif": ["parrainage"] * 2,
+    ...                       "cp_ouverts": [100.0, 0.0], "cp_mandates": [0.0, 40.0]})
+    >>> lines = CreditLines(table, month="mois", scheme="dispositif",
+    ...                     cp_allocated="cp_ouverts", cp_paid="cp_mandates")
+    >>> lines.levels, lines.amounts
+    (('scheme',), ('cp_allocated', 'cp_paid'))
     """
 
     __slots__ = ("_spec", "_frame")
