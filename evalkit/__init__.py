@@ -5,7 +5,8 @@ automated per-policy reports. The public surface is what ``__all__`` lists; the
 sub-packages are :mod:`evalkit.data`, :mod:`evalkit.datasets`, :mod:`evalkit.did`,
 :mod:`evalkit.indicators`, :mod:`evalkit.inference`, :mod:`evalkit.synthetic`,
 :mod:`evalkit.robustness`, :mod:`evalkit.results`, :mod:`evalkit.plots`,
-:mod:`evalkit.territories` (territorial codes, referential, aggregation) and
+:mod:`evalkit.territories` (territorial codes, referential, aggregation),
+:mod:`evalkit.programmes` (a programme's budget execution) and
 :mod:`evalkit.reports`; numbers are written for readers by :mod:`evalkit.formatting`.
 
 Names are imported on first use, so that ``import evalkit`` (and the ``evalkit``

@@ -1,0 +1,54 @@
+"""Following a programme: the execution of its budget (AE and CP) by level and period.
+
+::
+
+    from evalkit.programmes import (CreditLines, budget_alerts, consumption_curve,
+                                    execution_rates, per_inhabitant, remaining_to_pay)
+
+    lines = CreditLines(table, month="date", bop="bop", scheme="dispositif",
+                        territory="commune", territory_family="commune",
+                        ae_allocated="ae_ouvertes", ae_committed="ae_engagees",
+                        cp_allocated="cp_ouverts", cp_paid="cp_mandates")
+    execution_rates(lines, by=["scheme"], period="quarter").table
+    curve = consumption_curve(lines, year=2024, by="bop")      # curve and projection
+    remaining_to_pay(lines, by="scheme").table                 # AE committed - CP paid
+    budget_alerts(lines, year=2024, under_consumption=0.9).summary()
+    per_inhabitant(lines, level="departement", year=2024).table
+
+A simulated budget of programme 147 in Hauts-de-France (real geography, simulated
+money): ``CreditLines(simulate_programme_lines(), **SIMULATED_ROLES)``.
+"""
+
+from evalkit.programmes.alerts import ALERTS, BudgetAlerts, budget_alerts
+from evalkit.programmes.consumption import ConsumptionCurve, consumption_curve
+from evalkit.programmes.credit_lines import AMOUNT_ROLES, LEVEL_ROLES, CreditLines, CreditLinesSpec
+from evalkit.programmes.execution import (
+    RATES,
+    ExecutionRates,
+    RemainingToPay,
+    execution_rates,
+    remaining_to_pay,
+)
+from evalkit.programmes.per_inhabitant import PerInhabitant, per_inhabitant
+from evalkit.programmes.simulate import SIMULATED_ROLES, simulate_programme_lines
+
+__all__ = [
+    "CreditLines",
+    "CreditLinesSpec",
+    "LEVEL_ROLES",
+    "AMOUNT_ROLES",
+    "execution_rates",
+    "ExecutionRates",
+    "RATES",
+    "remaining_to_pay",
+    "RemainingToPay",
+    "consumption_curve",
+    "ConsumptionCurve",
+    "budget_alerts",
+    "BudgetAlerts",
+    "ALERTS",
+    "per_inhabitant",
+    "PerInhabitant",
+    "simulate_programme_lines",
+    "SIMULATED_ROLES",
+]
