@@ -303,17 +303,11 @@ def _indicator_line(report: TrackingReport, item) -> str:  # noqa: ANN001
 
 def _tracking_table(report: TrackingReport) -> Table:
     """At most :data:`MAX_TABLE_ROWS` indicators: baseline, latest value, target, status."""
-    from evalkit.reports.analysis.tracking import ALL
-
     lang = report.language
     rows = []
     for item in report.tracking.indicators[:MAX_TABLE_ROWS]:
         ind = item.indicator
-        whole = item.area(ALL)
-        latest = (f"{report.value(float(whole.iloc[-1]), ind.unit)} ({int(whole.index[-1])})"
-                  if whole.size else "")
-        base = (f"{report.value(ind.baseline.value, ind.unit)} ({ind.baseline.period})"
-                if ind.baseline else "")
+        base, latest = report.baseline_and_latest(item)
         assessed = item.long_term.target  # the target the status is measured against
         target = (text("tracking_milestone", lang, value=report.value(assessed.value, ind.unit),
                        period=assessed.period) if assessed else text("tracking_none", lang))

@@ -207,15 +207,22 @@ class TrackingReport(ShownSections):
     def summary_html(self) -> str:
         return render(self.summary_blocks())
 
+    def baseline_and_latest(self, item: IndicatorTracking) -> tuple[str, str]:
+        """The indicator's baseline and the whole territory's latest value, each with its
+        period (``"18,9 % (2015)"``), or ``""`` when there is none."""
+        ind = item.indicator
+        whole = item.area(ALL)
+        latest = (f"{self.value(float(whole.iloc[-1]), ind.unit)} ({int(whole.index[-1])})"
+                  if whole.size else "")
+        base = (f"{self.value(ind.baseline.value, ind.unit)} ({ind.baseline.period})"
+                if ind.baseline else "")
+        return base, latest
+
     def summary_blocks(self) -> list[Block]:
         rows = []
         for item in self.tracking.indicators:
             ind = item.indicator
-            whole = item.area(ALL)
-            latest = (f"{self.value(float(whole.iloc[-1]), ind.unit)} ({int(whole.index[-1])})"
-                      if whole.size else "")
-            base = (f"{self.value(ind.baseline.value, ind.unit)} ({ind.baseline.period})"
-                    if ind.baseline else "")
+            base, latest = self.baseline_and_latest(item)
             target = (Lines(tuple(self._t("milestone", value=self.value(t.value, ind.unit),
                                           period=t.period) for t in ind.targets))
                       if ind.targets else Lines((self._t("none"),)))
