@@ -29,7 +29,7 @@ __all__ = ["ALERTS", "BudgetAlerts", "budget_alerts"]
 #: The alert rules, in the order they are listed.
 ALERTS: tuple[str, ...] = ("projected_under_consumption", "cp_paid_above_ae_committed",
                            "lines_without_territory")
-_COLUMNS = ["alert", "level", "value", "threshold", "lines", "rows", "message"]
+_COLUMNS = ["alert", "level", "where", "value", "threshold", "lines", "rows", "message"]
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,9 @@ class BudgetAlerts:
         Each rule's threshold, by rule name.
     table
         One row per alert: ``alert`` (the rule), ``level`` (``"bop=X, scheme=Y"``, or
-        ``""`` for the whole budget or for a line-level alert), ``value`` (the projected
+        ``""`` for the whole budget or for a line-level alert), ``where`` (the level's
+        values, in the order of ``by``, as a tuple: ``()`` for the whole budget or a
+        line-level alert), ``value`` (the projected
         rate; the CP paid minus AE committed; the number of lines), ``threshold``,
         ``lines`` (how many lines are concerned), ``rows`` (their 1-based rows in the
         caller's table, as a tuple) and ``message`` (a sentence naming them).
@@ -151,6 +153,7 @@ def budget_alerts(lines: CreditLines, *, year: int, as_of_month: int | None = No
             level = _level_text(r, curve.by)
             at = _rows_of(current, roles, r, curve.by)
             rows.append({"alert": "projected_under_consumption", "level": level,
+                         "where": tuple(r[k] for k in curve.by),
                          "value": float(r["projected_rate"]), "threshold": under_consumption,
                          "lines": len(at), "rows": tuple(int(p) + 1 for p in at),
                          "message": f"{level or 'Whole budget'}: projected year-end CP "
@@ -176,6 +179,7 @@ def budget_alerts(lines: CreditLines, *, year: int, as_of_month: int | None = No
             level = _level_text(r, remaining.by)
             at = _rows_of(upto, roles, r, remaining.by)
             rows.append({"alert": "cp_paid_above_ae_committed", "level": level,
+                         "where": tuple(r[k] for k in remaining.by),
                          "value": float(excess.iloc[index]),
                          "threshold": cp_over_ae_tolerance, "lines": len(at),
                          "rows": tuple(int(p) + 1 for p in at),
@@ -190,7 +194,7 @@ def budget_alerts(lines: CreditLines, *, year: int, as_of_month: int | None = No
         missing = frame["territory"].isna().to_numpy()
         if missing.any():
             at = frame["row"].to_numpy()[missing]
-            rows.append({"alert": "lines_without_territory", "level": "",
+            rows.append({"alert": "lines_without_territory", "level": "", "where": (),
                          "value": float(len(at)), "threshold": 0.0, "lines": len(at),
                          "rows": tuple(int(p) + 1 for p in at),
                          "message": f"{len(at)} lines without a territory in column "

@@ -45,6 +45,7 @@ def test_each_rule_names_the_levels_and_lines():
     t = alerts.table
     assert t["alert"].tolist() == list(ALERTS)
     assert t["level"].tolist() == ["scheme=b", "scheme=b", ""]
+    assert t["where"].tolist() == [("b",), ("b",), ()]
     # b at May 2024: 0 paid; 2023 had paid 50 of its 100 by May (share 0.5): projected
     # 0 / 0.5 = 0, below 0.9
     # b up to May 2024: AE committed 50 + 10 = 60, CP paid 50 + 50 = 100: excess 40 on
