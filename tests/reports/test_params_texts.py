@@ -51,13 +51,18 @@ def problems_of(path: Path) -> tuple[str, ...]:
 
 def test_text_keys_are_the_free_texts_of_the_schema():
     # every key named is a text field of its section (a typo would never resolve anything)
-    from evalkit.reports.params import schema
+    from evalkit.reports.params import programme, schema
 
-    sections = {"policy": schema.PolicySection, "data": schema.DataSection,
-                "design": schema.DesignSection, "indicators": schema.IndicatorsSection,
-                "report": schema.ReportSection}
-    for section, key in TEXT_KEYS:
-        assert key in sections[section].model_fields, (section, key)
+    sections = {("policy",): schema.PolicySection, ("data",): schema.DataSection,
+                ("design",): schema.DesignSection, ("indicators",): schema.IndicatorsSection,
+                ("report",): schema.ReportSection,
+                ("programme", "budget"): programme.BudgetSection,
+                ("programme", "calls"): programme.CallsSection,
+                ("programme", "cost"): programme.CostSection}
+    for *section, key in TEXT_KEYS:
+        field = sections[tuple(section)].model_fields.get(key)
+        assert field is not None, (section, key)
+        assert "str" in str(field.annotation), (section, key)  # a text field
 
 
 def test_text_in_prefers_the_locale_then_the_language_then_another_locale():

@@ -29,8 +29,8 @@ from evalkit._schema_errors import describe_value
 
 __all__ = ["TEXT_KEYS", "report_languages", "text_in", "resolve_texts"]
 
-#: The keys (section, key) whose value is the user's free text.
-TEXT_KEYS: tuple[tuple[str, str], ...] = (
+#: The keys (section, ..., key) whose value is the user's free text.
+TEXT_KEYS: tuple[tuple[str, ...], ...] = (
     ("policy", "name"),
     ("policy", "description"),
     ("policy", "owner"),
@@ -40,6 +40,10 @@ TEXT_KEYS: tuple[tuple[str, str], ...] = (
     ("indicators", "focus_label"),
     ("report", "title"),
     ("report", "notes"),
+    ("programme", "budget", "label"),
+    ("programme", "calls", "label"),
+    ("programme", "cost", "label"),
+    ("programme", "cost", "effect_unit"),
 )
 
 _LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(-[A-Za-z]{2,4})?")
@@ -119,11 +123,12 @@ def resolve_texts(raw: Any, language: str | None = None) -> tuple[Any, list[str]
     languages = report_languages(raw.get("language"))
     resolved = dict(raw)
     problems: list[str] = []
-    for section, key in TEXT_KEYS:
-        block = resolved.get(section)
+    for path in TEXT_KEYS:
+        *sections, key = path
+        block = _nested(resolved, sections)
         if not isinstance(block, Mapping) or not isinstance(block.get(key), Mapping):
             continue
-        name = f"{section}.{key}"
+        name = ".".join(path)
         value = block[key]
         found = _mapping_problems(name, value)
         texts = {code: text for code, text in value.items()
@@ -140,5 +145,24 @@ def resolve_texts(raw: Any, language: str | None = None) -> tuple[Any, list[str]
             text: Any = text_in(texts, language or languages[0])
         else:
             text = next(iter(texts.values()), "")
-        resolved[section] = {**block, key: text}
+        resolved = _replaced(resolved, path, text)
     return resolved, problems
+
+
+def _nested(raw: Mapping[str, Any], sections: list[str]) -> Any:
+    """The mapping under ``sections`` (``["programme", "cost"]``), or ``None``."""
+    block: Any = raw
+    for section in sections:
+        if not isinstance(block, Mapping):
+            return None
+        block = block.get(section)
+    return block
+
+
+def _replaced(raw: Mapping[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:
+    """A copy of ``raw`` with the key at ``path`` set to ``value`` (the mappings on the way
+    copied, never modified)."""
+    head, *rest = path
+    if not rest:
+        return {**raw, head: value}
+    return {**raw, head: _replaced(raw[head], tuple(rest), value)}
