@@ -56,7 +56,8 @@ from evalkit.errors import InputError
 __all__ = ["Language", "DEFAULT_LOCALES", "LOCALES", "MISSING", "MINUS", "NNBSP",
            "locale_of", "language_of", "format_number", "format_percent",
            "decimals_for", "format_p_value", "format_interval", "format_level",
-           "interval_decimals", "colon", "semicolon", "format_date", "format_datetime"]
+           "interval_decimals", "colon", "semicolon", "format_date", "format_datetime",
+           "month_name"]
 
 #: A language (``"fr"``) or a locale (``"fr-BE"``, ``"fr_BE"``): what every function here
 #: takes to know how to write. The languages of reports are those with a message catalogue
@@ -399,3 +400,18 @@ def format_datetime(value: _dt.datetime | str, language: Language) -> str:
     day = _babel_date(found.date(), "long", locale=_locale(locale))
     time = _babel_datetime(found, "HH:mm", tzinfo=_dt.UTC, locale=_locale(locale))
     return f"{day}, {time} UTC"
+
+
+def month_name(month: int, language: Language, width: str = "wide") -> str:
+    """The name of a month (1 to 12) in the locale, standalone (as in a table's header or
+    an axis): ``wide`` (``septembre``) or ``abbreviated`` (``sept.``).
+
+    >>> month_name(9, "fr"), month_name(9, "nl-BE", "abbreviated"), month_name(9, "en")
+    ('septembre', 'sep', 'September')
+    """
+    locale = _check_language(language)
+    if isinstance(month, bool) or not isinstance(month, int) or not 1 <= month <= 12:
+        raise InputError(f"month={month!r}: must be a month from 1 to 12; got {month!r}")
+    if width not in ("wide", "abbreviated"):
+        raise InputError(f"width={width!r}: must be 'wide' or 'abbreviated'; got {width!r}")
+    return str(_locale(locale).months["stand-alone"][width][month])
