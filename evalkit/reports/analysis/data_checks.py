@@ -49,7 +49,9 @@ def check_data(params: PolicyParams) -> list[str]:
     units as the headline estimator needs them (never-treated units for the TWFE event
     study and for synthetic designs, a comparison group for a 2x2 design). For
     indicator tracking: numeric, finite periods and measures, one row per territory
-    and period.
+    and period. For a programme's follow-up: every file it reads (the credit lines, the
+    applications and payments, the linked evaluation) is read and followed as the run
+    does; rows the run would set aside are not problems (the report lists them).
 
     Parameters
     ----------
@@ -63,6 +65,8 @@ def check_data(params: PolicyParams) -> list[str]:
         expected and the offending values or rows; empty when the data are fit to run.
         The data file is named as ``data.file`` gives it.
     """
+    if params.programme is not None:
+        return _programme_problems(params)
     try:
         data = load_table(params.data_path, **params.data.load_options(),
                           columns=_columns(params), sample=params.data.sample or None)
@@ -74,6 +78,17 @@ def check_data(params: PolicyParams) -> list[str]:
     if params.indicators is not None:
         problems += _tracking_problems(params, data)
     return problems
+
+
+def _programme_problems(params: PolicyParams) -> list[str]:
+    from evalkit.reports.analysis.programme import follow_programme
+
+    try:
+        follow_programme(params)
+    except EvalkitError as exc:
+        head = exc.message.strip().rstrip(":")
+        return [f"{head}: {problem}" for problem in exc.problems] or [head]
+    return []
 
 
 # --------------------------------------------------------------------------- reading

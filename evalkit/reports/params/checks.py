@@ -189,9 +189,17 @@ def _distinct_columns(design: Mapping[str, Any]) -> list[str]:
 
 def _indicator_rules(raw: Mapping[str, Any], params_path: Path | None) -> list[str]:
     problems = []
-    if raw.get("design") is None and raw.get("indicators") is None:
+    if raw.get("design") is None and raw.get("indicators") is None \
+            and raw.get("programme") is None:
         problems.append("design: a params file needs a design to evaluate, indicators to "
-                        "track, or both; got neither")
+                        "track, a programme to follow, or a design and indicators; got none")
+    if raw.get("programme") is not None:
+        given = [k for k in ("design", "indicators") if raw.get(k) is not None]
+        if given:
+            problems.append(f"programme: a programme's follow-up is a report of its own; give "
+                            f"{' and '.join(given)} in another params file (and link an "
+                            f"evaluation with programme.cost.evaluation); got programme and "
+                            f"{' and '.join(given)}")
     if raw.get("design") is None:
         for section in ("event_study", "staggered", "synthetic", "sensitivity"):
             if raw.get(section) is not None:
@@ -279,6 +287,9 @@ def column_references(raw: Mapping[str, Any]) -> list[tuple[str, str]]:
             if isinstance(measure, dict):
                 refs += [(f"indicators.measures.{code}.{k}", measure[k])
                          for k in ("numerator", "denominator") if isinstance(measure.get(k), str)]
+    from evalkit.reports.params.programme import programme_column_references
+
+    refs += programme_column_references(raw)
     return refs
 
 

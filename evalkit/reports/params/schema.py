@@ -128,6 +128,7 @@ from evalkit.reports.params.checks import (
     rule_problems,
 )
 from evalkit.reports.params.maps import maps_problems
+from evalkit.reports.params.programme import ProgrammeSection, programme_problems
 from evalkit.reports.params.read_section import ReadSection
 from evalkit.reports.params.reading import read_params_yaml
 from evalkit.reports.params.report_outputs import docx_template_problems
@@ -789,6 +790,7 @@ class PolicyParams(_Section):
     rules: RulesSection = Field(default_factory=RulesSection)
     report: ReportSection = Field(default_factory=ReportSection)
     maps: MapsSection | None = None
+    programme: ProgrammeSection | None = None
 
     _params_path: Path = PrivateAttr(default=Path())
     _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
@@ -852,8 +854,11 @@ class PolicyParams(_Section):
 
     @property
     def template_name(self) -> str:
-        """The report notebook: ``evaluation.ipynb``, or ``tracking.ipynb`` without a design."""
-        return "evaluation.ipynb" if self.design is not None else "tracking.ipynb"
+        """The report notebook: ``evaluation.ipynb`` with a design, ``programme.ipynb`` for a
+        programme's follow-up, else ``tracking.ipynb``."""
+        if self.design is not None:
+            return "evaluation.ipynb"
+        return "programme.ipynb" if self.programme is not None else "tracking.ipynb"
 
     @property
     def notebook_path(self) -> Path | None:
@@ -1028,6 +1033,7 @@ def _validated(raw: Any, p: Path, problems: list[str] | None = None,
     problems.extend(rule_problems(raw, p))
     problems.extend(column_problems(raw, p))
     problems.extend(maps_problems(raw, p))
+    problems.extend(programme_problems(raw, p))
     if params is not None and params.report.notebook is not None:
         notebook = resolve_data_path(params.report.notebook, p)
         if not _is_file(notebook):

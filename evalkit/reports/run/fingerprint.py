@@ -41,8 +41,8 @@ _ORIGIN = ".mirrored"  # in a snapshot folder: the original folder it mirrors
 _CHUNK = 1 << 20
 
 
-def fingerprint_inputs(params_path: str | Path, *,
-                       read_from: str | Path | None = None) -> list[tuple[str, Path]]:
+def fingerprint_inputs(params_path: str | Path, *, read_from: str | Path | None = None,
+                       nested: bool = True) -> list[tuple[str, Path]]:
     """The files a policy's report depends on, labelled, in a fixed order.
 
     Parameters
@@ -54,13 +54,18 @@ def fingerprint_inputs(params_path: str | Path, *,
     -------
     list of (str, Path)
         ``("params", ...)``, then ``("data.file", ...)`` and
-        ``("indicators.definitions", ...)`` and ``("report.docx_template", ...)`` when
-        the file names them, then ``("notebook", ...)``. Relative paths start at the
-        params file's folder.
+        ``("indicators.definitions", ...)``, ``("report.docx_template", ...)``, the
+        files of a programme's follow-up (``programme.calls.file``,
+        ``programme.calls.payments.file``, ``programme.cost.evaluation``, then the
+        linked evaluation's own files labelled ``programme.cost.evaluation:data.file``
+        ...) when the file names them, then ``("notebook", ...)``. Relative paths start
+        at the params file's folder.
         A file that cannot be found is still listed (its absence is hashed).
     read_from
         A copy of the params file to read the references from (the same bytes),
         instead of ``params_path`` itself.
+    nested
+        Whether to list the files of a linked evaluation too (it links no further).
     """
     from evalkit._yaml import read_params_yaml
     from evalkit.reports.params.checks import resolve_data_path
@@ -78,20 +83,26 @@ def fingerprint_inputs(params_path: str | Path, *,
         value = part.get(key) if isinstance(part, dict) else None
         return value if isinstance(value, str) and value else None
 
-    for section, key in (("data", "file"), ("indicators", "definitions")):
-        value = text(section, key)
-        if value is not None:
-            inputs.append((f"{section}.{key}", resolve_data_path(value, params_file)))
-    template = text("report", "docx_template")
-    if template is not None:
-        inputs.append(("report.docx_template", resolve_data_path(template, params_file)))
+    for label, value in _file_references(raw).items():
+        if label != "notebook":
+            inputs.append((label, resolve_data_path(value, params_file)))
+    evaluation = _file_references(raw).get(_EVALUATION)
+    if evaluation is not None and nested:
+        linked = resolve_data_path(evaluation, params_file)
+        if linked != params_file:
+            # the linked evaluation's own files (its data, definitions ...), not its notebook
+            inputs += [(f"{_EVALUATION}:{label}", path)
+                       for label, path in fingerprint_inputs(linked, nested=False)
+                       if label not in ("params", "notebook")]
     notebook = text("report", "notebook")
     if notebook is not None:
         inputs.append(("notebook", resolve_data_path(notebook, params_file)))
     else:
         from evalkit.reports.run.execute import template_notebook
 
-        name = "evaluation.ipynb" if raw.get("design") is not None else "tracking.ipynb"
+        name = ("evaluation.ipynb" if raw.get("design") is not None
+                else "programme.ipynb" if raw.get("programme") is not None
+                else "tracking.ipynb")
         try:
             inputs.append(("notebook", template_notebook(name=name)))
         except FileNotFoundError:
@@ -288,6 +299,31 @@ def snapshot_origin(folder: str | Path) -> Path | None:
         return None
 
 
+_EVALUATION = "programme.cost.evaluation"
+#: The keys of a params file that name a file, with their labels.
+_REFERENCES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("data", "file"), "data.file"),
+    (("indicators", "definitions"), "indicators.definitions"),
+    (("report", "docx_template"), "report.docx_template"),
+    (("programme", "calls", "file"), "programme.calls.file"),
+    (("programme", "calls", "payments", "file"), "programme.calls.payments.file"),
+    (("programme", "cost", "evaluation"), _EVALUATION),
+    (("report", "notebook"), "notebook"),
+)
+
+
+def _file_references(raw: Any) -> dict[str, str]:
+    """The file references of a params mapping as written, by label, in a fixed order."""
+    found = {}
+    for keys, label in _REFERENCES:
+        value: Any = raw
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, str) and value:
+            found[label] = value
+    return found
+
+
 def _raw_references(params_copy: Path) -> dict[str, str]:
     """The file references as written in the params file, by label."""
     from evalkit._yaml import read_params_yaml
@@ -296,13 +332,4 @@ def _raw_references(params_copy: Path) -> dict[str, str]:
         raw, _ = read_params_yaml(params_copy)
     except Exception:  # noqa: BLE001 - an unreadable params file refers to nothing
         return {}
-    found = {}
-    for section, key, label in (("data", "file", "data.file"),
-                                ("indicators", "definitions", "indicators.definitions"),
-                                ("report", "notebook", "notebook"),
-                                ("report", "docx_template", "report.docx_template")):
-        part = raw.get(section) if isinstance(raw, dict) else None
-        value = part.get(key) if isinstance(part, dict) else None
-        if isinstance(value, str) and value:
-            found[label] = value
-    return found
+    return _file_references(raw)
