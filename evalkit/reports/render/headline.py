@@ -37,6 +37,8 @@ HEADLINE_KEYS: dict[str, bool] = {
     "data_read": False,
     "evalkit_version": False,
     "indicators": False,
+    "figure": False,
+    "alerts": False,
 }
 _INDICATOR_KEYS = ("code", "label", "status", "status_label", "colour")
 _NUMBER_KEYS = ("estimate", "conf_low", "conf_high", "p_value", "std_error", "confidence_level")
@@ -76,12 +78,12 @@ def normalize_headline(headline: Mapping[str, Any]) -> dict[str, Any]:
             if required:
                 problems.append(f"headline[{key!r}]: required key is missing")
             out[key] = None
-        elif key == "indicators":
+        elif key in ("indicators", "alerts"):
             ok = isinstance(value, list | tuple) and all(
                 isinstance(item, Mapping) and set(item) <= set(_INDICATOR_KEYS)
                 and all(isinstance(v, str) for v in item.values()) for item in value)
             if not ok:
-                problems.append(f"headline['indicators']: must be a list of mappings with text "
+                problems.append(f"headline[{key!r}]: must be a list of mappings with text "
                                 f"values for the keys {', '.join(_INDICATOR_KEYS)}; got {value!r}")
             out[key] = [dict(item) for item in value] if ok else None
         elif key not in _NUMBER_KEYS:
@@ -92,9 +94,10 @@ def normalize_headline(headline: Mapping[str, Any]) -> dict[str, Any]:
             problems.append(f"headline[{key!r}]: must be a number; got {value!r}")
         else:
             out[key] = _number(value)
-    if out.get("estimate") is None and not out.get("indicators") and not problems:
-        problems.append("headline: needs an 'estimate' (an evaluation) or 'indicators' (a "
-                        "tracking report); got neither")
+    if out.get("estimate") is None and not out.get("indicators") and not out.get("figure") \
+            and not problems:
+        problems.append("headline: needs an 'estimate' (an evaluation), 'indicators' (a "
+                        "tracking report) or a 'figure' (a programme's follow-up); got none")
     if problems:
         raise InputError("Invalid report headline:", problems)
     return out
@@ -115,7 +118,11 @@ def record_headline(headline: Mapping[str, Any]) -> None:
         ``confidence_level`` (e.g. 0.95); ``text``: one plain sentence stating
         the finding; and, as text, ``outcome``, ``language``, ``run_date``,
         ``data_sha256``, ``evalkit_version``, ``data_read`` (how the data file was
-        read, when it is not written the default way). Missing keys are recorded as null.
+        read, when it is not written the default way); a tracking report gives
+        ``indicators`` (each one's ``code``, ``label``, ``status``, ``status_label`` and
+        ``colour``) instead of an estimate, a programme's follow-up a ``figure`` (its
+        execution rate, as text) and its ``alerts`` (like ``indicators``). Missing keys
+        are recorded as null.
 
     Raises
     ------

@@ -351,7 +351,8 @@ def _run_snapshot(snapshot: Snapshot, output_dir: str | Path, masker: PathMasker
         data_label = "data.file"
         record.update(
             policy_name=params.policy.name, language=params.language,
-            estimator=params.design.estimator if params.design else "indicator tracking",
+            estimator=(params.design.estimator if params.design
+                       else "programme follow-up" if params.programme else "indicator tracking"),
             outcome_label=(params.design.outcome_label or params.design.outcome)
             if params.design else "",
             confidence_level=params.inference.confidence_level,

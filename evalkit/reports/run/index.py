@@ -70,13 +70,14 @@ def _date(iso: Any) -> str:
         return str(iso or "")
 
 
-def _chips(headline: dict[str, Any]) -> list[dict[str, Any]] | None:
-    """The indicators of a tracking headline: colour, label and status of each (or None)."""
-    if not headline.get("indicators"):
+def _chips(headline: dict[str, Any], key: str = "indicators") -> list[dict[str, Any]] | None:
+    """The indicators of a tracking headline (or the alerts of a programme's): colour, label
+    and status of each (or None)."""
+    if not headline.get(key):
         return None
     return [{"colour": _colour(i.get("colour")), "label": i.get("label", i.get("code", "")),
              "status": i.get("status_label", "")}
-            for i in headline["indicators"] if isinstance(i, dict)]
+            for i in headline[key] if isinstance(i, dict)]
 
 
 def _headline(headline: Any, confidence: Any, language: Any) -> dict[str, Any]:
@@ -85,6 +86,12 @@ def _headline(headline: Any, confidence: Any, language: Any) -> dict[str, Any]:
             and headline.get("indicators"):
         return {"kind": "indicators", "label": headline.get("label") or "",
                 "chips": _chips(headline),
+                "language": page_language(headline.get("language", language))}
+    if isinstance(headline, dict) and headline.get("estimate") is None \
+            and isinstance(headline.get("figure"), str):
+        return {"kind": "figure", "label": headline.get("label") or "",
+                "figure": headline["figure"], "text": headline.get("text"),
+                "chips": _chips(headline, "alerts"),
                 "language": page_language(headline.get("language", language))}
     if not isinstance(headline, dict) or headline.get("estimate") is None:
         return {"kind": "none", "language": page_language(language)}

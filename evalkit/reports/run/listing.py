@@ -47,6 +47,8 @@ def _kind(raw: Any) -> tuple[str, str]:
     language = raw.get("language") if isinstance(raw.get("language"), str) else "en"
     if isinstance(design, dict):
         return str(design.get("estimator") or "?"), language
+    if isinstance(raw.get("programme"), dict):
+        return "programme follow-up", language
     return "indicator tracking", language
 
 

@@ -72,7 +72,7 @@ _NUMBER_KEYS = ("duration_seconds", "confidence_level")
 _HEADLINE_NUMBERS = ("estimate", "conf_low", "conf_high", "p_value", "std_error",
                      "confidence_level")
 _HEADLINE_TEXTS = ("label", "text", "outcome", "language", "run_date", "data_sha256",
-                   "evalkit_version", "data_read")
+                   "evalkit_version", "data_read", "figure")
 _FILE_KEYS = ("html", "notebook", "error_page", "docx", "pdf", "report_pdf")
 _VERSION_FILE_KEYS = ("html", "notebook", "docx", "pdf", "report_pdf")
 
@@ -194,12 +194,13 @@ def _headline_problems(headline: Any, where: str) -> list[str]:
         return [f"'{where}' must be a mapping or null; got {_got(headline)}"]
     problems = _number_problems(headline, _HEADLINE_NUMBERS, f"{where}.")
     problems += _text_problems(headline, _HEADLINE_TEXTS, f"{where}.")
-    items = headline.get("indicators")
-    if items is not None and not (isinstance(items, list) and all(
-            isinstance(item, dict) and all(isinstance(v, str | None) for v in item.values())
-            for item in items)):
-        problems.append(f"'{where}.indicators' must be a list of mappings of text or null; "
-                        f"got {_got(items)}")
+    for key in ("indicators", "alerts"):
+        items = headline.get(key)
+        if items is not None and not (isinstance(items, list) and all(
+                isinstance(item, dict) and all(isinstance(v, str | None) for v in item.values())
+                for item in items)):
+            problems.append(f"'{where}.{key}' must be a list of mappings of text or null; "
+                            f"got {_got(items)}")
     return problems
 
 
