@@ -9,7 +9,9 @@
 
 Inside the evaluation notebook, :class:`PolicyReport` computes and shows the
 report's sections and :func:`record_headline` records the main estimate shown on
-the index page.
+the index page; :class:`TrackingReport` (``tracking.ipynb``) and
+:class:`ProgrammeReport` (``programme.ipynb``, a programme's budget, calls for projects
+and cost of a result) do the same for indicator tracking and programme follow-up.
 
 The package is in layers, each importing only those below it: ``run`` (executing the
 notebooks, exporting, the index and run records) > ``render`` (the sections as HTML, the
@@ -35,16 +37,21 @@ __all__ = [
     "TrackingReport",
     "Tracking",
     "track",
+    "ProgrammeReport",
+    "ProgrammeFollowUp",
+    "follow_programme",
     "VerdictRules",
 ]
 
 if TYPE_CHECKING:
     from evalkit.reports.analysis.evaluation import Evaluation, evaluate
+    from evalkit.reports.analysis.programme import ProgrammeFollowUp, follow_programme
     from evalkit.reports.analysis.tracking import Tracking, track
     from evalkit.reports.params.rules import VerdictRules
     from evalkit.reports.params.schema import PolicyParams, check_columns, load_params
     from evalkit.reports.render.headline import record_headline
     from evalkit.reports.render.sections import PolicyReport
+    from evalkit.reports.render.programme_sections import ProgrammeReport
     from evalkit.reports.render.tracking_sections import TrackingReport
     from evalkit.reports.run.batch import expand_params_paths, run_policies
     from evalkit.reports.run.execute import PolicyRun, run_policy
@@ -68,6 +75,9 @@ _LAZY = {
     "TrackingReport": "evalkit.reports.render.tracking_sections",
     "Tracking": "evalkit.reports.analysis.tracking",
     "track": "evalkit.reports.analysis.tracking",
+    "ProgrammeReport": "evalkit.reports.render.programme_sections",
+    "ProgrammeFollowUp": "evalkit.reports.analysis.programme",
+    "follow_programme": "evalkit.reports.analysis.programme",
     "VerdictRules": "evalkit.reports.params.rules",
 }
 

@@ -120,8 +120,12 @@ def _pattern(node: ast.expr) -> re.Pattern[str] | None:
     return None  # a key held in a variable: the end-to-end tests word it
 
 
+#: The report modules whose ``self._t(key)`` and ``self._n(key, ...)`` prefix their keys.
+_PREFIXED = {"tracking_sections.py": "tracking_", "programme_sections.py": "programme_"}
+
+
 def _tracking_shared(tree: ast.Module) -> dict[str, str]:
-    """The keys the tracking report's ``_t`` does not prefix with ``tracking_``."""
+    """The keys a report's ``_t`` does not prefix (its ``_SHARED`` mapping)."""
     for node in tree.body:
         if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "_SHARED":
             return ast.literal_eval(node.value)
@@ -140,15 +144,17 @@ def _python_keys(path: Path) -> list[re.Pattern[str]]:
         if not isinstance(node, ast.Call) or not node.args:
             continue
         name = node.func.id if isinstance(node.func, ast.Name) else None
-        if isinstance(node.func, ast.Attribute) and node.func.attr == "_t" \
+        if isinstance(node.func, ast.Attribute) and node.func.attr in ("_t", "_n") \
                 and getattr(node.func.value, "id", "") == "self":
             # the report classes word their sections through self._t(key)
             key = node.args[0]
-            if path.name == "tracking_sections.py" and isinstance(key, ast.Constant):
-                key = ast.Constant(_tracking_shared(tree).get(key.value, f"tracking_{key.value}"))
-            elif path.name == "tracking_sections.py":  # an f-string key, always prefixed
+            prefix = _PREFIXED.get(path.name)
+            if prefix and isinstance(key, ast.Constant):
+                shared = _tracking_shared(tree) if node.func.attr == "_t" else {}
+                key = ast.Constant(shared.get(key.value, f"{prefix}{key.value}"))
+            elif prefix:  # an f-string key, always prefixed
                 pattern = _pattern(key)
-                found.append(pattern and re.compile("tracking_" + pattern.pattern))
+                found.append(pattern and re.compile(prefix + pattern.pattern))
                 continue
             found.append(_pattern(key))
         elif name in keyed:

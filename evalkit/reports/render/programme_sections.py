@@ -1,0 +1,567 @@
+"""The sections of a programme follow-up report, rendered as HTML in the notebook's outputs.
+
+Alerts come first, then the budget's execution (tables, the consumption curve with its
+trajectory and projection, what remains to be paid), the amounts per inhabitant by
+territory with their map, the calls for projects and grants, and the cost of a result
+when an evaluation is linked. Every word comes from the report catalogues
+(``programme_<key>``), every number from :mod:`evalkit.formatting`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from evalkit._version import __version__
+from evalkit.formatting import (
+    Language,
+    format_datetime,
+    format_number,
+    format_percent,
+    month_name,
+)
+from evalkit.reports.analysis.programme import ProgrammeFollowUp, follow_programme
+from evalkit.reports.messages.catalogue import ntext, text
+from evalkit.reports.params.schema import PolicyParams
+from evalkit.reports.render.blocks import (
+    Badge,
+    Block,
+    Details,
+    Facts,
+    Figure,
+    Heading,
+    Items,
+    Paragraph,
+    Table,
+    Title,
+    render,
+    render_page_style,
+)
+from evalkit.reports.render.note import Note, record_note
+from evalkit.reports.render.read_format import read_format_text
+from evalkit.reports.render.shown import ShownSections
+
+__all__ = ["ProgrammeReport"]
+
+#: Wording shared with the other reports (other keys are ``programme_<key>``).
+_SHARED = {"provenance": "provenance", "read_as": "read_as", "sha": "sha256",
+           "params_file": "params_file", "version": "version", "run_date": "run_date",
+           "data_source": "data_source"}
+_ALERT_COLOUR = "#b2182b"
+_OK_COLOUR = "#1a9850"
+
+
+class ProgrammeReport(ShownSections):
+    """A programme's follow-up report, section by section (used by ``programme.ipynb``)."""
+
+    def __init__(self, follow_up: ProgrammeFollowUp) -> None:
+        self.follow_up = follow_up
+
+    @classmethod
+    def from_params(cls, params: PolicyParams | str | Path) -> ProgrammeReport:
+        """Validate a params file, compute the programme's follow-up and return the report."""
+        return cls(follow_programme(params))
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def language(self) -> Language:
+        """The report's locale: its catalogue words it, numbers are written in it."""
+        return self.follow_up.params.locale
+
+    @property
+    def params(self) -> PolicyParams:
+        return self.follow_up.params
+
+    def _t(self, key: str, **values: object) -> str:
+        return text(_SHARED.get(key, f"programme_{key}"), self.language, **values)
+
+    def _n(self, key: str, count: int, **values: object) -> str:
+        return ntext(f"programme_{key}", count, self.language, **values)
+
+    def euros(self, value: float) -> str:
+        """An amount in euros, to the euro: ``13 244 616 €``."""
+        return self._t("euros", amount=format_number(value, self.language, 0))
+
+    def millions(self, value: float) -> str:
+        """An amount in millions of euros, for sentences: ``13,2 M€``."""
+        return self._t("millions", amount=format_number(value / 1e6, self.language, 1))
+
+    def share(self, value: float, decimals: int = 1) -> str:
+        """A share (0.42) as a percentage (``42,0 %``)."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return format_number(math.nan, self.language)
+        return format_percent(100 * float(value), self.language, decimals)
+
+    def month(self, month: int) -> str:
+        return month_name(int(month), self.language)
+
+    def _simulated(self) -> bool:
+        return self.follow_up.simulated
+
+    def _level_label(self, role: str) -> str:
+        """A level's name for a table's header: the file's column, capitalised."""
+        name = self.follow_up.budget.lines.column_names().get(role, role)
+        return name[:1].upper() + name[1:]
+
+    # ------------------------------------------------------------------ title and policy
+    def title_html(self) -> str:
+        p = self.params
+        warning = self._t("simulated") if self._simulated() else ""
+        return render_page_style() + render([Title(p.title, p.policy.owner or "", warning)])
+
+    def policy_html(self) -> str:
+        p = self.params
+        out: list[Block] = [Heading(self._t("policy")), Paragraph(p.policy.name, "strong")]
+        out += [Paragraph(par) for par in p.policy.description.split("\n\n")]
+        if p.report.notes:
+            out.append(Paragraph(p.report.notes, "emphasis"))
+        return render(out)
+
+    # ------------------------------------------------------------------ summary
+    def summary_sentences(self) -> list[str]:
+        """The budget's main figures, in sentences."""
+        b = self.follow_up.budget
+        total = b.total.table
+        out = []
+        if len(total):
+            row = total.iloc[0]
+            previous = b.curve.curve.loc[b.curve.curve["month"] == b.as_of_month,
+                                         "previous_rate"]
+            previous_rate = float(previous.iloc[0]) if len(previous) else math.nan
+            out.append(self._t(
+                "sentence_consumption", month=self.month(b.as_of_month), year=b.year,
+                paid=self.millions(row["cp_paid_to_date"]),
+                allocated=self.millions(row["cp_allocated_to_date"]),
+                rate=self.share(row.get("cp_consumption_rate", math.nan)),
+                linear=self.share(b.as_of_month / 12),
+                previous=self.share(previous_rate)))
+            projection = b.curve.projection.iloc[0]
+            if not math.isnan(projection["projected_rate"]):
+                out.append(self._t(
+                    "sentence_projection", rate=self.share(projection["projected_rate"]),
+                    low=self.share(projection["low_rate"]),
+                    high=self.share(projection["high_rate"]),
+                    years=len(b.curve.previous_years)))
+            if "ae_commitment_rate" in total.columns:
+                out.append(self._t("sentence_commitment",
+                                   committed=self.millions(row["ae_committed_to_date"]),
+                                   rate=self.share(row["ae_commitment_rate"])))
+        if b.remaining is not None:
+            out.append(self._t("sentence_remaining",
+                               amount=self.millions(b.remaining.table["remaining"].sum()),
+                               month=self.month(b.as_of_month), year=b.year))
+        alerts = len(b.alerts.table)
+        out.append(self._n("sentence_alerts", alerts) if alerts
+                   else self._t("sentence_no_alert"))
+        return out
+
+    def summary_blocks(self) -> list[Block]:
+        out: list[Block] = [Heading(self._t("summary"))]
+        out.append(Items(tuple(self.summary_sentences()), "findings"))
+        return out
+
+    def summary_html(self) -> str:
+        return render(self.summary_blocks())
+
+    # ------------------------------------------------------------------ alerts
+    def _where(self, where: Sequence[object]) -> str:
+        return " – ".join(str(v) for v in where) or self._t("whole_budget")
+
+    def alert_sentence(self, row: pd.Series) -> str:
+        """One alert, in words."""
+        b = self.follow_up.budget
+        kind = row["alert"]
+        if kind == "projected_under_consumption":
+            found = b.curve_by.projection if b.curve_by is not None else b.curve.projection
+            values = tuple(row["where"])
+            match = found
+            for column, value in zip(b.curve_by.by if b.curve_by is not None else (), values,
+                                     strict=False):
+                match = match.loc[match[column] == value]
+            low = high = math.nan
+            if len(match):
+                low, high = float(match["low_rate"].iloc[0]), float(match["high_rate"].iloc[0])
+            return self._t("alert_projected_under_consumption", where=self._where(values),
+                           rate=self.share(row["value"]), low=self.share(low),
+                           high=self.share(high), threshold=self.share(row["threshold"], 0))
+        if kind == "cp_paid_above_ae_committed":
+            return self._t("alert_cp_paid_above_ae_committed", where=self._where(row["where"]),
+                           excess=self.euros(row["value"]))
+        lines = int(row["lines"])
+        rows = ", ".join(str(r) for r in row["rows"][:10])
+        return self._n("alert_lines_without_territory", lines, rows=rows)
+
+    def alerts_blocks(self) -> list[Block]:
+        b = self.follow_up.budget
+        out: list[Block] = [Heading(self._t("alerts"))]
+        table = b.alerts.table
+        if not len(table):
+            out.append(Paragraph(self._t("no_alert", month=self.month(b.as_of_month),
+                                         year=b.year)))
+        else:
+            rows = [(Badge(self._t(f"alert_name_{r['alert']}"), _ALERT_COLOUR),
+                     self.alert_sentence(r)) for _, r in table.iterrows()]
+            out.append(Table.of((self._t("col_alert"), self._t("col_detail")), rows))
+        out.append(Paragraph(self._t("alerts_rules",
+                                     threshold=self.share(b.alerts.thresholds[
+                                         "projected_under_consumption"], 0)), "caption"))
+        return out
+
+    def alerts_html(self) -> str:
+        return render(self.alerts_blocks())
+
+    # ------------------------------------------------------------------ data
+    def data_html(self) -> str:
+        f = self.follow_up
+        p = self.params
+        b = f.budget
+        rows: list[tuple[str, str]] = []
+        if p.data.description:
+            rows.append(("", p.data.description))
+        if p.data.source:
+            rows.append((self._t("data_source"), p.data.source))
+        budget_file = f.files[0]
+        years = b.lines.years
+        rows += [(self._t("budget_file"), budget_file.path.name),
+                 (self._t("lines"), format_number(len(b.lines.data), self.language, 0)),
+                 (self._t("years"), f"{years[0]}–{years[-1]}" if len(years) > 1
+                  else str(years[0])),
+                 (self._t("followed"), self._t("followed_value", month=self.month(b.as_of_month),
+                                               year=b.year))]
+        out: list[Block] = [Heading(self._t("data")), Facts.of(rows)]
+        out += self.excluded_blocks()
+        return render(out)
+
+    def excluded_blocks(self) -> list[Block]:
+        """The rows set aside, with the rule each broke (nothing is dropped silently)."""
+        frames = []
+        for source, excluded in self.follow_up.excluded():
+            if excluded is not None and len(excluded):
+                frames.append(excluded.assign(file=source))
+        if not frames:
+            return [Paragraph(self._t("nothing_excluded"), "caption")]
+        table = pd.concat(frames, ignore_index=True)
+        n = int(table[["file", "row"]].drop_duplicates().shape[0])
+        rows = [(str(r.file), format_number(int(r.row), self.language, 0),
+                 self._rule(str(r.rule)), str(r.column), str(r.value))
+                for r in table.head(50).itertuples()]
+        out: list[Block] = [Heading(self._t("excluded"), 3),
+                            Paragraph(self._n("excluded_caption", n)),
+                            Table.of((self._t("col_file"), self._t("col_row"),
+                                      self._t("col_rule"), self._t("col_column"),
+                                      self._t("col_value")), rows)]
+        if len(table) > 50:
+            out.append(Paragraph(self._t("excluded_more", n=len(table) - 50), "caption"))
+        return out
+
+    def _rule(self, rule: str) -> str:
+        key = f"programme_rule_{rule}"
+        try:
+            return text(key, self.language)
+        except Exception:  # noqa: BLE001 - a rule without wording is shown by its key
+            return rule
+
+    # ------------------------------------------------------------------ budget
+    def execution_blocks(self) -> list[Block]:
+        b = self.follow_up.budget
+        out: list[Block] = [Heading(self._t("budget")),
+                            Paragraph(self._t("budget_caption", month=self.month(b.as_of_month),
+                                              year=b.year), "caption")]
+        out += self._execution_table()
+        out += self._curve_blocks()
+        out += self._remaining_blocks()
+        return out
+
+    def _projection_of(self, values: tuple) -> pd.Series | None:
+        b = self.follow_up.budget
+        if b.curve_by is None:
+            return None
+        found = b.curve_by.projection
+        for column, value in zip(b.curve_by.by, values, strict=False):
+            found = found.loc[found[column] == value]
+        return found.iloc[0] if len(found) else None
+
+    def _execution_table(self) -> list[Block]:
+        b = self.follow_up.budget
+        detail = b.detail.table
+        keys = list(b.detail.by)
+        has_ae = "ae_commitment_rate" in detail.columns
+        header = [*(self._level_label(r) for r in b.by)]
+        if has_ae:
+            header += [self._t("col_ae_allocated"), self._t("col_ae_committed"),
+                       self._t("col_commitment_rate")]
+        header += [self._t("col_cp_allocated"), self._t("col_cp_paid"),
+                   self._t("col_consumption_rate"), self._t("col_projection")]
+        rows = []
+        for _, r in detail.iterrows():
+            cells = [str(r[k]) for k in keys]
+            if has_ae:
+                cells += [self.euros(r["ae_allocated_to_date"]),
+                          self.euros(r["ae_committed_to_date"]),
+                          self.share(r["ae_commitment_rate"])]
+            projection = self._projection_of(tuple(r[k] for k in keys[:1]))
+            cells += [self.euros(r["cp_allocated_to_date"]), self.euros(r["cp_paid_to_date"]),
+                      self.share(r["cp_consumption_rate"]),
+                      self._projection_text(projection) if projection is not None else ""]
+            rows.append(cells)
+        total = b.total.table.iloc[0]
+        cells = [self._t("total"), *[""] * (len(keys) - 1)]
+        if has_ae:
+            cells += [self.euros(total["ae_allocated_to_date"]),
+                      self.euros(total["ae_committed_to_date"]),
+                      self.share(total["ae_commitment_rate"])]
+        cells += [self.euros(total["cp_allocated_to_date"]),
+                  self.euros(total["cp_paid_to_date"]),
+                  self.share(total["cp_consumption_rate"]),
+                  self._projection_text(b.curve.projection.iloc[0])]
+        rows.append(cells)
+        return [Table.of(header, rows),
+                Paragraph(self._t("projection_caption", years=self._years(
+                    b.curve.previous_years)), "caption")]
+
+    def _projection_text(self, projection: pd.Series) -> str:
+        if math.isnan(projection["projected_rate"]):
+            return format_number(math.nan, self.language)
+        return self._t("projection_cell", rate=self.share(projection["projected_rate"]),
+                       low=self.share(projection["low_rate"]),
+                       high=self.share(projection["high_rate"]))
+
+    def _years(self, years: Sequence[int]) -> str:
+        years = list(years)
+        if not years:
+            return "–"
+        return f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
+
+    def _curve_labels(self) -> dict[str, str]:
+        b = self.follow_up.budget
+        return {"consumed": self._t("plot_rate", year=b.year),
+                "linear": self._t("plot_linear"),
+                "previous": self._t("plot_previous",
+                                    years=self._years(b.curve.previous_years)),
+                "projection": self._t("plot_projection"), "range": self._t("plot_range"),
+                "unbounded": self._t("plot_unbounded"), "month": self._t("plot_month"),
+                "rate": self._t("plot_share_allocated")}
+
+    def _curve_blocks(self) -> list[Block]:
+        from evalkit.plots.programmes import plot_consumption_curve
+
+        b = self.follow_up.budget
+        title = self._t("curve_title", year=b.year, label=self._budget_label())
+        fig = plot_consumption_curve(b.curve, title=title, labels=self._curve_labels(),
+                                     language=self.language)
+        out: list[Block] = [Heading(self._t("curve"), 3),
+                            Figure.of(fig, self._curve_alt(b.curve.projection.iloc[0], title),
+                                      self.language)]
+        _close(fig)
+        if b.curve_by is not None and len(b.curve_by.projection) > 1:
+            column = b.curve_by.by[0]
+            for value in b.curve_by.projection[column]:
+                projection = self._projection_of((value,))
+                sub_title = self._t("curve_title", year=b.year, label=str(value))
+                fig = plot_consumption_curve(b.curve_by, level={column: value}, title=sub_title,
+                                             labels=self._curve_labels(),
+                                             language=self.language)
+                out.append(Figure.of(fig, self._curve_alt(projection, sub_title),
+                                     self.language))
+                _close(fig)
+        out.append(Paragraph(self._t("curve_caption"), "caption"))
+        return out
+
+    def _curve_alt(self, projection: pd.Series | None, title: str) -> str:
+        if projection is None or math.isnan(projection["projected_rate"]):
+            return title
+        b = self.follow_up.budget
+        rate = projection["cp_paid_to_date"] / projection["cp_allocated"] \
+            if projection["cp_allocated"] > 0 else math.nan
+        return self._t("curve_alt", title=title, rate=self.share(rate),
+                       month=self.month(b.as_of_month),
+                       projected=self.share(projection["projected_rate"]))
+
+    def _remaining_blocks(self) -> list[Block]:
+        b = self.follow_up.budget
+        if b.remaining is None:
+            return []
+        table = b.remaining.table
+        rows = [[*(str(r[k]) for k in b.remaining.by), self.euros(r["ae_committed"]),
+                 self.euros(r["cp_paid"]), self.euros(r["remaining"])]
+                for _, r in table.iterrows()]
+        rows.append([self._t("total"), *[""] * (len(b.remaining.by) - 1),
+                     self.euros(table["ae_committed"].sum()), self.euros(table["cp_paid"].sum()),
+                     self.euros(table["remaining"].sum())])
+        header = [*(self._level_label(r) for r in b.by), self._t("col_ae_committed_all"),
+                  self._t("col_cp_paid_all"), self._t("col_remaining")]
+        return [Heading(self._t("remaining"), 3), Table.of(header, rows),
+                Paragraph(self._t("remaining_caption", month=self.month(b.as_of_month),
+                                  year=b.year), "caption")]
+
+    def _budget_label(self) -> str:
+        return self.params.programme.budget.label or self._t("the_budget")
+
+    def budget_html(self) -> str:
+        return render(self.execution_blocks())
+
+    # ------------------------------------------------------------------ territories
+    def territories_blocks(self) -> list[Block]:
+        b = self.follow_up.budget
+        spending = b.per_inhabitant
+        if spending is None:
+            return []
+        table = spending.table.sort_values("per_inhabitant", ascending=False, kind="stable")
+        level = text(f"map_level_{spending.level}", self.language)
+        rows = [(f"{r['name']} ({r['code']})", self.euros(r["amount"]),
+                 format_number(r["population"], self.language, 0),
+                 self._t("per_inhabitant_cell",
+                         amount=format_number(r["per_inhabitant"], self.language, 2)))
+                for _, r in table.iterrows()]
+        out: list[Block] = [Heading(self._t("territories")),
+                            Paragraph(self._t("territories_caption", year=b.year,
+                                              month=self.month(b.as_of_month)), "caption"),
+                            Table.of((level[:1].upper() + level[1:], self._t("col_cp_paid"),
+                                      self._t("col_population"), self._t("col_per_inhabitant")),
+                                     rows)]
+        out += self._spending_map(table, spending.level)
+        if spending.without_territory[0]:
+            lines, amount = spending.without_territory
+            out.append(Paragraph(self._n("without_territory", int(lines),
+                                         amount=self.euros(amount)), "caption"))
+        return out
+
+    def _spending_map(self, table: pd.DataFrame, level: str) -> list[Block]:
+        from evalkit.maps import alt_text, map_values
+        from evalkit.reports.render.maps_sections import report_boundaries
+
+        boundaries = report_boundaries(self.params, table["code"])
+        if boundaries is None:
+            return []
+        b = self.follow_up.budget
+        title = self._t("map_title", year=b.year)
+        fig = map_values(table[["code", "per_inhabitant"]].rename(
+            columns={"per_inhabitant": "value"}), boundaries, title=title,
+            language=self.language, decimals=2, extent="data",
+            n_classes=min(5, max(2, len(table) - 1)), outline=None,
+            labels={"no_data": text("map_no_data", self.language)})
+        from evalkit.reports.render.maps_sections import _templates
+
+        block = Figure.of(fig, alt_text(fig, templates=_templates(self.language)),
+                          self.language)
+        _close(fig)
+        return [block]
+
+    def territories_html(self) -> str:
+        return render(self.territories_blocks())
+
+    # ------------------------------------------------------------------ provenance
+    def provenance_html(self) -> str:
+        f = self.follow_up
+        p = self.params
+        rows = [(self._t("params_file"), p.params_path.name)]
+        for source in f.files:
+            rows.append((self._t(f"file_{source.key.replace('.', '_')}"), source.path.name))
+            read = read_format_text(source.read_format, self.language)
+            if read:
+                rows.append((self._t("read_as"), read))
+            rows.append((self._t("sha"), source.sha256))
+        rows += [(self._t("version"), __version__),
+                 (self._t("run_date"), format_datetime(f.run_date, self.language))]
+        content = p.params_path.read_text(encoding="utf-8") if p.params_path.is_file() else ""
+        return render([Heading(self._t("provenance")), Facts.of(rows),
+                       Details(p.params_path.name, content)])
+
+    # ------------------------------------------------------------------ index
+    def headline(self) -> dict[str, object]:
+        """The report's headline for the index: the CP consumption to date and projected."""
+        b = self.follow_up.budget
+        total = b.total.table.iloc[0]
+        projection = b.curve.projection.iloc[0]
+        chips = [{"code": r["alert"], "label": self._t(f"alert_name_{r['alert']}"),
+                  "status": self._where(r["where"]) if r["where"] else
+                  format_number(int(r["lines"]), self.language, 0),
+                  "status_label": self._where(r["where"]) if r["where"] else
+                  format_number(int(r["lines"]), self.language, 0),
+                  "colour": _ALERT_COLOUR} for _, r in b.alerts.table.iterrows()]
+        figure = self.share(total.get("cp_consumption_rate", math.nan))
+        text_ = (self._t("headline_projection", rate=self.share(projection["projected_rate"]),
+                         low=self.share(projection["low_rate"]),
+                         high=self.share(projection["high_rate"]))
+                 if not math.isnan(projection["projected_rate"]) else "")
+        source = self.follow_up.files[0]
+        return {"kind": "figure",
+                "label": self._t("headline", year=b.year, month=self.month(b.as_of_month)),
+                "figure": figure, "text": text_, "alerts": chips,
+                "language": self.params.language, "run_date": self.follow_up.run_date,
+                "data_sha256": source.sha256, "evalkit_version": __version__,
+                "data_read": read_format_text(source.read_format, self.language),
+                "cp_consumption_rate": float(total.get("cp_consumption_rate", math.nan)),
+                "projected_rate": float(projection["projected_rate"])}
+
+    # ------------------------------------------------------------------ the steps
+    @classmethod
+    def begin(cls, params: PolicyParams | str | Path) -> ProgrammeReport:
+        """The follow-up of the programme the params describe, to show step by step.
+
+        The steps, in the order of the report: :meth:`introduce` (the title, the
+        summary, filled in by :meth:`conclude`, and the programme),
+        :meth:`show_alerts`, :meth:`describe_data`, :meth:`follow_budget`,
+        :meth:`show_territories`, :meth:`follow_calls`, :meth:`show_cost` and
+        :meth:`conclude`.
+        """
+        return cls.from_params(params)
+
+    def show_alerts(self) -> None:
+        """Display the alerts (first: what needs acting on)."""
+        self._display(self.alerts_html())
+
+    def describe_data(self) -> ProgrammeFollowUp:
+        """Display the files read and the rows set aside; return the follow-up."""
+        self._display(self.data_html())
+        return self.follow_up
+
+    def follow_budget(self) -> None:
+        """Display the execution tables, the consumption curves and what remains to pay."""
+        self._display(self.budget_html())
+
+    def show_territories(self) -> None:
+        """Display the amounts per inhabitant by territory and their map."""
+        markup = self.territories_html()
+        if markup:
+            self._display(markup)
+
+    def follow_calls(self) -> None:
+        """Display the calls for projects and grants, when the params follow some."""
+        markup = self.calls_html()
+        if markup:
+            self._display(markup)
+
+    def show_cost(self) -> None:
+        """Display the cost of the result, when the params link an evaluation."""
+        markup = self.cost_html()
+        if markup:
+            self._display(markup)
+
+    def calls_html(self) -> str:
+        return ""
+
+    def cost_html(self) -> str:
+        return ""
+
+    def conclude(self) -> ProgrammeFollowUp:
+        """Fill in the summary shown by :meth:`introduce` and display the provenance."""
+        self.fill_top(self.summary_html())
+        self.show_provenance()
+        note = self.note()
+        if note is not None:
+            record_note(note)
+        return self.follow_up
+
+    def note(self) -> Note | None:
+        """The note of the follow-up (none yet: the report is the deliverable)."""
+        return None
+
+
+def _close(fig) -> None:  # noqa: ANN001
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
