@@ -29,6 +29,7 @@ from evalkit.programmes.execution import (
     execution_rates,
     remaining_to_pay,
 )
+from evalkit.programmes.fieller import RATIO_INTERVAL_KINDS, RatioInterval, fieller_interval
 from evalkit.programmes.per_inhabitant import PerInhabitant, per_inhabitant
 from evalkit.programmes.simulate import SIMULATED_ROLES, simulate_programme_lines
 
@@ -51,4 +52,7 @@ __all__ = [
     "PerInhabitant",
     "simulate_programme_lines",
     "SIMULATED_ROLES",
+    "fieller_interval",
+    "RatioInterval",
+    "RATIO_INTERVAL_KINDS",
 ]
