@@ -21,6 +21,7 @@ money): ``CreditLines(simulate_programme_lines(), **SIMULATED_ROLES)``.
 
 from evalkit.programmes.alerts import ALERTS, BudgetAlerts, budget_alerts
 from evalkit.programmes.consumption import ConsumptionCurve, consumption_curve
+from evalkit.programmes.cost import COST_KINDS, CostOfResult, CostReading, cost_of_result
 from evalkit.programmes.credit_lines import AMOUNT_ROLES, LEVEL_ROLES, CreditLines, CreditLinesSpec
 from evalkit.programmes.execution import (
     RATES,
@@ -55,4 +56,8 @@ __all__ = [
     "fieller_interval",
     "RatioInterval",
     "RATIO_INTERVAL_KINDS",
+    "cost_of_result",
+    "CostOfResult",
+    "CostReading",
+    "COST_KINDS",
 ]
