@@ -17,10 +17,20 @@
 
 A simulated budget of programme 147 in Hauts-de-France (real geography, simulated
 money): ``CreditLines(simulate_programme_lines(), **SIMULATED_ROLES)``.
+
+The cost of a result, with Fieller's interval, and whether one cost hides a varying dose::
+
+    cost = cost_of_result(did_result, spent=2_400_000, exposure=120, desired="decrease",
+                          effect_unit="point of poverty rate",
+                          exposure_unit="1,000 household-years")
+    cost.summary(); cost.reading().kind     # "finite", "unbounded", "wrong_direction" ...
+    fieller_interval(a, b, var_numerator=v_a, var_denominator=v_b, covariance=v_ab)
+    spending_variation(per_inhabitant(lines, level="departement")).varies
 """
 
 from evalkit.programmes.alerts import ALERTS, BudgetAlerts, budget_alerts
 from evalkit.programmes.consumption import ConsumptionCurve, consumption_curve
+from evalkit.programmes.cost import COST_KINDS, CostOfResult, CostReading, cost_of_result
 from evalkit.programmes.credit_lines import AMOUNT_ROLES, LEVEL_ROLES, CreditLines, CreditLinesSpec
 from evalkit.programmes.execution import (
     RATES,
@@ -29,8 +39,10 @@ from evalkit.programmes.execution import (
     execution_rates,
     remaining_to_pay,
 )
+from evalkit.programmes.fieller import RATIO_INTERVAL_KINDS, RatioInterval, fieller_interval
 from evalkit.programmes.per_inhabitant import PerInhabitant, per_inhabitant
 from evalkit.programmes.simulate import SIMULATED_ROLES, simulate_programme_lines
+from evalkit.programmes.spending_variation import SpendingVariation, spending_variation
 
 __all__ = [
     "CreditLines",
@@ -51,4 +63,13 @@ __all__ = [
     "PerInhabitant",
     "simulate_programme_lines",
     "SIMULATED_ROLES",
+    "fieller_interval",
+    "RatioInterval",
+    "RATIO_INTERVAL_KINDS",
+    "cost_of_result",
+    "CostOfResult",
+    "CostReading",
+    "COST_KINDS",
+    "spending_variation",
+    "SpendingVariation",
 ]
