@@ -15,14 +15,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from evalkit.data import file_sha256
 from evalkit.data.csv_format import ReadFormat
 from evalkit.data.io import load_table_with_format
-from evalkit.errors import DataError
+from evalkit.errors import DataError, TerritoryError
 from evalkit.programmes import (
     BudgetAlerts,
+    CostOfResult,
+    SpendingVariation,
+    cost_of_result,
+    spending_variation,
     ConsumptionCurve,
     CreditLines,
     ExecutionRates,
@@ -34,10 +39,11 @@ from evalkit.programmes import (
     per_inhabitant,
     remaining_to_pay,
 )
+from evalkit.reports.analysis.evaluation import Headline
 from evalkit.reports.params.schema import PolicyParams, load_params
 
-__all__ = ["ProgrammeFollowUp", "BudgetFollowUp", "SourceFile", "follow_programme",
-           "follow_budget"]
+__all__ = ["ProgrammeFollowUp", "BudgetFollowUp", "CostFollowUp", "SourceFile",
+           "follow_programme", "follow_budget", "follow_cost"]
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,37 @@ class BudgetFollowUp:
     remaining: RemainingToPay
     alerts: BudgetAlerts
     per_inhabitant: PerInhabitant | None
+
+
+@dataclass(frozen=True)
+class CostFollowUp:
+    """The cost of the result of a linked evaluation.
+
+    Attributes
+    ----------
+    evaluation
+        The linked evaluation's validated params.
+    headline
+        Its headline estimate (the effect).
+    result
+        The cost per unit of effect with Fieller's set.
+    observations
+        How many treated observations (units x periods) the amounts were summed over, or
+        ``None`` when ``spent`` and ``exposure`` are numbers.
+    spent, exposure
+        The amount spent and the exposure (already divided by ``exposure_per``).
+    variation
+        How spending per inhabitant varies across the treated territories (communes with
+        legal populations), or ``None``.
+    """
+
+    evaluation: PolicyParams
+    headline: Headline
+    result: CostOfResult
+    observations: int | None
+    spent: float
+    exposure: float
+    variation: SpendingVariation | None
 
 
 @dataclass(frozen=True)
@@ -232,8 +269,13 @@ def follow_programme(params: PolicyParams | str | Path) -> ProgrammeFollowUp:
     budget = follow_budget(params, table, params.data_path)
     files = [source]
     simulated = [_simulated(table)]
+    cost = None
+    if params.programme.cost is not None:
+        cost, cost_sources, cost_data = follow_cost(params)
+        files += cost_sources
+        simulated.append(_simulated(cost_data))
     return ProgrammeFollowUp(
-        params=params, budget=budget, files=tuple(files),
+        params=params, budget=budget, cost=cost, files=tuple(files),
         run_date=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         simulated=all(simulated))
 
@@ -248,3 +290,108 @@ def _with_text(options: dict[str, Any], column: str | None) -> dict[str, Any]:
 
 def _simulated(table: pd.DataFrame) -> bool:
     return "simulated" in table.columns and bool((table["simulated"] == 1).all())
+
+
+def _treated_rows(evaluation: PolicyParams, data: pd.DataFrame) -> np.ndarray:
+    """The treated observations of an evaluation's data: treated units from their first
+    treated period (``first_treated``), rows with a positive ``treatment``, or treated rows
+    after the change (``did_2x2``)."""
+    d = evaluation.design
+    if d.estimator == "did_2x2":
+        return ((pd.to_numeric(data[d.treated], errors="coerce") > 0)
+                & (pd.to_numeric(data[d.post], errors="coerce") > 0)).to_numpy()
+    if d.first_treated:
+        first = pd.to_numeric(data[d.first_treated], errors="coerce").to_numpy(dtype=float)
+        time = pd.to_numeric(data[d.time], errors="coerce").to_numpy(dtype=float)
+        never = np.isnan(first) | np.isinf(first) | (first == 0)
+        return ~never & (time >= np.where(never, np.inf, first))
+    return (pd.to_numeric(data[d.treatment], errors="coerce") > 0).to_numpy()
+
+
+def _summed(value: str | float, data: pd.DataFrame, rows: np.ndarray, key: str,
+            evaluation: PolicyParams) -> float:
+    if not isinstance(value, str):
+        return float(value)
+    if value not in data.columns:
+        raise DataError(f"{key}={value!r}: must be a column of the evaluation's data "
+                        f"({evaluation.data_path.name}); got {value!r}")
+    values = pd.to_numeric(data.loc[rows, value], errors="coerce")
+    missing = values.isna().to_numpy()
+    if missing.any():
+        shown = ", ".join(str(i + 1) for i in np.flatnonzero(rows)[missing][:5])
+        raise DataError(f"{key}={value!r} ({evaluation.data_path.name}): "
+                        f"{int(missing.sum()):,} of the {int(rows.sum()):,} treated "
+                        f"observations have no number (rows {shown}); every treated "
+                        "observation needs its amount")
+    return float(values.sum())
+
+
+def follow_cost(params: PolicyParams) -> tuple[CostFollowUp, list[SourceFile], pd.DataFrame]:
+    """The cost of the result of the evaluation ``programme.cost`` links.
+
+    The evaluation's headline effect is estimated as its own report estimates it; the
+    amount spent and the exposure are numbers or sums of columns of the evaluation's data
+    over its treated observations.
+    """
+    from evalkit.reports.analysis.evaluation import estimate, load_data
+
+    section = params.programme.cost
+    path = section.evaluation_path(params.params_path)
+    evaluation = load_params(path)
+    if evaluation.design is None:
+        raise DataError(f"programme.cost.evaluation ({path.name}): must have a design whose "
+                        "effect the cost divides by; it has none")
+    loaded = load_data(evaluation)
+    estimation = estimate(evaluation, loaded)
+    headline = estimation.headline
+    data = loaded.data
+    rows = _treated_rows(evaluation, data)
+    spent = _summed(section.spent, data, rows, "programme.cost.spent", evaluation)
+    exposure = _summed(section.exposure, data, rows, "programme.cost.exposure",
+                       evaluation) / section.exposure_per
+    if spent <= 0 or exposure <= 0:
+        raise DataError(f"programme.cost ({path.name}): the amount spent ({spent:,.2f}) and "
+                        f"the exposure ({exposure:,.6g}) over the {int(rows.sum()):,} treated "
+                        "observations must both be positive")
+    main = estimation.main
+    effect: Any = main if main is not None and headline.estimate == main.estimate else \
+        headline.estimate
+    result = cost_of_result(
+        effect, spent, exposure=exposure, desired=section.desired,
+        std_error=None if effect is main else headline.std_error,
+        level=1 - headline.alpha, effect_unit=section.effect_unit or "",
+        exposure_unit=section.label or "")
+    variation = _variation(evaluation, data, rows, section.spent,
+                           section.variation_threshold)
+    sources = [SourceFile("programme.cost.evaluation", path, file_sha256(path), None, 0),
+               SourceFile("programme.cost.evaluation:data.file", evaluation.data_path,
+                          loaded.data_sha256, loaded.read_format, len(data))]
+    observations = int(rows.sum()) if isinstance(section.spent, str) \
+        or isinstance(section.exposure, str) else None
+    return (CostFollowUp(evaluation=evaluation, headline=headline, result=result,
+                         observations=observations, spent=spent, exposure=exposure,
+                         variation=variation), sources, data)
+
+
+def _variation(evaluation: PolicyParams, data: pd.DataFrame, rows: np.ndarray,
+               spent: str | float, threshold: float) -> SpendingVariation | None:
+    """Spending per inhabitant across the treated territories, when the evaluation's units
+    are French communes (legal populations of the referential) and ``spent`` a column."""
+    unit = evaluation.design.unit
+    if not isinstance(spent, str) or unit is None:
+        return None
+    from evalkit.territories import Referential, infer_level
+
+    codes = data.loc[rows, unit].astype(str)
+    try:
+        referential, level = infer_level(pd.Series(codes.unique()))
+    except TerritoryError:  # codes of no known level: no variation to state
+        return None
+    if referential is not Referential.france():
+        return None
+    population = referential.population(level).set_index("code")["population"]
+    amounts = pd.to_numeric(data.loc[rows, spent], errors="coerce").groupby(codes).sum()
+    known = amounts.index.intersection(population.dropna().index)
+    if len(known) < 2:
+        return None
+    return spending_variation(amounts.loc[known], population.loc[known], threshold=threshold)

@@ -18,7 +18,9 @@ import pandas as pd
 from evalkit._version import __version__
 from evalkit.formatting import (
     Language,
+    decimals_for,
     format_datetime,
+    format_level,
     format_number,
     format_percent,
     month_name,
@@ -545,7 +547,83 @@ class ProgrammeReport(ShownSections):
         return ""
 
     def cost_html(self) -> str:
-        return ""
+        blocks = self.cost_blocks()
+        return render(blocks) if blocks else ""
+
+    # ------------------------------------------------------------------ cost of a result
+    def _cost_unit(self) -> str:
+        section = self.params.programme.cost
+        unit = section.effect_unit or self._t("cost_default_unit")
+        return f"{unit} {section.label}" if section.label else unit
+
+    def _effect(self, value: float) -> str:
+        headline = self.follow_up.cost.headline
+        decimals = decimals_for(float(headline.std_error)) if headline.std_error > 0 else 2
+        return format_number(value, self.language, decimals, signed=True)
+
+    def cost_sentence(self) -> str:
+        """What the cost of the result is, in words, by the kind of its reading."""
+        reading = self.follow_up.cost.result.reading()
+        level = format_level(1 - reading.level, self.language)
+        if reading.kind == "finite":
+            return self._t("cost_finite", unit=self._cost_unit(),
+                           cost=self.euros(reading.cost), level=level,
+                           low=self.euros(reading.low), high=self.euros(reading.high))
+        if reading.kind == "unbounded":
+            sentence = self._t("cost_unbounded", unit=self._cost_unit(), level=level)
+            if reading.low > 0 and math.isfinite(reading.low):
+                sentence += " " + self._t("cost_at_least", low=self.euros(reading.low))
+            return sentence
+        return self._t(f"cost_{reading.kind}")
+
+    def cost_blocks(self) -> list[Block]:
+        cost = self.follow_up.cost
+        if cost is None:
+            return []
+        reading = cost.result.reading()
+        h = cost.headline
+        level = format_level(h.alpha, self.language)
+        evaluation = cost.evaluation
+        rows = [(self._t("cost_evaluation"), f"{evaluation.policy.name} "
+                 f"({evaluation.params_path.name})"),
+                (self._t("cost_effect"), self._t(
+                    "cost_effect_value", effect=self._effect(reading.effect),
+                    outcome=evaluation.design.outcome_label or evaluation.design.outcome,
+                    level=level, low=self._effect(reading.effect_low),
+                    high=self._effect(reading.effect_high))),
+                (self._t("cost_spent"), self.euros(cost.spent)),
+                (self._t("cost_exposure"), format_number(cost.exposure, self.language,
+                                                         decimals_for(cost.exposure / 1e4)))]
+        if cost.observations is not None:
+            rows.append((self._t("cost_observations"),
+                         format_number(cost.observations, self.language, 0)))
+        out: list[Block] = [Heading(self._t("cost")),
+                            Paragraph(self.cost_sentence(), "strong"), Facts.of(rows),
+                            Paragraph(self._t("cost_method", level=level), "caption")]
+        if reading.kind in ("finite", "unbounded"):
+            out.append(Items((self._t("cost_means"), self._t("cost_does_not_mean"))))
+        out += self._variation_blocks()
+        return out
+
+    def _variation_blocks(self) -> list[Block]:
+        variation = self.follow_up.cost.variation
+        if variation is None:
+            return []
+        names = _territory_names([variation.minimum_code, variation.maximum_code])
+        values = dict(
+            n=len(variation.table), cv=format_number(variation.cv, self.language, 2),
+            low=self._t("per_inhabitant_cell",
+                        amount=format_number(variation.minimum, self.language, 0)),
+            high=self._t("per_inhabitant_cell",
+                         amount=format_number(variation.maximum, self.language, 0)),
+            low_name=names.get(variation.minimum_code, variation.minimum_code),
+            high_name=names.get(variation.maximum_code, variation.maximum_code),
+            p10=self._t("per_inhabitant_cell",
+                        amount=format_number(variation.p10, self.language, 0)),
+            p90=self._t("per_inhabitant_cell",
+                        amount=format_number(variation.p90, self.language, 0)))
+        key = "cost_varies" if variation.varies else "cost_varies_little"
+        return [Paragraph(self._t(key, **values))]
 
     def conclude(self) -> ProgrammeFollowUp:
         """Fill in the summary shown by :meth:`introduce` and display the provenance."""
@@ -559,6 +637,19 @@ class ProgrammeReport(ShownSections):
     def note(self) -> Note | None:
         """The note of the follow-up (none yet: the report is the deliverable)."""
         return None
+
+
+def _territory_names(codes: Sequence[str]) -> dict[str, str]:
+    """French territories' names by code (communes, EPCIs, departments, regions)."""
+    from evalkit.territories import Referential, infer_level
+
+    try:
+        referential, level = infer_level(pd.Series(list(codes)))
+        named = referential.attach(pd.DataFrame({"code": list(codes)}), "code", level, to=())
+    except Exception:  # noqa: BLE001 - codes without names are shown as codes
+        return {}
+    column = next((c for c in named.columns if c.endswith("_name")), None)
+    return {} if column is None else dict(zip(named["code"], named[column], strict=True))
 
 
 def _close(fig) -> None:  # noqa: ANN001
