@@ -15,13 +15,23 @@
     budget_alerts(lines, year=2024, under_consumption=0.9).summary()
     per_inhabitant(lines, level="departement", year=2024).table
 
+Lines breaking a rule (a negative amount, an unknown territorial code, a date outside the
+budget year ...) raise by default; with ``CreditLines(..., on_invalid="exclude")`` they are
+set aside and listed in ``lines.excluded`` (their rule keys: :data:`EXCLUSION_RULES`).
+
 A simulated budget of programme 147 in Hauts-de-France (real geography, simulated
 money): ``CreditLines(simulate_programme_lines(), **SIMULATED_ROLES)``.
 """
 
 from evalkit.programmes.alerts import ALERTS, BudgetAlerts, budget_alerts
 from evalkit.programmes.consumption import ConsumptionCurve, consumption_curve
-from evalkit.programmes.credit_lines import AMOUNT_ROLES, LEVEL_ROLES, CreditLines, CreditLinesSpec
+from evalkit.programmes.credit_lines import (
+    AMOUNT_ROLES,
+    EXCLUSION_RULES,
+    LEVEL_ROLES,
+    CreditLines,
+    CreditLinesSpec,
+)
 from evalkit.programmes.execution import (
     RATES,
     ExecutionRates,
@@ -37,6 +47,7 @@ __all__ = [
     "CreditLinesSpec",
     "LEVEL_ROLES",
     "AMOUNT_ROLES",
+    "EXCLUSION_RULES",
     "execution_rates",
     "ExecutionRates",
     "RATES",
