@@ -7,6 +7,7 @@ from evalkit.plots.group_means import plot_group_means
 from evalkit.plots.honest import plot_honest_did
 from evalkit.plots.indicators import plot_gap_ranking, plot_indicator, plot_small_multiples
 from evalkit.plots.numbers import localise_numbers
+from evalkit.plots.programmes import plot_consumption_curve, plot_execution_rates
 from evalkit.plots.randomization import plot_bootstrap_distribution, plot_randomization
 from evalkit.plots.synthetic_control import plot_synthetic_control
 from evalkit.plots.synthetic_did import plot_synthetic_did, plot_synthetic_did_units
@@ -16,4 +17,5 @@ __all__ = ["plot_event_study", "plot_group_means", "plot_bacon", "plot_indicator
            "plot_small_multiples", "plot_gap_ranking", "plot_honest_did", "plot_randomization",
            "plot_bootstrap_distribution", "plot_synthetic_control", "plot_synthetic_did",
            "plot_synthetic_did_units", "plot_coefficients", "plot_group_time",
-           "plot_trend", "plot_interrupted_time_series", "localise_numbers"]
+           "plot_trend", "plot_interrupted_time_series", "localise_numbers",
+           "plot_consumption_curve", "plot_execution_rates"]

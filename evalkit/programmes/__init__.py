@@ -15,6 +15,10 @@
     budget_alerts(lines, year=2024, under_consumption=0.9).summary()
     per_inhabitant(lines, level="departement", year=2024).table
 
+Lines breaking a rule (a negative amount, an unknown territorial code, a date outside the
+budget year ...) raise by default; with ``CreditLines(..., on_invalid="exclude")`` they are
+set aside and listed in ``lines.excluded`` (their rule keys: :data:`EXCLUSION_RULES`).
+
 A simulated budget of programme 147 in Hauts-de-France (real geography, simulated
 money): ``CreditLines(simulate_programme_lines(), **SIMULATED_ROLES)``.
 
@@ -31,7 +35,13 @@ The cost of a result, with Fieller's interval, and whether one cost hides a vary
 from evalkit.programmes.alerts import ALERTS, BudgetAlerts, budget_alerts
 from evalkit.programmes.consumption import ConsumptionCurve, consumption_curve
 from evalkit.programmes.cost import COST_KINDS, CostOfResult, CostReading, cost_of_result
-from evalkit.programmes.credit_lines import AMOUNT_ROLES, LEVEL_ROLES, CreditLines, CreditLinesSpec
+from evalkit.programmes.credit_lines import (
+    AMOUNT_ROLES,
+    EXCLUSION_RULES,
+    LEVEL_ROLES,
+    CreditLines,
+    CreditLinesSpec,
+)
 from evalkit.programmes.execution import (
     RATES,
     ExecutionRates,
@@ -49,6 +59,7 @@ __all__ = [
     "CreditLinesSpec",
     "LEVEL_ROLES",
     "AMOUNT_ROLES",
+    "EXCLUSION_RULES",
     "execution_rates",
     "ExecutionRates",
     "RATES",

@@ -13,22 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from evalkit._validation import Problems, describe_columns
-from evalkit.data.checks import (
-    ROWS_COUNTED,
-    float_values,
-    non_finite_problem,
-    non_numeric_problem,
-    rows_text,
-)
-from evalkit.errors import DataError, InputError, TerritoryError
-from evalkit.territories import FAMILIES, Referential, normalize_codes
+from evalkit.errors import DataError, InputError
+from evalkit.programmes import _line_rules as rules
+from evalkit.territories import FAMILIES
 
-__all__ = ["LEVEL_ROLES", "AMOUNT_ROLES", "CreditLinesSpec", "CreditLines"]
+__all__ = ["LEVEL_ROLES", "AMOUNT_ROLES", "EXCLUSION_RULES", "OnInvalid", "CreditLinesSpec",
+           "CreditLines"]
 
 #: The roles of the budget's hierarchy, from the widest to the finest.
 LEVEL_ROLES: tuple[str, ...] = ("programme", "bop", "action", "sub_action", "scheme")
@@ -37,8 +33,26 @@ AMOUNT_ROLES: tuple[str, ...] = ("ae_allocated", "ae_committed", "ae_paid",
                                  "cp_allocated", "cp_committed", "cp_paid")
 #: Names the results use for their own columns; a level column may not take one.
 RESERVED: tuple[str, ...] = ("year", "quarter", "month", "row", *AMOUNT_ROLES)
-_DATE_FORMATS = ("%Y-%m", "%Y-%m-%d", "%d/%m/%Y", "%m/%Y", "%Y%m")
-_FRENCH_LEVELS = ("commune", "epci", "departement", "region")
+
+#: What to do with rows that break a rule: raise (listing every problem) or set them aside.
+OnInvalid = Literal["raise", "exclude"]
+
+#: The rules a line can break, by stable key (the ``rule`` of :attr:`CreditLines.excluded`),
+#: in the order they are checked and listed.
+EXCLUSION_RULES: dict[str, str] = {
+    "missing_level": "A level of the budget's hierarchy (programme, BOP, action, "
+                     "sub-action, scheme) has no value.",
+    "malformed_code": "The territorial code is not a code of its family (for a commune, "
+                      "five characters: the department, then three digits).",
+    "unknown_code": "The territorial code is well formed but unknown to the referential.",
+    "missing_date": "The line has no date.",
+    "unreadable_date": "The date cannot be read as a date or a month.",
+    "outside_budget_year": "The date falls outside the budget year declared.",
+    "non_finite_amount": "An amount is infinite.",
+    "negative_amount": "An amount is negative where it must be zero or more (withdrawals "
+                       "and cancellations are declared with negative=).",
+    "no_amount": "The line has no amount in any of the amount columns.",
+}
 
 
 @dataclass(frozen=True)
@@ -122,16 +136,25 @@ class CreditLines:
         If given, every date must fall in that year.
     pad
         Zero-pad territorial codes that lost their leading zeros.
+    on_invalid
+        What to do with lines that break a rule of :data:`EXCLUSION_RULES` (a missing
+        hierarchy value, a malformed or unknown territorial code, a missing, unreadable
+        or out-of-year date, an infinite or negative amount, no amount at all):
+        ``"raise"`` (the default) raises one error listing every problem;
+        ``"exclude"`` sets those lines aside, builds the lines from the others and lists
+        what was set aside in :attr:`excluded`. Problems with a whole column (missing,
+        declared twice, not numbers, codes that lost their leading zeros or Corsican codes
+        read as numbers) always raise.
 
     Raises
     ------
     DataError
         Listing every problem, each naming the column and the rows (counted from 1 as
         the data rows of a file): columns missing (with the columns the table has),
-        no amount declared, a column declared twice, non-numeric, infinite or negative
-        amounts, lines without any amount, missing or unreadable dates, dates outside
-        ``budget_year``, missing hierarchy values, malformed or unknown territorial
-        codes.
+        no amount declared, a column declared twice, amount columns that are not
+        numbers, codes that lost their leading zeros; and, unless
+        ``on_invalid="exclude"``, the lines breaking a rule of :data:`EXCLUSION_RULES`.
+        With ``on_invalid="exclude"``, when every line breaks a rule.
 
     Examples
     --------
@@ -141,9 +164,15 @@ class CreditLines:
     ...                     cp_allocated="cp_ouverts", cp_paid="cp_mandates")
     >>> lines.levels, lines.amounts
     (('scheme',), ('cp_allocated', 'cp_paid'))
+    >>> table.loc[1, "cp_mandates"] = -40.0
+    >>> lines = CreditLines(table, month="mois", scheme="dispositif",
+    ...                     cp_allocated="cp_ouverts", cp_paid="cp_mandates",
+    ...                     on_invalid="exclude")
+    >>> lines.excluded[["row", "rule", "column", "value"]].to_dict("records")
+    [{'row': 2, 'rule': 'negative_amount', 'column': 'cp_mandates', 'value': '-40'}]
     """
 
-    __slots__ = ("_spec", "_frame")
+    __slots__ = ("_spec", "_frame", "_excluded")
 
     def __init__(
         self,
@@ -166,6 +195,7 @@ class CreditLines:
         negative: Sequence[str] = (),
         budget_year: int | None = None,
         pad: bool = False,
+        on_invalid: OnInvalid = "raise",
     ) -> None:
         declared_levels = {"programme": programme, "bop": bop, "action": action,
                            "sub_action": sub_action, "scheme": scheme}
@@ -179,16 +209,56 @@ class CreditLines:
             amounts=tuple((r, c) for r, c in declared_amounts.items() if c is not None),
             negative=(negative,) if isinstance(negative, str) else tuple(negative),
             budget_year=budget_year)
-        frame = _validate(data, spec, pad=pad)
+        frame, excluded = _validate(data, spec, pad=pad, on_invalid=on_invalid)
         object.__setattr__(self, "_spec", spec)
         object.__setattr__(self, "_frame", frame)
+        object.__setattr__(self, "_excluded", excluded)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"CreditLines is immutable; cannot set {name!r}")
 
     def __repr__(self) -> str:
+        excluded = self.excluded_rows
+        aside = f", {excluded} rows excluded" if excluded else ""
         return (f"CreditLines({len(self._frame)} lines, levels="
-                f"{[r for r, _ in self._spec.levels]}, amounts={list(self.amounts)})")
+                f"{[r for r, _ in self._spec.levels]}, amounts={list(self.amounts)}{aside})")
+
+    def summary(self) -> str:
+        """What the lines hold, and how many rows were set aside, by rule."""
+        years = self.years
+        span = str(years[0]) if len(years) == 1 else f"{years[0]} to {years[-1]}"
+        text = [f"{len(self._frame):,} credit lines, {span}; levels: "
+                f"{', '.join(self.levels) or 'none'}; amounts: {', '.join(self.amounts)}."]
+        if self.excluded_rows:
+            counts = self._excluded["rule"].value_counts()
+            by_rule = ", ".join(f"{rule} {int(counts[rule]):,}" for rule in EXCLUSION_RULES
+                                if rule in counts.index)
+            twice = (" (a row breaking two rules counts in both)"
+                     if len(self._excluded) > self.excluded_rows else "")
+            text.append(f"{self.excluded_rows:,} rows of the table were excluded, by rule "
+                        f"broken: {by_rule}{twice}; see .excluded.")
+        return "\n".join(text)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    @property
+    def excluded(self) -> pd.DataFrame:
+        """The rows set aside with ``on_invalid="exclude"`` (a copy; empty otherwise).
+
+        One row per row of the caller's table and rule it breaks (a row breaking two
+        rules appears twice): ``row`` (counted from 1, as the data rows of a file),
+        ``rule`` (a key of :data:`EXCLUSION_RULES`), ``column`` (the caller's column;
+        for ``no_amount``, the amount columns joined by ``", "``), ``value`` (the
+        offending value as text, missing when the value is missing) and ``message`` (the
+        problem in English). Sorted by row, then in the order of :data:`EXCLUSION_RULES`.
+        """
+        return self._excluded.copy()
+
+    @property
+    def excluded_rows(self) -> int:
+        """How many rows of the caller's table were set aside."""
+        return int(self._excluded["row"].nunique())
 
     @property
     def spec(self) -> CreditLinesSpec:
@@ -257,47 +327,63 @@ class CreditLines:
 
 # ---------------------------------------------------------------------- validation
 
-def _validate(data: pd.DataFrame, spec: CreditLinesSpec, *, pad: bool) -> pd.DataFrame:
+_CANNOT = "The credit lines cannot be used as they are:"
+
+
+def _validate(data: pd.DataFrame, spec: CreditLinesSpec, *, pad: bool,
+              on_invalid: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The lines under their role names, and the rows set aside (see EXCLUSION_RULES)."""
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"data: must be a pandas DataFrame; got {type(data).__name__}")
+    if on_invalid not in ("raise", "exclude"):
+        raise InputError(f"on_invalid={on_invalid!r}: must be one of 'raise', 'exclude'; got "
+                         f"{on_invalid!r}")
     problems = Problems()
     _check_declaration(data, spec, problems)
-    problems.raise_if_any(DataError, "The credit lines cannot be used as they are:")
+    problems.raise_if_any(DataError, _CANNOT)
     if not len(data):
-        raise DataError("The credit lines cannot be used as they are: the table has no rows")
+        raise DataError(f"{_CANNOT} the table has no rows")
+    exclude = on_invalid == "exclude"
 
-    positions = np.arange(len(data))
+    found: list[str | rules.Broken] = []  # in the order checked: whole columns and rules
     out: dict[str, object] = {}
     for role, column in spec.levels:
-        values = data[column]
-        missing = values.isna().to_numpy()
-        if missing.any():
-            problems.add(f"{role}={column!r}: {int(missing.sum()):,} of {len(data):,} lines have "
-                         f"no value ({rows_text(positions[missing])}; {ROWS_COUNTED}); every "
-                         f"line must say which {role.replace('_', '-')} it belongs to")
-        out[role] = _as_text(values, str)
+        out[role] = rules.level_values(data[column], role, column, found)
     if spec.territory:
-        out["territory"] = _territory(data, spec, pad, problems)
-    years, months = _months(data[spec.month], spec, positions, problems)
-    out["year"], out["month"] = years, months
+        out["territory"] = rules.territory_codes(data, spec, pad, exclude, found)
+    out["year"], out["month"] = rules.months(data[spec.month], spec, found)
     any_amount = np.zeros(len(data), dtype=bool)
+    readable = True
     for role, column in spec.amounts:
-        values = _amount(data[column], role, column, spec, positions, problems)
-        if values is not None:
-            any_amount |= ~np.isnan(values)
-            out[role] = np.nan_to_num(values, nan=0.0)
-    if not problems and not any_amount.all():
-        empty = ~any_amount
-        problems.add(f"{int(empty.sum()):,} lines have no amount in any of the columns "
-                     f"{', '.join(repr(c) for _, c in spec.amounts)} "
-                     f"({rows_text(positions[empty])}; {ROWS_COUNTED}); drop them or give "
-                     "their amounts")
-    problems.raise_if_any(DataError, "The credit lines cannot be used as they are:")
-    out["row"] = positions
+        values = rules.amount(data[column], role, column, spec, found)
+        if values is None:
+            readable = False
+            continue
+        any_amount |= ~np.isnan(values)
+        out[role] = np.nan_to_num(values, nan=0.0)
+    if readable:  # a column that is not numbers would make every line look empty
+        rules.no_amount(~any_amount, spec, found)
+
+    broken = [f for f in found if isinstance(f, rules.Broken)]
+    whole = [f for f in found if isinstance(f, str)]
+    if whole and exclude:
+        raise DataError("The credit lines cannot be used as they are (these problems concern "
+                        "whole columns, not rows that could be set aside):", whole)
+    if found and not exclude:
+        raise DataError(_CANNOT, [f if isinstance(f, str) else f.problem for f in found])
+    out["row"] = np.arange(len(data))
     frame = pd.DataFrame(out)
+    if broken:
+        bad = np.zeros(len(data), dtype=bool)
+        for b in broken:
+            bad[b.where] = True
+        if bad.all():
+            raise DataError("The credit lines cannot be used as they are: every line breaks a "
+                            "rule, so none would be left:", [b.problem for b in broken])
+        frame = frame.loc[~bad].reset_index(drop=True)
     frame["year"] = frame["year"].astype(np.int64)
     frame["month"] = frame["month"].astype(np.int64)
-    return frame
+    return frame, rules.excluded_table(broken, tuple(EXCLUSION_RULES))
 
 
 def _check_declaration(data: pd.DataFrame, spec: CreditLinesSpec, problems: Problems) -> None:
@@ -334,102 +420,3 @@ def _check_declaration(data: pd.DataFrame, spec: CreditLinesSpec, problems: Prob
                                          or not isinstance(spec.budget_year, int | np.integer)):
         problems.add(f"budget_year={spec.budget_year!r}: must be a year (an integer); got "
                      f"{spec.budget_year!r}")
-
-
-def _territory(data: pd.DataFrame, spec: CreditLinesSpec, pad: bool,
-               problems: Problems) -> np.ndarray:
-    column = spec.territory or ""
-    family = spec.territory_family
-    try:
-        if family in _FRENCH_LEVELS:
-            codes = Referential.france().check(data, column, family, pad=pad)
-        elif family is not None:
-            codes = normalize_codes(data[column], family, column=column, pad=pad)
-        else:
-            raw = data[column]
-            return _as_text(raw, _code_text)
-    except TerritoryError as error:
-        problems.add(error.message.rstrip(":"))
-        problems.extend(error.problems)
-        return np.full(len(data), None, dtype=object)
-    return codes.astype(object).where(codes.notna(), None).to_numpy(dtype=object)
-
-
-def _as_text(values: pd.Series, convert) -> np.ndarray:
-    """A column as an object array of text (``convert`` applied once per distinct value),
-    missing values as ``None``."""
-    ids, uniques = pd.factorize(values)
-    texts = np.array([convert(v) for v in uniques] + [None], dtype=object)
-    return texts[ids]  # the sentinel -1 picks the trailing None
-
-
-def _code_text(value: object) -> str:
-    """A code as text; a whole number read as a float (``59350.0``) loses its ``.0``."""
-    if isinstance(value, float | np.floating) and float(value).is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _months(values: pd.Series, spec: CreditLinesSpec, positions: np.ndarray,
-            problems: Problems) -> tuple[np.ndarray, np.ndarray]:
-    label = f"month={spec.month!r}"
-    n = len(values)
-    if isinstance(values.dtype, pd.PeriodDtype):
-        dates = values.dt.to_timestamp()
-    elif pd.api.types.is_datetime64_any_dtype(values.dtype):
-        dates = values
-    else:
-        ids, uniques = pd.factorize(values)  # each distinct spelling is parsed once
-        text = pd.Series([str(v).strip() for v in uniques], dtype=object)
-        parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-        for fmt in _DATE_FORMATS:
-            todo = parsed.isna()
-            if not todo.any():
-                break
-            parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-        dates = pd.Series(parsed.to_numpy()[ids], index=values.index)
-        dates[ids < 0] = pd.NaT
-    missing = values.isna().to_numpy()
-    unreadable = dates.isna().to_numpy() & ~missing
-    if missing.any():
-        problems.add(f"{label}: {int(missing.sum()):,} of {n:,} lines have no date "
-                     f"({rows_text(positions[missing])}; {ROWS_COUNTED}); every movement "
-                     "needs its month")
-    if unreadable.any():
-        shown = ", ".join(repr(str(v)) for v in pd.unique(values[unreadable].astype(str))[:5])
-        problems.add(f"{label}: {int(unreadable.sum()):,} of {n:,} lines have a date that "
-                     f"cannot be read ({shown}; {rows_text(positions[unreadable])}; "
-                     f"{ROWS_COUNTED}); expected a date or a month such as '2024-03', "
-                     "'2024-03-15', '15/03/2024' or '03/2024'")
-    years = dates.dt.year.to_numpy(dtype=float, na_value=np.nan)
-    months = dates.dt.month.to_numpy(dtype=float, na_value=np.nan)
-    if spec.budget_year is not None:
-        outside = ~np.isnan(years) & (years != spec.budget_year)
-        if outside.any():
-            found = sorted({int(y) for y in years[outside]})
-            problems.add(f"{label}: {int(outside.sum()):,} of {n:,} lines are dated outside the "
-                         f"budget year {spec.budget_year} (years {', '.join(map(str, found))}; "
-                         f"{rows_text(positions[outside])}; {ROWS_COUNTED})")
-    return np.nan_to_num(years), np.nan_to_num(months)
-
-
-def _amount(series: pd.Series, role: str, column: str, spec: CreditLinesSpec,
-            positions: np.ndarray, problems: Problems) -> np.ndarray | None:
-    label = f"{role}={column!r}"
-    if not (pd.api.types.is_numeric_dtype(series.dtype)
-            and not pd.api.types.is_bool_dtype(series.dtype)):
-        problems.add(non_numeric_problem(label, series, positions))
-        return None
-    values = float_values(series)
-    infinite = non_finite_problem(label, values, positions)
-    if infinite:
-        problems.add(infinite)
-    if role not in spec.negative:
-        negative = values < 0
-        if negative.any():
-            problems.add(f"{label}: must be zero or more; got {int(negative.sum()):,} negative "
-                         f"amounts (down to {float(values[negative].min()):,.2f}; "
-                         f"{rows_text(positions[negative])}; {ROWS_COUNTED}); if they are "
-                         f"withdrawals or cancellations, pass negative=[{role!r}]")
-    return values
-

@@ -17,7 +17,14 @@ Belgium: ``Referential.belgium()`` (municipality, province, region; names in ``"
 """
 
 from evalkit.territories.aggregate import Aggregation, Rate, aggregate
-from evalkit.territories.codes import FAMILIES, CodeFamily, code_family, normalize_codes
+from evalkit.territories.codes import (
+    CODE_FAULTS,
+    FAMILIES,
+    CodeFamily,
+    code_family,
+    code_faults,
+    normalize_codes,
+)
 from evalkit.territories.referential import (
     LEVEL_NAMES,
     Level,
@@ -28,6 +35,8 @@ from evalkit.territories.referential import (
 
 __all__ = [
     "normalize_codes",
+    "code_faults",
+    "CODE_FAULTS",
     "code_family",
     "CodeFamily",
     "FAMILIES",

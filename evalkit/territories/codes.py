@@ -28,7 +28,8 @@ import pandas as pd
 
 from evalkit.errors import InputError, TerritoryError
 
-__all__ = ["CodeFamily", "FAMILIES", "code_family", "normalize_codes", "PAD_HINT"]
+__all__ = ["CodeFamily", "FAMILIES", "code_family", "normalize_codes", "code_faults",
+           "CODE_FAULTS", "PAD_HINT"]
 
 #: How to ask for zero-padding, said in every error about codes that lost their zeros.
 PAD_HINT = "pad=True (in a params file: pad_codes: true)"
@@ -139,6 +140,46 @@ def _examples(raw: pd.Series, mask: np.ndarray, shown: pd.Series | None = None) 
     return ", ".join(f"{v!r} for {f!r}" for v, f in zip(values, fixed, strict=False))
 
 
+@dataclass(frozen=True)
+class _Judged:
+    """A column of codes judged against its family, each distinct value once."""
+
+    ids: np.ndarray  # the row's distinct value (-1: missing)
+    text: pd.Series  # each distinct value as text
+    padded: pd.Series  # ... zero-padded where it lost its zeros
+    non_integral: np.ndarray  # distinct values that arrived as numbers with decimals
+    lost: np.ndarray  # valid once padded: lost its leading zeros
+    corsica: np.ndarray  # a number starting with 20 that 2A or 2B became
+    malformed: np.ndarray  # not a code of the family at all
+
+
+def _judge(codes: pd.Series, spec: CodeFamily, pad: bool) -> _Judged:
+    ids, uniques = pd.factorize(codes, use_na_sentinel=True)
+    distinct = pd.Series(uniques, dtype=codes.dtype if len(uniques) else object)
+    text, non_integral = _as_text(distinct)
+    present = text.notna().to_numpy()
+    digits = text.str.fullmatch(r"\d+").fillna(False).to_numpy(dtype=bool)
+    lengths = text.str.len().fillna(0).to_numpy(dtype=int)
+    short = present & digits & (lengths < spec.width)
+    if spec.name == "departement":
+        short &= lengths < 2
+    padded = text.copy()
+    if short.any():
+        padded[short] = [spec.pad(v) for v in text[short]]
+    valid = spec.is_valid(padded)
+    corsica = present & digits & ~valid & padded.str.match(r"20").fillna(False).to_numpy(
+        dtype=bool) & (padded.str.len().fillna(0).to_numpy(dtype=int) == (
+            2 if spec.name == "departement" else 5))
+    lost = short & valid & (not pad)
+    return _Judged(ids=ids, text=text, padded=padded, non_integral=non_integral, lost=lost,
+                   corsica=corsica, malformed=present & ~valid & ~corsica)
+
+
+def _check_series(codes: object) -> None:
+    if not isinstance(codes, pd.Series):
+        raise InputError(f"codes: must be a pandas Series; got {type(codes).__name__}")
+
+
 def normalize_codes(
     codes: pd.Series,
     family: str,
@@ -174,7 +215,8 @@ def normalize_codes(
         Listing every problem: codes that lost their leading zeros (with examples and
         how to fix it: read the column as text, or ``pad=True``); Corsican codes that
         cannot be recovered from a number (``20`` could be ``2A`` or ``2B``); malformed
-        codes with their rows (the table's index labels).
+        codes with their rows (the table's index labels). :func:`code_faults` says
+        which rows have which of these faults.
 
     Examples
     --------
@@ -182,33 +224,18 @@ def normalize_codes(
     ['02001', '59350']
     """
     spec = code_family(family)
-    if not isinstance(codes, pd.Series):
-        raise InputError(f"codes: must be a pandas Series; got {type(codes).__name__}")
+    _check_series(codes)
     name = column if column is not None else (codes.name if codes.name is not None else "codes")
-    ids, uniques = pd.factorize(codes, use_na_sentinel=True)
-    distinct = pd.Series(uniques, dtype=codes.dtype if len(uniques) else object)
-    text, non_integral = _as_text(distinct)
-    present = text.notna().to_numpy()
-    digits = text.str.fullmatch(r"\d+").fillna(False).to_numpy(dtype=bool)
-    lengths = text.str.len().fillna(0).to_numpy(dtype=int)
-    short = present & digits & (lengths < spec.width)
-    if spec.name == "departement":
-        short &= lengths < 2
-    padded = text.copy()
-    if short.any():
-        padded[short] = [spec.pad(v) for v in text[short]]
-    valid = spec.is_valid(padded)
-    corsica = present & digits & ~valid & padded.str.match(r"20").fillna(False).to_numpy(
-        dtype=bool) & (padded.str.len().fillna(0).to_numpy(dtype=int) == (
-            2 if spec.name == "departement" else 5))
+    judged = _judge(codes, spec, pad)
+    ids, text, padded = judged.ids, judged.text, judged.padded
+    lost, corsica, malformed = judged.lost, judged.corsica, judged.malformed
 
     def rows(mask: np.ndarray) -> str:  # the table's rows holding the distinct codes masked
         return _rows(codes.index, mask[np.maximum(ids, 0)] & (ids >= 0))
 
     problems = []
     numbers = pd.api.types.is_numeric_dtype(codes.dtype)
-    lost = short & valid
-    if lost.any() and not pad:
+    if lost.any():
         if numbers:
             fix = (f"Read the column as text (e.g. dtype={{{name!r}: str}}), or ask for "
                    f"zero-padding: {PAD_HINT}")
@@ -225,9 +252,8 @@ def normalize_codes(
             f"({_examples(text, corsica)}, {rows(corsica)}): Corsica's "
             f"codes are 2A and 2B since 1976, and cannot be recovered from a number; read "
             f"the column as text so that 2A and 2B are kept")
-    malformed = present & ~valid & ~corsica
     if malformed.any():
-        what = " (numbers with decimals)" if non_integral[malformed].all() else ""
+        what = " (numbers with decimals)" if judged.non_integral[malformed].all() else ""
         problems.append(
             f"column {name!r}: {_count(malformed)} not {spec.label}{what}: "
             f"{_examples(text, malformed)} at {rows(malformed)}")
@@ -236,6 +262,55 @@ def normalize_codes(
                              f"as they are:", problems)
     result = pd.array(padded.to_numpy(dtype=object, na_value=None), dtype="str")
     return pd.Series(result.take(ids, allow_fill=True), index=codes.index, name=codes.name)
+
+
+#: What :func:`code_faults` finds wrong with a code, each with its description.
+CODE_FAULTS: dict[str, str] = {
+    "lost_zeros": "a valid code once zero-padded, written without its leading zeros "
+                  "(a fault only without pad=True)",
+    "corsica": "a number starting with 20, which cannot say whether it was 2A or 2B",
+    "malformed": "not a code of the family at all",
+}
+
+
+def code_faults(codes: pd.Series, family: str, *, pad: bool = False) -> pd.Series:
+    """Which codes :func:`normalize_codes` would refuse, row by row, and why.
+
+    The same judgement as :func:`normalize_codes`, returned instead of raised, so that
+    the rows concerned can be found (e.g. to set them aside).
+
+    Parameters
+    ----------
+    codes
+        The column of codes (text or numbers); not modified.
+    family
+        One of :data:`FAMILIES`.
+    pad
+        As in :func:`normalize_codes`: with it, codes that lost their zeros are not
+        faults.
+
+    Returns
+    -------
+    pandas.Series
+        Same index as ``codes``: for each row the key of its fault in
+        :data:`CODE_FAULTS` (``"lost_zeros"``, ``"corsica"``, ``"malformed"``), missing
+        where the code is valid or missing. ``code_faults(...).notna()`` is the mask of
+        the rows :func:`normalize_codes` reports.
+
+    Examples
+    --------
+    >>> code_faults(pd.Series(["59350", "ABCDE", None, 2001]), "commune").tolist()
+    [nan, 'malformed', nan, 'lost_zeros']
+    """
+    spec = code_family(family)
+    _check_series(codes)
+    judged = _judge(codes, spec, pad)
+    names = np.full(len(judged.text) + 1, None, dtype=object)  # last: missing codes
+    for key, mask in (("lost_zeros", judged.lost), ("corsica", judged.corsica),
+                      ("malformed", judged.malformed)):
+        names[:-1][mask] = key
+    return pd.Series(pd.array(names[judged.ids], dtype="str"), index=codes.index,
+                     name=codes.name)
 
 
 def looks_like(codes: pd.Series, family: str) -> float:

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from evalkit.errors import DataError, InputError, TerritoryError
-from evalkit.territories import FAMILIES, code_family, normalize_codes
+from evalkit.territories import CODE_FAULTS, FAMILIES, code_family, code_faults, normalize_codes
 
 
 def problems(values, family, **kw) -> tuple[str, ...]:
@@ -126,3 +126,45 @@ def test_unknown_family_and_wrong_argument():
 
 def test_territory_error_is_a_data_error():
     assert issubclass(TerritoryError, DataError)
+
+
+def test_code_faults_name_each_row_normalize_codes_refuses():
+    # By the rules above: 59350 valid; 2001 is 02001 without its zero; 20004 could be
+    # 2A004 or 2B004; "ABCDE" and 32.5 are no commune code; the missing value is no fault.
+    codes = pd.Series([59350, 2001, 20004, "ABCDE", None, 32.5, 2001], index=list("abcdefg"),
+                      name="commune_code", dtype=object)
+    faults = code_faults(codes, "commune")
+    assert faults.index.tolist() == list("abcdefg") and faults.name == "commune_code"
+    assert faults.fillna("").tolist() == ["", "lost_zeros", "corsica", "malformed", "",
+                                          "malformed", "lost_zeros"]
+    assert set(faults.dropna()) <= set(CODE_FAULTS)
+    # with padding, 2001 becomes 02001: no longer a fault; Corsica stays one
+    padded = code_faults(codes, "commune", pad=True)
+    assert padded.fillna("").tolist() == ["", "", "corsica", "malformed", "", "malformed", ""]
+
+
+@pytest.mark.parametrize(("family", "codes"), [
+    ("departement", pd.Series(["02", "2", "96", "2A", None, "20"])),
+    ("region", pd.Series([32.0, 1.0, 32.5, np.nan])),
+    ("nis", pd.Series(["21004", "2100A", "2000"])),
+])
+@pytest.mark.parametrize("pad", [False, True])
+def test_code_faults_agree_with_normalize_codes(family, codes, pad):
+    # the rows without a fault are exactly those normalize_codes accepts
+    faults = code_faults(codes, family, pad=pad)
+    fine = codes[faults.isna()]
+    normalize_codes(fine, family, pad=pad)  # no error
+    for position in np.flatnonzero(faults.notna().to_numpy()):
+        with pytest.raises(TerritoryError):
+            normalize_codes(codes.iloc[[position]], family, pad=pad)
+
+
+def test_code_faults_leave_the_input_alone_and_check_their_arguments():
+    codes = pd.Series([2001, 59350])
+    before = codes.copy()
+    code_faults(codes, "commune")
+    pd.testing.assert_series_equal(codes, before)
+    with pytest.raises(InputError, match="codes: must be a pandas Series"):
+        code_faults(["02001"], "commune")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="family='canton'"):
+        code_faults(codes, "canton")
