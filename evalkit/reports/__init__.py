@@ -50,8 +50,8 @@ if TYPE_CHECKING:
     from evalkit.reports.params.rules import VerdictRules
     from evalkit.reports.params.schema import PolicyParams, check_columns, load_params
     from evalkit.reports.render.headline import record_headline
-    from evalkit.reports.render.sections import PolicyReport
     from evalkit.reports.render.programme_sections import ProgrammeReport
+    from evalkit.reports.render.sections import PolicyReport
     from evalkit.reports.render.tracking_sections import TrackingReport
     from evalkit.reports.run.batch import expand_params_paths, run_policies
     from evalkit.reports.run.execute import PolicyRun, run_policy

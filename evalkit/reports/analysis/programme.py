@@ -11,7 +11,7 @@ estimates the programme's effect. Rows that break a rule are excluded and listed
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,23 +23,37 @@ from evalkit.data.csv_format import ReadFormat
 from evalkit.data.io import load_table_with_format
 from evalkit.errors import DataError, TerritoryError
 from evalkit.programmes import (
+    Applications,
+    BeneficiariesOverYears,
     BudgetAlerts,
-    CostOfResult,
-    SpendingVariation,
-    cost_of_result,
-    spending_variation,
+    Concentration,
+    Delays,
+    GrantsPerInhabitant,
+    PriorityShare,
+    SelectionRates,
+    beneficiaries_over_years,
+    concentration,
+    delays,
+    grants_per_inhabitant,
+    priority_share,
+    selection_rates,
     ConsumptionCurve,
+    CostOfResult,
     CreditLines,
     ExecutionRates,
     PerInhabitant,
     RemainingToPay,
+    SpendingVariation,
     budget_alerts,
     consumption_curve,
+    cost_of_result,
     execution_rates,
     per_inhabitant,
     remaining_to_pay,
+    spending_variation,
 )
 from evalkit.reports.analysis.evaluation import Headline
+from evalkit.reports.params.checks import resolve_data_path
 from evalkit.reports.params.schema import PolicyParams, load_params
 
 __all__ = ["ProgrammeFollowUp", "BudgetFollowUp", "CostFollowUp", "SourceFile",
@@ -98,6 +112,55 @@ class BudgetFollowUp:
     remaining: RemainingToPay
     alerts: BudgetAlerts
     per_inhabitant: PerInhabitant | None
+
+
+@dataclass(frozen=True)
+class CallsFollowUp:
+    """Everything the report shows of the calls for projects and grants.
+
+    Attributes
+    ----------
+    applications
+        The validated applications and payments (rows breaking a rule set aside).
+    by_call, by_type, by_year
+        Selection rates by call, by applicant type (``None`` without types) and by year
+        of application.
+    priority
+        The shares reaching priority neighbourhoods, by year (``None`` without the flag).
+    per_inhabitant
+        Amounts granted per inhabitant by territory (``None`` without French codes).
+    concentration
+        Concentration of the amounts granted on the beneficiaries, all years.
+    beneficiaries
+        Beneficiaries followed over the years.
+    delays
+        Days from application to decision and to payment, by call.
+    files
+        The applications file and the payments file, as read.
+    """
+
+    applications: Applications
+    by_call: SelectionRates
+    by_type: SelectionRates | None
+    by_year: SelectionRates
+    priority: PriorityShare | None
+    per_inhabitant: GrantsPerInhabitant | None
+    concentration: Concentration | None
+    beneficiaries: BeneficiariesOverYears | None
+    delays: Delays
+    files: tuple[str, ...]
+
+    def excluded(self) -> list[tuple[str, pd.DataFrame | None]]:
+        """``(file name, rows set aside)`` of the applications and of the payments."""
+        excluded = self.applications.excluded
+        if excluded is None or not len(excluded):
+            return [(self.files[0], excluded)]
+        if "table" not in excluded.columns:
+            return [(self.files[0], excluded)]
+        out = []
+        for table, name in zip(("applications", "payments"), self.files, strict=False):
+            out.append((name, excluded.loc[excluded["table"] == table].drop(columns="table")))
+        return out
 
 
 @dataclass(frozen=True)
@@ -176,10 +239,19 @@ class ProgrammeFollowUp:
         return out
 
 
-def _read(key: str, path: Path, options: dict[str, Any]) -> tuple[pd.DataFrame, SourceFile]:
+def _read(key: str, path: Path, options: dict[str, Any],
+          codes: str | None = None) -> tuple[pd.DataFrame, SourceFile]:
+    """The table of ``path``, ``codes`` (the column of territorial codes the params
+    declare) read as text like any code column, as the user did not have to say so."""
+    stated = "text_columns" in options
+    if codes is not None:
+        text = list(options.get("text_columns") or [])
+        options = {**options, "text_columns": text if codes in text else [*text, codes]}
     loaded = load_table_with_format(path, **options)
-    return loaded.frame, SourceFile(key, path, file_sha256(path), loaded.read_format,
-                                    len(loaded.frame))
+    read = loaded.read_format
+    if read is not None and codes is not None and not stated:
+        read = replace(read, stated=read.stated - {"text_columns"})
+    return loaded.frame, SourceFile(key, path, file_sha256(path), read, len(loaded.frame))
 
 
 def _named(error: DataError, key: str, path: Path) -> DataError:
@@ -263,29 +335,25 @@ def follow_programme(params: PolicyParams | str | Path) -> ProgrammeFollowUp:
         params = load_params(params)
     if params.programme is None:
         raise DataError(f"{params.params_path.name}: has no programme section to follow")
-    table, source = _read("data.file", params.data_path,
-                          _with_text(params.data.load_options(),
-                                     params.programme.budget.territory))
+    table, source = _read("data.file", params.data_path, params.data.load_options(),
+                          params.programme.budget.territory)
     budget = follow_budget(params, table, params.data_path)
     files = [source]
     simulated = [_simulated(table)]
+    calls = None
+    if params.programme.calls is not None:
+        calls, call_sources, call_tables = follow_calls(params)
+        files += call_sources
+        simulated += [_simulated(t) for t in call_tables]
     cost = None
     if params.programme.cost is not None:
         cost, cost_sources, cost_data = follow_cost(params)
         files += cost_sources
         simulated.append(_simulated(cost_data))
     return ProgrammeFollowUp(
-        params=params, budget=budget, cost=cost, files=tuple(files),
+        params=params, budget=budget, calls=calls, cost=cost, files=tuple(files),
         run_date=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         simulated=all(simulated))
-
-
-def _with_text(options: dict[str, Any], column: str | None) -> dict[str, Any]:
-    """The reading options with ``column`` (territorial codes) read as text."""
-    if column is None:
-        return options
-    text = list(options.get("text_columns") or [])
-    return {**options, "text_columns": [*text, column] if column not in text else text}
 
 
 def _simulated(table: pd.DataFrame) -> bool:
@@ -395,3 +463,44 @@ def _variation(evaluation: PolicyParams, data: pd.DataFrame, rows: np.ndarray,
     if len(known) < 2:
         return None
     return spending_variation(amounts.loc[known], population.loc[known], threshold=threshold)
+
+
+def follow_calls(params: PolicyParams) -> tuple[CallsFollowUp, list[SourceFile],
+                                                list[pd.DataFrame]]:
+    """The calls for projects and grants of ``programme.calls``: the applications (and
+    their payments) read, checked and summarised."""
+    section = params.programme.calls
+    path = resolve_data_path(section.file, params.params_path)
+    table, source = _read("programme.calls.file", path,
+                          {"sheet": section.read.sheet, **section.read.load_options()},
+                          section.territory)
+    sources, tables = [source], [table]
+    payments = None
+    if section.payments is not None:
+        pay_path = resolve_data_path(section.payments.file, params.params_path)
+        payments, pay_source = _read(
+            "programme.calls.payments.file", pay_path,
+            {"sheet": section.payments.read.sheet, **section.payments.read.load_options()})
+        sources.append(pay_source)
+        tables.append(payments)
+    try:
+        apps = Applications(table, payments=payments, **section.roles(),
+                            on_invalid=params.programme.on_invalid)
+    except DataError as error:
+        raise _named(error, "programme.calls", path) from None
+    has_type = section.applicant_type is not None
+    level = section.area_level
+    granted = section.granted is not None
+    follow = CallsFollowUp(
+        applications=apps, by_call=selection_rates(apps, by="call"),
+        by_type=selection_rates(apps, by="applicant_type") if has_type else None,
+        by_year=selection_rates(apps, by="year"),
+        priority=priority_share(apps, by="year") if section.priority else None,
+        per_inhabitant=(grants_per_inhabitant(apps, level=level, amount="granted")
+                        if level is not None and section.territory and granted else None),
+        concentration=(concentration(apps, amount="granted", top=tuple(section.top))
+                       if granted else None),
+        beneficiaries=beneficiaries_over_years(apps) if granted else None,
+        delays=delays(apps, by="call", threshold=section.delay_days),
+        files=tuple(s.path.name for s in sources))
+    return follow, sources, tables

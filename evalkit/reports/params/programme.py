@@ -36,7 +36,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from evalkit.reports.params.checks import resolve_data_path
 from evalkit.reports.params.read_section import ReadSection, read_options
@@ -194,6 +194,9 @@ class CallsSection(_Part):
         Zero-pad territorial codes that lost their leading zeros.
     payments
         The payments of the grants, if followed.
+    per_inhabitant
+        The territorial level of the grants per inhabitant and their map (default: the
+        intercommunality for commune codes, else the level of ``territory_family``).
     delay_days
         The delay (in days) beyond which an application is counted as late (default 90).
     top
@@ -220,6 +223,7 @@ class CallsSection(_Part):
     granted: StrictStr | None = None
     decision_date: StrictStr | None = None
     payments: PaymentsSection | None = None
+    per_inhabitant: _AREAS | None = None
     delay_days: Annotated[int, Field(ge=1, strict=True)] = 90
     top: list[Annotated[int, Field(ge=1, strict=True)]] = Field(
         default_factory=lambda: [1, 5, 10])
@@ -228,9 +232,26 @@ class CallsSection(_Part):
     @property
     def area_level(self) -> str | None:
         """The level of the grants per inhabitant, if any can be computed."""
-        if self.territory_family in ("commune", "epci", "departement", "region"):
+        if self.per_inhabitant is not None:
+            return self.per_inhabitant
+        if self.territory_family == "commune":
+            return "epci"
+        if self.territory_family in ("epci", "departement", "region"):
             return self.territory_family
         return None
+
+    def roles(self) -> dict[str, Any]:
+        """The keyword arguments of :class:`~evalkit.programmes.Applications` (without the
+        tables)."""
+        out: dict[str, Any] = {r: getattr(self, r) for r in APPLICATION_ROLES
+                               if getattr(self, r) is not None}
+        if self.territory_family is not None:
+            out["territory_family"] = self.territory_family
+        if self.payments is not None:
+            out.update(payment_id=self.payments.id, payment_date=self.payments.date,
+                       payment_amount=self.payments.amount)
+        out["pad"] = self.pad_codes
+        return out
 
 
 class CostSection(_Part):

@@ -36,6 +36,7 @@ from evalkit.reports.render.blocks import (
     Figure,
     Heading,
     Items,
+    Lines,
     Paragraph,
     Table,
     Title,
@@ -86,6 +87,10 @@ class ProgrammeReport(ShownSections):
     def euros(self, value: float) -> str:
         """An amount in euros, to the euro: ``13 244 616 €``."""
         return self._t("euros", amount=format_number(value, self.language, 0))
+
+    def amount(self, value: float) -> str:
+        """An amount in a table whose header gives the unit (``13 244 616``)."""
+        return format_number(value, self.language, 0)
 
     def millions(self, value: float) -> str:
         """An amount in millions of euros, for sentences: ``13,2 M€``."""
@@ -155,15 +160,23 @@ class ProgrammeReport(ShownSections):
             out.append(self._t("sentence_remaining",
                                amount=self.millions(b.remaining.table["remaining"].sum()),
                                month=self.month(b.as_of_month), year=b.year))
-        alerts = len(b.alerts.table)
-        out.append(self._n("sentence_alerts", alerts) if alerts
-                   else self._t("sentence_no_alert"))
+        alerts = b.alerts.table
+        if not len(alerts):
+            out.append(self._t("sentence_no_alert"))
+        for _, row in alerts.head(3).iterrows():
+            out.append(self._t("sentence_alert", name=self._t(f"alert_name_{row['alert']}"),
+                               detail=self.alert_sentence(row)))
+        if len(alerts) > 3:
+            out.append(self._n("sentence_alerts", len(alerts) - 3))
         return out
 
     def summary_blocks(self) -> list[Block]:
-        out: list[Block] = [Heading(self._t("summary"))]
-        out.append(Items(tuple(self.summary_sentences()), "findings"))
-        return out
+        sentences = self.summary_sentences()
+        if self.follow_up.calls is not None:
+            sentences += self.calls_sentences()[:2]
+        if self.follow_up.cost is not None:
+            sentences.append(self.cost_sentence())
+        return [Heading(self._t("summary")), Items(tuple(sentences), "findings")]
 
     def summary_html(self) -> str:
         return render(self.summary_blocks())
@@ -301,22 +314,23 @@ class ProgrammeReport(ShownSections):
         for _, r in detail.iterrows():
             cells = [str(r[k]) for k in keys]
             if has_ae:
-                cells += [self.euros(r["ae_allocated_to_date"]),
-                          self.euros(r["ae_committed_to_date"]),
+                cells += [self.amount(r["ae_allocated_to_date"]),
+                          self.amount(r["ae_committed_to_date"]),
                           self.share(r["ae_commitment_rate"])]
             projection = self._projection_of(tuple(r[k] for k in keys[:1]))
-            cells += [self.euros(r["cp_allocated_to_date"]), self.euros(r["cp_paid_to_date"]),
+            cells += [self.amount(r["cp_allocated_to_date"]), self.amount(r["cp_paid_to_date"]),
                       self.share(r["cp_consumption_rate"]),
-                      self._projection_text(projection) if projection is not None else ""]
+                      self._projection_text(projection) if projection is not None
+                      else Lines(("",))]
             rows.append(cells)
         total = b.total.table.iloc[0]
         cells = [self._t("total"), *[""] * (len(keys) - 1)]
         if has_ae:
-            cells += [self.euros(total["ae_allocated_to_date"]),
-                      self.euros(total["ae_committed_to_date"]),
+            cells += [self.amount(total["ae_allocated_to_date"]),
+                      self.amount(total["ae_committed_to_date"]),
                       self.share(total["ae_commitment_rate"])]
-        cells += [self.euros(total["cp_allocated_to_date"]),
-                  self.euros(total["cp_paid_to_date"]),
+        cells += [self.amount(total["cp_allocated_to_date"]),
+                  self.amount(total["cp_paid_to_date"]),
                   self.share(total["cp_consumption_rate"]),
                   self._projection_text(b.curve.projection.iloc[0])]
         rows.append(cells)
@@ -324,12 +338,13 @@ class ProgrammeReport(ShownSections):
                 Paragraph(self._t("projection_caption", years=self._years(
                     b.curve.previous_years)), "caption")]
 
-    def _projection_text(self, projection: pd.Series) -> str:
+    def _projection_text(self, projection: pd.Series) -> Lines:
+        """The projected rate, its range below it."""
         if math.isnan(projection["projected_rate"]):
-            return format_number(math.nan, self.language)
-        return self._t("projection_cell", rate=self.share(projection["projected_rate"]),
-                       low=self.share(projection["low_rate"]),
-                       high=self.share(projection["high_rate"]))
+            return Lines((format_number(math.nan, self.language),))
+        return Lines((self.share(projection["projected_rate"]),
+                      self._t("projection_range", low=self.share(projection["low_rate"]),
+                              high=self.share(projection["high_rate"]))))
 
     def _years(self, years: Sequence[int]) -> str:
         years = list(years)
@@ -387,12 +402,12 @@ class ProgrammeReport(ShownSections):
         if b.remaining is None:
             return []
         table = b.remaining.table
-        rows = [[*(str(r[k]) for k in b.remaining.by), self.euros(r["ae_committed"]),
-                 self.euros(r["cp_paid"]), self.euros(r["remaining"])]
+        rows = [[*(str(r[k]) for k in b.remaining.by), self.amount(r["ae_committed"]),
+                 self.amount(r["cp_paid"]), self.amount(r["remaining"])]
                 for _, r in table.iterrows()]
         rows.append([self._t("total"), *[""] * (len(b.remaining.by) - 1),
-                     self.euros(table["ae_committed"].sum()), self.euros(table["cp_paid"].sum()),
-                     self.euros(table["remaining"].sum())])
+                     self.amount(table["ae_committed"].sum()), self.amount(table["cp_paid"].sum()),
+                     self.amount(table["remaining"].sum())])
         header = [*(self._level_label(r) for r in b.by), self._t("col_ae_committed_all"),
                   self._t("col_cp_paid_all"), self._t("col_remaining")]
         return [Heading(self._t("remaining"), 3), Table.of(header, rows),
@@ -413,7 +428,7 @@ class ProgrammeReport(ShownSections):
             return []
         table = spending.table.sort_values("per_inhabitant", ascending=False, kind="stable")
         level = text(f"map_level_{spending.level}", self.language)
-        rows = [(f"{r['name']} ({r['code']})", self.euros(r["amount"]),
+        rows = [(f"{r['name']} ({r['code']})", self.amount(r["amount"]),
                  format_number(r["population"], self.language, 0),
                  self._t("per_inhabitant_cell",
                          amount=format_number(r["per_inhabitant"], self.language, 2)))
@@ -441,7 +456,8 @@ class ProgrammeReport(ShownSections):
         b = self.follow_up.budget
         title = self._t("map_title", year=b.year)
         fig = map_values(table[["code", "per_inhabitant"]].rename(
-            columns={"per_inhabitant": "value"}), boundaries, title=title,
+            columns={"per_inhabitant": "value"}), boundaries, code="code", value="value",
+            title=title,
             language=self.language, decimals=2, extent="data",
             n_classes=min(5, max(2, len(table) - 1)), outline=None,
             labels={"no_data": text("map_no_data", self.language)})
@@ -461,7 +477,8 @@ class ProgrammeReport(ShownSections):
         p = self.params
         rows = [(self._t("params_file"), p.params_path.name)]
         for source in f.files:
-            rows.append((self._t(f"file_{source.key.replace('.', '_')}"), source.path.name))
+            label = source.key.replace('.', '_').replace(':', '_')
+            rows.append((self._t(f"file_{label}"), source.path.name))
             read = read_format_text(source.read_format, self.language)
             if read:
                 rows.append((self._t("read_as"), read))
@@ -490,14 +507,11 @@ class ProgrammeReport(ShownSections):
                          high=self.share(projection["high_rate"]))
                  if not math.isnan(projection["projected_rate"]) else "")
         source = self.follow_up.files[0]
-        return {"kind": "figure",
-                "label": self._t("headline", year=b.year, month=self.month(b.as_of_month)),
+        return {"label": self._t("headline", year=b.year, month=self.month(b.as_of_month)),
                 "figure": figure, "text": text_, "alerts": chips,
                 "language": self.params.language, "run_date": self.follow_up.run_date,
                 "data_sha256": source.sha256, "evalkit_version": __version__,
-                "data_read": read_format_text(source.read_format, self.language),
-                "cp_consumption_rate": float(total.get("cp_consumption_rate", math.nan)),
-                "projected_rate": float(projection["projected_rate"])}
+                "data_read": read_format_text(source.read_format, self.language)}
 
     # ------------------------------------------------------------------ the steps
     @classmethod
@@ -544,7 +558,200 @@ class ProgrammeReport(ShownSections):
             self._display(markup)
 
     def calls_html(self) -> str:
-        return ""
+        blocks = self.calls_blocks()
+        return render(blocks) if blocks else ""
+
+    # ------------------------------------------------------------------ calls for projects
+    def calls_sentences(self) -> list[str]:
+        """The calls' main figures, in sentences (for the summary and the section)."""
+        c = self.follow_up.calls
+        years = c.by_year.table
+        out = []
+        if len(years):
+            total = years[["applications", "decided", "selected", "undecided"]].sum()
+            rate = total["selected"] / total["decided"] if total["decided"] else math.nan
+            granted = years["granted"].sum() if "granted" in years.columns else math.nan
+            out.append(self._t("calls_sentence_selection",
+                               applications=format_number(total["applications"], self.language, 0),
+                               selected=format_number(total["selected"], self.language, 0),
+                               rate=self.share(rate), granted=self.millions(granted),
+                               undecided=format_number(total["undecided"], self.language, 0)))
+        if c.priority is not None and len(c.priority.table):
+            t = c.priority.table
+            share = _pooled_share(t, "granted") if "granted" in c.priority.measures \
+                else _pooled_share(t, "selected")
+            out.append(self._t("calls_sentence_priority", share=self.share(share)))
+        if c.concentration is not None and len(c.concentration.table):
+            row = c.concentration.table.iloc[0]
+            top = max(c.concentration.top)
+            out.append(self._t("calls_sentence_concentration",
+                               beneficiaries=format_number(row["beneficiaries"], self.language, 0),
+                               top=top, share=self.share(row[f"top_{top}_share"]),
+                               gini=format_number(row["gini"], self.language, 2)))
+        median = _pooled_median(c, "application_to_decision")
+        if not math.isnan(median):
+            paid = _pooled_median(c, "application_to_first_payment")
+            out.append(self._t("calls_sentence_delay",
+                               days=format_number(median, self.language, 0),
+                               paid=format_number(paid, self.language, 0)))
+        return out
+
+    def _rates_rows(self, rates, column: str | None) -> list[list[str]]:  # noqa: ANN001
+        rows = []
+        for _, r in rates.table.iterrows():
+            name = str(r[column]) if column else ""
+            rows.append([name, format_number(r["applications"], self.language, 0),
+                         format_number(r["undecided"], self.language, 0),
+                         format_number(r["selected"], self.language, 0),
+                         self.share(r["selection_rate"]),
+                         self.amount(r["requested"]),
+                         self.amount(r["granted"]) if "granted" in r else "",
+                         self.share(r["granted_to_requested_selected"])
+                         if "granted_to_requested_selected" in r else ""])
+        return rows
+
+    def _rates_table(self, rates, first: str) -> Table:  # noqa: ANN001
+        column = rates.by[0] if rates.by else None
+        header = (first, self._t("calls_col_applications"), self._t("calls_col_undecided"),
+                  self._t("calls_col_selected"), self._t("calls_col_selection_rate"),
+                  self._t("calls_col_requested"), self._t("calls_col_granted"),
+                  self._t("calls_col_granted_share"))
+        return Table.of(header, self._rates_rows(rates, column))
+
+    def calls_blocks(self) -> list[Block]:
+        c = self.follow_up.calls
+        if c is None:
+            return []
+        section = self.params.programme.calls
+        out: list[Block] = [Heading(self._t("calls")),
+                            Items(tuple(self.calls_sentences()), "findings"),
+                            Heading(self._t("calls_by_call"), 3),
+                            self._rates_table(c.by_call, self._t("calls_col_call")),
+                            Paragraph(self._t("calls_rates_caption"), "caption")]
+        if c.by_type is not None:
+            out += [Heading(self._t("calls_by_type"), 3),
+                    self._rates_table(c.by_type, self._t("calls_col_type"))]
+        out += [Heading(self._t("calls_by_year"), 3),
+                self._rates_table(c.by_year, self._t("calls_col_year"))]
+        out += self._priority_blocks()
+        out += self._grants_map_blocks(section)
+        out += self._concentration_blocks()
+        out += self._beneficiaries_blocks()
+        out += self._delays_blocks(section.delay_days)
+        return out
+
+    def _priority_blocks(self) -> list[Block]:
+        p = self.follow_up.calls.priority
+        if p is None or not len(p.table):
+            return []
+        measures = [m for m in ("applications", "selected", "granted", "paid")
+                    if m in p.measures]
+        header = [self._t("calls_col_year"),
+                  *(self._t(f"calls_col_priority_{m}") for m in measures)]
+        rows = [[str(r[p.by[0]]), *(self.share(r[f"{m}_share"]) for m in measures)]
+                for _, r in p.table.iterrows()]
+        unknown = int(p.table["applications_unknown"].sum())
+        out: list[Block] = [Heading(self._t("calls_priority"), 3), Table.of(header, rows)]
+        caption = self._t("calls_priority_caption")
+        if unknown:
+            caption += " " + self._n("calls_priority_unknown", unknown)
+        out.append(Paragraph(caption, "caption"))
+        return out
+
+    def _grants_map_blocks(self, section) -> list[Block]:  # noqa: ANN001
+        g = self.follow_up.calls.per_inhabitant
+        if g is None or not len(g.table):
+            return []
+        from evalkit.maps import alt_text, map_values
+        from evalkit.reports.render.maps_sections import _templates, report_boundaries
+
+        table = g.table.sort_values("per_inhabitant", ascending=False, kind="stable")
+        level = text(f"map_level_{g.level}", self.language)
+        rows = [(f"{r['name']} ({r['code']})", self.amount(r["amount"]),
+                 format_number(r["population"], self.language, 0),
+                 self._t("per_inhabitant_cell",
+                         amount=format_number(r["per_inhabitant"], self.language, 2)))
+                for _, r in table.head(10).iterrows()]
+        out: list[Block] = [Heading(self._t("calls_territories"), 3),
+                            Paragraph(self._t("calls_territories_caption",
+                                              n=format_number(len(table), self.language, 0)),
+                                      "caption")]
+        boundaries = report_boundaries(self.params, table["code"])
+        if boundaries is not None:
+            fig = map_values(table[["code", "per_inhabitant"]].rename(
+                columns={"per_inhabitant": "value"}), boundaries, code="code", value="value",
+                title=self._t("calls_map_title"), language=self.language, decimals=2,
+                labels={"no_data": text("map_no_data", self.language)})
+            out.append(Figure.of(fig, alt_text(fig, templates=_templates(self.language)),
+                                 self.language))
+            _close(fig)
+        out.append(Table.of((level[:1].upper() + level[1:], self._t("calls_col_granted"),
+                             self._t("col_population"), self._t("col_per_inhabitant")), rows))
+        if g.without_territory[0]:
+            n, amount = g.without_territory
+            out.append(Paragraph(self._n("calls_without_territory", int(n),
+                                         amount=self.euros(amount)), "caption"))
+        return out
+
+    def _concentration_blocks(self) -> list[Block]:
+        c = self.follow_up.calls.concentration
+        if c is None or not len(c.table):
+            return []
+        row = c.table.iloc[0]
+        rows = [(self._t("calls_beneficiaries"),
+                 format_number(row["beneficiaries"], self.language, 0)),
+                (self._t("calls_col_granted"), self.amount(row["amount"]))]
+        rows += [(self._t("calls_top_share", k=k), self.share(row[f"top_{k}_share"]))
+                 for k in c.top]
+        rows += [(self._t("calls_gini"), format_number(row["gini"], self.language, 2)),
+                 (self._t("calls_hhi"), self._t(
+                     "calls_hhi_value", hhi=format_number(row["hhi"], self.language, 3),
+                     n=format_number(row["equivalent_beneficiaries"], self.language, 0)))]
+        largest = c.beneficiaries.head(5)
+        top_rows = [(str(r["applicant"]), self.amount(r["amount"]), self.share(r["share"]))
+                    for _, r in largest.iterrows()]
+        return [Heading(self._t("calls_concentration"), 3), Facts.of(rows),
+                Table.of((self._t("calls_col_beneficiary"), self._t("calls_col_granted"),
+                          self._t("calls_col_share")), top_rows),
+                Paragraph(self._t("calls_concentration_caption"), "caption")]
+
+    def _beneficiaries_blocks(self) -> list[Block]:
+        b = self.follow_up.calls.beneficiaries
+        if b is None or not len(b.table):
+            return []
+        rows = [(str(int(r["year"])), format_number(r["beneficiaries"], self.language, 0),
+                 format_number(r["new"], self.language, 0),
+                 format_number(r["returning"], self.language, 0),
+                 format_number(r["back_after_gap"], self.language, 0),
+                 format_number(r["not_renewed"], self.language, 0),
+                 self.amount(r["granted"]) if "granted" in r else "")
+                for _, r in b.table.iterrows()]
+        header = (self._t("calls_col_year"), self._t("calls_beneficiaries"),
+                  self._t("calls_col_new"), self._t("calls_col_returning"),
+                  self._t("calls_col_back"), self._t("calls_col_not_renewed"),
+                  self._t("calls_col_granted"))
+        return [Heading(self._t("calls_over_years"), 3), Table.of(header, rows),
+                Paragraph(self._t("calls_over_years_caption"), "caption")]
+
+    def _delays_blocks(self, threshold: int) -> list[Block]:
+        d = self.follow_up.calls.delays
+        table = d.table
+        column = d.by[0] if d.by else None
+        rows = []
+        for _, r in table.iterrows():
+            if not r["counted"]:
+                continue
+            rows.append([str(r[column]) if column else "", self._t(f"calls_delay_{r['measure']}"),
+                         format_number(r["counted"], self.language, 0),
+                         format_number(r["median"], self.language, 0),
+                         f"{format_number(r['q1'], self.language, 0)}–"
+                         f"{format_number(r['q3'], self.language, 0)}",
+                         self.share(r["share_above"], 0)])
+        header = (self._t("calls_col_call"), self._t("calls_col_delay"),
+                  self._t("calls_col_counted"), self._t("calls_col_median"),
+                  self._t("calls_col_quartiles"), self._t("calls_col_above", days=threshold))
+        return [Heading(self._t("calls_delays"), 3), Table.of(header, rows),
+                Paragraph(self._t("calls_delays_caption"), "caption")]
 
     def cost_html(self) -> str:
         blocks = self.cost_blocks()
@@ -639,9 +846,25 @@ class ProgrammeReport(ShownSections):
         return None
 
 
+def _pooled_share(table: pd.DataFrame, measure: str) -> float:
+    """The share of ``measure`` reaching priority neighbourhoods over every row of a
+    priority table (among the applications whose flag is known)."""
+    known = table[measure].sum() - table[f"{measure}_unknown"].sum()
+    return float(table[f"{measure}_priority"].sum() / known) if known > 0 else math.nan
+
+
+def _pooled_median(calls, measure: str) -> float:  # noqa: ANN001
+    """The median delay of ``measure`` over every application (not by call)."""
+    from evalkit.programmes import delays
+
+    found = delays(calls.applications, by=None, threshold=calls.delays.threshold).table
+    row = found.loc[found["measure"] == measure]
+    return float(row["median"].iloc[0]) if len(row) else math.nan
+
+
 def _territory_names(codes: Sequence[str]) -> dict[str, str]:
     """French territories' names by code (communes, EPCIs, departments, regions)."""
-    from evalkit.territories import Referential, infer_level
+    from evalkit.territories import infer_level
 
     try:
         referential, level = infer_level(pd.Series(list(codes)))
