@@ -34,12 +34,35 @@ def _code_text(value: object) -> str:
     return text
 
 
+def _texts(uniques: object) -> np.ndarray:
+    """Distinct values (from :func:`pandas.factorize`) as text: stripped, a whole number
+    without its ``.0``, empty text as ``None``. Text and whole numbers are converted in
+    one vectorised pass; other values one by one."""
+    values = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+    kind = pd.api.types.infer_dtype(values, skipna=False) if len(values) else "empty"
+    if kind == "string":
+        text = pd.Series(values, dtype="str").str.strip()  # Arrow-backed: vectorised
+        floats = text.str.fullmatch(r"\d+\.0").to_numpy(dtype=bool)
+        if floats.any():
+            text = text.copy()
+            text[floats] = text[floats].str.slice(stop=-2)
+    elif kind in ("integer", "floating", "mixed-integer-float"):
+        numbers = values.to_numpy(dtype=float)
+        whole = np.floor(numbers) == numbers
+        text = pd.Series(np.where(whole, np.nan_to_num(numbers).astype(np.int64).astype(str),
+                                  numbers.astype(str)), dtype=object)
+    else:
+        text = pd.Series([_code_text(v) for v in values], dtype=object)
+    out = text.to_numpy(dtype=object).copy()
+    out[out == ""] = None
+    return out
+
+
 def read_text(values: pd.Series) -> np.ndarray:
     """A column as an object array of text (each distinct value converted once); missing
     values, and text that is empty once stripped, as ``None``."""
     ids, uniques = pd.factorize(values)
-    texts = [_code_text(v) for v in uniques]
-    table = np.array([t if t else None for t in texts] + [None], dtype=object)
+    table = np.append(_texts(uniques), None)
     return table[ids]  # the sentinel -1 picks the trailing None
 
 
@@ -114,7 +137,7 @@ def read_codes(values: pd.Series, family: str | None, *,
     break no rule.
     """
     ids, uniques = pd.factorize(values)
-    texts: list[str | None] = [_code_text(v) or None for v in uniques]
+    texts: list[str | None] = list(_texts(uniques))
     n = len(texts)
     malformed = np.zeros(n + 1, dtype=bool)
     lost = np.zeros(n + 1, dtype=bool)

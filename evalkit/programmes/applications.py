@@ -542,7 +542,8 @@ class _Applications:
         self.granted = None
         if "granted" in columns:
             granted = _amounts(check, "granted", required=False)
-            above = granted > self.requested + _CENT
+            comparable = np.isfinite(self.requested) & (self.requested >= 0)
+            above = comparable & (granted > self.requested + _CENT)
             pairs = [f"{g:,.2f} for {r:,.2f} requested" for g, r in
                      zip(granted[above][:3], self.requested[above][:3], strict=True)]
             check("grant_above_requested", "granted", above,
