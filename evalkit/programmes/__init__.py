@@ -22,6 +22,31 @@ set aside and listed in ``lines.excluded`` (their rule keys: :data:`EXCLUSION_RU
 A simulated budget of programme 147 in Hauts-de-France (real geography, simulated
 money): ``CreditLines(simulate_programme_lines(), **SIMULATED_ROLES)``.
 
+Calls for projects and grants: applications, their decisions and payments::
+
+    from evalkit.programmes import (Applications, beneficiaries_over_years, concentration,
+                                    delays, grants_per_inhabitant, priority_share,
+                                    selection_rates)
+
+    apps = Applications(table, id="dossier", call="appel", date="date_depot",
+                        applicant="porteur", applicant_type="type_porteur",
+                        territory="commune", territory_family="commune", priority="qpv",
+                        requested="montant_demande", selected="retenu",
+                        granted="montant_accorde", decision_date="date_decision",
+                        payments=paid, payment_id="dossier", payment_date="date_paiement",
+                        payment_amount="montant", on_invalid="exclude")
+    apps.excluded                                   # rows set aside, with their rule
+    selection_rates(apps, by=["appel", "type_porteur"]).table   # selected / decided
+    grants_per_inhabitant(apps, level="departement", amount="paid").table
+    priority_share(apps, by="appel").summary()      # share reaching priority neighbourhoods
+    concentration(apps, top=(1, 5, 10)).table       # top-k shares, Gini, HHI
+    beneficiaries_over_years(apps).table            # new, returning, back after a gap
+    delays(apps, threshold=90).table                # application -> decision -> payment
+
+A simulated call for projects with applications from real communes of Hauts-de-France
+(everything else simulated): ``Applications(simulate_applications(),
+payments=simulate_application_payments(), **SIMULATED_APPLICATION_ROLES)``.
+
 The cost of a result, with Fieller's interval, and whether one cost hides a varying dose::
 
     cost = cost_of_result(did_result, spent=2_400_000, exposure=120, desired="decrease",
@@ -33,6 +58,15 @@ The cost of a result, with Fieller's interval, and whether one cost hides a vary
 """
 
 from evalkit.programmes.alerts import ALERTS, BudgetAlerts, budget_alerts
+from evalkit.programmes.applications import EXCLUSION_RULES as APPLICATION_EXCLUSION_RULES
+from evalkit.programmes.applications import Applications, ApplicationsSpec
+from evalkit.programmes.beneficiaries import BeneficiariesOverYears, beneficiaries_over_years
+from evalkit.programmes.concentration import (
+    Concentration,
+    concentration,
+    gini_coefficient,
+    herfindahl_index,
+)
 from evalkit.programmes.consumption import ConsumptionCurve, consumption_curve
 from evalkit.programmes.cost import COST_KINDS, CostOfResult, CostReading, cost_of_result
 from evalkit.programmes.credit_lines import (
@@ -42,6 +76,7 @@ from evalkit.programmes.credit_lines import (
     CreditLines,
     CreditLinesSpec,
 )
+from evalkit.programmes.delays import DELAYS, Delays, delays
 from evalkit.programmes.execution import (
     RATES,
     ExecutionRates,
@@ -50,8 +85,16 @@ from evalkit.programmes.execution import (
     remaining_to_pay,
 )
 from evalkit.programmes.fieller import RATIO_INTERVAL_KINDS, RatioInterval, fieller_interval
+from evalkit.programmes.grants_per_inhabitant import GrantsPerInhabitant, grants_per_inhabitant
 from evalkit.programmes.per_inhabitant import PerInhabitant, per_inhabitant
+from evalkit.programmes.priority_neighbourhoods import PriorityShare, priority_share
+from evalkit.programmes.selection import SelectionRates, selection_rates
 from evalkit.programmes.simulate import SIMULATED_ROLES, simulate_programme_lines
+from evalkit.programmes.simulate_calls import (
+    SIMULATED_APPLICATION_ROLES,
+    simulate_application_payments,
+    simulate_applications,
+)
 from evalkit.programmes.spending_variation import SpendingVariation, spending_variation
 
 __all__ = [
@@ -83,4 +126,25 @@ __all__ = [
     "COST_KINDS",
     "spending_variation",
     "SpendingVariation",
+    "Applications",
+    "ApplicationsSpec",
+    "APPLICATION_EXCLUSION_RULES",
+    "selection_rates",
+    "SelectionRates",
+    "grants_per_inhabitant",
+    "GrantsPerInhabitant",
+    "priority_share",
+    "PriorityShare",
+    "concentration",
+    "Concentration",
+    "gini_coefficient",
+    "herfindahl_index",
+    "beneficiaries_over_years",
+    "BeneficiariesOverYears",
+    "delays",
+    "Delays",
+    "DELAYS",
+    "simulate_applications",
+    "simulate_application_payments",
+    "SIMULATED_APPLICATION_ROLES",
 ]

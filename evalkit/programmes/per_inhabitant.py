@@ -113,12 +113,7 @@ def per_inhabitant(lines: CreditLines, *, level: str = "departement", amount: st
         raise InputError(f"amount={amount!r}: must be one of the amounts declared "
                          f"({', '.join(map(repr, lines.amounts))}); got {amount!r}")
     referential = referential or Referential.france()
-    referential.level(level)
-    levels = referential.levels
-    if levels.index(level) < levels.index(family):
-        raise InputError(f"level={level!r}: must be {family!r} or a level above it "
-                         f"({', '.join(map(repr, levels[levels.index(family):]))}); "
-                         f"got {level!r}")
+    _check_level(family, level, referential)
     frame = lines.data
     if year is not None:
         if year not in lines.years:
@@ -128,6 +123,26 @@ def per_inhabitant(lines: CreditLines, *, level: str = "departement", amount: st
     no_code = frame["territory"].isna().to_numpy()
     without = (int(no_code.sum()), float(frame.loc[no_code, amount].sum()))
     sums = frame.loc[~no_code].groupby("territory")[amount].sum()
+    table, unassigned = _per_inhabitant_table(sums, family, level, referential)
+    return PerInhabitant(amount=amount, level=level, year=year, table=table,
+                         without_territory=without, unassigned=unassigned)
+
+
+def _check_level(family: str, level: str, referential: Referential) -> None:
+    """An :class:`InputError` unless ``level`` is a level of the referential at or above
+    the codes' own ``family``."""
+    referential.level(level)
+    levels = referential.levels
+    if levels.index(level) < levels.index(family):
+        raise InputError(f"level={level!r}: must be {family!r} or a level above it "
+                         f"({', '.join(map(repr, levels[levels.index(family):]))}); "
+                         f"got {level!r}")
+
+
+def _per_inhabitant_table(sums: pd.Series, family: str, level: str,
+                          referential: Referential) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Amounts summed by code of ``family`` -> the table of :class:`PerInhabitant` at
+    ``level`` (sorted by code), and the codes that belong to no territory of ``level``."""
     if level == family:
         parent = pd.Series(sums.index, index=sums.index)
     else:
@@ -146,6 +161,4 @@ def per_inhabitant(lines: CreditLines, *, level: str = "departement", amount: st
         table["per_inhabitant"] = np.where(pop > 0, table["amount"] / np.where(pop > 0, pop, 1),
                                            np.nan)
     table["communes_without_population"] = found["communes_without_population"].to_numpy()
-    return PerInhabitant(amount=amount, level=level, year=year,
-                         table=table.sort_values("code").reset_index(drop=True),
-                         without_territory=without, unassigned=unassigned)
+    return table.sort_values("code").reset_index(drop=True), unassigned

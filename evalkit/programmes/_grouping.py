@@ -1,0 +1,34 @@
+"""Sums of a frame's columns by groups, the way the tables of calls for projects need them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["group_sums", "ratio", "long_table"]
+
+
+def group_sums(frame: pd.DataFrame, keys: Sequence[str], columns: Sequence[str]) -> pd.DataFrame:
+    """One row per group of ``keys`` (sorted; a missing key is a group of its own) with the
+    sum of each of ``columns``; without keys, one row of totals."""
+    if not keys:
+        return pd.DataFrame({c: [frame[c].sum()] for c in columns})
+    sums = frame.groupby(list(keys), sort=True, dropna=False, observed=True)[list(columns)].sum()
+    return sums.reset_index()
+
+
+def ratio(numerator: pd.Series | np.ndarray, denominator: pd.Series | np.ndarray) -> np.ndarray:
+    """``numerator / denominator``, missing (NaN) where the denominator is not above zero."""
+    num = np.asarray(numerator, dtype=float)
+    den = np.asarray(denominator, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def long_table(table: pd.DataFrame, keys: Sequence[str], measures: Sequence[str]) -> pd.DataFrame:
+    """The table in long form: the keys, ``measure`` and ``value`` (one row per measure)."""
+    out = table.melt(id_vars=list(keys), value_vars=list(measures), var_name="measure",
+                     value_name="value")
+    return out.reset_index(drop=True)
