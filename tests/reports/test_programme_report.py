@@ -8,6 +8,7 @@ programme, whose true effect is -2.25 points of poverty rate.
 
 from __future__ import annotations
 
+import html as markup
 import re
 from pathlib import Path
 
@@ -141,12 +142,18 @@ def test_alerts_name_the_lagging_scheme_and_the_line_without_territory(report):
 
 
 def test_the_report_says_alerts_first_and_what_it_excluded_in_french(report):
-    alerts = report.alerts_html()
+    alerts = markup.unescape(report.alerts_html())
     assert "Alertes" in alerts and "parrainage : paiements projetés à" in alerts
-    data = report.data_html()
-    assert "3 lignes enfreignent une règle" in data
-    assert "Montant négatif" in data and "Date illisible" in data
-    budget = report.budget_html()
+    data = markup.unescape(report.data_html())
+    # 3 credit lines (901-903), 3 applications (the two copies of PV2021-000004 and the
+    # grant above its request, row 16) and 3 payments (those of the two applications set
+    # aside, and the one to a refusal): data/simulate_programme_147.py
+    assert "9 lignes enfreignent une règle" in data
+    for rule in ("Montant négatif", "Date illisible", "Identifiant de dossier en double",
+                 "Subvention supérieure au montant demandé", "Paiement d'un dossier écarté",
+                 "Paiement sans décision favorable"):
+        assert rule in data, rule
+    budget = markup.unescape(report.budget_html())
     assert "Taux de consommation" in budget and "Restes à payer" in budget
     for english in ("Whole budget", "CP paid", "Linear", "Month"):
         assert english not in budget + alerts + data
@@ -175,6 +182,41 @@ def test_raise_mode_stops_on_the_rows_naming_the_file(tmp_path):
     assert message.startswith("programme.budget (bop147_hauts_de_france.csv)")
     assert "901" in message and "'2024-13'" in message
     assert any("programme.budget" in p for p in check_data(load_params(path)))
+
+
+# ------------------------------------------------------------------------------ calls
+def test_the_calls_rows_breaking_a_rule_are_set_aside(report):
+    found = {name: table for name, table in report.follow_up.excluded()}
+    apps = found["appels_a_projets_hauts_de_france.csv"]
+    assert apps[["row", "rule"]].values.tolist() == [
+        [4, "duplicate_id"], [16, "grant_above_requested"], [2886, "duplicate_id"]]
+    pays = found["paiements_subventions_hauts_de_france.csv"]
+    assert pays["rule"].tolist() == ["application_excluded", "application_excluded",
+                                     "payment_without_decision"]
+
+
+def test_the_calls_tables_add_up_to_the_file(report):
+    calls = report.follow_up.calls
+    apps = load_table(ROOT / "data" / "appels_a_projets_hauts_de_france.csv")
+    kept = apps.drop(index=[3, 15, 2885])  # rows 4, 16 and 2886 set aside
+    by_call = calls.by_call.table
+    assert by_call["applications"].sum() == len(kept)
+    decided = kept["retenu"].notna()
+    selected = kept["retenu"].eq("oui")
+    assert by_call["decided"].sum() == decided.sum()
+    assert by_call["selected"].sum() == selected.sum()
+    assert by_call["granted"].sum() == pytest.approx(kept["montant_accorde"].sum())
+    overall = selected.sum() / decided.sum()
+    assert f"{100 * overall:.1f}".replace(".", ",") in report.calls_sentences()[0]
+
+
+def test_the_calls_section_is_in_french_with_its_map(report):
+    html = markup.unescape(report.calls_html())
+    for words in ("Appels à projets et subventions", "Taux de sélection", "Quartiers prioritaires",
+                  "Coefficient de Gini", "Bénéficiaires d'une année sur l'autre",
+                  "dépôt → décision"):
+        assert words in html, words
+    assert html.count("data:image/png;base64,") == 1  # grants per inhabitant by EPCI
 
 
 # ------------------------------------------------------------------------------ cost
@@ -209,7 +251,7 @@ def test_the_cost_is_worded_by_its_kind(report):
     assert sentence.startswith("Chaque point de taux de pauvreté évité pour 1 000 ménages "
                                "pendant un an a coûté en moyenne ")
     assert "méthode de Fieller" in sentence
-    html = report.cost_html()
+    html = markup.unescape(report.cost_html())
     assert "Ce qu'il ne dit pas" in html and "varie peu" in html
 
 

@@ -384,7 +384,7 @@ def _file_columns(section: Mapping[str, Any], key: str, roles: tuple[str, ...],
     except Exception as exc:  # any reader failure is a problem of that file
         reason = getattr(exc, "message", None) or f"reading it failed: {exc}"
         return [f"{key}.file ({path.name}): {reason}"]
-    columns = [str(c) for c in header]
+    columns = [str(c) for c in header.columns]
     return [f"{key}.{role}: must be a column of {path.name}; got {section[role]!r}; its "
             f"columns are {', '.join(columns[:30])}"
             for role in roles if isinstance(section.get(role), str)

@@ -98,17 +98,18 @@ Cell = str | Badge | Shaded | Lines
 @dataclass(frozen=True)
 class Table:
     """A table with a header row; a cell is text, a :class:`Badge`, :class:`Shaded` or
-    :class:`Lines`. ``style`` is ``evalkit`` (the reports' tables) or ``attainment`` (the
+    :class:`Lines`. ``style`` is ``evalkit`` (the reports' tables: numbers aligned right),
+    ``text`` (the same, every column aligned left: sentences) or ``attainment`` (the
     target attainment table)."""
 
     header: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...]
-    style: Literal["evalkit", "attainment"] = "evalkit"
+    style: Literal["evalkit", "text", "attainment"] = "evalkit"
     kind: Literal["table"] = "table"
 
     @classmethod
     def of(cls, header: Sequence[str], rows: Sequence[Sequence[Cell]],
-           style: Literal["evalkit", "attainment"] = "evalkit") -> Table:
+           style: Literal["evalkit", "text", "attainment"] = "evalkit") -> Table:
         """A table from lists (of cells already formatted as text)."""
         return cls(tuple(header), tuple(tuple(row) for row in rows), style)
 

@@ -10,6 +10,7 @@ when an evaluation is linked. Every word comes from the report catalogues
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -219,7 +220,7 @@ class ProgrammeReport(ShownSections):
         else:
             rows = [(Badge(self._t(f"alert_name_{r['alert']}"), _ALERT_COLOUR),
                      self.alert_sentence(r)) for _, r in table.iterrows()]
-            out.append(Table.of((self._t("col_alert"), self._t("col_detail")), rows))
+            out.append(Table.of((self._t("col_alert"), self._t("col_detail")), rows, "text"))
         out.append(Paragraph(self._t("alerts_rules",
                                      threshold=self.share(b.alerts.thresholds[
                                          "projected_under_consumption"], 0)), "caption"))
@@ -246,6 +247,15 @@ class ProgrammeReport(ShownSections):
                   else str(years[0])),
                  (self._t("followed"), self._t("followed_value", month=self.month(b.as_of_month),
                                                year=b.year))]
+        if f.calls is not None:
+            apps = f.calls.applications
+            rows.append((self._t("calls_file"), self._t(
+                "calls_file_value", file=f.calls.files[0],
+                n=format_number(len(apps.data), self.language, 0))))
+            if len(f.calls.files) > 1:
+                rows.append((self._t("payments_file"), self._t(
+                    "calls_file_value", file=f.calls.files[1],
+                    n=format_number(len(apps.payments_data), self.language, 0))))
         out: list[Block] = [Heading(self._t("data")), Facts.of(rows)]
         out += self.excluded_blocks()
         return render(out)
@@ -261,13 +271,13 @@ class ProgrammeReport(ShownSections):
         table = pd.concat(frames, ignore_index=True)
         n = int(table[["file", "row"]].drop_duplicates().shape[0])
         rows = [(str(r.file), format_number(int(r.row), self.language, 0),
-                 self._rule(str(r.rule)), str(r.column), str(r.value))
+                 self._rule(str(r.rule)), str(r.column), _shown(r.value))
                 for r in table.head(50).itertuples()]
         out: list[Block] = [Heading(self._t("excluded"), 3),
                             Paragraph(self._n("excluded_caption", n)),
                             Table.of((self._t("col_file"), self._t("col_row"),
                                       self._t("col_rule"), self._t("col_column"),
-                                      self._t("col_value")), rows)]
+                                      self._t("col_value")), rows, "text")]
         if len(table) > 50:
             out.append(Paragraph(self._t("excluded_more", n=len(table) - 50), "caption"))
         return out
@@ -844,6 +854,15 @@ class ProgrammeReport(ShownSections):
     def note(self) -> Note | None:
         """The note of the follow-up (none yet: the report is the deliverable)."""
         return None
+
+
+def _shown(value: object) -> str:
+    """An offending value as the file wrote it: a whole number read as a float loses its
+    ``.0``; a missing value is shown empty."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    text_ = str(value)
+    return text_[:-2] if re.fullmatch(r"-?\d+\.0", text_) else text_
 
 
 def _pooled_share(table: pd.DataFrame, measure: str) -> float:
