@@ -203,7 +203,7 @@ class Applications:
         self,
         data: pd.DataFrame,
         *,
-        id: str,  # noqa: A002 - the field's word for an application's identifier
+        id: str,  # the field's word for an application's identifier
         call: str,
         date: str,
         applicant: str,

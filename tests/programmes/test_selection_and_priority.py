@@ -24,6 +24,9 @@ import pytest
 from evalkit.errors import InputError
 from evalkit.programmes import (
     Applications,
+    beneficiaries_over_years,
+    concentration,
+    delays,
     grants_per_inhabitant,
     priority_share,
     selection_rates,
@@ -180,3 +183,21 @@ def test_grants_per_inhabitant_row_order_and_refusals():
                         requested="demande", selected="retenu", granted="accorde")
     with pytest.raises(InputError, match="amount='paid' needs payments"):
         grants_per_inhabitant(apps, amount="paid")
+
+
+def test_no_table_changes_the_applications_or_the_callers_tables():
+    data, paid = table(), payments()
+    data_before, paid_before = data.copy(), paid.copy()
+    apps = build(data, paid)
+    before, payments_before = apps.data, apps.payments_data
+    for make in (lambda: selection_rates(apps, by=["call", "priority"]),
+                 lambda: priority_share(apps, by="type"),
+                 lambda: grants_per_inhabitant(apps, amount="paid"),
+                 lambda: concentration(apps, by="year"),
+                 lambda: beneficiaries_over_years(apps),
+                 lambda: delays(apps, by="territory")):
+        make()
+    pd.testing.assert_frame_equal(apps.data, before)
+    pd.testing.assert_frame_equal(apps.payments_data, payments_before)
+    pd.testing.assert_frame_equal(data, data_before)
+    pd.testing.assert_frame_equal(paid, paid_before)
