@@ -190,7 +190,7 @@ def concentration(applications: Applications, *,
     g = per["_g"].to_numpy()
     x = per["amount"].to_numpy()
     n = np.bincount(g, minlength=n_groups)
-    total = np.bincount(g, weights=x, minlength=n_groups)
+    total = np.bincount(g, weights=x, minlength=n_groups).astype(float)
     starts = np.concatenate([[0], np.cumsum(n)[:-1]])
     rank = np.arange(len(per)) - starts[g] + 1  # 1 = the largest
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -34,7 +34,8 @@ class GrantsPerInhabitant:
         The year counted (of the decision for ``granted``, of the payment for ``paid``),
         or ``None`` for every year.
     table
-        One row per territory of ``level`` with an amount: ``code``, ``name``,
+        One row per territory of ``level`` with a selected application (``granted``) or a
+        payment (``paid``): ``code``, ``name``,
         ``amount``, ``population`` (legal population from the referential),
         ``per_inhabitant`` (= ``amount / population``) and
         ``communes_without_population`` (communes of the territory without a legal
@@ -101,8 +102,9 @@ def grants_per_inhabitant(applications: Applications, *,
     level
         The level of the result, at or above the codes' own.
     amount
-        ``"granted"`` (needs ``granted``; a grant counts in the year of its decision, or
-        of its application when the decision date is not known) or ``"paid"`` (needs
+        ``"granted"`` (needs ``granted``; the grants of the selected applications, each
+        in the year of its decision, or of its application when the decision date is not
+        known) or ``"paid"`` (needs
         payments; a payment counts in the year it was made).
     year
         Only that year (default: every year).
@@ -135,8 +137,9 @@ def grants_per_inhabitant(applications: Applications, *,
     codes = frame["territory"].to_numpy(dtype=object)
     if amount == "granted":
         values = frame["granted"].to_numpy()
-        keep = np.ones(len(frame), dtype=bool) if year is None else (
-            frame["funding_year"].to_numpy() == year)
+        keep = frame["selected"].fillna(False).to_numpy(dtype=bool)
+        if year is not None:
+            keep &= frame["funding_year"].to_numpy() == year
     else:
         payments = applications.payments_data
         at = pd.Index(frame["id"]).get_indexer(payments["id"])
