@@ -77,8 +77,11 @@ def applications():  # noqa: ANN201 - two pandas DataFrames
     """The simulated applications and payments, with the three rows that break a rule."""
     import pandas as pd
 
-    from evalkit.programmes import (SIMULATED_APPLICATION_ROLES, simulate_application_payments,
-                                    simulate_applications)
+    from evalkit.programmes import (
+        SIMULATED_APPLICATION_ROLES,
+        simulate_application_payments,
+        simulate_applications,
+    )
 
     apps = simulate_applications(seed=2024)
     pays = simulate_application_payments(seed=2024)

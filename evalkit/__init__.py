@@ -6,7 +6,8 @@ sub-packages are :mod:`evalkit.data`, :mod:`evalkit.datasets`, :mod:`evalkit.did
 :mod:`evalkit.indicators`, :mod:`evalkit.inference`, :mod:`evalkit.synthetic`,
 :mod:`evalkit.robustness`, :mod:`evalkit.results`, :mod:`evalkit.plots`,
 :mod:`evalkit.territories` (territorial codes, referential, aggregation),
-:mod:`evalkit.programmes` (a programme's budget execution) and
+:mod:`evalkit.programmes` (a programme's budget execution, its calls for projects and
+grants, the cost of its result) and
 :mod:`evalkit.reports`; numbers are written for readers by :mod:`evalkit.formatting`.
 
 Names are imported on first use, so that ``import evalkit`` (and the ``evalkit``

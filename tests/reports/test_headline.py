@@ -63,3 +63,15 @@ def test_tracking_headline_carries_indicator_statuses():
     assert record_headline({"label": "Indicators", "indicators": statuses}) is None
     with pytest.raises(InputError, match="indicators"):
         record_headline({"label": "Indicators", "indicators": [{"code": 1}]})
+
+
+def test_a_programme_headline_is_a_figure_with_its_alerts():
+    alert = {"code": "projected_under_consumption", "label": "Sous-consommation projetée",
+             "status": "parrainage", "status_label": "parrainage", "colour": "#b2182b"}
+    out = normalize_headline({"label": "Consommation des CP", "figure": "49,9 %",
+                              "alerts": [alert]})
+    assert out["figure"] == "49,9 %" and out["alerts"] == [alert] and out["estimate"] is None
+    with pytest.raises(InputError, match="needs an 'estimate'.*or a 'figure'"):
+        normalize_headline({"label": "Consommation des CP"})
+    with pytest.raises(InputError, match=r"headline\['alerts'\]: must be a list of mappings"):
+        normalize_headline({"label": "x", "figure": "1", "alerts": [{"code": 3}]})

@@ -121,3 +121,20 @@ def test_headline_is_rounded_to_its_precision_in_the_report_language(tmp_path):
     assert "(IC à 95\u202f% \u22120,107 à \u22120,036)" in html
     assert "p-valeur &lt; 0,001" in html
     assert "CI" not in html.split("<tbody>")[1] and "p-value" not in html.split("<tbody>")[1]
+
+
+def test_a_programme_line_shows_its_figure_and_alerts_escaped(tmp_path):
+    alert = {"code": "projected_under_consumption", "label": "Sous-consommation projetée",
+             "status": "parrainage", "status_label": EVIL, "colour": "#b2182b"}
+    write_record(tmp_path / "p.json", record(
+        "p", language="fr", estimator="programme follow-up", outcome_label="",
+        headline={"label": "Consommation des CP 2024, à fin septembre", "figure": "49,9 %",
+                  "text": "Projection fin d'année : 88,4 %.", "alerts": [alert],
+                  "language": "fr"}))
+    (tmp_path / "p.html").write_text("report")
+    html = write_index(tmp_path).read_text(encoding="utf-8")
+    assert "Consommation des CP 2024, à fin septembre" in html
+    assert "<strong>49,9 %</strong>" in html
+    assert "Projection fin d&#x27;année : 88,4 %." in html
+    assert "Sous-consommation projetée" in html and EVIL not in html
+    assert "&lt;script&gt;" in html

@@ -17,13 +17,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 POLICIES = ("bruxelles_plan_social", "hauts_de_france_tracking", "incinerator", "minimum_wage",
-            "territoires_engagement", "tobacco_control_california", "workers_compensation")
+            "programme_147_hauts_de_france", "territoires_engagement",
+            "tobacco_control_california", "workers_compensation")
 DATA = {"bruxelles_plan_social": "bruxelles_action_sociale.csv",
         "incinerator": "kielmc.csv", "minimum_wage": "mpdta.csv",
         "workers_compensation": "injury.csv",
         "hauts_de_france_tracking": "hauts_de_france_indicators.csv",
         "territoires_engagement": "hauts_de_france_indicators.csv",
-        "tobacco_control_california": "california_prop99_long.csv"}
+        "tobacco_control_california": "california_prop99_long.csv",
+        "programme_147_hauts_de_france": "bop147_hauts_de_france.csv"}
 
 
 def visible_text(page: str) -> str:
@@ -168,7 +170,8 @@ def test_reports_with_an_event_study_state_their_sensitivity(reports):
 
 
 # ------------------------------------------------------------------ reading in French
-FRENCH = ("hauts_de_france_tracking", "territoires_engagement", "workers_compensation")
+FRENCH = ("hauts_de_france_tracking", "programme_147_hauts_de_france", "territoires_engagement",
+          "workers_compensation")
 #: Words of evalkit's English pages that must never reach a French one.
 ENGLISH_WORDS = ("Estimate", "Confidence interval", "confidence interval", "CI ", "p-value",
                  "Standard error", "Produced by", "Generated", "Report failed", "Key findings",
@@ -206,6 +209,26 @@ def test_french_pages_hold_no_english_word_code_or_english_number(reports, polic
     assert english == []
     assert " :" in text and not re.search(r"\w: ", text)  # French colons have a space
     assert re.search(r"\d,\d", text)  # and French ones are there
+
+
+@pytest.mark.notebook
+def test_programme_report_leads_with_its_alerts_and_the_index_with_its_rate(reports):
+    source = (reports / "programme_147_hauts_de_france.html").read_text(encoding="utf-8")
+    page = visible_text(source)
+    # the key figures, then the programme, then the alerts before the data and the tables
+    headings = [html.unescape(h) for h in re.findall(r"<h2>(.*?)</h2>", source)]
+    assert headings == ["L'essentiel", "Le programme", "Alertes", "Données",
+                        "Exécution budgétaire", "Par territoire",
+                        "Appels à projets et subventions", "Le coût d'un résultat",
+                        "Traçabilité"]
+    assert "Sous-consommation projetée — parrainage" in page
+    assert (reports / "programme_147_hauts_de_france.en.html").is_file()
+    record = json.loads((reports / "programme_147_hauts_de_france.json")
+                        .read_text(encoding="utf-8"))
+    assert record["estimator"] == "programme follow-up"
+    assert record["headline"]["figure"] == "49,9\u202f%"  # CP paid / allocated, Sept. 2024
+    index = visible_text((reports / "index.html").read_text(encoding="utf-8"))
+    assert "Consommation des CP 2024, à fin septembre\u00a0: 49,9\u202f%" in index
 
 
 @pytest.mark.notebook

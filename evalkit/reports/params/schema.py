@@ -717,7 +717,8 @@ class ReportSection(_Section):
         Free text shown in the report (escaped, as all user text).
     notebook
         The report notebook to execute instead of the packaged template
-        (``evaluation.ipynb``, or ``tracking.ipynb`` without a design); a relative
+        (``evaluation.ipynb``; ``programme.ipynb`` with a ``programme`` section;
+        ``tracking.ipynb`` with indicators only); a relative
         path starts at the params file's folder. It must have a cell tagged
         ``parameters`` that defines ``params_file``.
     formats
@@ -756,7 +757,7 @@ class PolicyParams(_Section):
     Attributes
     ----------
     policy, data, design, indicators, inference, event_study, staggered, synthetic,
-    sensitivity, rules, report, maps
+    sensitivity, rules, report, maps, programme
         The sections of the file (see their classes). In ``inference``,
         ``standard_errors`` and ``cluster`` hold their resolved defaults.
     language

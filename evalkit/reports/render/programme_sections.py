@@ -609,7 +609,7 @@ class ProgrammeReport(ShownSections):
     def _rates_rows(self, rates, column: str | None) -> list[list[str]]:  # noqa: ANN001
         rows = []
         for _, r in rates.table.iterrows():
-            name = str(r[column]) if column else ""
+            name = _label(r[column]) if column else ""
             rows.append([name, format_number(r["applications"], self.language, 0),
                          format_number(r["undecided"], self.language, 0),
                          format_number(r["selected"], self.language, 0),
@@ -658,7 +658,7 @@ class ProgrammeReport(ShownSections):
                     if m in p.measures]
         header = [self._t("calls_col_year"),
                   *(self._t(f"calls_col_priority_{m}") for m in measures)]
-        rows = [[str(r[p.by[0]]), *(self.share(r[f"{m}_share"]) for m in measures)]
+        rows = [[_label(r[p.by[0]]), *(self.share(r[f"{m}_share"]) for m in measures)]
                 for _, r in p.table.iterrows()]
         unknown = int(p.table["applications_unknown"].sum())
         out: list[Block] = [Heading(self._t("calls_priority"), 3), Table.of(header, rows)]
@@ -711,7 +711,7 @@ class ProgrammeReport(ShownSections):
         rows = [(self._t("calls_beneficiaries"),
                  format_number(row["beneficiaries"], self.language, 0)),
                 (self._t("calls_col_granted"), self.amount(row["amount"]))]
-        rows += [(self._t("calls_top_share", k=k), self.share(row[f"top_{k}_share"]))
+        rows += [(self._n("calls_top_share", k), self.share(row[f"top_{k}_share"]))
                  for k in c.top]
         rows += [(self._t("calls_gini"), format_number(row["gini"], self.language, 2)),
                  (self._t("calls_hhi"), self._t(
@@ -744,22 +744,34 @@ class ProgrammeReport(ShownSections):
                 Paragraph(self._t("calls_over_years_caption"), "caption")]
 
     def _delays_blocks(self, threshold: int) -> list[Block]:
+        """One row per call: the median of each delay, and the share of the decisions
+        taking longer than ``threshold`` days."""
         d = self.follow_up.calls.delays
         table = d.table
         column = d.by[0] if d.by else None
+        measures = [m for m in ("application_to_decision", "decision_to_first_payment",
+                                "decision_to_last_payment", "application_to_first_payment")
+                    if (table["measure"] == m).any()]
+        groups = table[column].drop_duplicates().tolist() if column else [None]
         rows = []
-        for _, r in table.iterrows():
-            if not r["counted"]:
-                continue
-            rows.append([str(r[column]) if column else "", self._t(f"calls_delay_{r['measure']}"),
-                         format_number(r["counted"], self.language, 0),
-                         format_number(r["median"], self.language, 0),
-                         f"{format_number(r['q1'], self.language, 0)}–"
-                         f"{format_number(r['q3'], self.language, 0)}",
-                         self.share(r["share_above"], 0)])
-        header = (self._t("calls_col_call"), self._t("calls_col_delay"),
-                  self._t("calls_col_counted"), self._t("calls_col_median"),
-                  self._t("calls_col_quartiles"), self._t("calls_col_above", days=threshold))
+        for group in groups:
+            part = table if group is None else table.loc[table[column] == group]
+            by_measure = part.set_index("measure")
+            decision = by_measure.loc["application_to_decision"]
+            cells = [_label(group) if group is not None else "",
+                     format_number(decision["counted"], self.language, 0)]
+            for m in measures:
+                r = by_measure.loc[m]
+                cells.append(self._t("calls_median_cell",
+                                     median=format_number(r["median"], self.language, 0),
+                                     q1=format_number(r["q1"], self.language, 0),
+                                     q3=format_number(r["q3"], self.language, 0))
+                             if r["counted"] else "–")
+            cells.append(self.share(decision["share_above"], 0) if decision["counted"] else "–")
+            rows.append(cells)
+        header = (self._t("calls_col_call"), self._t("calls_col_decided"),
+                  *(self._t(f"calls_delay_{m}") for m in measures),
+                  self._t("calls_col_above", days=threshold))
         return [Heading(self._t("calls_delays"), 3), Table.of(header, rows),
                 Paragraph(self._t("calls_delays_caption"), "caption")]
 
@@ -854,6 +866,13 @@ class ProgrammeReport(ShownSections):
     def note(self) -> Note | None:
         """The note of the follow-up (none yet: the report is the deliverable)."""
         return None
+
+
+def _label(value: object) -> str:
+    """A group's value as a label: a year read as a float (``2024.0``) is ``2024``."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _shown(value: object) -> str:
