@@ -226,7 +226,8 @@ def _validate(args: argparse.Namespace) -> int:
             for problem in problems:
                 print(f"    - {problem}")
             continue
-        what = params.design.estimator if params.design else "indicator tracking"
+        what = (params.design.estimator if params.design
+                else "programme follow-up" if params.programme else "indicator tracking")
         print(f"OK       {path}  ({params.policy.name}; {what} on "
               f"{params.data_path.name})")
     valid = len(paths) - invalid

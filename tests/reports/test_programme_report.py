@@ -184,6 +184,33 @@ def test_raise_mode_stops_on_the_rows_naming_the_file(tmp_path):
     assert any("programme.budget" in p for p in check_data(load_params(path)))
 
 
+def test_a_budget_year_sets_aside_the_lines_dated_outside_it(tmp_path):
+    path = variant(tmp_path, ("    under_consumption: 0.9\n",
+                              "    under_consumption: 0.9\n    budget_year: 2024\n"))
+    follow = follow_programme(path)
+    excluded = follow.budget.lines.excluded
+    outside = excluded.loc[excluded["rule"] == "outside_budget_year"]
+    # 2021-2023: 3 years x 5 departments x 4 schemes x 12 months (simulate_programme_lines)
+    assert len(outside) == 3 * 5 * 4 * 12
+    assert set(follow.budget.lines.years) == {2024}
+    data = markup.unescape(ProgrammeReport(follow).data_html())
+    assert "Date hors de l'exercice" in data
+
+
+def test_the_report_in_dutch(tmp_path):
+    path = variant(tmp_path, ("language: [fr, en]", "language: nl-BE"))
+    # the free texts are given in fr and en: the Dutch report takes the English ones
+    text = re.sub(r"(?m)^(\s+)en: ", r"\1nl: ", path.read_text(encoding="utf-8"))
+    path.write_text(text, encoding="utf-8")
+    report = ProgrammeReport.from_params(path)
+    page = markup.unescape(report.summary_html() + report.alerts_html() + report.budget_html()
+                           + report.calls_html() + report.cost_html())
+    for words in ("Kerncijfers", "Waarschuwingen", "Bestedingsgraad", "Projectoproepen",
+                  "De kost van een resultaat", "eind september 2024"):
+        assert words in page, words
+    assert "49,9%" in page  # Belgian Dutch: decimal comma, no space before %
+
+
 # ------------------------------------------------------------------------------ calls
 def test_the_calls_rows_breaking_a_rule_are_set_aside(report):
     found = {name: table for name, table in report.follow_up.excluded()}

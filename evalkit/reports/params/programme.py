@@ -83,6 +83,10 @@ class BudgetSection(_Part):
         Zero-pad territorial codes that lost their leading zeros.
     negative
         Amount roles that may be negative (withdrawn commitments).
+    budget_year
+        For a file of one budget year: every line must be dated in it (lines dated
+        outside break a rule). Leave it out when the file holds the previous years too
+        (the projection needs them).
     year
         The budget year followed (default: the latest year of the lines).
     as_of_month
@@ -124,6 +128,7 @@ class BudgetSection(_Part):
     cp_committed: StrictStr | None = None
     cp_paid: StrictStr
     negative: list[_AMOUNTS] = Field(default_factory=list)
+    budget_year: StrictInt | None = None
     year: StrictInt | None = None
     as_of_month: Annotated[int, Field(ge=1, le=12, strict=True)] | None = None
     previous_years: Annotated[int, Field(ge=1, strict=True)] | None = None
@@ -141,6 +146,8 @@ class BudgetSection(_Part):
             out["territory_family"] = self.territory_family
         out["negative"] = tuple(self.negative)
         out["pad"] = self.pad_codes
+        if self.budget_year is not None:
+            out["budget_year"] = self.budget_year
         return out
 
     @property

@@ -790,6 +790,16 @@ class ProgrammeReport(ShownSections):
         decimals = decimals_for(float(headline.std_error)) if headline.std_error > 0 else 2
         return format_number(value, self.language, decimals, signed=True)
 
+    def _exposure_text(self) -> str:
+        """The exposure and how it was obtained (a number given, or a column summed)."""
+        cost = self.follow_up.cost
+        section = self.params.programme.cost
+        value = format_number(cost.exposure, self.language, 2)
+        if not isinstance(section.exposure, str):
+            return value
+        return self._t("cost_exposure_value", value=value, column=section.exposure,
+                       per=format_number(section.exposure_per, self.language, 0))
+
     def cost_sentence(self) -> str:
         """What the cost of the result is, in words, by the kind of its reading."""
         reading = self.follow_up.cost.result.reading()
@@ -821,8 +831,7 @@ class ProgrammeReport(ShownSections):
                     level=level, low=self._effect(reading.effect_low),
                     high=self._effect(reading.effect_high))),
                 (self._t("cost_spent"), self.euros(cost.spent)),
-                (self._t("cost_exposure"), format_number(cost.exposure, self.language,
-                                                         decimals_for(cost.exposure / 1e4)))]
+                (self._t("cost_exposure"), self._exposure_text())]
         if cost.observations is not None:
             rows.append((self._t("cost_observations"),
                          format_number(cost.observations, self.language, 0)))

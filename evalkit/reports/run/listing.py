@@ -20,7 +20,8 @@ class PolicyStatus:
     policy_id
         The params file's name without extension.
     kind
-        The design's estimator, ``"indicator tracking"``, or ``"invalid params"``.
+        The design's estimator, ``"indicator tracking"``, ``"programme follow-up"``, or
+        ``"invalid params"``.
     language
         The report's language (``"?"`` when the params file cannot be read).
     last_run
