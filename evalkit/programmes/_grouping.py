@@ -7,7 +7,37 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["group_sums", "ratio", "long_table"]
+from evalkit.errors import InputError
+
+__all__ = ["group_sums", "ratio", "long_table", "roles_of"]
+
+
+def roles_of(by: Sequence[str] | str, names: dict[str, str], what: str,
+             noun: str = "roles") -> tuple[str, ...]:
+    """The roles ``by`` names, each given as a role (a key of ``names``) or as its column
+    (a value), in order and once each.
+
+    Raises
+    ------
+    InputError
+        ``"Cannot group the <what>:"`` with a problem for each name that is neither a
+        role of ``names`` nor its column, listing both.
+    """
+    by = (by,) if isinstance(by, str) else tuple(by)
+    of_column = {c: r for r, c in names.items()}
+    roles, problems = [], []
+    for name in by:
+        if name in names:
+            roles.append(name)
+        elif name in of_column:
+            roles.append(of_column[name])
+        else:
+            problems.append(f"by={name!r}: must be one of the {noun} declared "
+                            f"({', '.join(repr(r) for r in names)}) or their columns "
+                            f"({', '.join(repr(c) for c in names.values())}); got {name!r}")
+    if problems:
+        raise InputError(f"Cannot group the {what}:", problems)
+    return tuple(dict.fromkeys(roles))
 
 
 def group_sums(frame: pd.DataFrame, keys: Sequence[str], columns: Sequence[str]) -> pd.DataFrame:

@@ -26,6 +26,7 @@ from evalkit.programmes._application_rows import (
     PaymentRows,
     attach_payments,
 )
+from evalkit.programmes._grouping import roles_of
 from evalkit.programmes._row_rules import RowProblems, check_on_invalid
 from evalkit.territories import FAMILIES
 
@@ -319,21 +320,7 @@ class Applications:
         """
         if by is None:
             return ()
-        by = (by,) if isinstance(by, str) else tuple(by)
-        names = self.column_names()
-        of_column = {c: r for r, c in names.items()}
-        roles, problems = [], []
-        for name in by:
-            if name in names:
-                roles.append(name)
-            elif name in of_column:
-                roles.append(of_column[name])
-            else:
-                problems.append(f"by={name!r}: must be one of {', '.join(map(repr, names))} "
-                                f"(or their columns); got {name!r}")
-        if problems:
-            raise InputError("Cannot group the applications:", problems)
-        return tuple(dict.fromkeys(roles))
+        return roles_of(by, self.column_names(), "applications")
 
     def column_names(self) -> dict[str, str]:
         """Role -> the name a result gives its column, for the roles one may group by

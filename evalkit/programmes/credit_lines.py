@@ -21,6 +21,7 @@ import pandas as pd
 from evalkit._validation import Problems, describe_columns
 from evalkit.errors import DataError, InputError
 from evalkit.programmes import _line_rules as rules
+from evalkit.programmes._grouping import roles_of
 from evalkit.territories import FAMILIES
 
 __all__ = ["LEVEL_ROLES", "AMOUNT_ROLES", "EXCLUSION_RULES", "OnInvalid", "CreditLinesSpec",
@@ -294,24 +295,7 @@ class CreditLines:
         InputError
             For a name that is neither a declared role nor its column.
         """
-        by = (by,) if isinstance(by, str) else tuple(by)
-        names = dict(self._spec.levels)
-        if self._spec.territory:
-            names["territory"] = self._spec.territory
-        of_column = {c: r for r, c in names.items()}
-        roles, problems = [], []
-        for name in by:
-            if name in names:
-                roles.append(name)
-            elif name in of_column:
-                roles.append(of_column[name])
-            else:
-                problems.append(f"by={name!r}: must be one of the levels declared "
-                                f"({', '.join(repr(r) for r in names)}) or their columns "
-                                f"({', '.join(repr(c) for c in names.values())}); got {name!r}")
-        if problems:
-            raise InputError("Cannot group the credit lines:", problems)
-        return tuple(dict.fromkeys(roles))
+        return roles_of(by, self.column_names(), "credit lines", "levels")
 
     def column_names(self) -> dict[str, str]:
         """Role -> the table's column name, for the levels and territory (to label results)."""

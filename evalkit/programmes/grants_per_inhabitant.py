@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -11,7 +11,11 @@ import pandas as pd
 from evalkit._validation import Problems, check_choice
 from evalkit.errors import InputError
 from evalkit.programmes.applications import Applications
-from evalkit.programmes.per_inhabitant import _check_level, _per_inhabitant_table
+from evalkit.programmes.per_inhabitant import (
+    PerInhabitant,
+    _check_level,
+    _per_inhabitant_table,
+)
 from evalkit.territories import Referential
 
 __all__ = ["GrantsPerInhabitant", "grants_per_inhabitant"]
@@ -20,7 +24,7 @@ _FRENCH_LEVELS = ("commune", "epci", "departement", "region")
 
 
 @dataclass(frozen=True)
-class GrantsPerInhabitant:
+class GrantsPerInhabitant(PerInhabitant):
     """Amounts granted or paid per inhabitant by territory. Build it with
     :func:`grants_per_inhabitant`.
 
@@ -45,21 +49,6 @@ class GrantsPerInhabitant:
     unassigned
         Codes that belong to no territory of ``level`` (their amounts are left out).
     """
-
-    amount: str
-    level: str
-    year: int | None
-    table: pd.DataFrame = field(repr=False)
-    without_territory: tuple[int, float] = (0, 0.0)
-    unassigned: tuple[str, ...] = ()
-
-    def tidy(self) -> pd.DataFrame:
-        """The table with ``level``, ``amount_role`` and ``year`` columns added."""
-        out = self.table.copy()
-        out.insert(0, "level", self.level)
-        out["amount_role"] = self.amount
-        out["year"] = self.year
-        return out
 
     def summary(self) -> str:
         """What was divided by what, and what was left out."""

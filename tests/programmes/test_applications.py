@@ -334,7 +334,9 @@ def test_without_optional_roles_or_payments():
     assert "granted" not in apps.data and "paid" not in apps.data
     assert apps.payments_data.empty
     assert apps.data["funding_year"].tolist() == apps.data["year"].tolist()
-    with pytest.raises(InputError, match="by='territory': must be one of 'call', 'year'"):
+    with pytest.raises(InputError, match=r"by='territory': must be one of the roles declared "
+                                         r"\('call', 'year'\) or their columns "
+                                         r"\('appel', 'year'\)"):
         apps.group_roles("territory")
     assert apps.group_roles(["appel", "year"]) == ("call", "year")
 
