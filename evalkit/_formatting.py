@@ -23,10 +23,12 @@ from evalkit.formatting import (
     interval_decimals,
     language_of,
     locale_of,
+    month_name,
     semicolon,
 )
 
 __all__ = ["Language", "DEFAULT_LOCALES", "LOCALES", "MISSING", "MINUS", "NNBSP",
            "locale_of", "language_of", "format_number", "format_percent",
            "decimals_for", "format_p_value", "format_interval", "format_level",
-           "interval_decimals", "colon", "semicolon", "format_date", "format_datetime"]
+           "interval_decimals", "colon", "semicolon", "format_date", "format_datetime",
+           "month_name"]

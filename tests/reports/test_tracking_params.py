@@ -56,4 +56,5 @@ def test_missing_definitions_file_and_neither_design_nor_indicators(tmp_path):
     no_sections = text[: text.index("indicators:")]
     path.write_text(no_sections, encoding="utf-8")
     assert any(p.startswith("design: a params file needs a design to evaluate, indicators to "
-                            "track, or both") for p in problems(path))
+                            "track, a programme to follow, or a design and indicators")
+               for p in problems(path))

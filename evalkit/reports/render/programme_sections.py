@@ -310,43 +310,42 @@ class ProgrammeReport(ShownSections):
         return found.iloc[0] if len(found) else None
 
     def _execution_table(self) -> list[Block]:
+        """Two tables, each read by itself: the commitments (AE), then the payments (CP)
+        with their year-end projection."""
         b = self.follow_up.budget
         detail = b.detail.table
         keys = list(b.detail.by)
-        has_ae = "ae_commitment_rate" in detail.columns
-        header = [*(self._level_label(r) for r in b.by)]
-        if has_ae:
-            header += [self._t("col_ae_allocated"), self._t("col_ae_committed"),
-                       self._t("col_commitment_rate")]
-        header += [self._t("col_cp_allocated"), self._t("col_cp_paid"),
-                   self._t("col_consumption_rate"), self._t("col_projection")]
+        total = b.total.table.iloc[0]
+        levels = [self._level_label(r) for r in b.by]
+        first = [self._t("total"), *[""] * (len(keys) - 1)]
+        out: list[Block] = []
+        if "ae_commitment_rate" in detail.columns:
+            rows = [[*(str(r[k]) for k in keys), self.amount(r["ae_allocated_to_date"]),
+                     self.amount(r["ae_committed_to_date"]), self.share(r["ae_commitment_rate"])]
+                    for _, r in detail.iterrows()]
+            rows.append([*first, self.amount(total["ae_allocated_to_date"]),
+                         self.amount(total["ae_committed_to_date"]),
+                         self.share(total["ae_commitment_rate"])])
+            out += [Heading(self._t("commitments"), 3),
+                    Table.of([*levels, self._t("col_ae_allocated"), self._t("col_ae_committed"),
+                              self._t("col_commitment_rate")], rows)]
         rows = []
         for _, r in detail.iterrows():
-            cells = [str(r[k]) for k in keys]
-            if has_ae:
-                cells += [self.amount(r["ae_allocated_to_date"]),
-                          self.amount(r["ae_committed_to_date"]),
-                          self.share(r["ae_commitment_rate"])]
             projection = self._projection_of(tuple(r[k] for k in keys[:1]))
-            cells += [self.amount(r["cp_allocated_to_date"]), self.amount(r["cp_paid_to_date"]),
-                      self.share(r["cp_consumption_rate"]),
-                      self._projection_text(projection) if projection is not None
-                      else Lines(("",))]
-            rows.append(cells)
-        total = b.total.table.iloc[0]
-        cells = [self._t("total"), *[""] * (len(keys) - 1)]
-        if has_ae:
-            cells += [self.amount(total["ae_allocated_to_date"]),
-                      self.amount(total["ae_committed_to_date"]),
-                      self.share(total["ae_commitment_rate"])]
-        cells += [self.amount(total["cp_allocated_to_date"]),
-                  self.amount(total["cp_paid_to_date"]),
-                  self.share(total["cp_consumption_rate"]),
-                  self._projection_text(b.curve.projection.iloc[0])]
-        rows.append(cells)
-        return [Table.of(header, rows),
+            rows.append([*(str(r[k]) for k in keys), self.amount(r["cp_allocated_to_date"]),
+                         self.amount(r["cp_paid_to_date"]), self.share(r["cp_consumption_rate"]),
+                         self._projection_text(projection) if projection is not None
+                         else Lines(("",))])
+        rows.append([*first, self.amount(total["cp_allocated_to_date"]),
+                     self.amount(total["cp_paid_to_date"]),
+                     self.share(total["cp_consumption_rate"]),
+                     self._projection_text(b.curve.projection.iloc[0])])
+        out += [Heading(self._t("payments"), 3),
+                Table.of([*levels, self._t("col_cp_allocated"), self._t("col_cp_paid"),
+                          self._t("col_consumption_rate"), self._t("col_projection")], rows),
                 Paragraph(self._t("projection_caption", years=self._years(
                     b.curve.previous_years)), "caption")]
+        return out
 
     def _projection_text(self, projection: pd.Series) -> Lines:
         """The projected rate, its range below it."""
