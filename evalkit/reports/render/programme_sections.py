@@ -261,25 +261,24 @@ class ProgrammeReport(ShownSections):
         return render(out)
 
     def excluded_blocks(self) -> list[Block]:
-        """The rows set aside, with the rule each broke (nothing is dropped silently)."""
-        frames = []
-        for source, excluded in self.follow_up.excluded():
-            if excluded is not None and len(excluded):
-                frames.append(excluded.assign(file=source))
-        if not frames:
+        """The rows set aside, file by file, with the rule each broke (nothing is dropped
+        silently)."""
+        found = [(name, table) for name, table in self.follow_up.excluded()
+                 if table is not None and len(table)]
+        if not found:
             return [Paragraph(self._t("nothing_excluded"), "caption")]
-        table = pd.concat(frames, ignore_index=True)
-        n = int(table[["file", "row"]].drop_duplicates().shape[0])
-        rows = [(str(r.file), format_number(int(r.row), self.language, 0),
-                 self._rule(str(r.rule)), str(r.column), _shown(r.value))
-                for r in table.head(50).itertuples()]
+        n = sum(int(table["row"].nunique()) for _, table in found)
         out: list[Block] = [Heading(self._t("excluded"), 3),
-                            Paragraph(self._n("excluded_caption", n)),
-                            Table.of((self._t("col_file"), self._t("col_row"),
-                                      self._t("col_rule"), self._t("col_column"),
-                                      self._t("col_value")), rows, "text")]
-        if len(table) > 50:
-            out.append(Paragraph(self._t("excluded_more", n=len(table) - 50), "caption"))
+                            Paragraph(self._n("excluded_caption", n))]
+        header = (self._t("col_row"), self._t("col_rule"), self._t("col_column"),
+                  self._t("col_value"))
+        for name, table in found:
+            rows = [(format_number(int(r.row), self.language, 0), self._rule(str(r.rule)),
+                     str(r.column), _shown(r.value)) for r in table.head(50).itertuples()]
+            out += [Paragraph(self._n("excluded_file", int(table["row"].nunique()), file=name),
+                              "strong"), Table.of(header, rows, "text")]
+            if len(table) > 50:
+                out.append(Paragraph(self._t("excluded_more", n=len(table) - 50), "caption"))
         return out
 
     def _rule(self, rule: str) -> str:
