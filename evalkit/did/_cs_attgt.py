@@ -148,7 +148,7 @@ def plan_cells(periods: np.ndarray, group_values: np.ndarray, cohorts: np.ndarra
 def panel_cells(outcome_by_period: np.ndarray, codes: np.ndarray, weights: np.ndarray | None,
                 plan: CellPlan, out: np.ndarray, *, method: str,
                 covariates: np.ndarray | None = None,
-                covariate_names: Sequence[str] = ()) -> CellEstimates:
+                covariate_names: Sequence[str] = (), cache: bool = True) -> CellEstimates:
     """ATT(g,t) of a balanced panel; influence functions written into ``out``.
 
     Parameters
@@ -164,12 +164,25 @@ def panel_cells(outcome_by_period: np.ndarray, codes: np.ndarray, weights: np.nd
     covariates
         ``T x n x p`` covariates by period (without the intercept), or ``None``. Each
         cell uses their values in its base period, as R's ``att_gt``.
+    cache
+        Fit each distinct design (treated cohort, comparison units, base-period
+        covariates) once and reuse it for the cells that share it (the default); ``False``
+        fits every cell on its own. Both give the same numbers to the last bit: a cached
+        design is the very computation a cell would repeat.
     """
     n = codes.size
     bounds = np.searchsorted(codes, np.arange(plan.group_values.size + 1))
     att = np.empty(plan.n_cells)
     trimmed = np.zeros(plan.n_cells, dtype=np.int64)
     weak: list[tuple[str, int]] = []
+    # The regressions of a cell depend only on its units and their covariates in its base
+    # period, not on its outcome period: cells sharing the treated cohort, the comparison
+    # units and those covariates (every post-treatment cell of a cohort with a universal
+    # base period; every cell of a cohort with time-invariant covariates and fixed
+    # comparison units) share one fitted design.
+    same_every_period = covariates is not None and cache and all(
+        np.array_equal(covariates[0], covariates[j]) for j in range(1, covariates.shape[0]))
+    designs: dict[tuple[int, bytes, int], _PanelDesign] = {}
     for k in range(plan.n_cells):
         t, b = plan.cell_period[k], plan.cell_base[k]
         treated = plan.cohort_code[plan.cell_cohort[k]]
@@ -179,17 +192,23 @@ def panel_cells(outcome_by_period: np.ndarray, codes: np.ndarray, weights: np.nd
             att[k] = _panel_means(outcome_by_period[t], outcome_by_period[b], weights,
                                   spans, n, out[k])
             continue
-        index = np.concatenate([np.arange(lo, hi) for lo, hi in spans])
-        d = np.zeros(index.size)
-        d[: spans[0][1] - spans[0][0]] = 1.0
+        key = (int(treated), plan.control[k].tobytes(), -1 if same_every_period else int(b))
+        design = designs.get(key) if cache else None
+        if design is None:
+            index = np.concatenate([np.arange(lo, hi) for lo, hi in spans])
+            d = np.zeros(index.size)
+            d[: spans[0][1] - spans[0][0]] = 1.0
+            x = _with_intercept(covariates[b, index])
+            w = np.ones(index.size) if weights is None else weights[index]
+            design = _panel_design(method, d, x, w, plan.label(k), covariate_names, index)
+            designs[key] = design
+        index = design.index
         dy = outcome_by_period[t, index] - outcome_by_period[b, index]
-        x = _with_intercept(covariates[b, index])
-        w = np.ones(index.size) if weights is None else weights[index]
-        result = _panel_2x2(method, dy, d, x, w, plan.label(k), covariate_names)
-        att[k], trimmed[k] = result[0], result[2]
-        if result[3]:
-            weak.append((plan.label(k), result[3]))
-        out[k, index] = result[1] * (n / index.size)
+        att[k], influence = _panel_effect(method, design, dy)
+        trimmed[k] = design.trimmed
+        if design.weak:
+            weak.append((plan.label(k), design.weak))
+        out[k, index] = influence * (n / index.size)
     return CellEstimates(att=att, trimmed=trimmed, weak_overlap=tuple(weak))
 
 
@@ -240,59 +259,119 @@ def _with_intercept(x: np.ndarray) -> np.ndarray:
     return np.column_stack([np.ones(x.shape[0]), x])
 
 
-def _panel_2x2(method: str, dy: np.ndarray, d: np.ndarray, x: np.ndarray, w: np.ndarray,
-               cell: str, names: Sequence[str]) -> tuple[float, np.ndarray, int, int]:
-    """One panel 2x2 with covariates: (att, influence function, trimmed comparison units,
-    treated units with a propensity score of at least ``OVERLAP_LIMIT``).
+@dataclass(frozen=True)
+class _PanelDesign:
+    """What a panel 2x2 with covariates computes from its units alone (not their outcome
+    changes): the normalised weights, the propensity score with its trimming, the
+    comparison units' outcome-regression design, and the estimation-effect vectors that
+    depend on these only."""
 
-    The influence function is DRDID's: ``att - ATT ~ mean(psi)`` over the cell's units.
-    """
+    index: np.ndarray
+    d: np.ndarray
+    x: np.ndarray
+    w: np.ndarray
+    control: np.ndarray
+    x_control: np.ndarray
+    w_control: np.ndarray
+    w_untreated: np.ndarray  # w * (1 - d)
+    w_treat: np.ndarray
+    treat_sum: float
+    treat_mean: float
+    xpx_inv: np.ndarray | None = None
+    ps_lin: object = None
+    w_cont: np.ndarray | None = None
+    cont_sum: float = 0.0
+    cont_mean: float = 0.0
+    treat_projection: np.ndarray | None = None  # x @ (n (X'WX)^-1 m1)
+    cont_projection: np.ndarray | None = None  # x @ (n (X'WX)^-1 m3)
+    trimmed: int = 0
+    weak: int = 0
+
+
+def _panel_design(method: str, d: np.ndarray, x: np.ndarray, w: np.ndarray, cell: str,
+                  names: Sequence[str], index: np.ndarray) -> _PanelDesign:
+    """The outcome-free part of a panel 2x2 with covariates (see :func:`_panel_effect`)."""
     n = d.size
     w = w / w.mean()
     control = d == 0
+    x_control, w_control = x[control], w[control]
+    common = {"index": index, "d": d, "x": x, "w": w, "control": control,
+              "x_control": x_control, "w_control": w_control, "w_untreated": w * (1 - d)}
     if method == "outcome_regression":
-        beta, xpx_inv = _wls(x[control], dy[control], w[control], cell, names, "comparison")
-        fitted = _xb(x, beta)
+        xpx_inv = _wls_inverse(x_control, w_control, cell, names, "comparison")
         w_treat = w * d
-        eta_treat = _dot(w_treat, dy) / w_treat.sum()
-        eta_cont = _dot(w_treat, fitted) / w_treat.sum()
-        # estimation effect of the regression: its linear representation times the derivative
         m1 = (w_treat[:, None] * x).mean(axis=0)
-        ols_term = (w * (1 - d) * (dy - fitted)) * _xb(x, xpx_inv * n @ m1)
-        inf_treat = (w_treat * dy - w_treat * eta_treat) / w_treat.mean()
-        inf_cont = (w_treat * fitted - w_treat * eta_cont + ols_term) / w_treat.mean()
-        return eta_treat - eta_cont, inf_treat - inf_cont, 0, 0
-
+        return _PanelDesign(**common, w_treat=w_treat, treat_sum=w_treat.sum(),
+                            treat_mean=w_treat.mean(), xpx_inv=xpx_inv,
+                            treat_projection=_xb(x, xpx_inv * n @ m1))
     ps, ps_lin, weak = _propensity(x, d, w, cell, names)
     keep = np.ones(n, dtype=bool)
     keep[control] = ps[control] < TRIM_LEVEL
-    trimmed = int(np.sum(~keep))
     w_treat = keep * w * d
     w_cont = keep * w * ps * (1 - d) / (1 - ps)
     _check_weights(w_cont, cell)
+    treat = {"w_treat": w_treat, "treat_sum": w_treat.sum(), "treat_mean": w_treat.mean(),
+             "ps_lin": ps_lin, "w_cont": w_cont, "cont_sum": w_cont.sum(),
+             "cont_mean": w_cont.mean(), "trimmed": int(np.sum(~keep)), "weak": weak}
     if method == "inverse_probability":
-        eta_treat = _dot(w_treat, dy) / w_treat.sum()
-        eta_cont = _dot(w_cont, dy) / w_cont.sum()
-        inf_treat = (w_treat * dy - w_treat * eta_treat) / w_treat.mean()
-        m2 = ((w_cont * (dy - eta_cont))[:, None] * x).mean(axis=0)
-        inf_cont = (w_cont * dy - w_cont * eta_cont + ps_lin(m2)) / w_cont.mean()
-        return eta_treat - eta_cont, inf_treat - inf_cont, trimmed, weak
-
-    beta, xpx_inv = _wls(x[control], dy[control], w[control], cell, names, "comparison")
-    resid = dy - _xb(x, beta)
-    eta_treat = _dot(w_treat, resid) / w_treat.sum()
-    eta_cont = _dot(w_cont, resid) / w_cont.sum()
-    ols_resid = w * (1 - d) * resid  # OLS linear representation: ols_resid * (x @ (XpX^-1 m))
-    m1 = (w_treat[:, None] * x).mean(axis=0)
-    m2 = ((w_cont * (resid - eta_cont))[:, None] * x).mean(axis=0)
-    m3 = (w_cont[:, None] * x).mean(axis=0)
+        return _PanelDesign(**common, **treat)
+    xpx_inv = _wls_inverse(x_control, w_control, cell, names, "comparison")
     xpx_n = xpx_inv * n
-    inf_treat = (w_treat * resid - w_treat * eta_treat - ols_resid * _xb(x, xpx_n @ m1))
-    inf_treat /= w_treat.mean()
+    m1 = (w_treat[:, None] * x).mean(axis=0)
+    m3 = (w_cont[:, None] * x).mean(axis=0)
+    return _PanelDesign(**common, **treat, xpx_inv=xpx_inv,
+                        treat_projection=_xb(x, xpx_n @ m1),
+                        cont_projection=_xb(x, xpx_n @ m3))
+
+
+def _panel_2x2(method: str, dy: np.ndarray, d: np.ndarray, x: np.ndarray, w: np.ndarray,
+               cell: str, names: Sequence[str]) -> tuple[float, np.ndarray, int, int]:
+    """One panel 2x2 with covariates: (att, influence function, trimmed comparison units,
+    treated units with a propensity score of at least ``OVERLAP_LIMIT``)."""
+    design = _panel_design(method, d, x, w, cell, names, np.arange(d.size))
+    att, influence = _panel_effect(method, design, dy)
+    return att, influence, design.trimmed, design.weak
+
+
+def _panel_effect(method: str, design: _PanelDesign, dy: np.ndarray) -> tuple[float, np.ndarray]:
+    """One panel 2x2 with covariates on its design: (att, influence function).
+
+    The influence function is DRDID's: ``att - ATT ~ mean(psi)`` over the cell's units.
+    Only what depends on the outcome changes ``dy`` is computed here.
+    """
+    x, w_treat = design.x, design.w_treat
+    if method == "outcome_regression":
+        beta = design.xpx_inv @ _xtv(design.x_control, design.w_control * dy[design.control])
+        fitted = _xb(x, beta)
+        eta_treat = _dot(w_treat, dy) / design.treat_sum
+        eta_cont = _dot(w_treat, fitted) / design.treat_sum
+        # estimation effect of the regression: its linear representation times the derivative
+        ols_term = (design.w_untreated * (dy - fitted)) * design.treat_projection
+        inf_treat = (w_treat * dy - w_treat * eta_treat) / design.treat_mean
+        inf_cont = (w_treat * fitted - w_treat * eta_cont + ols_term) / design.treat_mean
+        return eta_treat - eta_cont, inf_treat - inf_cont
+
+    w_cont, ps_lin = design.w_cont, design.ps_lin
+    if method == "inverse_probability":
+        eta_treat = _dot(w_treat, dy) / design.treat_sum
+        eta_cont = _dot(w_cont, dy) / design.cont_sum
+        inf_treat = (w_treat * dy - w_treat * eta_treat) / design.treat_mean
+        m2 = _xtv(x, w_cont * (dy - eta_cont)) / dy.size
+        inf_cont = (w_cont * dy - w_cont * eta_cont + ps_lin(m2)) / design.cont_mean
+        return eta_treat - eta_cont, inf_treat - inf_cont
+
+    beta = design.xpx_inv @ _xtv(design.x_control, design.w_control * dy[design.control])
+    resid = dy - _xb(x, beta)
+    eta_treat = _dot(w_treat, resid) / design.treat_sum
+    eta_cont = _dot(w_cont, resid) / design.cont_sum
+    ols_resid = design.w_untreated * resid  # OLS linear representation
+    m2 = _xtv(x, w_cont * (resid - eta_cont)) / dy.size
+    inf_treat = (w_treat * resid - w_treat * eta_treat - ols_resid * design.treat_projection)
+    inf_treat /= design.treat_mean
     inf_cont = (w_cont * resid - w_cont * eta_cont + ps_lin(m2)
-                - ols_resid * _xb(x, xpx_n @ m3))
-    inf_cont /= w_cont.mean()
-    return eta_treat - eta_cont, inf_treat - inf_cont, trimmed, weak
+                - ols_resid * design.cont_projection)
+    inf_cont /= design.cont_mean
+    return eta_treat - eta_cont, inf_treat - inf_cont
 
 
 def _check_weights(w_cont: np.ndarray, cell: str) -> None:
@@ -303,6 +382,14 @@ def _check_weights(w_cont: np.ndarray, cell: str) -> None:
             "covariates (use fewer covariates, or another comparison group)")
 
 
+def _wls_inverse(x: np.ndarray, w: np.ndarray, cell: str, names: Sequence[str],
+                 who: str) -> np.ndarray:
+    """``(X'WX)^-1`` of a weighted least squares design, checked (see :func:`_wls`)."""
+    xtwx = _xtwx(x, w)
+    _check_design(xtwx, cell, names, f"outcome regression on the {who} units")
+    return np.linalg.inv(xtwx)
+
+
 def _wls(x: np.ndarray, y: np.ndarray, w: np.ndarray, cell: str, names: Sequence[str],
          who: str) -> tuple[np.ndarray, np.ndarray]:
     """Weighted least squares; returns the coefficients and the inverse of X'WX / n_all.
@@ -310,9 +397,7 @@ def _wls(x: np.ndarray, y: np.ndarray, w: np.ndarray, cell: str, names: Sequence
     The inverse is scaled by the number of rows of the *full* cell later (R's
     ``crossprod(wols.x, int.cov) / n``); here it is returned unscaled: ``(X'WX)^-1``.
     """
-    xtwx = _xtwx(x, w)
-    _check_design(xtwx, cell, names, f"outcome regression on the {who} units")
-    inverse = np.linalg.inv(xtwx)
+    inverse = _wls_inverse(x, w, cell, names, who)
     return inverse @ _xtv(x, w * y), inverse
 
 
