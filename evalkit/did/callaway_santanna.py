@@ -348,9 +348,14 @@ def _check_covariates(values: np.ndarray, names: Sequence[str]) -> None:
     """Name the covariates that are constant or collinear with the ones before them."""
     if not np.all(np.isfinite(values)):
         raise DataError(f"covariates={list(names)!r}: contain missing or infinite values")
-    design = np.column_stack([np.ones(values.shape[0]), values])
-    design = design / np.maximum(np.abs(design).max(axis=0), 1e-300)
-    gram = design.T @ design
+    # the Gram matrix of the design [1, X], each column scaled by its largest magnitude,
+    # from the sums and cross-products of X (the design itself is never built)
+    scale = np.maximum(np.abs(values).max(axis=0), 1e-300)
+    p = values.shape[1]
+    gram = np.empty((p + 1, p + 1))
+    gram[0, 0] = values.shape[0]
+    gram[0, 1:] = gram[1:, 0] = values.sum(axis=0) / scale
+    gram[1:, 1:] = np.einsum("ij,ik->jk", values, values) / np.outer(scale, scale)
     redundant, rank = [], 1
     for j in range(1, gram.shape[0]):
         eig = np.linalg.eigvalsh(gram[: j + 1, : j + 1])

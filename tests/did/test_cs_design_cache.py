@@ -77,3 +77,20 @@ def test_cells_sharing_a_design_fit_it_once(monkeypatch):
     result = callaway_santanna(panel, covariates=["x", "z"])
     assert len(result.estimates) == 2 * 7  # two cohorts, periods 2-8
     assert len(calls) == 2
+
+
+def test_constant_and_collinear_covariates_are_named():
+    from evalkit.errors import DataError
+
+    sim = simulate_staggered_panel(200, 6, cohorts=(3, 5), seed=1)
+    data = sim.data.assign(one=1.0, twice=lambda f: 2 * f["x"] + 1)
+    for extra, named in ((["one"], "'one' is constant"), (["twice"], "'twice' is constant")):
+        panel = Panel(data, unit="unit", time="period", outcome="y",
+                      first_treated="first_treated", covariates=["x", *extra])
+        with pytest.raises(DataError, match=rf"design is singular: {named} or a linear "
+                                            "combination of the intercept"):
+            callaway_santanna(panel, covariates=["x", *extra])
+    panel = Panel(data.assign(z=np.random.default_rng(0).normal(size=len(data))), unit="unit",
+                  time="period", outcome="y", first_treated="first_treated",
+                  covariates=["x", "z"])
+    callaway_santanna(panel, covariates=["x", "z"])  # a full-rank design is accepted
