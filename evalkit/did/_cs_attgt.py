@@ -163,7 +163,8 @@ def panel_cells(outcome_by_period: np.ndarray, codes: np.ndarray, weights: np.nd
         Zero-filled ``K x n`` array receiving the influence functions.
     covariates
         ``T x n x p`` covariates by period (without the intercept), or ``None``. Each
-        cell uses their values in its base period, as R's ``att_gt``.
+        cell uses their values in its base period, as R's ``att_gt``. Covariates that do
+        not vary over time may be given once, ``1 x n x p``.
     cache
         Fit each distinct design (treated cohort, comparison units, base-period
         covariates) once and reuse it for the cells that share it (the default); ``False``
@@ -180,8 +181,7 @@ def panel_cells(outcome_by_period: np.ndarray, codes: np.ndarray, weights: np.nd
     # units and those covariates (every post-treatment cell of a cohort with a universal
     # base period; every cell of a cohort with time-invariant covariates and fixed
     # comparison units) share one fitted design.
-    same_every_period = covariates is not None and cache and all(
-        np.array_equal(covariates[0], covariates[j]) for j in range(1, covariates.shape[0]))
+    same_every_period = covariates is not None and covariates.shape[0] == 1
     designs: dict[tuple[int, bytes, int], _PanelDesign] = {}
     for k in range(plan.n_cells):
         t, b = plan.cell_period[k], plan.cell_base[k]
@@ -198,7 +198,7 @@ def panel_cells(outcome_by_period: np.ndarray, codes: np.ndarray, weights: np.nd
             index = np.concatenate([np.arange(lo, hi) for lo, hi in spans])
             d = np.zeros(index.size)
             d[: spans[0][1] - spans[0][0]] = 1.0
-            x = _with_intercept(covariates[b, index])
+            x = _with_intercept(covariates[0 if same_every_period else b, index])
             w = np.ones(index.size) if weights is None else weights[index]
             design = _panel_design(method, d, x, w, plan.label(k), covariate_names, index)
             designs[key] = design
@@ -447,9 +447,10 @@ def _propensity(x: np.ndarray, d: np.ndarray, w: np.ndarray, cell: str, names: S
 def _logit(x: np.ndarray, d: np.ndarray, w: np.ndarray, max_iter: int = 100):
     """Weighted logistic regression by Newton's method with step halving."""
     beta = np.zeros(x.shape[1])
-    deviance = _deviance(_xb(x, beta), d, w)
+    eta = _xb(x, beta)
+    deviance = _deviance(eta, d, w)
     for _ in range(max_iter):
-        p = expit(_xb(x, beta))
+        p = expit(eta)
         gradient = _xtv(x, w * (d - p))
         hessian = _xtwx(x, w * p * (1 - p))
         try:
@@ -458,10 +459,13 @@ def _logit(x: np.ndarray, d: np.ndarray, w: np.ndarray, max_iter: int = 100):
             return beta, False
         new_deviance = np.inf
         for _ in range(30):
-            new_deviance = _deviance(_xb(x, beta + step), d, w)
+            eta = _xb(x, beta + step)  # kept: the next iteration starts from it
+            new_deviance = _deviance(eta, d, w)
             if new_deviance <= deviance + 1e-12 * abs(deviance):
                 break
             step = step / 2
+        else:  # no step accepted: the halved step is taken, and eta must follow it
+            eta = _xb(x, beta + step)
         beta = beta + step
         small_step = np.max(np.abs(step)) <= 1e-12 * (1.0 + np.max(np.abs(beta)))
         if small_step or abs(deviance - new_deviance) <= 1e-12 * (abs(new_deviance) + 0.1):

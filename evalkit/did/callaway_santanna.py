@@ -272,8 +272,11 @@ def _balanced(panel, opts, plan, keep_unit, period_keep, unit_codes, notes) -> _
         weights = np.ascontiguousarray(w[order, 0])
     covariates = None
     if opts.covariates:
-        covariates = np.stack([by_unit(panel.values(c))[order].T for c in opts.covariates],
-                              axis=-1)
+        # units x periods, by covariate; when none varies over time, one period holds them
+        # all (1 x n x p): the checks and the cells then read n rows, not T x n
+        matrices = [by_unit(panel.values(c))[order] for c in opts.covariates]
+        constant = all(bool(np.all(m == m[:, :1])) for m in matrices)
+        covariates = np.stack([m[:, :1].T if constant else m.T for m in matrices], axis=-1)
         _check_covariates(covariates.reshape(-1, len(opts.covariates)), opts.covariates)
     clusters, n_clusters = None, None
     if not opts.unit_level:
