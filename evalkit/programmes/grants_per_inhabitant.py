@@ -50,23 +50,8 @@ class GrantsPerInhabitant(PerInhabitant):
         Codes that belong to no territory of ``level`` (their amounts are left out).
     """
 
-    def summary(self) -> str:
-        """What was divided by what, and what was left out."""
-        t = self.table
-        lines = [f"Amount {self.amount} per inhabitant by {self.level}"
-                 + (f" in {self.year}" if self.year is not None else "")
-                 + f": {len(t)} territories"
-                 + (f", from {t['per_inhabitant'].min():,.2f} to "
-                    f"{t['per_inhabitant'].max():,.2f} per inhabitant." if len(t) else ".")]
-        if self.without_territory[0]:
-            lines.append(f"{self.without_territory[0]:,} applications without a territory "
-                         f"({self.without_territory[1]:,.2f}) are left out.")
-        if self.unassigned:
-            lines.append(f"Codes in no {self.level}, left out: {', '.join(self.unassigned)}.")
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
+    _LEFT_OUT = "applications"
+    _AMOUNT = "Amount {amount}"
 
 
 def grants_per_inhabitant(applications: Applications, *,

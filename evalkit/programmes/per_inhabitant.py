@@ -55,15 +55,22 @@ class PerInhabitant:
         out["year"] = self.year
         return out
 
+    #: What the rows left out without a territory are, in the summary.
+    _LEFT_OUT = "lines"
+    #: How the summary names the amount.
+    _AMOUNT = "{amount}"
+
     def summary(self) -> str:
         """What was divided by what, and what was left out."""
-        lines = [f"{self.amount} per inhabitant by {self.level}"
+        t = self.table
+        lines = [self._AMOUNT.format(amount=self.amount)
+                 + f" per inhabitant by {self.level}"
                  + (f" in {self.year}" if self.year is not None else "")
-                 + f": {len(self.table)} territories, from "
-                 f"{self.table['per_inhabitant'].min():,.2f} to "
-                 f"{self.table['per_inhabitant'].max():,.2f} per inhabitant."]
+                 + f": {len(t)} territories"
+                 + (f", from {t['per_inhabitant'].min():,.2f} to "
+                    f"{t['per_inhabitant'].max():,.2f} per inhabitant." if len(t) else ".")]
         if self.without_territory[0]:
-            lines.append(f"{self.without_territory[0]} lines without a territory "
+            lines.append(f"{self.without_territory[0]:,} {self._LEFT_OUT} without a territory "
                          f"({self.without_territory[1]:,.2f}) are left out.")
         if self.unassigned:
             lines.append(f"Codes in no {self.level}, left out: {', '.join(self.unassigned)}.")
