@@ -14,8 +14,10 @@ critical value of a uniform (sup-t) band is the ``1 - alpha`` quantile of
 ``max_k |draw_k / se_k|``. R draws Rademacher multipliers (``BMisc::multiplier_bootstrap``);
 Mammen's (1993) two-point multipliers are available too.
 
-The draws are computed in chunks of bootstrap replications, so that no matrix of
-clusters x replications is ever held in memory.
+The draws are computed in groups of bootstrap replications, so that no matrix of
+clusters x replications of floating-point multipliers is ever held in memory: each
+multiplier takes one of two values, so a group keeps 0/1 bytes and sums the scores
+of the clusters whose byte is 1, block of clusters by block of clusters.
 """
 
 from __future__ import annotations
@@ -36,7 +38,9 @@ __all__ = ["MultiplierBootstrap", "MULTIPLIER_WEIGHTS", "multiplier_draws",
 
 MULTIPLIER_WEIGHTS = ("rademacher", "mammen")
 _IQR_NORMAL = float(stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
-_CHUNK_ELEMENTS = 1 << 22  # multipliers held at once (32 MB of float64)
+_CHUNK_ELEMENTS = 1 << 22  # multipliers drawn per call of the generator
+_GROUP_BYTES = 1 << 26  # 0/1 indicators held at once (64 MB)
+_BLOCK_ELEMENTS = 1 << 21  # indicators converted to float64 per product (16 MB)
 _RELATIVE_ZERO = 1e-10  # a column this small relative to the largest has no std. error
 _DEFAULT_DRAWS = 999
 _MIN_DRAWS = 10  # fewer draws cannot give an interquartile range or a band
@@ -169,19 +173,34 @@ def make_generator(random_state: int | np.random.Generator | None) -> np.random.
     return np.random.default_rng(None if random_state is None else int(random_state))
 
 
-def _multipliers(rng: np.random.Generator, shape: tuple[int, int],
-                 distribution: str) -> np.ndarray:
+def _indicators(rng: np.random.Generator, shape: tuple[int, int],
+                distribution: str) -> np.ndarray:
+    """Which of its two values each multiplier takes, as 0/1 bytes: a Rademacher multiplier
+    is ``2 b - 1``, a Mammen one ``high + (low - high) b`` (see :data:`_TWO_POINTS`).
+
+    The generator is called exactly as for the multipliers themselves, so that a seed
+    gives the same draws whichever way they are then summed."""
     if distribution == "rademacher":
         count = shape[0] * shape[1]
-        bits = np.unpackbits(rng.integers(0, 256, size=(count + 7) // 8, dtype=np.uint8),
-                             count=count)
-        draws = bits.astype(np.float64).reshape(shape)
-        draws *= 2.0
-        draws -= 1.0
-        return draws
+        return np.unpackbits(rng.integers(0, 256, size=(count + 7) // 8, dtype=np.uint8),
+                             count=count).reshape(shape)
     root5 = np.sqrt(5.0)
-    low, high = (1.0 - root5) / 2.0, (1.0 + root5) / 2.0
-    return np.where(rng.random(shape) < (root5 + 1.0) / (2.0 * root5), low, high)
+    return (rng.random(shape) < (root5 + 1.0) / (2.0 * root5)).view(np.uint8)
+
+
+def _two_points(distribution: str) -> tuple[float, float]:
+    """``(value at b = 1, value at b = 0)`` of a multiplier."""
+    if distribution == "rademacher":
+        return 1.0, -1.0
+    root5 = np.sqrt(5.0)
+    return (1.0 - root5) / 2.0, (1.0 + root5) / 2.0
+
+
+def _multipliers(rng: np.random.Generator, shape: tuple[int, int],
+                 distribution: str) -> np.ndarray:
+    """The multipliers themselves, ``shape`` of them (for tests and small uses)."""
+    one, zero = _two_points(distribution)
+    return zero + (one - zero) * _indicators(rng, shape, distribution)
 
 
 def multiplier_draws(scores: np.ndarray, *, n_draws: int | None = None,
@@ -219,12 +238,35 @@ def multiplier_draws(scores: np.ndarray, *, n_draws: int | None = None,
         raise TypeError("multiplier_draws() missing required keyword argument: 'n_draws'")
     scores = np.asarray(scores, dtype=float)
     m, n_clusters = scores.shape
+    # The generator is called for ``chunk`` draws at a time (this fixes the stream a seed
+    # gives). Draws are summed ``group`` at a time, over blocks of ``block`` clusters, so
+    # that each product reads the scores once for many draws and its operands stay in
+    # cache: a multiplier takes one of two values, and sum_c V_c s_c is
+    # (one - zero) * sum_c b_c s_c + zero * sum_c s_c with b_c its 0/1 indicator.
     chunk = max(1, min(n_draws, _CHUNK_ELEMENTS // max(n_clusters, 1)))
-    out = np.empty((n_draws, m))
+    group = max(chunk, (_GROUP_BYTES // max(n_clusters, 1)) // chunk * chunk)
+    group = min(group, -(-n_draws // chunk) * chunk)
+    block = max(1, _BLOCK_ELEMENTS // group)
+    one, zero = _two_points(distribution)
+    totals = scores.sum(axis=1)
     transposed = scores.T
-    for start in range(0, n_draws, chunk):
-        stop = min(n_draws, start + chunk)
-        out[start:stop] = _multipliers(rng, (stop - start, n_clusters), distribution) @ transposed
+    out = np.empty((n_draws, m))
+    indicators = np.empty((group, n_clusters), dtype=np.uint8)
+    buffer = np.empty((group, min(block, n_clusters)))
+    for first in range(0, n_draws, group):
+        last = min(n_draws, first + group)
+        rows = last - first
+        for start in range(first, last, chunk):
+            stop = min(last, start + chunk)
+            indicators[start - first:stop - first] = _indicators(
+                rng, (stop - start, n_clusters), distribution)
+        sums = np.zeros((rows, m))
+        for lo in range(0, n_clusters, block):
+            hi = min(n_clusters, lo + block)
+            part = buffer[:rows, : hi - lo]
+            np.copyto(part, indicators[:rows, lo:hi])
+            sums += part @ transposed[lo:hi]
+        out[first:last] = (one - zero) * sums + zero * totals
     out /= float(scale if scale is not None else n_clusters)
     return out
 
