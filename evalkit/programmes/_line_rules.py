@@ -24,6 +24,7 @@ from evalkit.data.checks import (
     rows_text,
 )
 from evalkit.errors import TerritoryError
+from evalkit.programmes._readers import parse_text_dates
 from evalkit.territories import FAMILIES, Referential, code_faults, normalize_codes
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -198,16 +199,7 @@ def months(values: pd.Series, spec: CreditLinesSpec,
     elif pd.api.types.is_datetime64_any_dtype(values.dtype):
         dates = values
     else:
-        ids, uniques = pd.factorize(values)  # each distinct spelling is parsed once
-        text = pd.Series([str(v).strip() for v in uniques], dtype=object)
-        parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-        for fmt in DATE_FORMATS:
-            todo = parsed.isna()
-            if not todo.any():
-                break
-            parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-        dates = pd.Series(parsed.to_numpy()[ids], index=values.index)
-        dates[ids < 0] = pd.NaT
+        dates = pd.Series(parse_text_dates(values, DATE_FORMATS)[0], index=values.index)
     missing = values.isna().to_numpy()
     unreadable = dates.isna().to_numpy() & ~missing
     if missing.any():

@@ -6,6 +6,8 @@ caller can report them (or set them aside) under its own rules.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -66,6 +68,23 @@ def read_text(values: pd.Series) -> np.ndarray:
     return table[ids]  # the sentinel -1 picks the trailing None
 
 
+def parse_text_dates(values: pd.Series, formats: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Dates written as text, each distinct spelling parsed once with the first of
+    ``formats`` that reads it: ``datetime64[ns]`` values (NaT for missing or unreadable
+    ones) and the mask of values that are empty once stripped."""
+    ids, uniques = pd.factorize(values)
+    text = pd.Series([str(v).strip() for v in uniques], dtype=object)
+    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    for fmt in formats:
+        todo = parsed.isna()
+        if not todo.any():
+            break
+        parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+    days = np.append(parsed.to_numpy(), np.datetime64("NaT"))  # the sentinel -1: missing
+    empty = np.append((text == "").to_numpy(dtype=bool), False)
+    return days[ids], empty[ids]
+
+
 def read_dates(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Days (``datetime64[ns]``, NaT where none), and the masks of missing and of
     unreadable values.
@@ -79,18 +98,9 @@ def read_dates(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     elif pd.api.types.is_datetime64_any_dtype(values.dtype):
         dates = values
     else:
-        ids, uniques = pd.factorize(values)
-        text = pd.Series([str(v).strip() for v in uniques], dtype=object)
-        parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-        for fmt in _DATE_FORMATS:
-            todo = parsed.isna()
-            if not todo.any():
-                break
-            parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-        days = np.append(parsed.to_numpy(), np.datetime64("NaT"))
-        dates = pd.Series(days[ids], index=values.index)
-        empty = np.append((text == "").to_numpy(dtype=bool), False)
-        missing |= empty[ids]
+        days, empty = parse_text_dates(values, _DATE_FORMATS)
+        dates = pd.Series(days, index=values.index)
+        missing |= empty
     days = pd.to_datetime(dates).dt.normalize().to_numpy(dtype="datetime64[ns]")
     unreadable = np.isnat(days) & ~missing
     return days, missing, unreadable
