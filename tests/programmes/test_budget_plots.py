@@ -25,6 +25,8 @@ from evalkit.plots.programmes import (
     plot_execution_rates,
 )
 from evalkit.programmes import CreditLines, consumption_curve, execution_rates
+from tests.programmes.test_consumption_curve import lines as curve_lines
+from tests.programmes.test_consumption_curve import table as curve_table
 
 matplotlib.use("Agg")
 
@@ -46,20 +48,6 @@ def _no_pyplot_state():
     yield
     assert plt.get_fignums() == before
 
-
-def curve_table() -> pd.DataFrame:
-    rows = [("2021-01", 120, 0), ("2021-03", 0, 30), ("2021-12", 0, 90),
-            ("2022-01", 120, 0), ("2022-03", 0, 60), ("2022-11", 0, 60),
-            ("2023-01", 120, 0), ("2023-06", 0, 20), ("2023-12", 0, 60),
-            ("2024-01", 240, 0), ("2024-02", 0, 40), ("2024-05", 0, 20), ("2024-09", 0, 100)]
-    frame = pd.DataFrame(rows, columns=["month", "cp_ouverts", "cp_mandates"])
-    frame["bop"] = "0147-HDF"
-    return frame
-
-
-def curve_lines(frame: pd.DataFrame | None = None) -> CreditLines:
-    return CreditLines(curve_table() if frame is None else frame, month="month", bop="bop",
-                       cp_allocated="cp_ouverts", cp_paid="cp_mandates")
 
 
 def _line(fig: Figure, label: str):
