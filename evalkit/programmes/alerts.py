@@ -29,7 +29,8 @@ __all__ = ["ALERTS", "BudgetAlerts", "budget_alerts"]
 #: The alert rules, in the order they are listed.
 ALERTS: tuple[str, ...] = ("projected_under_consumption", "cp_paid_above_ae_committed",
                            "lines_without_territory")
-_COLUMNS = ["alert", "level", "where", "value", "threshold", "lines", "rows", "message"]
+_COLUMNS = ["alert", "level", "where", "value", "low", "high", "threshold", "lines", "rows",
+            "message"]
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,8 @@ class BudgetAlerts:
         One row per alert: ``alert`` (the rule), ``level`` (``"bop=X, scheme=Y"``, or
         ``""`` for the whole budget or for a line-level alert), ``where`` (the level's
         values, in the order of ``by``, as a tuple: ``()`` for the whole budget or a
-        line-level alert), ``value`` (the projected
+        line-level alert), ``low`` and ``high`` (the range of the projected rate; missing for
+        the other alerts), ``value`` (the projected
         rate; the CP paid minus AE committed; the number of lines), ``threshold``,
         ``lines`` (how many lines are concerned), ``rows`` (their 1-based rows in the
         caller's table, as a tuple) and ``message`` (a sentence naming them).
@@ -154,7 +156,8 @@ def budget_alerts(lines: CreditLines, *, year: int, as_of_month: int | None = No
             at = _rows_of(current, roles, r, curve.by)
             rows.append({"alert": "projected_under_consumption", "level": level,
                          "where": tuple(r[k] for k in curve.by),
-                         "value": float(r["projected_rate"]), "threshold": under_consumption,
+                         "value": float(r["projected_rate"]), "low": float(r["low_rate"]),
+                         "high": float(r["high_rate"]), "threshold": under_consumption,
                          "lines": len(at), "rows": tuple(int(p) + 1 for p in at),
                          "message": f"{level or 'Whole budget'}: projected year-end CP "
                          f"consumption {r['projected_rate']:.1%} (range {r['low_rate']:.1%} to "

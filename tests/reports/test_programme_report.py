@@ -307,3 +307,23 @@ def test_spending_variation_is_measured_over_the_treated_communes(report):
     per = variation.table["per_inhabitant"].to_numpy()
     assert variation.minimum == pytest.approx(per.min())
     assert np.isclose(variation.maximum, per.max())
+
+
+def test_two_levels_break_the_tables_and_the_projections_down_alike(tmp_path):
+    path = variant(tmp_path, ("    by: [dispositif]", "    by: [dispositif, departement]"))
+    report = ProgrammeReport.from_params(path)
+    budget = report.follow_up.budget
+    assert budget.curve_by.by == ("dispositif", "departement")
+    projection = budget.curve_by.projection.set_index(["dispositif", "departement"])
+    alerts = budget.alerts.table
+    lagging = alerts.loc[alerts["alert"] == "projected_under_consumption"]
+    # parrainage lags in every department (simulate_programme_lines); at this finer level a
+    # few other scheme-department pairs fall under 90% too. Each alert gives the range of
+    # its own projection.
+    assert {("parrainage", d) for d in ("02", "59", "60", "62", "80")} <= set(lagging["where"])
+    for _, row in lagging.iterrows():
+        own = projection.loc[row["where"]]
+        assert (row["low"], row["high"]) == (own["low_rate"], own["high_rate"])
+    html = report.budget_html()
+    # 4 schemes x 5 departments: too many curves of their own, the whole budget's only
+    assert html.count("data:image/png;base64,") == 1

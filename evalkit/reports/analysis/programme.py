@@ -89,8 +89,8 @@ class BudgetFollowUp:
     monthly
         The whole budget's rates by month of ``year`` (year to date at each month).
     curve, curve_by
-        The CP consumption curve of the whole budget and by the first of ``by``, with
-        their year-end projections.
+        The CP consumption curve of the whole budget and by ``by``, with their year-end
+        projections.
     remaining
         AE committed minus CP paid by ``by``, up to ``as_of_month``.
     alerts
@@ -286,7 +286,7 @@ def follow_budget(params: PolicyParams, table: pd.DataFrame, path: Path) -> Budg
                                  & (rates_total.table["month"] <= as_of)].reset_index(drop=True))
     previous = section.previous_years
     curve = consumption_curve(lines, year=year, as_of_month=as_of, previous_years=previous)
-    curve_by = (consumption_curve(lines, year=year, as_of_month=as_of, by=by[:1],
+    curve_by = (consumption_curve(lines, year=year, as_of_month=as_of, by=by,
                                   previous_years=previous) if by else None)
     remaining = remaining_to_pay(lines, by=by, as_of=(year, as_of)) \
         if lines.has("ae_committed", "cp_paid") else None

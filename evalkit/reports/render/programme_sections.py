@@ -55,6 +55,8 @@ _SHARED = {"provenance": "provenance", "read_as": "read_as", "sha": "sha256",
            "params_file": "params_file", "version": "version", "run_date": "run_date",
            "data_source": "data_source"}
 _ALERT_COLOUR = "#b2182b"
+#: The most levels drawn as curves of their own (beyond, their table says it all).
+_MAX_CURVES = 8
 _OK_COLOUR = "#1a9850"
 
 
@@ -188,21 +190,12 @@ class ProgrammeReport(ShownSections):
 
     def alert_sentence(self, row: pd.Series) -> str:
         """One alert, in words."""
-        b = self.follow_up.budget
         kind = row["alert"]
         if kind == "projected_under_consumption":
-            found = b.curve_by.projection if b.curve_by is not None else b.curve.projection
-            values = tuple(row["where"])
-            match = found
-            for column, value in zip(b.curve_by.by if b.curve_by is not None else (), values,
-                                     strict=False):
-                match = match.loc[match[column] == value]
-            low = high = math.nan
-            if len(match):
-                low, high = float(match["low_rate"].iloc[0]), float(match["high_rate"].iloc[0])
-            return self._t("alert_projected_under_consumption", where=self._where(values),
-                           rate=self.share(row["value"]), low=self.share(low),
-                           high=self.share(high), threshold=self.share(row["threshold"], 0))
+            return self._t("alert_projected_under_consumption", where=self._where(row["where"]),
+                           rate=self.share(row["value"]), low=self.share(row["low"]),
+                           high=self.share(row["high"]),
+                           threshold=self.share(row["threshold"], 0))
         if kind == "cp_paid_above_ae_committed":
             return self._t("alert_cp_paid_above_ae_committed", where=self._where(row["where"]),
                            excess=self.euros(row["value"]))
@@ -304,7 +297,7 @@ class ProgrammeReport(ShownSections):
         if b.curve_by is None:
             return None
         found = b.curve_by.projection
-        for column, value in zip(b.curve_by.by, values, strict=False):
+        for column, value in zip(b.curve_by.by, values, strict=True):
             found = found.loc[found[column] == value]
         return found.iloc[0] if len(found) else None
 
@@ -330,7 +323,7 @@ class ProgrammeReport(ShownSections):
                               self._t("col_commitment_rate")], rows)]
         rows = []
         for _, r in detail.iterrows():
-            projection = self._projection_of(tuple(r[k] for k in keys[:1]))
+            projection = self._projection_of(tuple(r[k] for k in keys))
             rows.append([*(str(r[k]) for k in keys), self.amount(r["cp_allocated_to_date"]),
                          self.amount(r["cp_paid_to_date"]), self.share(r["cp_consumption_rate"]),
                          self._projection_text(projection) if projection is not None
@@ -381,16 +374,15 @@ class ProgrammeReport(ShownSections):
                             Figure.of(fig, self._curve_alt(b.curve.projection.iloc[0], title),
                                       self.language)]
         _close(fig)
-        if b.curve_by is not None and len(b.curve_by.projection) > 1:
-            column = b.curve_by.by[0]
-            for value in b.curve_by.projection[column]:
-                projection = self._projection_of((value,))
-                sub_title = self._t("curve_title", year=b.year, label=str(value))
-                fig = plot_consumption_curve(b.curve_by, level={column: value}, title=sub_title,
+        levels = b.curve_by.projection if b.curve_by is not None else ()
+        if 1 < len(levels) <= _MAX_CURVES:  # one curve per level, when they are few
+            for _, row in levels.iterrows():
+                values = tuple(row[c] for c in b.curve_by.by)
+                sub_title = self._t("curve_title", year=b.year, label=self._where(values))
+                fig = plot_consumption_curve(b.curve_by, level=values, title=sub_title,
                                              labels=self._curve_labels(),
                                              language=self.language)
-                out.append(Figure.of(fig, self._curve_alt(projection, sub_title),
-                                     self.language))
+                out.append(Figure.of(fig, self._curve_alt(row, sub_title), self.language))
                 _close(fig)
         out.append(Paragraph(self._t("curve_caption"), "caption"))
         return out
