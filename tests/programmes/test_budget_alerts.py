@@ -6,6 +6,7 @@ of June 2024). Scheme ``b`` pays more CP than it commits AE. One line has no com
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -47,7 +48,9 @@ def test_each_rule_names_the_levels_and_lines():
     assert t["level"].tolist() == ["scheme=b", "scheme=b", ""]
     assert t["where"].tolist() == [("b",), ("b",), ()]
     # b at May 2024: 0 paid; 2023 had paid 50 of its 100 by May (share 0.5): projected
-    # 0 / 0.5 = 0, below 0.9
+    # 0 / 0.5 = 0, below 0.9; with one previous year its range is that single year: 0 to 0
+    assert (t.iloc[0]["value"], t.iloc[0]["low"], t.iloc[0]["high"]) == (0.0, 0.0, 0.0)
+    assert np.isnan(t.iloc[1]["low"]) and np.isnan(t.iloc[2]["high"])  # other rules: none
     # b up to May 2024: AE committed 50 + 10 = 60, CP paid 50 + 50 = 100: excess 40 on
     # rows 7 to 10 (row 11 is dated June)
     assert t.iloc[1]["value"] == 40.0 and t.iloc[1]["rows"] == (7, 8, 9, 10)
