@@ -122,32 +122,37 @@ class CallsFollowUp:
     ----------
     applications
         The validated applications and payments (rows breaking a rule set aside).
-    by_call, by_type, by_year
-        Selection rates by call, by applicant type (``None`` without types) and by year
-        of application.
-    priority
-        The shares reaching priority neighbourhoods, by year (``None`` without the flag).
+    overall, by_call, by_type, by_year
+        Selection rates of every application, by call, by applicant type (``None``
+        without types) and by year of application.
+    priority, priority_overall
+        The shares reaching priority neighbourhoods, by year and over every application
+        (``None`` without the flag).
     per_inhabitant
         Amounts granted per inhabitant by territory (``None`` without French codes).
     concentration
         Concentration of the amounts granted on the beneficiaries, all years.
     beneficiaries
         Beneficiaries followed over the years.
-    delays
-        Days from application to decision and to payment, by call.
+    delays, delays_overall
+        Days from application to decision and to payment, by call and over every
+        application.
     files
         The applications file and the payments file, as read.
     """
 
     applications: Applications
+    overall: SelectionRates
     by_call: SelectionRates
     by_type: SelectionRates | None
     by_year: SelectionRates
     priority: PriorityShare | None
+    priority_overall: PriorityShare | None
     per_inhabitant: GrantsPerInhabitant | None
     concentration: Concentration | None
     beneficiaries: BeneficiariesOverYears | None
     delays: Delays
+    delays_overall: Delays
     files: tuple[str, ...]
 
     def excluded(self) -> list[tuple[str, pd.DataFrame | None]]:
@@ -492,15 +497,18 @@ def follow_calls(params: PolicyParams) -> tuple[CallsFollowUp, list[SourceFile],
     level = section.area_level
     granted = section.granted is not None
     follow = CallsFollowUp(
-        applications=apps, by_call=selection_rates(apps, by="call"),
+        applications=apps, overall=selection_rates(apps, by=None),
+        by_call=selection_rates(apps, by="call"),
         by_type=selection_rates(apps, by="applicant_type") if has_type else None,
         by_year=selection_rates(apps, by="year"),
         priority=priority_share(apps, by="year") if section.priority else None,
+        priority_overall=priority_share(apps) if section.priority else None,
         per_inhabitant=(grants_per_inhabitant(apps, level=level, amount="granted")
                         if level is not None and section.territory and granted else None),
         concentration=(concentration(apps, amount="granted", top=tuple(section.top))
                        if granted else None),
         beneficiaries=beneficiaries_over_years(apps) if granted else None,
         delays=delays(apps, by="call", threshold=section.delay_days),
+        delays_overall=delays(apps, threshold=section.delay_days),
         files=tuple(s.path.name for s in sources))
     return follow, sources, tables

@@ -565,21 +565,16 @@ class ProgrammeReport(ShownSections):
     def calls_sentences(self) -> list[str]:
         """The calls' main figures, in sentences (for the summary and the section)."""
         c = self.follow_up.calls
-        years = c.by_year.table
         out = []
-        if len(years):
-            total = years[["applications", "decided", "selected", "undecided"]].sum()
-            rate = total["selected"] / total["decided"] if total["decided"] else math.nan
-            granted = years["granted"].sum() if "granted" in years.columns else math.nan
-            out.append(self._t("calls_sentence_selection",
-                               applications=format_number(total["applications"], self.language, 0),
-                               selected=format_number(total["selected"], self.language, 0),
-                               rate=self.share(rate), granted=self.millions(granted),
-                               undecided=format_number(total["undecided"], self.language, 0)))
-        if c.priority is not None and len(c.priority.table):
-            t = c.priority.table
-            share = _pooled_share(t, "granted") if "granted" in c.priority.measures \
-                else _pooled_share(t, "selected")
+        total = c.overall.table.iloc[0]
+        out.append(self._t("calls_sentence_selection",
+                           applications=format_number(total["applications"], self.language, 0),
+                           selected=format_number(total["selected"], self.language, 0),
+                           rate=self.share(total["selection_rate"]),
+                           granted=self.millions(total.get("granted", math.nan)),
+                           undecided=format_number(total["undecided"], self.language, 0)))
+        if c.priority_overall is not None and "granted" in c.priority_overall.measures:
+            share = c.priority_overall.table["granted_share"].iloc[0]
             out.append(self._t("calls_sentence_priority", share=self.share(share)))
         if c.concentration is not None and len(c.concentration.table):
             row = c.concentration.table.iloc[0]
@@ -588,12 +583,16 @@ class ProgrammeReport(ShownSections):
                                beneficiaries=format_number(row["beneficiaries"], self.language, 0),
                                top=top, share=self.share(row[f"top_{top}_share"]),
                                gini=format_number(row["gini"], self.language, 2)))
-        median = _pooled_median(c, "application_to_decision")
-        if not math.isnan(median):
-            paid = _pooled_median(c, "application_to_first_payment")
-            out.append(self._t("calls_sentence_delay",
-                               days=format_number(median, self.language, 0),
-                               paid=format_number(paid, self.language, 0)))
+        overall = c.delays_overall.table.set_index("measure")
+        measured = [m for m in ("application_to_decision", "application_to_first_payment")
+                    if m in overall.index and overall.loc[m, "counted"]]
+        if len(measured) == 2:  # the sentence says both delays
+            out.append(self._t(
+                "calls_sentence_delay",
+                days=format_number(overall.loc["application_to_decision", "median"],
+                                   self.language, 0),
+                paid=format_number(overall.loc["application_to_first_payment", "median"],
+                                   self.language, 0)))
         return out
 
     def _rates_rows(self, rates, column: str | None) -> list[list[str]]:  # noqa: ANN001
@@ -881,22 +880,6 @@ def _shown(value: object) -> str:
         return ""
     text_ = str(value)
     return text_[:-2] if re.fullmatch(r"-?\d+\.0", text_) else text_
-
-
-def _pooled_share(table: pd.DataFrame, measure: str) -> float:
-    """The share of ``measure`` reaching priority neighbourhoods over every row of a
-    priority table (among the applications whose flag is known)."""
-    known = table[measure].sum() - table[f"{measure}_unknown"].sum()
-    return float(table[f"{measure}_priority"].sum() / known) if known > 0 else math.nan
-
-
-def _pooled_median(calls, measure: str) -> float:  # noqa: ANN001
-    """The median delay of ``measure`` over every application (not by call)."""
-    from evalkit.programmes import delays
-
-    found = delays(calls.applications, by=None, threshold=calls.delays.threshold).table
-    row = found.loc[found["measure"] == measure]
-    return float(row["median"].iloc[0]) if len(row) else math.nan
 
 
 def _territory_names(codes: Sequence[str]) -> dict[str, str]:
