@@ -36,7 +36,7 @@ from evalkit.reports.params.maps import boundaries_path, outline_column
 from evalkit.reports.params.schema import PolicyParams
 from evalkit.reports.render.blocks import Block, Figure, Heading, Paragraph
 
-__all__ = ["report_boundaries", "group_boundaries", "indicator_value_map",
+__all__ = ["report_boundaries", "group_boundaries", "indicator_value_map", "per_inhabitant_map",
            "indicator_gap_map", "tracking_maps_note", "evaluation_map_blocks", "UNIT_SYMBOLS"]
 
 #: The symbol of an indicator's unit, written after its label in a legend's title.
@@ -99,6 +99,27 @@ def _labels(boundaries: Boundaries, language: Language, **extra: str) -> dict[st
         labels["outline"] = text("map_outline", language, level=level)
     labels.update(extra)
     return labels
+
+
+def per_inhabitant_map(params: PolicyParams, table: pd.DataFrame, *, title: str,
+                       language: Language, extent: str = "boundaries") -> list[Block]:
+    """An amount per inhabitant by territory (``table``'s ``code`` and ``per_inhabitant``)
+    on a map, when boundaries know the codes; else nothing.
+
+    ``extent="data"`` draws only the territories of the table (a few departments);
+    ``"boundaries"`` every territory of the boundaries, those without an amount as "no
+    data".
+    """
+    boundaries = report_boundaries(params, table["code"])
+    if boundaries is None:
+        return []
+    values = table[["code", "per_inhabitant"]].rename(columns={"per_inhabitant": "value"})
+    few = extent == "data"
+    fig = map_values(values, boundaries, code="code", value="value", title=title,
+                     language=language, decimals=2, extent=extent,
+                     n_classes=min(5, max(2, len(table) - 1)) if few else 5,
+                     outline=None if few else True, labels=_labels(boundaries, language))
+    return [_figure(fig, language)]
 
 
 def _templates(language: Language) -> dict[str, str]:

@@ -44,6 +44,7 @@ from evalkit.reports.render.blocks import (
     render,
     render_page_style,
 )
+from evalkit.reports.render.maps_sections import per_inhabitant_map
 from evalkit.reports.render.note import Note, record_note
 from evalkit.reports.render.read_format import read_format_text
 from evalkit.reports.render.shown import ShownSections
@@ -439,34 +440,13 @@ class ProgrammeReport(ShownSections):
                             Table.of((level[:1].upper() + level[1:], self._t("col_cp_paid"),
                                       self._t("col_population"), self._t("col_per_inhabitant")),
                                      rows)]
-        out += self._spending_map(table, spending.level)
+        out += per_inhabitant_map(self.params, table, language=self.language, extent="data",
+                                  title=self._t("map_title", year=b.year))
         if spending.without_territory[0]:
             lines, amount = spending.without_territory
             out.append(Paragraph(self._n("without_territory", int(lines),
                                          amount=self.euros(amount)), "caption"))
         return out
-
-    def _spending_map(self, table: pd.DataFrame, level: str) -> list[Block]:
-        from evalkit.maps import alt_text, map_values
-        from evalkit.reports.render.maps_sections import report_boundaries
-
-        boundaries = report_boundaries(self.params, table["code"])
-        if boundaries is None:
-            return []
-        b = self.follow_up.budget
-        title = self._t("map_title", year=b.year)
-        fig = map_values(table[["code", "per_inhabitant"]].rename(
-            columns={"per_inhabitant": "value"}), boundaries, code="code", value="value",
-            title=title,
-            language=self.language, decimals=2, extent="data",
-            n_classes=min(5, max(2, len(table) - 1)), outline=None,
-            labels={"no_data": text("map_no_data", self.language)})
-        from evalkit.reports.render.maps_sections import _templates
-
-        block = Figure.of(fig, alt_text(fig, templates=_templates(self.language)),
-                          self.language)
-        _close(fig)
-        return [block]
 
     def territories_html(self) -> str:
         return render(self.territories_blocks())
@@ -661,9 +641,6 @@ class ProgrammeReport(ShownSections):
         g = self.follow_up.calls.per_inhabitant
         if g is None or not len(g.table):
             return []
-        from evalkit.maps import alt_text, map_values
-        from evalkit.reports.render.maps_sections import _templates, report_boundaries
-
         table = g.table.sort_values("per_inhabitant", ascending=False, kind="stable")
         level = text(f"map_level_{g.level}", self.language)
         rows = [(f"{r['name']} ({r['code']})", self.amount(r["amount"]),
@@ -675,15 +652,8 @@ class ProgrammeReport(ShownSections):
                             Paragraph(self._t("calls_territories_caption",
                                               n=format_number(len(table), self.language, 0)),
                                       "caption")]
-        boundaries = report_boundaries(self.params, table["code"])
-        if boundaries is not None:
-            fig = map_values(table[["code", "per_inhabitant"]].rename(
-                columns={"per_inhabitant": "value"}), boundaries, code="code", value="value",
-                title=self._t("calls_map_title"), language=self.language, decimals=2,
-                labels={"no_data": text("map_no_data", self.language)})
-            out.append(Figure.of(fig, alt_text(fig, templates=_templates(self.language)),
-                                 self.language))
-            _close(fig)
+        out += per_inhabitant_map(self.params, table, language=self.language,
+                                  title=self._t("calls_map_title"))
         out.append(Table.of((level[:1].upper() + level[1:], self._t("calls_col_granted"),
                              self._t("col_population"), self._t("col_per_inhabitant")), rows))
         if g.without_territory[0]:
