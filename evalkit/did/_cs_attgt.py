@@ -24,7 +24,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit
 
 from evalkit.errors import EstimationError
 
@@ -74,26 +73,37 @@ class CellEstimates:
     weak_overlap: tuple[tuple[str, int], ...] = ()
 
 
-# Products over observations are computed with einsum rather than BLAS: the matrices are
-# tall and thin (few covariates), and multithreaded BLAS calls between elementwise steps
-# leave spinning threads that slow everything else down on a busy machine.
+# Products over observations. A design is held transposed, one row per column (k x n,
+# C-contiguous), so that every product reads contiguous rows: with n x k rows, products
+# over few columns run several times slower. They are computed with einsum rather than
+# BLAS: the matrices are short and wide (few covariates), and multithreaded BLAS calls
+# between elementwise steps leave spinning threads that slow everything else down on a
+# busy machine.
 def _dot(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.einsum("i,i->", a, b))
 
 
-def _xtv(x: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """X'v."""
-    return np.einsum("ij,i->j", x, v)
+def _xtv(xt: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """X'v, with the design given transposed (``xt`` is k x n)."""
+    return np.einsum("ji,i->j", xt, v)
 
 
-def _xb(x: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Xb."""
-    return np.einsum("ij,j->i", x, b)
+def _xb(xt: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Xb, with the design given transposed."""
+    return np.einsum("ji,j->i", xt, b)
 
 
-def _xtwx(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """X'WX."""
-    return np.einsum("ij,ik->jk", x * w[:, None], x)
+def _xtwx(xt: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """X'WX, with the design given transposed."""
+    return np.einsum("ij,kj->ik", xt * w, xt)
+
+
+def _design(x: np.ndarray) -> np.ndarray:
+    """``[1, X]`` transposed (``1 + p`` rows of n values) from covariates ``x`` (n x p)."""
+    xt = np.empty((x.shape[1] + 1, x.shape[0]))
+    xt[0] = 1.0
+    xt[1:] = x.T
+    return xt
 
 
 def _num(value: float) -> str:
@@ -198,17 +208,20 @@ def panel_cells(outcome_by_period: np.ndarray, codes: np.ndarray, weights: np.nd
             index = np.concatenate([np.arange(lo, hi) for lo, hi in spans])
             d = np.zeros(index.size)
             d[: spans[0][1] - spans[0][0]] = 1.0
-            x = _with_intercept(covariates[0 if same_every_period else b, index])
+            xt = _design(covariates[0 if same_every_period else b, index])
             w = np.ones(index.size) if weights is None else weights[index]
-            design = _panel_design(method, d, x, w, plan.label(k), covariate_names, index)
+            design = _panel_design(method, d, xt, w, plan.label(k), covariate_names,
+                                   n / index.size)
             designs[key] = design
-        index = design.index
-        dy = outcome_by_period[t, index] - outcome_by_period[b, index]
+        dy = _changes(outcome_by_period[t], outcome_by_period[b], spans)
         att[k], influence = _panel_effect(method, design, dy)
         trimmed[k] = design.trimmed
         if design.weak:
             weak.append((plan.label(k), design.weak))
-        out[k, index] = influence * (n / index.size)
+        start = 0
+        for lo, hi in spans:
+            out[k, lo:hi] = influence[start: start + hi - lo]
+            start += hi - lo
     return CellEstimates(att=att, trimmed=trimmed, weak_overlap=tuple(weak))
 
 
@@ -224,6 +237,16 @@ def _spans(mask: np.ndarray, bounds: np.ndarray) -> list[tuple[int, int]]:
         else:
             spans.append((lo, hi))
     return spans
+
+
+def _changes(y_t: np.ndarray, y_b: np.ndarray, spans: list[tuple[int, int]]) -> np.ndarray:
+    """``y_t - y_b`` over the units of the spans, in their order."""
+    dy = np.empty(sum(hi - lo for lo, hi in spans))
+    start = 0
+    for lo, hi in spans:
+        np.subtract(y_t[lo:hi], y_b[lo:hi], out=dy[start: start + hi - lo])
+        start += hi - lo
+    return dy
 
 
 def _panel_means(y_t: np.ndarray, y_b: np.ndarray, weights: np.ndarray | None,
@@ -255,123 +278,128 @@ def _panel_means(y_t: np.ndarray, y_b: np.ndarray, weights: np.ndarray | None,
     return means[0] - means[1]
 
 
-def _with_intercept(x: np.ndarray) -> np.ndarray:
-    return np.column_stack([np.ones(x.shape[0]), x])
-
-
 @dataclass(frozen=True)
 class _PanelDesign:
-    """What a panel 2x2 with covariates computes from its units alone (not their outcome
-    changes): the normalised weights, the propensity score with its trimming, the
-    comparison units' outcome-regression design, and the estimation-effect vectors that
-    depend on these only."""
+    """What a panel 2x2 with covariates computes from its units alone, not from their
+    outcome changes: the comparison units' outcome-regression design, the propensity
+    score with its trimming, and the vectors the influence function is a combination of.
 
-    index: np.ndarray
-    d: np.ndarray
-    x: np.ndarray
-    w: np.ndarray
-    control: np.ndarray
-    x_control: np.ndarray
+    With ``resid`` the outcome changes less the comparison units' regression fit (the
+    changes themselves for inverse probability weighting), ``att = eta_t - eta_c`` with
+    ``eta_t = treat . resid / treat_sum`` and ``eta_c = cont . resid / cont_sum``, and the
+    influence function (times ``scale``) is
+    ``a * resid - eta_t * b_treat + eta_c * b_cont - score * X (H^-1 n m2)`` where ``m2``
+    is the derivative of ``eta_c`` in the propensity score's coefficients. The vectors
+    ``a``, ``b_treat``, ``b_cont`` and ``score`` are kept already scaled.
+    """
+
+    xt: np.ndarray  # [1, X] transposed, k x m
+    control: slice | np.ndarray  # the comparison units among the m
+    xt_control: np.ndarray
     w_control: np.ndarray
-    w_untreated: np.ndarray  # w * (1 - d)
-    w_treat: np.ndarray
+    treat: np.ndarray  # the treated units' weights (after trimming)
     treat_sum: float
-    treat_mean: float
-    xpx_inv: np.ndarray | None = None
-    ps_lin: object = None
-    w_cont: np.ndarray | None = None
+    a: np.ndarray
+    b_treat: np.ndarray
+    xpx_inv: np.ndarray | None = None  # (X'WX)^-1 of the comparison units
+    cont: np.ndarray | None = None  # the comparison units' inverse-probability weights
     cont_sum: float = 0.0
-    cont_mean: float = 0.0
-    treat_projection: np.ndarray | None = None  # x @ (n (X'WX)^-1 m1)
-    cont_projection: np.ndarray | None = None  # x @ (n (X'WX)^-1 m3)
+    b_cont: np.ndarray | None = None
+    score: np.ndarray | None = None
+    hessian_inv_n: np.ndarray | None = None
+    xt_cont: np.ndarray | None = None  # X' cont
     trimmed: int = 0
     weak: int = 0
 
 
-def _panel_design(method: str, d: np.ndarray, x: np.ndarray, w: np.ndarray, cell: str,
-                  names: Sequence[str], index: np.ndarray) -> _PanelDesign:
-    """The outcome-free part of a panel 2x2 with covariates (see :func:`_panel_effect`)."""
-    n = d.size
+def _panel_design(method: str, d: np.ndarray, xt: np.ndarray, w: np.ndarray, cell: str,
+                  names: Sequence[str], scale: float = 1.0) -> _PanelDesign:
+    """The outcome-free part of a panel 2x2 with covariates (see :func:`_panel_effect`).
+
+    ``d`` flags the treated units, ``xt`` is the design ``[1, X]`` transposed, ``w`` the
+    sampling weights; the influence function is returned multiplied by ``scale``.
+    """
+    m = d.size
     w = w / w.mean()
-    control = d == 0
-    x_control, w_control = x[control], w[control]
-    common = {"index": index, "d": d, "x": x, "w": w, "control": control,
-              "x_control": x_control, "w_control": w_control, "w_untreated": w * (1 - d)}
+    n_treated = int(np.count_nonzero(d))
+    if np.all(d[:n_treated] == 1):  # treated units first, as the cells give them
+        control: slice | np.ndarray = slice(n_treated, None)
+    else:
+        control = d == 0
+    xt_control, w_control = np.ascontiguousarray(xt[:, control]), w[control]
+    common = {"xt": xt, "control": control, "xt_control": xt_control, "w_control": w_control}
     if method == "outcome_regression":
-        xpx_inv = _wls_inverse(x_control, w_control, cell, names, "comparison")
-        w_treat = w * d
-        m1 = (w_treat[:, None] * x).mean(axis=0)
-        return _PanelDesign(**common, w_treat=w_treat, treat_sum=w_treat.sum(),
-                            treat_mean=w_treat.mean(), xpx_inv=xpx_inv,
-                            treat_projection=_xb(x, xpx_inv * n @ m1))
-    ps, ps_lin, weak = _propensity(x, d, w, cell, names)
-    keep = np.ones(n, dtype=bool)
+        xpx_inv = _wls_inverse(xt_control, w_control, cell, names, "comparison")
+        treat = w * d
+        treat_mean = treat.mean()
+        # estimation effect of the regression: its linear representation times the
+        # derivative of the fitted comparison mean
+        projection = _xb(xt, xpx_inv @ _xtv(xt, treat))
+        w_untreated = w * (1 - d)
+        a = (treat - w_untreated * projection) * (scale / treat_mean)
+        return _PanelDesign(**common, treat=treat, treat_sum=treat.sum(), a=a,
+                            b_treat=treat * (scale / treat_mean), xpx_inv=xpx_inv)
+    fit = _propensity(xt, d, w, cell, names)
+    ps = fit.ps
+    keep = np.ones(m, dtype=bool)
     keep[control] = ps[control] < TRIM_LEVEL
-    w_treat = keep * w * d
-    w_cont = keep * w * ps * (1 - d) / (1 - ps)
-    _check_weights(w_cont, cell)
-    treat = {"w_treat": w_treat, "treat_sum": w_treat.sum(), "treat_mean": w_treat.mean(),
-             "ps_lin": ps_lin, "w_cont": w_cont, "cont_sum": w_cont.sum(),
-             "cont_mean": w_cont.mean(), "trimmed": int(np.sum(~keep)), "weak": weak}
+    treat = keep * w * d
+    cont = keep * w * ps * (1 - d) / (1 - ps)
+    _check_weights(cont, cell)
+    treat_mean, cont_mean = treat.mean(), cont.mean()
+    b_treat = treat * (scale / treat_mean)
+    b_cont = cont * (scale / cont_mean)
+    logit = {"treat": treat, "treat_sum": treat.sum(), "cont": cont, "cont_sum": cont.sum(),
+             "b_treat": b_treat, "b_cont": b_cont, "score": fit.score * (scale / cont_mean),
+             "hessian_inv_n": fit.hessian_inv_n, "xt_cont": _xtv(xt, cont),
+             "trimmed": int(np.sum(~keep)), "weak": fit.weak}
     if method == "inverse_probability":
-        return _PanelDesign(**common, **treat)
-    xpx_inv = _wls_inverse(x_control, w_control, cell, names, "comparison")
-    xpx_n = xpx_inv * n
-    m1 = (w_treat[:, None] * x).mean(axis=0)
-    m3 = (w_cont[:, None] * x).mean(axis=0)
-    return _PanelDesign(**common, **treat, xpx_inv=xpx_inv,
-                        treat_projection=_xb(x, xpx_n @ m1),
-                        cont_projection=_xb(x, xpx_n @ m3))
+        return _PanelDesign(**common, **logit, a=b_treat - b_cont)
+    xpx_inv = _wls_inverse(xt_control, w_control, cell, names, "comparison")
+    # the regression's estimation effect on eta_t and eta_c: its linear representation
+    # (w (1 - d) resid, X (X'WX)^-1) times their derivatives in its coefficients
+    xpx_m = xpx_inv * m
+    projection = _xb(xt, xpx_m @ (_xtv(xt, treat) / m / treat_mean
+                                  - _xtv(xt, cont) / m / cont_mean))
+    a = b_treat - b_cont - (w * (1 - d) * projection) * scale
+    return _PanelDesign(**common, **logit, a=a, xpx_inv=xpx_inv)
 
 
 def _panel_2x2(method: str, dy: np.ndarray, d: np.ndarray, x: np.ndarray, w: np.ndarray,
                cell: str, names: Sequence[str]) -> tuple[float, np.ndarray, int, int]:
     """One panel 2x2 with covariates: (att, influence function, trimmed comparison units,
-    treated units with a propensity score of at least ``OVERLAP_LIMIT``)."""
-    design = _panel_design(method, d, x, w, cell, names, np.arange(d.size))
+    treated units with a propensity score of at least ``OVERLAP_LIMIT``); ``x`` is the
+    design with its intercept, n x k."""
+    design = _panel_design(method, d, np.ascontiguousarray(x.T), w, cell, names)
     att, influence = _panel_effect(method, design, dy)
     return att, influence, design.trimmed, design.weak
 
 
-def _panel_effect(method: str, design: _PanelDesign, dy: np.ndarray) -> tuple[float, np.ndarray]:
+def _panel_effect(method: str, design: _PanelDesign,
+                  dy: np.ndarray) -> tuple[float, np.ndarray]:
     """One panel 2x2 with covariates on its design: (att, influence function).
 
-    The influence function is DRDID's: ``att - ATT ~ mean(psi)`` over the cell's units.
-    Only what depends on the outcome changes ``dy`` is computed here.
+    The influence function is DRDID's (``reg_did_panel``, ``std_ipw_did_panel``,
+    ``drdid_panel``): ``att - ATT ~ mean(psi)`` over the cell's units, times the design's
+    scale. Only what depends on the outcome changes ``dy`` is computed here.
     """
-    x, w_treat = design.x, design.w_treat
+    resid = dy
+    if method != "inverse_probability":
+        beta = design.xpx_inv @ _xtv(design.xt_control, design.w_control * dy[design.control])
+        resid = dy - _xb(design.xt, beta)
+    eta_treat = _dot(design.treat, resid) / design.treat_sum
     if method == "outcome_regression":
-        beta = design.xpx_inv @ _xtv(design.x_control, design.w_control * dy[design.control])
-        fitted = _xb(x, beta)
-        eta_treat = _dot(w_treat, dy) / design.treat_sum
-        eta_cont = _dot(w_treat, fitted) / design.treat_sum
-        # estimation effect of the regression: its linear representation times the derivative
-        ols_term = (design.w_untreated * (dy - fitted)) * design.treat_projection
-        inf_treat = (w_treat * dy - w_treat * eta_treat) / design.treat_mean
-        inf_cont = (w_treat * fitted - w_treat * eta_cont + ols_term) / design.treat_mean
-        return eta_treat - eta_cont, inf_treat - inf_cont
-
-    w_cont, ps_lin = design.w_cont, design.ps_lin
-    if method == "inverse_probability":
-        eta_treat = _dot(w_treat, dy) / design.treat_sum
-        eta_cont = _dot(w_cont, dy) / design.cont_sum
-        inf_treat = (w_treat * dy - w_treat * eta_treat) / design.treat_mean
-        m2 = _xtv(x, w_cont * (dy - eta_cont)) / dy.size
-        inf_cont = (w_cont * dy - w_cont * eta_cont + ps_lin(m2)) / design.cont_mean
-        return eta_treat - eta_cont, inf_treat - inf_cont
-
-    beta = design.xpx_inv @ _xtv(design.x_control, design.w_control * dy[design.control])
-    resid = dy - _xb(x, beta)
-    eta_treat = _dot(w_treat, resid) / design.treat_sum
-    eta_cont = _dot(w_cont, resid) / design.cont_sum
-    ols_resid = design.w_untreated * resid  # OLS linear representation
-    m2 = _xtv(x, w_cont * (resid - eta_cont)) / dy.size
-    inf_treat = (w_treat * resid - w_treat * eta_treat - ols_resid * design.treat_projection)
-    inf_treat /= design.treat_mean
-    inf_cont = (w_cont * resid - w_cont * eta_cont + ps_lin(m2)
-                - ols_resid * design.cont_projection)
-    inf_cont /= design.cont_mean
-    return eta_treat - eta_cont, inf_treat - inf_cont
+        # eta_c is the treated units' mean fitted change: att = treat . resid / treat_sum
+        influence = design.a * resid
+        influence -= eta_treat * design.b_treat
+        return eta_treat, influence
+    eta_cont = _dot(design.cont, resid) / design.cont_sum
+    m2 = (_xtv(design.xt, design.cont * resid) - eta_cont * design.xt_cont) / dy.size
+    influence = design.a * resid
+    influence -= eta_treat * design.b_treat
+    influence += eta_cont * design.b_cont
+    influence -= design.score * _xb(design.xt, design.hessian_inv_n @ m2)
+    return eta_treat - eta_cont, influence
 
 
 def _check_weights(w_cont: np.ndarray, cell: str) -> None:
@@ -382,23 +410,23 @@ def _check_weights(w_cont: np.ndarray, cell: str) -> None:
             "covariates (use fewer covariates, or another comparison group)")
 
 
-def _wls_inverse(x: np.ndarray, w: np.ndarray, cell: str, names: Sequence[str],
+def _wls_inverse(xt: np.ndarray, w: np.ndarray, cell: str, names: Sequence[str],
                  who: str) -> np.ndarray:
     """``(X'WX)^-1`` of a weighted least squares design, checked (see :func:`_wls`)."""
-    xtwx = _xtwx(x, w)
+    xtwx = _xtwx(xt, w)
     _check_design(xtwx, cell, names, f"outcome regression on the {who} units")
     return np.linalg.inv(xtwx)
 
 
-def _wls(x: np.ndarray, y: np.ndarray, w: np.ndarray, cell: str, names: Sequence[str],
+def _wls(xt: np.ndarray, y: np.ndarray, w: np.ndarray, cell: str, names: Sequence[str],
          who: str) -> tuple[np.ndarray, np.ndarray]:
     """Weighted least squares; returns the coefficients and the inverse of X'WX / n_all.
 
     The inverse is scaled by the number of rows of the *full* cell later (R's
     ``crossprod(wols.x, int.cov) / n``); here it is returned unscaled: ``(X'WX)^-1``.
     """
-    inverse = _wls_inverse(x, w, cell, names, who)
-    return inverse @ _xtv(x, w * y), inverse
+    inverse = _wls_inverse(xt, w, cell, names, who)
+    return inverse @ _xtv(xt, w * y), inverse
 
 
 def _check_design(gram: np.ndarray, cell: str, names: Sequence[str], what: str) -> None:
@@ -411,13 +439,29 @@ def _check_design(gram: np.ndarray, cell: str, names: Sequence[str], what: str) 
             "collinear with the others, among these units). Remove or recode covariates.")
 
 
-def _propensity(x: np.ndarray, d: np.ndarray, w: np.ndarray, cell: str, names: Sequence[str]):
+@dataclass(frozen=True)
+class _Propensity:
+    """A fitted propensity score: the scores (capped below 1), the score contributions
+    ``w (d - ps)``, ``n H^-1`` and the count of treated units with weak overlap."""
+
+    xt: np.ndarray
+    ps: np.ndarray
+    score: np.ndarray
+    hessian_inv_n: np.ndarray
+    weak: int
+
+    def linear(self, m: np.ndarray) -> np.ndarray:
+        """The estimation effect of the coefficients on a statistic whose derivative in
+        them is ``m``: ``score * X (n H^-1 m)``."""
+        return self.score * _xb(self.xt, self.hessian_inv_n @ m)
+
+
+def _propensity(xt: np.ndarray, d: np.ndarray, w: np.ndarray, cell: str,
+                names: Sequence[str]) -> _Propensity:
     """Logistic propensity score by weighted maximum likelihood, capped below 1.
 
-    Returns the scores, a function giving the estimation effect of the logit
-    coefficients on a statistic whose derivative is ``m`` (``score @ H^-1 * n @ m``),
-    and how many treated units have a score of at least ``OVERLAP_LIMIT`` (weak overlap:
-    R's ``did`` reports such cells as NA; here they are estimated and reported).
+    Also counts the treated units with a score of at least ``OVERLAP_LIMIT`` (weak
+    overlap: R's ``did`` reports such cells as NA; here they are estimated and reported).
 
     Raises
     ------
@@ -425,59 +469,69 @@ def _propensity(x: np.ndarray, d: np.ndarray, w: np.ndarray, cell: str, names: S
         When the covariates separate treated and comparison units (the maximum
         likelihood estimate does not exist).
     """
-    beta, converged = _logit(x, d, w)
-    eta = _xb(x, beta)
+    converged, eta, p = _logit(xt, d, w)
     if not converged or np.max(np.abs(eta)) > _SEPARATION:
         raise EstimationError(
             f"{cell}: the covariates {', '.join(map(repr, names))} separate the treated from "
             "the comparison units (the propensity score is 0 or 1 for some of them), so "
             "they cannot be compared; use fewer covariates or another comparison group")
-    ps = np.minimum(expit(eta), _PS_CAP)
-    hessian = _xtwx(x, ps * (1 - ps) * w)
+    ps = np.minimum(p, _PS_CAP)
+    hessian = _xtwx(xt, ps * (1 - ps) * w)
     _check_design(hessian, cell, names, "propensity score")
-    hessian_inv_n = np.linalg.inv(hessian) * d.size
-    score = w * (d - ps)
-
-    def linear(m: np.ndarray) -> np.ndarray:
-        return score * _xb(x, hessian_inv_n @ m)
-
-    return ps, linear, int(np.sum(ps[d == 1] >= OVERLAP_LIMIT))
+    return _Propensity(xt=xt, ps=ps, score=w * (d - ps),
+                       hessian_inv_n=np.linalg.inv(hessian) * d.size,
+                       weak=int(np.sum(ps[d == 1] >= OVERLAP_LIMIT)))
 
 
-def _logit(x: np.ndarray, d: np.ndarray, w: np.ndarray, max_iter: int = 100):
-    """Weighted logistic regression by Newton's method with step halving."""
-    beta = np.zeros(x.shape[1])
-    eta = _xb(x, beta)
-    deviance = _deviance(eta, d, w)
+def _logistic(eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``1 / (1 + exp(-eta))`` and ``log(1 + exp(eta))``, stable for any ``eta``, from one
+    exponential."""
+    e = np.exp(-np.abs(eta))
+    softplus = np.log1p(e)
+    softplus += np.maximum(eta, 0.0)
+    r = 1.0 / (1.0 + e)
+    return np.where(eta >= 0, r, e * r), softplus
+
+
+def _logit(xt: np.ndarray, d: np.ndarray, w: np.ndarray,
+           max_iter: int = 100) -> tuple[bool, np.ndarray, np.ndarray]:
+    """Weighted logistic regression by Newton's method with step halving.
+
+    Returns whether it converged, the linear index and the probabilities at the estimate.
+    """
+    beta = np.zeros(xt.shape[0])
+    eta = np.zeros(d.size)
+    p, softplus = _logistic(eta)
+    deviance = _deviance(softplus, eta, d, w)
     for _ in range(max_iter):
-        p = expit(eta)
-        gradient = _xtv(x, w * (d - p))
-        hessian = _xtwx(x, w * p * (1 - p))
+        gradient = _xtv(xt, w * (d - p))
+        hessian = _xtwx(xt, w * p * (1 - p))
         try:
             step = np.linalg.solve(hessian, gradient)
         except np.linalg.LinAlgError:
-            return beta, False
+            return False, eta, p
         new_deviance = np.inf
         for _ in range(30):
-            eta = _xb(x, beta + step)  # kept: the next iteration starts from it
-            new_deviance = _deviance(eta, d, w)
+            eta = _xb(xt, beta + step)  # kept: the next iteration starts from it
+            p, softplus = _logistic(eta)
+            new_deviance = _deviance(softplus, eta, d, w)
             if new_deviance <= deviance + 1e-12 * abs(deviance):
                 break
             step = step / 2
         else:  # no step accepted: the halved step is taken, and eta must follow it
-            eta = _xb(x, beta + step)
+            eta = _xb(xt, beta + step)
+            p, softplus = _logistic(eta)
         beta = beta + step
         small_step = np.max(np.abs(step)) <= 1e-12 * (1.0 + np.max(np.abs(beta)))
         if small_step or abs(deviance - new_deviance) <= 1e-12 * (abs(new_deviance) + 0.1):
-            return beta, bool(np.all(np.isfinite(beta)))
+            return bool(np.all(np.isfinite(beta))), eta, p
         deviance = new_deviance
-    return beta, False
+    return False, eta, p
 
 
-def _deviance(eta: np.ndarray, d: np.ndarray, w: np.ndarray) -> float:
-    # -2 log-likelihood, stable for large |eta|: log(1 + exp(eta)) - d * eta
-    softplus = np.maximum(eta, 0.0) + np.log1p(np.exp(-np.abs(eta)))
-    return 2.0 * _dot(w, softplus - d * eta)
+def _deviance(softplus: np.ndarray, eta: np.ndarray, d: np.ndarray, w: np.ndarray) -> float:
+    """-2 log-likelihood: ``2 sum w (log(1 + exp(eta)) - d eta)``."""
+    return 2.0 * (_dot(w, softplus) - _dot(w * d, eta))
 
 
 # ============================================================================ cross-sections
@@ -521,9 +575,8 @@ def rc_cells(y: np.ndarray, period: np.ndarray, codes: np.ndarray, ids: np.ndarr
         if covariates is None:
             att[k], psi = _rc_means(y[rows], post, d, w)
         else:
-            x = _with_intercept(covariates[rows])
-            att[k], psi, trimmed[k], count = _rc_2x2(method, y[rows], post, d, x, w, cell,
-                                                      covariate_names)
+            att[k], psi, trimmed[k], count = _rc_effect(
+                method, y[rows], post, d, _design(covariates[rows]), w, cell, covariate_names)
             if count:
                 weak.append((cell, count))
         out[k] = np.bincount(ids[rows], weights=psi * (n_ids / rows.size), minlength=n_ids)
@@ -556,23 +609,31 @@ def _rc_means(y: np.ndarray, post: np.ndarray, d: np.ndarray, w: np.ndarray):
 def _rc_2x2(method: str, y: np.ndarray, post: np.ndarray, d: np.ndarray, x: np.ndarray,
             w: np.ndarray, cell: str, names: Sequence[str]):
     """One repeated cross-section 2x2 with covariates (DRDID ``reg_did_rc``,
-    ``std_ipw_did_rc``, ``drdid_rc``): (att, influence function, trimmed, weak overlap)."""
+    ``std_ipw_did_rc``, ``drdid_rc``): (att, influence function, trimmed, weak overlap);
+    ``x`` is the design with its intercept, n x k."""
+    return _rc_effect(method, y, post, d, np.ascontiguousarray(x.T), w, cell, names)
+
+
+def _rc_effect(method: str, y: np.ndarray, post: np.ndarray, d: np.ndarray, xt: np.ndarray,
+               w: np.ndarray, cell: str, names: Sequence[str]):
+    """:func:`_rc_2x2` with the design ``[1, X]`` given transposed (k x n)."""
     n = y.size
     w = w / w.mean()
     pre = 1 - post
 
     def ols(mask: np.ndarray, who: str):
-        beta, inverse = _wls(x[mask], y[mask], w[mask], cell, names, who)
-        fitted = _xb(x, beta)
+        beta, inverse = _wls(np.ascontiguousarray(xt[:, mask]), y[mask], w[mask], cell, names,
+                             who)
+        fitted = _xb(xt, beta)
         resid_w = w * mask * (y - fitted)
 
         def linear(m: np.ndarray) -> np.ndarray:  # OLS linear representation times m
-            return resid_w * _xb(x, inverse * n @ m)
+            return resid_w * _xb(xt, inverse * n @ m)
 
         return fitted, linear
 
     def colmean(v: np.ndarray) -> np.ndarray:
-        return (v[:, None] * x).mean(axis=0)
+        return _xtv(xt, v) / n
 
     if method == "outcome_regression":
         fit_pre, lin_pre = ols((d == 0) & (pre == 1), "comparison units before the change")
@@ -588,7 +649,8 @@ def _rc_2x2(method: str, y: np.ndarray, post: np.ndarray, d: np.ndarray, x: np.n
         inf_cont /= w_d.mean()
         return (eta_t1 - eta_t0) - eta_c, inf_treat - inf_cont, 0, 0
 
-    ps, ps_lin, weak = _propensity(x, d, w, cell, names)
+    fit = _propensity(xt, d, w, cell, names)
+    ps, ps_lin, weak = fit.ps, fit.linear, fit.weak
     keep = np.ones(n, dtype=bool)
     keep[d == 0] = ps[d == 0] < TRIM_LEVEL
     trimmed = int(np.sum(~keep))
