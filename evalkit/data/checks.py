@@ -120,6 +120,8 @@ def too_large_limit(n_rows: int) -> float:
 def too_large_problem(label: str, values: np.ndarray, positions: np.ndarray) -> str | None:
     """``label`` holds values too large to estimate with (``None`` when it does not)."""
     limit = too_large_limit(values.size)
+    if values.size and max(values.max(), -values.min()) <= limit:  # false with nan or inf
+        return None
     with np.errstate(invalid="ignore"):
         huge = np.isfinite(values) & (np.abs(values) > limit)
     where = np.flatnonzero(huge)

@@ -186,9 +186,9 @@ class Panel:
         spec = PanelSpec(unit=unit, time=time, outcome=outcome, treatment=treatment,
                      first_treated=first_treated, covariates=_as_tuple(covariates),
                      weights=weights, cluster=cluster, missing=missing)
-        frame, dropped = _validate(data, spec)
+        frame, dropped, values = _validate(data, spec)
         _set(self, _spec=spec, _frame=frame, _dropped=dropped)
-        _set(self, **_derive(frame, spec))
+        _set(self, **_derive(frame, spec, values))
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"Panel is immutable; cannot set {name!r}")
@@ -331,7 +331,17 @@ class Panel:
     @property
     def cohort(self) -> pd.Series:
         """First treatment period of each row's unit; NaN for never-treated units."""
-        return pd.Series(self._row_cohort, index=self._frame.index, name="cohort", copy=True)
+        return pd.Series(self._cohort_by_row(), index=self._frame.index, name="cohort",
+                         copy=True)
+
+    def _cohort_by_row(self) -> np.ndarray:
+        """Each row's cohort (read-only), computed when first asked for."""
+        if self._row_cohort is None:
+            counts = np.bincount(self._unit_codes, minlength=self._units.size)
+            cohort = np.repeat(self._unit_cohort, counts)  # rows are sorted by unit
+            cohort.setflags(write=False)
+            object.__setattr__(self, "_row_cohort", cohort)
+        return self._row_cohort
 
     @property
     def unit_cohorts(self) -> pd.Series:
@@ -355,7 +365,8 @@ class Panel:
     def treated(self) -> pd.Series:
         """0/1 indicator of being treated in each row (absorbing)."""
         time = self._frame[self.time].to_numpy()
-        values = (~np.isnan(self._row_cohort)) & (time >= self._row_cohort)
+        cohort = self._cohort_by_row()
+        values = (~np.isnan(cohort)) & (time >= cohort)
         return pd.Series(values.astype(np.int8), index=self._frame.index, name="treated")
 
     @property
@@ -421,8 +432,13 @@ def _period_label(value: float) -> object:
     return int(value) if float(value).is_integer() else float(value)
 
 
-def _validate(data: pd.DataFrame, spec: PanelSpec) -> tuple[pd.DataFrame, int]:
-    """Check the data against the description; return the panel's own sorted copy."""
+def _validate(data: pd.DataFrame,
+              spec: PanelSpec) -> tuple[pd.DataFrame, int, dict[str, np.ndarray]]:
+    """Check the data against the description.
+
+    Returns the panel's own copy of the columns it uses (not yet sorted), the number of
+    rows dropped, and the numeric columns as floats.
+    """
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"data: must be a pandas DataFrame; got {type(data).__name__}")
     problems = Problems()
@@ -501,7 +517,7 @@ def _validate(data: pd.DataFrame, spec: PanelSpec) -> tuple[pd.DataFrame, int]:
                          f"such as {[_period_label(v) for v in bad[:_SHOW]]}")
     problems.raise_if_any(DataError, _MISMATCH)
 
-    return frame, dropped
+    return frame, dropped, values
 
 
 _MISMATCH = "The data do not match the panel description:"
@@ -529,13 +545,17 @@ def _roles(spec: PanelSpec) -> dict[str, str]:
     return roles
 
 
-def _derive(frame: pd.DataFrame, spec: PanelSpec) -> dict[str, object]:
-    """Sort by unit and period, compute codes and cohorts, run the checks that need them."""
+def _derive(frame: pd.DataFrame, spec: PanelSpec,
+            values: dict[str, np.ndarray]) -> dict[str, object]:
+    """Sort by unit and period, compute codes and cohorts, run the checks that need them.
+
+    ``values`` holds the numeric columns as floats, in the rows' order in ``frame``.
+    """
     problems = Problems()
-    unit_codes, units = pd.factorize(frame[spec.unit], sort=True)
-    time_values = frame[spec.time].to_numpy(dtype=float)
-    periods = np.sort(pd.unique(time_values))
-    time_codes = np.searchsorted(periods, time_values)
+    unit_codes, units = _factorize_units(frame[spec.unit])
+    time_values = values[spec.time]
+    order = None
+    periods, time_codes = _code_periods(frame[spec.time], time_values)
     n_units, n_periods = len(units), len(periods)
 
     key = unit_codes.astype(np.int64) * n_periods + time_codes
@@ -557,21 +577,27 @@ def _derive(frame: pd.DataFrame, spec: PanelSpec) -> dict[str, object]:
         time_values = time_values[order]
     frame = frame.reset_index(drop=True)
     starts = np.flatnonzero(np.r_[True, unit_codes[1:] != unit_codes[:-1]])
+    rows_per_unit = np.diff(np.r_[starts, unit_codes.size])
 
     if spec.first_treated:
-        g = frame[spec.first_treated].to_numpy(dtype=float)
-        g = np.where(_is_never(g), np.nan, g)
-        g_filled = np.where(np.isnan(g), -np.inf, g)
-        unit_min = np.minimum.reduceat(g_filled, starts)
-        unit_max = np.maximum.reduceat(g_filled, starts)
-        varying = np.flatnonzero(unit_min != unit_max)
+        g = values[spec.first_treated]
+        g = g if order is None else g[order]
+        unit_first = g[starts]
+        # the same on every row of a unit: each row against its unit's first row (rows of
+        # a unit are contiguous), every never-treated spelling (missing, 0, inf) alike
+        same = g == np.repeat(unit_first, rows_per_unit)
+        if not same.all():
+            never = _is_never(g)
+            same |= never & np.repeat(never[starts], rows_per_unit)
+        varying = np.unique(unit_codes[~same]) if not same.all() else np.empty(0, np.intp)
         if varying.size:
             shown = ", ".join(repr(_plain(units[i])) for i in varying[:_SHOW])
             problems.add(f"first_treated={spec.first_treated!r}: must be the same on every row "
                          f"of a unit; it changes within {varying.size} units, e.g. {shown}")
-        unit_cohort = np.where(np.isinf(unit_max), np.nan, unit_max)
+        unit_cohort = np.where(_is_never(unit_first), np.nan, unit_first)
     else:
-        d = frame[spec.treatment].to_numpy(dtype=float)
+        d = values[spec.treatment]
+        d = d if order is None else d[order]
         first = np.minimum.reduceat(np.where(d == 1, time_values, np.inf), starts)
         row_first = first[unit_codes]
         switched_off = (time_values >= row_first) & (d == 0)
@@ -616,12 +642,57 @@ def _derive(frame: pd.DataFrame, spec: PanelSpec) -> dict[str, object]:
 
     unit_cohort = np.asarray(unit_cohort, dtype=float)
     arrays = {"_units": np.asarray(units), "_periods": periods, "_unit_codes": unit_codes,
-              "_time_codes": time_codes, "_unit_cohort": unit_cohort,
-              "_row_cohort": unit_cohort[unit_codes]}
+              "_time_codes": time_codes, "_unit_cohort": unit_cohort}
     for array in arrays.values():
         array.setflags(write=False)
-    return {**arrays, "_frame": frame, "_fingerprint": None,
+    return {**arrays, "_frame": frame, "_fingerprint": None, "_row_cohort": None,
             "_treated_after_end": int(after_end.sum())}
+
+
+def _factorize_units(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's position among the sorted distinct units, and those units.
+
+    Integer identifiers already in order (the way most panels are stored) are coded in
+    one pass; anything else is factorised by hashing, then sorted.
+    """
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iu" and column.size:
+        values = column.to_numpy()
+        first = np.empty(values.size, dtype=bool)
+        first[0] = True
+        np.not_equal(values[1:], values[:-1], out=first[1:])
+        if np.all(values[1:] >= values[:-1]):
+            codes = np.cumsum(first, dtype=np.intp)
+            codes -= 1
+            return codes, values[first]
+    codes, units = pd.factorize(column, sort=True)
+    return codes, np.asarray(units)
+
+
+_PERIOD_SPAN = 100_000  # integer periods spread over at most this many values are tallied
+
+
+def _code_periods(column: pd.Series, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted distinct periods (as floats) and each row's position among them.
+
+    Integer periods over a modest range (years, months counted from an origin, quarters
+    numbered 20201 ...) are tallied; others are sorted.
+    """
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iu" and column.size:
+        whole = column.to_numpy()
+        low, high = int(whole.min()), int(whole.max())
+        if high - low < _PERIOD_SPAN:
+            offset = whole.astype(np.intp, copy=False)
+            if low < 0 or high >= _PERIOD_SPAN:  # small non-negative periods index as they are
+                offset = offset - low
+            else:
+                low = 0
+            present = np.bincount(offset) > 0
+            position = np.cumsum(present, dtype=np.intp)
+            position -= 1
+            periods = (np.flatnonzero(present) + low).astype(float)
+            return periods, position[offset]
+    periods = np.sort(pd.unique(values))
+    return periods, np.searchsorted(periods, values)
 
 
 def _read_as_numbers(frame: pd.DataFrame, spec: PanelSpec) -> str:
