@@ -99,10 +99,11 @@ def _xtwx(xt: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 def _design(x: np.ndarray) -> np.ndarray:
-    """``[1, X]`` transposed (``1 + p`` rows of n values) from covariates ``x`` (n x p)."""
-    xt = np.empty((x.shape[1] + 1, x.shape[0]))
+    """``[1, X]`` transposed (``1 + p`` rows of n values) from covariates ``x`` given
+    transposed too (p x n)."""
+    xt = np.empty((x.shape[0] + 1, x.shape[1]))
     xt[0] = 1.0
-    xt[1:] = x.T
+    xt[1:] = x
     return xt
 
 
@@ -172,9 +173,9 @@ def panel_cells(outcome_by_period: np.ndarray, codes: np.ndarray, weights: np.nd
     out
         Zero-filled ``K x n`` array receiving the influence functions.
     covariates
-        ``T x n x p`` covariates by period (without the intercept), or ``None``. Each
+        ``T x p x n`` covariates by period (without the intercept), or ``None``. Each
         cell uses their values in its base period, as R's ``att_gt``. Covariates that do
-        not vary over time may be given once, ``1 x n x p``.
+        not vary over time may be given once, ``1 x p x n``.
     cache
         Fit each distinct design (treated cohort, comparison units, base-period
         covariates) once and reuse it for the cells that share it (the default); ``False``
@@ -208,7 +209,7 @@ def panel_cells(outcome_by_period: np.ndarray, codes: np.ndarray, weights: np.nd
             index = np.concatenate([np.arange(lo, hi) for lo, hi in spans])
             d = np.zeros(index.size)
             d[: spans[0][1] - spans[0][0]] = 1.0
-            xt = _design(covariates[0 if same_every_period else b, index])
+            xt = _design(covariates[0 if same_every_period else b][:, index])
             w = np.ones(index.size) if weights is None else weights[index]
             design = _panel_design(method, d, xt, w, plan.label(k), covariate_names,
                                    n / index.size)
@@ -554,7 +555,7 @@ def rc_cells(y: np.ndarray, period: np.ndarray, codes: np.ndarray, ids: np.ndarr
     weights
         Per-observation sampling weights, or ``None``.
     covariates
-        ``rows x p`` covariates (without intercept), or ``None``.
+        ``p x rows`` covariates (without intercept), or ``None``.
     """
     att = np.empty(plan.n_cells)
     trimmed = np.zeros(plan.n_cells, dtype=np.int64)
@@ -576,7 +577,7 @@ def rc_cells(y: np.ndarray, period: np.ndarray, codes: np.ndarray, ids: np.ndarr
             att[k], psi = _rc_means(y[rows], post, d, w)
         else:
             att[k], psi, trimmed[k], count = _rc_effect(
-                method, y[rows], post, d, _design(covariates[rows]), w, cell, covariate_names)
+                method, y[rows], post, d, _design(covariates[:, rows]), w, cell, covariate_names)
             if count:
                 weak.append((cell, count))
         out[k] = np.bincount(ids[rows], weights=psi * (n_ids / rows.size), minlength=n_ids)

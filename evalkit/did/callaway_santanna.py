@@ -272,12 +272,15 @@ def _balanced(panel, opts, plan, keep_unit, period_keep, unit_codes, notes) -> _
         weights = np.ascontiguousarray(w[order, 0])
     covariates = None
     if opts.covariates:
-        # units x periods, by covariate; when none varies over time, one period holds them
-        # all (1 x n x p): the checks and the cells then read n rows, not T x n
-        matrices = [by_unit(panel.values(c))[order] for c in opts.covariates]
-        constant = all(bool(np.all(m == m[:, :1])) for m in matrices)
-        covariates = np.stack([m[:, :1].T if constant else m.T for m in matrices], axis=-1)
-        _check_covariates(covariates.reshape(-1, len(opts.covariates)), opts.covariates)
+        # periods x covariates x units; when none varies over time, one period holds them
+        # all (1 x p x n): the checks and the cells then read n values, not T x n
+        matrices = [by_unit(panel.values(c)) for c in opts.covariates]  # units x periods
+        if all(bool(np.all(m == m[:, :1])) for m in matrices):
+            covariates = np.stack([m[:, 0][order] for m in matrices])[None]
+            _check_covariates(covariates[0], opts.covariates)
+        else:
+            covariates = np.stack([m.T[:, order] for m in matrices], axis=1)
+            _check_covariates(np.concatenate(covariates, axis=1), opts.covariates)
     clusters, n_clusters = None, None
     if not opts.unit_level:
         codes_rows = pd.factorize(panel.data[opts.cluster])[0].astype(float)
@@ -286,7 +289,7 @@ def _balanced(panel, opts, plan, keep_unit, period_keep, unit_codes, notes) -> _
             raise DataError(f"cluster={opts.cluster!r}: must be constant within each unit "
                             "(units are the sampling draws of a panel); it varies over time")
         clusters, n_clusters = _recode(per_unit[order, 0])
-    outcome = np.ascontiguousarray(matrix[order].T)
+    outcome = np.ascontiguousarray(matrix.T[:, order])
     return _Sample(plan=plan, n=int(units.size), rows=int(units.size * outcome.shape[0]),
                    notes=notes, outcome_by_period=outcome, covariates_by_period=covariates,
                    codes=sorted_codes, weights=weights, clusters=clusters,
@@ -321,7 +324,7 @@ def _cross_sections(panel, opts, plan, keep_unit, period_keep, unit_codes, notes
                                                                                 minlength=n)
     covariates = None
     if opts.covariates:
-        covariates = np.column_stack([panel.values(c)[rows] for c in opts.covariates])
+        covariates = np.stack([panel.values(c)[rows] for c in opts.covariates])
         _check_covariates(covariates, opts.covariates)
     clusters, n_clusters = None, None
     if not opts.unit_level:
@@ -348,17 +351,20 @@ def _recode(values: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 def _check_covariates(values: np.ndarray, names: Sequence[str]) -> None:
-    """Name the covariates that are constant or collinear with the ones before them."""
+    """Name the covariates that are constant or collinear with the ones before them.
+
+    ``values`` holds one row per covariate.
+    """
     if not np.all(np.isfinite(values)):
         raise DataError(f"covariates={list(names)!r}: contain missing or infinite values")
     # the Gram matrix of the design [1, X], each column scaled by its largest magnitude,
     # from the sums and cross-products of X (the design itself is never built)
-    scale = np.maximum(np.abs(values).max(axis=0), 1e-300)
-    p = values.shape[1]
+    scale = np.maximum(np.abs(values).max(axis=1), 1e-300)
+    p = values.shape[0]
     gram = np.empty((p + 1, p + 1))
-    gram[0, 0] = values.shape[0]
-    gram[0, 1:] = gram[1:, 0] = values.sum(axis=0) / scale
-    gram[1:, 1:] = np.einsum("ij,ik->jk", values, values) / np.outer(scale, scale)
+    gram[0, 0] = values.shape[1]
+    gram[0, 1:] = gram[1:, 0] = values.sum(axis=1) / scale
+    gram[1:, 1:] = np.einsum("ji,ki->jk", values, values) / np.outer(scale, scale)
     redundant, rank = [], 1
     for j in range(1, gram.shape[0]):
         eig = np.linalg.eigvalsh(gram[: j + 1, : j + 1])

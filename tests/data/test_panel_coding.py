@@ -109,3 +109,35 @@ def test_a_cohort_changing_within_units_names_each_unit_once():
     assert "changes within 2 units" in message
     for unit in treated:
         assert repr(int(unit)) in message
+
+
+def test_a_large_panels_fingerprint_computed_aside_is_the_fingerprint_of_its_data(monkeypatch):
+    import copy
+    import pickle
+
+    from evalkit.data import panel as panel_module
+
+    frame = _frame()
+    small = _panel(frame)
+    assert small._fingerprint is None  # small data: hashed when first asked for
+    monkeypatch.setattr(panel_module, "_BACKGROUND_BYTES", 0)
+    large = _panel(frame)
+    assert isinstance(large._fingerprint, panel_module._PendingFingerprint)
+    expected = panel_module.frame_fingerprint(large.data)
+    assert large.fingerprint == expected == small.fingerprint
+    other = _panel(frame)  # copied or pickled before the value was asked for
+    assert copy.deepcopy(other).fingerprint == expected
+    assert pickle.loads(pickle.dumps(_panel(frame))).fingerprint == expected
+    changed = _panel(frame.assign(y=frame["y"] + 1))
+    assert changed.fingerprint != expected
+
+
+def test_a_pickled_panel_is_the_same_panel_and_stays_read_only():
+    import pickle
+
+    panel = _panel(_frame())
+    again = pickle.loads(pickle.dumps(panel))
+    _same(_derived(panel), _derived(again))
+    assert not again.unit_index.flags.writeable
+    with pytest.raises(AttributeError, match="immutable"):
+        again.foo = 1
