@@ -64,8 +64,9 @@ def _digest(parts: list[tuple[bytes, object]]) -> str:
 
 
 # Data larger than this are hashed on another thread as soon as the panel is built, so
-# that the fingerprint is ready when an estimator records it (about 0.2 s per 400 MB)
-_BACKGROUND_BYTES = 32 * 2**20
+# that the fingerprint is ready when an estimator records it (about 0.2 s per 400 MB;
+# starting a thread costs about 0.1 ms, hashing 4 MB about 2 ms)
+_BACKGROUND_BYTES = 4 * 2**20
 
 
 class _PendingFingerprint:

@@ -16,17 +16,21 @@ Mammen's (1993) two-point multipliers are available too.
 
 The draws are computed in groups of bootstrap replications, so that no matrix of
 clusters x replications of floating-point multipliers is ever held in memory: each
-multiplier takes one of two values, so a group keeps 0/1 bytes and sums the scores
-of the clusters whose byte is 1, block of clusters by block of clusters.
+multiplier takes one of two values, so a group keeps one bit per multiplier and sums the
+scores of the clusters whose bit is 1, block of clusters by block of clusters, in single
+precision on the scores less their mean (see :func:`multiplier_draws`).
 """
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 import numpy as np
 from scipy import stats
+from threadpoolctl import threadpool_limits
 
 from evalkit._deprecation import refuse_unknown, renamed, warn_renamed
 from evalkit._validation import Problems
@@ -39,8 +43,9 @@ __all__ = ["MultiplierBootstrap", "MULTIPLIER_WEIGHTS", "multiplier_draws",
 MULTIPLIER_WEIGHTS = ("rademacher", "mammen")
 _IQR_NORMAL = float(stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
 _CHUNK_ELEMENTS = 1 << 22  # multipliers drawn per call of the generator
-_GROUP_BYTES = 1 << 26  # 0/1 indicators held at once (64 MB)
-_BLOCK_ELEMENTS = 1 << 21  # indicators converted to float64 per product (16 MB)
+_GROUP_BYTES = 1 << 26  # indicators held at once, as bits (64 MB)
+_BLOCK_ELEMENTS = 1 << 19  # indicators converted to floating point per product (2 MB)
+_PARTS = 2  # ranges of clusters summed apart (by as many threads as there are cores)
 _RELATIVE_ZERO = 1e-10  # a column this small relative to the largest has no std. error
 _DEFAULT_DRAWS = 999
 _MIN_DRAWS = 10  # fewer draws cannot give an interquartile range or a band
@@ -206,7 +211,9 @@ def _multipliers(rng: np.random.Generator, shape: tuple[int, int],
 def multiplier_draws(scores: np.ndarray, *, n_draws: int | None = None,
                      rng: np.random.Generator,
                      distribution: Literal["rademacher", "mammen"] = "rademacher",
-                     scale: float | None = None, **deprecated: Any) -> np.ndarray:
+                     scale: float | None = None,
+                     precision: Literal["single", "double"] = "single",
+                     **deprecated: Any) -> np.ndarray:
     """Bootstrap draws of ``(1/scale) * sum_c V_c * scores[:, c]`` for every row of ``scores``.
 
     Parameters
@@ -223,6 +230,11 @@ def multiplier_draws(scores: np.ndarray, *, n_draws: int | None = None,
         deprecated spelling).
     scale
         Divisor of the sums, usually the number of units ``n`` (default: ``G``).
+    precision
+        ``"single"`` (the default) computes the products of the multipliers and the
+        scores in single precision, on the scores less their mean, and adds them up in
+        double precision: about twice as fast, and within about 1e-6 of the draws' size
+        of the exact draws. ``"double"`` computes everything in double precision.
 
     Returns
     -------
@@ -238,37 +250,81 @@ def multiplier_draws(scores: np.ndarray, *, n_draws: int | None = None,
         raise TypeError("multiplier_draws() missing required keyword argument: 'n_draws'")
     scores = np.asarray(scores, dtype=float)
     m, n_clusters = scores.shape
-    # The generator is called for ``chunk`` draws at a time (this fixes the stream a seed
-    # gives). Draws are summed ``group`` at a time, over blocks of ``block`` clusters, so
-    # that each product reads the scores once for many draws and its operands stay in
-    # cache: a multiplier takes one of two values, and sum_c V_c s_c is
-    # (one - zero) * sum_c b_c s_c + zero * sum_c s_c with b_c its 0/1 indicator.
-    chunk = max(1, min(n_draws, _CHUNK_ELEMENTS // max(n_clusters, 1)))
-    group = max(chunk, (_GROUP_BYTES // max(n_clusters, 1)) // chunk * chunk)
-    group = min(group, -(-n_draws // chunk) * chunk)
-    block = max(1, _BLOCK_ELEMENTS // group)
     one, zero = _two_points(distribution)
-    totals = scores.sum(axis=1)
-    transposed = scores.T
+    # The generator is called for ``chunk`` draws at a time (this fixes the stream a seed
+    # gives). A multiplier takes one of two values, so sum_c V_c s_c is
+    # (one - zero) * sum_c b_c s_c + zero * sum_c s_c with b_c its 0/1 indicator. The
+    # indicators of ``group`` draws are kept as bits; the sums over the clusters whose bit
+    # is 1 are matrix products, block of clusters by block of clusters, for every draw of
+    # the group at once, so that each block of scores is read once per group.
+    #
+    # The products are in single precision on the scores less their mean (whose share,
+    # mean * sum_c V_c, is exact: a column of ones counts the bits exactly), each block's
+    # product added to a double-precision total: the draws are within about 1e-6 of their
+    # size of the exact ones, far below the digits a standard error or a critical value is
+    # reported to (``precision="double"`` computes them in double precision throughout).
+    chunk = max(1, min(n_draws, _CHUNK_ELEMENTS // max(n_clusters, 1)))
+    group = max(chunk, (_GROUP_BYTES * 8 // max(n_clusters, 1)) // chunk * chunk)
+    group = min(group, -(-n_draws // chunk) * chunk)
+    block = max(8, _BLOCK_ELEMENTS // group // 8 * 8)
+    dtype = np.float32 if precision == "single" else np.float64
+    means = scores.mean(axis=1) if precision == "single" else np.zeros(m)
+    totals = scores.sum(axis=1) - n_clusters * means  # of the scores less their mean
+    # the clusters are cut into _PARTS contiguous ranges (whole blocks), summed apart and
+    # then in order: the same numbers however many threads do the work
+    starts = list(range(0, n_clusters, block))
+    cuts = [starts[len(starts) * j // _PARTS] for j in range(_PARTS)] + [n_clusters]
+    parts = [(lo, hi) for lo, hi in zip(cuts[:-1], cuts[1:], strict=True) if hi > lo]
+
+    def products(packed: np.ndarray, rows: int, lo_part: int, hi_part: int) -> np.ndarray:
+        """sum_c b_c (s_c - mean) and sum_c b_c for the draws' bits, over these clusters."""
+        columns = np.empty((min(block, hi_part - lo_part), m + 1), dtype=dtype)
+        columns[:, m] = 1.0
+        buffer = np.empty((rows, columns.shape[0]), dtype=dtype)
+        sums = np.zeros((rows, m + 1))
+        for lo in range(lo_part, hi_part, block):
+            hi = min(hi_part, lo + block)
+            width = hi - lo
+            bits = np.unpackbits(packed[:rows, lo // 8: -(-hi // 8)], axis=1, count=width)
+            part = buffer[:, :width]
+            np.copyto(part, bits)
+            np.subtract(scores[:, lo:hi].T, means, out=columns[:width, :m], casting="same_kind")
+            sums += part @ columns[:width]
+        return sums
+
+    bits_per_row = -(-n_clusters // 8)
     out = np.empty((n_draws, m))
-    indicators = np.empty((group, n_clusters), dtype=np.uint8)
-    buffer = np.empty((group, min(block, n_clusters)))
-    for first in range(0, n_draws, group):
-        last = min(n_draws, first + group)
-        rows = last - first
-        for start in range(first, last, chunk):
-            stop = min(last, start + chunk)
-            indicators[start - first:stop - first] = _indicators(
-                rng, (stop - start, n_clusters), distribution)
-        sums = np.zeros((rows, m))
-        for lo in range(0, n_clusters, block):
-            hi = min(n_clusters, lo + block)
-            part = buffer[:rows, : hi - lo]
-            np.copyto(part, indicators[:rows, lo:hi])
-            sums += part @ transposed[lo:hi]
-        out[first:last] = (one - zero) * sums + zero * totals
+    workers = min(len(parts), os.cpu_count() or 1)
+    # BLAS is held to one thread: the parts are the threads (a multithreaded BLAS call
+    # between the elementwise steps leaves threads spinning that slow those steps down)
+    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
+        for first in range(0, n_draws, group):
+            last = min(n_draws, first + group)
+            rows = last - first
+            packed = np.empty((rows, bits_per_row), dtype=np.uint8)
+            for start in range(first, last, chunk):
+                stop = min(last, start + chunk)
+                packed[start - first:stop - first] = _packed_indicators(
+                    rng, (stop - start, n_clusters), distribution)
+            pieces = [pool.submit(products, packed, rows, lo, hi) for lo, hi in parts]
+            sums = pieces[0].result()
+            for piece in pieces[1:]:
+                sums += piece.result()
+            counts = sums[:, m:]  # how many multipliers of each draw take the value ``one``
+            out[first:last] = (one - zero) * sums[:, :m] + zero * totals
+            out[first:last] += ((one - zero) * counts + zero * n_clusters) * means
     out /= float(scale if scale is not None else n_clusters)
     return out
+
+
+def _packed_indicators(rng: np.random.Generator, shape: tuple[int, int],
+                       distribution: str) -> np.ndarray:
+    """:func:`_indicators` as bits, each row packed on its own (``rows x ceil(n / 8)``),
+    from the same generator call."""
+    rows, n = shape
+    if distribution == "rademacher" and n % 8 == 0:  # the bytes drawn are the rows' bits
+        return rng.integers(0, 256, size=rows * n // 8, dtype=np.uint8).reshape(rows, n // 8)
+    return np.packbits(_indicators(rng, shape, distribution), axis=1)
 
 
 def bootstrap_standard_errors(draws: np.ndarray) -> np.ndarray:
