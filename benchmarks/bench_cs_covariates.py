@@ -11,6 +11,13 @@ with ``--peer-python`` (a Python with ``diff-diff`` installed, for example
 timed the same way: ``CallawaySantAnna(estimation_method="dr").fit(..., aggregate="all")``
 on the frame. Runs are interleaved (evalkit, peer, evalkit, peer ...).
 
+The two trim propensity scores differently: R's ``did`` (which evalkit follows) drops
+comparison units whose score is at least 0.995, diff-diff clips every score to
+``[pscore_trim, 1 - pscore_trim]``, 0.01 by default. The peer is run with
+``--peer-trim`` (1e-6 by default), which clips nothing on these data, so that the two
+compute the same estimator; the table gives the gap between their overall effects and
+between their standard errors.
+
 Usage::
 
     python benchmarks/bench_cs_covariates.py --sizes 1000000 --peer-python /tmp/peers/bin/python
@@ -43,10 +50,11 @@ import json, sys, time, warnings
 import pandas as pd
 from diff_diff import CallawaySantAnna
 warnings.simplefilter("ignore")
-path, covariates = sys.argv[1], json.loads(sys.argv[2])
+path, covariates, trim = sys.argv[1], json.loads(sys.argv[2]), float(sys.argv[3])
 frame = pd.read_parquet(path)
 start = time.perf_counter()
-result = CallawaySantAnna(control_group="never_treated", estimation_method="dr").fit(
+result = CallawaySantAnna(control_group="never_treated", estimation_method="dr",
+                          pscore_trim=trim).fit(
     frame, outcome="y", unit="unit", time="period", first_treat="first_treated",
     covariates=covariates, aggregate="all")
 seconds = time.perf_counter() - start
@@ -74,8 +82,8 @@ def evalkit_run(frame, covariates: list[str]):
     return result.overall(), result.event_study()
 
 
-def peer_run(python: str, path: Path, covariates: list[str]) -> dict:
-    out = subprocess.run([python, "-c", PEER, str(path), json.dumps(covariates)],
+def peer_run(python: str, path: Path, covariates: list[str], trim: float) -> dict:
+    out = subprocess.run([python, "-c", PEER, str(path), json.dumps(covariates), str(trim)],
                          check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -84,6 +92,8 @@ def main() -> None:
     parser = size_parser(__doc__)
     parser.add_argument("--peer-python", default=None,
                         help="a Python with diff-diff installed, to run it side by side")
+    parser.add_argument("--peer-trim", type=float, default=1e-6,
+                        help="diff-diff's pscore_trim (its default is 0.01)")
     args = parser.parse_args()
     rows = []
     for n in args.sizes:
@@ -99,7 +109,7 @@ def main() -> None:
                     answer = evalkit_run(frame, covariates)
                     ours.append(time.perf_counter() - start)
                     if args.peer_python:
-                        peer = peer_run(args.peer_python, path, covariates)
+                        peer = peer_run(args.peer_python, path, covariates, args.peer_trim)
                         theirs.append(peer["seconds"])
                 _, _, peak = measure(evalkit_run, frame, covariates)
                 overall = answer[0]
@@ -111,7 +121,9 @@ def main() -> None:
                 if peer is not None:
                     row.update({"diff-diff s": f"{min(theirs):.2f}",
                                 "ratio": f"{min(ours) / min(theirs):.2f}",
-                                "diff-diff ATT": f"{peer['overall']:.6f}"})
+                                "diff-diff ATT": f"{peer['overall']:.6f}",
+                                "ATT gap": f"{abs(overall.estimate - peer['overall']):.1e}",
+                                "s.e. gap": f"{abs(overall.std_error - peer['overall_se']):.1e}"})
                 rows.append(row)
                 print(row, flush=True)
     print(f"load average {load_average()}")
