@@ -543,7 +543,7 @@ def _validate(data: pd.DataFrame,
             f"its columns ({describe_columns(data.columns)}) but no rows"])
 
     frame = data.loc[:, needed]  # copy-on-write: the caller's data are never changed
-    positions = np.arange(len(frame))  # each row's place in the caller's data
+    positions: np.ndarray | _RowNumbers = _RowNumbers()  # each row's place in the caller's data
     dropped = 0
     nulls = frame.isna()
     checked = [c for c in frame.columns if c != spec.first_treated]  # missing: never treated
@@ -551,7 +551,7 @@ def _validate(data: pd.DataFrame,
         if spec.missing == "drop":
             keep = ~nulls[checked].to_numpy().any(axis=1)
             dropped = int((~keep).sum())
-            frame, positions = frame.loc[keep], positions[keep]
+            frame, positions = frame.loc[keep], np.flatnonzero(keep)
             if frame.empty:
                 raise DataError(_MISMATCH, [
                     f"missing='drop': no row is left; each of the {dropped:,} rows has a "
@@ -633,7 +633,8 @@ def _derive(frame: pd.DataFrame, spec: PanelSpec,
     periods, time_codes = _code_periods(frame[spec.time], time_values)
     n_units, n_periods = len(units), len(periods)
 
-    key = unit_codes.astype(np.int64) * n_periods + time_codes
+    key = unit_codes * n_periods  # unit_codes are intp
+    key += time_codes
     if key.size > 1 and not np.all(key[1:] > key[:-1]):  # not sorted, or duplicated pairs
         counts = np.bincount(key, minlength=n_units * n_periods)
         if (counts > 1).any():
@@ -651,20 +652,22 @@ def _derive(frame: pd.DataFrame, spec: PanelSpec,
         unit_codes, time_codes = unit_codes[order], time_codes[order]
         time_values = time_values[order]
     frame = frame.reset_index(drop=True)
-    starts = np.flatnonzero(np.r_[True, unit_codes[1:] != unit_codes[:-1]])
-    rows_per_unit = np.diff(np.r_[starts, unit_codes.size])
+    new_unit = unit_codes[1:] != unit_codes[:-1]  # row i + 1 starts a unit
+    starts = np.flatnonzero(np.r_[True, new_unit])
 
     if spec.first_treated:
         g = values[spec.first_treated]
         g = g if order is None else g[order]
         unit_first = g[starts]
-        # the same on every row of a unit: each row against its unit's first row (rows of
-        # a unit are contiguous), every never-treated spelling (missing, 0, inf) alike
-        same = g == np.repeat(unit_first, rows_per_unit)
-        if not same.all():
+        # the same on every row of a unit: each row against the row before it within its
+        # unit (rows of a unit are contiguous), every never-treated spelling (missing, 0,
+        # inf) alike
+        changed = g[1:] != g[:-1]
+        changed &= ~new_unit
+        if changed.any():
             never = _is_never(g)
-            same |= never & np.repeat(never[starts], rows_per_unit)
-        varying = np.unique(unit_codes[~same]) if not same.all() else np.empty(0, np.intp)
+            changed &= ~(never[1:] & never[:-1])
+        varying = np.unique(unit_codes[1:][changed]) if changed.any() else np.empty(0, np.intp)
         if varying.size:
             shown = ", ".join(repr(_plain(units[i])) for i in varying[:_SHOW])
             problems.add(f"first_treated={spec.first_treated!r}: must be the same on every row "
@@ -722,6 +725,15 @@ def _derive(frame: pd.DataFrame, spec: PanelSpec,
         array.setflags(write=False)
     return {**arrays, "_frame": frame, "_fingerprint": None, "_row_cohort": None,
             "_treated_after_end": int(after_end.sum())}
+
+
+class _RowNumbers:
+    """Each row's place in the caller's data while no row is dropped: row ``i`` is row
+    ``i``, so that the numbers are only made for the rows an error message names."""
+
+    def __getitem__(self, index: np.ndarray) -> np.ndarray:
+        index = np.asarray(index)
+        return np.flatnonzero(index) if index.dtype == bool else index
 
 
 def _factorize_units(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
