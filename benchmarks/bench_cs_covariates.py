@@ -14,9 +14,8 @@ on the frame. Runs are interleaved (evalkit, peer, evalkit, peer ...).
 The two trim propensity scores differently: R's ``did`` (which evalkit follows) drops
 comparison units whose score is at least 0.995, diff-diff clips every score to
 ``[pscore_trim, 1 - pscore_trim]``, 0.01 by default. The peer is run with
-``--peer-trim`` (1e-6 by default), which clips nothing on these data, so that the two
-compute the same estimator; the table gives the gap between their overall effects and
-between their standard errors.
+``--peer-trim`` (1e-6 by default) so that its clipping does not explain a difference; the
+table gives the gap between the two overall effects and between their standard errors.
 
 Usage::
 
