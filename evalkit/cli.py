@@ -112,9 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "at a time, each in a process of its own with its own kernel and "
                     "temporary folder, then rewrite OUTPUT_DIR/index.html. A policy whose "
                     "report is up to date is skipped without starting anything: its "
-                    "fingerprint (SHA-256 of the params file, the data files it names, the "
-                    "report notebook and the evalkit version) equals the one recorded by its "
-                    "last successful run, and the report is still there. A policy that "
+                    "fingerprint (SHA-256 of the params file, the data and boundary files it "
+                    "names, the report notebook and the evalkit version) equals the one "
+                    "recorded by its last successful run, and the report is still there. A "
+                    "policy that "
                     "takes longer than --timeout is stopped and marked failed. Progress "
                     "goes to stderr; a summary table (policy, status, duration, result) to "
                     "stdout.",

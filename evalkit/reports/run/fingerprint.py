@@ -58,7 +58,9 @@ def fingerprint_inputs(params_path: str | Path, *, read_from: str | Path | None 
         files of a programme's follow-up (``programme.calls.file``,
         ``programme.calls.payments.file``, ``programme.cost.evaluation``, then the
         linked evaluation's own files labelled ``programme.cost.evaluation:data.file``
-        ...) when the file names them, then ``("notebook", ...)``. Relative paths start
+        ...), a user's boundary file (``maps.boundaries``, with a Shapefile's ``.shx``,
+        ``.dbf``, ``.prj`` and ``.cpg`` as ``maps.boundaries.dbf`` ...) when the file
+        names them, then ``("notebook", ...)``. Relative paths start
         at the params file's folder.
         A file that cannot be found is still listed (its absence is hashed).
     read_from
@@ -84,7 +86,9 @@ def fingerprint_inputs(params_path: str | Path, *, read_from: str | Path | None 
         return value if isinstance(value, str) and value else None
 
     for label, value in _file_references(raw).items():
-        if label != "notebook":
+        if label == "maps.boundaries":
+            inputs += _boundary_files(resolve_data_path(value, params_file))
+        elif label != "notebook":
             inputs.append((label, resolve_data_path(value, params_file)))
     evaluation = _file_references(raw).get(_EVALUATION)
     if evaluation is not None and nested:
@@ -269,10 +273,13 @@ def take_snapshot(params_path: str | Path, folder: str | Path) -> Snapshot:
         os.replace(provisional, params_copy)
     (root / _ORIGIN).write_text(str(mirrored), encoding="utf-8")
     notebook_copy = None
+    targets: dict[str, Path] = {}
     for label, path in inputs[1:]:
         raw = raw_references.get(label)
         if label in packaged:
             target = root / "_notebook" / path.name
+        elif label.startswith("maps.boundaries.") and "maps.boundaries" in targets:
+            target = targets["maps.boundaries"].with_suffix(path.suffix)  # beside the .shp
         elif raw is not None and not Path(raw).expanduser().is_absolute():
             # where the copy of the params file will look for it (symbolic links kept)
             target = Path(os.path.normpath(params_copy.parent / raw))
@@ -280,6 +287,7 @@ def take_snapshot(params_path: str | Path, folder: str | Path) -> Snapshot:
                 target = root / path.relative_to(mirrored)
         else:
             target = root / path.relative_to(mirrored)
+        targets[label] = target
         digests[label] = _copy_hashing(fingerprint, label, path, target)
         if label == "notebook":
             notebook_copy = target if target.is_file() else None
@@ -308,8 +316,26 @@ _REFERENCES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("programme", "calls", "file"), "programme.calls.file"),
     (("programme", "calls", "payments", "file"), "programme.calls.payments.file"),
     (("programme", "cost", "evaluation"), _EVALUATION),
+    (("maps", "boundaries"), "maps.boundaries"),
     (("report", "notebook"), "notebook"),
 )
+#: A boundary file is named by its extension; any other value names shipped boundaries.
+_BOUNDARY_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip")
+#: The files a Shapefile is read with, besides the ``.shp`` itself.
+_SHAPEFILE_PARTS = (".shx", ".dbf", ".prj", ".cpg")
+
+
+def _boundary_files(path: Path) -> list[tuple[str, Path]]:
+    """A user's boundary file, with the files a Shapefile is read with (labelled
+    ``maps.boundaries.dbf`` ...); none for shipped boundaries, named without extension."""
+    if path.suffix.lower() not in _BOUNDARY_SUFFIXES:
+        return []
+    files = [("maps.boundaries", path)]
+    if path.suffix.lower() == ".shp":
+        upper = path.suffix == ".SHP"
+        files += [(f"maps.boundaries{part}", path.with_suffix(part.upper() if upper else part))
+                  for part in _SHAPEFILE_PARTS]
+    return files
 
 
 def _file_references(raw: Any) -> dict[str, str]:
