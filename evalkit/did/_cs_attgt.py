@@ -350,18 +350,17 @@ def _panel_design(method: str, d: np.ndarray, xt: np.ndarray, w: np.ndarray, cel
     treat_mean, cont_mean = treat.mean(), cont.mean()
     b_treat = treat * (scale / treat_mean)
     b_cont = cont * (scale / cont_mean)
+    xt_cont = _xtv(xt, cont)
     logit = {"treat": treat, "treat_sum": treat.sum(), "cont": cont, "cont_sum": cont.sum(),
              "b_treat": b_treat, "b_cont": b_cont, "score": fit.score * (scale / cont_mean),
-             "hessian_inv_n": fit.hessian_inv_n, "xt_cont": _xtv(xt, cont),
+             "hessian_inv_n": fit.hessian_inv_n, "xt_cont": xt_cont,
              "trimmed": int(np.sum(~keep)), "weak": fit.weak}
     if method == "inverse_probability":
         return _PanelDesign(**common, **logit, a=b_treat - b_cont)
     xpx_inv = _wls_inverse(xt_control, w_control, cell, names, "comparison")
     # the regression's estimation effect on eta_t and eta_c: its linear representation
     # (w (1 - d) resid, X (X'WX)^-1) times their derivatives in its coefficients
-    xpx_m = xpx_inv * m
-    projection = _xb(xt, xpx_m @ (_xtv(xt, treat) / m / treat_mean
-                                  - _xtv(xt, cont) / m / cont_mean))
+    projection = _xb(xt, xpx_inv @ (_xtv(xt, treat) / treat_mean - xt_cont / cont_mean))
     a = b_treat - b_cont - (w * (1 - d) * projection) * scale
     return _PanelDesign(**common, **logit, a=a, xpx_inv=xpx_inv)
 
