@@ -233,8 +233,9 @@ def multiplier_draws(scores: np.ndarray, *, n_draws: int | None = None,
     precision
         ``"single"`` (the default) computes the products of the multipliers and the
         scores in single precision, on the scores less their mean, and adds them up in
-        double precision: about twice as fast, and within about 1e-6 of the draws' size
-        of the exact draws. ``"double"`` computes everything in double precision.
+        double precision: the draws are within a few 1e-6 of their standard deviation of
+        the exact ones, in about half the time. ``"double"`` computes everything in double
+        precision.
 
     Returns
     -------
@@ -248,6 +249,9 @@ def multiplier_draws(scores: np.ndarray, *, n_draws: int | None = None,
     refuse_unknown("multiplier_draws", deprecated)
     if n_draws is None:
         raise TypeError("multiplier_draws() missing required keyword argument: 'n_draws'")
+    if precision not in ("single", "double"):
+        raise InputError(f"multiplier_draws(precision={precision!r}): must be 'single' or "
+                         f"'double'; got {_described(precision)}")
     scores = np.asarray(scores, dtype=float)
     m, n_clusters = scores.shape
     one, zero = _two_points(distribution)
@@ -260,9 +264,9 @@ def multiplier_draws(scores: np.ndarray, *, n_draws: int | None = None,
     #
     # The products are in single precision on the scores less their mean (whose share,
     # mean * sum_c V_c, is exact: a column of ones counts the bits exactly), each block's
-    # product added to a double-precision total: the draws are within about 1e-6 of their
-    # size of the exact ones, far below the digits a standard error or a critical value is
-    # reported to (``precision="double"`` computes them in double precision throughout).
+    # product added to a double-precision total: the draws are within a few 1e-6 of their
+    # standard deviation of the exact ones, far below the digits a standard error or a
+    # critical value is reported to (``precision="double"``: double precision throughout).
     chunk = max(1, min(n_draws, _CHUNK_ELEMENTS // max(n_clusters, 1)))
     group = max(chunk, (_GROUP_BYTES * 8 // max(n_clusters, 1)) // chunk * chunk)
     group = min(group, -(-n_draws // chunk) * chunk)

@@ -108,3 +108,11 @@ def test_mammen_multipliers_have_mean_zero_and_unit_variance():
     assert set(np.round(np.unique(values), 12)) == {round((1 - root5) / 2, 12),
                                                     round((1 + root5) / 2, 12)}
     assert abs(values.mean()) < 0.01 and abs(values.var() - 1.0) < 0.01
+
+
+def test_an_unknown_precision_is_refused():
+    from evalkit.errors import InputError
+
+    with pytest.raises(InputError, match=r"precision='half'\): must be 'single' or 'double'"):
+        multiplier_draws(_scores(2, 16), n_draws=10, rng=np.random.default_rng(0),
+                         precision="half")
