@@ -9,7 +9,11 @@ from typing import Any
 
 from evalkit.reports.params.checks import resolve_data_path
 
-__all__ = ["maps_problems", "boundaries_path", "outline_column"]
+__all__ = ["maps_problems", "boundaries_path", "outline_column", "BOUNDARY_SUFFIXES"]
+
+#: The extensions of a user's boundary file; any other ``maps.boundaries`` names shipped
+#: boundaries (or is refused).
+BOUNDARY_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip")
 
 
 def boundaries_path(file: str, params_path: Path) -> Path:
@@ -48,7 +52,7 @@ def maps_problems(raw: Mapping[str, Any], params_path: Path) -> list[str]:
         problems.append(f"maps.key: the column of {file!r} that holds the territories' codes "
                         "is needed with a boundary file")
     path = boundaries_path(file, params_path)
-    if path.suffix.lower() not in (".geojson", ".json", ".gpkg", ".shp", ".zip"):
+    if path.suffix.lower() not in BOUNDARY_SUFFIXES:
         return [*problems, f"maps.boundaries: must be a GeoJSON (.geojson), GeoPackage (.gpkg) "
                            f"or Shapefile (.shp) file, or one of the shipped boundaries "
                            f"({', '.join(SHIPPED_BOUNDARIES)}); got {file!r}"]

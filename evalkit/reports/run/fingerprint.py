@@ -319,8 +319,6 @@ _REFERENCES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("maps", "boundaries"), "maps.boundaries"),
     (("report", "notebook"), "notebook"),
 )
-#: A boundary file is named by its extension; any other value names shipped boundaries.
-_BOUNDARY_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip")
 #: The files a Shapefile is read with, besides the ``.shp`` itself.
 _SHAPEFILE_PARTS = (".shx", ".dbf", ".prj", ".cpg")
 
@@ -328,7 +326,9 @@ _SHAPEFILE_PARTS = (".shx", ".dbf", ".prj", ".cpg")
 def _boundary_files(path: Path) -> list[tuple[str, Path]]:
     """A user's boundary file, with the files a Shapefile is read with (labelled
     ``maps.boundaries.dbf`` ...); none for shipped boundaries, named without extension."""
-    if path.suffix.lower() not in _BOUNDARY_SUFFIXES:
+    from evalkit.reports.params.maps import BOUNDARY_SUFFIXES
+
+    if path.suffix.lower() not in BOUNDARY_SUFFIXES:
         return []
     files = [("maps.boundaries", path)]
     if path.suffix.lower() == ".shp":
