@@ -115,10 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "fingerprint (SHA-256 of the params file, the data and boundary files it "
                     "names, the report notebook and the evalkit version) equals the one "
                     "recorded by its last successful run, and the report is still there. A "
-                    "policy that "
-                    "takes longer than --timeout is stopped and marked failed. Progress "
-                    "goes to stderr; a summary table (policy, status, duration, result) to "
-                    "stdout.",
+                    "policy that takes longer than --timeout is stopped and marked failed. "
+                    "Progress goes to stderr; a summary table (policy, status, duration, "
+                    "result) to stdout.",
         epilog="examples:\n"
                "  evalkit run-all                           params/ into reports/\n"
                "  evalkit run-all params/ -o reports --jobs 2 --timeout 600\n"
