@@ -43,6 +43,11 @@ def _notebook(path: Path, *cells: str) -> Path:
     return path
 
 
+def _as_from_a_terminal() -> None:
+    for sig in (signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 class Project:
     """A project folder with params/, data/ and notebooks/, and a private TMPDIR."""
 
@@ -81,12 +86,12 @@ class Project:
         return {**os.environ, "TMPDIR": str(self.tmp)}
 
     def start(self, *args: str) -> subprocess.Popen:
-        # As from a terminal: SIGINT acts (a test runner may start us with it ignored).
+        # As from a terminal: SIGINT and SIGHUP act (a test runner may start us with them
+        # ignored: in the background, or under nohup)
         return subprocess.Popen(
             [sys.executable, "-m", "evalkit.cli", "run-all", str(self.params), "-o",
              str(self.out), *args], cwd=self.root, env=self.env, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True,
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+            stderr=subprocess.PIPE, text=True, preexec_fn=_as_from_a_terminal)
 
     def run(self, *args: str, command: str = "run-all", timeout: float = 120,
             folder: str = "params") -> subprocess.CompletedProcess:
