@@ -16,6 +16,16 @@ folder, whose ``SOURCES.md`` gives the origin, licence and meaning of every colu
                        legal population (INSEE official geography).
 ``load_belgian_``      Every Belgian municipality with its province and region, names in
 ``municipalities()``   French and Dutch (Statbel REFNIS codes).
+``load_favara_imbs()`` US counties 1994-2005, interstate branching deregulation counted 0-4
+                       (Favara & Imbs 2015; de Chaisemartin & D'Haultfoeuille 2024).
+``load_fracking()``    402 US counties 1990-2014, shale prospectivity as a continuous dose
+                       (Callaway, Goodman-Bacon & Sant'Anna 2024; R ``contdid``).
+``load_cai2016()``     Rural Jiangxi households 2000-2008, crop insurance for tobacco farmers
+                       in some counties (Cai 2016; R ``triplediff``).
+``load_nsw()``         National Supported Work demonstration, 1975 and 1978 (Lalonde 1986;
+                       Sant'Anna & Zhao 2020, R ``DRDID``).
+``load_ehec()``        46 US states 2008-2019, Medicaid expansion and health insurance
+                       (Rambachan & Roth 2023, HonestDiD).
 =====================  =========================================================================
 """
 
@@ -38,6 +48,11 @@ __all__ = [
     "load_prop99",
     "load_communes",
     "load_belgian_municipalities",
+    "load_favara_imbs",
+    "load_fracking",
+    "load_cai2016",
+    "load_nsw",
+    "load_ehec",
 ]
 
 _FILES: dict[str, tuple[str, str]] = {
@@ -52,6 +67,12 @@ _FILES: dict[str, tuple[str, str]] = {
     "belgian_municipalities": ("belgique_communes.csv",
                                "Belgian municipalities: REFNIS codes, provinces, regions, "
                                "names in French and Dutch"),
+    "favara_imbs": ("favara_imbs.csv",
+                    "US counties 1994-2005, interstate branching deregulation (0-4)"),
+    "fracking": ("fracking.csv", "US counties 1990-2014, shale prospectivity (continuous dose)"),
+    "cai2016": ("cai2016.csv", "Rural Jiangxi households 2000-2008, crop insurance"),
+    "nsw": ("nsw_long.csv", "National Supported Work demonstration, 1975 and 1978"),
+    "ehec": ("ehec.csv", "US states 2008-2019, Medicaid expansion and health insurance"),
 }
 
 
@@ -171,3 +192,91 @@ def load_belgian_municipalities() -> pd.DataFrame:
     """
     text = {c: "str" for c in ("nis_code", "province_code", "region_code")}
     return pd.read_csv(dataset_path("belgian_municipalities"), dtype=text)
+
+
+def load_favara_imbs() -> pd.DataFrame:
+    """US counties 1994-2005: interstate branching deregulation and mortgage lending.
+
+    12,538 county-years. ``inter_bra`` counts how many of four restrictions on
+    interstate bank branching the county's state had lifted (0 to 4): a treatment that
+    is not binary and changes at different dates. ``Dl_vloans_b`` is the change in log
+    mortgage loan volume (the outcome; 200 missing), ``w1`` a weight, ``county`` and
+    ``state_n`` the county and state, ``Dl_hpi`` the change in the log house price index.
+
+    References
+    ----------
+    Favara, G. and Imbs, J. (2015). Credit supply and the price of housing. *American
+    Economic Review*, 105(3), 958-992. de Chaisemartin, C. and D'Haultfoeuille, X.
+    (2024). Difference-in-differences estimators of intertemporal treatment effects.
+    *Review of Economics and Statistics*.
+    """
+    return pd.read_csv(dataset_path("favara_imbs"))
+
+
+def load_fracking() -> pd.DataFrame:
+    """402 US counties 1990-2014: shale prospectivity as a continuous treatment dose.
+
+    10,050 county-years. ``i`` county, ``t`` year, ``y`` log employment, ``d`` the
+    county's geological prospectivity score (time-invariant dose), ``G`` the year
+    fracking started (0 for counties with no dose), ``shale_basin1`` the basin,
+    ``G_original`` the adoption year before recoding.
+
+    References
+    ----------
+    Callaway, B., Goodman-Bacon, A. and Sant'Anna, P. H. C. (2024). Event studies with a
+    continuous treatment. *AEA Papers and Proceedings*, 114, 601-605. Bartik, A. W.,
+    Currie, J., Greenstone, M. and Knittel, C. R. (2019). The local economic and
+    welfare consequences of hydraulic fracturing. *American Economic Journal: Applied
+    Economics*, 11(4), 105-155.
+    """
+    return pd.read_csv(dataset_path("fracking"))
+
+
+def load_cai2016() -> pd.DataFrame:
+    """Rural Jiangxi households 2000-2008: crop insurance for tobacco farmers.
+
+    32,391 household-years. Insurance was offered from 2003 in some counties
+    (``treatment`` = 1) to tobacco farmers (``sector`` = 1): a triple-difference design.
+    ``hhno`` household, ``checksaving_ratio`` the outcome, ``savingtotal_rate``,
+    ``hhsize``, ``age``, ``educ_scale`` covariates, ``county`` the cluster.
+
+    References
+    ----------
+    Cai, J. (2016). The impact of insurance provision on household production and
+    financial decisions. *American Economic Journal: Economic Policy*, 8(2), 44-88.
+    Ortiz-Villavicencio, M. and Sant'Anna, P. H. C. (2025). Better understanding triple
+    differences estimators. arXiv:2505.09942.
+    """
+    return pd.read_csv(dataset_path("cai2016"))
+
+
+def load_nsw() -> pd.DataFrame:
+    """The National Supported Work demonstration, 1975 and 1978, in long form.
+
+    32,834 person-years. ``re`` real earnings (the outcome), ``year`` 1975 or 1978,
+    ``experimental`` = 1 for the programme's participants, ``id``, and the covariates
+    ``age``, ``educ``, ``black``, ``married``, ``nodegree``, ``hisp``, ``re74``.
+
+    References
+    ----------
+    LaLonde, R. J. (1986). Evaluating the econometric evaluations of training programs
+    with experimental data. *American Economic Review*, 76(4), 604-620. Sant'Anna,
+    P. H. C. and Zhao, J. (2020). Doubly robust difference-in-differences estimators.
+    *Journal of Econometrics*, 219(1), 101-122.
+    """
+    return pd.read_csv(dataset_path("nsw"))
+
+
+def load_ehec() -> pd.DataFrame:
+    """46 US states 2008-2019: Medicaid expansion and the health insurance of poor adults.
+
+    552 state-years. ``stfips`` state, ``year``, ``dins`` share of low-income childless
+    adults with health insurance, ``yexp2`` the year the state expanded Medicaid
+    (missing: not by 2019), ``W`` population weights.
+
+    References
+    ----------
+    Rambachan, A. and Roth, J. (2023). A more credible approach to parallel trends.
+    *Review of Economic Studies*, 90(5), 2555-2591.
+    """
+    return pd.read_csv(dataset_path("ehec"))

@@ -15,10 +15,15 @@ from evalkit import InputError, datasets
 from evalkit.datasets import (
     dataset_path,
     list_datasets,
+    load_cai2016,
     load_communes,
+    load_ehec,
+    load_favara_imbs,
+    load_fracking,
     load_injury,
     load_kielmc,
     load_mpdta,
+    load_nsw,
     load_prop99,
 )
 
@@ -98,9 +103,31 @@ def test_list_datasets_and_paths():
     listing = list_datasets()
     assert list(listing.columns) == ["name", "file", "description"]
     assert set(listing["name"]) == {"mpdta", "kielmc", "injury", "prop99", "prop99_wide",
-                                    "communes", "belgian_municipalities"}
+                                    "communes", "belgian_municipalities", "favara_imbs",
+                                    "fracking", "cai2016", "nsw", "ehec"}
     for name in listing["name"]:
         assert dataset_path(name).is_file()
     with pytest.raises(InputError, match=r"name='card_krueger': must be one of 'mpdta'"):
         dataset_path("card_krueger")
     assert (datasets.data_dir() / "SOURCES.md").is_file()
+
+
+def test_reference_datasets_beyond_binary_treatments():
+    # shapes as listed in data/SOURCES.md (moderndid 0.4.1's copies, converted unchanged)
+    favara = load_favara_imbs()
+    assert favara.shape == (12538, 7)
+    assert sorted(favara["inter_bra"].unique()) == [0, 1, 2, 3, 4]
+    assert int(favara["Dl_vloans_b"].isna().sum()) == 200
+    fracking = load_fracking()
+    assert fracking.shape == (10050, 7)
+    assert fracking["i"].nunique() == 402
+    assert (fracking.groupby("i")["d"].nunique() == 1).all()  # the dose is time-invariant
+    cai = load_cai2016()
+    assert cai.shape == (32391, 10)
+    assert set(cai["treatment"]) == {0, 1} and set(cai["sector"]) == {0, 1}
+    nsw = load_nsw()
+    assert nsw.shape == (32834, 15)
+    assert set(nsw["year"]) == {1975, 1978}
+    ehec = load_ehec()
+    assert ehec.shape == (552, 5)
+    assert ehec["stfips"].nunique() == 46
