@@ -189,15 +189,17 @@ def _one_dose(panel: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-@pytest.mark.parametrize("control_group", ["not_yet_treated", "never_treated"])
-def test_single_dose_equals_binary_callaway_santanna(panel, control_group):
+@pytest.mark.parametrize(("control_group", "anticipation"),
+                         [("not_yet_treated", 0), ("never_treated", 0), ("not_yet_treated", 1)])
+def test_single_dose_equals_binary_callaway_santanna(panel, control_group, anticipation):
     frame = _one_dose(panel)
     result = continuous_did(frame, **COLUMNS, control_group=control_group,
-                            aggregation="event_time", uniform_band=False)
+                            anticipation=anticipation, aggregation="event_time",
+                            uniform_band=False)
     assert np.isnan(result.overall_acrt) and result.dose_grid.size == 0
     binary = callaway_santanna(
         Panel(frame, unit="id", time="time_period", outcome="Y", first_treated="G"),
-        control_group=control_group, method="outcome_regression")
+        control_group=control_group, method="outcome_regression", anticipation=anticipation)
     cohorts = binary.by_cohort()
     overall = result.overall()
     assert abs(overall.estimate - cohorts.estimate) < 1e-10
