@@ -263,8 +263,13 @@ def continuous_did(
     -------
     DoseResponseResult
         The curves with pointwise standard errors and uniform bands, :math:`ATT^o` and
-        :math:`ACRT^o`; :meth:`~DoseResponseResult.overall` and (with
-        ``aggregation="event_time"``) :meth:`~DoseResponseResult.event_study`.
+        :math:`ACRT^o`. :meth:`~DoseResponseResult.overall` is :math:`ATT^o` (target
+        ``"level"``) or :math:`ACRT^o` (``"slope"``) as a
+        :class:`~evalkit.results.DiDResult`, whatever the aggregation (as R, whose event
+        study reports the dose aggregation's overall number); with
+        ``aggregation="event_time"``, :meth:`~DoseResponseResult.event_study` is an
+        :class:`~evalkit.results.EventStudyResult` (with ``base_period="universal"`` its
+        reference period is -1 less anticipation, normalised to zero).
 
     Raises
     ------
@@ -391,7 +396,7 @@ def continuous_did(
                  if uniform_band else Clustered(unit))
     text = ("analytic, from the influence functions at the unit level (including the "
             "estimation of the cohort shares)")
-    if uniform_band:
+    if uniform_band and (grid.size or aggregation == "event_time"):
         text += (f"; uniform bands from a multiplier bootstrap ({int(n_draws):,} draws, "
                  "Rademacher multipliers, one per unit)")
     sample = {"rows": prepared.rows, "units": n, "periods": int(prepared.periods.size),
@@ -405,11 +410,15 @@ def continuous_did(
         event = _event_study(prepared, cells, fits, target, unit, inference, text, sample,
                              provenance, specification, reference,
                              band_draws if uniform_band else None)
-    what = "ATT(d) and ACRT(d)" if spline else "ATT"
-    estimand = (f"{what}: the average effect of dose d on the units that got it, and its "
-                "derivative in d, averaged over post-treatment cohorts and periods (cohort "
-                "weights proportional to size); ATT^o and ACRT^o average them over the treated "
-                "units' doses")
+    if spline:
+        estimand = ("ATT(d) and ACRT(d): the average effect of dose d on the units that got "
+                    "it, and its derivative in d, averaged over post-treatment cohorts and "
+                    "periods (cohort weights proportional to size); ATT^o and ACRT^o average "
+                    "them over the treated units' doses")
+    else:
+        estimand = ("ATT^o: the average effect of their (single) dose on the treated units, "
+                    "averaged over post-treatment cohorts and periods (cohort weights "
+                    "proportional to size)")
     return DoseResponseResult(
         estimator=ESTIMATOR, estimand=estimand, outcome=outcome, target=target,
         aggregation=aggregation, dose_grid=grid, att_curve=att_curve, att_curve_se=att_se,
