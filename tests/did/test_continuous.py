@@ -169,17 +169,36 @@ def _independent(panel: pd.DataFrame, grid: np.ndarray, degree: int = 3, num_kno
         psi_att[treated] += shift[2:2 + grid.size]
         psi_acrt[treated] += shift[2 + grid.size:]
     se = lambda psi: np.sqrt((psi ** 2).sum(axis=0)) / n  # noqa: E731
-    return (over, se(psi_over), curve_att, se(psi_att), curve_acrt, se(psi_acrt))
+    return (over, se(psi_over), curve_att, se(psi_att), curve_acrt, se(psi_acrt),
+            psi_acrt / n)
 
 
 def test_standard_errors_equal_an_independent_evaluation(panel, dose_fit):
-    over, over_se, att, att_se, acrt, acrt_se = _independent(panel, np.array(GRID))
+    over, over_se, att, att_se, acrt, acrt_se, _ = _independent(panel, np.array(GRID))
     np.testing.assert_allclose(dose_fit.overall_coefficients.estimate, over, rtol=1e-10)
     np.testing.assert_allclose(dose_fit.overall_coefficients.std_error, over_se, rtol=1e-9)
     np.testing.assert_allclose(dose_fit.att_curve, att, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(dose_fit.att_curve_se, att_se, rtol=1e-9)
     np.testing.assert_allclose(dose_fit.acrt_curve, acrt, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(dose_fit.acrt_curve_se, acrt_se, rtol=1e-9)
+
+
+def test_band_critical_value_is_the_gaussian_sup_t_quantile(panel):
+    """The bootstrap cannot be reproduced draw for draw across implementations; what it
+    estimates can: the 95% quantile of max_d |Z_d| / se_d for Z ~ N(0, Sigma), Sigma the
+    curve's covariance from the influence functions (computed independently above)."""
+    grid = np.linspace(0.12, 0.88, 12)
+    *_, psi = _independent(panel, grid)
+    covariance = psi.T @ psi
+    se = np.sqrt(np.diag(covariance))
+    rng = np.random.default_rng(11)
+    z = rng.multivariate_normal(np.zeros(grid.size), covariance, size=40_000)
+    target = np.quantile(np.max(np.abs(z) / se, axis=1), 0.95)
+    result = continuous_did(panel, **COLUMNS, **CASE, target="slope", dose_grid=grid,
+                            n_draws=4000, random_state=5)
+    # the 95% quantile of 4,000 draws: sd about sqrt(.95 * .05 / 4000) / density ~ 0.03
+    assert abs(result.acrt_band.critical_value(0.05) - target) < 0.1
+    assert result.acrt_band.critical_value(0.05) > 1.96
 
 
 # ------------------------------------------------------------------ identities
