@@ -293,7 +293,9 @@ def continuous_did(
     of :math:`ACRT^o` is scaled by the number of treated units of a cell (R scales it by
     all units of the cell, which understates its standard error) and includes the
     estimation of the cohort shares; comparison cohorts must be untreated in both
-    periods of a cell, anticipation included.
+    periods of a cell, anticipation included (R: after the cell's period); the knots
+    and the default grid are quantiles of the treated units' doses (R: of every unit
+    with a positive dose in the first period, never-treated ones included).
 
     References
     ----------
