@@ -53,6 +53,9 @@ class Propensity:
     keep: np.ndarray           #: 1.0, or 0.0 for a trimmed comparison observation
     converged: bool
     coefficients: np.ndarray
+    #: Weights of the logit's information matrix ``X' diag(.) X`` in the influence
+    #: function of the maximum likelihood fit: ``w p (1 - p)`` at the fitted scores.
+    information: np.ndarray
 
 
 def _gram(x: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -153,7 +156,7 @@ def fit_propensity(x: np.ndarray, d: np.ndarray, w: np.ndarray, *, tilting: bool
         beta, converged = _tilting(x, d, w, beta)
     score = np.minimum(expit(x @ beta), PS_CAP)
     keep = np.where(d == 1, 1.0, (score < trim_level).astype(float))
-    return Propensity(score, keep, converged, beta)
+    return Propensity(score, keep, converged, beta, w * score * (1 - score))
 
 
 def standard_error(influence: np.ndarray) -> float:
@@ -206,7 +209,7 @@ def estimate_panel(method: str, dy: np.ndarray, d: np.ndarray, x: np.ndarray,
         eta_t = np.sum(w_treat * dy) / np.sum(w_treat)
         eta_c = np.sum(w_cont * dy) / np.sum(w_cont)
         direction = np.mean((w_cont * (dy - eta_c))[:, None] * x, axis=0)
-        ps_part = _linear_representation(x, score, w * p * (1 - p), direction)
+        ps_part = _linear_representation(x, score, ps.information, direction)
         inf = (w_treat * (dy - eta_t) / np.mean(w_treat)
                - (w_cont * (dy - eta_c) + ps_part) / np.mean(w_cont))
         return float(eta_t - eta_c), inf
@@ -223,7 +226,7 @@ def estimate_panel(method: str, dy: np.ndarray, d: np.ndarray, x: np.ndarray,
                  ) / np.mean(w_treat)
     ps_direction = np.mean((w_cont * (residual - eta_c))[:, None] * x, axis=0)
     inf_cont = (w_cont * (residual - eta_c)
-                + _linear_representation(x, score, w * p * (1 - p), ps_direction)
+                + _linear_representation(x, score, ps.information, ps_direction)
                 - _linear_representation(x, ols_residual, ols_weight,
                                          np.mean(w_cont[:, None] * x, axis=0))
                 ) / np.mean(w_cont)
@@ -277,7 +280,7 @@ def estimate_repeated(method: str, y: np.ndarray, t: np.ndarray, d: np.ndarray,
         direction = sum((1 if s else -1) * np.mean(
             (w_cont[s] * (y - parts[("c", s)][0]))[:, None] * x, axis=0) / np.mean(w_cont[s])
             for s in (0, 1))
-        ps_part = _linear_representation(x, w * (d - p), w * p * (1 - p), direction)
+        ps_part = _linear_representation(x, w * (d - p), ps.information, direction)
         inf = (parts[("t", 1)][1] - parts[("t", 0)][1]) - (parts[("c", 1)][1]
                                                           - parts[("c", 0)][1] + ps_part)
         return att, inf
@@ -309,7 +312,7 @@ def estimate_repeated(method: str, y: np.ndarray, t: np.ndarray, d: np.ndarray,
     ps_direction = sum((1 if s else -1) * np.mean(
         (w_cont[s] * (residual - parts[("c", s)][0]))[:, None] * x, axis=0)
         / np.mean(w_cont[s]) for s in (0, 1))
-    inf = inf - _linear_representation(x, score, w * p * (1 - p), ps_direction)
+    inf = inf - _linear_representation(x, score, ps.information, ps_direction)
     for s in (0, 1):
         sign = 1 if s else -1
         rows_c = (1 - d) * (t == s)

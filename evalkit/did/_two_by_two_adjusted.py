@@ -8,6 +8,8 @@ what the propensity score and the outcome regressions need, and builds the
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -52,6 +54,10 @@ def _units_text(values: np.ndarray) -> str:
     return shown + more
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
 def pair_units(frame: pd.DataFrame, unit: str, treated: str, post: str,
                 covariates: tuple[str, ...], weights: str | None) -> tuple[pd.DataFrame,
                                                                            pd.DataFrame]:
@@ -72,8 +78,8 @@ def pair_units(frame: pd.DataFrame, unit: str, treated: str, post: str,
     if bad.size:
         raise DataError("The data do not form a two-period panel:", [
             f"unit={unit!r}: each unit must have exactly one row before and one row after "
-            f"the change ({post} = 0 and {post} = 1); {bad.size:,} units do not "
-            f"({_units_text(labels[bad])})"])
+            f"the change ({post} = 0 and {post} = 1); {_count(bad.size, 'unit')} "
+            f"{'does' if bad.size == 1 else 'do'} not ({_units_text(labels[bad])})"])
     order = np.lexsort((p, codes))
     pre = frame.iloc[order[0::2]].reset_index(drop=True)
     post_rows = frame.iloc[order[1::2]].reset_index(drop=True)
@@ -84,8 +90,9 @@ def pair_units(frame: pd.DataFrame, unit: str, treated: str, post: str,
         if differs.size:
             problems.append(
                 f"{role}={column!r}: must not change within a unit (the estimators use each "
-                f"unit's single value, as R DRDID requires); {differs.size:,} units have "
-                f"two values ({_units_text(labels[codes[order[0::2]][differs]])})")
+                f"unit's single value, as R DRDID requires); {_count(differs.size, 'unit')} "
+                f"{'has' if differs.size == 1 else 'have'} two values "
+                f"({_units_text(labels[codes[order[0::2]][differs]])})")
     if problems:
         raise DataError("The data do not form a two-period panel:", problems)
     return pre, post_rows
@@ -126,16 +133,15 @@ def estimate_adjusted(frame: pd.DataFrame, *, method: str, outcome: str, treated
         x = _design(pre, covariates)
         y_change = after[outcome].to_numpy(dtype=float) - pre[outcome].to_numpy(dtype=float)
         w = pre[weights].to_numpy(dtype=float) if weights else np.ones(len(pre))
-        cells = {"the comparison units": d == 0}
-        if method == "doubly_robust_traditional" or method == "inverse_probability":
-            cells["the treated units"] = d == 1
+        cells = {} if method == "inverse_probability" else {"among the comparison units": d == 0}
     else:
         d = frame[treated].to_numpy(dtype=float)
         t = frame[post].to_numpy(dtype=float)
         x = _design(frame, covariates)
         y = frame[outcome].to_numpy(dtype=float)
         w = frame[weights].to_numpy(dtype=float) if weights else np.ones(len(frame))
-        groups = ("comparison", "treated") if method != "outcome_regression" else ("comparison",)
+        groups = {"outcome_regression": ("comparison",),
+                  "inverse_probability": ()}.get(method, ("comparison", "treated"))
         cells = {f"among the {g} group's observations {s} the change":
                  (d == (g == "treated")) & (t == (s == "after"))
                  for g in groups for s in ("before", "after")}
@@ -145,21 +151,34 @@ def estimate_adjusted(frame: pd.DataFrame, *, method: str, outcome: str, treated
     w = w / w.mean()
     ps = None
     trimmed = 0
+    noun = "unit" if unit is not None else "observation"
     if method != "outcome_regression":
         ps = compute.fit_propensity(x, d, w, tilting=method == "doubly_robust")
         control = d == 0
         near = int(np.sum(control & (ps.score >= compute.TRIM_LEVEL)))
         if not ps.converged:
+            fitted = np.clip(ps.score, 0.0, 1.0)
+            extreme = int(np.sum((fitted < 1e-6) | (fitted >= compute.PS_CAP)))
+            how = ("inverse probability tilting" if method == "doubly_robust"
+                   else "maximum likelihood")
             raise EstimationError(
-                "The propensity score (logit of the treated group on the covariates) did not "
-                f"converge: the covariates separate the groups ({near:,} comparison "
-                f"observations have a fitted score of at least {compute.TRIM_LEVEL}). "
-                "There is no overlap to compare like with like; use fewer covariates or a "
-                "comparison group that resembles the treated.")
+                "The propensity score (a logit of the treated group on the covariates, fitted "
+                f"by {how}) did not converge: the covariates (nearly) separate the treated "
+                f"from the comparison group, {_count(extreme, noun)} with a fitted "
+                f"score within 1e-6 of 0 or 1 ({_count(near, 'comparison ' + noun)} at "
+                f"or above {compute.TRIM_LEVEL}, which R DRDID trims). There is no overlap "
+                "to compare like with like; use fewer covariates or a comparison group that "
+                "resembles the treated.")
         trimmed = near
+        if trimmed:
+            warnings.warn(
+                f"{_count(trimmed, 'comparison ' + noun)} "
+                f"{'has' if trimmed == 1 else 'have'} a propensity score of at least "
+                f"{compute.TRIM_LEVEL} and get weight zero (R DRDID's trimming); the overlap "
+                "between the groups is thin there.", UserWarning, stacklevel=4)
         if trimmed == int(control.sum()):
             raise EstimationError(
-                f"Every comparison observation ({trimmed:,}) has a propensity score of at "
+                f"Every comparison {noun} ({trimmed:,}) has a propensity score of at "
                 f"least {compute.TRIM_LEVEL} and is trimmed (as R DRDID does): no comparison "
                 "is left.")
     if unit is not None:
