@@ -73,7 +73,9 @@ def _logit(x: np.ndarray, d: np.ndarray, w: np.ndarray,
 
     def loglik(b: np.ndarray) -> float:
         index = x @ b
-        return float(np.sum(w * (d * index - np.logaddexp(0.0, index))))
+        # log(1 + e^v) computed stably as max(v, 0) + log1p(e^-|v|)
+        softplus = np.maximum(index, 0.0) + np.log1p(np.exp(-np.abs(index)))
+        return float(w @ (d * index - softplus))
 
     share = float(np.average(d, weights=w))
     beta = np.zeros(x.shape[1])

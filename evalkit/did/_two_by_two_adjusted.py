@@ -104,21 +104,36 @@ def _design(frame: pd.DataFrame, covariates: tuple[str, ...]) -> np.ndarray:
 
 
 def _check_rank(x: np.ndarray, rows: np.ndarray, where: str, terms: list[str]) -> None:
-    """Refuse a design that is not of full rank on ``rows``, naming the redundant column."""
-    sub = x[rows]
-    scale = np.maximum(np.abs(sub).max(axis=0), 1e-300)
-    sub = sub / scale
-    if np.linalg.matrix_rank(sub) == x.shape[1]:
-        return
-    redundant, rank = [], 0
-    for j in range(sub.shape[1]):
-        new_rank = np.linalg.matrix_rank(sub[:, : j + 1])
-        if new_rank == rank:
+    """Refuse a design that is not of full rank on ``rows``, naming the redundant column.
+
+    Works on the k x k cross-product of the columns scaled to unit length (cheap at any
+    number of rows): a column is redundant when its part orthogonal to the columns before
+    it is below 1e-7 of its length.
+    """
+    mask = rows.astype(float)
+    gram = (x * mask[:, None]).T @ x
+    norms = np.sqrt(np.clip(np.diag(gram), 0.0, None))
+    redundant = []
+    kept: list[int] = []
+    for j in range(x.shape[1]):
+        if norms[j] == 0:
             redundant.append(terms[j])
-        rank = new_rank
-    raise EstimationError(
-        f"The covariates are collinear {where}: {', '.join(redundant)} adds nothing to the "
-        f"columns before it (in the order {', '.join(terms)}); drop it.")
+            continue
+        scaled = gram[np.ix_([*kept, j], [*kept, j])] / np.outer(norms[[*kept, j]],
+                                                                norms[[*kept, j]])
+        if kept:
+            head, tail = scaled[:-1, :-1], scaled[:-1, -1]
+            residual = 1.0 - tail @ np.linalg.solve(head, tail)
+        else:
+            residual = 1.0
+        if residual < 1e-14:  # squared: the orthogonal part is below 1e-7 of the length
+            redundant.append(terms[j])
+        else:
+            kept.append(j)
+    if redundant:
+        raise EstimationError(
+            f"The covariates are collinear {where}: {', '.join(redundant)} adds nothing to "
+            f"the columns before it (in the order {', '.join(terms)}); drop it.")
 
 
 def estimate_adjusted(frame: pd.DataFrame, *, method: str, outcome: str, treated: str,
