@@ -5,7 +5,8 @@ linear congruential scrambling of the seed), and ``sample`` without replacement 
 index below ``n`` by rejection from random bits (``R_unif_index``), swapping the last
 remaining element into the slot taken. Written from the documented algorithm
 (R's ``src/main/RNG.c`` and ``src/main/random.c``), checked against R's
-``set.seed(123); sample(10)`` = 3 10 2 8 6 9 1 7 5 4.
+``set.seed(123); sample(10)`` = 3 10 2 8 6 9 1 7 5 4, and ``rnorm`` (inversion) against
+``set.seed(1234); rnorm(3)`` = -1.2070657 0.2774292 1.0844412.
 """
 
 from __future__ import annotations
@@ -67,3 +68,25 @@ def r_sample(n: int, size: int, seed: int) -> list[int]:
         pool[j] = pool[n - 1]
         n -= 1
     return chosen
+
+
+class RandomStream:
+    """R's ``set.seed(seed)`` then ``runif`` and ``rnorm`` (Mersenne-Twister, Inversion)."""
+
+    def __init__(self, seed: int) -> None:
+        self._generator = _MersenneTwister(seed)
+
+    def runif(self, n: int) -> list[float]:
+        return [self._generator.uniform() for _ in range(n)]
+
+    def rnorm(self, n: int) -> list[float]:
+        """Standard normal draws: R inverts the normal distribution at a uniform made
+        of two draws (27 bits, then the rest), ``qnorm((floor(2^27 u1) + u2) / 2^27)``."""
+        from scipy.special import ndtri
+
+        big = 134217728.0
+        values = []
+        for _ in range(n):
+            u = math.floor(big * self._generator.uniform()) + self._generator.uniform()
+            values.append(float(ndtri(u / big)))
+        return values

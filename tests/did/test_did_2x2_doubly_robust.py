@@ -24,6 +24,20 @@ data = eval_lalonde_cps, panel = TRUE)`` printed -901.2703 (393.6247) (the DRDID
 example, its output as printed in M. Nguyen, *A Guide on Data Analysis*, section
 "Doubly Robust Difference-in-Differences", DRDID 1.0.x).
 
+Repeated cross-sections: the package's simulated ``sim_rc`` (1,000 observations,
+``data-raw/sim_rc.R``: Sant'Anna & Zhao's DGP 1, ``set.seed(1234)``, then ``rnorm`` and
+``runif`` draws), rebuilt here with R's generator (``_r_sample.RandomStream``). The help
+pages print, for ``drdid(yname = "y", tname = "post", idname = "id", dname = "d",
+xformla = ~ x1 + x2 + x3 + x4, data = sim_rc, panel = FALSE, estMethod = ...)``
+(``docs/reference/drdid.html``; the same in ``drdid_imp_rc.html`` and ``drdid_rc.html``):
+
+- ``estMethod = "imp"`` (``drdid_imp_rc``): -0.2089 (0.2003)
+- ``estMethod = "trad"`` (``drdid_rc``): -0.1678 (0.2009)
+- ``ordid(..., panel = FALSE, boot = TRUE, nboot = 199)`` (``ordid.html``): ATT -8.791
+- ``ipwdid(..., panel = FALSE, boot = TRUE, nboot = 199)`` (``ipwdid.html``): ATT -15.8033
+
+(the last two print bootstrap standard errors, which are not compared).
+
 Two conventions changed in DRDID since those pages were printed; evalkit follows the
 current release (1.2.3) and the tests convert exactly:
 
@@ -50,7 +64,7 @@ import copy
 import numpy as np
 import pandas as pd
 import pytest
-from _r_sample import r_sample
+from _r_sample import RandomStream, r_sample
 from scipy.special import expit, logit
 
 from evalkit import DiDResult, did_2x2
@@ -175,6 +189,49 @@ def test_cross_sections_of_a_balanced_panel_give_the_panel_estimate(lalonde, met
     assert repeated.estimate == pytest.approx(panel.estimate, rel=1e-9)
     assert repeated.sample["rows"] == 2 * panel.sample["units"]
     assert repeated.std_error > 0
+
+
+def _sim_rc() -> pd.DataFrame:
+    """DRDID's ``sim_rc`` data, drawn as ``data-raw/sim_rc.R`` draws it."""
+    stream = RandomStream(1234)
+    n = 1000
+    x1, x2, x3, x4 = (np.array(stream.rnorm(n)) for _ in range(4))
+    z1 = (np.exp(x1 / 2) - np.exp(0.25 / 2)) / np.sqrt((np.exp(0.25) - 1) * np.exp(0.25))
+    z2 = (x2 / (1 + np.exp(x1)) + 10 - 10) / 0.54164
+    z3 = ((x1 * x3 / 25 + 0.6) ** 3 - 0.21887) / 0.04453
+    z4 = ((x1 + x4 + 20) ** 2 - 402) / 56.63891
+    share = expit(0.75 * (-z1 + 0.5 * z2 - 0.25 * z3 - 0.1 * z4))
+    d = (np.array(stream.runif(n)) <= share).astype(float)
+    index = 210 + 27.4 * z1 + 13.7 * (z2 + z3 + z4)
+    v = d * index + np.array(stream.rnorm(n))
+    y0 = index + v + np.array(stream.rnorm(n))
+    y10 = index + v + np.array(stream.rnorm(n)) + index
+    y11 = index + v + np.array(stream.rnorm(n)) + index  # the effect is zero
+    post = (np.array(stream.runif(n)) <= 0.5).astype(float)
+    y = post * (d * y11 + (1 - d) * y10) + (1 - post) * y0
+    return pd.DataFrame({"id": np.arange(1, n + 1), "post": post, "y": y, "d": d,
+                         "x1": z1, "x2": z2, "x3": z3, "x4": z4})
+
+
+PRINTED_SIM_RC = [
+    # (method, DRDID function, printed ATT, printed analytic Std. Error or None)
+    ("doubly_robust", "drdid_imp_rc", -0.2089, 0.2003),
+    ("doubly_robust_traditional", "drdid_rc", -0.1678, 0.2009),
+    ("outcome_regression", "reg_did_rc", -8.791, None),
+    ("inverse_probability", "std_ipw_did_rc", -15.8033, None),
+]
+
+
+@pytest.mark.parametrize(("method", "function", "att", "se"), PRINTED_SIM_RC)
+def test_drdid_help_page_repeated_cross_sections(method, function, att, se):
+    data = _sim_rc()
+    result = did_2x2(data, outcome="y", treated="d", post="post",
+                     covariates=("x1", "x2", "x3", "x4"), method=method)
+    assert result.sample["rows"] == 1000
+    assert result.estimate == pytest.approx(att, abs=HALF), function
+    if se is not None:
+        n = result.sample["rows"]
+        assert result.std_error * np.sqrt(n / (n - 1)) == pytest.approx(se, abs=HALF), function
 
 
 # --------------------------------------------------------------------------- identities
