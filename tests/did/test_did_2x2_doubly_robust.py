@@ -366,3 +366,17 @@ def test_regression_default_is_unchanged(lalonde_5000):
     paired = did_2x2(lalonde_5000, outcome="re", treated="experimental", post="after",
                      unit="id")
     assert paired.estimate == ols.estimate and paired.specification.unit == "id"
+
+
+def test_plot_draws_the_effect(lalonde_5000):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    result = _fit(lalonde_5000, "doubly_robust")
+    figure = result.plot()
+    try:
+        assert figure.axes and figure.axes[0].has_data()
+    finally:
+        plt.close(figure)
