@@ -5,21 +5,23 @@ Pure numpy, no pandas: every function takes arrays already checked at the bounda
 treatment effect on the treated with its influence function. The estimators are those
 of Sant'Anna & Zhao (2020) as implemented by R's ``DRDID`` (version 1.2.3):
 
-================================  ==================  =====================
-method                            panel (two periods)  repeated cross-sections
-================================  ==================  =====================
-``doubly_robust``                 ``drdid_imp_panel``  ``drdid_imp_rc``
-``doubly_robust_traditional``     ``drdid_panel``      ``drdid_rc``
-``outcome_regression``            ``reg_did_panel``    ``reg_did_rc``
-``inverse_probability``           ``std_ipw_did_panel`` ``std_ipw_did_rc``
-================================  ==================  =====================
+=============================  =====================  ========================
+method                         panel (two periods)    repeated cross-sections
+=============================  =====================  ========================
+``doubly_robust``              ``drdid_imp_panel``    ``drdid_imp_rc``
+``doubly_robust_traditional``  ``drdid_panel``        ``drdid_rc``
+``outcome_regression``         ``reg_did_panel``      ``reg_did_rc``
+``inverse_probability``        ``std_ipw_did_panel``  ``std_ipw_did_rc``
+=============================  =====================  ========================
 
 Conventions shared with ``DRDID``: the weights are rescaled to mean one; the
 covariate matrix ``x`` holds the intercept as its first column; fitted propensity
 scores are capped at ``1 - 1e-6``; comparison observations whose propensity score is
 at least ``trim_level`` (0.995) get weight zero; the standard error is
 :math:`\sqrt{\sum_i (\psi_i - \bar\psi)^2} / n` for the influence function
-:math:`\psi`.
+:math:`\psi`. In ``drdid_rc`` the pre-period comparison regression's estimation effect
+enters the influence function as DRDID writes it (with the sign of the post-period's);
+kept so, it reproduces the standard errors DRDID prints.
 
 References
 ----------
