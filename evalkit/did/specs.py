@@ -115,9 +115,17 @@ class TwoByTwoSpec(_Estimated):
     missing
         ``"error"`` or ``"drop"``: what was done with rows with missing values.
     inference
-        The standard errors, ``Clustered`` with its column named.
+        The standard errors, ``Clustered`` with its column named (``Robust()`` for the
+        adjusted methods, whose standard errors come from the influence function).
     alpha
         The significance level of the intervals.
+    method
+        ``"regression"`` (OLS), ``"doubly_robust"`` (improved, Sant'Anna & Zhao 2020),
+        ``"doubly_robust_traditional"``, ``"outcome_regression"`` or
+        ``"inverse_probability"``.
+    unit
+        The unit column pairing each unit's two rows (panel data), or ``None`` for
+        repeated cross-sections.
     """
 
     outcome: str
@@ -128,6 +136,9 @@ class TwoByTwoSpec(_Estimated):
     missing: Literal["error", "drop"]
     inference: RegressionInference
     alpha: float
+    method: Literal["regression", "doubly_robust", "doubly_robust_traditional",
+                    "outcome_regression", "inverse_probability"] = "regression"
+    unit: str | None = None
     function: ClassVar[str] = "evalkit.did.did_2x2"
 
 

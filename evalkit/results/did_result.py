@@ -34,6 +34,7 @@ SAMPLE_LABELS: dict[str, str] = {
     "treated_rows": "Treated-group observations",
     "control_rows": "Comparison-group observations",
     "clusters": "Clusters",
+    "comparison_trimmed": "Comparison trimmed (propensity >= 0.995)",
     "always_treated_units_dropped": "Always-treated units dropped",
     "treated_rows_without_untreated_period": "Treated rows without an untreated period",
 }
