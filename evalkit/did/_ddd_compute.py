@@ -221,6 +221,7 @@ class DDDFit:
     trimmed: int
     gmm_cells: int
     comparisons: dict[tuple[int, int], float]  # (cell, comparison group) -> DDD
+    gmm_std_error: np.ndarray  # R's GMM standard error of pooled cells (NaN elsewhere)
 
 
 def estimate_cells(outcome: np.ndarray, covariates: np.ndarray | None, weights: np.ndarray,
@@ -239,6 +240,7 @@ def estimate_cells(outcome: np.ndarray, covariates: np.ndarray | None, weights: 
     trimmed = 0
     gmm_cells = 0
     ddd_by_comparison: dict[tuple[int, int], float] = {}
+    gmm_se = np.full(len(plan.cohorts), np.nan)
 
     def x_of(sl: slice, base: int) -> np.ndarray:
         if covariates is None:
@@ -287,5 +289,6 @@ def estimate_cells(outcome: np.ndarray, covariates: np.ndarray | None, weights: 
         w = inverse @ ones / (ones @ inverse @ ones)
         att[cell] = float(w @ np.array(estimates))
         psi[cell] = stacked @ w
+        gmm_se[cell] = np.sqrt(1.0 / (n * inverse.sum()))
     return DDDFit(att=att, psi=psi, trimmed=trimmed, gmm_cells=gmm_cells,
-                  comparisons=ddd_by_comparison)
+                  comparisons=ddd_by_comparison, gmm_std_error=gmm_se)

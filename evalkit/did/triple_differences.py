@@ -338,8 +338,13 @@ def _result(data, arrays: Arrays, plan, fit, treated, share, gram, draws, infere
     if plan.reference:
         notes.append("Universal base period: the cells of period g - 1 are the reference, "
                      "normalised to zero")
+    std_errors = cells.std_errors
+    pooled = np.isfinite(fit.gmm_std_error)
+    if std_errors is None and arrays.clusters is None and pooled.any():
+        # R reports 1 / sqrt(n 1' Omega^-1 1) for cells pooling comparison groups
+        std_errors = np.where(pooled, fit.gmm_std_error, np.sqrt(np.diag(cells.vcov)))
     coefficients = Coefficients(terms, fit.att, cells.vcov, None, options["alpha"],
-                                cells.std_errors)
+                                std_errors)
     n = arrays.outcome.shape[1]
     sizes = {}
     for j, g in enumerate(groups):
