@@ -117,7 +117,7 @@ def _not_constant(name: str, role: str, codes: np.ndarray, values: np.ndarray,
         return None
     bad = np.flatnonzero(varies)
     return (f"{role}={name!r}: must be constant within each unit; it varies over time for "
-            f"{bad.size:,} units ({_listed(unit_labels[bad])})")
+            f"{bad.size:,} unit{'s' if bad.size > 1 else ''} ({_listed(unit_labels[bad])})")
 
 
 def read_table(data: pd.DataFrame, *, outcome: str, unit: str, time: str, first_treated: str,
@@ -199,7 +199,8 @@ def read_table(data: pd.DataFrame, *, outcome: str, unit: str, time: str, first_
         absent = np.flatnonzero(per_period[k] == 0)
         if absent.size:
             grp, qq = groups_all[k // 2], k % 2
-            what = ("no unit at all" if absent.size == n_periods else
+            what = (f"no unit at all (group {label(grp)} has no "
+                    f"{'eligible' if qq else 'ineligible'} units)" if absent.size == n_periods else
                     f"no row in period{'s' if absent.size > 1 else ''} "
                     f"{_listed(map(label, period_values[absent]))}")
             empty.append(f"(first_treated={label(grp)}, eligible={qq}): {what}")

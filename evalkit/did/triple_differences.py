@@ -101,7 +101,9 @@ def _describe(arrays: Arrays, plan):
         t = arrays.periods[plan.periods[cell]]
         base = arrays.periods[plan.bases[cell]]
         what = ("its ineligible units" if grp == plan.cohorts[cell] else
-                f"the {'eligible' if q else 'ineligible'} units of group {label(arrays.groups[c])}")
+                f"the {'eligible' if q else 'ineligible'} units of "
+                + ("the never-enabled groups" if np.isinf(arrays.groups[c]) else
+                   f"group {label(arrays.groups[c])}"))
         return (f"{cell_term(g, t)} (base period {label(base)}): comparing the eligible units "
                 f"of group {label(g)} with {what}")
     return describe

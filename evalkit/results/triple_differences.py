@@ -7,6 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
+from evalkit.results.contract import TIDY_CORE_COLUMNS
 from evalkit.results.did_result import DiDResult
 from evalkit.results.event_study import EventStudyResult
 from evalkit.results.group_time import GroupTimeResult
@@ -95,6 +98,16 @@ class TripleDifferencesResult(GroupTimeResult):
             "average effect e periods after the group enabled the treatment on its eligible "
             "units, over the groups observed then weighted by size (e < 0: pseudo-effects "
             f"before treatment; {_SOURCE}, eventstudy)")
+
+    def tidy(self, include_reference: bool = True) -> pd.DataFrame:
+        """One row per ATT(g,t): the columns :data:`~evalkit.results.contract.
+        TIDY_CORE_COLUMNS` (``term, estimate, std_error, statistic, p_value, conf_low,
+        conf_high``), then ``cohort`` (the enabling group), ``period``, ``event_time`` and,
+        with the bootstrap, ``band_low, band_high``. With a universal base period and
+        ``include_reference``, the reference cells appear with estimate 0."""
+        table = super().tidy(include_reference=include_reference)
+        core = [c for c in TIDY_CORE_COLUMNS if c in table.columns]
+        return table[core + [c for c in table.columns if c not in core]]
 
     def plot(self, *, ax: Axes | None = None, **options: Any) -> Figure:
         """The ATT(g,t) by period, one series per enabling group (see
