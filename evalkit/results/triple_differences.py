@@ -13,6 +13,7 @@ from evalkit.results.contract import TIDY_CORE_COLUMNS
 from evalkit.results.did_result import DiDResult
 from evalkit.results.event_study import EventStudyResult
 from evalkit.results.group_time import GroupTimeResult
+from evalkit.results.summary import Summary
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -98,6 +99,22 @@ class TripleDifferencesResult(GroupTimeResult):
             "average effect e periods after the group enabled the treatment on its eligible "
             "units, over the groups observed then weighted by size (e < 0: pseudo-effects "
             f"before treatment; {_SOURCE}, eventstudy)")
+
+    def summary(self) -> Summary:
+        """The estimator, the estimand, the method, the comparison groups, the sample (units
+        of each enabling group by eligibility), the standard errors, and the ATT(g,t)."""
+        base = super().summary()
+        renamed = {"Comparison units": "Comparison groups",
+                   "Cohort sizes": "Units (enabling group, eligibility)"}
+        facts, seen = [], set()
+        for name, value in base.facts:
+            if name == "Anticipation periods":
+                continue
+            if name in renamed and name not in seen:
+                seen.add(name)
+                name = renamed[name]
+            facts.append((name, value))
+        return replace(base, facts=tuple(facts))
 
     def tidy(self, include_reference: bool = True) -> pd.DataFrame:
         """One row per ATT(g,t): the columns :data:`~evalkit.results.contract.
