@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.special import expit
+from threadpoolctl import threadpool_limits
 
 __all__ = ["TRIM_LEVEL", "Layout", "CellPlan", "DDDFit", "plan_cells", "estimate_cells",
            "ComparisonError"]
@@ -154,60 +155,69 @@ class _Design:
     x_comp: np.ndarray  # p1 x nk
     w_treat: np.ndarray
     w_comp: np.ndarray
-    ps_treat: np.ndarray | None = None
-    ps_comp: np.ndarray | None = None
+    w_control: np.ndarray  # the comparison units' weights in the DiD (odds, trimmed)
+    ps_treat_term: np.ndarray | None = None  # w (1 - p) of the treated
+    ps_comp_term: np.ndarray | None = None  # w p of the comparison units
     info_inverse: np.ndarray | None = None
     gram_inverse: np.ndarray | None = None  # (X_k' W_k X_k)^-1
+    or_shift: np.ndarray | None = None  # (X_k' W_k X_k)^-1 (m1 / S_t - m3 / S_c)
     trimmed: int = 0
 
 
 def _design(x_treat, x_comp, w_treat, w_comp, method: str) -> _Design:
-    d = _Design(x_treat, x_comp, w_treat, w_comp)
-    if method != "outcome_regression":
-        d.ps_treat, d.ps_comp, d.info_inverse = _logit(x_treat, x_comp, w_treat, w_comp)
-        d.trimmed = int(np.count_nonzero(d.ps_comp >= TRIM_LEVEL))
+    if method == "outcome_regression":
+        d = _Design(x_treat, x_comp, w_treat, w_comp, w_control=w_comp)
+    else:
+        ps_treat, ps_comp, info_inverse = _logit(x_treat, x_comp, w_treat, w_comp)
+        w_control = np.where(ps_comp < TRIM_LEVEL, w_comp * ps_comp / (1 - ps_comp), 0.0)
+        d = _Design(x_treat, x_comp, w_treat, w_comp, w_control=w_control,
+                    ps_treat_term=w_treat * (1 - ps_treat), ps_comp_term=w_comp * ps_comp,
+                    info_inverse=info_inverse,
+                    trimmed=int(np.count_nonzero(ps_comp >= TRIM_LEVEL)))
+    if d.w_control.sum() <= 0:
+        raise ComparisonError("no comparison unit is left with weight after trimming")
     if method != "inverse_probability":
         gram = (x_comp * w_comp) @ x_comp.T
         if np.linalg.cond(gram) > 1e14:
             raise ComparisonError("the outcome regression's design is singular (a covariate "
                                   "is constant among the comparison units)")
         d.gram_inverse = np.linalg.inv(gram)
+        d.or_shift = d.gram_inverse @ (x_treat @ w_treat / w_treat.sum()
+                                       - x_comp @ d.w_control / d.w_control.sum())
     return d
 
 
-def _did(d: _Design, dy_treat: np.ndarray, dy_comp: np.ndarray, method: str
+def _rows(coefficients: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``coefficients @ x`` for a few rows of x, without BLAS (small, memory bound)."""
+    out = coefficients[0] * x[0]
+    for k in range(1, x.shape[0]):
+        out += coefficients[k] * x[k]
+    return out
+
+
+def _did(d: _Design, dy_treat: np.ndarray, dy_comp: np.ndarray
          ) -> tuple[float, np.ndarray, np.ndarray]:
     """One two-group DiD and ``phi`` (the influence function over n) of its units."""
-    wt, wk = d.w_treat, d.w_comp
+    wt, wc = d.w_treat, d.w_control
     if d.gram_inverse is not None:
-        beta = d.gram_inverse @ (d.x_comp @ (wk * dy_comp))
-        r_treat = dy_treat - beta @ d.x_treat
-        r_comp = dy_comp - beta @ d.x_comp
+        beta = d.gram_inverse @ (d.x_comp @ (d.w_comp * dy_comp))
+        r_treat = dy_treat - _rows(beta, d.x_treat)
+        r_comp = dy_comp - _rows(beta, d.x_comp)
     else:
         r_treat, r_comp = dy_treat, dy_comp
-    if method == "outcome_regression":
-        wc = wk
-    else:
-        odds = d.ps_comp / (1 - d.ps_comp)
-        wc = np.where(d.ps_comp < TRIM_LEVEL, wk * odds, 0.0)
     s_t, s_c = wt.sum(), wc.sum()
-    if s_c <= 0:
-        raise ComparisonError("no comparison unit is left with weight after trimming")
-    att_t = float(wt @ r_treat) / s_t
-    att_c = float(wc @ r_comp) / s_c
+    att_t = float(np.sum(wt * r_treat)) / s_t
+    att_c = float(np.sum(wc * r_comp)) / s_c
+    e_comp = r_comp - att_c
     phi_t = wt * (r_treat - att_t) / s_t
-    phi_c = -wc * (r_comp - att_c) / s_c
+    phi_c = wc * e_comp
     if d.info_inverse is not None:
-        m2 = d.x_comp @ (wc * (r_comp - att_c))
-        a = d.info_inverse @ m2
-        # score of the logit: w (D - p) x; treated D = 1, comparison D = 0
-        phi_t -= (wt * (1 - d.ps_treat)) * (a @ d.x_treat) / s_c
-        phi_c += (wk * d.ps_comp) * (a @ d.x_comp) / s_c
-    if d.gram_inverse is not None:
-        m1 = d.x_treat @ wt
-        m3 = d.x_comp @ wc
-        b = d.gram_inverse @ (m1 / s_t - m3 / s_c)
-        phi_c -= (wk * r_comp) * (b @ d.x_comp)
+        a = d.info_inverse @ (d.x_comp @ phi_c) / s_c
+        phi_t -= d.ps_treat_term * _rows(a, d.x_treat)
+        phi_c -= d.ps_comp_term * (s_c * _rows(a, d.x_comp))
+    phi_c /= -s_c
+    if d.or_shift is not None:
+        phi_c -= (d.w_comp * r_comp) * _rows(d.or_shift, d.x_comp)
     return att_t - att_c, phi_t, phi_c
 
 
@@ -224,7 +234,14 @@ class DDDFit:
     gmm_std_error: np.ndarray  # R's GMM standard error of pooled cells (NaN elsewhere)
 
 
-def estimate_cells(outcome: np.ndarray, covariates: np.ndarray | None, weights: np.ndarray,
+def estimate_cells(*args, **kwargs) -> DDDFit:
+    """Estimate every cell of a plan (see :func:`_estimate_cells`), with BLAS on one thread:
+    the products here are small and memory bound, and BLAS threads only wait for cores."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _estimate_cells(*args, **kwargs)
+
+
+def _estimate_cells(outcome: np.ndarray, covariates: np.ndarray | None, weights: np.ndarray,
                    layout: Layout, plan: CellPlan, *, method: str, psi: np.ndarray,
                    describe) -> DDDFit:
     """Estimate every cell of ``plan`` into ``psi`` (cells x units, zero-filled).
@@ -268,7 +285,7 @@ def estimate_cells(outcome: np.ndarray, covariates: np.ndarray | None, weights: 
                         designs[key] = d
                         trimmed += d.trimmed
                     dy_other = outcome[t, other] - outcome[base, other]
-                    value, phi_t, phi_o = _did(d, dy_treat, dy_other, method)
+                    value, phi_t, phi_o = _did(d, dy_treat, dy_other)
                 except ComparisonError as err:
                     raise ComparisonError(f"{describe(cell, c, grp, q)}: {err}") from None
                 total += sign * value

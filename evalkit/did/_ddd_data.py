@@ -162,7 +162,12 @@ def read_table(data: pd.DataFrame, *, outcome: str, unit: str, time: str, first_
     unit_labels = pd.unique(unit_series)
     unit_labels = np.asarray(unit_labels, dtype=object)
     n_all = unit_labels.size
-    period_values, period_codes = np.unique(values[time], return_inverse=True)
+    codes, found = pd.factorize(values[time])  # a hash, not a sort of every row
+    order = np.argsort(found)
+    period_values = np.asarray(found, dtype=float)[order]
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    period_codes = rank[codes]
     n_periods = period_values.size
     if n_periods < 2:
         raise DataError(_MISMATCH, [f"time={time!r}: at least two periods are needed; got "
