@@ -5,8 +5,8 @@ Simulates (seed 1) units in groups enabled in periods 4 to 8 or never, half of t
 eligible, a covariate ``x`` that shifts trends, eligibility and the effect, in long form
 (n x periods rows). Times (untraced, best of --repeat) the call on the DataFrame --
 checks, the balanced panel, every ATT(g,t) with its influence function, the data
-fingerprint -- plus ``overall()`` and ``event_study()``, then measures its peak memory in one more call under tracemalloc
-(``traced_s``: that call's time, slowed by the tracing).
+fingerprint -- plus ``overall()`` and ``event_study()``, then measures its peak memory
+in one more call under tracemalloc (``traced_s``: that call's time, slowed by tracing).
 
 Usage::
 
