@@ -30,8 +30,10 @@ import numpy as np
 from scipy.special import expit
 from threadpoolctl import threadpool_limits
 
+from evalkit.did._cs_attgt import _rc_2x2  # the repeated cross-section 2x2s of R's DRDID
+
 __all__ = ["TRIM_LEVEL", "Layout", "CellPlan", "DDDFit", "plan_cells", "estimate_cells",
-           "ComparisonError"]
+           "estimate_cells_unbalanced", "ComparisonError"]
 
 TRIM_LEVEL = 0.995  # comparison units with a propensity score at least this get no weight
 _PS_CLIP = 1 - 1e-6
@@ -307,5 +309,64 @@ def _estimate_cells(outcome: np.ndarray, covariates: np.ndarray | None, weights:
         att[cell] = float(w @ np.array(estimates))
         psi[cell] = stacked @ w
         gmm_se[cell] = np.sqrt(1.0 / (n * inverse.sum()))
+    return DDDFit(att=att, psi=psi, trimmed=trimmed, gmm_cells=gmm_cells,
+                  comparisons=ddd_by_comparison, gmm_std_error=gmm_se)
+
+
+# ============================================================================ unbalanced
+def estimate_cells_unbalanced(y: np.ndarray, period: np.ndarray, unit: np.ndarray,
+                              subgroup: np.ndarray, covariates: np.ndarray | None,
+                              weights: np.ndarray, plan: CellPlan, *, method: str,
+                              psi: np.ndarray, label, names: tuple[str, ...]) -> DDDFit:
+    """Every cell of ``plan`` from the observations of an unbalanced panel.
+
+    Each of the three DiDs of a cell uses the observations of its two subgroups in the
+    two periods as repeated cross-sections (R ``triplediff``'s ``ddd_rc``, with the
+    estimators of ``DRDID``'s ``reg_did_rc``, ``std_ipw_did_rc`` and ``drdid_rc``); the
+    influence functions of a unit's observations are summed (R's
+    ``allow_unbalanced_panel=TRUE``). Per observation: outcome ``y``, period index
+    ``period``, unit position ``unit``, ``subgroup`` = 2 * group index + eligibility of
+    its unit, ``covariates`` (p x rows) and ``weights``. ``label(cell)`` names a cell.
+    """
+    n_units = psi.shape[1]
+    by_period = [np.flatnonzero(period == t) for t in range(int(period.max()) + 1)]
+    att = np.empty(len(plan.cohorts))
+    trimmed = 0
+    gmm_cells = 0
+    ddd_by_comparison: dict[tuple[int, int], float] = {}
+    gmm_se = np.full(len(plan.cohorts), np.nan)
+    for cell, (j, t, base, comps) in enumerate(zip(plan.cohorts, plan.periods, plan.bases,
+                                                   plan.comparisons, strict=True)):
+        rows_all = np.concatenate([by_period[t], by_period[base]])
+        columns, estimates = [], []
+        for c in comps:
+            column = np.zeros(n_units) if len(comps) > 1 else psi[cell]
+            total = 0.0
+            for sign, other in ((1.0, 2 * j), (1.0, 2 * c + 1), (-1.0, 2 * c)):
+                rows = rows_all[(subgroup[rows_all] == 2 * j + 1) | (subgroup[rows_all] == other)]
+                d = (subgroup[rows] == 2 * j + 1).astype(float)
+                post = (period[rows] == t).astype(float)
+                x = np.ones((rows.size, 1)) if covariates is None else np.column_stack(
+                    [np.ones(rows.size), covariates[:, rows].T])
+                value, inf, cut, _ = _rc_2x2(method, y[rows], post, d, x, weights[rows],
+                                             label(cell), names)
+                trimmed += int(cut)
+                total += sign * value
+                column += np.bincount(unit[rows], weights=sign * (n_units / rows.size) * inf,
+                                      minlength=n_units)
+            columns.append(column)
+            estimates.append(total)
+            ddd_by_comparison[(cell, c)] = total
+        if len(comps) == 1:
+            att[cell] = estimates[0]
+            continue
+        gmm_cells += 1
+        stacked = np.column_stack(columns)
+        inverse = np.linalg.pinv(np.atleast_2d(np.cov(stacked, rowvar=False)))
+        ones = np.ones(len(comps))
+        w = inverse @ ones / (ones @ inverse @ ones)
+        att[cell] = float(w @ np.array(estimates))
+        psi[cell] = stacked @ w
+        gmm_se[cell] = np.sqrt(1.0 / (n_units * inverse.sum()))
     return DDDFit(att=att, psi=psi, trimmed=trimmed, gmm_cells=gmm_cells,
                   comparisons=ddd_by_comparison, gmm_std_error=gmm_se)

@@ -59,6 +59,12 @@ class Arrays:
     n_clusters: int | None
     rows: int
     notes: list[str] = field(default_factory=list)
+    # unbalanced panel kept: one entry per observation
+    row_outcome: np.ndarray | None = None
+    row_period: np.ndarray | None = None
+    row_unit: np.ndarray | None = None
+    row_covariates: np.ndarray | None = None  # p x rows
+    row_weights: np.ndarray | None = None
 
 
 def _columns(data: pd.DataFrame, roles: dict[str, str], missing: str
@@ -122,7 +128,8 @@ def _not_constant(name: str, role: str, codes: np.ndarray, values: np.ndarray,
 
 def read_table(data: pd.DataFrame, *, outcome: str, unit: str, time: str, first_treated: str,
                eligible: str, covariates: tuple[str, ...], weights: str | None,
-               cluster: str | None, missing: str, control_group: str) -> Arrays:
+               cluster: str | None, missing: str, control_group: str,
+               unbalanced: str = "drop_units") -> Arrays:
     """Check the table and build the balanced panel the estimators use."""
     roles = {outcome: "outcome", unit: "unit", time: "time", first_treated: "first_treated",
              eligible: "eligible"}
@@ -217,8 +224,12 @@ def read_table(data: pd.DataFrame, *, outcome: str, unit: str, time: str, first_
             + (f" and {len(empty) - 10} more" if len(empty) > 10 else "")])
 
     # a balanced panel: units observed in every period
-    complete = np.bincount(unit_codes, minlength=n_all) == n_periods
-    if not complete.all():
+    counts_by_unit = np.bincount(unit_codes, minlength=n_all)
+    complete = counts_by_unit == n_periods
+    keep_all = unbalanced == "keep" and not complete.all()
+    if keep_all:
+        complete[:] = True
+    elif not complete.all():
         notes.append(f"{int((~complete).sum()):,} units not observed in every period were "
                      "dropped (balanced panel, as R triplediff's default "
                      "allow_unbalanced_panel=FALSE)")
@@ -246,7 +257,7 @@ def read_table(data: pd.DataFrame, *, outcome: str, unit: str, time: str, first_
     start = bounds[:-1].reshape(groups.size, 2)
     stop = bounds[1:].reshape(groups.size, 2)
     for j, grp in enumerate(groups):
-        if (stop[j] - start[j]).min() == 0:
+        if (stop[j] - start[j]).min() == 0 and not keep_all:
             qq = int(np.argmin(stop[j] - start[j]))
             raise DataError(_MISMATCH, [
                 f"(first_treated={label(grp)}, eligible={qq}): no unit is observed in every "
@@ -259,19 +270,6 @@ def read_table(data: pd.DataFrame, *, outcome: str, unit: str, time: str, first_
     target_period = period_map[period_codes[rows]]
     n_kept_periods = int(period_keep.sum())
 
-    def matrix(v: np.ndarray) -> np.ndarray:
-        out = np.empty((n_kept_periods, units.size))
-        out[target_period, target_unit] = v[rows]
-        return out
-
-    y = matrix(values[outcome])
-    x = None
-    if covariates:
-        mats = [matrix(values[c]) for c in covariates]
-        if all(bool(np.all(m == m[:1])) for m in mats):
-            x = np.stack([m[0] for m in mats])[None]
-        else:
-            x = np.stack(mats, axis=1)
     w = np.ones(units.size) if weights is None else values[weights][first[units]]
     w = w / w.mean()
     clusters, n_clusters = None, None
@@ -281,7 +279,34 @@ def read_table(data: pd.DataFrame, *, outcome: str, unit: str, time: str, first_
         if n_clusters < 2:
             raise DataError(_MISMATCH, [f"cluster={cluster!r}: at least 2 clusters are needed; "
                                         f"the estimation sample has {n_clusters}"])
-    return Arrays(periods=period_values[period_keep], groups=groups,
-                  layout=Layout(groups=groups, start=start, stop=stop), outcome=y,
-                  covariates=x, weights=w, group_code=code[units], eligible=unit_q[units],
-                  clusters=clusters, n_clusters=n_clusters, rows=int(rows.sum()), notes=notes)
+    arrays = Arrays(periods=period_values[period_keep], groups=groups,
+                    layout=Layout(groups=groups, start=start, stop=stop), outcome=np.empty(0),
+                    covariates=None, weights=w, group_code=code[units],
+                    eligible=unit_q[units], clusters=clusters, n_clusters=n_clusters,
+                    rows=int(rows.sum()), notes=notes)
+    if keep_all:
+        notes.append(f"The panel is unbalanced ({int((counts_by_unit < n_periods).sum()):,} "
+                     "units miss periods); each DiD uses the observations of its two periods "
+                     "as repeated cross-sections, with influence functions summed by unit (R "
+                     "triplediff's allow_unbalanced_panel=TRUE)")
+        arrays.row_outcome = values[outcome][rows]
+        arrays.row_period = target_period
+        arrays.row_unit = target_unit
+        arrays.row_weights = w[target_unit]
+        if covariates:
+            arrays.row_covariates = np.stack([values[c][rows] for c in covariates])
+        return arrays
+
+    def matrix(v: np.ndarray) -> np.ndarray:
+        out = np.empty((n_kept_periods, units.size))
+        out[target_period, target_unit] = v[rows]
+        return out
+
+    arrays.outcome = matrix(values[outcome])
+    if covariates:
+        mats = [matrix(values[c]) for c in covariates]
+        if all(bool(np.all(m == m[:1])) for m in mats):
+            arrays.covariates = np.stack([m[0] for m in mats])[None]
+        else:
+            arrays.covariates = np.stack(mats, axis=1)
+    return arrays

@@ -12,7 +12,12 @@ import pandas as pd
 from evalkit._validation import Problems, check_alpha, check_choice
 from evalkit.data.panel import frame_fingerprint
 from evalkit.did._cs_aggregate import AggregationBasis
-from evalkit.did._ddd_compute import ComparisonError, estimate_cells, plan_cells
+from evalkit.did._ddd_compute import (
+    ComparisonError,
+    estimate_cells,
+    estimate_cells_unbalanced,
+    plan_cells,
+)
 from evalkit.did._ddd_data import Arrays, label, read_table
 from evalkit.did.callaway_santanna import _check_covariates, _event_positions, _pretest
 from evalkit.did.triple_differences_spec import TripleDifferencesSpec
@@ -34,6 +39,7 @@ CONTROL_GROUPS = ("never_treated", "not_yet_treated")
 METHODS = ("doubly_robust", "outcome_regression", "inverse_probability")
 BASE_PERIODS = ("varying", "universal")
 MISSING = ("error", "drop")
+UNBALANCED = ("drop_units", "keep")
 
 ESTIMAND = ("ATT(g,t): the average effect in period t of the treatment on the eligible units "
             "of the groups that enable it from period g (cells with t < g: pseudo-effects "
@@ -50,7 +56,7 @@ def _names(value, name: str, problems: Problems, optional: bool = False) -> None
 
 def _validate(data, outcome, unit, time, first_treated, eligible, covariates, method,
               control_group, base_period, weights, cluster, n_draws, random_state, alpha,
-              missing) -> tuple[str, ...]:
+              missing, unbalanced) -> tuple[str, ...]:
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"data: must be a pandas DataFrame; got {type(data).__name__}")
     problems = Problems()
@@ -63,6 +69,7 @@ def _validate(data, outcome, unit, time, first_treated, eligible, covariates, me
     check_choice("control_group", control_group, CONTROL_GROUPS, problems)
     check_choice("base_period", base_period, BASE_PERIODS, problems)
     check_choice("missing", missing, MISSING, problems)
+    check_choice("unbalanced", unbalanced, UNBALANCED, problems)
     check_alpha(alpha, problems)
     if isinstance(n_draws, bool) or not isinstance(n_draws, int | np.integer) or n_draws < 0 or (
             0 < n_draws < 2):
@@ -128,6 +135,7 @@ def triple_differences(
     random_state: int | np.random.Generator | None = None,
     alpha: float = 0.05,
     missing: Literal["error", "drop"] = "error",
+    unbalanced: Literal["drop_units", "keep"] = "drop_units",
 ) -> TripleDifferencesResult:
     r"""Triple-difference (DDD) group-time average treatment effects.
 
@@ -195,6 +203,13 @@ def triple_differences(
         Significance level of the intervals.
     missing
         ``"error"`` (default) names the rows with missing values; ``"drop"`` drops them.
+    unbalanced
+        For a panel where some units miss periods: ``"drop_units"`` (default, R's
+        ``allow_unbalanced_panel=FALSE``) keeps the units observed in every period;
+        ``"keep"`` (R's ``allow_unbalanced_panel=TRUE``) uses every observation: each DiD
+        treats the observations of its two periods as repeated cross-sections (R
+        ``DRDID``'s ``drdid_rc``, ``reg_did_rc``, ``std_ipw_did_rc``) and a unit's
+        influence functions are summed. Covariates are then each observation's own.
 
     Returns
     -------
@@ -240,11 +255,11 @@ def triple_differences(
     """
     names = _validate(data, outcome, unit, time, first_treated, eligible, covariates, method,
                       control_group, base_period, weights, cluster, n_draws, random_state,
-                      alpha, missing)
+                      alpha, missing, unbalanced)
     arrays = read_table(data, outcome=outcome, unit=unit, time=time,
                         first_treated=first_treated, eligible=eligible, covariates=names,
                         weights=weights, cluster=cluster, missing=missing,
-                        control_group=control_group)
+                        control_group=control_group, unbalanced=unbalanced)
     groups, periods = arrays.groups, arrays.periods
     never = bool(np.isinf(groups).any())
     if control_group == "never_treated" and not never:
@@ -256,21 +271,31 @@ def triple_differences(
     if not treated:
         raise DataError("No enabling group has a period before treatment and comparison groups")
     if arrays.covariates is not None:
-        flat = arrays.covariates.transpose(1, 0, 2).reshape(len(names), -1)
-        _check_covariates(flat, names)
+        _check_covariates(arrays.covariates.transpose(1, 0, 2).reshape(len(names), -1), names)
+    elif arrays.row_covariates is not None:
+        _check_covariates(arrays.row_covariates, names)
     plan = plan_cells(periods, groups, np.array(treated), base_period=base_period,
                       control_group=control_group)
     if not plan.cohorts:
         raise DataError("No ATT(g,t) cell has a comparison group")
-    n = arrays.outcome.shape[1]
+    n = arrays.weights.size
     k, c = len(plan.cohorts), len(treated)
     moments = np.zeros((k + c, n))
-    try:
-        fit = estimate_cells(arrays.outcome, arrays.covariates, arrays.weights, arrays.layout,
-                             plan, method=method, psi=moments[:k],
-                             describe=_describe(arrays, plan))
-    except ComparisonError as err:
-        raise EstimationError(f"triple_differences: cannot estimate {err}") from None
+    if arrays.row_outcome is not None:
+        subgroup = 2 * arrays.group_code + arrays.eligible
+        fit = estimate_cells_unbalanced(
+            arrays.row_outcome, arrays.row_period, arrays.row_unit, subgroup[arrays.row_unit],
+            arrays.row_covariates, arrays.row_weights, plan, method=method, psi=moments[:k],
+            label=lambda cell: cell_term(groups[plan.cohorts[cell]],
+                                         periods[plan.periods[cell]]),
+            names=names)
+    else:
+        try:
+            fit = estimate_cells(arrays.outcome, arrays.covariates, arrays.weights,
+                                 arrays.layout, plan, method=method, psi=moments[:k],
+                                 describe=_describe(arrays, plan))
+        except ComparisonError as err:
+            raise EstimationError(f"triple_differences: cannot estimate {err}") from None
     for r, j in enumerate(treated):
         moments[k + r] = (arrays.group_code == j) * arrays.weights
     share = moments[k:].sum(axis=1) / n
@@ -294,7 +319,7 @@ def triple_differences(
                    dict(outcome=outcome, unit=unit, time=time, first_treated=first_treated,
                         eligible=eligible, method=method, control_group=control_group,
                         base_period=base_period, weights=weights, missing=missing,
-                        alpha=float(alpha)))
+                        unbalanced=unbalanced, alpha=float(alpha)))
 
 
 def _inference_text(arrays: Arrays, inference, two_periods: bool) -> str:
@@ -333,7 +358,7 @@ def _result(data, arrays: Arrays, plan, fit, treated, share, gram, draws, infere
         att=fit.att, cell_cohort=cell_group, cell_period=period, cell_event_time=event_time,
         cohorts=cohorts, cohort_position=cohort_position, cohort_share=share,
         last_position=periods.size - 1, first_cell_position=int(min(plan.periods)),
-        gram=gram, n=float(arrays.outcome.shape[1]), draws=draws)
+        gram=gram, n=float(arrays.weights.size), draws=draws)
     cells = basis.cells(options["alpha"])
     terms = [cell_term(g, t) for g, t in zip(cohort, period, strict=True)]
     pretrend = _pretest(cells, cohort, period, fit.att, terms, notes)
@@ -347,7 +372,7 @@ def _result(data, arrays: Arrays, plan, fit, treated, share, gram, draws, infere
         std_errors = np.where(pooled, fit.gmm_std_error, np.sqrt(np.diag(cells.vcov)))
     coefficients = Coefficients(terms, fit.att, cells.vcov, None, options["alpha"],
                                 std_errors)
-    n = arrays.outcome.shape[1]
+    n = arrays.weights.size
     sizes = {}
     for j, g in enumerate(groups):
         for q in (1, 0):

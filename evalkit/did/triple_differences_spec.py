@@ -49,6 +49,8 @@ class TripleDifferencesSpec(_Estimated):
         The column of sampling weights (constant within units), or ``None``.
     missing
         ``"error"`` or ``"drop"``: what was done with rows with missing values.
+    unbalanced
+        ``"drop_units"`` or ``"keep"``: what was done with units missing periods.
     inference
         ``Clustered`` (analytic) or ``MultiplierBootstrap``, with the clustering column
         named (the unit column when not clustered).
@@ -67,6 +69,7 @@ class TripleDifferencesSpec(_Estimated):
     base_period: Literal["varying", "universal"]
     weights: str | None
     missing: Literal["error", "drop"]
+    unbalanced: Literal["drop_units", "keep"]
     inference: Clustered | MultiplierBootstrap
     alpha: float
     function: ClassVar[str] = "evalkit.did.triple_differences"

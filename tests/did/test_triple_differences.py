@@ -114,6 +114,51 @@ def test_cai2016_aggregations(cai):
     assert by_period["period 2008"] == pytest.approx(CAI_UNIVERSAL["dr"][0][-1], abs=1e-7)
 
 
+# ---------------------------------------------------------------- Cai (2016), unbalanced
+# moderndid 0.4.1, on load_cai2016() as shipped (3,659 households, unbalanced), the
+# application's call (moderndid's triple DiD example, its get_group(..., treat_period=2003)
+# being g here):
+#   did.ddd(data=df, yname="checksaving_ratio", tname="year", idname="hhno", gname="group",
+#           pname="sector", xformla="~ hhsize + age", control_group="nevertreated",
+#           base_period="universal", est_method=M, allow_unbalanced_panel=True)
+#   did.agg_ddd(r, type="eventstudy", boot=False, cband=False) -> overall_att, overall_se
+# (moderndid's documentation prints other numbers for this call, -0.0545 ... 0.1309 and
+# 0.0548, from another version and with bootstrap standard errors; 0.4.1 gives these.)
+CAI_UNBALANCED = {
+    "dr": ([-0.0598673501, -0.0263655557, 0.0117566309, 0.0339166432, 0.052462351,
+            0.0494403, 0.0885202961, 0.1553289086],
+           [0.0246025414, 0.0209957087, 0.0213533046, 0.0225502095, 0.0283485001,
+            0.0301368953, 0.0356441003, 0.0392765283],
+           (0.06523752162835172, 0.02224286992093634)),
+    "reg": ([-0.0541366866, -0.0245532209, 0.0097273769, 0.0289952838, 0.0451306724,
+             0.0410198246, 0.0739913966, 0.1399397141],
+            [0.0245140551, 0.0210002159, 0.0213786643, 0.0224466738, 0.0281317042,
+             0.0297739152, 0.0351075221, 0.0386181296],
+            (0.05646737807976656, 0.021943018164380542)),
+}
+
+
+@pytest.mark.parametrize("short", ["dr", "reg"])
+def test_cai2016_unbalanced_panel_reproduces_the_reference(cai, short):
+    result = triple_differences(cai, **CAI, covariates=["hhsize", "age"],
+                                method=METHODS[short], base_period="universal",
+                                unbalanced="keep")
+    estimates, std_errors, (average, average_se) = CAI_UNBALANCED[short]
+    np.testing.assert_allclose(result.estimates, estimates, rtol=0, atol=1e-7)
+    np.testing.assert_allclose(result.std_errors, std_errors, rtol=0, atol=1e-6)
+    assert result.sample["units"] == 3659
+    effect = result.event_study().average_effect()
+    assert effect["estimate"] == pytest.approx(average, abs=1e-7)
+    assert effect["std_error"] == pytest.approx(average_se, abs=1e-6)
+
+
+def test_a_balanced_panel_is_the_same_whatever_unbalanced_says():
+    data = staggered_panel()
+    a = triple_differences(data, **STAGGERED, covariates=["x"])
+    b = triple_differences(data, **STAGGERED, covariates=["x"], unbalanced="keep")
+    pd.testing.assert_series_equal(a.estimates, b.estimates)
+
+
 # ---------------------------------------------------------------- two periods, 2002-2003
 # moderndid 0.4.1 (the two-period path, R's att_dr / reg / ipw with sd(inf_func)/sqrt(n)):
 #   did.ddd(data=d2, yname="checksaving_ratio", tname="year", idname="hhno", gname="g",
