@@ -244,6 +244,14 @@ def triple_differences(
     Clustered analytic variances sum influence functions within clusters and multiply by
     G/(G-1).
 
+    Deliberate differences from R ``triplediff`` 0.2: the overall ATT of
+    :meth:`~TripleDifferencesResult.by_cohort` counts the estimation of the group weights
+    with each group's own indicator (R reuses the indicators of the first cells, the
+    slip corrected in R ``did``'s pull request 223; the two agree with one enabling
+    group); cells where a logit cannot be fitted or a regression design is singular raise
+    an :class:`~evalkit.errors.EstimationError` naming the cell, where R warns and drops
+    the comparison.
+
     References
     ----------
     Ortiz-Villavicencio, M. and Sant'Anna, P. H. C. (2025). Better understanding triple

@@ -196,6 +196,19 @@ def test_missing_values_are_named_by_row_or_dropped(panel):
     assert any("3 rows with a missing value were dropped" in n for n in dropped.notes)
 
 
+def test_weights_varying_within_a_unit_are_refused(panel):
+    data = panel.assign(w=1.0)
+    data.loc[(data["id"] == 4) & (data["t"] == 6), "w"] = 2.0
+    message = _error(data, weights="w")
+    assert "weights='w': must be constant within each unit" in message and "(4)" in message
+    assert "strictly positive" in _error(panel.assign(w=0.0), weights="w")
+
+
+def test_a_boolean_eligibility_column_is_read_as_0_1(panel, fitted):
+    again = _fit(panel.assign(q=panel["q"].astype(bool)))
+    np.testing.assert_allclose(again.estimates, fitted.estimates, rtol=0, atol=0)
+
+
 def test_other_data_problems(panel):
     assert "must contain only 0 and 1" in _error(panel.assign(q=panel["q"] * 2))
     twice = pd.concat([panel, panel.iloc[[0]]])
