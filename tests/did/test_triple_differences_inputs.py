@@ -11,7 +11,12 @@ from evalkit.did.triple_differences import triple_differences
 from evalkit.did.triple_differences_spec import TripleDifferencesSpec
 from evalkit.errors import DataError, EstimationError, InputError
 from evalkit.results import DiDResult, EventStudyResult
-from evalkit.results.contract import TIDY_CORE_COLUMNS
+from evalkit.results.contract import (
+    TIDY_CORE_COLUMNS,
+    MultiEffectResult,
+    Result,
+    SingleEffectResult,
+)
 from evalkit.results.triple_differences import TripleDifferencesResult
 
 
@@ -75,6 +80,8 @@ def test_the_callers_frame_is_never_modified(panel):
 # ---------------------------------------------------------------- the result contract
 def test_result_contract(fitted):
     assert isinstance(fitted, TripleDifferencesResult)
+    assert isinstance(fitted, Result) and isinstance(fitted, MultiEffectResult)
+    assert isinstance(fitted.overall(), SingleEffectResult)
     spec = fitted.specification
     assert isinstance(spec, TripleDifferencesSpec)
     assert spec.function == "evalkit.did.triple_differences"
