@@ -135,10 +135,15 @@ CAI_UNBALANCED = {
             [0.0245140551, 0.0210002159, 0.0213786643, 0.0224466738, 0.0281317042,
              0.0297739152, 0.0351075221, 0.0386181296],
             (0.05646737807976656, 0.021943018164380542)),
+    "ipw": ([-0.0501099586, -0.0246140998, 0.0108838405, 0.0313321223, 0.0530218458,
+             0.0459347676, 0.0726072122, 0.1329802632],
+            [0.0219919856, 0.0206326173, 0.0208802697, 0.0203700859, 0.0243406018,
+             0.0226452249, 0.0260854567, 0.0264503892],
+            (0.057793341933166896, 0.015126855891635359)),
 }
 
 
-@pytest.mark.parametrize("short", ["dr", "reg"])
+@pytest.mark.parametrize("short", ["dr", "reg", "ipw"])
 def test_cai2016_unbalanced_panel_reproduces_the_reference(cai, short):
     result = triple_differences(cai, **CAI, covariates=["hhsize", "age"],
                                 method=METHODS[short], base_period="universal",
