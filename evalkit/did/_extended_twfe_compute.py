@@ -25,7 +25,7 @@ from scipy import linalg
 
 from evalkit.errors import EstimationError
 
-__all__ = ["CellDesign", "CellFit", "fit_cells", "COLLINEAR_TOL"]
+__all__ = ["CellDesign", "CellFit", "Collinear", "fit_cells", "COLLINEAR_TOL"]
 
 #: A column is collinear with those before it when the share of its variance that they
 #: leave unexplained is below this.
@@ -77,6 +77,14 @@ class CellDesign:
         cell_group[self.cell[treated]] = group[treated]
         a[cell_group, g + t - 1 + np.arange(q)] = 1.0
         return a, cell_group
+
+
+class Collinear(Exception):  # noqa: N818 - a signal to the caller, who names the columns
+    """Raised by :func:`fit_cells` with the (column, slot) pairs that are collinear."""
+
+    def __init__(self, dropped: list[tuple[int, int]]) -> None:
+        super().__init__(f"{len(dropped)} collinear columns")
+        self.dropped = dropped
 
 
 @dataclass(frozen=True)
@@ -200,12 +208,18 @@ def fit_cells(
     weights: np.ndarray | None,
     cohort_nested: bool,
     period_nested: bool,
-) -> tuple[CellFit, list[tuple[int, int]]]:
-    """Fit the saturated regression; also the (column, slot) pairs found collinear.
+) -> CellFit:
+    """Fit the saturated regression.
 
-    ``kind`` is ``"classical"``, ``"HC0"``, ``"HC1"`` or ``"cluster"``. When columns are
-    collinear the fit is not computed (``None`` is never returned: the caller gets the
-    list and raises); otherwise the list is empty.
+    ``kind`` is ``"classical"``, ``"HC0"``, ``"HC1"`` or ``"cluster"``. Coefficients come in
+    blocks of ``1 + k`` per cell-level column (cohorts, periods but the first, cells):
+    the column itself, then its products with the centred covariates.
+
+    Raises
+    ------
+    Collinear
+        With the (column, slot) pairs collinear with the ones before them, in the order:
+        the cell-level columns, then each covariate's products.
     """
     n = int(y.size)
     k = 0 if x is None else x.shape[1]
@@ -234,7 +248,7 @@ def fit_cells(
                                                  for c in range(n_columns)]
     dropped = _independent(gram, order)
     if dropped:
-        return None, [(j // m, j % m) for j in dropped]  # type: ignore[return-value]
+        raise Collinear([(j // m, j % m) for j in dropped])
 
     factor = linalg.cho_factor(gram, lower=True, check_finite=False)
     theta = linalg.cho_solve(factor, cross, check_finite=False)
@@ -287,4 +301,4 @@ def fit_cells(
     effects_vcov = mapping @ vcov @ mapping.T
     return CellFit(effects=effects, effects_vcov=(effects_vcov + effects_vcov.T) / 2,
                    cell_weights=cell_weight, coefficients=theta, vcov=vcov, df=df, n_obs=n,
-                   n_clusters=n_clusters, n_params=n_params), []
+                   n_clusters=n_clusters, n_params=n_params)

@@ -17,7 +17,7 @@ import numpy as np
 
 from evalkit._validation import Problems, check_alpha, check_choice
 from evalkit.data.panel import Panel
-from evalkit.did._extended_twfe_compute import CellDesign, fit_cells
+from evalkit.did._extended_twfe_compute import CellDesign, CellFit, Collinear, fit_cells
 from evalkit.did.extended_twfe_spec import ExtendedTWFESpec
 from evalkit.did.twfe import cluster_codes, covariate_matrix
 from evalkit.errors import DataError, EstimationError, InputError
@@ -90,6 +90,38 @@ def _constant_within(values: np.ndarray, codes: np.ndarray, size: int | None = N
                               dtype=values.dtype)
     representative[codes] = values
     return bool(np.array_equal(representative[codes], values))
+
+
+def _covariate_slopes(fit: CellFit, covariates: tuple[str, ...], labels: list[str],
+                      n_cohorts: int, alpha: float) -> Coefficients:
+    """The covariates' coefficients as etwfe (``fe = "feo"``) reports them.
+
+    For each covariate: its slope in the comparison cohort and the first period (fixest's
+    ``lpop``), the other cohorts' and the later periods' differences from it
+    (``first.treat::2004:lpop``, ``year::2004:lpop``), and its interaction with each cell
+    (``.Dtreat:first.treat::2004:year::2004:lpop_dm``).
+    """
+    m = 1 + len(covariates)
+    n_columns = fit.coefficients.size // m
+    reference = n_cohorts - 1  # the never-treated (or the control) cohort sorts last
+    rows: list[np.ndarray] = []
+    names: list[str] = []
+    for j, name in enumerate(covariates, start=1):
+        def unit(column: int, slot: int = j) -> np.ndarray:
+            row = np.zeros(fit.coefficients.size)
+            row[column * m + slot] = 1.0
+            return row
+
+        rows.append(unit(reference))
+        names.append(name)
+        for column in range(n_columns):
+            if column == reference:
+                continue
+            rows.append(unit(column) - unit(reference) if column < n_cohorts else unit(column))
+            names.append(f"{labels[column]}:{name}")
+    mapping = np.array(rows)
+    return Coefficients(names, mapping @ fit.coefficients, mapping @ fit.vcov @ mapping.T,
+                        fit.df, alpha)
 
 
 def extended_twfe(
@@ -187,12 +219,14 @@ def extended_twfe(
     try:
         inference = check_inference("extended_twfe", inference)
     except InputError as error:
-        problems.extend(str(error).splitlines()[-1:] if str(error) else [repr(error)])
+        problems.extend(line.strip().removeprefix("- ") for line in str(error).splitlines()
+                        if "inference" in line)
+    if isinstance(inference, Robust) and inference.hc in ("HC2", "HC3"):
+        problems.add(f"inference={inference!r}: must be Classical(), Robust() (HC1), "
+                     f"Robust('HC0') or Clustered() (leverage corrections are not available "
+                     f"with fixed effects); got {inference!r}")
     problems.raise_if_any(InputError, "Invalid arguments to extended_twfe:")
     choice = resolve_vcov(inference, default_cluster=panel.cluster_column)
-    if choice.kind in ("HC2", "HC3"):
-        raise InputError(f"inference={inference!r}: must be Classical(), Robust() (HC1), "
-                         f"Robust('HC0') or Clustered(); got {inference!r}")
 
     periods = panel.periods
     unit_cohort = panel.unit_cohorts.to_numpy()
@@ -289,23 +323,25 @@ def extended_twfe(
         clusters, n_clusters = _compact(kept(cluster_codes(panel, choice.column)))
         cohort_nested = _nested(cohort_code, n_cohorts, clusters)
         period_nested = _nested(period_code, n_periods, clusters)
-    fit, dropped = fit_cells(kept(panel.values(panel.outcome)), x, design, kind=choice.kind,
-                             clusters=clusters, n_clusters=n_clusters, weights=weights,
-                             cohort_nested=cohort_nested, period_nested=period_nested)
-    if dropped:
-        labels = ([f"cohort {_label(g)}" for g in cohort_levels]
-                  + [f"period {_label(t)}" for t in period_levels[1:]]
-                  + [cell_term(cohort_levels[s // n_periods], period_levels[s % n_periods])
-                     for s in cell_group])
-        raise EstimationError(_collinear_message(dropped, labels, panel.covariates, x,
-                                                 cohort_code, period_code))
-
+    labels = ([f"cohort {_label(g)}" for g in cohort_levels]
+              + [f"period {_label(t)}" for t in period_levels[1:]]
+              + [cell_term(cohort_levels[s // n_periods], period_levels[s % n_periods])
+                 for s in cell_group])
+    try:
+        fit = fit_cells(kept(panel.values(panel.outcome)), x, design, kind=choice.kind,
+                        clusters=clusters, n_clusters=n_clusters, weights=weights,
+                        cohort_nested=cohort_nested, period_nested=period_nested)
+    except Collinear as collinear:
+        raise EstimationError(_collinear_message(collinear.dropped, labels, panel.covariates,
+                                                 x, cohort_code, period_code)) from None
     cell_cohorts = cohort_levels[cell_group // n_periods]
     cell_periods = period_levels[cell_group % n_periods]
     cell_events = np.zeros(cell_group.size, dtype=np.int64)
     cell_events[cell_code] = kept(event)[in_cell]
     terms = [cell_term(g, t) for g, t in zip(cell_cohorts, cell_periods, strict=True)]
     coefficients = Coefficients(terms, fit.effects, fit.effects_vcov, fit.df, alpha)
+    slopes = (_covariate_slopes(fit, panel.covariates, labels, n_cohorts, alpha)
+              if panel.covariates else None)
 
     units_used = np.zeros(panel.n_units, dtype=bool)
     units_used[kept(row_unit)] = True
@@ -329,6 +365,7 @@ def extended_twfe(
         estimator=ESTIMATOR, estimand=ESTIMAND + covariates, outcome=panel.outcome,
         cohorts=cell_cohorts, periods=cell_periods, event_times=cell_events,
         coefficients=coefficients, cell_weights=fit.cell_weights,
+        covariate_coefficients=slopes,
         control_group=control_group, inference=choice.to_inference(),
         inference_text=(f"{choice.describe(fit.n_clusters)}, small-sample factor as fixest "
                         f"(K = {fit.n_params} parameters)"),

@@ -65,6 +65,11 @@ class ExtendedTWFEResult:
         ``"not_yet_treated"`` or ``"never_treated"``.
     inference, inference_text, sample, provenance, specification
         As in :class:`~evalkit.results.DiDResult`.
+    covariate_coefficients
+        With covariates, their coefficients as R ``etwfe`` reports them: each covariate's
+        slope in the comparison cohort and first period, the other cohorts' and periods'
+        differences from it, and its interaction with each cell (``"ATT(2004,2005):x"``,
+        the covariate demeaned within cohort); ``None`` without covariates.
     """
 
     estimator: str
@@ -81,6 +86,7 @@ class ExtendedTWFEResult:
     sample: Mapping[str, Any]
     provenance: Provenance
     specification: ExtendedTWFESpec | None = None
+    covariate_coefficients: Coefficients | None = None
 
     def __post_init__(self) -> None:
         for name in ("cohorts", "periods", "cell_weights"):

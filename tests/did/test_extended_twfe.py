@@ -69,6 +69,23 @@ M3 = [(-0.0212480022225509, 0.0217240175852948), (-0.0818499992698647, 0.0273693
       (-0.137870386660852, 0.0307883605600032), (-0.10953945536511, 0.0323152812535003),
       (0.00253680638189265, 0.0188790276715869), (-0.04509347225369, 0.0219826417092899),
       (-0.0459545277368072, 0.017971446660356)]
+# test_etwfe.R, m3_known: the covariate's coefficients (fixest's lpop, first.treat::g:lpop,
+# year::t:lpop, .Dtreat:first.treat::g:year::t:lpop_dm)
+M3_LPOP = {"lpop": (1.06546108405747, 0.0218237817228486),
+           "cohort 2004:lpop": (0.0509823826985821, 0.0377557671485909),
+           "cohort 2006:lpop": (-0.041095431207238, 0.047389569045131),
+           "cohort 2007:lpop": (0.0555183938817427, 0.0392123848205692),
+           "period 2004:lpop": (0.011013688481133, 0.00755374493475534),
+           "period 2005:lpop": (0.0207333310655632, 0.0081044417942881),
+           "period 2006:lpop": (0.0105353915454823, 0.0108156893383766),
+           "period 2007:lpop": (0.0209209626492697, 0.0118083552383958),
+           "ATT(2004,2004):lpop": (0.00462780039742067, 0.0175803616035178),
+           "ATT(2004,2005):lpop": (0.0251130755098969, 0.0179002505276808),
+           "ATT(2004,2006):lpop": (0.0507345526392162, 0.0210659128405859),
+           "ATT(2004,2007):lpop": (0.0112496795427671, 0.0266117743663025),
+           "ATT(2006,2006):lpop": (0.0389351822929353, 0.0164685801973129),
+           "ATT(2006,2007):lpop": (0.0380597297024231, 0.0224724271460086),
+           "ATT(2007,2007):lpop": (-0.0198351447054503, 0.0161949112478703)}
 # test_emfx.R: simple_known, calendar_known, group_known, event_known (estimate, std.error)
 SIMPLE = (-0.0506270331228907, 0.0124972546529842)
 SIMPLE_CI = (-0.0751212021483654, -0.026132864097416)
@@ -133,6 +150,9 @@ def test_never_treated_without_covariates_is_etwfe_m2(frame):
 def test_covariate_cells_are_etwfe_m3(with_lpop):
     _check(with_lpop.coefficients, CELLS, M3, 1e-9)
     assert "K = 30" in with_lpop.inference_text  # 22 coefficients + 4 cohorts + 5 years - 1
+    slopes = with_lpop.covariate_coefficients
+    assert slopes is not None and slopes.terms == tuple(M3_LPOP)
+    _check(slopes, list(M3_LPOP), list(M3_LPOP.values()), 1e-9)
 
 
 def test_emfx_simple_calendar_group_event(with_lpop):
@@ -432,11 +452,13 @@ def test_covariate_collinear_with_fixed_effects_is_named(frame, values, where):
 def test_bad_arguments_reported_together(frame):
     panel = Panel(frame, **MPDTA)
     with pytest.raises(InputError) as caught:
-        extended_twfe(panel, control_group="never", alpha=1.5)
+        extended_twfe(panel, control_group="never", alpha=1.5,  # type: ignore[arg-type]
+                      inference="cluster")
     message = str(caught.value)
     assert "control_group='never'" in message and "alpha=1.5" in message
-    with pytest.raises(InputError, match="inference"):
-        extended_twfe(panel, inference="cluster")  # type: ignore[arg-type]
+    assert "\n  - inference='cluster': must be one of" in message
+    with pytest.raises(InputError, match="HC3"):
+        extended_twfe(panel, inference=Robust("HC3"))
     with pytest.raises(InputError, match="panel: must be an evalkit.Panel"):
         extended_twfe(frame)  # type: ignore[arg-type]
     with pytest.raises(InputError, match="kind='dynamic'"):
