@@ -256,7 +256,7 @@ class ExtendedTWFEResult:
                       "never_treated": "never-treated units"}[self.control_group]
         facts: list[tuple[str, object]] = [
             ("Estimator", self.estimator), ("Estimand", self.estimand),
-            ("Outcome", self.outcome), ("Comparison units", comparison)]
+            ("Outcome", self.outcome), ("Comparison group", comparison)]
         facts += [(SAMPLE_LABELS.get(k, k), v) for k, v in self.sample.items()]
         facts += [("Standard errors", self.inference_text),
                   ("Confidence level", f"{100 * (1 - self.alpha):g}%")]

@@ -312,6 +312,14 @@ def test_robust_and_classical_against_statsmodels():
                                atol=1e-10)
     np.testing.assert_allclose(result.coefficients.vcov, hc1.cov_params().to_numpy()[-m:, -m:],
                                rtol=1e-8)
+    # clusters that cut across cohorts (the general path of the cluster scores)
+    data = data.assign(region=data["unit"] % 7)
+    regional = extended_twfe(Panel(data, **SIMULATED, cluster="region"))
+    by_region = sm.OLS(data["y"], x).fit(cov_type="cluster", cov_kwds={
+        "groups": data["region"].to_numpy(), "use_correction": False})
+    n, g, k = len(data), 7, x.shape[1]  # no fixed effect nested in the regions
+    np.testing.assert_allclose(regional.coefficients.vcov, by_region.cov_params().to_numpy()[
+        -m:, -m:] * g / (g - 1) * (n - 1) / (n - k), rtol=1e-8, atol=1e-14)
     classical = extended_twfe(panel, inference=Classical())
     ols = sm.OLS(data["y"], x).fit()
     np.testing.assert_allclose(classical.coefficients.vcov,
