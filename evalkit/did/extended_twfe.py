@@ -257,8 +257,7 @@ def extended_twfe(
         raise DataError("The panel has no treated unit with an untreated period before "
                         "treatment; nothing to estimate")
 
-    cohort_value = unit_cohort[row_unit]
-    is_treated_row = np.isin(cohort_value, treated_cohorts)
+    is_treated_row = np.isin(unit_cohort, treated_cohorts)[row_unit]
     if control_group == "never_treated":
         cells_rows = keep & is_treated_row & (event != -1)
     else:
@@ -270,8 +269,14 @@ def extended_twfe(
     def kept(values: np.ndarray) -> np.ndarray:
         return values if every_row else values[keep]
 
-    cohort_key = np.where(np.isnan(cohort_value), np.inf, cohort_value)
-    cohort_levels, cohort_code = np.unique(kept(cohort_key), return_inverse=True)
+    unit_key = np.where(np.isnan(unit_cohort), np.inf, unit_cohort)  # never-treated last
+    cohort_levels, unit_code = np.unique(unit_key[~always], return_inverse=True)
+    unit_codes = np.zeros(panel.n_units, dtype=np.int64)
+    unit_codes[~always] = unit_code
+    cohort_code, n_present = _compact(kept(unit_codes[row_unit]))
+    if n_present < cohort_levels.size:  # a cohort left out with the periods dropped
+        cohort_levels = cohort_levels[np.bincount(kept(unit_codes[row_unit]),
+                                                  minlength=cohort_levels.size) > 0]
     period_code, n_periods = _compact(kept(period_index))
     period_levels = periods[np.flatnonzero(np.bincount(kept(period_index)) > 0)]
     n_cohorts = int(cohort_levels.size)
@@ -310,9 +315,9 @@ def extended_twfe(
         raise DataError(f"{panel.first_treated or panel.treatment}: the cohort-by-period "
                         "structure does not identify the effects: " + "; ".join(parts))
 
-    cell_group, cell_code = np.unique(group[in_cell], return_inverse=True)
-    cell = np.full(group.size, -1, dtype=np.int64)
-    cell[in_cell] = cell_code
+    present = np.bincount(group[in_cell], minlength=n_cohorts * n_periods) > 0
+    cell_group = np.flatnonzero(present)
+    cell = np.where(in_cell, (np.cumsum(present) - 1)[group], -1)
     design = CellDesign(cohort=cohort_code, period=period_code, cell=cell,
                         n_cohorts=n_cohorts, n_periods=n_periods, n_cells=int(cell_group.size))
     x = covariate_matrix(panel, None if every_row else keep)
@@ -337,7 +342,7 @@ def extended_twfe(
     cell_cohorts = cohort_levels[cell_group // n_periods]
     cell_periods = period_levels[cell_group % n_periods]
     cell_events = np.zeros(cell_group.size, dtype=np.int64)
-    cell_events[cell_code] = kept(event)[in_cell]
+    cell_events[cell[in_cell]] = kept(event)[in_cell]
     terms = [cell_term(g, t) for g, t in zip(cell_cohorts, cell_periods, strict=True)]
     coefficients = Coefficients(terms, fit.effects, fit.effects_vcov, fit.df, alpha)
     slopes = (_covariate_slopes(fit, panel.covariates, labels, n_cohorts, alpha)
