@@ -92,6 +92,44 @@ def _constant_within(values: np.ndarray, codes: np.ndarray, size: int | None = N
     return bool(np.array_equal(representative[codes], values))
 
 
+def _check_cells(panel: Panel, control_group: str, cohort_levels: np.ndarray,
+                 period_levels: np.ndarray, treated_cohorts: np.ndarray, group: np.ndarray,
+                 cohort_code: np.ndarray, period_code: np.ndarray, in_cell: np.ndarray,
+                 reference: np.ndarray | None) -> None:
+    """Raise a DataError naming the cohort-by-period cells the regression needs but lacks."""
+    n_cohorts, n_periods = cohort_levels.size, period_levels.size
+    observed = np.bincount(group, minlength=n_cohorts * n_periods).reshape(n_cohorts,
+                                                                           n_periods)
+    missing: list[str] = []
+    unidentified: list[str] = []
+    for c, g in enumerate(cohort_levels):
+        if g not in treated_cohorts:
+            continue
+        for p, t in enumerate(period_levels):
+            needed = (t >= g) if control_group == "not_yet_treated" else True
+            if needed and observed[c, p] == 0:
+                missing.append(f"(cohort {_label(g)}, period {_label(t)})")
+        if control_group == "not_yet_treated" and not observed[c, period_levels < g].any():
+            unidentified.append(f"cohort {_label(g)} has no observation before treatment")
+    if reference is not None:  # never-treated controls: each cohort's period g - 1
+        seen = np.bincount(cohort_code[reference], minlength=n_cohorts) > 0
+        for c, g in enumerate(cohort_levels):
+            if g in treated_cohorts and not seen[c]:
+                unidentified.append(f"cohort {_label(g)} has no observation in its reference "
+                                    "period (the last before treatment)")
+    comparison = np.bincount(period_code[~in_cell], minlength=n_periods) > 0
+    unidentified += [f"period {_label(t)} has no comparison observation (every unit "
+                     "observed then is treated)" for t in period_levels[~comparison]]
+    if missing or unidentified:
+        parts = []
+        if missing:
+            parts.append("cohort-by-period cells with no observation, whose effects the "
+                         "saturated regression estimates: " + _listed(missing))
+        parts += unidentified
+        raise DataError(f"{panel.first_treated or panel.treatment}: the cohort-by-period "
+                        "structure does not identify the effects: " + "; ".join(parts))
+
+
 def _covariate_slopes(fit: CellFit, covariates: tuple[str, ...], labels: list[str],
                       n_cohorts: int, alpha: float) -> Coefficients:
     """The covariates' coefficients as etwfe (``fe = "feo"``) reports them.
@@ -282,38 +320,10 @@ def extended_twfe(
     n_cohorts = int(cohort_levels.size)
     group = cohort_code.astype(np.int64) * n_periods + period_code
     in_cell = kept(cells_rows)
-    observed = np.bincount(group, minlength=n_cohorts * n_periods).reshape(n_cohorts,
-                                                                           n_periods)
-    # the cells the saturated regression needs must be observed
-    missing: list[str] = []
-    unidentified: list[str] = []
-    for c, g in enumerate(cohort_levels):
-        if g not in treated_cohorts:
-            continue
-        for p, t in enumerate(period_levels):
-            needed = (t >= g) if control_group == "not_yet_treated" else True
-            if needed and observed[c, p] == 0:
-                missing.append(f"(cohort {_label(g)}, period {_label(t)})")
-        if control_group == "not_yet_treated" and not observed[c, period_levels < g].any():
-            unidentified.append(f"cohort {_label(g)} has no observation before treatment")
-    if control_group == "never_treated":
-        reference = kept(keep & is_treated_row & (event == -1))
-        seen = np.bincount(cohort_code[reference], minlength=n_cohorts) > 0
-        for c, g in enumerate(cohort_levels):
-            if g in treated_cohorts and not seen[c]:
-                unidentified.append(f"cohort {_label(g)} has no observation in its reference "
-                                    "period (the last before treatment)")
-    comparison = np.bincount(period_code[~in_cell], minlength=n_periods) > 0
-    unidentified += [f"period {_label(t)} has no comparison observation (every unit "
-                     "observed then is treated)" for t in period_levels[~comparison]]
-    if missing or unidentified:
-        parts = []
-        if missing:
-            parts.append("cohort-by-period cells with no observation, whose effects the "
-                         "saturated regression estimates: " + _listed(missing))
-        parts += unidentified
-        raise DataError(f"{panel.first_treated or panel.treatment}: the cohort-by-period "
-                        "structure does not identify the effects: " + "; ".join(parts))
+    reference = (kept(keep & is_treated_row & (event == -1))
+                 if control_group == "never_treated" else None)
+    _check_cells(panel, control_group, cohort_levels, period_levels, treated_cohorts, group,
+                 cohort_code, period_code, in_cell, reference)
 
     present = np.bincount(group[in_cell], minlength=n_cohorts * n_periods) > 0
     cell_group = np.flatnonzero(present)

@@ -441,6 +441,9 @@ def test_cell_without_observation_is_named(frame):
     data = frame[~((frame["first.treat"] == 2006) & (frame["year"] == 2007))]
     with pytest.raises(DataError, match=r"\(cohort 2006, period 2007\)"):
         extended_twfe(Panel(data, **MPDTA))
+    before = frame[~((frame["first.treat"] == 2004) & (frame["year"] == 2003))]
+    with pytest.raises(DataError, match="cohort 2004 has no observation before treatment"):
+        extended_twfe(Panel(before, **MPDTA))
     reference = frame[~((frame["first.treat"] == 2007) & (frame["year"] == 2006))]
     with pytest.raises(DataError, match="cohort 2007 has no observation in its reference"):
         extended_twfe(Panel(reference, **MPDTA), control_group="never_treated")
