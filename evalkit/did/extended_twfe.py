@@ -257,8 +257,7 @@ def extended_twfe(
     try:
         inference = check_inference("extended_twfe", inference)
     except InputError as error:
-        problems.extend(line.strip().removeprefix("- ") for line in str(error).splitlines()
-                        if "inference" in line)
+        problems.extend(error.problems or (str(error),))
     if isinstance(inference, Robust) and inference.hc in ("HC2", "HC3"):
         problems.add(f"inference={inference!r}: must be Classical(), Robust() (HC1), "
                      f"Robust('HC0') or Clustered() (leverage corrections are not available "
