@@ -1,24 +1,20 @@
-"""What :func:`evalkit.did.extended_twfe` was asked, and how its effects were aggregated."""
+"""What :func:`evalkit.did.extended_twfe` was asked, and how its effects were aggregated.
+
+:class:`ExtendedTWFESpec` is the ``specification`` of the fitted result;
+:class:`~evalkit.results.extended_twfe.ExtendedTWFEAggregationSpec` (defined beside the
+result, re-exported here) that of its aggregations.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any, ClassVar, Literal
+from dataclasses import dataclass
+from typing import ClassVar, Literal
 
 from evalkit.data.panel import PanelSpec
 from evalkit.did.specs import RegressionInference, _OnPanel
+from evalkit.results.extended_twfe import AGGREGATIONS, ExtendedTWFEAggregationSpec
 
 __all__ = ["ExtendedTWFESpec", "ExtendedTWFEAggregationSpec", "AGGREGATIONS"]
-
-#: The aggregations of :meth:`evalkit.results.ExtendedTWFEResult.aggregate`, in words.
-AGGREGATIONS: dict[str, str] = {
-    "simple": "every post-treatment cell, weighted by its treated observations",
-    "cohort": "each cohort's post-treatment cells, weighted by their treated observations",
-    "period": "each period's post-treatment cells, weighted by their treated observations",
-    "event": "the cells at each event time (periods since first treatment), weighted by "
-             "their treated observations",
-}
-
 
 @dataclass(frozen=True)
 class ExtendedTWFESpec(_OnPanel):
@@ -53,33 +49,3 @@ class ExtendedTWFESpec(_OnPanel):
     control_cohort: float | None
     always_treated_dropped: int
     function: ClassVar[str] = "evalkit.did.extended_twfe"
-
-
-@dataclass(frozen=True)
-class ExtendedTWFEAggregationSpec:
-    """How an aggregated result was obtained from :func:`~evalkit.did.extended_twfe`.
-
-    Attributes
-    ----------
-    estimation
-        The specification of the fitted regression.
-    aggregation
-        ``"simple"``, ``"cohort"``, ``"period"`` or ``"event"``.
-    """
-
-    estimation: ExtendedTWFESpec
-    aggregation: Literal["simple", "cohort", "period", "event"]
-    function: ClassVar[str] = "evalkit.did.extended_twfe"
-
-    @property
-    def alpha(self) -> float:
-        return self.estimation.alpha
-
-    def with_alpha(self, alpha: float) -> ExtendedTWFEAggregationSpec:
-        """The same specification at significance level ``alpha``."""
-        return replace(self, estimation=self.estimation.with_alpha(alpha))
-
-    def to_dict(self) -> dict[str, Any]:
-        """The estimation's dictionary with the aggregation added."""
-        return {**self.estimation.to_dict(), "aggregation": self.aggregation,
-                "aggregation_description": AGGREGATIONS[self.aggregation]}

@@ -14,6 +14,7 @@ from evalkit._validation import Problems, check_alpha, check_choice
 from evalkit.errors import InputError
 from evalkit.results._interval import level
 from evalkit.results.coefficients import Coefficients
+from evalkit.results.contract import LevelledSpecification
 from evalkit.results.did_result import SAMPLE_LABELS, DiDResult, _summary_table
 from evalkit.results.event_study import EventStudyResult, event_term
 from evalkit.results.provenance import Provenance
@@ -26,9 +27,18 @@ if TYPE_CHECKING:  # pragma: no cover
     from evalkit.did.extended_twfe_spec import ExtendedTWFESpec
     from evalkit.inference.kinds import Inference
 
-__all__ = ["ExtendedTWFEResult", "AGGREGATION_KINDS"]
+__all__ = ["ExtendedTWFEResult", "ExtendedTWFEAggregationSpec", "AGGREGATION_KINDS",
+           "AGGREGATIONS"]
 
 AGGREGATION_KINDS = ("simple", "cohort", "period", "event")
+#: The aggregations of :meth:`ExtendedTWFEResult.aggregate`, in words.
+AGGREGATIONS: dict[str, str] = {
+    "simple": "every post-treatment cell, weighted by its treated observations",
+    "cohort": "each cohort's post-treatment cells, weighted by their treated observations",
+    "period": "each period's post-treatment cells, weighted by their treated observations",
+    "event": "the cells at each event time (periods since first treatment), weighted by "
+             "their treated observations",
+}
 _AGGREGATION_NOTE = ("; aggregations by the delta method with the cells' observation counts "
                      "as fixed weights, normal intervals (as etwfe's emfx)")
 
@@ -36,6 +46,41 @@ _AGGREGATION_NOTE = ("; aggregations by the delta method with the cells' observa
 def _label(value: float) -> str:
     value = float(value)
     return str(int(value)) if value.is_integer() else f"{value:g}"
+
+
+@dataclass(frozen=True)
+class ExtendedTWFEAggregationSpec:
+    """How an aggregated result was obtained from :func:`~evalkit.did.extended_twfe`.
+
+    Attributes
+    ----------
+    estimation
+        The specification of the fitted regression
+        (:class:`~evalkit.did.extended_twfe_spec.ExtendedTWFESpec`).
+    aggregation
+        ``"simple"``, ``"cohort"``, ``"period"`` or ``"event"``.
+    """
+
+    estimation: LevelledSpecification
+    aggregation: Literal["simple", "cohort", "period", "event"]
+
+    @property
+    def function(self) -> str:
+        """The estimator, ``"evalkit.did.extended_twfe"``."""
+        return self.estimation.function
+
+    @property
+    def alpha(self) -> float:
+        return self.estimation.alpha
+
+    def with_alpha(self, alpha: float) -> ExtendedTWFEAggregationSpec:
+        """The same specification at significance level ``alpha``."""
+        return replace(self, estimation=self.estimation.with_alpha(alpha))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The estimation's dictionary with the aggregation added."""
+        return {**self.estimation.to_dict(), "aggregation": self.aggregation,
+                "aggregation_description": AGGREGATIONS[self.aggregation]}
 
 
 @dataclass(frozen=True)
@@ -169,9 +214,7 @@ class ExtendedTWFEResult:
         return terms, Coefficients(terms, matrix @ c.estimate, matrix @ c.vcov @ matrix.T,
                                    None, self.alpha)
 
-    def _spec(self, kind: str) -> Any:
-        from evalkit.did.extended_twfe_spec import ExtendedTWFEAggregationSpec
-
+    def _spec(self, kind: str) -> ExtendedTWFEAggregationSpec | None:
         if self.specification is None:
             return None
         return ExtendedTWFEAggregationSpec(self.specification, kind)  # type: ignore[arg-type]
@@ -207,8 +250,6 @@ class ExtendedTWFEResult:
         specification = self._spec(kind)
         what = {"simple": "overall ATT", "cohort": "ATT by cohort", "period": "ATT by period",
                 "event": "ATT by event time"}[kind]
-        from evalkit.did.extended_twfe_spec import AGGREGATIONS
-
         return DiDResult(
             estimator=f"{self.estimator}: {what}",
             estimand=f"average effect on the treated over {AGGREGATIONS[kind]}",
