@@ -235,6 +235,8 @@ class ExtendedTWFEResult:
         (``"calendar"``); ``"event"`` at each event time e = t - g (``"event"``; with
         never-treated controls, e < 0 are placebo effects and e = -1 is the reference).
         Standard errors by the delta method (the weights are fixed), normal intervals.
+        With a weighted panel the cells weigh their sums of sampling weights (``emfx``
+        averages rows unweighted whatever the regression's weights).
 
         Returns
         -------
