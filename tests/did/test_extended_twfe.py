@@ -294,6 +294,13 @@ def test_against_explicit_dummy_regression_with_weights_covariates_unbalanced():
     vcov = mapping @ fit.cov_params().to_numpy() @ mapping.T
     np.testing.assert_allclose(result.coefficients.vcov, vcov, rtol=1e-7, atol=1e-14)
     # statsmodels' correction G/(G-1) (N-1)/(N-K) with K its columns: fixest's count here
+    # the overall ATT weighs the cells by their sums of sampling weights
+    sums = data[cells].groupby([g[cells], t[cells]])["weight"].sum()
+    assert sums.to_numpy() == pytest.approx(result.cell_weights, rel=1e-12)
+    share = result.cell_weights / result.cell_weights.sum()
+    assert result.overall().estimate == pytest.approx(share @ result.coefficients.estimate,
+                                                      abs=1e-12)
+    assert result.overall().std_error == pytest.approx(np.sqrt(share @ vcov @ share), rel=1e-7)
 
 
 def test_robust_and_classical_against_statsmodels():
