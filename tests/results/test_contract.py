@@ -48,6 +48,7 @@ from evalkit import (
     wild_cluster_bootstrap,
 )
 from evalkit.datasets import data_dir, load_kielmc, load_mpdta, load_prop99
+from evalkit.did.extended_twfe import extended_twfe
 from evalkit.indicators import (
     Gap,
     ITSResult,
@@ -171,6 +172,12 @@ CASES: dict[str, Case] = {
     "sun_abraham": Case(lambda: sun_abraham(_mpdta()), headline=lambda r: r.estimates.iloc[0]),
     "imputation": Case(lambda: imputation(_mpdta()), headline=lambda r: r.estimates.iloc[0]),
     "imputation_overall": Case(lambda: imputation_overall(_mpdta())),
+    "extended_twfe": Case(lambda: extended_twfe(_mpdta()),
+                          headline=lambda r: r.estimates.iloc[0]),
+    "extended_twfe_overall": Case(lambda: extended_twfe(_mpdta()).overall()),
+    "extended_twfe_event_study": Case(
+        lambda: extended_twfe(_mpdta(), control_group="never_treated").event_study(),
+        headline=lambda r: r.estimates.iloc[0]),
     "bacon_decomposition": Case(lambda: bacon_decomposition(_mpdta()), finite=FIXED,
                                 levels=False, headline=lambda r: r.twfe_estimate, digits=6),
     "honest_did": Case(lambda: honest_did(event_study(_mpdta()), m_values=[0.5, 1.0]),
