@@ -12,6 +12,9 @@ remaining element into the slot taken. Written from the documented algorithm
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+
+import numpy as np
 
 _N, _M = 624, 397
 
@@ -90,3 +93,34 @@ class RandomStream:
             u = math.floor(big * self._generator.uniform()) + self._generator.uniform()
             values.append(float(ndtri(u / big)))
         return values
+
+    def rnorm_many(self, n: int) -> np.ndarray:
+        """The same draws as :meth:`rnorm`, inverted in one vectorised call."""
+        from scipy.special import ndtri
+
+        big = 134217728.0
+        word = self._generator.uniform
+        u = np.array([math.floor(big * word()) + word() for _ in range(n)])
+        return ndtri(u / big)
+
+    def sample_with_prob(self, prob: Sequence[float]) -> int:
+        """``sample(seq_along(prob), size = 1, prob = prob)``: R normalises the
+        probabilities, sorts them in decreasing order (``revsort``), and walks the
+        cumulative mass up to ``unif_rand()`` (``ProbSampleNoReplace``). 1-based."""
+        total = 0.0
+        for value in prob:
+            total += value
+        p = [value / total for value in prob]
+        order = sorted(range(len(p)), key=lambda k: -p[k])
+        target = self._generator.uniform()
+        mass = 0.0
+        for j in order[:-1]:
+            mass += p[j]
+            if target <= mass:
+                return j + 1
+        return order[-1] + 1
+
+    def sample_replace(self, n: int, size: int) -> list[int]:
+        """``sample(1:n, size, replace = TRUE)``: one rejection draw (``R_unif_index``)
+        per element. 1-based."""
+        return [self._generator.below(n) + 1 for _ in range(size)]
