@@ -7,6 +7,11 @@ remaining element into the slot taken. Written from the documented algorithm
 (R's ``src/main/RNG.c`` and ``src/main/random.c``), checked against R's
 ``set.seed(123); sample(10)`` = 3 10 2 8 6 9 1 7 5 4, and ``rnorm`` (inversion) against
 ``set.seed(1234); rnorm(3)`` = -1.2070657 0.2774292 1.0844412.
+
+``RandomStream`` also draws ``sample(x, 1, prob = p)`` (R's ``ProbSampleNoReplace``) and
+``sample(1:n, size, replace = TRUE)``, checked through the rows, subgroup counts and
+cluster labels that R ``triplediff``'s documentation prints for data its generators draw
+(tests/did/test_triple_differences_r.py).
 """
 
 from __future__ import annotations
@@ -111,7 +116,8 @@ class RandomStream:
         for value in prob:
             total += value
         p = [value / total for value in prob]
-        order = sorted(range(len(p)), key=lambda k: -p[k])
+        order = sorted(range(len(p)), key=lambda k: -p[k])  # R's heapsort may order ties
+        # differently; continuous probabilities have none
         target = self._generator.uniform()
         mass = 0.0
         for j in order[:-1]:
