@@ -7,11 +7,19 @@ remaining element into the slot taken. Written from the documented algorithm
 (R's ``src/main/RNG.c`` and ``src/main/random.c``), checked against R's
 ``set.seed(123); sample(10)`` = 3 10 2 8 6 9 1 7 5 4, and ``rnorm`` (inversion) against
 ``set.seed(1234); rnorm(3)`` = -1.2070657 0.2774292 1.0844412.
+
+``RandomStream`` also draws ``sample(x, 1, prob = p)`` (R's ``ProbSampleNoReplace``) and
+``sample(1:n, size, replace = TRUE)``, checked through the rows, subgroup counts and
+cluster labels that R ``triplediff``'s documentation prints for data its generators draw
+(tests/did/test_triple_differences_r.py).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+
+import numpy as np
 
 _N, _M = 624, 397
 
@@ -90,3 +98,35 @@ class RandomStream:
             u = math.floor(big * self._generator.uniform()) + self._generator.uniform()
             values.append(float(ndtri(u / big)))
         return values
+
+    def rnorm_many(self, n: int) -> np.ndarray:
+        """The same draws as :meth:`rnorm`, inverted in one vectorised call."""
+        from scipy.special import ndtri
+
+        big = 134217728.0
+        word = self._generator.uniform
+        u = np.array([math.floor(big * word()) + word() for _ in range(n)])
+        return ndtri(u / big)
+
+    def sample_with_prob(self, prob: Sequence[float]) -> int:
+        """``sample(seq_along(prob), size = 1, prob = prob)``: R normalises the
+        probabilities, sorts them in decreasing order (``revsort``), and walks the
+        cumulative mass up to ``unif_rand()`` (``ProbSampleNoReplace``). 1-based."""
+        total = 0.0
+        for value in prob:
+            total += value
+        p = [value / total for value in prob]
+        order = sorted(range(len(p)), key=lambda k: -p[k])  # R's heapsort may order ties
+        # differently; continuous probabilities have none
+        target = self._generator.uniform()
+        mass = 0.0
+        for j in order[:-1]:
+            mass += p[j]
+            if target <= mass:
+                return j + 1
+        return order[-1] + 1
+
+    def sample_replace(self, n: int, size: int) -> list[int]:
+        """``sample(1:n, size, replace = TRUE)``: one rejection draw (``R_unif_index``)
+        per element. 1-based."""
+        return [self._generator.below(n) + 1 for _ in range(size)]
