@@ -156,7 +156,7 @@ def read_design(data: object, **options: Any) -> Design:
     problems.raise_if_any(DataError, _DATA)
 
     unit_code, units = _factorize(frame[options["unit"]])
-    period_code, periods = _factorize(pd.Series(values[options["time"]]))
+    period_code, periods = _factorize(frame[options["time"]])
     n_units, n_periods = len(units), len(periods)
     cell = unit_code * n_periods + period_code
     counts = np.bincount(cell, minlength=n_units * n_periods)
