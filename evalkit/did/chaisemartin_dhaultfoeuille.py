@@ -10,6 +10,7 @@ import pandas as pd
 
 from evalkit.data.panel import frame_fingerprint
 from evalkit.did import _dcdh_compute as compute
+from evalkit.did import _dcdh_variance as variance
 from evalkit.did._dcdh_input import Design, read_design
 from evalkit.errors import EstimationError, InputError
 from evalkit.inference.kinds import Clustered
@@ -35,16 +36,20 @@ def _label(value: object) -> str:
     return str(value)
 
 
+def _baseline_dropped(treatment: str, value: float, n_units: int) -> str:
+    return (f"the units with baseline {treatment}={_label(value)} ({n_units:,}): they all "
+            "change treatment in the same period (or none does), so none can serve as a "
+            "comparison for another")
+
+
 def _exclusions(design: Design, prepared: compute.Prepared, treatment: str) -> list[str]:
     out = []
     if prepared.cells_dropped_both_sides:
         out.append(f"{prepared.cells_dropped_both_sides:,} unit-periods after the unit's "
                    f"treatment had been both above and below its baseline value (kept with "
                    "keep_both_sides=True)")
-    for value, n_units in prepared.baselines_dropped:
-        out.append(f"the units with baseline {treatment}={_label(value)} ({n_units:,}): they "
-                   "all change treatment in the same period (or none does), so none can serve "
-                   "as a comparison for another")
+    out += [_baseline_dropped(treatment, value, n_units)
+            for value, n_units in prepared.baselines_dropped]
     by_base: dict[float, list[str]] = {}
     for rank, value in prepared.cells_without_stayer:
         by_base.setdefault(value, []).append(_label(design.periods[rank - 1]))
@@ -76,7 +81,7 @@ def _horizon_limits(p: compute.Prepared) -> tuple[int, int]:
 
 def _test(estimates: np.ndarray, cov: np.ndarray, terms: list[str], equal: bool,
           hypothesis: str) -> WaldTest | None:
-    found = compute.wald(estimates, cov, equal=equal)
+    found = variance.wald(estimates, cov, equal=equal)
     if found is None:
         return None
     statistic, dof, p_value = found
@@ -240,10 +245,15 @@ def chaisemartin_dhaultfoeuille(
                          only_never_switchers=only_never_switchers,
                          effects_equal=effects_equal, keep_both_sides=keep_both_sides,
                          alpha=alpha, missing=missing)
-    prepared = compute.prepare(design.grid, keep_both_sides=keep_both_sides)
+    try:
+        prepared = compute.prepare(design.grid, keep_both_sides=keep_both_sides)
+    except compute.NoComparison as nothing:
+        raise EstimationError("No switcher can be compared with units of the same baseline "
+                              "treatment", [_baseline_dropped(treatment, value, n_units)
+                                            for value, n_units in nothing.baselines_dropped]
+                              ) from None
     exclusions = _exclusions(design, prepared, treatment)
-    if prepared.keep.size == 0 or not (np.isfinite(prepared.first_change)
-                                       & (prepared.direction != 0)).any():
+    if not (np.isfinite(prepared.first_change) & (prepared.direction != 0)).any():
         raise EstimationError("No switcher can be compared with units of the same baseline "
                               "treatment", exclusions)
     max_effects, max_placebos = _horizon_limits(prepared)
@@ -291,21 +301,17 @@ def _result(design: Design, prepared: compute.Prepared,
     weighted = [h.switchers_weighted for h in found.values()]
     observations = [h.observations for h in found.values()]
     effect_list = [found[t] for t in terms if t.startswith("effect_")]
-    ate = compute.average_total_effect(effect_list, n_groups, prepared.cluster)
+    ate = variance.average_total_effect(effect_list)
     accumulated = None
     if ate is not None:
-        shares = np.array([h.switchers_weighted for h in effect_list])
-        shares = shares / shares.sum()
-        estimate, _, denominator = ate
+        estimate, influence, _, accumulated = ate
         terms.append(AVERAGE_TOTAL_EFFECT)
         estimates.append(estimate)
-        influences.append(sum(w * h.influence_raw for w, h in zip(shares, effect_list,
-                                                                   strict=True)) / denominator)
+        influences.append(influence)
         switchers.append(sum(h.switchers for h in effect_list))
         weighted.append(float(sum(h.switchers_weighted for h in effect_list)))
         observations.append(int(np.logical_or.reduce([h.counted for h in effect_list]).sum()))
-        accumulated = float(shares @ np.array([h.delta for h in effect_list]))
-    cov = compute.covariance(influences, n_groups, prepared.cluster)
+    cov = variance.covariance(influences, n_groups, prepared.cluster)
     coefficients = Coefficients(terms=tuple(terms), estimate=np.array(estimates), vcov=cov,
                                 df=None, alpha=spec.alpha)
     est = np.array(estimates)
