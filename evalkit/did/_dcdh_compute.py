@@ -11,10 +11,11 @@ step is vectorised over groups and cells; loops run over horizons and directions
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from evalkit.did._dcdh_controls import ControlFit, control_correction, lagged_controls
 from evalkit.did._dcdh_variance import VarianceInputs, variance_influence
 
 __all__ = ["Grid", "Prepared", "HorizonEstimate", "NoComparison", "prepare",
@@ -37,6 +38,7 @@ class Grid:
     treatment: np.ndarray
     weight: np.ndarray
     cluster: np.ndarray | None  # one integer code per group
+    controls: np.ndarray | None = None  # (groups, periods, controls)
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,8 @@ class Prepared:
     cells_dropped_both_sides: int
     baselines_dropped: tuple[tuple[float, int], ...]  # (baseline, units)
     cells_without_stayer: tuple[tuple[int, float], ...]  # (period rank, baseline)
+    x: np.ndarray | None = None  # controls, (groups, periods, controls)
+    units_without_outcome: int = 0
 
     def _segments(self) -> list[tuple[int, int]]:
         ends = np.r_[self.base_starts[1:], self.y.shape[0]]
@@ -153,7 +157,20 @@ def prepare(grid: Grid, keep_both_sides: bool = False) -> Prepared:
     2. baselines whose groups all change treatment at the same period (or never) are dropped;
     3. (period, baseline) cells without any group whose treatment has not changed yet are
        dropped.
+
+    Groups whose outcome is never observed are left out first.
     """
+    has_outcome = ~np.isnan(grid.outcome).all(axis=1)
+    if not has_outcome.all():
+        rows = np.flatnonzero(has_outcome)
+        if rows.size == 0:
+            raise NoComparison(())
+        inner = prepare(Grid(grid.outcome[rows], grid.treatment[rows], grid.weight[rows],
+                             None if grid.cluster is None else grid.cluster[rows],
+                             None if grid.controls is None else grid.controls[rows]),
+                        keep_both_sides)
+        return replace(inner, keep=rows[inner.keep],
+                       units_without_outcome=int(has_outcome.size - rows.size))
     y, d, w = grid.outcome, grid.treatment, grid.weight
     n_t = d.shape[1]
     obs = ~np.isnan(d)
@@ -218,12 +235,15 @@ def prepare(grid: Grid, keep_both_sides: bool = False) -> Prepared:
         run_base = base_code[starts]
         runs = (starts, np.flatnonzero(np.r_[True, run_base[1:] != run_base[:-1]]))
     cumulated = _accumulate(np.where(obs, d_out - baseline[:, None], 0.0), np.add)
+    x = (None if grid.controls is None
+         else np.where(obs[:, :, None], grid.controls[sel], np.nan))
     return Prepared(y=y_out, d=d_out, w=w_out, keep=sel, baseline=baseline, base_code=base_code,
                     base_starts=base_starts, first_change=first_change, direction=direction,
                     cohort=cohort, last_with_stayer=last_by_base[base_code],
                     last_by_base=last_by_base, span=span, cumulated=cumulated,
                     cluster=cluster, cluster_runs=runs, cells_dropped_both_sides=dropped_both,
-                    baselines_dropped=baselines_dropped, cells_without_stayer=cells_without)
+                    baselines_dropped=baselines_dropped, cells_without_stayer=cells_without,
+                    x=x)
 
 
 def _lagged_difference(y: np.ndarray, lag: int, placebo: bool) -> np.ndarray:
@@ -272,18 +292,23 @@ def same_switchers_flag(p: Prepared, n_effects: int, n_placebos: int, only_never
 
 
 def estimate_horizon(p: Prepared, lag: int, *, placebo: bool, directions: tuple[int, ...],
-                     only_never: bool, eligible: np.ndarray | None) -> HorizonEstimate | None:
+                     only_never: bool, eligible: np.ndarray | None,
+                     controls: ControlFit | None = None) -> HorizonEstimate | None:
     """Effect ``lag`` (or placebo ``lag``) pooled over switchers in and out, unnormalised.
 
     Returns ``None`` when no switcher reaches the horizon. ``eligible`` restricts the
-    switchers (same-switchers option).
+    switchers (same-switchers option); ``controls``: outcome changes net of the controls'.
     """
     y, w, b = p.y, p.w, p.base_code
     n_g, n_t = y.shape
     rows = np.arange(n_g)
     diff = _lagged_difference(y, lag, placebo)
     valid = ~np.isnan(diff)
-    diff0 = np.where(valid, diff, 0.0)
+    dx_lag = None
+    if controls is not None:
+        dx_lag = lagged_controls(p.x, lag, placebo)
+        diff -= np.einsum("gtj,gj->gt", dx_lag, controls.theta[b])
+    diff0 = np.where(np.isnan(diff), 0.0, diff)
     del diff
     never = _not_changed_yet(p, valid, only_never)
     weighted = np.where(never, w, 0.0)          # N_{g,t} of the comparison cells
@@ -325,6 +350,9 @@ def estimate_horizon(p: Prepared, lag: int, *, placebo: bool, directions: tuple[
                      / safe_n)
         var_influence = variance_influence(p, shared, idx, col[idx], w_target[idx],
                                            diff_target[idx], ratio, n_g / safe_n)
+        if controls is not None:
+            var_influence -= control_correction(p, controls, dx_lag, lag, weighted, ratio, idx,
+                                                col[idx], w_target[idx], safe_n)
         passes.append((sign, idx.size, safe_n, estimate, delta, dose, var_influence))
 
     if not passes:

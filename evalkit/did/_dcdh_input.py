@@ -80,6 +80,15 @@ def _check_options(options: dict[str, Any], problems: Problems) -> None:
                                           or not options[name]):
             problems.add(f"{name}={options[name]!r}: must be a column name or None; got "
                          f"{options[name]!r}")
+    controls = options["controls"]
+    if isinstance(controls, str):
+        controls = (controls,)
+    if not isinstance(controls, list | tuple) or not all(
+            isinstance(c, str) and c for c in controls):
+        problems.add(f"controls={options['controls']!r}: must be a column name or a list of "
+                     f"column names; got {options['controls']!r}")
+    else:
+        options["controls"] = tuple(dict.fromkeys(controls))
 
 
 def _factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -107,8 +116,12 @@ def read_design(data: object, **options: Any) -> Design:
     for name in ("weights", "cluster"):
         if options[name] is not None:
             roles.setdefault(options[name], name)
-    for name in ("outcome", "unit", "time", "treatment", "weights", "cluster"):
-        column = options[name]
+    for column in options["controls"]:
+        roles.setdefault(column, "controls")
+    named = [(name, options[name]) for name in ("outcome", "unit", "time", "treatment",
+                                                "weights", "cluster")]
+    named += [("controls", column) for column in options["controls"]]
+    for name, column in named:
         if column is not None and column not in data.columns:
             problems.add(f"{name}={column!r}: no such column in the data; the columns are: "
                          f"{describe_columns(data.columns)}")
@@ -134,7 +147,7 @@ def read_design(data: object, **options: Any) -> Design:
                 if nulls[:, j].any():
                     problems.add(missing_problem(f"{role}={column!r}", nulls[:, j], positions))
     numeric = [(c, r) for c, r in roles.items() if r in ("outcome", "time", "treatment",
-                                                        "weights")]
+                                                        "weights", "controls")]
     for column, role in numeric:
         if not (pd.api.types.is_numeric_dtype(frame[column])
                 or pd.api.types.is_bool_dtype(frame[column])):
@@ -199,15 +212,21 @@ def read_design(data: object, **options: Any) -> Design:
     d[unit_code, period_code] = treat
     w[unit_code, period_code] = (1.0 if options["weights"] is None
                                  else values[options["weights"]])
+    x = None
+    if options["controls"]:
+        x = np.full((n_units, n_periods, len(options["controls"])), np.nan)
+        for j, column in enumerate(options["controls"]):
+            x[unit_code, period_code, j] = values[column]
     cluster = options["cluster"] or options["unit"]
     spec = IntertemporalEffectsSpec(
         outcome=options["outcome"], unit=options["unit"], time=options["time"],
-        treatment=options["treatment"], effects=int(options["effects"]),
+        treatment=options["treatment"], controls=options["controls"],
+        effects=int(options["effects"]),
         placebos=int(options["placebos"]), normalized=bool(options["normalized"]),
         weights=options["weights"], same_switchers=bool(options["same_switchers"]),
         only_never_switchers=bool(options["only_never_switchers"]),
         effects_equal=bool(options["effects_equal"]),
         keep_both_sides=bool(options["keep_both_sides"]), missing=options["missing"],
         inference=Clustered(cluster), alpha=float(options["alpha"]))
-    return Design(grid=Grid(y, d, w, cluster_code), periods=periods, units=units, frame=frame,
+    return Design(grid=Grid(y, d, w, cluster_code, x), periods=periods, units=units, frame=frame,
                   n_rows=len(frame), specification=spec)

@@ -3,6 +3,7 @@ non-binary and may switch on and off."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
@@ -11,6 +12,7 @@ import pandas as pd
 from evalkit.data.panel import frame_fingerprint
 from evalkit.did import _dcdh_compute as compute
 from evalkit.did import _dcdh_variance as variance
+from evalkit.did._dcdh_controls import fit_controls
 from evalkit.did._dcdh_input import Design, read_design
 from evalkit.errors import EstimationError, InputError
 from evalkit.inference.kinds import Clustered
@@ -44,6 +46,8 @@ def _baseline_dropped(treatment: str, value: float, n_units: int) -> str:
 
 def _exclusions(design: Design, prepared: compute.Prepared, treatment: str) -> list[str]:
     out = []
+    if prepared.units_without_outcome:
+        out.append(f"{prepared.units_without_outcome:,} units whose outcome is never observed")
     if prepared.cells_dropped_both_sides:
         out.append(f"{prepared.cells_dropped_both_sides:,} unit-periods after the unit's "
                    f"treatment had been both above and below its baseline value (kept with "
@@ -99,6 +103,7 @@ def chaisemartin_dhaultfoeuille(
     effects: int = 1,
     placebos: int = 0,
     normalized: bool = False,
+    controls: Sequence[str] | str = (),
     weights: str | None = None,
     cluster: str | None = None,
     same_switchers: bool = False,
@@ -152,8 +157,8 @@ def chaisemartin_dhaultfoeuille(
     centred on their cohort's mean, as the reference package does), summed by cluster
     (the unit by default). The joint tests are chi-squared Wald tests on the covariance of
     the influence functions. Reproduces R ``DIDmultiplegtDYN`` / Stata ``did_multiplegt_dyn``
-    to the digits they print (see the tests), without their ``controls``, ``trends_lin``
-    and bootstrap options.
+    to the digits they print (see the tests), without their ``trends_lin``,
+    ``trends_nonparam``, ``continuous``, ``predict_het`` and bootstrap options.
 
     Periods are the distinct values of ``time`` in increasing order, taken as consecutive
     (as the reference does): a period missing for every unit must be added (with a missing
@@ -180,6 +185,12 @@ def chaisemartin_dhaultfoeuille(
     normalized
         Divide each effect and placebo by :math:`\delta_\ell`: the effect per unit of
         cumulated treatment change.
+    controls
+        Numeric control columns: each outcome change is taken net of the controls' change
+        times coefficients estimated, separately for each baseline treatment, on the
+        first differences of the units whose treatment has not changed yet, with period
+        fixed effects (the reference's ``controls``); the standard errors account for the
+        estimated coefficients.
     weights
         Column of cell weights :math:`N_{g,t}` (e.g. populations); default: each row counts 1.
     cluster
@@ -241,7 +252,8 @@ def chaisemartin_dhaultfoeuille(
     """
     design = read_design(data, outcome=outcome, unit=unit, time=time, treatment=treatment,
                          effects=effects, placebos=placebos, normalized=normalized,
-                         weights=weights, cluster=cluster, same_switchers=same_switchers,
+                         controls=controls, weights=weights, cluster=cluster,
+                         same_switchers=same_switchers,
                          only_never_switchers=only_never_switchers,
                          effects_equal=effects_equal, keep_both_sides=keep_both_sides,
                          alpha=alpha, missing=missing)
@@ -273,6 +285,22 @@ def chaisemartin_dhaultfoeuille(
     if problems:
         raise InputError("More effects or placebos than the data allow:", problems)
 
+    fit = None
+    if design.specification.controls:
+        fit = fit_controls(prepared, prepared.x)
+        names = design.specification.controls
+        if fit.empty:
+            values = ", ".join(_label(prepared.baseline[prepared.base_starts[k]])
+                               for k in fit.empty)
+            raise EstimationError("The controls cannot be used:", [
+                f"controls={list(names)!r}: the units with baseline {treatment}={values} have "
+                "no period before their first change with every control's change observed; "
+                "drop these controls or these units"])
+        for k in fit.collinear:
+            exclusions.append(
+                f"some of the controls {list(names)!r} for the units with baseline "
+                f"{treatment}={_label(prepared.baseline[prepared.base_starts[k]])}: their "
+                "changes are collinear among the units that have not changed treatment yet")
     eligible = (compute.same_switchers_flag(prepared, effects, 0, only_never_switchers)
                 if same_switchers else None)
     found: dict[str, compute.HorizonEstimate] = {}
@@ -280,7 +308,7 @@ def chaisemartin_dhaultfoeuille(
         for lag in range(1, count + 1):
             h = compute.estimate_horizon(prepared, lag, placebo=kind == "placebo",
                                          directions=(1, -1), only_never=only_never_switchers,
-                                         eligible=eligible)
+                                         eligible=eligible, controls=fit)
             if h is None:
                 raise EstimationError(f"{kind} {lag} cannot be estimated: no switcher has a "
                                       "comparison unit at that horizon", exclusions)

@@ -20,6 +20,8 @@ class IntertemporalEffectsSpec(_Estimated):
     ----------
     outcome, unit, time, treatment
         The columns of the outcome, the groups (units), the periods and the treatment.
+    controls
+        The control columns whose changes are netted out of the outcome changes.
     effects
         The number of event-study effects estimated (``DID_1 ... DID_L``).
     placebos
@@ -49,6 +51,7 @@ class IntertemporalEffectsSpec(_Estimated):
     unit: str
     time: str
     treatment: str
+    controls: tuple[str, ...]
     effects: int
     placebos: int
     normalized: bool

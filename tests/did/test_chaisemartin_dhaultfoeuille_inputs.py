@@ -138,3 +138,24 @@ def test_baselines_and_periods_without_comparison_units_are_stated_exclusions():
     assert "Left out: baseline d=1 in periods 2004, 2005" in str(result)
     # the baseline-1 switchers of 2003 are compared with those of 2004 at effect 1 only
     assert result.switchers[:2] == (5, 3)
+
+
+def test_controls_are_checked_like_the_other_columns():
+    frame = _staggered().assign(x=1.0)
+    frame["x"] = frame["x"].astype(object)
+    frame.loc[11, "x"] = "high"
+    with pytest.raises(DataError, match=r"controls='x': must be a numeric column.*'high' "
+                                        r"\(row 12\)"):
+        chaisemartin_dhaultfoeuille(frame, **COLUMNS, controls=["x"])
+    with pytest.raises(DataError, match=r"controls='z': no such column"):
+        chaisemartin_dhaultfoeuille(frame, **COLUMNS, controls=["z"])
+    with pytest.raises(InputError, match=r"controls=3: must be a column name or a list"):
+        chaisemartin_dhaultfoeuille(frame, **COLUMNS, controls=3)
+
+
+def test_units_without_any_outcome_are_left_out_and_said():
+    frame = _staggered()
+    frame.loc[frame["unit"] == "a3", "y"] = np.nan
+    result = chaisemartin_dhaultfoeuille(frame, **COLUMNS, missing="outcome_gaps")
+    assert result.sample["units"] == 11
+    assert "1 units whose outcome is never observed" in result.exclusions
