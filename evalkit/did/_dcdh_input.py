@@ -70,6 +70,7 @@ def _check_options(options: dict[str, Any], problems: Problems) -> None:
             problems.add(f"{name}={options[name]!r}: must be True or False; got "
                          f"{options[name]!r}")
     check_alpha(options["alpha"], problems)
+    check_choice("switchers", options["switchers"], ("both", "in", "out"), problems)
     check_choice("missing", options["missing"], MISSING, problems)
     for name in ("outcome", "unit", "time", "treatment"):
         if not isinstance(options[name], str) or not options[name]:
@@ -225,6 +226,7 @@ def read_design(data: object, **options: Any) -> Design:
         placebos=int(options["placebos"]), normalized=bool(options["normalized"]),
         weights=options["weights"], same_switchers=bool(options["same_switchers"]),
         only_never_switchers=bool(options["only_never_switchers"]),
+        switchers=options["switchers"],
         effects_equal=bool(options["effects_equal"]),
         keep_both_sides=bool(options["keep_both_sides"]), missing=options["missing"],
         inference=Clustered(cluster), alpha=float(options["alpha"]))

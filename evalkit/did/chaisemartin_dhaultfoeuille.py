@@ -22,6 +22,9 @@ from evalkit.results.provenance import Provenance
 
 __all__ = ["chaisemartin_dhaultfoeuille"]
 
+#: The directions of the first change that ``switchers=`` keeps.
+DIRECTIONS: dict[str, tuple[int, ...]] = {"both": (1, -1), "in": (1,), "out": (-1,)}
+
 ESTIMATOR = "de Chaisemartin & D'Haultfoeuille (2024) event-study DID"
 ESTIMAND = ("DID_l, l = 1, 2, ...: the average effect, on the units whose treatment has "
             "changed (switchers), of having had their treatment path instead of keeping their "
@@ -74,8 +77,8 @@ def _exclusions(design: Design, prepared: compute.Prepared, treatment: str) -> l
     return out
 
 
-def _horizon_limits(p: compute.Prepared) -> tuple[int, int]:
-    switchers = np.isfinite(p.first_change) & (p.direction != 0)
+def _horizon_limits(p: compute.Prepared, directions: tuple[int, ...]) -> tuple[int, int]:
+    switchers = np.isfinite(p.first_change) & np.isin(p.direction, directions)
     if not switchers.any():
         return 0, 0
     reach = p.last_with_stayer[switchers] - p.first_change[switchers] + 1
@@ -108,6 +111,7 @@ def chaisemartin_dhaultfoeuille(
     cluster: str | None = None,
     same_switchers: bool = False,
     only_never_switchers: bool = False,
+    switchers: Literal["both", "in", "out"] = "both",
     effects_equal: bool = False,
     keep_both_sides: bool = False,
     alpha: float = 0.05,
@@ -201,6 +205,10 @@ def chaisemartin_dhaultfoeuille(
         estimated, so that the effects are comparable over :math:`\ell`.
     only_never_switchers
         Compare switchers only with units whose treatment never changes.
+    switchers
+        ``"both"`` (default); ``"in"``: only the switchers whose treatment first moves above
+        their baseline; ``"out"``: only those whose treatment first moves below it (the
+        others still serve as comparisons until they switch).
     effects_equal
         Also test that all effects are equal.
     keep_both_sides
@@ -254,7 +262,7 @@ def chaisemartin_dhaultfoeuille(
                          effects=effects, placebos=placebos, normalized=normalized,
                          controls=controls, weights=weights, cluster=cluster,
                          same_switchers=same_switchers,
-                         only_never_switchers=only_never_switchers,
+                         only_never_switchers=only_never_switchers, switchers=switchers,
                          effects_equal=effects_equal, keep_both_sides=keep_both_sides,
                          alpha=alpha, missing=missing)
     try:
@@ -268,10 +276,14 @@ def chaisemartin_dhaultfoeuille(
     if not (np.isfinite(prepared.first_change) & (prepared.direction != 0)).any():
         raise EstimationError("No switcher can be compared with units of the same baseline "
                               "treatment", exclusions)
-    max_effects, max_placebos = _horizon_limits(prepared)
+    directions = DIRECTIONS[design.specification.switchers]
+    max_effects, max_placebos = _horizon_limits(prepared, directions)
     if max_effects == 0:
-        raise EstimationError("No switcher can be compared with units of the same baseline "
-                              "treatment", exclusions)
+        which = {"both": "", "in": " whose treatment first moves up (switchers='in')",
+                 "out": " whose treatment first moves down (switchers='out')"}[
+                     design.specification.switchers]
+        raise EstimationError(f"No switcher{which} can be compared with units of the same "
+                              "baseline treatment", exclusions)
     problems = []
     if effects > max_effects:
         problems.append(f"effects={effects!r}: must be at most {max_effects}, the largest number "
@@ -307,7 +319,7 @@ def chaisemartin_dhaultfoeuille(
     for kind, count in (("effect", effects), ("placebo", placebos)):
         for lag in range(1, count + 1):
             h = compute.estimate_horizon(prepared, lag, placebo=kind == "placebo",
-                                         directions=(1, -1), only_never=only_never_switchers,
+                                         directions=directions, only_never=only_never_switchers,
                                          eligible=eligible, controls=fit)
             if h is None:
                 raise EstimationError(f"{kind} {lag} cannot be estimated: no switcher has a "

@@ -34,6 +34,8 @@ class IntertemporalEffectsSpec(_Estimated):
         Whether every effect uses only the switchers for which all the effects can be estimated.
     only_never_switchers
         Whether the comparison groups are only those whose treatment never changes.
+    switchers
+        ``"both"``, ``"in"`` (first change upwards only) or ``"out"`` (downwards only).
     effects_equal
         Whether the test that all effects are equal was asked for.
     keep_both_sides
@@ -58,6 +60,7 @@ class IntertemporalEffectsSpec(_Estimated):
     weights: str | None
     same_switchers: bool
     only_never_switchers: bool
+    switchers: Literal["both", "in", "out"]
     effects_equal: bool
     keep_both_sides: bool
     missing: Literal["error", "drop", "outcome_gaps"]

@@ -145,6 +145,59 @@ def test_agrees_with_moderndid_on_the_variants(favara, case):
     assert abs(result.placebos_test.p_value - placebo_p) <= 1e-9
 
 
+def _both_sides_panel(n_units: int = 600, n_periods: int = 7, seed: int = 21) -> pd.DataFrame:
+    """Treatment 0, 1 or 2 that switches up and down; units starting at 1 may cross their
+    baseline (first up, then below it, or the reverse)."""
+    rng = np.random.default_rng(seed)
+    base = rng.integers(0, 3, size=n_units).clip(0, 2)
+    first = rng.integers(2, n_periods + 3, size=n_units)
+    step = np.where(base == 0, 1, np.where(base == 2, -1, rng.choice([-1, 1], size=n_units)))
+    cross = first + rng.integers(1, 4, size=n_units)
+    t = np.arange(1, n_periods + 1)[None, :]
+    d = np.where(t >= first[:, None], (base + step)[:, None], base[:, None])
+    d = np.where((t >= cross[:, None]) & (base == 1)[:, None], (base - step)[:, None], d)
+    y = rng.normal(size=n_units)[:, None] + 0.2 * t + 0.4 * d + rng.normal(size=d.shape)
+    return pd.DataFrame({"unit": np.repeat(np.arange(n_units), n_periods),
+                         "time": np.tile(np.arange(1, n_periods + 1), n_units),
+                         "y": y.ravel(), "d": d.ravel().astype(float)})
+
+
+# moderndid 0.4.1 did_multiplegt(_both_sides_panel() written to CSV, yname="y", idname="unit",
+# tname="time", dname="d", effects=3, placebo=2, **options), printed to 10 decimals:
+# effects, SEs, placebos, placebo SEs, average total effect and SE, switchers
+BOTH_SIDES = {
+    "default": ({}, [0.2436847609, 0.2402280247, 0.1844181746],
+                [0.0707256126, 0.0861267675, 0.1068130766], [-0.0909796776, -0.3082153408],
+                [0.0778618673, 0.1190150206], (0.2290661113, 0.0678173804), (465, 335, 236)),
+    "switchers='out'": (dict(switchers="out"), [0.3353437759, 0.2289094222, 0.2149572979],
+                        [0.0976060345, 0.1263493726, 0.1543154313],
+                        [-0.0109148911, -0.3703503729], [0.1067131501, 0.1574785615],
+                        (0.2749385643, 0.094699407), (239, 169, 111)),
+    "keep_bidirectional_switchers=True": (
+        dict(keep_both_sides=True), [0.2436847609, 0.2118193162, 0.0291644167],
+        [0.0707256126, 0.0808033862, 0.0920960871], [-0.0909796776, -0.3029868741],
+        [0.0778618673, 0.1099529389], (0.2223519308, 0.081968485), (465, 383, 309)),
+    "switchers='in', keep_bidirectional_switchers=True": (
+        dict(switchers="in", keep_both_sides=True), [0.1467533246, 0.1907844148, 0.0190293189],
+        [0.106450535, 0.1173108183, 0.1362270564], [-0.1808301602, -0.2767242616],
+        [0.1197807428, 0.1756447617], (0.1544370365, 0.1212230885), (226, 186, 158)),
+}
+
+
+@pytest.mark.parametrize("case", list(BOTH_SIDES))
+def test_switchers_in_and_out_and_crossing_the_baseline_agree_with_moderndid(case):
+    options, effects, ses, placebos, placebo_ses, ate, switchers = BOTH_SIDES[case]
+    result = chaisemartin_dhaultfoeuille(_both_sides_panel(), outcome="y", unit="unit",
+                                         time="time", treatment="d", effects=3, placebos=2,
+                                         **options)
+    est, se = result.estimates.to_numpy(), result.std_errors.to_numpy()
+    np.testing.assert_allclose(est, [*effects, *placebos, ate[0]], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(se, [*ses, *placebo_ses, ate[1]], rtol=0, atol=1e-9)
+    assert result.switchers[:3] == switchers
+    dropped = [text for text in result.exclusions if "both above and below" in text]
+    assert bool(dropped) != options.get("keep_both_sides", False)
+
+
 # ============================================================================ identities
 @pytest.fixture(scope="module")
 def mpdta() -> pd.DataFrame:
