@@ -30,8 +30,8 @@ ESTIMAND = ("DID_l, l = 1, 2, ...: the average effect, on the units whose treatm
             "changed (switchers), of having had their treatment path instead of keeping their "
             "baseline treatment, l periods after their first change (l = 1: the period of the "
             "change), relative to units with the same baseline treatment whose treatment has "
-            "not changed yet; placebos DID^pl_l compare the same units l periods before the "
-            "change")
+            "not changed yet{normalised}; placebos DID^pl_l compare the same units l periods "
+            "before the change")
 
 
 def _label(value: object) -> str:
@@ -375,9 +375,9 @@ def _result(design: Design, prepared: compute.Prepared,
                       f"D'Haultfoeuille 2024), clustered by {column!r} ({n_clusters:,} "
                       "clusters)")
     return IntertemporalEffectsResult(
-        estimator=ESTIMATOR, estimand=ESTIMAND + (
-            ", each divided by the switchers' average cumulated treatment change"
-            if spec.normalized else ""),
+        estimator=ESTIMATOR, estimand=ESTIMAND.format(normalised=(
+            ", divided by the switchers' average cumulated treatment change (normalised)"
+            if spec.normalized else "")),
         outcome=spec.outcome, treatment=spec.treatment, normalized=spec.normalized,
         coefficients=coefficients, switchers=tuple(int(s) for s in switchers),
         switchers_weighted=tuple(float(w) for w in weighted),

@@ -32,7 +32,7 @@ __all__ = ["IntertemporalEffectsResult", "AVERAGE_TOTAL_EFFECT"]
 AVERAGE_TOTAL_EFFECT = "average_total_effect"
 
 _SAMPLE_LABELS = {
-    "rows": "Observations (unit-periods used)",
+    "rows": "Observations (unit-period rows)",
     "units": "Units (groups)",
     "switchers": "Units whose treatment changes",
     "never_switchers": "Units whose treatment never changes",
@@ -199,7 +199,8 @@ class IntertemporalEffectsResult:
                                     estimate=self.coefficients.estimate[[i]],
                                     vcov=self.coefficients.vcov[np.ix_([i], [i])], df=None,
                                     alpha=self.alpha)
-        sample = {**self.sample, "switchers_used": self.switchers[i]}
+        sample = {**self._labelled_sample(),
+                  "Switchers, summed over the effects": self.switchers[i]}
         return DiDResult(estimator=self.estimator, estimand=ATE_ESTIMAND, outcome=self.outcome,
                          coefficients=coefficients, effect_term=AVERAGE_TOTAL_EFFECT,
                          inference=self.inference, inference_text=self.inference_text,
@@ -224,7 +225,7 @@ class IntertemporalEffectsResult:
         if self.placebos_test is not None:
             pretrend = replace(self.placebos_test,
                                terms=tuple(event_term(k) for k in event_times if k < 0))
-        sample = {k: v for k, v in self.sample.items()}
+        sample = self._labelled_sample()
         return EventStudyResult(
             estimator=self.estimator,
             estimand=("effect l (event time l - 1) and placebo l (event time -l - 1) of "
@@ -235,6 +236,12 @@ class IntertemporalEffectsResult:
             reference_period=-1, pretrend=pretrend, inference=self.inference,
             inference_text=self.inference_text, sample=sample, provenance=self.provenance,
             specification=self.specification)
+
+    def _labelled_sample(self) -> dict[str, Any]:
+        """The sample facts for the report views (keys the shared summaries label)."""
+        shared = {"rows", "units", "periods", "clusters"}
+        return {(k if k in shared else _SAMPLE_LABELS.get(k, k)): v
+                for k, v in self.sample.items()}
 
     # ------------------------------------------------------------------ display
     def summary(self) -> Summary:
