@@ -43,7 +43,7 @@ _SAMPLE_LABELS = {
 ATE_ESTIMAND = ("the average total effect per unit of treatment: the effects DID_l averaged "
                 "with weights proportional to their switchers, divided by the same average of "
                 "the switchers' treatment change l periods after their first change "
-                "(de Chaisemartin & D'Haultfoeuille 2024, section 3.3)")
+                "(de Chaisemartin & D'Haultfoeuille 2024)")
 
 
 def _kind(term: str) -> tuple[str, int | None]:

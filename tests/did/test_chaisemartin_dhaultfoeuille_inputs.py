@@ -159,3 +159,11 @@ def test_units_without_any_outcome_are_left_out_and_said():
     result = chaisemartin_dhaultfoeuille(frame, **COLUMNS, missing="outcome_gaps")
     assert result.sample["units"] == 11
     assert "1 units whose outcome is never observed" in result.exclusions
+
+
+def test_switchers_in_a_direction_that_no_unit_takes():
+    with pytest.raises(EstimationError, match=r"No switcher whose treatment first moves down "
+                                              r"\(switchers='out'\)"):
+        chaisemartin_dhaultfoeuille(_staggered(), **COLUMNS, switchers="out")
+    with pytest.raises(InputError, match=r"switchers='up': must be one of 'both', 'in', 'out'"):
+        chaisemartin_dhaultfoeuille(_staggered(), **COLUMNS, switchers="up")
