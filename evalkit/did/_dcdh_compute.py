@@ -19,7 +19,7 @@ from evalkit.did._dcdh_controls import ControlFit, control_correction, lagged_co
 from evalkit.did._dcdh_variance import VarianceInputs, variance_influence
 
 __all__ = ["Grid", "Prepared", "HorizonEstimate", "NoComparison", "prepare",
-           "estimate_horizon", "same_switchers_flag"]
+           "with_linear_trends", "estimate_horizon", "cumulated_horizon", "same_switchers_flag"]
 
 
 class NoComparison(Exception):
@@ -228,12 +228,7 @@ def prepare(grid: Grid, keep_both_sides: bool = False) -> Prepared:
         key = ((base_code[switcher] * (n_t + 1) + first_change[switcher].astype(np.int64))
                * (int(at_change.max()) + 1) + at_change.ravel())
         cohort[switcher] = np.unique(key, return_inverse=True)[1].ravel()
-    runs = None
-    if cluster is not None:
-        new_run = np.r_[True, (base_code[1:] != base_code[:-1]) | (cluster[1:] != cluster[:-1])]
-        starts = np.flatnonzero(new_run)
-        run_base = base_code[starts]
-        runs = (starts, np.flatnonzero(np.r_[True, run_base[1:] != run_base[:-1]]))
+    runs = _cluster_runs(base_code, cluster)
     cumulated = _accumulate(np.where(obs, d_out - baseline[:, None], 0.0), np.add)
     x = (None if grid.controls is None
          else np.where(obs[:, :, None], grid.controls[sel], np.nan))
@@ -244,6 +239,45 @@ def prepare(grid: Grid, keep_both_sides: bool = False) -> Prepared:
                     cluster=cluster, cluster_runs=runs, cells_dropped_both_sides=dropped_both,
                     baselines_dropped=baselines_dropped, cells_without_stayer=cells_without,
                     x=x)
+
+
+def _cluster_runs(base_code: np.ndarray, cluster: np.ndarray | None
+                  ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Starts of the runs of (baseline, cluster) rows, and the first run of each baseline."""
+    if cluster is None:
+        return None
+    new_run = np.r_[True, (base_code[1:] != base_code[:-1]) | (cluster[1:] != cluster[:-1])]
+    starts = np.flatnonzero(new_run)
+    run_base = base_code[starts]
+    return starts, np.flatnonzero(np.r_[True, run_base[1:] != run_base[:-1]])
+
+
+def with_linear_trends(p: Prepared) -> Prepared:
+    """The sample of the estimators with group-specific linear trends (the reference's
+    ``trends_lin``): groups whose first change is in the second period are left out, the
+    outcome (and the controls) are first-differenced and the first period is dropped."""
+    rows = np.flatnonzero(p.first_change != 2)
+    base_values, base_code = np.unique(p.base_code[rows], return_inverse=True)
+    base_starts = np.flatnonzero(np.r_[True, base_code[1:] != base_code[:-1]])
+    f_trunc = np.where(np.isfinite(p.first_change[rows]), p.first_change[rows],
+                       p.y.shape[1] + 1.0)
+    last_by_base = np.maximum.reduceat(f_trunc, base_starts) - 1.0
+    y = np.full_like(p.y[rows], np.nan)
+    y[:, 1:] = p.y[rows, 1:] - p.y[rows, :-1]
+    d = p.d[rows].copy()
+    d[:, 0] = np.nan
+    w = np.where(np.isnan(y), 0.0, p.w[rows])
+    x = None
+    if p.x is not None:
+        x = np.full_like(p.x[rows], np.nan)
+        x[:, 1:] = p.x[rows, 1:] - p.x[rows, :-1]
+    cluster = None if p.cluster is None else p.cluster[rows]
+    return replace(p, y=y, d=d, w=w, x=x, keep=p.keep[rows], baseline=p.baseline[rows],
+                   base_code=base_code, base_starts=base_starts,
+                   first_change=p.first_change[rows], direction=p.direction[rows],
+                   cohort=p.cohort[rows], last_with_stayer=last_by_base[base_code],
+                   last_by_base=last_by_base, span=p.span[rows], cumulated=p.cumulated[rows],
+                   cluster=cluster, cluster_runs=_cluster_runs(base_code, cluster))
 
 
 def _lagged_difference(y: np.ndarray, lag: int, placebo: bool) -> np.ndarray:
@@ -366,4 +400,35 @@ def estimate_horizon(p: Prepared, lag: int, *, placebo: bool, directions: tuple[
         observations=int(counted.sum()),
         delta=sum(s * pa[4] for s, pa in zip(shares, passes, strict=True)),
         dose_change=sum(s * pa[5] for s, pa in zip(shares, passes, strict=True)),
+        counted=counted)
+
+
+def cumulated_horizon(p: Prepared, lag: int, *, placebo: bool, directions: tuple[int, ...],
+                      only_never: bool, controls: ControlFit | None = None
+                      ) -> HorizonEstimate | None:
+    """With linear trends: effect (placebo) ``lag`` is the sum of the effects (placebos)
+    1..lag on the first-differenced outcome, all from the switchers that reach ``lag``; each
+    direction of change enters only if it has switchers at every step."""
+    eligible = same_switchers_flag(p, lag, lag if placebo else 0, only_never)
+    parts = []
+    for sign in directions:
+        steps = [estimate_horizon(p, k, placebo=placebo, directions=(sign,),
+                                  only_never=only_never, eligible=eligible, controls=controls)
+                 for k in range(1, lag + 1)]
+        if all(step is not None for step in steps):
+            parts.append((sum(s.estimate for s in steps), sum(s.influence for s in steps),
+                          steps[-1]))
+    if not parts:
+        return None
+    total = sum(last.switchers_weighted for _, _, last in parts)
+    shares = [last.switchers_weighted / total for _, _, last in parts]
+    counted = np.logical_or.reduce([last.counted for _, _, last in parts])
+    return HorizonEstimate(
+        estimate=sum(s * e for s, (e, _, _) in zip(shares, parts, strict=True)),
+        influence=sum(s * i for s, (_, i, _) in zip(shares, parts, strict=True)),
+        switchers=sum(last.switchers for _, _, last in parts), switchers_weighted=total,
+        observations=int(counted.sum()),
+        delta=sum(s * last.delta for s, (_, _, last) in zip(shares, parts, strict=True)),
+        dose_change=sum(s * last.dose_change for s, (_, _, last) in zip(shares, parts,
+                                                                        strict=True)),
         counted=counted)

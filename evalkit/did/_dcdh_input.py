@@ -65,7 +65,7 @@ def _check_options(options: dict[str, Any], problems: Problems) -> None:
                      f"{options['effects']!r} (placebo l uses the comparisons of effect l); "
                      f"got {options['placebos']!r}")
     for name in ("normalized", "same_switchers", "only_never_switchers", "effects_equal",
-                 "keep_both_sides"):
+                 "keep_both_sides", "linear_trends"):
         if not isinstance(options[name], bool | np.bool_):
             problems.add(f"{name}={options[name]!r}: must be True or False; got "
                          f"{options[name]!r}")
@@ -226,7 +226,7 @@ def read_design(data: object, **options: Any) -> Design:
         placebos=int(options["placebos"]), normalized=bool(options["normalized"]),
         weights=options["weights"], same_switchers=bool(options["same_switchers"]),
         only_never_switchers=bool(options["only_never_switchers"]),
-        switchers=options["switchers"],
+        switchers=options["switchers"], linear_trends=bool(options["linear_trends"]),
         effects_equal=bool(options["effects_equal"]),
         keep_both_sides=bool(options["keep_both_sides"]), missing=options["missing"],
         inference=Clustered(cluster), alpha=float(options["alpha"]))

@@ -77,12 +77,13 @@ def _exclusions(design: Design, prepared: compute.Prepared, treatment: str) -> l
     return out
 
 
-def _horizon_limits(p: compute.Prepared, directions: tuple[int, ...]) -> tuple[int, int]:
+def _horizon_limits(p: compute.Prepared, directions: tuple[int, ...], trends: bool
+                    ) -> tuple[int, int]:
     switchers = np.isfinite(p.first_change) & np.isin(p.direction, directions)
     if not switchers.any():
         return 0, 0
     reach = p.last_with_stayer[switchers] - p.first_change[switchers] + 1
-    before = p.first_change[switchers] - 2
+    before = p.first_change[switchers] - 2 - trends
     return int(max(reach.max(), 0)), int(max(np.minimum(reach, before).max(), 0))
 
 
@@ -112,6 +113,7 @@ def chaisemartin_dhaultfoeuille(
     same_switchers: bool = False,
     only_never_switchers: bool = False,
     switchers: Literal["both", "in", "out"] = "both",
+    linear_trends: bool = False,
     effects_equal: bool = False,
     keep_both_sides: bool = False,
     alpha: float = 0.05,
@@ -161,8 +163,8 @@ def chaisemartin_dhaultfoeuille(
     centred on their cohort's mean, as the reference package does), summed by cluster
     (the unit by default). The joint tests are chi-squared Wald tests on the covariance of
     the influence functions. Reproduces R ``DIDmultiplegtDYN`` / Stata ``did_multiplegt_dyn``
-    to the digits they print (see the tests), without their ``trends_lin``,
-    ``trends_nonparam``, ``continuous``, ``predict_het`` and bootstrap options.
+    to the digits they print (see the tests), without their ``trends_nonparam``,
+    ``continuous``, ``predict_het`` and bootstrap options.
 
     Periods are the distinct values of ``time`` in increasing order, taken as consecutive
     (as the reference does): a period missing for every unit must be added (with a missing
@@ -209,6 +211,12 @@ def chaisemartin_dhaultfoeuille(
         ``"both"`` (default); ``"in"``: only the switchers whose treatment first moves above
         their baseline; ``"out"``: only those whose treatment first moves below it (the
         others still serve as comparisons until they switch).
+    linear_trends
+        Allow a linear trend of its own for each unit (the reference's ``trends_lin``): the
+        outcome (and controls) are first-differenced, effect :math:`\ell` is the sum of the
+        effects 1 to :math:`\ell` on the differenced outcome, all from the switchers that
+        reach :math:`\ell` (so ``same_switchers`` has no further effect); units whose first
+        change is in the second period are left out, and there is no average total effect.
     effects_equal
         Also test that all effects are equal.
     keep_both_sides
@@ -263,6 +271,7 @@ def chaisemartin_dhaultfoeuille(
                          controls=controls, weights=weights, cluster=cluster,
                          same_switchers=same_switchers,
                          only_never_switchers=only_never_switchers, switchers=switchers,
+                         linear_trends=linear_trends,
                          effects_equal=effects_equal, keep_both_sides=keep_both_sides,
                          alpha=alpha, missing=missing)
     try:
@@ -277,7 +286,14 @@ def chaisemartin_dhaultfoeuille(
         raise EstimationError("No switcher can be compared with units of the same baseline "
                               "treatment", exclusions)
     directions = DIRECTIONS[design.specification.switchers]
-    max_effects, max_placebos = _horizon_limits(prepared, directions)
+    if linear_trends:
+        before = prepared.keep.size
+        prepared = compute.with_linear_trends(prepared)
+        if prepared.keep.size < before:
+            exclusions.append(f"{before - prepared.keep.size:,} units whose treatment first "
+                              f"changes in the second period ({_label(design.periods[1])}): "
+                              "with linear_trends=True their trend cannot be estimated")
+    max_effects, max_placebos = _horizon_limits(prepared, directions, linear_trends)
     if max_effects == 0:
         which = {"both": "", "in": " whose treatment first moves up (switchers='in')",
                  "out": " whose treatment first moves down (switchers='out')"}[
@@ -314,13 +330,14 @@ def chaisemartin_dhaultfoeuille(
                 f"{treatment}={_label(prepared.baseline[prepared.base_starts[k]])}: their "
                 "changes are collinear among the units that have not changed treatment yet")
     eligible = (compute.same_switchers_flag(prepared, effects, 0, only_never_switchers)
-                if same_switchers else None)
+                if same_switchers and not linear_trends else None)
     found: dict[str, compute.HorizonEstimate] = {}
     for kind, count in (("effect", effects), ("placebo", placebos)):
         for lag in range(1, count + 1):
-            h = compute.estimate_horizon(prepared, lag, placebo=kind == "placebo",
-                                         directions=directions, only_never=only_never_switchers,
-                                         eligible=eligible, controls=fit)
+            options = dict(placebo=kind == "placebo", directions=directions,
+                           only_never=only_never_switchers, controls=fit)
+            h = (compute.cumulated_horizon(prepared, lag, **options) if linear_trends else
+                 compute.estimate_horizon(prepared, lag, eligible=eligible, **options))
             if h is None:
                 raise EstimationError(f"{kind} {lag} cannot be estimated: no switcher has a "
                                       "comparison unit at that horizon", exclusions)
@@ -341,7 +358,7 @@ def _result(design: Design, prepared: compute.Prepared,
     weighted = [h.switchers_weighted for h in found.values()]
     observations = [h.observations for h in found.values()]
     effect_list = [found[t] for t in terms if t.startswith("effect_")]
-    ate = variance.average_total_effect(effect_list)
+    ate = None if spec.linear_trends else variance.average_total_effect(effect_list)
     accumulated = None
     if ate is not None:
         estimate, influence, _, accumulated = ate

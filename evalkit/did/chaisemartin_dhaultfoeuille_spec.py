@@ -36,6 +36,8 @@ class IntertemporalEffectsSpec(_Estimated):
         Whether the comparison groups are only those whose treatment never changes.
     switchers
         ``"both"``, ``"in"`` (first change upwards only) or ``"out"`` (downwards only).
+    linear_trends
+        Whether each unit has a linear trend of its own (outcome first-differenced).
     effects_equal
         Whether the test that all effects are equal was asked for.
     keep_both_sides
@@ -61,6 +63,7 @@ class IntertemporalEffectsSpec(_Estimated):
     same_switchers: bool
     only_never_switchers: bool
     switchers: Literal["both", "in", "out"]
+    linear_trends: bool
     effects_equal: bool
     keep_both_sides: bool
     missing: Literal["error", "drop", "outcome_gaps"]

@@ -192,8 +192,9 @@ class IntertemporalEffectsResult:
         """The average total effect per unit of treatment as a :class:`DiDResult`
         (effect term ``average_total_effect``)."""
         if AVERAGE_TOTAL_EFFECT not in self.coefficients.terms:
-            raise EstimationError("The average total effect could not be estimated: the "
-                                  "switchers' average treatment change is zero")
+            raise EstimationError("The average total effect is not available: it is not "
+                                  "estimated with linear_trends=True, nor when the switchers' "
+                                  "average treatment change is zero")
         i = self.coefficients.index(AVERAGE_TOTAL_EFFECT)
         coefficients = Coefficients(terms=(AVERAGE_TOTAL_EFFECT,),
                                     estimate=self.coefficients.estimate[[i]],
@@ -249,6 +250,11 @@ class IntertemporalEffectsResult:
         facts = [("Estimator", self.estimator), ("Estimand", self.estimand),
                  ("Outcome", self.outcome), ("Treatment", self.treatment),
                  ("Normalised effects", "yes" if self.normalized else "no")]
+        spec = self.specification
+        if getattr(spec, "controls", None):
+            facts.append(("Controls", ", ".join(spec.controls)))  # type: ignore[union-attr]
+        if getattr(spec, "linear_trends", False):
+            facts.append(("Unit-specific linear trends", "yes"))
         facts += [(_SAMPLE_LABELS.get(k, k), v) for k, v in self.sample.items()]
         facts += [("Standard errors", self.inference_text),
                   ("Confidence level", f"{100 * (1 - self.alpha):g}%")]

@@ -27,6 +27,7 @@ from evalkit.datasets import load_favara_imbs, load_mpdta
 from evalkit.did.callaway_santanna import callaway_santanna
 from evalkit.did.chaisemartin_dhaultfoeuille import chaisemartin_dhaultfoeuille
 from evalkit.did.chaisemartin_dhaultfoeuille_spec import IntertemporalEffectsSpec
+from evalkit.errors import EstimationError
 from evalkit.results import DiDResult, EventStudyResult
 from evalkit.results.contract import TIDY_CORE_COLUMNS, MultiEffectResult, Result
 
@@ -198,6 +199,43 @@ def test_switchers_in_and_out_and_crossing_the_baseline_agree_with_moderndid(cas
     assert bool(dropped) != options.get("keep_both_sides", False)
 
 
+# moderndid 0.4.1 did_multiplegt(..., trends_lin=True, **options): effects, SEs, placebos,
+# placebo SEs, switchers and observations of the effects
+LINEAR_TRENDS = {
+    "favara_imbs, effects=3, placebo=2, cluster='state_n'": (
+        "favara", dict(effects=3, placebos=2, cluster="state_n"),
+        [0.090058598, 0.1285224529, 0.1583365391], [0.0699286316, 0.1167933481, 0.1698131454],
+        [0.0761285012, 0.2009316175], [0.1239804891, 0.1863582855], (896, 896, 896),
+        (2777, 2224, 1790)),
+    "favara_imbs, effects=4, placebo=1, normalized=True": (
+        "favara", dict(effects=4, placebos=1, normalized=True),
+        [0.0407949969, 0.0291682163, 0.0239604018, 0.0148965586],
+        [0.0242509089, 0.0202662417, 0.0193474886, 0.0191663164], [0.041711522],
+        [0.0441977827], (896, 896, 896, 896), (2777, 2224, 1790, 1662)),
+    "_both_sides_panel(), effects=2, placebo=1": (
+        "both", dict(effects=2, placebos=1), [0.1711437048, -0.0598911578],
+        [0.1347298906, 0.2530991724], [-0.0978057977], [0.1469272351], (382, 260),
+        (1819, 1256)),
+}
+
+
+@pytest.mark.parametrize("case", list(LINEAR_TRENDS))
+def test_linear_trends_agree_with_moderndid(favara, case):
+    data, options, effects, ses, placebos, placebo_ses, switchers, n_obs = LINEAR_TRENDS[case]
+    if data == "favara":
+        result = chaisemartin_dhaultfoeuille(favara, **FAVARA, **options, linear_trends=True)
+    else:
+        result = chaisemartin_dhaultfoeuille(_both_sides_panel(), outcome="y", unit="unit",
+                                             time="time", treatment="d", **options,
+                                             linear_trends=True)
+    np.testing.assert_allclose(result.estimates, [*effects, *placebos], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(result.std_errors, [*ses, *placebo_ses], rtol=0, atol=1e-9)
+    assert result.switchers[:len(effects)] == switchers
+    assert result.observations[:len(effects)] == n_obs
+    assert "average_total_effect" not in result.estimates.index
+    assert any("first changes in the second period" in text for text in result.exclusions)
+
+
 # ============================================================================ identities
 @pytest.fixture(scope="module")
 def mpdta() -> pd.DataFrame:
@@ -297,6 +335,30 @@ def test_without_noise_each_effect_is_beta_times_the_treatment_change():
     assert abs(result.estimates["placebo_1"]) <= 1e-10
     assert abs(result.estimates["placebo_2"]) <= 1e-10
     assert abs(result.estimates["effect_1"]) > 0.1
+
+
+def test_linear_trends_remove_unit_specific_trends_exactly():
+    """Y = a_g + b_g t + beta D without noise: with linear_trends, effect l is beta x the
+    switchers' average signed treatment change at l (units first changing in the second
+    period left out); without, the unit trends bias it."""
+    frame = _switching_panel(300, 7, beta=0.7, noise=0.0, seed=3)
+    slope = np.random.default_rng(9).normal(size=300)
+    frame["y"] += slope[frame["unit"].to_numpy()] * (frame["time"] - 2000)
+    kw = dict(outcome="y", unit="unit", time="time", treatment="d", effects=3, placebos=1)
+    result = chaisemartin_dhaultfoeuille(frame, **kw, linear_trends=True)
+    d = frame["d"].to_numpy().reshape(300, 7)
+    changed = d != d[:, :1]
+    first = np.where(changed.any(axis=1), changed.argmax(axis=1), 99)  # 0-based F_g
+    for lag in range(1, 4):
+        rows = np.flatnonzero((first >= 2) & (first + lag - 1 < 7))
+        sign = np.sign(d[rows, first[rows]] - d[rows, 0])
+        change = np.mean(sign * (d[rows, first[rows] + lag - 1] - d[rows, 0]))
+        assert abs(result.estimates[f"effect_{lag}"] - 0.7 * change) <= 1e-10
+    assert abs(result.estimates["placebo_1"]) <= 1e-10
+    naive = chaisemartin_dhaultfoeuille(frame, **kw)
+    assert abs(naive.estimates["placebo_1"]) > 1e-3
+    with pytest.raises(EstimationError, match="not estimated with linear_trends=True"):
+        result.overall()
 
 
 def test_known_truth_recovered_within_the_standard_errors():
