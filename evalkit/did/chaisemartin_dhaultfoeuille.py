@@ -263,7 +263,7 @@ def chaisemartin_dhaultfoeuille(
     ...     load_favara_imbs(), outcome="Dl_vloans_b", unit="county", time="year",
     ...     treatment="inter_bra", effects=8, placebos=3, cluster="state_n",
     ...     missing="outcome_gaps")
-    >>> round(result.estimates["effect_1"], 4)
+    >>> round(float(result.estimates["effect_1"]), 4)
     0.0435
     """
     design = read_design(data, outcome=outcome, unit=unit, time=time, treatment=treatment,
