@@ -23,7 +23,6 @@ from evalkit.did.continuous_spec import ContinuousDiDSpec
 from evalkit.errors import DataError, InputError
 from evalkit.inference.kinds import Clustered
 from evalkit.inference.multiplier import (
-    MultiplierBootstrap,
     make_generator,
     multiplier_draws,
     seed_problem,
@@ -93,7 +92,7 @@ def _validate(data, columns: dict[str, object], target, aggregation, degree, num
     grid = None
     if dose_grid is not None:
         try:
-            grid = np.asarray(dose_grid, dtype=float).reshape(-1)
+            grid = np.unique(np.asarray(dose_grid, dtype=float).reshape(-1))
         except (TypeError, ValueError):
             grid = None
             problems.add(f"dose_grid={dose_grid!r}: must be None or a sequence of doses; got "
@@ -257,7 +256,8 @@ def continuous_did(
         Significance level of intervals and bands.
     dose_grid
         Doses at which the curves are evaluated; default the 10th to 99th percentiles of
-        the treated units' doses, by steps of one (R's default ``dvals``).
+        the treated units' doses, by steps of one (R's default ``dvals``). The doses are
+        sorted and each is kept once.
 
     Returns
     -------
@@ -361,7 +361,9 @@ def continuous_did(
 
     treated_doses = design.dose[design.starts[0]:design.starts[design.n_cohorts]]
     if grid is None:
-        grid = (np.quantile(treated_doses, np.arange(0.10, 0.995, 0.01)) if spline
+        # R's default dvals; doses shared by many units give the same quantile several
+        # times, and each dose is evaluated once
+        grid = (np.unique(np.quantile(treated_doses, np.arange(0.10, 0.995, 0.01))) if spline
                 else np.zeros(0))
     if spline and grid.size:
         used = weights[:, 0] > 0
@@ -394,8 +396,9 @@ def continuous_did(
     fingerprint = frame_fingerprint(data[[unit, time, outcome, dose, first_treated]])
     provenance = Provenance(specification.function, specification.to_dict(), fingerprint,
                             prepared.rows)
-    inference = (MultiplierBootstrap(int(n_draws), random_state, cluster=unit)
-                 if uniform_band else Clustered(unit))
+    # the standard errors are analytic, clustered by unit, whether or not a bootstrap
+    # draws the uniform bands (the text below says so)
+    inference = Clustered(unit)
     text = ("analytic, from the influence functions at the unit level (including the "
             "estimation of the cohort shares)")
     if uniform_band and (grid.size or aggregation == "event_time"):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 from evalkit.did.specs import _Estimated
+from evalkit.inference.kinds import Clustered
 
 __all__ = ["ContinuousDiDSpec"]
 
@@ -64,12 +65,7 @@ class ContinuousDiDSpec(_Estimated):
     function: ClassVar[str] = "evalkit.did.continuous_did"
 
     @property
-    def inference(self) -> str:  # type: ignore[override]
-        """How the standard errors are computed (always analytic, from the influence
-        functions; the bootstrap only gives the uniform band)."""
-        return "influence_function"
-
-    @property
-    def cluster(self) -> str | None:
-        """The standard errors are at the unit level."""
-        return None
+    def inference(self) -> Clustered:  # type: ignore[override]
+        """How the standard errors are computed: always analytic, from the influence
+        functions, clustered by unit (the bootstrap only gives the uniform band)."""
+        return Clustered(self.unit)

@@ -23,6 +23,8 @@ _COLOUR = "#1f4e79"
 def plot_dose_response(result: DoseResponseResult, *,
                        kind: Literal["att", "acrt", "event_study"] | None = None,
                        ax: Axes | None = None, title: str | None = None,
+                       xlabel: str = "Dose", ylabel: str | None = None,
+                       band_label: str | None = None, interval_label: str | None = None,
                        **options: Any) -> Figure:
     """Draw a dose-response curve (or, for kind ``"event_study"``, the event study).
 
@@ -37,6 +39,10 @@ def plot_dose_response(result: DoseResponseResult, *,
         Axes to draw on (default: a new figure).
     title
         The title (default: the curve's name).
+    xlabel, ylabel, band_label, interval_label
+        The axis labels and the legend's names of the uniform band and of the pointwise
+        intervals (defaults in English; pass translations for reports in other
+        languages). Curve plots only.
     options
         Passed to :func:`evalkit.plots.plot_event_study` for the event study.
 
@@ -70,14 +76,17 @@ def plot_dose_response(result: DoseResponseResult, *,
     level = f"{100 * (1 - result.alpha):g}%"
     if np.isfinite(table["band_low"]).any():
         ax.fill_between(table["dose"], table["band_low"], table["band_high"], color=_COLOUR,
-                        alpha=0.15, linewidth=0, label=f"{level} uniform band")
+                        alpha=0.15, linewidth=0,
+                        label=band_label or f"{level} uniform band")
     ax.fill_between(table["dose"], table["conf_low"], table["conf_high"], color=_COLOUR,
-                    alpha=0.3, linewidth=0, label=f"{level} pointwise intervals")
+                    alpha=0.3, linewidth=0,
+                    label=interval_label or f"{level} pointwise intervals")
     name = "ATT(d)" if kind == "att" else "ACRT(d)"
     ax.plot(table["dose"], table["estimate"], color=_COLOUR, linewidth=1.8, label=name)
     ax.axhline(0.0, color="0.4", linewidth=0.8, linestyle="--")
-    ax.set_xlabel("Dose")
-    ax.set_ylabel(f"{name}: effect on {result.outcome}" if kind == "att" else
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel if ylabel is not None else
+                  f"{name}: effect on {result.outcome}" if kind == "att" else
                   f"{name}: slope of the effect on {result.outcome}")
     ax.set_title(title if title is not None else
                  ("Average effect of the dose on the treated" if kind == "att" else

@@ -143,11 +143,17 @@ class DoseResponseResult:
             terms += [dose_term(kind, d) for d in self.dose_grid]
             est.append(e)
             se.append(s)
+        if self.event_study_result is not None:  # then the event study's terms
+            coefficients = self.event_study_result.coefficients
+            terms += list(coefficients.terms)
+            est.append(coefficients.estimate)
+            se.append(coefficients.std_error)
         return terms, np.concatenate(est), np.concatenate(se)
 
     @property
     def estimates(self) -> pd.Series:
-        """Overall ATT and ACRT, then the curves' values (``"ATT(d=...)"``, ...)."""
+        """Overall ATT and ACRT, the curves' values (``"ATT(d=...)"``, ...), then the event
+        study's coefficients (``"e-2"``, ...) when there is one."""
         terms, est, _ = self._curve_terms()
         return pd.Series(np.concatenate([self.overall_coefficients.estimate, est]),
                          index=pd.Index(list(OVERALL_TERMS) + terms, name="term"),
