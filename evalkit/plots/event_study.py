@@ -110,6 +110,9 @@ def plot_event_study(
     ax.axvline(-0.5, color="#888888", linewidth=0.8, linestyle="--")
     ticks = sorted({k for r in items.values() for k in r.event_time}
                    | {r.reference_period for r in items.values() if r.reference_period is not None})
+    if len(ticks) > 20:  # long windows: every few periods, always through 0
+        step = -(-len(ticks) // 15)
+        ticks = [k for k in ticks if k % step == 0]
     ax.set_xticks(ticks)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(textwrap.fill(ylabel, 38))

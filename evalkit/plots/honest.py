@@ -9,12 +9,23 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from evalkit.errors import InputError
+from evalkit.formatting import format_number
 from evalkit.plots._labels import draw_literally, merge_labels
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
     from evalkit.results.honest import HonestDiDResult
+
+def grid_decimals(values: np.ndarray, least: int = 1, most: int = 6) -> int:
+    """The fewest decimals (from ``least``, at most ``most``) that write every value of a
+    grid differently: ``0.5, 1, 1.5`` need 1, ``0.0038, 0.0076`` need 4."""
+    values = np.unique(np.asarray(values, dtype=float))
+    for decimals in range(least, most + 1):
+        if np.unique(np.round(values, decimals)).size == values.size:
+            return decimals
+    return most
+
 
 __all__ = ["plot_honest_did", "HONEST_PLOT_LABELS"]
 
@@ -42,6 +53,7 @@ def plot_honest_did(
     ax: Axes | None = None,
     title: str | None = None,
     labels: Mapping[str, str] | None = None,
+    language: str = "en",
 ) -> Figure:
     """Plot the robust confidence intervals against M, after the original interval.
 
@@ -65,6 +77,10 @@ def plot_honest_did(
         ``"xlabel_sd"``, ``"ylabel"`` (``{level}`` by the confidence level) and
         ``"breakdown"`` (``{value}`` by the breakdown value; a text without it is shown
         as given, e.g. with the value already formatted in another language).
+    language
+        How the values of M on the axis are written (``"fr"``: ``0,5``), as
+        :func:`evalkit.formatting.format_number` writes them, with as many decimals as
+        tell the grid's values apart.
 
     Returns
     -------
@@ -100,8 +116,12 @@ def plot_honest_did(
                                                    f"{result.breakdown_value:.3g}"))
     ax.set_xlim(x_original - width * 2, float(m.max()) + width * 2)
     if m.size <= 12:  # name the original interval's position instead of a fake value of M
+        decimals = grid_decimals(m)
         ax.set_xticks([x_original, *m.tolist()],
-                      [text["original"], *(f"{v:.3g}" for v in m)])
+                      [text["original"], *(format_number(float(v), language, decimals)
+                                           for v in m)])
+        if m.size > 7:
+            ax.tick_params(axis="x", labelrotation=45)
     key = "xlabel_rm" if result.restriction == "relative_magnitude" else "xlabel_sd"
     ax.set_xlabel(text[key])
     ax.set_ylabel(text["ylabel"].replace("{level}", f"{100 * (1 - result.alpha):g}%"))

@@ -267,11 +267,11 @@ class HonestDiDResult:
                        facts=facts_from(facts), table=table, notes=notes)
 
     def plot(self, *, ax: Axes | None = None, title: str | None = None,
-             labels: Mapping[str, str] | None = None) -> Figure:
+             labels: Mapping[str, str] | None = None, language: str = "en") -> Figure:
         """The sensitivity plot (see :func:`evalkit.plots.honest.plot_honest_did`)."""
         from evalkit.plots.honest import plot_honest_did
 
-        return plot_honest_did(self, ax=ax, title=title, labels=labels)
+        return plot_honest_did(self, ax=ax, title=title, labels=labels, language=language)
 
     def __str__(self) -> str:
         return self.summary().as_text()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from evalkit.formatting import (
     Language,
     decimals_for,
@@ -13,6 +15,7 @@ from evalkit.formatting import (
     format_number,
     format_p_value,
 )
+from evalkit.plots.honest import grid_decimals
 from evalkit.reports.messages.catalogue import estimator_name, text
 from evalkit.reports.render.blocks import Block, Figure, Heading, Paragraph, Table, render
 
@@ -24,8 +27,12 @@ __all__ = ["sensitivity_blocks", "sensitivity_html", "honest_finding", "wild_fin
            "p_phrase"]
 
 
-def _m_text(value: float, lang: Language) -> str:
-    return format_number(value, lang, 2 if value < 10 else 1)
+def _m_text(value: float, lang: Language, grid: np.ndarray | None = None) -> str:
+    """A value of M or Mbar, with as many decimals as tell the grid's values apart (at
+    least 2 below 10)."""
+    least = 2 if value < 10 else 1
+    decimals = least if grid is None else max(least, grid_decimals(grid, least))
+    return format_number(value, lang, decimals)
 
 
 def _honest_blocks(result: HonestDiDResult, ev: Evaluation, lang: Language) -> list[Block]:
@@ -41,7 +48,7 @@ def _honest_blocks(result: HonestDiDResult, ev: Evaluation, lang: Language) -> l
             cell = format_interval(low, high, lang, dec)
         else:
             cell = "—"
-        rows.append([f"{name} = {_m_text(float(m), lang)}", cell,
+        rows.append([f"{name} = {_m_text(float(m), lang, result.m_values)}", cell,
                      text("yes" if low > 0 or high < 0 else "no", lang)])
     level = format_level(result.alpha, lang)
     header = ["", text("ci", lang, level=level), text("honest_excludes_zero", lang)]
@@ -51,15 +58,15 @@ def _honest_blocks(result: HonestDiDResult, ev: Evaluation, lang: Language) -> l
         verdict = text("honest_breakdown_none", lang)
     else:
         verdict = text("honest_breakdown", lang, name=name,
-                       value=_m_text(result.breakdown_value, lang))
+                       value=_m_text(result.breakdown_value, lang, result.m_values))
     labels = {"original": text("honest_plot_original", lang),
               "robust": text("honest_plot_robust", lang),
               "ylabel": text("honest_plot_ylabel", lang, level=level),
               "breakdown": text("honest_plot_breakdown", lang) + (
-                  f" ({_m_text(result.breakdown_value, lang)})"
+                  f" ({_m_text(result.breakdown_value, lang, result.m_values)})"
                   if result.breakdown_value is not None else "")}
     title = text(f"honest_{kind}_title", lang)
-    fig = result.plot(title=title, labels=labels)
+    fig = result.plot(title=title, labels=labels, language=lang)
     intro = text(f"honest_{kind}_intro", lang, outcome=ev.outcome_label)
     return [Heading(title, 3), Paragraph(intro), Table.of(header, rows),
             Paragraph(verdict, "strong"), Figure.of(fig, title, lang)]
