@@ -12,14 +12,18 @@ from evalkit.results.contract import (
     Specification,
 )
 from evalkit.results.did_result import DiDResult
+from evalkit.results.dose_response import DoseResponseResult
 from evalkit.results.event_study import EventStudyResult, event_term
+from evalkit.results.extended_twfe import ExtendedTWFEResult
 from evalkit.results.group_time import AggregationSpec, GroupTimeResult
 from evalkit.results.honest import HonestDiDResult
+from evalkit.results.intertemporal import IntertemporalEffectsResult
 from evalkit.results.provenance import Provenance
 from evalkit.results.randomization import RandomizationResult
 from evalkit.results.summary import Summary
 from evalkit.results.synthetic_control import LeaveOneOut, PlaceboTest, SyntheticControlResult
 from evalkit.results.synthetic_did import SyntheticDiDResult
+from evalkit.results.triple_differences import TripleDifferencesResult
 from evalkit.results.wild_bootstrap import WildBootstrapResult
 
 __all__ = ["BaconDecomposition", "Coefficients", "WaldTest", "DiDResult", "EventStudyResult",
@@ -27,4 +31,5 @@ __all__ = ["BaconDecomposition", "Coefficients", "WaldTest", "DiDResult", "Event
            "WildBootstrapResult", "RandomizationResult", "SyntheticControlResult", "PlaceboTest",
            "LeaveOneOut", "SyntheticDiDResult", "UniformBand", "Result", "SingleEffectResult",
            "MultiEffectResult", "Specification", "LevelledSpecification", "AggregationSpec",
-           "compare", "Comparison"]
+           "compare", "Comparison", "ExtendedTWFEResult", "IntertemporalEffectsResult",
+           "DoseResponseResult", "TripleDifferencesResult"]

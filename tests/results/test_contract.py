@@ -47,8 +47,19 @@ from evalkit import (
     twfe,
     wild_cluster_bootstrap,
 )
-from evalkit.datasets import data_dir, load_kielmc, load_mpdta, load_prop99
+from evalkit.datasets import (
+    data_dir,
+    load_cai2016,
+    load_favara_imbs,
+    load_fracking,
+    load_kielmc,
+    load_mpdta,
+    load_prop99,
+)
+from evalkit.did.chaisemartin_dhaultfoeuille import chaisemartin_dhaultfoeuille
+from evalkit.did.continuous import continuous_did
 from evalkit.did.extended_twfe import extended_twfe
+from evalkit.did.triple_differences import triple_differences
 from evalkit.indicators import (
     Gap,
     ITSResult,
@@ -137,6 +148,32 @@ def _gap() -> Gap:
                                 kind="proportion")
 
 
+@functools.cache
+def _intertemporal() -> object:
+    """Favara & Imbs: effects of branching deregulation, by periods since the first change."""
+    return chaisemartin_dhaultfoeuille(
+        load_favara_imbs(), outcome="Dl_vloans_b", unit="county", time="year",
+        treatment="inter_bra", effects=3, placebos=2, cluster="state_n",
+        missing="outcome_gaps")
+
+
+@functools.cache
+def _dose_response() -> object:
+    """Shale prospectivity as a dose, event study by exposure with a universal base."""
+    return continuous_did(load_fracking(), outcome="y", unit="i", time="t", dose="d",
+                          first_treated="G", aggregation="event_time", base_period="universal",
+                          n_draws=99, random_state=7)
+
+
+@functools.cache
+def _triple_differences() -> object:
+    """Cai (2016): crop insurance for tobacco farmers (eligible) in treated counties."""
+    data = load_cai2016()
+    data["g"] = np.where(data["treatment"] == 1, 2003, 0)
+    return triple_differences(data, outcome="checksaving_ratio", unit="hhno", time="year",
+                              first_treated="g", eligible="sector", base_period="universal")
+
+
 @dataclass(frozen=True)
 class Case:
     """One estimator call and what to expect of its result.
@@ -178,6 +215,18 @@ CASES: dict[str, Case] = {
     "extended_twfe_event_study": Case(
         lambda: extended_twfe(_mpdta(), control_group="never_treated").event_study(),
         headline=lambda r: r.estimates.iloc[0]),
+    "chaisemartin_dhaultfoeuille": Case(_intertemporal, headline=lambda r: r.estimates.iloc[0]),
+    "chaisemartin_dhaultfoeuille_overall": Case(lambda: _intertemporal().overall()),
+    "chaisemartin_dhaultfoeuille_event_study": Case(lambda: _intertemporal().event_study(),
+                                                    headline=lambda r: r.estimates.iloc[0]),
+    "continuous_did": Case(_dose_response, headline=lambda r: r.estimates.iloc[0]),
+    "continuous_did_overall": Case(lambda: _dose_response().overall()),
+    "continuous_did_event_study": Case(lambda: _dose_response().event_study(),
+                                       headline=lambda r: r.estimates.iloc[0]),
+    "triple_differences": Case(_triple_differences, headline=lambda r: r.estimates.iloc[0]),
+    "triple_differences_overall": Case(lambda: _triple_differences().overall()),
+    "triple_differences_event_study": Case(lambda: _triple_differences().event_study(),
+                                           headline=lambda r: r.estimates.iloc[0]),
     "bacon_decomposition": Case(lambda: bacon_decomposition(_mpdta()), finite=FIXED,
                                 levels=False, headline=lambda r: r.twfe_estimate, digits=6),
     "honest_did": Case(lambda: honest_did(event_study(_mpdta()), m_values=[0.5, 1.0]),
