@@ -173,8 +173,9 @@ def test_bad_enum_lists_allowed_values(tmp_path):
     (problem,) = problems_of(write(tmp_path, PANEL.replace("event_study\n", "did\n", 1)))
     assert problem.startswith("design.estimator: must be one of 'did_2x2', 'twfe', "
                               "'event_study', 'callaway_santanna', 'sun_abraham', "
-                              "'imputation', 'synthetic_did', 'synthetic_control'; "
-                              "got 'did'")
+                              "'imputation', 'synthetic_did', 'synthetic_control', "
+                              "'extended_twfe', 'chaisemartin_dhaultfoeuille', "
+                              "'continuous_did', 'triple_differences'; got 'did'")
 
 
 def test_range_checks(tmp_path):
@@ -248,8 +249,14 @@ def test_did_2x2_refuses_panel_keys_and_event_study(tmp_path):
     text = TWO_BY_TWO.replace("  post: y81\n", "  post: y81\n  time: year\n")
     text += "event_study:\n  reference: -1\n"
     problems = problems_of(write(tmp_path, text, dataset="kielmc"))
-    assert any(p.startswith("design.time: only used by the panel estimators") for p in problems)
+    # design.time may stand for design.post (two periods), but not beside it
+    assert any(p.startswith("design.time: give design.post or design.time with estimator "
+                            "'did_2x2', not both") for p in problems)
     assert any(p.startswith("event_study: only allowed with the panel estimators")
+               for p in problems)
+    text = TWO_BY_TWO.replace("  post: y81\n", "  post: y81\n  first_treated: year\n")
+    problems = problems_of(write(tmp_path, text, dataset="kielmc"))
+    assert any(p.startswith("design.first_treated: only used by the panel estimators")
                for p in problems)
 
 

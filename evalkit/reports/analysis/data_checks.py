@@ -30,7 +30,7 @@ from evalkit.data.io import table_format
 from evalkit.errors import DataError, EvalkitError, TerritoryError
 from evalkit.reports.analysis.tracking import territorial_groups
 from evalkit.reports.messages.catalogue import text
-from evalkit.reports.params.checks import SYNTHETIC_ESTIMATORS
+from evalkit.reports.params.checks import GENERAL_TREATMENT_ESTIMATORS, SYNTHETIC_ESTIMATORS
 from evalkit.reports.params.schema import PolicyParams
 from evalkit.reports.params.terms import DESIGN_TERMS, ParamsTerms, reworded
 from evalkit.territories import LEVEL_NAMES
@@ -100,7 +100,7 @@ def _columns(params: PolicyParams) -> list[str]:
     d = params.design
     if d is not None:
         names += [d.outcome, d.unit, d.time, d.first_treated, d.treatment, d.treated, d.post,
-                  d.weights, *d.covariates, _cluster(params)]
+                  d.dose, d.eligible, d.weights, *d.covariates, _cluster(params)]
     section = params.indicators
     if section is not None:
         # a group_by naming a level of the referential is attached by the run, not read
@@ -140,11 +140,23 @@ def _design_problems(params: PolicyParams, data: pd.DataFrame) -> list[str]:
     d = params.design
     if d.estimator == "did_2x2":
         from evalkit.did.two_by_two import design_rows  # the checks did_2x2 runs first
+        from evalkit.reports.analysis.two_periods import with_post_column
 
         try:
-            design_rows(data, outcome=d.outcome, treated=d.treated, post=d.post,
+            framed, post = with_post_column(params, data)
+            design_rows(framed, outcome=d.outcome, treated=d.treated, post=post,
                         covariates=tuple(d.covariates), weights=d.weights,
                         cluster=_cluster(params), missing="error")
+        except EvalkitError as exc:
+            return _messages(exc, params)
+        return []
+    if d.estimator in GENERAL_TREATMENT_ESTIMATORS:
+        # these designs' checks are their estimator's own, run on the data as the report
+        # would (the data of a report are small)
+        from evalkit.reports.analysis.general_treatment import analyse_general_treatment
+
+        try:
+            analyse_general_treatment(params, data, 0.05)
         except EvalkitError as exc:
             return _messages(exc, params)
         return []

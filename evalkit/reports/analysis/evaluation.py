@@ -23,12 +23,22 @@ from evalkit.did import did_2x2, event_study, twfe
 from evalkit.did.two_by_two import design_rows
 from evalkit.errors import EstimationError, EvalkitError
 from evalkit.inference import Classical, Clustered, Robust
+from evalkit.reports.analysis.general_treatment import (
+    GeneralTreatmentAnalysis,
+    analyse_general_treatment,
+    general_treatment_facts,
+)
 from evalkit.reports.analysis.notes import Note, omission
 from evalkit.reports.analysis.robustness import Robustness, analyse_robustness
 from evalkit.reports.analysis.staggered import StaggeredAnalysis, analyse_staggered
 from evalkit.reports.analysis.synthetic import SyntheticAnalysis, analyse_synthetic
+from evalkit.reports.analysis.two_periods import with_post_column
 from evalkit.reports.messages.catalogue import text
-from evalkit.reports.params.checks import STAGGERED_ESTIMATORS, SYNTHETIC_ESTIMATORS
+from evalkit.reports.params.checks import (
+    GENERAL_TREATMENT_ESTIMATORS,
+    STAGGERED_ESTIMATORS,
+    SYNTHETIC_ESTIMATORS,
+)
 from evalkit.reports.params.schema import PolicyParams, load_params
 from evalkit.reports.params.terms import (
     DESIGN_TERMS,
@@ -110,6 +120,10 @@ class Evaluation:
         For the synthetic designs: synthetic difference-in-differences, synthetic control
         and difference-in-differences side by side, and Abadie, Diamond & Hainmueller's
         synthetic control with its placebos.
+    general
+        For the designs beyond one binary, absorbing treatment
+        (``chaisemartin_dhaultfoeuille``, ``continuous_did``, ``triple_differences``): the
+        estimator's result, its headline effect and its event study.
     remarks
         What the design changed in the TWFE comparisons: its event study omitted (without
         never-treated units) or binned, covariates its fixed effects absorb left out;
@@ -133,6 +147,7 @@ class Evaluation:
     synthetic: SyntheticAnalysis | None = None
     remarks: tuple[Note, ...] = ()
     read_format: ReadFormat | None = None
+    general: GeneralTreatmentAnalysis | None = None
 
     @property
     def language(self) -> str:
@@ -284,7 +299,7 @@ class Estimation:
 
     Attributes
     ----------
-    main, dynamic, headline, pretrend, staggered, synthetic, remarks
+    main, dynamic, headline, pretrend, staggered, synthetic, remarks, general
         As in :class:`Evaluation`.
     twfe_dynamic
         The TWFE event study, when the design supports it (the robustness checks fall
@@ -303,6 +318,7 @@ class Estimation:
     remarks: tuple[Note, ...]
     twfe_dynamic: EventStudyResult | None
     regression_panel: Panel | None
+    general: GeneralTreatmentAnalysis | None = None
 
 
 def _alpha(params: PolicyParams) -> float:
@@ -322,11 +338,15 @@ def load_data(params: PolicyParams) -> LoadedData:
         sha = file_sha256(params.data_path)
         if d.estimator == "did_2x2":
             cluster = params.inference.cluster if params.inference.kind == "cluster" else None
-            rows = design_rows(data, outcome=d.outcome, treated=d.treated, post=d.post,
+            framed, post = with_post_column(params, data)
+            rows = design_rows(framed, outcome=d.outcome, treated=d.treated, post=post,
                                covariates=d.covariates, weights=d.weights, cluster=cluster)
             treated = int(rows[d.treated].astype(float).sum())
             return LoadedData(data, sha, None, {"rows": len(rows), "treated_rows": treated,
                                                 "control_rows": len(rows) - treated}, read)
+        if d.estimator in GENERAL_TREATMENT_ESTIMATORS:
+            # the estimator checks these data itself, against its own design
+            return LoadedData(data, sha, None, general_treatment_facts(params, data), read)
         panel = _panel(params, data)
         return LoadedData(data, sha, panel, panel.describe(), read)
 
@@ -370,6 +390,7 @@ def assemble(params: PolicyParams, loaded: LoadedData, estimation: Estimation,
                       panel=loaded.panel, main=e.main, dynamic=e.dynamic, headline=e.headline,
                       pretrend=e.pretrend, staggered=e.staggered, robustness=robustness,
                       synthetic=e.synthetic, remarks=e.remarks, read_format=loaded.read_format,
+                      general=e.general,
                       run_date=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"))
 
 
@@ -404,7 +425,17 @@ def _estimate(params: PolicyParams, loaded: LoadedData) -> Estimation:
     synthetic: SyntheticAnalysis | None = None
     regression_panel: Panel | None = None
     remarks: list[Note] = []
-    if d.estimator in SYNTHETIC_ESTIMATORS:
+    general: GeneralTreatmentAnalysis | None = None
+    if d.estimator in GENERAL_TREATMENT_ESTIMATORS:
+        general = analyse_general_treatment(params, data, alpha)
+        main, dynamic = general.overall, general.event_study
+        pretrend = dynamic.pretrend if dynamic is not None else None
+        slope = (d.estimator == "continuous_did" and params.dose_response is not None
+                 and params.dose_response.target == "slope")
+        headline = Headline(f"overall_{d.estimator}" + ("_slope" if slope else ""),
+                            main.estimate, main.std_error,
+                            *main.conf_int().loc[main.effect_term], main.p_value, alpha, None)
+    elif d.estimator in SYNTHETIC_ESTIMATORS:
         regression_panel = panel
         main = twfe(panel, inference=vcov, alpha=alpha)
         synthetic = analyse_synthetic(panel, params, alpha)
@@ -412,8 +443,12 @@ def _estimate(params: PolicyParams, loaded: LoadedData) -> Estimation:
         headline = Headline(f"headline_{d.estimator}", r.estimate, r.std_error,
                             *r.conf_int().iloc[0], r.p_value, alpha, _panel_baseline(panel))
     elif d.estimator == "did_2x2":
-        main = did_2x2(data, outcome=d.outcome, treated=d.treated, post=d.post,
-                       covariates=d.covariates, weights=d.weights, inference=vcov, alpha=alpha)
+        framed, post = with_post_column(params, data)
+        adjusted = d.two_by_two_method != "regression"
+        main = did_2x2(framed, outcome=d.outcome, treated=d.treated, post=post,
+                       covariates=d.covariates, weights=d.weights,
+                       inference=vcov, alpha=alpha, method=d.two_by_two_method,
+                       unit=d.unit if adjusted else None)
         means = main.group_means
         baseline = float(means.loc["treated", "before"]) if means is not None else None
         headline = Headline("effect_row", main.estimate, main.std_error,
@@ -462,4 +497,5 @@ def _estimate(params: PolicyParams, loaded: LoadedData) -> Estimation:
                                 baseline)
     return Estimation(main=main, dynamic=dynamic, headline=headline, pretrend=pretrend,
                       staggered=staggered, synthetic=synthetic, remarks=tuple(remarks),
-                      twfe_dynamic=twfe_dynamic, regression_panel=regression_panel)
+                      twfe_dynamic=twfe_dynamic, regression_panel=regression_panel,
+                      general=general)

@@ -371,8 +371,11 @@ def _treated_rows(evaluation: PolicyParams, data: pd.DataFrame) -> np.ndarray:
     after the change (``did_2x2``)."""
     d = evaluation.design
     if d.estimator == "did_2x2":
+        from evalkit.reports.analysis.two_periods import with_post_column
+
+        data, post = with_post_column(evaluation, data)
         return ((pd.to_numeric(data[d.treated], errors="coerce") > 0)
-                & (pd.to_numeric(data[d.post], errors="coerce") > 0)).to_numpy()
+                & (pd.to_numeric(data[post], errors="coerce") > 0)).to_numpy()
     if d.first_treated:
         first = pd.to_numeric(data[d.first_treated], errors="coerce").to_numpy(dtype=float)
         time = pd.to_numeric(data[d.time], errors="coerce").to_numpy(dtype=float)

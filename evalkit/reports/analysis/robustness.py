@@ -29,7 +29,7 @@ import pandas as pd
 from evalkit.data import Panel
 from evalkit.errors import EvalkitError
 from evalkit.reports.analysis.notes import Note, omission
-from evalkit.reports.params.checks import SYNTHETIC_ESTIMATORS
+from evalkit.reports.params.checks import GENERAL_TREATMENT_ESTIMATORS, SYNTHETIC_ESTIMATORS
 from evalkit.reports.params.schema import PolicyParams
 from evalkit.reports.params.terms import SENSITIVITY_TERMS
 from evalkit.results import DiDResult, EventStudyResult
@@ -170,7 +170,9 @@ def analyse_robustness(
     remarks: list[Note] = []
     honest: dict[str, HonestDiDResult] = {}
     source = None
-    event_design = panel is not None and params.design.estimator not in SYNTHETIC_ESTIMATORS
+    estimator = params.design.estimator
+    event_design = ((panel is not None and estimator not in SYNTHETIC_ESTIMATORS)
+                    or estimator in GENERAL_TREATMENT_ESTIMATORS)
     if settings.honest_did and event_design:
         es = _event_study_for_sensitivity(dynamic, twfe_dynamic, panel, params, alpha, remarks)
         if es is None:
@@ -189,7 +191,9 @@ def _cluster_counts(params: PolicyParams, data: pd.DataFrame,
                     panel: Panel | None) -> tuple[int | None, int | None]:
     """Clusters of the 2x2 or TWFE standard errors, and those with treated units."""
     inference = params.inference
-    if inference.kind != "cluster" or params.design.estimator in SYNTHETIC_ESTIMATORS:
+    if inference.kind != "cluster" or params.design.estimator in (*SYNTHETIC_ESTIMATORS,
+                                                                  *GENERAL_TREATMENT_ESTIMATORS):
+        # the wild cluster bootstrap is for the 2x2 and TWFE regression coefficients
         return None, None
     if panel is not None:
         return count_clusters(panel.data, panel.cluster_column,

@@ -46,7 +46,7 @@ class StaggeredAnalysis:
     ----------
     event_studies
         Event-study result of each estimator that ran, by key (``callaway_santanna``,
-        ``sun_abraham``, ``imputation``).
+        ``sun_abraham``, ``imputation``, ``extended_twfe``).
     overall
         Overall average effect of each estimator that has one, by key.
     pretrends
@@ -203,8 +203,20 @@ def analyse_staggered(panel: Panel, params: PolicyParams, alpha: float,
             used, anticipation=settings.anticipation, inference=clustered, alpha=alpha)
         pretrends["imputation"] = result.pretrend
 
-    runners = {"callaway_santanna": run_cs, "sun_abraham": run_sa, "imputation": run_imputation}
-    checks = {"callaway_santanna": cs_unsupported(panel, cs_options)}
+    def run_extended_twfe() -> None:
+        from evalkit.did.extended_twfe import extended_twfe
+
+        # Wooldridge's regression conditions on the covariates as Callaway & Sant'Anna do
+        result = extended_twfe(panel, control_group=control, inference=clustered, alpha=alpha)
+        event_studies["extended_twfe"] = result.event_study()
+        overall["extended_twfe"] = result.overall()
+        pretrends["extended_twfe"] = event_studies["extended_twfe"].pretrend
+
+    runners = {"callaway_santanna": run_cs, "sun_abraham": run_sa, "imputation": run_imputation,
+               "extended_twfe": run_extended_twfe}
+    checks = {"callaway_santanna": cs_unsupported(panel, cs_options),
+              "extended_twfe": (Note("why_etwfe_no_never_treated", "extended_twfe")
+                                if control == "never_treated" and not never_treated else None)}
     for key in wanted:
         attempt(key, runners[key], checks.get(key))
 

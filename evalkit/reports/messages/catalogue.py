@@ -52,6 +52,36 @@ ESTIMATOR_KEYS: dict[str, str] = {
     "Sun-Abraham interaction-weighted event study": "estimator_sun_abraham",
     "Imputation (Borusyak, Jaravel & Spiess)": "estimator_imputation",
     "TWFE event study": "estimator_twfe_event_study",
+    **{f"2x2 difference-in-differences, {what}, {data} (as R DRDID {function})":
+       f"estimator_did_{key}"
+       for key, what, data, function in (
+           ("imp_panel", "improved doubly robust (Sant'Anna & Zhao 2020)", "panel data",
+            "drdid_imp_panel"),
+           ("imp_rc", "improved doubly robust (Sant'Anna & Zhao 2020)",
+            "repeated cross-sections", "drdid_imp_rc"),
+           ("trad_panel", "locally efficient doubly robust (Sant'Anna & Zhao 2020)",
+            "panel data", "drdid_panel"),
+           ("trad_rc", "locally efficient doubly robust (Sant'Anna & Zhao 2020)",
+            "repeated cross-sections", "drdid_rc"),
+           ("ipw_panel", "normalised inverse probability weighting (Abadie 2005)",
+            "panel data", "std_ipw_did_panel"),
+           ("ipw_rc", "normalised inverse probability weighting (Abadie 2005)",
+            "repeated cross-sections", "std_ipw_did_rc"),
+           ("reg_panel", "outcome regression (Heckman, Ichimura & Todd 1997)", "panel data",
+            "reg_did_panel"),
+           ("reg_rc", "outcome regression (Heckman, Ichimura & Todd 1997)",
+            "repeated cross-sections", "reg_did_rc"))},
+    "Continuous-dose DiD (Callaway, Goodman-Bacon & Sant'Anna): overall":
+        "estimator_continuous_overall",
+    "Continuous-dose DiD (Callaway, Goodman-Bacon & Sant'Anna): event study of the ATT":
+        "estimator_continuous_event_att",
+    "Continuous-dose DiD (Callaway, Goodman-Bacon & Sant'Anna): event study of the ACRT":
+        "estimator_continuous_event_acrt",
+    "Triple differences: overall (simple aggregation)": "estimator_ddd_overall",
+    "Triple differences: event study": "estimator_ddd_event_study",
+    "Extended two-way fixed effects (Wooldridge): overall ATT": "estimator_etwfe_overall",
+    "Extended two-way fixed effects (Wooldridge): event study": "estimator_etwfe_event_study",
+    "de Chaisemartin & D'Haultfoeuille (2024) event-study DID": "estimator_dcdh",
 }
 
 _LANGUAGE_CODE = re.compile(r"[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})*")

@@ -24,6 +24,7 @@ __all__ = [
     "PANEL_ESTIMATORS",
     "STAGGERED_ESTIMATORS",
     "SYNTHETIC_ESTIMATORS",
+    "GENERAL_TREATMENT_ESTIMATORS",
     "ESTIMATORS",
     "format_validation_errors",
     "rule_problems",
@@ -32,17 +33,41 @@ __all__ = [
     "resolve_data_path",
 ]
 
-STAGGERED_ESTIMATORS = ("callaway_santanna", "sun_abraham", "imputation")
+STAGGERED_ESTIMATORS = ("callaway_santanna", "sun_abraham", "imputation", "extended_twfe")
 SYNTHETIC_ESTIMATORS = ("synthetic_did", "synthetic_control")
-PANEL_ESTIMATORS = ("twfe", "event_study", *STAGGERED_ESTIMATORS, *SYNTHETIC_ESTIMATORS)
+#: Designs whose treatment is not one binary treatment that stays on: a treatment that
+#: varies in intensity and may switch off, a continuous dose, a treatment aimed at an
+#: eligible group inside the treated units.
+GENERAL_TREATMENT_ESTIMATORS = ("chaisemartin_dhaultfoeuille", "continuous_did",
+                                "triple_differences")
+PANEL_ESTIMATORS = ("twfe", "event_study", *STAGGERED_ESTIMATORS, *SYNTHETIC_ESTIMATORS,
+                    *GENERAL_TREATMENT_ESTIMATORS)
 ESTIMATORS = ("did_2x2", *PANEL_ESTIMATORS)
-_ROLE_KEYS = ("outcome", "unit", "time", "first_treated", "treatment", "treated", "post", "weights")
+_ROLE_KEYS = ("outcome", "unit", "time", "first_treated", "treatment", "treated", "post",
+              "dose", "eligible", "weights")
 _ROLE_TEXT = {
     "unit": "unit identifier",
     "time": "time period",
     "treated": "0/1 treated-group",
     "post": "0/1 after-period",
 }
+#: What each design of GENERAL_TREATMENT_ESTIMATORS needs beside design.unit and design.time.
+_GENERAL_ROLES: dict[str, dict[str, str]] = {
+    "chaisemartin_dhaultfoeuille": {
+        "treatment": "the treatment of each unit in each period: a number, 0 for none, "
+                     "which may change more than once"},
+    "continuous_did": {
+        "first_treated": "the period each unit is first treated, 0 or empty for never",
+        "dose": "each unit's treatment dose, 0 for untreated units"},
+    "triple_differences": {
+        "first_treated": "the period each unit's group is first treated, 0 or empty for never; "
+                         "or design.treated, a 0/1 column, with design.start, the period the "
+                         "policy started",
+        "eligible": "a 0/1 column, 1 for the units the policy targets inside a treated group"},
+}
+#: The sections that only one design uses.
+_OWN_SECTIONS = {"intertemporal": ("chaisemartin_dhaultfoeuille",),
+                 "dose_response": ("continuous_did",)}
 
 
 # --------------------------------------------------------------------------- wording
@@ -60,7 +85,14 @@ def _given(section: Mapping[str, Any], key: str) -> bool:
 def _estimator_rules(design: Mapping[str, Any], raw: Mapping[str, Any]) -> list[str]:
     estimator = design.get("estimator")
     problems = []
-    if estimator in PANEL_ESTIMATORS:
+    for section, owners in _OWN_SECTIONS.items():
+        if raw.get(section) is not None and estimator not in owners:
+            problems.append(f"{section}: only used with estimator "
+                            f"{' or '.join(map(repr, owners))}; got estimator "
+                            f"{describe_value(estimator)}")
+    if estimator in GENERAL_TREATMENT_ESTIMATORS:
+        problems += _general_design_rules(estimator, design, raw)
+    elif estimator in PANEL_ESTIMATORS:
         for key in ("unit", "time"):
             if not _given(design, key):
                 problems.append(f"design.{key}: required with estimator {estimator!r} (the "
@@ -80,12 +112,21 @@ def _estimator_rules(design: Mapping[str, Any], raw: Mapping[str, Any]) -> list[
                 problems.append(
                     f"design.{key}: only used by estimator 'did_2x2' (panel designs use "
                     f"design.first_treated or design.treatment); got {describe_value(design[key])}")
+        problems += _unused_roles(estimator, design, ("dose", "eligible", "method", "start"))
     elif estimator == "did_2x2":
-        for key in ("treated", "post"):
-            if not _given(design, key):
-                problems.append(f"design.{key}: required with estimator 'did_2x2' (the "
-                                f"{_ROLE_TEXT[key]} column); got nothing")
-        for key in ("time", "first_treated", "treatment"):
+        problems += _unused_roles(estimator, design, ("dose", "eligible", "start"))
+        if not _given(design, "treated"):
+            problems.append(f"design.treated: required with estimator 'did_2x2' (the "
+                            f"{_ROLE_TEXT['treated']} column); got nothing")
+        if not _given(design, "post") and not _given(design, "time"):
+            problems.append(f"design.post: required with estimator 'did_2x2' (the "
+                            f"{_ROLE_TEXT['post']} column), unless design.time names a column "
+                            "of two periods, the later one being after the change; got nothing")
+        elif _given(design, "post") and _given(design, "time"):
+            problems.append(f"design.time: give design.post or design.time with estimator "
+                            f"'did_2x2', not both; got {design['post']!r} and "
+                            f"{design['time']!r}")
+        for key in ("first_treated", "treatment"):
             if _given(design, key):
                 problems.append(
                     f"design.{key}: only used by the panel estimators "
@@ -105,6 +146,47 @@ def _estimator_rules(design: Mapping[str, Any], raw: Mapping[str, Any]) -> list[
         problems.append(f"staggered: not used with estimator {estimator!r} (synthetic methods "
                         "need every treated unit to start in the same period); remove the "
                         "section")
+    return problems
+
+
+def _unused_roles(estimator: str, design: Mapping[str, Any], keys: tuple[str, ...]) -> list[str]:
+    users = {"dose": "'continuous_did'", "eligible": "'triple_differences'",
+             "method": "'did_2x2'", "start": "'triple_differences'"}
+    return [f"design.{key}: only used by estimator {users[key]}; got "
+            f"{describe_value(design[key])} with estimator {estimator!r}"
+            for key in keys if _given(design, key)]
+
+
+def _general_design_rules(estimator: str, design: Mapping[str, Any],
+                          raw: Mapping[str, Any]) -> list[str]:
+    """What the designs beyond one binary, absorbing treatment need and allow."""
+    problems = []
+    needed = {"unit": "the unit identifier column of the panel",
+              "time": "the time period column of the panel", **_GENERAL_ROLES[estimator]}
+    if estimator == "triple_differences" and not _given(design, "first_treated") \
+            and (_given(design, "treated") or _given(design, "start")):
+        # the treated groups as a 0/1 column and the period the policy started
+        del needed["first_treated"]
+        needed["treated"] = "a 0/1 column, 1 for the units of the treated groups"
+        needed["start"] = "the period the policy started in the treated groups"
+    elif _given(design, "start"):
+        problems.append(f"design.start: only used by estimator 'triple_differences' with "
+                        f"design.treated; got {describe_value(design['start'])}")
+    for key, what in needed.items():
+        if not _given(design, key):
+            problems.append(f"design.{key}: required with estimator {estimator!r} ({what}); "
+                            "got nothing")
+    roles = ("first_treated", "treatment", "treated", "post", "dose", "eligible")
+    problems += [f"design.{key}: not used by estimator {estimator!r} (it reads "
+                 f"{', '.join(f'design.{k}' for k in needed)}); got {describe_value(design[key])}"
+                 for key in roles if key not in needed and _given(design, key)]
+    problems += _unused_roles(estimator, design, ("method",))
+    if estimator == "chaisemartin_dhaultfoeuille" and raw.get("staggered") is not None:
+        problems.append("staggered: not used with estimator 'chaisemartin_dhaultfoeuille' "
+                        "(its options are in the intertemporal section); remove the section")
+    if raw.get("event_study") is not None:
+        problems.append(f"event_study: not used with estimator {estimator!r}, which "
+                        "estimates its own effects by time since treatment; remove the section")
     return problems
 
 

@@ -27,8 +27,10 @@ A complete example (the ``#`` comments say which keys are optional)::
       # sample: {region: [1, 2]}                     # optional, keep rows equal to the value(s)
     design:
       estimator: callaway_santanna   # did_2x2, twfe, event_study, callaway_santanna,
-                                     # sun_abraham, imputation, synthetic_did or
-                                     # synthetic_control
+                                     # sun_abraham, imputation, extended_twfe,
+                                     # synthetic_did, synthetic_control,
+                                     # chaisemartin_dhaultfoeuille, continuous_did or
+                                     # triple_differences
       outcome: lemp
       outcome_label: log teen employment             # optional
       outcome_scale: log                             # optional: level (default) or log
@@ -144,6 +146,8 @@ __all__ = [
     "InferenceSection",
     "EventStudySection",
     "StaggeredSection",
+    "IntertemporalSection",
+    "DoseResponseSection",
     "IndicatorsSection",
     "MeasureSection",
     "ReportSection",
@@ -297,7 +301,15 @@ class DesignSection(_Section):
         difference-in-differences, Arkhangelsky et al. 2021) or ``synthetic_control``
         (the synthetic control estimator as defined in that paper; the report adds
         Abadie, Diamond & Hainmueller's synthetic control with its placebo-in-space
-        inference, see the ``synthetic`` section). Panel
+        inference, see the ``synthetic`` section). ``extended_twfe`` (Wooldridge 2021) is
+        a fourth estimator for staggered adoption. Beyond one binary treatment that
+        stays on: ``chaisemartin_dhaultfoeuille`` (de Chaisemartin & D'Haultfoeuille
+        2024: a treatment that varies in intensity and may switch on and off, given as
+        ``treatment``; options in the ``intertemporal`` section),
+        ``continuous_did`` (Callaway, Goodman-Bacon & Sant'Anna 2024: a continuous
+        ``dose`` with ``first_treated``; options in ``dose_response``) and
+        ``triple_differences`` (Ortiz-Villavicencio & Sant'Anna 2025: ``first_treated``
+        and the ``eligible`` units inside the treated groups). Panel
         designs need ``unit``, ``time`` and exactly one of ``first_treated`` or
         ``treatment``. The estimator chosen gives the report's headline; when
         adoption is staggered, the report also compares the estimators listed in
@@ -319,6 +331,22 @@ class DesignSection(_Section):
         Panel designs: 0/1 column equal to 1 when the unit is treated.
     treated, post
         ``did_2x2``: the 0/1 treated-group column and the 0/1 after-period column.
+    method
+        ``did_2x2`` only: ``regression`` (default; OLS, covariates entering linearly),
+        ``doubly_robust`` (Sant'Anna & Zhao 2020's improved, locally efficient doubly
+        robust estimator: a propensity score and outcome regressions on the covariates)
+        or ``doubly_robust_traditional`` (their traditional doubly robust estimator). With
+        ``design.unit`` the rows are a panel (each unit before and after), otherwise
+        repeated cross-sections.
+    dose
+        ``continuous_did``: each unit's treatment dose (0 for untreated units).
+    eligible
+        ``triple_differences``: a 0/1 column, 1 for the units the policy targets inside
+        the treated groups (the third difference). Its treated groups are given by
+        ``first_treated``, or by ``treated`` (a 0/1 column, 1 for the units of treated
+        groups) with ``start``, the period the policy started in all of them.
+    start
+        ``triple_differences`` with ``treated``: the first period of the policy.
     covariates
         Control variables (columns), default none.
     weights
@@ -326,7 +354,9 @@ class DesignSection(_Section):
     """
 
     estimator: Literal["did_2x2", "twfe", "event_study", "callaway_santanna", "sun_abraham",
-                       "imputation", "synthetic_did", "synthetic_control"]
+                       "imputation", "synthetic_did", "synthetic_control", "extended_twfe",
+                       "chaisemartin_dhaultfoeuille", "continuous_did", "triple_differences"]
+    method: Literal["regression", "doubly_robust", "doubly_robust_traditional"] | None = None
     outcome: StrictStr
     outcome_label: StrictStr | None = None
     outcome_scale: Literal["level", "log"] = "level"
@@ -336,8 +366,16 @@ class DesignSection(_Section):
     treatment: StrictStr | None = None
     treated: StrictStr | None = None
     post: StrictStr | None = None
+    dose: StrictStr | None = None
+    eligible: StrictStr | None = None
+    start: StrictInt | StrictFloat | None = None
     covariates: list[StrictStr] = Field(default_factory=list)
     weights: StrictStr | None = None
+
+    @property
+    def two_by_two_method(self) -> str:
+        """``did_2x2``'s method: ``design.method``, ``"regression"`` when not given."""
+        return self.method or "regression"
 
 
 class InferenceSection(_Section):
@@ -406,8 +444,12 @@ class StaggeredSection(_Section):
     Attributes
     ----------
     estimators
-        Which estimators to run and compare (default: all three). An empty list
-        turns the comparison off.
+        Which estimators to run and compare (default: ``callaway_santanna``,
+        ``sun_abraham`` and ``imputation``; ``extended_twfe`` may be added). An empty
+        list turns the comparison off. With ``triple_differences`` and
+        ``continuous_did``, the section gives their ``control_group``, ``base_period``,
+        ``anticipation``, ``n_draws`` and ``random_state`` (and ``method`` for
+        ``triple_differences``).
     control_group
         Callaway & Sant'Anna's comparison units: ``never_treated`` (default when
         there are never-treated units) or ``not_yet_treated``.
@@ -429,7 +471,8 @@ class StaggeredSection(_Section):
         Whether to show the Goodman-Bacon decomposition (default true).
     """
 
-    estimators: list[Literal["callaway_santanna", "sun_abraham", "imputation"]] = Field(
+    estimators: list[Literal["callaway_santanna", "sun_abraham", "imputation",
+                             "extended_twfe"]] = Field(
         default_factory=lambda: ["callaway_santanna", "sun_abraham", "imputation"])
     control_group: Literal["never_treated", "not_yet_treated"] | None = None
     method: Literal["doubly_robust", "outcome_regression", "inverse_probability"] = (
@@ -442,6 +485,54 @@ class StaggeredSection(_Section):
     n_draws: StrictInt = Field(default=999, ge=0)
     random_state: StrictInt = 20240101
     bacon: StrictBool = True
+
+
+class IntertemporalSection(_Section):
+    """``intertemporal``: options of ``chaisemartin_dhaultfoeuille``.
+
+    Attributes
+    ----------
+    effects
+        How many effects to estimate: 1 is the effect in the first period of a unit's
+        first treatment change, 2 the next period's, and so on (default 5).
+    placebos
+        How many placebos (pre-treatment comparisons) to estimate (default 3).
+    normalized
+        Whether to divide each effect by the cumulated change in treatment, giving
+        effects per unit of treatment (default false).
+    same_switchers
+        Whether to estimate every effect on the same units, those observed long enough
+        for the last one (default false).
+    """
+
+    KEY: ClassVar[str] = "intertemporal"
+
+    effects: StrictInt = Field(default=5, ge=1)
+    placebos: StrictInt = Field(default=3, ge=0)
+    normalized: StrictBool = False
+    same_switchers: StrictBool = False
+
+
+class DoseResponseSection(_Section):
+    """``dose_response``: options of ``continuous_did``.
+
+    Attributes
+    ----------
+    target
+        ``level`` (default): the average effect of each dose on the units that received
+        it, ATT(d); or ``slope``: the average causal response, ACRT(d), the effect of a
+        marginal increase in the dose.
+    degree
+        Degree of the B-spline in the dose (default 3).
+    knots
+        Number of interior knots of the spline (default 0: a polynomial).
+    """
+
+    KEY: ClassVar[str] = "dose_response"
+
+    target: Literal["level", "slope"] = "level"
+    degree: StrictInt = Field(default=3, ge=1)
+    knots: StrictInt = Field(default=0, ge=0)
 
 
 class SyntheticSection(_Section):
@@ -787,6 +878,8 @@ class PolicyParams(_Section):
     event_study: EventStudySection | None = None
     staggered: StaggeredSection | None = None
     synthetic: SyntheticSection | None = None
+    intertemporal: IntertemporalSection | None = None
+    dose_response: DoseResponseSection | None = None
     sensitivity: SensitivitySection = Field(default_factory=SensitivitySection)
     rules: RulesSection = Field(default_factory=RulesSection)
     report: ReportSection = Field(default_factory=ReportSection)

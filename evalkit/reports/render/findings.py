@@ -45,6 +45,8 @@ def effect_sentence(ev: Evaluation) -> str:
     threshold = format_percent(100 * h.alpha, lang, 0)
     parts.append(text("finding_significant" if h.significant else "finding_not_significant",
                       lang, threshold=threshold, p=p))
+    if ev.general is not None:  # what the number is, for the designs beyond one treatment
+        parts.append(text(h.label_key.replace("overall_", "finding_meaning_", 1), lang))
     return " ".join(parts)
 
 
@@ -129,7 +131,7 @@ def key_findings(ev: Evaluation) -> list[str]:
         trust = twfe_trust_sentence(ev)
         if trust:
             out.append(trust)
-    else:
+    elif ev.general is None:
         rows = ev.main.sample.get("control_rows", 0)
         if rows < rules.small_comparison_observations:
             out.append(text("finding_small_comparison_rows", lang, rows=rows))

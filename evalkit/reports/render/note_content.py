@@ -240,14 +240,18 @@ def _key_figures(ev: Evaluation) -> Table:
                       threshold=format_percent(100 * h.alpha, lang, 0)),
                  text("yes" if h.significant else "no", lang)])
     facts = ev.panel.describe() if ev.panel is not None else dict(ev.main.sample)
-    if "treated_units" in facts:
+    # a panel's facts, or the estimate's sample (whose comparison units some estimators
+    # call control units)
+    comparison_units = facts.get("never_treated_units", facts.get("control_units"))
+    if "treated_units" in facts and comparison_units is not None:
         treated = format_number(facts["treated_units"], lang, 0)
-        comparison = format_number(facts["never_treated_units"], lang, 0)
+        comparison = format_number(comparison_units, lang, 0)
         rows.append([text("note_row_units", lang),
                      text("note_units", lang, treated=treated, comparison=comparison)])
-        rows.append([text("note_row_period", lang),
-                     text("period_range", lang, first=facts["first_period"],
-                          last=facts["last_period"])])
+        if "first_period" in facts:
+            rows.append([text("note_row_period", lang),
+                         text("period_range", lang, first=facts["first_period"],
+                              last=facts["last_period"])])
     elif "treated_rows" in facts:
         treated = format_number(facts["treated_rows"], lang, 0)
         comparison = format_number(facts["control_rows"], lang, 0)

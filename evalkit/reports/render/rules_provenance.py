@@ -47,7 +47,9 @@ def evaluation_rules_used(ev: Evaluation) -> tuple[str, ...]:
         used.update(("few_clusters", "webb_weights_max_clusters"))
     if rob is not None and "relative_magnitude" in rob.honest:
         used.add("honest_robust_breakdown")
-    if ev.panel is None:
+    if ev.general is not None:
+        pass  # these designs' findings compare no group size with a rule
+    elif ev.panel is None:
         used.add("small_comparison_observations")
     else:
         used.add("small_comparison")

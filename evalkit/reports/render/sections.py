@@ -364,6 +364,8 @@ class PolicyReport(ShownSections):
                 return self._t("se_bootstrap", draws=self._num(result.inference.n_draws, 0),
                                column=result.inference.cluster)
         clusters = ev.main.sample.get("clusters")
+        if clusters is None and ev.general is not None:  # clustered by unit
+            clusters = ev.main.sample.get("units")
         return self._t(f"se_{used.name}", column=getattr(used, "cluster", None),
                        clusters=self._num(clusters or 0, 0))
 
@@ -420,6 +422,20 @@ class PolicyReport(ShownSections):
                        for k, v in facts["cohorts"].items()]
             out += [Paragraph(self._t("cohorts")),
                     Table.of([self._t("cohort"), self._t("n_units")], cohorts)]
+        elif "groups" in facts:  # a design beyond one binary treatment
+            rows += [[self._t("rows"), self._num(facts["rows"], 0)],
+                     [self._t("units"), self._num(facts["units"], 0)],
+                     [self._t("periods"), f"{self._num(facts['periods'], 0)} ("
+                      + self._t("period_range", first=facts["first_period"],
+                                last=facts["last_period"]) + ")"]]
+            rows += [[self._t(f"units_{key}"), self._num(count, 0)]
+                     for key, count in facts["groups"]]
+            if "dose_range" in facts:
+                low, high = facts["dose_range"]
+                dec = decimals_for(max(abs(high - low), 1e-12) / 100)
+                rows.append([self._t("dose_range"),
+                             format_interval(low, high, self.language, dec)])
+            out.append(Facts.of(rows))
         else:
             rows += [[self._t("rows"), self._num(facts["rows"], 0)],
                      [self._t("treated_group"), self._num(facts["treated_rows"], 0)],
@@ -455,7 +471,8 @@ class PolicyReport(ShownSections):
             m = ev.main
             rows.append(row(self._t("twfe_row"), m.estimate, m.std_error,
                             *m.conf_int().loc[m.effect_term], m.p_value))
-        estimator = ev.main if h.label_key == "twfe_row" or ev.dynamic is None else ev.dynamic
+        estimator = (ev.main if h.label_key == "twfe_row" or ev.dynamic is None
+                     or ev.general is not None else ev.dynamic)
         key = h.label_key.removeprefix("overall_")
         if ev.staggered is not None and key in ev.staggered.overall:
             estimator = ev.staggered.overall[key]
@@ -478,7 +495,16 @@ class PolicyReport(ShownSections):
             from evalkit.reports.render.synthetic_sections import synthetic_blocks
 
             return synthetic_blocks(ev)
-        level = self._level()
+        if ev.general is not None:
+            from evalkit.reports.render.general_treatment_sections import (
+                general_treatment_blocks,
+            )
+
+            blocks = general_treatment_blocks(ev)
+            if ev.dynamic is None:
+                return blocks or [Heading(self._t("dynamics")),
+                                  Paragraph(self._t("pretrend_single_period"))]
+            return blocks + self._event_study_blocks(ev)
         if ev.dynamic is None and ev.panel is not None:
             # a panel design whose event study the design does not support: say why
             return [Heading(self._t("dynamics")), *self._remarks(ev.remarks)]
@@ -498,6 +524,10 @@ class PolicyReport(ShownSections):
                               self._t("change")], rows),
                     Figure.of(fig, self._t("means_title"), self.language),
                     Paragraph(self._t("means_caption", outcome=ev.outcome_label), "caption")]
+        return self._event_study_blocks(ev)
+
+    def _event_study_blocks(self, ev: Evaluation) -> list[Block]:
+        level = self._level()
         es = ev.dynamic
         caption = self._t("es_caption" if es.reference_period is not None
                           else "es_caption_noref", level=level)
