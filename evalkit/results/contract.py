@@ -58,7 +58,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Result", "SingleEffectResult", "MultiEffectResult", "Specification",
            "LevelledSpecification", "TIDY_CORE_COLUMNS", "INTERVAL_COLUMNS", "no_interval_error",
-           "interval_frame", "level"]
+           "interval_frame", "level", "coefficients_at_level"]
 
 #: The columns every result's ``tidy()`` starts with.
 TIDY_CORE_COLUMNS: tuple[str, ...] = ("term", "estimate", "std_error", "statistic", "p_value",
@@ -174,3 +174,19 @@ def level(alpha: float | None, own: float | None, where: str) -> float | None:
     check_alpha(alpha, problems)
     problems.raise_if_any(InputError, f"Invalid arguments to {where}:")
     return float(alpha)
+
+
+def coefficients_at_level(result: Any, alpha: float, **changes: Any) -> Any:
+    """``result`` with its ``coefficients``, ``provenance`` and ``specification`` at
+    significance level ``alpha`` (checked first), and any other field in ``changes``: the
+    ``with_alpha`` of the results whose intervals all come from their coefficients."""
+    from dataclasses import replace
+
+    problems = Problems()
+    check_alpha(alpha, problems)
+    problems.raise_if_any(InputError, "Invalid arguments to with_alpha:")
+    specification = result.specification
+    return replace(result, coefficients=result.coefficients.with_alpha(alpha),
+                   provenance=result.provenance.with_alpha(alpha),
+                   specification=None if specification is None
+                   else specification.with_alpha(alpha), **changes)

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
-from evalkit._validation import Problems, check_alpha
 from evalkit.errors import InputError
 from evalkit.results._interval import ConfIntMethod, interval_frame, level
 from evalkit.results.coefficients import Coefficients
-from evalkit.results.contract import LevelledSpecification
+from evalkit.results.contract import LevelledSpecification, coefficients_at_level
 from evalkit.results.provenance import Provenance
 from evalkit.results.summary import Summary, facts_from
 
@@ -156,13 +155,7 @@ class DiDResult:
 
     def with_alpha(self, alpha: float) -> DiDResult:
         """The same result with confidence intervals at level ``1 - alpha``."""
-        problems = Problems()
-        check_alpha(alpha, problems)
-        problems.raise_if_any(InputError, "Invalid arguments to with_alpha:")
-        return replace(self, coefficients=self.coefficients.with_alpha(alpha),
-                       provenance=self.provenance.with_alpha(alpha),
-                       specification=(None if self.specification is None
-                                      else self.specification.with_alpha(alpha)))
+        return coefficients_at_level(self, alpha)
 
     # ------------------------------------------------------------------ tables
     def tidy(self, terms: Literal["all", "effect"] = "all") -> pd.DataFrame:

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from evalkit._validation import Problems, check_alpha, check_choice
+from evalkit._validation import Problems, check_choice
 from evalkit.errors import InputError
 from evalkit.results._interval import level
 from evalkit.results.coefficients import Coefficients
-from evalkit.results.contract import LevelledSpecification
+from evalkit.results.contract import LevelledSpecification, coefficients_at_level
 from evalkit.results.did_result import SAMPLE_LABELS, DiDResult, _summary_table
 from evalkit.results.event_study import EventStudyResult, event_term
 from evalkit.results.provenance import Provenance
@@ -172,13 +172,7 @@ class ExtendedTWFEResult:
 
     def with_alpha(self, alpha: float) -> ExtendedTWFEResult:
         """The same result with confidence intervals at level ``1 - alpha``."""
-        problems = Problems()
-        check_alpha(alpha, problems)
-        problems.raise_if_any(InputError, "Invalid arguments to with_alpha:")
-        return replace(self, coefficients=self.coefficients.with_alpha(alpha),
-                       provenance=self.provenance.with_alpha(alpha),
-                       specification=(None if self.specification is None
-                                      else self.specification.with_alpha(alpha)))
+        return coefficients_at_level(self, alpha)
 
     def tidy(self) -> pd.DataFrame:
         """One row per cell: the core columns, then ``cohort, period, event_time, weight``."""

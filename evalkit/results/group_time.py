@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from evalkit._validation import Problems, check_alpha
+from evalkit._validation import Problems
 from evalkit.errors import InputError
 from evalkit.results._arrays import read_only_copy
 from evalkit.results._interval import level
 from evalkit.results.coefficients import Coefficients, WaldTest
-from evalkit.results.contract import LevelledSpecification
+from evalkit.results.contract import LevelledSpecification, coefficients_at_level
 from evalkit.results.did_result import SAMPLE_LABELS, DiDResult, _summary_table
 from evalkit.results.event_study import EventStudyResult, event_term
 from evalkit.results.provenance import Provenance, _thaw
@@ -225,14 +225,9 @@ class GroupTimeResult:
 
     def with_alpha(self, alpha: float) -> GroupTimeResult:
         """The same result with intervals (and uniform band) at level ``1 - alpha``."""
-        problems = Problems()
-        check_alpha(alpha, problems)
-        problems.raise_if_any(InputError, "Invalid arguments to with_alpha:")
-        band = self.basis.cells(alpha).band_critical_value
-        return replace(self, coefficients=self.coefficients.with_alpha(alpha),
-                       band_critical_value=band, provenance=self.provenance.with_alpha(alpha),
-                       specification=(None if self.specification is None
-                                      else self.specification.with_alpha(alpha)))
+        level(alpha, self.alpha, "with_alpha")  # checked before the band is computed
+        return coefficients_at_level(
+            self, alpha, band_critical_value=self.basis.cells(alpha).band_critical_value)
 
     def tidy(self, include_reference: bool = True) -> pd.DataFrame:
         """One row per ATT(g,t).

@@ -10,11 +10,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from evalkit._validation import Problems, check_alpha
 from evalkit.errors import EstimationError, InputError
 from evalkit.results._interval import level
 from evalkit.results.coefficients import Coefficients, WaldTest
-from evalkit.results.contract import TIDY_CORE_COLUMNS, LevelledSpecification
+from evalkit.results.contract import TIDY_CORE_COLUMNS, LevelledSpecification, coefficients_at_level
 from evalkit.results.did_result import DiDResult, _summary_table
 from evalkit.results.event_study import EventStudyResult, event_term
 from evalkit.results.provenance import Provenance
@@ -146,13 +145,7 @@ class IntertemporalEffectsResult:
 
     def with_alpha(self, alpha: float) -> IntertemporalEffectsResult:
         """The same result with confidence intervals at level ``1 - alpha``."""
-        problems = Problems()
-        check_alpha(alpha, problems)
-        problems.raise_if_any(InputError, "Invalid arguments to with_alpha:")
-        return replace(self, coefficients=self.coefficients.with_alpha(alpha),
-                       provenance=self.provenance.with_alpha(alpha),
-                       specification=(None if self.specification is None
-                                      else self.specification.with_alpha(alpha)))
+        return coefficients_at_level(self, alpha)
 
     # ------------------------------------------------------------------ tables
     def tidy(self) -> pd.DataFrame:
