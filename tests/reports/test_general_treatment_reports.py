@@ -189,3 +189,15 @@ def test_the_french_triple_difference_report_is_in_french(tmp_path):
     assert "Triple différence (Ortiz-Villavicencio et Sant'Anna 2025)" in text
     assert re.findall(r"(?<![\w./:-])[\u2212-]?\d+\.\d+(?![\w.])", text) == []
     assert "Unités éligibles des groupes traités" in text
+
+
+def test_a_doubly_robust_two_by_two_states_its_standard_errors_and_counts_units():
+    from evalkit.reports.render.sections import PolicyReport
+
+    ev = evaluate(PARAMS / "job_training.yaml")
+    assert dict(ev.main.sample)["control_units"] == 15992  # CPS people, each seen twice
+    assert not any("comparison group is small" in f for f in key_findings(ev))
+    page = PolicyReport(ev).estimate_html()
+    assert "from the estimator&#39;s influence function" in page or \
+        "from the estimator's influence function" in page
+    assert "HC1" not in page

@@ -132,7 +132,10 @@ def key_findings(ev: Evaluation) -> list[str]:
         if trust:
             out.append(trust)
     elif ev.general is None:
-        rows = ev.main.sample.get("control_rows", 0)
+        # the regression counts comparison rows, the doubly robust estimators on a panel
+        # comparison units (each observed twice)
+        sample = ev.main.sample
+        rows = sample.get("control_rows", 2 * sample.get("control_units", 0))
         if rows < rules.small_comparison_observations:
             out.append(text("finding_small_comparison_rows", lang, rows=rows))
     return out

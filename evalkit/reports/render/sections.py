@@ -363,6 +363,9 @@ class PolicyReport(ShownSections):
             if result is not None and isinstance(result.inference, MultiplierBootstrap):
                 return self._t("se_bootstrap", draws=self._num(result.inference.n_draws, 0),
                                column=result.inference.cluster)
+        method = getattr(ev.main.specification, "method", "regression")
+        if ev.params.design.estimator == "did_2x2" and method != "regression":
+            return self._t("se_influence_function")
         clusters = ev.main.sample.get("clusters")
         if clusters is None and ev.general is not None:  # clustered by unit
             clusters = ev.main.sample.get("units")
