@@ -201,3 +201,13 @@ def test_a_doubly_robust_two_by_two_states_its_standard_errors_and_counts_units(
     assert "from the estimator&#39;s influence function" in page or \
         "from the estimator's influence function" in page
     assert "HC1" not in page
+
+
+def test_extended_twfe_joins_the_staggered_comparison():
+    from evalkit.reports.render.sections import PolicyReport
+
+    ev = evaluate(PARAMS / "minimum_wage_extended_twfe.yaml")
+    assert set(ev.staggered.overall) == {"callaway_santanna", "imputation", "extended_twfe"}
+    page = PolicyReport(ev).staggered_html()
+    assert "Extended TWFE, Wooldridge (2021)" in page
+    assert "Callaway &amp; Sant&#39;Anna (2021)" in page or "Callaway & Sant'Anna (2021)" in page

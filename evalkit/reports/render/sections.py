@@ -614,7 +614,8 @@ class PolicyReport(ShownSections):
 
         # the overall effects side by side (evalkit.compare), Sun & Abraham's average of its
         # post-treatment effects in its place, TWFE last
-        keys = [k for k in ("callaway_santanna", "imputation") if k in st.overall] + ["twfe"]
+        keys = [k for k in ("callaway_santanna", "imputation", "extended_twfe")
+                if k in st.overall] + ["twfe"]
         results = [st.overall[k] for k in keys[:-1]] + [ev.main]
         side_by_side = compare(*results, names=keys).to_frame()
         effects = {key: side_by_side[(side_by_side["name"] == key)
@@ -623,7 +624,8 @@ class PolicyReport(ShownSections):
         if "sun_abraham" not in st.overall and "sun_abraham" in st.event_studies:
             effects["sun_abraham"] = st.event_studies["sun_abraham"].average_effect()
         rows = [row(key, effects[key])
-                for key in ("callaway_santanna", "imputation", "sun_abraham", "twfe")
+                for key in ("callaway_santanna", "imputation", "extended_twfe", "sun_abraham",
+                            "twfe")
                 if key in effects]
         out: list[Block] = [Heading(self._t("staggered")), Paragraph(self._t("staggered_intro")),
                             Paragraph(self._t("comparison_table")), Table.of(header, rows)]
