@@ -24,8 +24,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evalkit.did.chaisemartin_dhaultfoeuille import chaisemartin_dhaultfoeuille
+from evalkit.did.continuous import continuous_did
+from evalkit.did.triple_differences import triple_differences
 from evalkit.errors import DataError
-from evalkit.reports.params.schema import PolicyParams
+from evalkit.reports.params.schema import (
+    DoseResponseSection,
+    IntertemporalSection,
+    PolicyParams,
+    StaggeredSection,
+)
 from evalkit.results import DiDResult, EventStudyResult
 
 __all__ = ["GeneralTreatmentAnalysis", "analyse_general_treatment", "general_treatment_facts"]
@@ -62,9 +70,7 @@ def _cluster(params: PolicyParams) -> str | None:
     return None
 
 
-def _settings(params: PolicyParams) -> Any:
-    from evalkit.reports.params.schema import StaggeredSection
-
+def _settings(params: PolicyParams) -> StaggeredSection:
     return params.staggered or StaggeredSection()
 
 
@@ -73,9 +79,6 @@ def analyse_general_treatment(params: PolicyParams, data: pd.DataFrame,
     """Run the design's estimator on the rows the params keep."""
     d = params.design
     if d.estimator == "chaisemartin_dhaultfoeuille":
-        from evalkit.did.chaisemartin_dhaultfoeuille import chaisemartin_dhaultfoeuille
-        from evalkit.reports.params.schema import IntertemporalSection
-
         o = params.intertemporal or IntertemporalSection()
         result = chaisemartin_dhaultfoeuille(
             data, outcome=d.outcome, unit=d.unit, time=d.time, treatment=d.treatment,
@@ -86,9 +89,6 @@ def analyse_general_treatment(params: PolicyParams, data: pd.DataFrame,
             missing="outcome_gaps")
         return GeneralTreatmentAnalysis(result, result.overall(), result.event_study())
     if d.estimator == "continuous_did":
-        from evalkit.did.continuous import continuous_did
-        from evalkit.reports.params.schema import DoseResponseSection
-
         o = params.dose_response or DoseResponseSection()
         s = _settings(params)
         common = dict(outcome=d.outcome, unit=d.unit, time=d.time, dose=d.dose,
@@ -99,12 +99,10 @@ def analyse_general_treatment(params: PolicyParams, data: pd.DataFrame,
                       # then go unused)
                       uniform_band=s.n_draws > 0, n_draws=s.n_draws or 999,
                       random_state=s.random_state, alpha=alpha)
-        curve = continuous_did(data, aggregation="dose", **common)
-        by_time = continuous_did(data, aggregation="event_time", **common)
-        return GeneralTreatmentAnalysis(curve, curve.overall(), by_time.event_study(),
-                                        dose_response=curve)
-    from evalkit.did.triple_differences import triple_differences
-
+        # the curves over the dose and the event study by exposure, in one fit
+        result = continuous_did(data, aggregation="event_time", **common)
+        return GeneralTreatmentAnalysis(result, result.overall(), result.event_study(),
+                                        dose_response=result)
     s = _settings(params)
     data, first_treated = _first_treated(params, data)
     result = triple_differences(
