@@ -140,7 +140,9 @@ def plot_bacon(
     bar.set_yticks([])
     for spine in bar.spines.values():
         spine.set_linewidth(0.5)
-    bar.text(0, 1.25, f"{text['already_treated']}: {100 * share:.1f}%",
+    from evalkit.formatting import format_percent
+
+    bar.text(0, 1.25, f"{text['already_treated']}: {format_percent(100 * share, language, 1)}",
              transform=bar.transAxes, fontsize="small", va="bottom", ha="left")
 
     ax.set_xlabel(text["xlabel"])

@@ -572,3 +572,11 @@ def test_large_panel_weights_still_sum_to_one():
     data = simulate_staggered_panel(100_000, 10, cohorts=(3, 5, 7, 9), seed=5).data
     result = bacon_decomposition(Panel(data, **SIM))
     assert result.weight.sum() == pytest.approx(1.0, abs=EXACT)
+
+
+def test_the_plot_writes_the_already_treated_share_in_the_reports_language(mpdta_bacon):
+    # 5.4% of the weight on already-treated controls (mpdta, as the summary says)
+    fig = mpdta_bacon.plot(labels={"already_treated": "Poids des témoins déjà traités"},
+                           language="fr")
+    texts = [t.get_text() for ax in fig.axes for inset in ax.child_axes for t in inset.texts]
+    assert "Poids des témoins déjà traités: 5,4\u202f%" in texts
