@@ -72,18 +72,23 @@ def study(panel) -> EventStudyResult:
 
 
 # ------------------------------------------------------------------ an independent computation
-def _cells_by_hand(frame: pd.DataFrame, weight: pd.Series) -> dict[tuple[int, int], float]:
+def _cells_by_hand(frame: pd.DataFrame, weight: pd.Series, base_period: str = "varying"
+                   ) -> dict[tuple[int, int], float]:
     """drdid_panel with the dose as D, written out per cell with unit weights (not-yet-treated
-    comparisons, varying base period)."""
+    comparisons)."""
     wide = frame.pivot(index="id", columns="time_period", values="Y")
     unit = frame.drop_duplicates("id").set_index("id").loc[wide.index]
     w = weight.loc[wide.index].to_numpy()
     cohort, dose = unit["G"].to_numpy(), unit["D"].to_numpy()
     out = {}
     for g in (2, 3, 4):
-        for t in (2, 3, 4):
-            b = t - 1 if t < g else g - 1
-            keep = (cohort == g) | (cohort > t) | (cohort == 0)
+        for t in (1, 2, 3, 4):
+            b = t - 1 if t < g and base_period == "varying" else g - 1
+            if b < 1 or b == t:
+                continue
+            # comparison cohorts untreated in both periods (R: G > t, the same here except
+            # for the universal base period's pre-treatment cells)
+            keep = (cohort == g) | (cohort > max(t, b)) | (cohort == 0)
             d = np.where(cohort == g, dose, 0.0)[keep]
             ww = w[keep]
             dy = (wide[t] - wide[b]).to_numpy()[keep]
@@ -113,6 +118,28 @@ def test_readme_level_event_study(study):
     for term, printed in zip(study.estimates.index, README_LEVEL, strict=True):
         assert abs(study.estimates[term] - printed) <= PRINTED, term
     assert study.pretrend is not None and study.pretrend.df == (2,)
+
+
+def test_feeds_honest_did_and_the_event_study_plot(panel, study):
+    from evalkit.plots import plot_event_study
+    from evalkit.robustness.honest import honest_did
+
+    assert plot_event_study(study) is not None
+    # honest_did needs one reference period: the universal base period
+    universal = continuous_did(panel, **COLUMNS, **OPTIONS,
+                               base_period="universal").event_study()
+    assert universal.reference_period == -1 and -1 not in universal.event_time
+    by_hand = _cells_by_hand(panel, pd.Series(1.0, index=panel["id"].unique()),
+                             base_period="universal")
+    size = panel.drop_duplicates("id")["G"].value_counts()
+    expected = (size[2] * by_hand[(2, 2)] + size[3] * by_hand[(3, 3)]
+                + size[4] * by_hand[(4, 4)]) / (size[2] + size[3] + size[4])
+    assert abs(universal.estimates["e0"] - expected) < 1e-10
+    expected = ((size[3] * by_hand[(3, 1)] + size[4] * by_hand[(4, 2)])
+                / (size[3] + size[4]))
+    assert abs(universal.estimates["e-2"] - expected) < 1e-10
+    assert honest_did(universal, m_values=[0.5, 1.0]).tidy().shape[0] >= 2
+    assert plot_event_study(universal) is not None
 
 
 def test_readme_overall_of_the_level_event_study(panel):
