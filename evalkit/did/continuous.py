@@ -18,6 +18,7 @@ from evalkit.did._continuous_compute import (
     plan_cells,
 )
 from evalkit.did._continuous_data import Prepared, prepare
+from evalkit.did._continuous_dose_indicator import aggregate_dose_indicator, check_dose_range
 from evalkit.did._continuous_spline import quantile_knots
 from evalkit.did.continuous_spec import ContinuousDiDSpec
 from evalkit.errors import DataError, InputError
@@ -52,7 +53,7 @@ def _label(value: float) -> str:
 
 def _validate(data, columns: dict[str, object], target, aggregation, degree, num_knots,
               control_group, base_period, anticipation, uniform_band, n_draws, random_state,
-              alpha, dose_grid) -> np.ndarray | None:
+              alpha, dose_grid, level_event_study) -> np.ndarray | None:
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"data: must be a pandas DataFrame (one row per unit and period); "
                          f"got {type(data).__name__}")
@@ -71,6 +72,13 @@ def _validate(data, columns: dict[str, object], target, aggregation, degree, num
                  problems)
     check_choice("base_period", base_period, ("varying", "universal"), problems)
     check_alpha(alpha, problems)
+    check_choice("level_event_study", level_event_study, ("binary", "dose_as_indicator"),
+                 problems)
+    if level_event_study == "dose_as_indicator" and (target, aggregation) != ("level",
+                                                                             "event_time"):
+        problems.add(f"level_event_study={level_event_study!r}: applies to the level event "
+                     "study only, so needs target='level' and aggregation='event_time'; got "
+                     f"target={target!r}, aggregation={aggregation!r}")
     if not _is_int(degree, 1):
         problems.add(f"degree={degree!r}: must be an integer >= 1 (3 for a cubic spline); "
                      f"got {degree!r}")
@@ -141,7 +149,11 @@ def _event_study(prepared, cells, fits, target, unit, inference, text, sample, p
     design = prepared.design
     events = np.unique(cells.event)
     weights = (cells.event[:, None] == events[None, :]).astype(float)
-    theta, psi = aggregate(design, cells, fits, weights, slope=target == "slope")
+    indicator = specification.level_event_study == "dose_as_indicator"
+    if indicator:
+        theta, psi = aggregate_dose_indicator(design, cells, weights)
+    else:
+        theta, psi = aggregate(design, cells, fits, weights, slope=target == "slope")
     n = design.n
     vcov = psi.T @ psi / n ** 2
     terms = [event_term(int(e)) for e in events]
@@ -156,11 +168,19 @@ def _event_study(prepared, cells, fits, target, unit, inference, text, sample, p
         pretrend = coefficients.wald_test(leads, hypothesis="All pre-treatment event-time "
                                           "effects are zero")
     what = ("ATT" if target == "level" else "ACRT")
+    estimand = (f"the {what} of the cells e = t - g periods after first treatment, averaged "
+                "over the doses and over the cohorts observed then with weights "
+                "proportional to cohort size (e < 0: pseudo-effects before treatment)")
+    if indicator:
+        estimand = ("the cells' doubly robust DiD with the dose in place of the treatment "
+                    "indicator (R contdid's level event study: the dose-weighted change of the "
+                    "cohort less the change of the comparison units and of the cohort weighted "
+                    "by 1 - dose), e = t - g periods after first treatment, averaged over the "
+                    "cohorts observed then with weights proportional to cohort size (e < 0: "
+                    "pseudo-effects before treatment)")
     return EventStudyResult(
         estimator=f"{ESTIMATOR}: event study of the {what}",
-        estimand=(f"the {what} of the cells e = t - g periods after first treatment, averaged "
-                  "over the doses and over the cohorts observed then with weights "
-                  "proportional to cohort size (e < 0: pseudo-effects before treatment)"),
+        estimand=estimand,
         outcome=specification.outcome, event_time=tuple(int(e) for e in events),
         coefficients=coefficients, reference_period=reference, pretrend=pretrend,
         inference=inference, inference_text=text, sample=sample, provenance=provenance,
@@ -187,6 +207,7 @@ def continuous_did(
     random_state: int | np.random.Generator | None = None,
     alpha: float = 0.05,
     dose_grid: Sequence[float] | np.ndarray | None = None,
+    level_event_study: Literal["binary", "dose_as_indicator"] = "binary",
 ) -> DoseResponseResult:
     r"""Difference-in-differences with a continuous, time-invariant dose and staggered timing.
 
@@ -258,6 +279,27 @@ def continuous_did(
         Doses at which the curves are evaluated; default the 10th to 99th percentiles of
         the treated units' doses, by steps of one (R's default ``dvals``). The doses are
         sorted and each is kept once.
+    level_event_study
+        The cells :math:`ATT_{g,t}` of the level event study (``target="level"``,
+        ``aggregation="event_time"`` only). ``"binary"`` (default): the cohort's mean
+        outcome change less that of its comparison units, the event study of
+        :math:`ATT^o` (Callaway & Sant'Anna's). ``"dose_as_indicator"``: what R
+        ``contdid::cont_did(target_parameter="level", aggregation="eventstudy")``
+        computes (0.1.0 and later), the doubly robust DiD of ``DRDID::drdid_panel``
+        with the dose in place of the 0/1 treatment indicator. Without covariates, over
+        the units of cell :math:`(g, t)` (cohort :math:`g` with dose :math:`D`, comparison
+        units with :math:`D = 0`), with :math:`\Delta Y` the outcome change from the
+        base period and :math:`m_0` its mean among the comparison units,
+
+        .. math::
+
+            ATT_{g,t} = \frac{\sum D (\Delta Y - m_0)}{\sum D}
+                      - \frac{\sum (1 - D)(\Delta Y - m_0)}{\sum (1 - D)},
+
+        a dose-weighted effect less the cohort's effects weighted by :math:`1 - D`
+        (the second sum includes the cohort's units); it needs doses in :math:`[0, 1]`.
+        Both are zero when the dose has no effect; they coincide when every treated
+        dose is 1, and otherwise estimate different things.
 
     Returns
     -------
@@ -276,7 +318,8 @@ def continuous_did(
     InputError
         Unknown options or columns.
     DataError
-        Missing or non-numeric values (naming rows), negative doses, a dose or first
+        Missing or non-numeric values (naming rows), negative doses (above 1 with
+        ``level_event_study="dose_as_indicator"``, naming rows), a dose or first
         treated period that varies within a unit, an unbalanced panel, no comparison
         units, too few distinct doses for the spline (naming the counts), a dose constant
         among the treated with ``target="slope"``.
@@ -295,7 +338,10 @@ def continuous_did(
     estimation of the cohort shares; comparison cohorts must be untreated in both
     periods of a cell, anticipation included (R: after the cell's period); the knots
     and the default grid are quantiles of the treated units' doses (R: of every unit
-    with a positive dose in the first period, never-treated ones included).
+    with a positive dose in the first period, never-treated ones included). R's level
+    event study is ``level_event_study="dose_as_indicator"`` (its overall ATT then
+    averages those cells over cohorts and post-treatment periods; :meth:`overall` stays
+    :math:`ATT^o`).
 
     References
     ----------
@@ -310,9 +356,11 @@ def continuous_did(
                "first_treated": first_treated}
     grid = _validate(data, columns, target, aggregation, degree, num_knots, control_group,
                      base_period, anticipation, uniform_band, n_draws, random_state, alpha,
-                     dose_grid)
+                     dose_grid, level_event_study)
     prepared = prepare(data, outcome=outcome, unit=unit, time=time, dose=dose,
                        first_treated=first_treated, anticipation=int(anticipation))
+    if level_event_study == "dose_as_indicator":
+        check_dose_range(data, dose, first_treated, time)
     design = prepared.design
     notes = list(prepared.notes)
     never = design.size(design.n_cohorts)
@@ -392,7 +440,7 @@ def continuous_did(
         dose_grid=tuple(float(d) for d in grid), uniform_band=uniform_band,
         n_draws=int(n_draws),
         random_state=(int(random_state) if _is_int(random_state, 0) else None),
-        alpha=float(alpha))
+        alpha=float(alpha), level_event_study=level_event_study)
     fingerprint = frame_fingerprint(data[[unit, time, outcome, dose, first_treated]])
     provenance = Provenance(specification.function, specification.to_dict(), fingerprint,
                             prepared.rows)

@@ -42,6 +42,10 @@ class ContinuousDiDSpec(_Estimated):
         draws and which seed (``None``: fresh entropy).
     alpha
         The significance level of the intervals and the band.
+    level_event_study
+        The cells of the level event study: ``"binary"`` (the cohort's mean change less
+        the comparison units') or ``"dose_as_indicator"`` (R ``contdid``'s: the doubly
+        robust DiD with the dose in place of the treatment indicator).
     """
 
     outcome: str
@@ -62,6 +66,7 @@ class ContinuousDiDSpec(_Estimated):
     n_draws: int
     random_state: int | None
     alpha: float
+    level_event_study: Literal["binary", "dose_as_indicator"] = "binary"
     function: ClassVar[str] = "evalkit.did.continuous_did"
 
     @property

@@ -18,9 +18,10 @@ ACRT influence function is scaled by all the units of a cell rather than its tre
 which understates that standard error (R prints 0.0485; that scaling gives 0.061 here, the
 correct one 0.135, the value that the Monte Carlo spread of
 ``test_continuous_simulation.py`` confirms), so only ATT^o's is compared. The level event study
-printed in that README (-0.0222, 0.0116, ...) was kept from an earlier version of the
-package (its chunk is cached); the package's level event study is the binary one,
-checked here through the identity with :func:`callaway_santanna`.
+printed in that README (-0.0222, 0.0116, ...) is not the binary one: R passes the dose as the
+treatment dummy of ``DRDID::drdid_panel``; ``level_event_study="dose_as_indicator"``
+reproduces it (``test_continuous_level_event_study.py``). The default binary level event
+study is checked here through the identity with :func:`callaway_santanna`.
 
 [MODERNDID] moderndid 0.4.1 (``/tmp/mdid``), ``cont_did`` with the Case 1 call and
           ``dvals=[0.15, 0.3, 0.5, 0.7, 0.85]``: ``att_d`` and ``acrt_d`` to 6 decimals (a
