@@ -4,20 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-from matplotlib.figure import Figure
-
 from evalkit.errors import InputError
-from evalkit.plots._labels import draw_literally
+from evalkit.plots.coefficients import plot_group_time
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
     from evalkit.results.extended_twfe import ExtendedTWFEResult
 
 __all__ = ["plot_extended_twfe"]
-
-_COLOURS = ("#1f4e79", "#c0504d", "#4f8a3c", "#7f6084", "#d28b26", "#3c8d93")
 
 
 def plot_extended_twfe(
@@ -32,7 +28,8 @@ def plot_extended_twfe(
     """Plot each cohort's ATT(g,t) against the period, with confidence intervals.
 
     Post-treatment cells are filled points, placebo cells (before treatment, with
-    never-treated controls) hollow ones.
+    never-treated controls) hollow ones, as :func:`~evalkit.plots.plot_group_time` draws
+    every estimator's ATT(g,t).
 
     Parameters
     ----------
@@ -51,31 +48,5 @@ def plot_extended_twfe(
 
     if not isinstance(result, ExtendedTWFEResult):
         raise InputError(f"result: must be an ExtendedTWFEResult; got {type(result).__name__}")
-    if ax is None:
-        fig = Figure(figsize=(7.5, 4.5), layout="constrained")
-        ax = fig.add_subplot()
-    else:
-        fig = ax.figure
-    table = result.tidy()
-    cohorts = np.unique(table["cohort"])
-    width = 0.3 / max(len(cohorts), 1)
-    for i, cohort in enumerate(cohorts):
-        rows = table[table["cohort"] == cohort]
-        x = rows["period"].to_numpy(float) + (i - (len(cohorts) - 1) / 2) * width
-        y = rows["estimate"].to_numpy(float)
-        colour = _COLOURS[i % len(_COLOURS)]
-        errors = np.vstack([y - rows["conf_low"].to_numpy(float),
-                            rows["conf_high"].to_numpy(float) - y])
-        ax.errorbar(x, y, yerr=errors, fmt="none", ecolor=colour, elinewidth=1.2, capsize=2)
-        post = rows["event_time"].to_numpy() >= 0
-        ax.scatter(x[post], y[post], color=colour, zorder=3,
-                   label=f"{cohort_label} {cohort:g}")
-        ax.scatter(x[~post], y[~post], facecolor="white", edgecolor=colour, zorder=3)
-    ax.axhline(0.0, color="grey", linewidth=0.8, linestyle="--")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title)
-    ax.legend(frameon=False)
-    draw_literally(fig)
-    return fig
+    return plot_group_time(result, ax=ax, title=title, xlabel=xlabel, ylabel=ylabel,
+                           cohort_label=cohort_label)
