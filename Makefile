@@ -38,7 +38,7 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --upgrade pip
-	$(BIN)/python -m pip install -e ".[dev,distributed]"
+	$(BIN)/python -m pip install -e ".[dev,distributed,duckdb]"
 	@touch $@
 
 # The browser tests open reports in Debian's chromium: installed here, with the rest of the
