@@ -244,10 +244,23 @@ class Panel:
         spec = PanelSpec(unit=unit, time=time, outcome=outcome, treatment=treatment,
                      first_treated=first_treated, covariates=_as_tuple(covariates),
                      weights=weights, cluster=cluster, missing=missing)
+        self._build(data, spec, design_checks=True)
+
+    def _build(self, data: pd.DataFrame, spec: PanelSpec, *, design_checks: bool) -> None:
         frame, dropped, values = _validate(data, spec)
         _set(self, _spec=spec, _frame=frame, _dropped=dropped)
-        _set(self, **_derive(frame, spec, values))
+        _set(self, **_derive(frame, spec, values, design_checks=design_checks))
         _set(self, _fingerprint=_start_fingerprint(self._frame))
+
+    @classmethod
+    def _part(cls, data: pd.DataFrame, spec: PanelSpec) -> Panel:
+        """A panel of some of the units of a larger one (a partition held by an engine):
+        every check on its rows and units, but none on the design as a whole (treated
+        units, comparison units, a pre-treatment period), which only the whole data can
+        pass or fail."""
+        panel = cls.__new__(cls)
+        panel._build(data, spec, design_checks=False)
+        return panel
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"Panel is immutable; cannot set {name!r}")
@@ -620,8 +633,8 @@ def _roles(spec: PanelSpec) -> dict[str, str]:
     return roles
 
 
-def _derive(frame: pd.DataFrame, spec: PanelSpec,
-            values: dict[str, np.ndarray]) -> dict[str, object]:
+def _derive(frame: pd.DataFrame, spec: PanelSpec, values: dict[str, np.ndarray], *,
+            design_checks: bool = True) -> dict[str, object]:
     """Sort by unit and period, compute codes and cohorts, run the checks that need them.
 
     ``values`` holds the numeric columns as floats, in the rows' order in ``frame``.
@@ -691,7 +704,9 @@ def _derive(frame: pd.DataFrame, spec: PanelSpec,
     after_end = ~np.isnan(unit_cohort) & (unit_cohort > periods[-1])
     unit_cohort = np.where(after_end, np.nan, unit_cohort)
     treated_units = ~np.isnan(unit_cohort)
-    if not treated_units.any():
+    if not design_checks:
+        pass
+    elif not treated_units.any():
         late = (f" ({int(after_end.sum())} units are first treated only after the last "
                 f"period, {_period_label(periods[-1])})" if after_end.any() else "")
         problems.add(f"{'treatment' if spec.treatment else 'first_treated'}="
