@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from evalkit._version import __version__
 from evalkit.errors import (
     DataError,
+    EngineError,
     EstimationError,
     EvalkitDeprecationWarning,
     EvalkitError,
@@ -139,6 +140,7 @@ __all__ = [
     "DataError",
     "TerritoryError",
     "ParamsError",
+    "EngineError",
     "EstimationError",
     "ReportError",
     "EvalkitDeprecationWarning",

@@ -10,6 +10,8 @@
     │   │   └── BoundaryError         a boundary file cannot be drawn (key, projection, geometries)
     │   └── ParamsError               a policy params file is invalid (names the file and the key)
     ├── EstimationError (RuntimeError) the estimator could not produce a result from valid input
+    ├── EngineError (RuntimeError)    the engine holding a panel's data failed (a cluster lost,
+    │                                 a worker gone for good, a DuckDB database unreadable)
     ├── ReportError (RuntimeError)    a policy report failed (names the policy and cell)
     └── RunError (RuntimeError)       a batch of reports cannot start or go on
         ├── OutputLockedError         another run is writing to the same output folder
@@ -35,6 +37,7 @@ __all__ = [
     "BoundaryError",
     "ParamsError",
     "EstimationError",
+    "EngineError",
     "ReportError",
     "RunError",
     "OutputLockedError",
@@ -118,6 +121,13 @@ class ParamsError(InputError):
 
 class EstimationError(EvalkitError, RuntimeError):
     """The estimator could not produce a result from otherwise valid input."""
+
+
+class EngineError(EvalkitError, RuntimeError):
+    """The engine holding a panel's data (DuckDB, a Dask cluster) failed while computing.
+
+    The message names the engine and what it was doing; nothing was written.
+    """
 
 
 class ReportError(EvalkitError, RuntimeError):

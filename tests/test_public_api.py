@@ -65,6 +65,7 @@ DOCUMENTED = [
     "DataError",
     "TerritoryError",
     "ParamsError",
+    "EngineError",
     "EstimationError",
     "ReportError",
     "EvalkitDeprecationWarning",
@@ -131,6 +132,8 @@ def test_error_tree():
     assert issubclass(evalkit.ParamsError, evalkit.InputError)
     assert issubclass(evalkit.TerritoryError, evalkit.DataError)
     assert issubclass(evalkit.EstimationError, evalkit.EvalkitError)
+    assert issubclass(evalkit.EngineError, evalkit.EvalkitError)
+    assert issubclass(evalkit.EngineError, RuntimeError)
     assert issubclass(evalkit.EstimationError, RuntimeError)
     assert issubclass(evalkit.ReportError, RuntimeError)
     error = evalkit.DataError("Bad data:", ["a: wrong", "b: wrong"])
