@@ -149,12 +149,7 @@ def _check_pre_periods(data: compute.GridData, anticipation: int) -> None:
     with np.errstate(invalid="ignore"):
         has_pre = ~np.isnan(position) & (first < position - anticipation)
     if not has_pre.any():
-        shift = (f" at least {anticipation + 1} periods" if anticipation else "")
-        raise DataError(
-            f"anticipation={anticipation}: no treated unit is observed{shift} before its first "
-            f"treated period, so no unit effect of a treated unit can be estimated from "
-            f"untreated observations; the imputation estimator needs pre-treatment periods"
-            + (" (reduce anticipation)" if anticipation else ""))
+        raise compute.no_pre_period_error(anticipation)
 
 
 def _clusters_used(design: compute.Design) -> int:
