@@ -56,8 +56,8 @@ from evalkit.errors import DataError, EstimationError
 __all__ = ["Clusters", "GridData", "Design", "EffectEstimates", "LeadEstimates", "prepare",
            "estimate_effects", "estimate_leads", "available_effect_times",
            "available_lead_count", "identified_lead_count", "SINGLE_CLUSTER_SHARE",
-           "ReducedSystem", "check_identified", "no_imputed_cell_error", "no_pre_period_error",
-           "single_cluster_error"]
+           "ReducedSystem", "check_identified", "collinear_leads_error", "no_imputed_cell_error",
+           "no_pre_period_error", "single_cluster_error"]
 
 Grouping = Literal["cohort_event_time", "event_time"]
 
@@ -286,6 +286,13 @@ def check_identified(system: ReducedSystem, covariate_names: Sequence[str]) -> N
                       + " unit and period effects on the untreated observations")
         raise EstimationError(f"The covariates cannot be separated from the fixed effects: "
                               f"{detail}. Remove such covariates from the panel.")
+
+
+def collinear_leads_error(count: int) -> EstimationError:
+    """The lead indicators of the pre-trend test are not identified."""
+    return EstimationError(
+        f"The {count} lead indicators of the pre-trend test are collinear with the unit and "
+        "period effects on the untreated observations; test fewer leads.")
 
 
 def no_pre_period_error(anticipation: int) -> DataError:
@@ -696,9 +703,7 @@ def estimate_leads(design: Design, count: int) -> LeadEstimates:
     """
     gram, cells, (unit, period, slopes) = _lead_gram(design, count)
     if _full_rank_prefix(gram) < count:
-        raise EstimationError(
-            f"The {count} lead indicators of the pre-trend test are collinear with the unit and "
-            "period effects on the untreated observations; test fewer leads.")
+        raise collinear_leads_error(count)
     covariates = design.data.covariates
     wr = design.weighted_residual
     rhs = np.array([float(wr[u, c].sum()) for u, c, _ in cells])
