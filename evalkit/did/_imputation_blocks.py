@@ -156,22 +156,25 @@ class _Cells:
                                 for k in range(q))
         self.unit_x = (np.column_stack([(self.w0 * x).sum(axis=1) for x in self.covariates])
                        if q else np.zeros((self.y.shape[0], 0)))
-        # the untreated cells of treated units: the leads of the pre-trend test
-        rows, cols = np.nonzero(self.untreated & self.has_cohort[:, None])
-        lead = (self.position[rows] - a - cols - 1).astype(np.intp)  # 0 = one period before
-        order = np.argsort(lead, kind="stable")
-        self.lead_rows, self.lead_cols = rows[order], cols[order]
-        self.lead_bounds = np.searchsorted(lead[order], np.arange(setup.n_leads + 1))
-        self.lead_weight = self.w0[self.lead_rows, self.lead_cols]
+        self._anticipation = a
+        self._leads: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     @property
     def n(self) -> int:
         return int(self.y.shape[0])
 
     def lead_cells(self, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Rows, columns and weights of lead ``j`` (0 = one period before the window)."""
-        part = slice(self.lead_bounds[j], self.lead_bounds[j + 1])
-        return self.lead_rows[part], self.lead_cols[part], self.lead_weight[part]
+        """Rows, columns and weights of lead ``j`` (0 = one period before the window):
+        the untreated cells of treated units ``j + 1`` periods before it."""
+        if j not in self._leads:
+            with np.errstate(invalid="ignore"):
+                column = self.position - self._anticipation - (j + 1)
+                rows = np.flatnonzero(column >= 0)  # NaN (never treated) compares False
+            cols = column[rows].astype(np.intp)
+            keep = self.untreated[rows, cols]
+            rows, cols = rows[keep], cols[keep]
+            self._leads[j] = (rows, cols, self.w0[rows, cols])
+        return self._leads[j]
 
     def per_unit_leads(self, count: int) -> np.ndarray:
         """``n x count``: each unit's weight at leads ``0 .. count-1``, divided by its W."""
