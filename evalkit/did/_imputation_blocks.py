@@ -176,13 +176,17 @@ class _Cells:
             self._leads[j] = (rows, cols, self.w0[rows, cols])
         return self._leads[j]
 
-    def per_unit_leads(self, count: int) -> np.ndarray:
-        """``n x count``: each unit's weight at leads ``0 .. count-1``, divided by its W."""
+    def lead_weights(self, count: int) -> np.ndarray:
+        """``n x count``: each unit's weight at leads ``0 .. count-1`` (0 without the cell)."""
         out = np.zeros((self.n, count))
         for j in range(count):
             rows, _, w = self.lead_cells(j)
-            out[rows, j] = w / self.safe_weight[rows]
+            out[rows, j] = w
         return out
+
+    def per_unit_leads(self, count: int) -> np.ndarray:
+        """``n x count``: each unit's weight at leads ``0 .. count-1``, divided by its W."""
+        return self.lead_weights(count) / self.safe_weight[:, None]
 
     def reduced_rhs(self, per_unit: np.ndarray, r_period: np.ndarray, r_cov: np.ndarray
                     ) -> tuple[np.ndarray, np.ndarray]:
@@ -319,18 +323,20 @@ def _effect_sums(block: UnitBlock, setup: _Setup, fit: _Fit) -> dict[str, Any]:
         out["cluster_cells"] = (keys, np.bincount(inverse, weights=w),
                                 np.bincount(inverse, weights=w * effect))
     # the pre-trend test: Gram of the residualised leads, pieces of its right-hand side
-    unit = c.lead_units(fit, n_leads)
-    gram = np.zeros((n_leads, n_leads))
+    # gram[j, l] = sum of w over lead j's cells, minus that of w times lead l's fit there
+    weights = c.lead_weights(n_leads)
+    unit = c.unit_effects(weights / c.safe_weight[:, None], fit.lead_period, fit.lead_slopes)
+    by_period = np.zeros((n_leads, n_periods))
+    by_covariate = np.zeros((n_leads, setup.n_covariates))
     cell_residual = np.zeros(n_leads)
     for j in range(n_leads):
         lead_rows, lead_cols, lead_w = c.lead_cells(j)
-        fitted = unit[lead_rows] + fit.lead_period[lead_cols]
+        by_period[j] = np.bincount(lead_cols, weights=lead_w, minlength=n_periods)
         for k, x in enumerate(c.covariates):
-            fitted += np.outer(x[lead_rows, lead_cols], fit.lead_slopes[k])
-        gram[j] = -(lead_w @ fitted)
-        gram[j, j] += lead_w.sum()
+            by_covariate[j, k] = float(lead_w @ x[lead_rows, lead_cols])
         cell_residual[j] = float(wr[lead_rows, lead_cols].sum())
-    out["lead_gram"] = gram
+    out["lead_gram"] = (np.diag(weights.sum(axis=0)) - weights.T @ unit
+                        - by_period @ fit.lead_period - by_covariate @ fit.lead_slopes)
     out["lead_cell_residual"] = cell_residual
     out["lead_unit_residual"] = unit.T @ wr.sum(axis=1)
     out["residual_period"] = wr.sum(axis=0)
@@ -346,22 +352,19 @@ def _score_sums(block: UnitBlock, setup: _Setup, fit: _Fit, scoring: _Scoring
     residual, wr = c.step_one(fit)
     # untreated cells: -w0 (alpha_v + beta_v + X gamma_v) e, the unit term vanishing
     scores = _untreated_scores(c, wr, scoring.period, scoring.slopes)
-    if setup.by_unit:
-        for j, column in enumerate(scoring.columns):
-            e = int(column) - setup.anticipation
-            with np.errstate(invalid="ignore"):
-                cols = c.position + e
-                inside = (cols >= 0) & (cols < setup.n_periods)
-            rows = np.flatnonzero(inside)
-            cols = cols[rows].astype(np.intp)
-            keep = c.treated[rows, cols] & c.kept[rows] & fit.active[cols]
-            rows, cols = rows[keep], cols[keep]
-            w = c.weight[rows, cols]
-            cohort = c.position[rows].astype(np.intp)
-            denominator = scoring.denominator[j, cohort]
-            factor = denominator / (denominator - w * w)
-            resid = (residual[rows, cols] - scoring.average[j, cohort]) * factor
-            scores[rows, j] += w / scoring.totals[j] * resid
+    if setup.by_unit:  # treated cells: w / total times the leave-out residual
+        target = np.full(setup.n_event_times, -1, dtype=np.intp)
+        target[scoring.columns] = np.arange(scoring.columns.size)
+        rows, cols = np.nonzero(c.treated & c.kept[:, None] & fit.active[None, :])
+        j = target[(cols - c.position[rows] + setup.anticipation).astype(np.intp)]
+        keep = j >= 0
+        rows, cols, j = rows[keep], cols[keep], j[keep]
+        w = c.weight[rows, cols]
+        cohort = c.position[rows].astype(np.intp)
+        denominator = scoring.denominator[j, cohort]
+        factor = denominator / (denominator - w * w)
+        resid = (residual[rows, cols] - scoring.average[j, cohort]) * factor
+        scores[rows, j] += w / scoring.totals[j] * resid  # one cell per unit and estimand
     count = scoring.gamma.size
     if count:
         scores = np.hstack([scores, _lead_scores(c, wr, fit, scoring.gamma)])
