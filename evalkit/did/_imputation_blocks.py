@@ -71,6 +71,7 @@ class _Setup:
     n_covariates: int
     by_unit: bool      # clusters are the units; else the panel's cluster column
     n_clusters: int    # the number of cluster labels (cluster column only)
+    with_leads: bool   # prepare the pre-trend test
 
     @property
     def n_periods(self) -> int:
@@ -78,8 +79,9 @@ class _Setup:
 
     @property
     def n_leads(self) -> int:
-        """Leads that can exist: 1 .. T - 1 - anticipation periods before treatment."""
-        return max(self.n_periods - 1 - self.anticipation, 0)
+        """Leads that can exist: 1 .. T - 1 - anticipation periods before treatment
+        (none when the pre-trend test is not asked for)."""
+        return max(self.n_periods - 1 - self.anticipation, 0) if self.with_leads else 0
 
     @property
     def n_event_times(self) -> int:
@@ -451,10 +453,12 @@ def _spread(parts: list[tuple[float, np.ndarray, np.ndarray]], q: int) -> np.nda
     return out
 
 
-def prepare(panel: EnginePanel, anticipation: int, cluster: str) -> BlockDesign:
+def prepare(panel: EnginePanel, anticipation: int, cluster: str, *, leads: bool = True
+            ) -> BlockDesign:
     """Steps 1 and 2 on an engine's panel: passes 1 and 2 (see the module docstring).
 
-    ``cluster`` is the panel's unit or its cluster column. Raises the errors of
+    ``cluster`` is the panel's unit or its cluster column; ``leads=False`` skips what
+    only the pre-trend test needs (no lead is then available). Raises the errors of
     :func:`evalkit.did.imputation._check_pre_periods` and
     :func:`evalkit.did._imputation_compute.prepare`, in the same order.
     """
@@ -462,7 +466,8 @@ def prepare(panel: EnginePanel, anticipation: int, cluster: str) -> BlockDesign:
     labels = panel.cluster_labels
     setup = _Setup(periods=panel.periods, anticipation=int(anticipation),
                    n_covariates=len(panel.covariates), by_unit=by_unit,
-                   n_clusters=0 if by_unit or labels is None else int(labels.size))
+                   n_clusters=0 if by_unit or labels is None else int(labels.size),
+                   with_leads=leads)
     sums, apart = _gather(panel, _design_sums, setup, apart=("x_spread",))
     has_pre, untreated_cells, kept_units, dropped_units, imputable = (
         int(v) for v in sums["counts"])

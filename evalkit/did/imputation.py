@@ -179,12 +179,14 @@ def _clusters_used(design: compute.Design) -> int:
 Design = compute.Design | blocks.BlockDesign
 
 
-def _fit(panel: Panel | EnginePanel, anticipation: int, cluster: str | None
-         ) -> tuple[Design, str, int]:
+def _fit(panel: Panel | EnginePanel, anticipation: int, cluster: str | None, *,
+         leads: bool = True) -> tuple[Design, str, int]:
+    """Step 1 and its checks; ``leads=False``: the pre-trend test will not be asked for
+    (an engine's panel then spares its computations)."""
     column = cluster or panel.cluster_column
     design: Design
     if isinstance(panel, EnginePanel):
-        design = blocks.prepare(panel, anticipation, column)
+        design = blocks.prepare(panel, anticipation, column, leads=leads)
         n_clusters = design.n_clusters
     else:
         data = _grid_data(panel, column)
@@ -404,7 +406,8 @@ def imputation(
         _check_window(window, horizons, pretrend_periods, problems)
     problems.raise_if_any(InputError, "Invalid arguments to imputation:")
 
-    design, column, n_clusters = _fit(panel, anticipation, cluster)
+    no_leads = pretrend_periods == 0 or (window is not None and anticipation + window[0] >= 0)
+    design, column, n_clusters = _fit(panel, anticipation, cluster, leads=not no_leads)
     backend = _backend(design)
     available = backend.available_effect_times(design)
     if window is not None:
@@ -606,7 +609,7 @@ def imputation_overall(
     _check_arguments(panel, anticipation, cluster, alpha,
                      average_effects_by, problems)
     problems.raise_if_any(InputError, "Invalid arguments to imputation_overall:")
-    design, column, n_clusters = _fit(panel, anticipation, cluster)
+    design, column, n_clusters = _fit(panel, anticipation, cluster, leads=False)
     backend = _backend(design)
     event_times = backend.available_effect_times(design)
     effects, _ = _with_scores(design, backend.estimate_effects(design, event_times,

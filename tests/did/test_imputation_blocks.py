@@ -133,10 +133,12 @@ def test_mpdta_every_split_and_order_gives_the_in_memory_results(mpdta_panel):
 @pytest.mark.parametrize("options", [
     {"anticipation": 1},
     {"window": (-2, 2)},
+    {"window": (0, 2)},
     {"horizons": [0, 2], "pretrend_periods": 1},
     {"pretrend_periods": 0},
     {"average_effects_by": "event_time"},
-], ids=["anticipation", "window", "horizons+leads", "no-pretrend", "event-time-cells"])
+], ids=["anticipation", "window", "window-without-leads", "horizons+leads", "no-pretrend",
+        "event-time-cells"])
 def test_mpdta_options(mpdta_panel, options):
     _compare(mpdta_panel, splits=SPLITS[1:2], **options)
 
