@@ -296,7 +296,7 @@ def _no_units(cell: str, who: str) -> EstimationError:
 def _mean_cells(plan: CellPlan, first: dict[str, np.ndarray], n: int,
                 cell_pair: np.ndarray) -> tuple[CellEstimates, passes.MeanTerms]:
     """Differences in mean changes, from the per-cohort sums of weighted changes."""
-    changes = first["changes"] if "changes" in first else first["xwdy"][..., 0]
+    changes = first["changes"]
     weight = first["weight"]
     k_all = plan.n_cells
     treated = plan.cohort_code[plan.cell_cohort]
@@ -591,8 +591,14 @@ def _moments(panel: EnginePanel, opts: _Options, layout: passes.Layout,
         ids = np.concatenate([p["ids"] for p in parts])
         codes = np.concatenate([p["codes"] for p in parts])
         order = np.lexsort((pd.factorize(ids, sort=True)[0], codes))
-        scores = np.concatenate([p["rows"] for p in parts], axis=1)[:, order]
-        del parts
+        position = np.empty_like(order)
+        position[order] = np.arange(order.size)  # where each unit goes
+        scores = np.empty((parts[0]["rows"].shape[0], order.size))
+        start = 0
+        while parts:
+            rows = parts.pop(0)["rows"]
+            scores[:, position[start:start + rows.shape[1]]] = rows
+            start += rows.shape[1]
         gram = scores @ scores.T
     else:
         gram = sum_blocks(panel.map_blocks(passes.moment_pass, layout, terms, code,
