@@ -179,6 +179,7 @@ def test_random_balanced_panels_with_time_varying_covariates(seed):
     _compare(panel, SPLITS[2:], anticipation=1)
     _compare(panel, SPLITS[1:2], method="inverse_probability", control_group="not_yet_treated",
              inference=MultiplierBootstrap(n_draws=99, random_state=seed))
+    _compare(panel, SPLITS[1:2], method="outcome_regression", base_period="universal")
     _compare(panel, SPLITS[1:2], unbalanced="keep")  # balanced: "keep" changes nothing
 
 
