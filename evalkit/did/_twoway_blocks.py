@@ -3,35 +3,44 @@ r"""Two-way fixed-effects regressions on a panel held by an engine, from sums ov
 The unit fixed effects are partialled out within each unit, and each block of an
 :class:`~evalkit.data.unit_blocks.EnginePanel` holds whole units, so everything the
 regression needs is a sum over units: every block computes its part where the data are
-and returns a few small arrays. Three passes over the blocks:
+and returns a few small arrays. Two passes over the blocks:
 
-1. *Period effects.* The regressors :math:`Z` (the treatment or event-time indicators,
-   then the covariates) and the outcome, demeaned within each unit with weighted means
-   (:math:`\dot z`), are projected off the period indicators by solving their
-   :math:`T \times T` normal equations
-
-   .. math:: L\lambda = \sum_i \sum_t w_{it}\dot z_{it} e_t, \qquad
-             L = \operatorname{diag}(W_{\cdot t}) - \sum_i c_i c_i' / W_{i\cdot},
-
-   where :math:`c_i` holds the weights of unit :math:`i`'s rows by period: :math:`L` is
-   the Laplacian of the graph linking two periods through the units observed in both.
-   One period per connected component is fixed at zero and the rest solved by
-   Cholesky, for balanced and unbalanced panels alike (no iteration).
-2. *Cross-products.* Each column's two-way within transform is then, unit by unit,
-   :math:`\tilde z_{it} = \dot z_{it} - \lambda_t + \sum_s w_{is}\lambda_s / W_{i\cdot}`
-   (Frisch-Waugh-Lovell); the blocks return :math:`[\tilde Z\,\tilde y]'W[\tilde Z\,\tilde y]`,
-   which gives the slopes and the rank checks.
-3. *Scores.* The residuals :math:`e = \tilde y - \tilde Z\hat\beta` give the weighted sum
+1. *Cross-products.* The regressors :math:`Z` (the treatment or event-time indicators,
+   then the covariates) and the outcome :math:`y`, demeaned within each unit with
+   weighted means (:math:`\dot z`), give the blocks' sums
+   :math:`\dot Z'W\dot Z` (for :math:`Z` and :math:`y` together), the period sums
+   :math:`R = P'W\dot Z` and the period Laplacian
+   :math:`L = \operatorname{diag}(W_{\cdot t}) - \sum_i c_i c_i' / W_{i\cdot}`
+   (:math:`c_i`: the weights of unit :math:`i`'s rows by period), the
+   :math:`T \times T` normal equations of the period effects. Solving
+   :math:`L\lambda = R` (one period per connected component of the graph linking
+   periods through the units observed in both is fixed at zero; Cholesky, no
+   iteration, balanced or not) gives by Frisch-Waugh-Lovell the two-way cross-products
+   :math:`\tilde Z'W\tilde Z = \dot Z'W\dot Z - R'\lambda`, hence the slopes.
+   When a column is (nearly) absorbed by the period effects, that subtraction loses the
+   digits the rank checks need: its cross-products are then summed from its transformed
+   values :math:`\tilde z_{it} = \dot z_{it} - \lambda_t + \sum_s w_{is}\lambda_s /
+   W_{i\cdot}` in one more pass.
+2. *Scores.* The residuals :math:`e = \tilde y - \tilde Z\hat\beta` give the weighted sum
    of squares (classical), the meat :math:`\sum w^2 e^2 \tilde z\tilde z'` (robust), or
    the score sums :math:`\sum w e \tilde z` of each unit (clustered by unit) or of each
    cluster (by the panel's cluster column: global codes into
    :attr:`~evalkit.data.unit_blocks.EnginePanel.cluster_labels`, added up across blocks,
    as a cluster may span several).
 
+As in memory, the indicators are not formed as columns: their sums come from each
+unit's weights by indicator (:math:`N_{ij}`, so that, e.g., the unit-demeaned
+cross-products of two indicators are :math:`\delta_{jl}N_{ij} - N_{ij}N_{il}/W_{i\cdot}`),
+and the residual is the within transform of the single column
+:math:`y - \hat\beta_{D(i,t)} - X\hat\gamma` (only the robust meat, a sum over rows,
+rebuilds them, a few thousand units at a time). The event study reads the event times
+of an unbalanced panel in a first pass (a balanced panel's follow from its cohorts).
+
 These are the computations of :func:`evalkit.did._panel_regression.fit_twoway` (its
 ``direct`` within transformation), with its rank checks and messages and its
-small-sample conventions (the fixed effects counted in :math:`K`, :math:`G/(G-1)`,
-:math:`(N-1)/(N-K)`), so that the results equal the in-memory ones to rounding error.
+small-sample conventions
+(the fixed effects counted in :math:`K`, :math:`G/(G-1)`, :math:`(N-1)/(N-K)`), so that
+the results equal the in-memory ones to rounding error.
 """
 
 from __future__ import annotations
@@ -63,6 +72,10 @@ __all__ = ["TwoWayDesign", "twfe_fit", "event_study_fit", "event_times_observed"
 
 #: Cells (columns x periods x units) of a block's design processed at once.
 _CHUNK_CELLS = 1 << 21
+#: Below this share of its unit-demeaned sum of squares left by the period effects, a
+#: column's two-way cross-products are computed from its transformed values (one more
+#: pass) rather than by subtraction, which would lose the digits the rank checks need.
+_EXACT_SHARE = 1e-3
 
 ClusterKind = Literal["unit", "column"]
 
@@ -123,55 +136,75 @@ def cohort_positions(cohort: np.ndarray, periods: np.ndarray) -> np.ndarray:
 
 
 # ============================================================================ in each block
-def _design_rows(block: UnitBlock, design: TwoWayDesign,
-                 part: slice) -> tuple[np.ndarray, np.ndarray]:
-    """The regression's columns for some units of a block, and the rows' weights.
+class _Rows:
+    """Some units of a block, as the regression reads them (periods x units arrays).
 
-    Returns ``z`` (columns x periods x units: indicators, covariates, outcome; 0 where
-    the row is not used) and ``w`` (periods x units; 0 where the unit has no row for the
-    period or the row is left out of the sample).
+    ``code``: the indicator equal to 1 in each row (-1: none, or the row is not used);
+    ``w``: the rows' weights (0 where the unit has no row for the period or the row is
+    left out); ``x``: the covariates and the outcome (0 on rows not used); ``inverse``:
+    :math:`1/W_i` (0 for a unit without rows). The indicators are never formed: their
+    sums come from the rows that have one (``cell``, flat positions, with their
+    indicator ``j``, ``unit`` and ``period``).
     """
-    observed = block.observed[:, part]
-    cohort = block.cohort[part]
-    periods = design.periods
-    n_periods, n = observed.shape
-    if design.window is None:
-        code = np.where(periods[:, None] >= cohort[None, :], 0, -1)  # treated (NaN: never)
-        used = observed
-    else:
-        lo, hi = design.window
-        position = cohort_positions(cohort, periods)
-        treated = ~np.isnan(position)
-        k = np.zeros((n_periods, n), dtype=np.int64)
-        k[:, treated] = np.arange(n_periods)[:, None] - position[treated][None, :]
-        if design.binned:
-            np.clip(k, lo, hi, out=k)
+
+    def __init__(self, block: UnitBlock, design: TwoWayDesign, part: slice) -> None:
+        observed = block.observed[:, part]
+        cohort = block.cohort[part]
+        periods = design.periods
+        n_periods, n = observed.shape
+        if design.window is None:
+            code = np.where(periods[:, None] >= cohort[None, :], 0, -1)  # NaN: never
             used = observed
         else:
-            used = observed & (~treated[None, :] | ((k >= lo) & (k <= hi)))
-        assert design.event_column is not None
-        code = np.where(treated[None, :], design.event_column[np.clip(k, lo, hi) - lo], -1)
-    w = np.where(used, 1.0 if block.weights is None else block.weights[:, part], 0.0)
-    z = np.zeros((design.width, n_periods, n))
-    for j in range(design.n_indicators):
-        z[j] = used & (code == j)
-    if design.n_covariates:
-        assert block.covariates is not None
-        z[design.n_indicators:-1] = np.where(used, block.covariates[:, :, part], 0.0)
-    z[-1] = np.where(used, block.outcome[:, part], 0.0)
-    return z, w
+            lo, hi = design.window
+            position = cohort_positions(cohort, periods)
+            treated = ~np.isnan(position)
+            k = np.zeros((n_periods, n), dtype=np.int64)
+            k[:, treated] = np.arange(n_periods)[:, None] - position[treated][None, :]
+            if design.binned:
+                np.clip(k, lo, hi, out=k)
+                used = observed
+            else:
+                used = observed & (~treated[None, :] | ((k >= lo) & (k <= hi)))
+            assert design.event_column is not None
+            code = np.where(treated[None, :], design.event_column[np.clip(k, lo, hi) - lo],
+                            -1)
+        self.code = np.where(used, code, -1)
+        self.w = np.where(used, 1.0 if block.weights is None else block.weights[:, part], 0.0)
+        self.x = np.empty((design.n_covariates + 1, n_periods, n))
+        if design.n_covariates:
+            assert block.covariates is not None
+            self.x[:-1] = np.where(used, block.covariates[:, :, part], 0.0)
+        self.x[-1] = np.where(used, block.outcome[:, part], 0.0)
+        total = self.w.sum(axis=0)
+        self.inverse = np.divide(1.0, total, out=np.zeros_like(total), where=total > 0)
+        self.total = total
+        self.part = part
+        self.m = design.n_indicators
+        self.n = n
+        self.cell = np.flatnonzero(self.code >= 0)
+        self.j = self.code.reshape(-1)[self.cell]
+        self.unit = self.cell % n
+        self.period = self.cell // n
+
+    def indicator_sums(self, values: np.ndarray) -> np.ndarray:
+        r""":math:`\sum_t v_{it} D_{ijt}` for each indicator and unit (m x n)."""
+        return np.bincount(self.j * self.n + self.unit, weights=values.reshape(-1)[self.cell],
+                           minlength=self.m * self.n).reshape(self.m, self.n)
+
+    def dense(self) -> np.ndarray:
+        """Every column: indicators, covariates, outcome (columns x periods x units)."""
+        z = np.zeros((self.m + self.x.shape[0], *self.w.shape))
+        z.reshape(z.shape[0], -1)[self.j, self.cell] = 1.0
+        z[self.m:] = self.x
+        return z
 
 
-def _chunks(block: UnitBlock, design: TwoWayDesign
-            ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, slice]]:
-    """The block's design a few thousand units at a time: ``(z, w, 1 / W_i, units)``."""
-    step = max(1, _CHUNK_CELLS // (design.periods.size * design.width))
+def _chunks(block: UnitBlock, design: TwoWayDesign) -> Iterator[_Rows]:
+    """The block's rows a few thousand units at a time."""
+    step = max(1, _CHUNK_CELLS // (design.periods.size * (design.n_covariates + 4)))
     for start in range(0, block.n, step):
-        part = slice(start, min(start + step, block.n))
-        z, w = _design_rows(block, design, part)
-        total = w.sum(axis=0)
-        inverse = np.divide(1.0, total, out=np.zeros_like(total), where=total > 0)
-        yield z, w, inverse, part
+        yield _Rows(block, design, slice(start, min(start + step, block.n)))
 
 
 def _unit_demeaned(z: np.ndarray, w: np.ndarray, inverse: np.ndarray) -> np.ndarray:
@@ -189,25 +222,49 @@ def _within(z: np.ndarray, w: np.ndarray, inverse: np.ndarray,
 
 
 def _period_sums_block(block: UnitBlock, design: TwoWayDesign) -> dict[str, np.ndarray]:
-    """Pass 1: the period normal equations' parts, the raw norms and the sample counts."""
-    n_periods, width = design.periods.size, design.width
+    """Pass 1: the period normal equations' parts, the cross-products of the unit-demeaned
+    columns, the raw norms and the sample counts."""
+    n_periods, width, m = design.periods.size, design.width, design.n_indicators
     out = {"period_weight": np.zeros(n_periods), "linked": np.zeros((n_periods, n_periods)),
-           "period_sums": np.zeros((n_periods, width)), "norms2": np.zeros(width),
-           "rows": np.zeros(1), "units": np.zeros(1), "period_rows": np.zeros(n_periods)}
+           "period_sums": np.zeros((n_periods, width)), "demeaned": np.zeros((width, width)),
+           "norms2": np.zeros(width), "rows": np.zeros(1), "units": np.zeros(1),
+           "period_rows": np.zeros(n_periods)}
     low = np.full(n_periods, np.inf)
     high = np.full(n_periods, -np.inf)
-    for z, w, inverse, part in _chunks(block, design):
+    for rows in _chunks(block, design):
+        w, inverse, q = rows.w, rows.inverse, rows.x.shape[0]
         used = w > 0
+        # the indicators: N_ij, the weight of unit i's rows with indicator j
+        counts = rows.indicator_sums(w)
+        share = counts * inverse
+        weight = counts.sum(axis=1)
+        out["norms2"][:m] += weight
+        out["period_sums"][:, :m] += (np.bincount(
+            rows.j * n_periods + rows.period, weights=w.reshape(-1)[rows.cell],
+            minlength=m * n_periods).reshape(m, n_periods) - share @ w.T).T
+        # sum_t w (D_j - share_j)(D_l - share_l): N_j (W - N_j) / W on the diagonal
+        block_dd = -(share @ counts.T)
+        block_dd[np.diag_indices(m)] = np.sum(share * (rows.total - counts), axis=1)
+        out["demeaned"][:m, :m] += block_dd
+        # the covariates and the outcome, unit-demeaned
+        flat = rows.x.reshape(q, -1)
+        out["norms2"][m:] += np.einsum("cr,cr->c", flat, flat * w.reshape(-1))
+        demeaned = _unit_demeaned(rows.x, w, inverse)
+        weighted = demeaned * w
+        out["period_sums"][:, m:] += weighted.sum(axis=2).T
+        out["demeaned"][m:, m:] += weighted.reshape(q, -1) @ demeaned.reshape(q, -1).T
+        cross = np.stack([np.bincount(rows.j, weights=weighted[c].reshape(-1)[rows.cell],
+                                      minlength=m) for c in range(q)], axis=1)
+        out["demeaned"][:m, m:] += cross
+        out["demeaned"][m:, :m] += cross.T
         out["period_weight"] += w.sum(axis=1)
         out["linked"] += (w * inverse) @ w.T
-        out["period_sums"] += np.einsum("ctn,tn->tc", _unit_demeaned(z, w, inverse), w)
-        out["norms2"] += np.einsum("ctn,ctn,tn->c", z, z, w)
         out["rows"] += np.count_nonzero(used)
         out["units"] += np.count_nonzero(inverse)
         out["period_rows"] += used.sum(axis=1)
         if design.cluster == "column":
             assert block.cluster is not None
-            codes = np.broadcast_to(block.cluster[part].astype(float), used.shape)
+            codes = np.broadcast_to(block.cluster[rows.part].astype(float), used.shape)
             low = np.minimum(low, np.where(used, codes, np.inf).min(axis=1))
             high = np.maximum(high, np.where(used, codes, -np.inf).max(axis=1))
     out["cluster_low"], out["cluster_high"] = low, high
@@ -216,43 +273,60 @@ def _period_sums_block(block: UnitBlock, design: TwoWayDesign) -> dict[str, np.n
 
 def _cross_products_block(block: UnitBlock, design: TwoWayDesign,
                           effects: np.ndarray) -> dict[str, np.ndarray]:
-    """Pass 2: the weighted cross-products of the within-transformed columns."""
+    """The weighted cross-products of the within-transformed columns (the exact pass)."""
     gram = np.zeros((design.width, design.width))
-    for z, w, inverse, _ in _chunks(block, design):
-        within = _within(z, w, inverse, effects).reshape(design.width, -1)
-        gram += (within * w.reshape(-1)) @ within.T
+    for rows in _chunks(block, design):
+        within = _within(rows.dense(), rows.w, rows.inverse, effects).reshape(design.width, -1)
+        gram += (within * rows.w.reshape(-1)) @ within.T
     return {"gram": gram}
 
 
 def _scores_block(block: UnitBlock, design: TwoWayDesign, effects: np.ndarray,
                   slopes: np.ndarray, kind: str) -> dict[str, np.ndarray]:
-    """Pass 3: the residuals' sum of squares and the scores the covariance needs.
+    """Pass 2: the residuals' sum of squares and the scores the covariance needs.
 
     ``kind``: ``"classical"`` (the sum of squares only), ``"robust"`` (the meat, each
     row its own cluster), ``"unit"`` (the meat of the units' score sums) or
     ``"column"`` (each cluster's score sums: ``codes`` and ``scores``).
     """
-    k = slopes.size
+    k, m = slopes.size, design.n_indicators
     out = {"ssr": np.zeros(1), "meat": np.zeros((k, k))}
     codes, scores = [], []
-    for z, w, inverse, part in _chunks(block, design):
-        within = _within(z, w, inverse, effects)
-        x = within[:k]
-        e = within[k] - np.tensordot(slopes, x, axes=1)
+    on_indicators = effects[:, :m]
+    for rows in _chunks(block, design):
+        w, inverse = rows.w, rows.inverse
+        # e: the within transform of y - D b - X c (the fitted indicator part by code)
+        fitted = np.append(slopes[:m], 0.0)[rows.code]
+        fitted += np.tensordot(slopes[m:], rows.x[:-1], axes=1)
+        combined = effects[:, -1] - effects[:, :-1] @ slopes
+        e = _within((rows.x[-1] - fitted)[None], w, inverse, combined[:, None])[0]
         u = w * e
         out["ssr"] += float(np.sum(e * u))
+        if kind == "classical":
+            continue
+        covariates = _within(rows.x[:-1], w, inverse, effects[:, m:-1])
+        # the transformed indicators: D - (share - back)_i - lambda_t
+        offset = (rows.indicator_sums(w) - on_indicators.T @ w) * inverse
         if kind == "robust":
+            x = np.empty((k, *w.shape))
+            x[:m] = -offset[:, None, :] - on_indicators.T[:, :, None]
+            x.reshape(k, -1)[rows.j, rows.cell] += 1.0
+            x[m:] = covariates
             row_scores = x.reshape(k, -1) * u.reshape(-1)
             out["meat"] += row_scores @ row_scores.T
-        elif kind in ("unit", "column"):
-            has = inverse > 0
-            unit_scores = np.einsum("ktn,tn->nk", x, u)[has]
-            if kind == "unit":
-                out["meat"] += unit_scores.T @ unit_scores
-            else:
-                assert block.cluster is not None
-                codes.append(block.cluster[part][has])
-                scores.append(unit_scores)
+            continue
+        has = inverse > 0
+        unit_scores = np.empty((k, rows.n))
+        unit_scores[:m] = (rows.indicator_sums(u) - offset * u.sum(axis=0)
+                           - on_indicators.T @ u)
+        unit_scores[m:] = (covariates * u).sum(axis=1)
+        unit_scores = unit_scores.T[has]
+        if kind == "unit":
+            out["meat"] += unit_scores.T @ unit_scores
+        else:
+            assert block.cluster is not None
+            codes.append(block.cluster[rows.part][has])
+            scores.append(unit_scores)
     if kind == "column":
         levels, position = np.unique(np.concatenate(codes), return_inverse=True)
         stacked = np.concatenate(scores)
@@ -271,12 +345,12 @@ def _constancy_block(block: UnitBlock, design: TwoWayDesign,
     out = {"varying_units": np.zeros(len(index)),
            "low": np.full((len(index), n_periods), np.inf),
            "high": np.full((len(index), n_periods), -np.inf)}
-    for z, w, inverse, _ in _chunks(block, design):
-        used = w > 0
-        low = np.where(used, z[index], np.inf)
-        high = np.where(used, z[index], -np.inf)
-        out["varying_units"] += np.sum((high.max(axis=1) > low.min(axis=1)) & (inverse > 0),
-                                       axis=1)
+    for rows in _chunks(block, design):
+        used = rows.w > 0
+        z = rows.dense()[index]
+        low = np.where(used, z, np.inf)
+        high = np.where(used, z, -np.inf)
+        out["varying_units"] += np.sum(high.max(axis=1) > low.min(axis=1), axis=1)
         out["low"] = np.minimum(out["low"], low.min(axis=2))
         out["high"] = np.maximum(out["high"], high.max(axis=2))
     return out
@@ -363,7 +437,13 @@ def _fit(panel: EnginePanel, design: TwoWayDesign, vcov: VcovChoice,
     stats, extremes = _extremes(panel.map_blocks(_period_sums_block, design),
                                 {"cluster_low": np.minimum, "cluster_high": np.maximum})
     effects = _period_effects(stats["period_weight"], stats["linked"], stats["period_sums"])
-    full = panel.reduce(_cross_products_block, design, effects)["gram"]
+    full = stats["demeaned"] - stats["period_sums"].T @ effects
+    demeaned = np.diag(stats["demeaned"])
+    if not (np.all(np.diag(full) > _EXACT_SHARE * demeaned) and np.all(
+            demeaned[:design.n_indicators] > _EXACT_SHARE * stats["norms2"][:design.n_indicators])):
+        # a column (nearly) absorbed by the period effects: the subtraction has lost the
+        # digits the rank checks need; take the cross-products of the transformed columns
+        full = panel.reduce(_cross_products_block, design, effects)["gram"]
     slopes = design.n_indicators + design.n_covariates
     gram = (full[:slopes, :slopes] + full[:slopes, :slopes].T) / 2
     cross = full[:slopes, slopes]
@@ -443,8 +523,19 @@ def twfe_fit(panel: EnginePanel, vcov: VcovChoice) -> PanelFit:
 
 
 def event_times_observed(panel: EnginePanel) -> np.ndarray:
-    """The sorted distinct event times of the treated units' rows."""
-    parts = panel.map_blocks(_event_times_block, panel.periods)
+    """The sorted distinct event times of the treated units' rows.
+
+    A balanced panel observes every unit in every period: its event times follow from
+    its cohorts (no pass over the data); otherwise the blocks are read for them.
+    """
+    periods = panel.periods
+    if panel.is_balanced:
+        # cohort labels are the periods written as numbers (int, or float's repr)
+        cohorts = np.array([float(g) for g in panel.cohort_sizes.index if g != "never"])
+        position = cohort_positions(cohorts, periods)
+        times = np.arange(periods.size)[None, :] - position[:, None]
+        return np.unique(times.astype(np.int64))
+    parts = panel.map_blocks(_event_times_block, periods)
     return np.unique(np.concatenate([np.asarray(p, dtype=np.int64) for p in parts]))
 
 
