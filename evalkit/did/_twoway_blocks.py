@@ -38,9 +38,8 @@ of an unbalanced panel in a first pass (a balanced panel's follow from its cohor
 
 These are the computations of :func:`evalkit.did._panel_regression.fit_twoway` (its
 ``direct`` within transformation), with its rank checks and messages and its
-small-sample conventions
-(the fixed effects counted in :math:`K`, :math:`G/(G-1)`, :math:`(N-1)/(N-K)`), so that
-the results equal the in-memory ones to rounding error.
+small-sample conventions (the fixed effects counted in :math:`K`, :math:`G/(G-1)`,
+:math:`(N-1)/(N-K)`), so that the results equal the in-memory ones to rounding error.
 """
 
 from __future__ import annotations

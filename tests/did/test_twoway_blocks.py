@@ -169,6 +169,26 @@ def test_periods_nested_in_clusters_are_not_counted(mpdta):
         _assert_same(expected, twfe(SplitPanel(panel, n_blocks, order=order)))
 
 
+def test_a_covariate_nearly_absorbed_by_the_periods_is_summed_exactly(monkeypatch):
+    """x2 = year / 2 + noise of sd 0.01: the period effects leave ~1e-4 of its within-unit
+    sum of squares, below the 1e-3 at which the cross-products are summed from the
+    transformed values (one more pass) instead of by subtraction; still the in-memory
+    estimates."""
+    import evalkit.did._twoway_blocks as blocks
+
+    frame = _random_frame(8)
+    frame["x2"] = frame["year"] * 0.5 + 0.01 * np.random.default_rng(0).normal(size=len(frame))
+    panel = Panel(frame, **RANDOM)
+    exact = blocks._cross_products_block
+    calls = []
+    monkeypatch.setattr(blocks, "_cross_products_block",
+                        lambda *args: calls.append(1) or exact(*args))
+    for inference in INFERENCES:
+        _assert_same(twfe(panel, inference=inference),
+                     twfe(SplitPanel(panel, 3, order=(2, 0, 1)), inference=inference))
+    assert len(calls) == 3 * len(INFERENCES)  # the exact pass, in each of the 3 blocks
+
+
 def test_input_is_not_mutated(panels):
     panel = panels["unbalanced"]
     before = panel.data.copy()
