@@ -199,9 +199,10 @@ class _Rows:
         return z
 
 
-def _chunks(block: UnitBlock, design: TwoWayDesign) -> Iterator[_Rows]:
-    """The block's rows a few thousand units at a time."""
-    step = max(1, _CHUNK_CELLS // (design.periods.size * (design.n_covariates + 4)))
+def _chunks(block: UnitBlock, design: TwoWayDesign, *, dense: bool = False) -> Iterator[_Rows]:
+    """The block's rows a few thousand units at a time (fewer when every column is formed)."""
+    columns = design.width + 2 if dense else design.n_covariates + 4
+    step = max(1, _CHUNK_CELLS // (design.periods.size * columns))
     for start in range(0, block.n, step):
         yield _Rows(block, design, slice(start, min(start + step, block.n)))
 
@@ -274,7 +275,7 @@ def _cross_products_block(block: UnitBlock, design: TwoWayDesign,
                           effects: np.ndarray) -> dict[str, np.ndarray]:
     """The weighted cross-products of the within-transformed columns (the exact pass)."""
     gram = np.zeros((design.width, design.width))
-    for rows in _chunks(block, design):
+    for rows in _chunks(block, design, dense=True):
         within = _within(rows.dense(), rows.w, rows.inverse, effects).reshape(design.width, -1)
         gram += (within * rows.w.reshape(-1)) @ within.T
     return {"gram": gram}
@@ -292,7 +293,7 @@ def _scores_block(block: UnitBlock, design: TwoWayDesign, effects: np.ndarray,
     out = {"ssr": np.zeros(1), "meat": np.zeros((k, k))}
     codes, scores = [], []
     on_indicators = effects[:, :m]
-    for rows in _chunks(block, design):
+    for rows in _chunks(block, design, dense=kind == "robust"):
         w, inverse = rows.w, rows.inverse
         # e: the within transform of y - D b - X c (the fitted indicator part by code)
         fitted = np.append(slopes[:m], 0.0)[rows.code]
@@ -327,8 +328,9 @@ def _scores_block(block: UnitBlock, design: TwoWayDesign, effects: np.ndarray,
             codes.append(block.cluster[rows.part][has])
             scores.append(unit_scores)
     if kind == "column":
-        levels, position = np.unique(np.concatenate(codes), return_inverse=True)
-        stacked = np.concatenate(scores)
+        levels, position = np.unique(np.concatenate([np.zeros(0, np.intp), *codes]),
+                                     return_inverse=True)
+        stacked = np.concatenate([np.zeros((0, k)), *scores])
         out["codes"] = levels
         out["scores"] = np.stack([np.bincount(position, weights=stacked[:, j],
                                               minlength=levels.size) for j in range(k)],
@@ -344,7 +346,7 @@ def _constancy_block(block: UnitBlock, design: TwoWayDesign,
     out = {"varying_units": np.zeros(len(index)),
            "low": np.full((len(index), n_periods), np.inf),
            "high": np.full((len(index), n_periods), -np.inf)}
-    for rows in _chunks(block, design):
+    for rows in _chunks(block, design, dense=True):
         used = rows.w > 0
         z = rows.dense()[index]
         low = np.where(used, z, np.inf)

@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 
 from evalkit import Clustered, DataError, EstimationError, InputError, Panel, event_study, twfe
-from evalkit.data.unit_blocks import SplitPanel
+from evalkit.data.unit_blocks import SplitPanel, UnitBlock
 from evalkit.inference import Classical, Robust
 
 MPDTA = {"unit": "countyreal", "time": "year", "outcome": "lemp", "first_treated": "first.treat"}
@@ -187,6 +187,32 @@ def test_a_covariate_nearly_absorbed_by_the_periods_is_summed_exactly(monkeypatc
         _assert_same(twfe(panel, inference=inference),
                      twfe(SplitPanel(panel, 3, order=(2, 0, 1)), inference=inference))
     assert len(calls) == 3 * len(INFERENCES)  # the exact pass, in each of the 3 blocks
+
+
+class _WithEmptyBlocks(SplitPanel):
+    """A SplitPanel that also hands the block functions a block without units, first and
+    last (an engine may read an empty partition)."""
+
+    def map_blocks(self, function, *args):
+        periods, p = self.n_periods, len(self.covariates)
+        empty = UnitBlock(
+            units=np.zeros(0, dtype=object), cohort=np.zeros(0),
+            outcome=np.zeros((periods, 0)), observed=np.zeros((periods, 0), dtype=bool),
+            weights=np.zeros((periods, 0)) if self.weights else None,
+            covariates=np.zeros((p, periods, 0)) if p else None,
+            cluster=np.zeros(0, dtype=np.intp) if self.cluster else None)
+        return [function(empty, *args), *super().map_blocks(function, *args),
+                function(empty, *args)]
+
+
+@pytest.mark.parametrize("name", ["mpdta", "unbalanced"])
+def test_empty_blocks_add_nothing(panels, name):
+    panel = panels[name]
+    split = _WithEmptyBlocks(panel, 3)
+    for inference in INFERENCES:
+        _assert_same(twfe(panel, inference=inference), twfe(split, inference=inference))
+        _assert_same(event_study(panel, inference=inference, window=(-3, 2)),
+                     event_study(split, inference=inference, window=(-3, 2)))
 
 
 def test_input_is_not_mutated(panels):
