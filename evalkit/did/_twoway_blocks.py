@@ -366,7 +366,7 @@ def _event_times_block(block: UnitBlock, periods: np.ndarray) -> np.ndarray:
 
 
 # ============================================================================ the driver
-def _extremes(parts: list[dict[str, np.ndarray]], keys: dict[str, Callable[..., np.ndarray]]
+def _combine(parts: list[dict[str, np.ndarray]], keys: dict[str, Callable[..., np.ndarray]]
               ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Sums of the blocks' results, and the element-wise extremes of the ``keys``."""
     taken = {key: combine.reduce([part.pop(key) for part in parts])
@@ -417,7 +417,7 @@ def _where_absorbed(panel: EnginePanel, design: TwoWayDesign,
                     absorbed: list[int]) -> Callable[[int], str | None]:
     """Where each absorbed regressor is constant, read from the blocks (one more pass)."""
     parts = panel.map_blocks(_constancy_block, design, tuple(absorbed))
-    sums, extremes = _extremes(parts, {"low": np.minimum, "high": np.maximum})
+    sums, extremes = _combine(parts, {"low": np.minimum, "high": np.maximum})
 
     def where(j: int) -> str:
         i = absorbed.index(j)
@@ -431,19 +431,25 @@ def _where_absorbed(panel: EnginePanel, design: TwoWayDesign,
     return where
 
 
+def _lost_digits(full: np.ndarray, stats: dict[str, np.ndarray], m: int) -> bool:
+    """Whether the two-way cross-products obtained by subtraction may have lost the digits
+    the slopes and the rank checks need: a column (nearly) absorbed by the period effects,
+    or an indicator (nearly) constant within units (its unit-demeaned sums are
+    differences too)."""
+    demeaned = np.diag(stats["demeaned"])
+    return not (np.all(np.diag(full) > _EXACT_SHARE * demeaned)
+                and np.all(demeaned[:m] > _EXACT_SHARE * stats["norms2"][:m]))
+
+
 def _fit(panel: EnginePanel, design: TwoWayDesign, vcov: VcovChoice,
          names: list[str]) -> PanelFit:
     """:func:`~evalkit.did._panel_regression.fit_twoway` by passes over the blocks."""
     check_fixed_effects_vcov(vcov)
-    stats, extremes = _extremes(panel.map_blocks(_period_sums_block, design),
+    stats, extremes = _combine(panel.map_blocks(_period_sums_block, design),
                                 {"cluster_low": np.minimum, "cluster_high": np.maximum})
     effects = _period_effects(stats["period_weight"], stats["linked"], stats["period_sums"])
     full = stats["demeaned"] - stats["period_sums"].T @ effects
-    demeaned = np.diag(stats["demeaned"])
-    if not (np.all(np.diag(full) > _EXACT_SHARE * demeaned) and np.all(
-            demeaned[:design.n_indicators] > _EXACT_SHARE * stats["norms2"][:design.n_indicators])):
-        # a column (nearly) absorbed by the period effects: the subtraction has lost the
-        # digits the rank checks need; take the cross-products of the transformed columns
+    if _lost_digits(full, stats, design.n_indicators):
         full = panel.reduce(_cross_products_block, design, effects)["gram"]
     slopes = design.n_indicators + design.n_covariates
     gram = (full[:slopes, :slopes] + full[:slopes, :slopes].T) / 2
