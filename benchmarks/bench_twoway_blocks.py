@@ -63,7 +63,7 @@ def run(n_units: int, n_periods: int, n_blocks: int, repeat: int) -> list[dict[s
                          "data": source, "simulate_s": simulated, "panel_s": built,
                          "read_s": None if source == "memory" else read,
                          "estimate_s": best, "peak_bytes": peak})
-        rows[-1]["max_gap"] = _gap(*results.values())
+        rows[-1]["max_gap"] = f"{_gap(*results.values()):.1e}"
     return rows
 
 
