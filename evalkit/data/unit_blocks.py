@@ -264,14 +264,22 @@ class EnginePanel(ABC):
 # ============================================================================ in memory
 def panel_block(panel: Panel, units: np.ndarray,
                 cluster_labels: np.ndarray | None) -> UnitBlock:
-    """The block of ``panel``'s units at positions ``units`` (sorted positions)."""
+    """The block of ``panel``'s units at positions ``units`` (sorted positions).
+
+    A panel's rows are sorted by unit: consecutive units are one slice of rows.
+    """
     n_periods = panel.n_periods
-    inside = np.zeros(panel.n_units, dtype=bool)
-    inside[units] = True
-    rows = inside[panel.unit_index]
-    position = np.full(panel.n_units, -1, dtype=np.intp)
-    position[units] = np.arange(units.size)
-    column = position[panel.unit_index[rows]]
+    unit_index = panel.unit_index
+    if units.size and units[-1] - units[0] + 1 == units.size:
+        rows = slice(*np.searchsorted(unit_index, [units[0], units[-1] + 1]))
+        column = unit_index[rows] - units[0]
+    else:
+        inside = np.zeros(panel.n_units, dtype=bool)
+        inside[units] = True
+        rows = inside[unit_index]
+        position = np.full(panel.n_units, -1, dtype=np.intp)
+        position[units] = np.arange(units.size)
+        column = position[unit_index[rows]]
     period = panel.period_index[rows]
 
     def wide(values: np.ndarray) -> np.ndarray:
