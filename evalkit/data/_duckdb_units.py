@@ -2,10 +2,11 @@
 
 One aggregation pass over the rows groups them by unit, with one aggregate per period and
 column (``first(y) FILTER (WHERE time = p)``): a temporary table with one row per unit,
-sorted by unit, holding for each period whether the unit is observed (and whether twice:
-duplicated unit-period rows), its outcome, weight and covariates, and for each unit its
+sorted by unit, holding for each period the unit's outcome (``NULL`` where the unit has
+no row for the period), weight and covariates, and for each unit its number of rows, its
 first period, its cohort and whether its treatment timing or its cluster changes across
-its rows. The unit-level and whole-design checks of :class:`~evalkit.data.panel.Panel` then
+its rows. A unit with more rows than periods observed has unit-period pairs on several
+rows. The unit-level and whole-design checks of :class:`~evalkit.data.panel.Panel` then
 run on that table (one row per unit, a small fraction of the data), as do the facts a
 panel records; :class:`~evalkit.data.duckdb_panel.DuckDBPanel` streams it as blocks.
 """
@@ -54,7 +55,7 @@ class Layout:
         if self.cluster:
             columns.append(f"{self.cluster} AS _cluster")
         for j in range(self.n_periods):
-            columns += [f"n_{j} > 0 AS o_{j}", f"y_{j}"]
+            columns += [f"y_{j} IS NOT NULL AS o_{j}", f"y_{j}"]
             columns += [f"w_{j}"] if self.weights else []
             columns += [f"x{k}_{j}" for k in range(self.covariates)]
         return ", ".join(columns)
@@ -101,7 +102,6 @@ def build_unit_table(source: Source, spec: PanelSpec, types: Mapping[str, str],
         cluster = "_unit"
     for j, period in enumerate(periods):
         where = f"FILTER (WHERE {period_sql(spec.time, types[spec.time], period)})"
-        columns.append(f"CAST(least(count(*) {where}, 2) AS UTINYINT) AS n_{j}")
         columns.append(f"first({number(spec.outcome)}) {where} AS y_{j}")
         if spec.weights:
             columns.append(f"first({number(spec.weights)}) {where} AS w_{j}")
@@ -124,12 +124,11 @@ def check_units(source: Source, spec: PanelSpec, types: Mapping[str, str], rows:
     def query(sql: str) -> list[tuple]:
         return session.rows(sql, "checking the units")
 
-    twice = " + ".join(f"CAST(n_{j} = 2 AS BIGINT)" for j in range(T))
-    seen = " + ".join(f"CAST(n_{j} > 0 AS BIGINT)" for j in range(T))
+    seen = " + ".join(f"CAST(y_{j} IS NOT NULL AS BIGINT)" for j in range(T))
     cluster_bad = ("count(*) FILTER (WHERE _cluster_bad)" if layout.cluster == "_cluster"
                    else "0")
-    units, n_obs, pairs, extra, timing_bad, clusters_bad, treated, after_end, with_pre = query(
-        f"SELECT count(*), sum(_rows), sum({twice}), sum(_rows - ({seen})), "
+    units, n_obs, extra, timing_bad, clusters_bad, treated, after_end, with_pre = query(
+        f"SELECT count(*), sum(_rows), sum(_rows - ({seen})), "
         f"count(*) FILTER (WHERE _timing_bad), {cluster_bad}, "
         f"count(*) FILTER (WHERE _cohort <= {last}), "
         f"count(*) FILTER (WHERE isfinite(_cohort) AND _cohort > {last}), "
@@ -140,8 +139,8 @@ def check_units(source: Source, spec: PanelSpec, types: Mapping[str, str], rows:
         return ", ".join(repr(_plain(u)) for (u,) in found)
 
     problems = Problems()
-    if pairs:
-        problems.add(_duplicates(query, spec, types, layout, int(pairs), int(extra)))
+    if extra:  # more rows than periods observed: unit-period pairs on several rows
+        problems.add(_duplicates(source, spec, types, rows, layout.periods))
     if timing_bad and spec.first_treated:
         problems.add(f"first_treated={spec.first_treated!r}: must be the same on every row "
                      f"of a unit; it changes within {timing_bad} units, e.g. "
@@ -193,29 +192,26 @@ def check_units(source: Source, spec: PanelSpec, types: Mapping[str, str], rows:
         fingerprint=fingerprint(spec, rows.digest), dropped_rows=rows.rows - rows.kept)
 
 
-def _duplicates(query, spec: PanelSpec, types: Mapping[str, str], layout: Layout,
-                pairs: int, extra: int) -> str:
-    """Panel's message about unit-period pairs on more than one row."""
-    T, periods = layout.n_periods, layout.periods
-    any_twice = " OR ".join(f"n_{j} = 2" for j in range(T))
-    counts = ", ".join(f"n_{j}" for j in range(T))
-    shown = []
-    for unit, *n in query(f"SELECT _unit, {counts} FROM {layout.table} WHERE {any_twice} "
-                          f"ORDER BY _unit LIMIT {SHOW}"):
-        shown += [f"({_plain(unit)!r}, {_period_label(periods[j])})"
-                  for j in range(T) if n[j] == 2]
-    more = f" and {pairs - SHOW} more" if pairs > SHOW else ""
-    unit_kind = kind_of(types[spec.unit])
-    if unit_kind in ("integer", "float", "decimal"):
+def _duplicates(source: Source, spec: PanelSpec, types: Mapping[str, str], rows: RowFacts,
+                periods: np.ndarray) -> str:
+    """Panel's message about unit-period pairs on more than one row (found in the rows)."""
+    pairs = (f"SELECT {ident(spec.unit)} AS u, {number(spec.time)} AS t, count(*) AS n FROM "
+             f"{source.table} WHERE {rows.keep} GROUP BY ALL HAVING count(*) > 1")
+    doing = "finding the unit-period pairs on several rows"
+    count, total = source.session.rows(f"SELECT count(*), sum(n) FROM ({pairs})", doing)[0]
+    first = source.session.rows(f"{pairs} ORDER BY u, t LIMIT {SHOW}", doing)
+    shown = ", ".join(f"({_plain(u)!r}, {_period_label(t)})" for u, t, _ in first)
+    more = f" and {count - SHOW} more" if count > SHOW else ""
+    if kind_of(types[spec.unit]) in ("integer", "float", "decimal"):
         why = ". " + numbers_read_as_codes(spec.unit, types[spec.unit])
     elif not np.all(np.mod(periods, 1) == 0):
         why = (f". The column {spec.time!r} was read as numbers, so periods written "
                "differently in the file (2020.1 and 2020.10) count as the same period")
     else:
         why = ""
-    return (f"unit={spec.unit!r}, time={spec.time!r}: {pairs} unit-period pairs appear on "
-            f"more than one row ({pairs + extra} rows), e.g. {', '.join(shown[:SHOW])}{more}; "
-            f"the panel needs one row per unit and period{why}")
+    return (f"unit={spec.unit!r}, time={spec.time!r}: {count} unit-period pairs appear on "
+            f"more than one row ({int(total)} rows), e.g. {shown}{more}; the panel needs one "
+            f"row per unit and period{why}")
 
 
 def fingerprint(spec: PanelSpec, digest: str) -> str:
