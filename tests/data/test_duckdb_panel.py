@@ -249,3 +249,44 @@ def test_a_duckdb_panel_is_not_pickled():
     with DuckDBPanel(random_panel(16, units=30), **FIRST) as panel:
         with pytest.raises(TypeError, match=r"cannot be pickled"):
             copy.copy(panel)
+
+
+def test_a_failing_function_leaves_the_panel_usable():
+    frame = random_panel(17, units=30)
+    with DuckDBPanel(frame, **FIRST, block_units=8) as panel:
+        first = panel.map_blocks(_first_unit)[0]
+        with pytest.raises(ZeroDivisionError):  # the function's own error, unchanged
+            panel.map_blocks(_fails_after_first_block, first)
+        assert panel.map_blocks(_units_in_block) == [8, 8, 8, 6]
+
+
+def _first_unit(block):
+    return block.units[0]
+
+
+def _fails_after_first_block(block, first):
+    return block.n if block.units[0] == first else 1 / 0
+
+
+def test_blocks_keep_the_units_order_on_a_connection_that_does_not_keep_row_order():
+    """Scanned in parallel (300,000 units: three of DuckDB's row groups), the unit table
+    comes back out of order unless the panel asks for the order."""
+    frame = random_panel(18, units=300_000, periods=2, covariates=0)
+    con = duckdb.connect()
+    con.execute("SET preserve_insertion_order = false")
+    with DuckDBPanel(frame, **FIRST, connection=con, block_units=50_000) as panel:
+        units = np.concatenate(panel.map_blocks(_units))
+    np.testing.assert_array_equal(units, np.sort(frame["unit"].unique()))
+
+
+def _units(block):
+    return block.units
+
+
+def test_duckdb_running_out_of_memory_says_how_to_give_it_more():
+    from evalkit.data._duckdb_session import engine_error
+
+    error = engine_error(duckdb.OutOfMemoryException("Out of Memory Error: failed to "
+                                                     "allocate"), "grouping the rows by unit")
+    assert error.message == "DuckDB ran out of memory while grouping the rows by unit:"
+    assert "memory_limit='8GB'" in error.problems[1] and "temp_directory" in error.problems[1]
