@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evalkit._validation import Problems, describe_columns
-from evalkit.data._duckdb_session import Source, ident, literal
+from evalkit.data._duckdb_source import Source, ident, literal
 from evalkit.data.checks import (
     SHOW,
     missing_text,
@@ -119,7 +119,7 @@ class _RowChecks:
         self.problems = Problems()
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
-        return self.source.session.rows(sql, "checking the data")
+        return self.source.runner.rows(sql, "checking the data")
 
     def located(self, condition: str, count: int) -> str:
         """The first rows where ``condition`` holds, as a message shows them."""

@@ -22,7 +22,7 @@ import numpy as np
 
 from evalkit._validation import Problems
 from evalkit.data._duckdb_checks import RowFacts, kind_of, number
-from evalkit.data._duckdb_session import Source, ident, literal
+from evalkit.data._duckdb_source import Source, ident, literal
 from evalkit.data.checks import SHOW, numbers_read_as_codes
 from evalkit.data.panel import _MISMATCH, PanelSpec, _period_label, _plain
 from evalkit.data.unit_blocks import PanelFacts
@@ -85,8 +85,8 @@ def _timing_sql(spec: PanelSpec) -> tuple[str, str]:
 def build_unit_table(source: Source, spec: PanelSpec, types: Mapping[str, str],
                      rows: RowFacts, name: str) -> Layout:
     """Find the periods, then make the unit-wide table (one aggregation pass)."""
-    session, table = source.session, source.table
-    periods = session.array(f"SELECT DISTINCT {number(spec.time)} AS t FROM {table} WHERE "
+    runner, table = source.runner, source.table
+    periods = runner.array(f"SELECT DISTINCT {number(spec.time)} AS t FROM {table} WHERE "
                             f"{rows.keep} ORDER BY t", "finding the periods")
     periods = np.asarray(periods, dtype=float)
     cohort, timing = _timing_sql(spec)
@@ -108,7 +108,7 @@ def build_unit_table(source: Source, spec: PanelSpec, types: Mapping[str, str],
         columns += [f"first({number(c)}) {where} AS x{k}_{j}"
                     for k, c in enumerate(spec.covariates)]
     unit = ident(spec.unit)
-    session.run(f"CREATE TEMP TABLE {name} AS SELECT {', '.join(columns)} FROM {table} WHERE "
+    runner.run(f"CREATE TEMP TABLE {name} AS SELECT {', '.join(columns)} FROM {table} WHERE "
                 f"{rows.keep} GROUP BY {unit} ORDER BY {unit}",
                 "grouping the rows by unit (the unit-wide table)")
     return Layout(table=name, periods=periods, covariates=len(spec.covariates),
@@ -118,11 +118,11 @@ def build_unit_table(source: Source, spec: PanelSpec, types: Mapping[str, str],
 def check_units(source: Source, spec: PanelSpec, types: Mapping[str, str], rows: RowFacts,
                 layout: Layout) -> PanelFacts:
     """The unit-level and whole-design checks of :class:`Panel`, then the panel's facts."""
-    session, wide, periods = source.session, layout.table, layout.periods
+    runner, wide, periods = source.runner, layout.table, layout.periods
     T, last = layout.n_periods, f"CAST({literal(repr(float(periods[-1])))} AS DOUBLE)"
 
     def query(sql: str) -> list[tuple]:
-        return session.rows(sql, "checking the units")
+        return runner.rows(sql, "checking the units")
 
     seen = " + ".join(f"CAST(y_{j} IS NOT NULL AS BIGINT)" for j in range(T))
     cluster_bad = ("count(*) FILTER (WHERE _cluster_bad)" if layout.cluster == "_cluster"
@@ -183,7 +183,7 @@ def check_units(source: Source, spec: PanelSpec, types: Mapping[str, str], rows:
 
     labels = None
     if layout.cluster:
-        labels = np.sort(session.array(f"SELECT DISTINCT {layout.cluster} FROM {wide}",
+        labels = np.sort(runner.array(f"SELECT DISTINCT {layout.cluster} FROM {wide}",
                                        "listing the clusters"))
     return PanelFacts(
         periods=periods, n_units=int(units), n_obs=int(n_obs), cohorts=cohort_values,
@@ -198,8 +198,8 @@ def _duplicates(source: Source, spec: PanelSpec, types: Mapping[str, str], rows:
     pairs = (f"SELECT {ident(spec.unit)} AS u, {number(spec.time)} AS t, count(*) AS n FROM "
              f"{source.table} WHERE {rows.keep} GROUP BY ALL HAVING count(*) > 1")
     doing = "finding the unit-period pairs on several rows"
-    count, total = source.session.rows(f"SELECT count(*), sum(n) FROM ({pairs})", doing)[0]
-    first = source.session.rows(f"{pairs} ORDER BY u, t LIMIT {SHOW}", doing)
+    count, total = source.runner.rows(f"SELECT count(*), sum(n) FROM ({pairs})", doing)[0]
+    first = source.runner.rows(f"{pairs} ORDER BY u, t LIMIT {SHOW}", doing)
     shown = ", ".join(f"({_plain(u)!r}, {_period_label(t)})" for u, t, _ in first)
     more = f" and {count - SHOW} more" if count > SHOW else ""
     if kind_of(types[spec.unit]) in ("integer", "float", "decimal"):

@@ -18,7 +18,7 @@ from typing import Any, Literal
 import numpy as np
 
 from evalkit.data._duckdb_checks import check_columns, check_description, check_rows
-from evalkit.data._duckdb_session import Source, open_source, unique_name
+from evalkit.data._duckdb_source import Source, open_source, unique_name
 from evalkit.data._duckdb_units import Layout, build_unit_table, check_units
 from evalkit.data.panel import PanelSpec, _as_tuple
 from evalkit.data.unit_blocks import EnginePanel, UnitBlock
@@ -133,14 +133,14 @@ class DuckDBPanel(EnginePanel):
         self._source: Source | None = source_
         self._release = weakref.finalize(self, source_.release)
         try:
-            names, types = source_.session.columns(source_.table, "reading the data's columns")
+            names, types = source_.runner.columns(source_.table, "reading the data's columns")
             column_types = {n: t for n, t in zip(names, types, strict=True)
                             if n not in source_.internal}
             names = list(column_types)
             check_columns(spec, names)
             rows = check_rows(source_, spec, column_types, names)
             name = unique_name("units")
-            source_.cleanup.append(lambda: source_.session.run(
+            source_.cleanup.append(lambda: source_.runner.run(
                 f"DROP TABLE IF EXISTS {name}", "cleaning up"))
             layout = build_unit_table(source_, spec, column_types, rows, name)
             facts = check_units(source_, spec, column_types, rows, layout)
@@ -149,7 +149,7 @@ class DuckDBPanel(EnginePanel):
             raise
         self._spec, self._facts, self._layout = spec, facts, layout
         self._block_units = int(block_units)
-        self._ordered = bool(source_.session.setting("preserve_insertion_order"))
+        self._ordered = bool(source_.runner.setting("preserve_insertion_order"))
 
     # ------------------------------------------------------------------ the data
     def map_blocks(self, function: Callable[..., Any], *args: Any) -> list[Any]:
@@ -162,7 +162,7 @@ class DuckDBPanel(EnginePanel):
         source = self._open()
         layout = self._layout
         order = "" if self._ordered else " ORDER BY _unit"
-        reader = source.session.reader(f"SELECT {layout.select()} FROM {layout.table}{order}",
+        reader = source.runner.reader(f"SELECT {layout.select()} FROM {layout.table}{order}",
                                        self._block_units, "reading the units in blocks")
         out = []
         with reader:
@@ -210,7 +210,7 @@ def _batches(reader: Any) -> Any:
     """The reader's record batches, DuckDB's failures raised as EngineError."""
     import duckdb
 
-    from evalkit.data._duckdb_session import engine_error
+    from evalkit.data._duckdb_source import engine_error
 
     while True:
         try:

@@ -284,9 +284,42 @@ def _units(block):
 
 
 def test_duckdb_running_out_of_memory_says_how_to_give_it_more():
-    from evalkit.data._duckdb_session import engine_error
+    from evalkit.data._duckdb_source import engine_error
 
     error = engine_error(duckdb.OutOfMemoryException("Out of Memory Error: failed to "
                                                      "allocate"), "grouping the rows by unit")
     assert error.message == "DuckDB ran out of memory while grouping the rows by unit:"
     assert "memory_limit='8GB'" in error.problems[1] and "temp_directory" in error.problems[1]
+
+
+def test_a_view_of_a_database_file_and_its_rows_named_by_unit_and_period(tmp_path):
+    frame = random_panel(19, units=30)
+    path = tmp_path / "panel.db"
+    _write_database(frame, path)
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE SCHEMA extracts")
+        con.execute("CREATE VIEW extracts.recent AS SELECT * FROM panel WHERE year > 2000")
+    with DuckDBPanel(path, **FIRST, table="extracts.recent") as panel:
+        assert_same_blocks(panel, SplitPanel(Panel(frame, **FIRST)))
+    with duckdb.connect(str(path)) as con:  # the file was only read
+        assert con.execute("SELECT count(*) FROM panel").fetchall() == [(len(frame),)]
+
+
+def test_the_own_connection_spills_in_a_folder_removed_on_close(tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    panel = DuckDBPanel(random_panel(20, units=30), **FIRST)
+    assert [p.name[:15] for p in tmp_path.iterdir()] == ["evalkit-duckdb-"]
+    panel.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_database_file_read_on_a_connection_given_is_detached_on_close(tmp_path):
+    frame = random_panel(21, units=30)
+    _write_database(frame, tmp_path / "panel.duckdb")
+    con = duckdb.connect()
+    with DuckDBPanel(tmp_path / "panel.duckdb", **FIRST, table="PANEL", connection=con) as panel:
+        assert_same_blocks(panel, SplitPanel(Panel(frame, **FIRST)))
+    assert con.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name LIKE "
+                       "'evalkit%'").fetchall() == [(0,)]

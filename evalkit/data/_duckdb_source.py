@@ -1,10 +1,10 @@
 """Where a DuckDB panel's SQL runs, and where its rows come from.
 
-A :class:`Session` runs statements on the panel's own in-memory connection, on a
+A :class:`Runner` runs statements on the panel's own in-memory connection, on a
 connection the caller gave, or -- for a relation given without its connection -- through
 the relation itself (``relation.query``), and turns DuckDB's exceptions into
 :class:`~evalkit.errors.EngineError` naming what was being done. :func:`open_source`
-makes the source readable under one name in that session, and says how an error message
+makes the source readable under one name on that connection, and says how an error message
 can point at one of its rows (a :class:`Locator`).
 """
 
@@ -29,7 +29,7 @@ from evalkit.data.parquet_files import (
 )
 from evalkit.errors import DataError, EngineError, InputError
 
-__all__ = ["Session", "Source", "Locator", "open_source", "ident", "literal", "unique_name",
+__all__ = ["Runner", "Source", "Locator", "open_source", "ident", "literal", "unique_name",
            "engine_error", "ROW", "FILE"]
 
 ROW = "__evalkit_row"  # each row's place in its file, table or data frame (from 0)
@@ -62,24 +62,21 @@ def engine_error(error: Exception, doing: str) -> EngineError:
     return EngineError(f"DuckDB failed while {doing}:", [text])
 
 
-class Session:
+class Runner:
     """Runs a panel's SQL on one connection (or through one relation).
 
     Parameters
     ----------
     connection
         The connection, or ``None`` when ``relation`` is given without one.
-    owned
-        Whether the panel opened ``connection`` (it then closes it).
     relation, name
         A relation read as ``name`` in every statement, when the panel has no
         connection of its own.
     """
 
-    def __init__(self, connection: Any = None, *, owned: bool = False, relation: Any = None,
+    def __init__(self, connection: Any = None, *, relation: Any = None,
                  name: str | None = None) -> None:
         self.connection = connection
-        self.owned = owned
         self.relation = relation
         self.name = name
 
@@ -114,10 +111,6 @@ class Session:
             return relation.fetchall()
         except duckdb.Error as error:
             raise engine_error(error, doing) from None
-
-    def one(self, sql: str, doing: str) -> tuple[Any, ...]:
-        """The one row of an aggregate query."""
-        return self.rows(sql, doing)[0]
 
     def array(self, sql: str, doing: str) -> np.ndarray:
         """The one column of a query as a numpy array (text as an object array)."""
@@ -215,9 +208,9 @@ def _plain(value: Any) -> Any:
 
 @dataclass
 class Source:
-    """The data of a panel, readable as :attr:`table` in :attr:`session`."""
+    """The data of a panel, readable as :attr:`table` in :attr:`runner`."""
 
-    session: Session
+    runner: Runner
     table: str
     locator: Locator
     internal: tuple[str, ...]  # columns evalkit added (row numbers), not the data's
@@ -269,14 +262,14 @@ def open_source(source: Any, *, table: str | None, connection: Any,
                 raise InputError("memory_limit / temp_directory: a relation is read on its own "
                                  "connection; set them there (SET memory_limit = '8GB')")
             name = unique_name("source")
-            return Source(Session(relation=source, name=name), name, pair, ())
-        session, cleanup = Session(connection), []
+            return Source(Runner(relation=source, name=name), name, pair, ())
+        runner, cleanup = Runner(connection), []
         name = unique_name("source")
-        opened = Source(session, name, pair, (), cleanup)
+        opened = Source(runner, name, pair, (), cleanup)
         try:
             connection.register(name, source)
             cleanup.append(lambda: connection.unregister(name))
-            session.columns(name, "reading the relation")
+            runner.columns(name, "reading the relation")
         except (duckdb.Error, EngineError):
             opened.release()
             raise InputError("source: the DuckDB relation was made on another connection than "
@@ -286,11 +279,14 @@ def open_source(source: Any, *, table: str | None, connection: Any,
     if not path_like and not _is_frame(source):
         raise InputError(f"source: must be {ACCEPTED}; got {type(source).__name__}")
 
-    session, cleanup = _session(connection, memory_limit, temp_directory)
-    opened = Source(session, "", pair, (), cleanup)
+    if is_database and not Path(source).is_file():
+        raise DataError(f"Cannot read {source}: the file does not exist.")
+    database = Path(source) if is_database and connection is None else None
+    runner, cleanup = _runner(connection, memory_limit, temp_directory, database)
+    opened = Source(runner, "", pair, (), cleanup)
     try:
         if is_database:
-            _open_database(opened, Path(source), table)
+            _open_database(opened, Path(source), table, attach=database is None)
         elif path_like:
             _open_parquet(opened, source, columns)
         else:
@@ -307,28 +303,36 @@ def _is_frame(source: Any) -> bool:
         "DataFrame", "Table", "RecordBatch")
 
 
-def _session(connection: Any, memory_limit: str | int | None,
-             temp_directory: str | Path | None) -> tuple[Session, list[Callable[[], None]]]:
+def _runner(connection: Any, memory_limit: str | int | None, temp_directory: str | Path | None,
+            database: Path | None) -> tuple[Runner, list[Callable[[], None]]]:
+    """The given connection, or the panel's own (closed, its spill folder removed, on
+    release): in memory, or to ``database`` opened read-only."""
     import duckdb
 
     if connection is not None:
-        return Session(connection), []
-    cleanup: list[Callable[[], None]] = []
-    con = duckdb.connect()
-    cleanup.append(con.close)
-    if temp_directory is None:  # spill next to the system's temporary files, not in the
-        spill = tempfile.mkdtemp(prefix="evalkit-duckdb-")  # caller's working folder
-        cleanup.insert(0, lambda: shutil.rmtree(spill, ignore_errors=True))
-    else:
-        spill = str(temp_directory)
-    settings = {"temp_directory": spill, "preserve_insertion_order": "true"}
+        return Runner(connection), []
+    settings = {"preserve_insertion_order": "true"}
     if memory_limit is not None:
         if isinstance(memory_limit, bool) or not isinstance(memory_limit, str | int):
-            con.close()
             raise InputError(f"memory_limit={memory_limit!r}: must be a size such as '4GB' "
                              f"or a number of bytes; got {memory_limit!r}")
         settings["memory_limit"] = (f"{memory_limit}B" if isinstance(memory_limit, int)
                                     else memory_limit)
+    cleanup: list[Callable[[], None]] = []
+    if temp_directory is None:  # spill next to the system's temporary files, not in the
+        spill = tempfile.mkdtemp(prefix="evalkit-duckdb-")  # caller's working folder
+        cleanup.append(lambda: shutil.rmtree(spill, ignore_errors=True))
+    else:
+        spill = str(temp_directory)
+    settings["temp_directory"] = spill
+    try:
+        con = (duckdb.connect() if database is None else
+               duckdb.connect(str(database), read_only=True))
+    except duckdb.Error as error:
+        for step in reversed(cleanup):
+            step()
+        raise engine_error(error, f"opening the DuckDB database {database.name}") from None
+    cleanup.append(con.close)
     for name, value in settings.items():
         try:
             con.execute(f"SET {name} = {literal(value)}")
@@ -336,13 +340,11 @@ def _session(connection: Any, memory_limit: str | int | None,
             for step in reversed(cleanup):
                 step()
             raise InputError(f"{name}={value!r}: DuckDB does not accept it ({error})") from None
-    return Session(con, owned=True), cleanup
+    return Runner(con), cleanup
 
 
 def _open_frame(opened: Source, frame: Any) -> None:
     """A pandas, polars or pyarrow table, with each row's position added (from 0)."""
-    import numpy as np
-
     module = type(frame).__module__.split(".")[0]
     if module == "pandas":
         numbered = frame.assign(**{ROW: np.arange(len(frame), dtype=np.int64)})
@@ -354,7 +356,7 @@ def _open_frame(opened: Source, frame: Any) -> None:
         table = pa.Table.from_batches([frame]) if isinstance(frame, pa.RecordBatch) else frame
         numbered = table.append_column(ROW, pa.array(np.arange(table.num_rows, dtype=np.int64)))
     name = unique_name("source")
-    connection = opened.session.connection
+    connection = opened.runner.connection
     connection.register(name, numbered)
     opened.cleanup.append(lambda: connection.unregister(name))
     opened.table = name
@@ -373,29 +375,32 @@ def _open_parquet(opened: Source, source: str | Path, columns: Sequence[str]) ->
     labels = dict(zip((str(f) for f in files), file_labels(files), strict=True))
     listed = ", ".join(literal(str(f)) for f in files)
     name = unique_name("source")
-    opened.session.run(
+    opened.runner.run(
         f"CREATE TEMP VIEW {name} AS SELECT * EXCLUDE (file_row_number), file_row_number AS "
         f"{ident(ROW)} FROM read_parquet([{listed}], filename = {literal(FILE)}, "
         "file_row_number = true, union_by_name = true)", "opening the Parquet files")
-    opened.cleanup.append(lambda: opened.session.run(f"DROP VIEW IF EXISTS {name}", "cleaning up"))
+    opened.cleanup.append(lambda: opened.runner.run(f"DROP VIEW IF EXISTS {name}", "cleaning up"))
     opened.table = name
     opened.locator = Locator((ident(FILE), ident(ROW)), "file", files=labels)
     opened.internal = (FILE, ROW)
 
 
-def _open_database(opened: Source, path: Path, table: str | None) -> None:
+def _open_database(opened: Source, path: Path, table: str | None, *, attach: bool) -> None:
+    """A table or view of a DuckDB database file: the connection's own database, or the
+    file attached read-only to the connection given (and detached on release)."""
     import duckdb
 
-    if not path.is_file():
-        raise DataError(f"Cannot read {path}: the file does not exist.")
-    alias = unique_name("database")
-    session = opened.session
-    try:
-        session.connection.execute(f"ATTACH {literal(str(path))} AS {alias} (READ_ONLY)")
-    except duckdb.Error as error:
-        raise engine_error(error, f"opening the DuckDB database {path.name}") from None
-    opened.cleanup.append(lambda: session.run(f"DETACH {alias}", "cleaning up"))
-    found = session.rows(
+    runner = opened.runner
+    if attach:
+        alias = unique_name("database")
+        try:
+            runner.connection.execute(f"ATTACH {literal(str(path))} AS {alias} (READ_ONLY)")
+        except duckdb.Error as error:
+            raise engine_error(error, f"opening the DuckDB database {path.name}") from None
+        opened.cleanup.append(lambda: runner.run(f"DETACH {alias}", "cleaning up"))
+    else:
+        alias = runner.rows("SELECT current_database()", "opening the database")[0][0]
+    found = runner.rows(
         "SELECT table_schema, table_name, table_type FROM information_schema.tables WHERE "
         f"table_catalog = {literal(alias)} ORDER BY table_schema, table_name",
         f"listing the tables of {path.name}")
@@ -410,15 +415,15 @@ def _open_database(opened: Source, path: Path, table: str | None) -> None:
         raise DataError(f"Cannot read {path}: it has no table {table!r}; its tables are: "
                         f"{listed}.")
     schema, name_in_file, kind = match
-    qualified = f"{alias}.{ident(schema)}.{ident(name_in_file)}"
+    qualified = f"{ident(alias)}.{ident(schema)}.{ident(name_in_file)}"
     name = unique_name("source")
     if kind == "BASE TABLE":
-        session.run(f"CREATE TEMP VIEW {name} AS SELECT *, rowid AS {ident(ROW)} FROM "
-                    f"{qualified}", f"opening table {table!r} of {path.name}")
+        runner.run(f"CREATE TEMP VIEW {name} AS SELECT *, rowid AS {ident(ROW)} FROM "
+                   f"{qualified}", f"opening table {table!r} of {path.name}")
         opened.locator = Locator((ident(ROW),), "table", table=str(table))
         opened.internal = (ROW,)
     else:
-        session.run(f"CREATE TEMP VIEW {name} AS SELECT * FROM {qualified}",
-                    f"opening view {table!r} of {path.name}")
-    opened.cleanup.append(lambda: session.run(f"DROP VIEW IF EXISTS {name}", "cleaning up"))
+        runner.run(f"CREATE TEMP VIEW {name} AS SELECT * FROM {qualified}",
+                   f"opening view {table!r} of {path.name}")
+    opened.cleanup.append(lambda: runner.run(f"DROP VIEW IF EXISTS {name}", "cleaning up"))
     opened.table = name
