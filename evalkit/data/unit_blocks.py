@@ -220,12 +220,13 @@ class EnginePanel(ABC):
     @property
     def cohort_sizes(self) -> pd.Series:
         """Units in each cohort, never-treated units under ``"never"`` (as a Panel's)."""
-        sizes = {str(_label(g)): int(n) for g, n in zip(self._facts.cohorts,
-                                                        self._facts.cohort_units, strict=True)}
+        labels: list[object] = [_label(g) for g in self._facts.cohorts]
+        counts = [int(n) for n in self._facts.cohort_units]
         if self._facts.never_treated_units:
-            sizes["never"] = self._facts.never_treated_units
-        out = pd.Series(sizes, name="units", dtype=int)
-        out.index.name = "cohort"
+            labels.append("never")
+            counts.append(self._facts.never_treated_units)
+        out = pd.Series(counts, index=pd.Index(labels, dtype=object, name="cohort"),
+                        name="units", dtype=int)
         return out
 
     @property
