@@ -116,8 +116,7 @@ def test_mpdta_facts():
     with DuckDBPanel(load_mpdta(), **MPDTA) as panel:
         assert (panel.n_obs, panel.n_units, panel.n_periods) == (2500, 500, 5)
         assert panel.is_balanced and panel.is_staggered
-        assert panel.cohort_sizes.to_dict() == {"2004": 20, "2006": 40, "2007": 131,
-                                                "never": 309}
+        assert panel.cohort_sizes.to_dict() == {2004: 20, 2006: 40, 2007: 131, "never": 309}
         np.testing.assert_array_equal(panel.periods, [2003.0, 2004.0, 2005.0, 2006.0, 2007.0])
         assert panel.periods.dtype == float
         assert panel.cluster_labels is None and panel.cluster_column == "countyreal"
