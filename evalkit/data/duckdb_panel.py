@@ -207,9 +207,8 @@ class DuckDBPanel(EnginePanel):
 
 
 def _batches(reader: Any) -> Any:
-    """The reader's record batches, DuckDB's failures raised as EngineError."""
-    import duckdb
-
+    """The reader's record batches, its failures raised as EngineError (DuckDB's errors
+    may reach Python through pyarrow's stream, as pyarrow's exceptions)."""
     from evalkit.data._duckdb_source import engine_error
 
     while True:
@@ -217,7 +216,7 @@ def _batches(reader: Any) -> Any:
             batch = reader.read_next_batch()
         except StopIteration:
             return
-        except duckdb.Error as error:
+        except Exception as error:  # only the engine runs here, never the block function
             raise engine_error(error, "reading the units in blocks") from None
         yield batch
 
