@@ -125,21 +125,33 @@ def open_panel(source: Any, *, unit: str, time: str, outcome: str,
 
         if not sample:
             return DuckDBPanel(path, table=table, **roles)
+        import shutil
+        import tempfile
+        import weakref
+
         import duckdb
 
-        connection = duckdb.connect(str(path), read_only=True) if (
-            path.suffix.lower() in DATABASE_SUFFIXES) else duckdb.connect()
-        if path.suffix.lower() in DATABASE_SUFFIXES:
-            if table is None:
-                raise InputError(f"table: a DuckDB database ({path.name}) needs the table "
-                                 "holding the panel")
-            relation = connection.table(table)
-        else:
-            files = sorted(str(f) for f in path.rglob("*.parquet")) if path.is_dir() else [
-                str(path)]
-            relation = connection.read_parquet(files)
-        return DuckDBPanel(relation.filter(_sample_mask_sql(sample)), connection=connection,
-                           **roles)
+        from evalkit.data.parquet_files import parquet_files
+
+        database = path.suffix.lower() in DATABASE_SUFFIXES
+        if database and table is None:
+            raise InputError(f"table: a DuckDB database ({path.name}) needs the table "
+                             "holding the panel")
+        spill = tempfile.mkdtemp(prefix="evalkit-duckdb-")
+        connection = duckdb.connect(str(path) if database else ":memory:", read_only=database,
+                                    config={"temp_directory": spill})
+        try:
+            relation = (connection.table(table) if database else
+                        connection.read_parquet([str(f) for f in parquet_files(path)]))
+            panel = DuckDBPanel(relation.filter(_sample_mask_sql(sample)),
+                                connection=connection, **roles)
+        except BaseException:
+            connection.close()
+            shutil.rmtree(spill, ignore_errors=True)
+            raise
+        # the panel does not own a connection it is given: close it with the panel
+        weakref.finalize(panel, _release, panel._release, connection, spill)
+        return panel
     from evalkit.data.dask_panel import DaskPanel
 
     if client is None:
@@ -155,6 +167,14 @@ def open_panel(source: Any, *, unit: str, time: str, outcome: str,
         values = list(wanted) if isinstance(wanted, list | tuple) else [wanted]
         frame = frame[frame[column].isin(values)]
     return DaskPanel(frame, client=client, **roles)
+
+
+def _release(panel_release: Any, connection: Any, spill: str) -> None:
+    import shutil
+
+    panel_release()  # the panel's tables first, on the connection still open
+    connection.close()
+    shutil.rmtree(spill, ignore_errors=True)
 
 
 def _sampled(frame: pd.DataFrame, sample: Mapping[str, Any]) -> pd.DataFrame:
