@@ -76,6 +76,10 @@ def row_problems(findings: dict[tuple[str, str], Finding], spec: PanelSpec, rows
     for (check, column), finding in findings.items():
         if STAGES[check] != first:
             continue
+        if check == "as_panel":  # found by Panel's checks only: its words, rows within a part
+            problems += [f"{p} (rows counted within one partition of the data)"
+                         for p in finding.examples]
+            continue
         label = f"{roles[column]}={column!r}"
         problems.append(_WORDS[check](label, finding, spec, rows, unit_dtype, whole_periods))
     return problems

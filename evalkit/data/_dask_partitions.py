@@ -2,17 +2,18 @@
 
 Two passes, both run where the partition is:
 
-- :func:`inspect_partition` runs the row and unit checks of :class:`~evalkit.data.panel.Panel`
-  stage by stage (missing values and types; finite, positive and 0/1 values; one row per
-  unit and period, a treatment timing fixed within each unit) and returns what it found
-  as :class:`Finding` records -- counts and a few examples named by unit and period, since
-  a row's position inside a partition means nothing to the user -- together with the facts
-  the whole panel is described by (rows, units, periods, cohorts, cluster labels, a content
-  digest). Nothing is worded here: the partitions' findings are added up and worded once
+- :func:`prepare_partition` builds the partition's :class:`~evalkit.data.panel.Panel` (through
+  ``Panel._part``: every row and unit check of Panel), reads from it the facts the whole
+  panel is described by (rows, units, periods, cohorts, cluster labels, a content digest)
+  and lays its units out as a block on its own periods. When ``Panel._part`` finds
+  problems, :func:`find_problems` runs the same checks again, stage by stage, and returns
+  what it found as :class:`Finding` records -- counts and a few examples named by unit and
+  period, since a row's position inside a partition means nothing to the user. Nothing
+  is worded here: the partitions' findings are added up and worded once
   (:mod:`evalkit.data._dask_findings`).
-- :func:`partition_block` builds the partition's :class:`~evalkit.data.panel.Panel` (through
-  ``Panel._part``: the same checks again, which now pass) and its block of whole units, laid
-  out on the periods of the whole panel.
+- :func:`finish_block` places that block on the periods of the whole panel, codes its
+  clusters among the whole panel's labels and reads its cohorts against the whole panel's
+  last period.
 
 Every function here is imported by name on the workers: keep them at module level.
 """
@@ -34,16 +35,18 @@ from evalkit.data.panel import (
     _period_label,
 )
 from evalkit.data.unit_blocks import UnitBlock, panel_block
+from evalkit.errors import DataError
 
-__all__ = ["Finding", "CohortFacts", "PartitionReport", "inspect_partition",
-           "too_large_rows", "partition_block", "STAGES"]
+__all__ = ["Finding", "CohortFacts", "PartitionReport", "Prepared", "prepare_partition",
+           "report_of", "finish_block", "find_problems", "too_large_rows", "STAGES"]
 
 _DISTINCT = 100  # distinct offending values kept per partition (to count them across partitions)
 
 # The stages of Panel's checks: a later stage is only reported when no earlier one failed
 STAGES = {"missing": 1, "non_numeric": 1,
           "non_finite": 2, "too_large": 2, "not_positive": 2, "not_binary": 2,
-          "duplicates": 3, "first_treated_varies": 3, "switches_off": 3, "cluster_varies": 3}
+          "duplicates": 3, "first_treated_varies": 3, "switches_off": 3, "cluster_varies": 3,
+          "as_panel": 3}
 
 
 @dataclass
@@ -128,16 +131,126 @@ def _drop_missing(frame: pd.DataFrame, spec: PanelSpec) -> tuple[pd.DataFrame, i
     return frame.loc[keep], int((~keep).sum()), nulls.loc[keep]
 
 
-def inspect_partition(frame: pd.DataFrame, spec: PanelSpec) -> PartitionReport:
-    """Check one partition of whole units as :class:`Panel` checks its data (see module)."""
+@dataclass
+class Prepared:
+    """A partition's report and, when its data passed every check, its units as a block on
+    the partition's own periods, with each unit's first treatment period (``NaN`` when never
+    treated, not yet read against the whole panel's last period) and cluster label."""
+
+    report: PartitionReport
+    block: UnitBlock | None = None
+    periods: np.ndarray | None = None
+    cohort: np.ndarray | None = None
+    cluster: np.ndarray | None = None
+
+
+def prepare_partition(frame: pd.DataFrame, spec: PanelSpec) -> Prepared:
+    """Check a partition of whole units as :class:`Panel` checks a table, and lay it out
+    (see the module docstring)."""
     frame = frame.loc[:, list(spec.columns)]
     report = PartitionReport(rows_read=len(frame))
-    frame, report.dropped, nulls = _drop_missing(frame, spec)
+    frame, report.dropped, _ = _drop_missing(frame, spec)
     report.rows = len(frame)
     if frame.empty:
-        return report
-    found = report.findings
+        return Prepared(report)
+    try:
+        part = Panel._part(frame, spec)
+    except DataError as error:
+        report.findings, report.whole_periods = find_problems(frame, spec)
+        if not report.findings:  # a check not mirrored by find_problems: Panel's own words
+            report.findings["as_panel", ""] = Finding(len(error.problems),
+                                                      examples=list(error.problems))
+        return Prepared(report)
+
+    codes = part.unit_index
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    units = part.units
+    cluster = None
+    if spec.cluster:
+        labels = part.data[spec.cluster].to_numpy()
+        if spec.cluster != spec.unit:
+            varies = (labels[1:] != labels[:-1]) & (codes[1:] == codes[:-1])
+            _unit_finding(report.findings, ("cluster_varies", spec.cluster), codes[1:][varies],
+                          units)
+            if report.findings:
+                return Prepared(report)
+        cluster = labels[starts]
+        report.cluster_labels = np.asarray(pd.unique(cluster))
+
+    cohort = _first_treated(part, spec, starts)
+    first_period = part.periods[part.period_index[starts]]
+    for value in np.unique(cohort[~np.isnan(cohort)]):
+        members = np.flatnonzero(cohort == value)
+        report.cohorts[float(value)] = CohortFacts(
+            units=int(members.size), observed_before=bool((first_period[members] < value).any()),
+            examples=[_plain(units[i]) for i in members[:SHOW]])
+    for column, role in _numeric_roles(spec):
+        if role in _ESTIMATED:
+            values = part.values(column)
+            report.largest[column] = float(np.abs(values).max()) if values.size else 0.0
+    report.units = part.n_units
+    report.periods = part.periods
+    hashes = pd.util.hash_pandas_object(frame, index=False).to_numpy(dtype=np.uint64)
+    report.digest = int(hashes.sum(dtype=np.uint64))
+    block = panel_block(part, np.arange(part.n_units), None)
+    return Prepared(report, block=block, periods=part.periods, cohort=cohort, cluster=cluster)
+
+
+def report_of(prepared: Prepared) -> PartitionReport:
+    """What the client needs of a prepared partition (its report, without the block)."""
+    return prepared.report
+
+
+def _first_treated(part: Panel, spec: PanelSpec, starts: np.ndarray) -> np.ndarray:
+    """Each unit's first treatment period, ``NaN`` when never treated (Panel's reading,
+    before the panel's last period is known)."""
+    if spec.first_treated:
+        first = part.values(spec.first_treated)[starts]
+        return np.where(_is_never(first), np.nan, first)
+    treated = np.where(part.values(spec.treatment) == 1, part.values(spec.time), np.inf)
+    first = np.minimum.reduceat(treated, starts)
+    return np.where(np.isinf(first), np.nan, first)
+
+
+def finish_block(prepared: Prepared, periods: np.ndarray,
+                 cluster_labels: np.ndarray | None) -> UnitBlock | None:
+    """The prepared partition as a block of the whole panel: on its ``periods`` (the rows of
+    periods where none of the partition's units is observed are empty), its clusters coded
+    among ``cluster_labels``, and units first treated after the last period counted as
+    never treated (as in :attr:`Panel.unit_cohorts`)."""
+    local = prepared.block
+    if local is None:
+        return None
+    rows = np.searchsorted(periods, prepared.periods)
+    shape = (periods.size, local.n)
+
+    def on_periods(wide: np.ndarray, fill: float | bool = np.nan) -> np.ndarray:
+        if rows.size == periods.size:
+            return wide
+        out = np.full(wide.shape[:-2] + shape, fill, dtype=wide.dtype)
+        out[..., rows, :] = wide
+        return out
+
+    cluster = None
+    if cluster_labels is not None:
+        cluster = np.searchsorted(cluster_labels, prepared.cluster).astype(np.intp)
+    cohort = prepared.cohort
+    return UnitBlock(
+        units=local.units, cohort=np.where(cohort > periods[-1], np.nan, cohort),
+        outcome=on_periods(local.outcome), observed=on_periods(local.observed, False),
+        weights=None if local.weights is None else on_periods(local.weights),
+        covariates=None if local.covariates is None else on_periods(local.covariates),
+        cluster=cluster)
+
+
+# ============================================================================ the problems
+def find_problems(frame: pd.DataFrame,
+                  spec: PanelSpec) -> tuple[dict[tuple[str, str], Finding], bool]:
+    """Panel's checks of a partition's rows (``missing="drop"`` already applied), stage by
+    stage, as :class:`Finding` records; and whether every period is a whole number."""
+    found: dict[tuple[str, str], Finding] = {}
     if spec.missing != "drop":
+        nulls = frame[[c for c in frame.columns if c != spec.first_treated]].isna()
         for column in nulls.columns:
             if nulls[column].any():
                 found["missing", column] = _rows_finding(frame, spec, nulls[column].to_numpy())
@@ -147,18 +260,15 @@ def inspect_partition(frame: pd.DataFrame, spec: PanelSpec) -> PartitionReport:
         if not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)):
             found["non_numeric", column] = _non_numeric(frame, spec, series)
     if found:
-        return report
+        return found, True
 
     values = {column: float_values(frame[column]) for column, _ in numeric}
-    for column, role in numeric:
+    for column, _ in numeric:
         if column == spec.first_treated:
             continue  # an infinite first-treatment period means never treated
         infinite = np.isinf(values[column])
         if infinite.any():
             found["non_finite", column] = _rows_finding(frame, spec, infinite)
-        if role in _ESTIMATED:
-            finite = values[column][np.isfinite(values[column])]
-            report.largest[column] = float(np.abs(finite).max()) if finite.size else 0.0
     if spec.weights:
         w = values[spec.weights]
         bad = np.isfinite(w) & (w <= 0)
@@ -171,9 +281,9 @@ def inspect_partition(frame: pd.DataFrame, spec: PanelSpec) -> PartitionReport:
             found["not_binary", spec.treatment] = Finding(
                 count=int(bad_values.size), examples=[_period_label(v) for v in bad_values[:SHOW]])
     if found:
-        return report
-    _units_and_facts(frame, spec, values, report)
-    return report
+        return found, True
+    _unit_problems(frame, spec, values, found)
+    return found, bool(np.all(np.mod(values[spec.time], 1) == 0))
 
 
 def _non_numeric(frame: pd.DataFrame, spec: PanelSpec, series: pd.Series) -> Finding:
@@ -198,11 +308,10 @@ def _non_numeric(frame: pd.DataFrame, spec: PanelSpec, series: pd.Series) -> Fin
         "texts": texts.head(1000).tolist()})
 
 
-def _units_and_facts(frame: pd.DataFrame, spec: PanelSpec, values: dict[str, np.ndarray],
-                     report: PartitionReport) -> None:
-    """The unit checks of Panel (one row per unit and period, a fixed treatment timing, a
-    cluster fixed within unit) and the partition's facts."""
-    found = report.findings
+def _unit_problems(frame: pd.DataFrame, spec: PanelSpec, values: dict[str, np.ndarray],
+                   found: dict[tuple[str, str], Finding]) -> None:
+    """The unit checks of Panel (one row per unit and period, a treatment timing that does
+    not change within a unit) and the engines' own: a cluster fixed within each unit."""
     codes, units = pd.factorize(frame[spec.unit], sort=True)
     units = np.asarray(units)
     time = values[spec.time]
@@ -225,34 +334,15 @@ def _units_and_facts(frame: pd.DataFrame, spec: PanelSpec, values: dict[str, np.
         changed &= ~(never[1:] & never[:-1])
         _unit_finding(found, ("first_treated_varies", spec.first_treated), codes[1:][changed],
                       units)
-        first = g[starts]
-        cohort = np.where(_is_never(first), np.nan, first)
     else:
         d = values[spec.treatment][order]
         first = np.minimum.reduceat(np.where(d == 1, time, np.inf), starts)
         off = (time >= first[codes]) & (d == 0)
         _unit_finding(found, ("switches_off", spec.treatment), codes[off], units)
-        cohort = np.where(np.isinf(first), np.nan, first)
     if spec.cluster and spec.cluster != spec.unit:
         labels = frame[spec.cluster].to_numpy()[order]
         varies = (labels[1:] != labels[:-1]) & ~new_unit
         _unit_finding(found, ("cluster_varies", spec.cluster), codes[1:][varies], units)
-    if found:
-        return
-
-    report.units = int(units.size)
-    report.periods = np.unique(time)
-    report.whole_periods = bool(np.all(np.mod(time, 1) == 0))
-    first_period = time[starts]
-    for value in np.unique(cohort[~np.isnan(cohort)]):
-        members = np.flatnonzero(cohort == value)
-        report.cohorts[float(value)] = CohortFacts(
-            units=int(members.size), observed_before=bool((first_period[members] < value).any()),
-            examples=[_plain(units[i]) for i in members[:SHOW]])
-    if spec.cluster:
-        report.cluster_labels = np.asarray(pd.unique(frame[spec.cluster]))
-    hashes = pd.util.hash_pandas_object(frame, index=False).to_numpy(dtype=np.uint64)
-    report.digest = int(hashes.sum(dtype=np.uint64))
 
 
 def _unit_finding(found: dict, key: tuple[str, str], codes: np.ndarray, units: np.ndarray) -> None:
@@ -275,42 +365,3 @@ def too_large_rows(frame: pd.DataFrame, spec: PanelSpec,
             finding.detail["largest"] = float(np.abs(values[huge]).max())
             out[column] = finding
     return out
-
-
-def partition_block(frame: pd.DataFrame, spec: PanelSpec, periods: np.ndarray,
-                    cluster_labels: np.ndarray | None) -> UnitBlock | None:
-    """The partition's units as one block on the whole panel's ``periods``.
-
-    The partition's :class:`Panel` knows only the periods its own units are observed in:
-    its wide arrays are placed on the rows of those periods among ``periods``. Cohorts are
-    read again against the whole panel's last period (a unit first treated after it
-    counts as never treated, as in :attr:`Panel.unit_cohorts`).
-    """
-    frame, _, _ = _drop_missing(frame.loc[:, list(spec.columns)], spec)
-    if frame.empty:
-        return None
-    part = Panel._part(frame, spec)
-    local = panel_block(part, np.arange(part.n_units), cluster_labels)
-    rows = np.searchsorted(periods, part.periods)
-    shape = (periods.size, part.n_units)
-
-    def on_periods(wide: np.ndarray, fill: float | bool = np.nan) -> np.ndarray:
-        out = np.full(wide.shape[:-2] + shape, fill, dtype=wide.dtype)
-        out[..., rows, :] = wide
-        return out
-
-    starts = np.flatnonzero(np.r_[True, np.diff(part.unit_index) != 0])
-    if spec.first_treated:
-        first = part.values(spec.first_treated)[starts]
-        cohort = np.where(_is_never(first), np.nan, first)
-    else:
-        treated = np.where(part.values(spec.treatment) == 1, part.values(spec.time), np.inf)
-        first = np.minimum.reduceat(treated, starts)
-        cohort = np.where(np.isinf(first), np.nan, first)
-    cohort = np.where(cohort > periods[-1], np.nan, cohort)
-    return UnitBlock(
-        units=local.units, cohort=cohort, outcome=on_periods(local.outcome),
-        observed=on_periods(local.observed, False),
-        weights=None if local.weights is None else on_periods(local.weights),
-        covariates=None if local.covariates is None else on_periods(local.covariates),
-        cluster=local.cluster)

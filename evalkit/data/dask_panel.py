@@ -36,8 +36,9 @@ from evalkit.data._dask_findings import (
 from evalkit.data._dask_partitions import (
     Finding,
     PartitionReport,
-    inspect_partition,
-    partition_block,
+    finish_block,
+    prepare_partition,
+    report_of,
     too_large_rows,
 )
 from evalkit.data.checks import too_large_limit
@@ -146,22 +147,24 @@ class DaskPanel(EnginePanel):
         _check_description(frame._meta, spec)
         count = _check_npartitions(npartitions, frame.npartitions)
         self._blocks: list[Future] = []
-        self._build(frame[list(spec.columns)], count)
+        self._build(frame, count)
 
     # ------------------------------------------------------------------ building
     def _build(self, frame: dd.DataFrame, count: int) -> None:
         import dask
 
         spec, runner = self._spec, self._runner
+        source_meta, frame = frame._meta, frame[list(spec.columns)]
         with runner.client.as_current():  # the shuffle made for this client's cluster
             shuffled = frame.shuffle(on=spec.unit, npartitions=count).to_delayed()
         parts = runner.persist(shuffled,
                                "reading the rows and gathering each unit's rows in one partition")
+        prepared = runner.persist([dask.delayed(prepare_partition)(p, spec) for p in parts],
+                                  "checking the rows and units of each partition")
         reports: list[PartitionReport] = runner.compute(
-            [dask.delayed(inspect_partition)(p, spec) for p in parts],
-            "checking the rows and units of each partition")
+            [dask.delayed(report_of)(p) for p in prepared], "gathering what the partitions hold")
         rows = sum(r.rows for r in reports)
-        _check_rows(reports, frame._meta, spec)
+        _check_rows(reports, source_meta, spec)
         findings = merge_findings(reports)
         self._too_large(parts, reports, rows, findings)
         problems = row_problems(findings, spec, rows, frame._meta[spec.unit].dtype,
@@ -189,9 +192,10 @@ class DaskPanel(EnginePanel):
             treated_after_end=cohorts.after_end, cluster_labels=labels,
             fingerprint=_fingerprint(spec, frame._meta, rows, reports),
             dropped_rows=sum(r.dropped for r in reports))
-        kept = [p for p, r in zip(parts, reports, strict=True) if r.rows]
-        blocks = runner.persist([dask.delayed(partition_block)(p, spec, periods, labels)
-                                 for p in kept], "building the blocks of whole units")
+        del parts  # the rows themselves: their checked layout (prepared) is all that is read
+        kept = [p for p, r in zip(prepared, reports, strict=True) if r.rows]
+        blocks = runner.persist([dask.delayed(finish_block)(p, periods, labels) for p in kept],
+                                "building the blocks of whole units")
         from distributed import futures_of
 
         self._blocks = [futures_of(b)[0] for b in blocks]

@@ -260,6 +260,56 @@ def test_unit_level_problems_across_partitions(client):
         "panel: a cluster holds whole units); it changes within 1 units, e.g. 4"}
 
 
+def _not_binary(df):
+    return df.assign(d=np.where(df["year"] >= 2003, 1, 0) * np.where(df["id"] == 4, 2, 1)
+                     * (df["id"] <= 4)).drop(columns="g")
+
+
+def _switches_off(df):
+    d = ((df["id"] <= 2) & (df["year"] >= 2003)).astype(int)
+    d[(df["id"] == 2) & (df["year"] == 2004)] = 0
+    return df.assign(d=d).drop(columns="g")
+
+
+SAME_AS_PANEL = {  # data whose problems Panel words without naming rows
+    "not 0/1": (_not_binary, "d"),
+    "switches off": (_switches_off, "d"),
+    "first_treated changes": (lambda df: df.assign(g=np.where(df["year"] == 2004, 0, df["g"])),
+                              None),
+    "no rows": (lambda df: df.iloc[:0], None),
+    "every row dropped": (lambda df: df.assign(y=np.nan), None),
+}
+
+
+@pytest.mark.parametrize("case", list(SAME_AS_PANEL))
+def test_problems_worded_as_panel_words_them(client, case):
+    change, treatment = SAME_AS_PANEL[case]
+    df = change(small_panel())
+    described = dict(DESCRIBED, missing="drop" if case == "every row dropped" else "error")
+    if treatment:
+        del described["first_treated"]
+        described["treatment"] = treatment
+    with pytest.raises(DataError) as got:
+        DaskPanel(rows_of(df, 2), client=client, **described)
+    with pytest.raises(DataError) as want:
+        Panel(df, **described)
+    assert str(got.value) == str(want.value)
+
+
+def test_more_partitions_than_units(client):
+    df = small_panel()
+    panel = DaskPanel(rows_of(df, 2), client=client, npartitions=12, **DESCRIBED)
+    assert 1 <= panel.n_blocks <= 6  # empty partitions hold no block
+    assert_same_blocks(panel, Panel(df, **DESCRIBED))
+
+
+def test_numbers_stored_as_text(client):
+    df = small_panel().astype({"y": str})
+    with pytest.raises(DataError, match=r"outcome='y': must be a numeric column; got dtype .*"
+                                        r"\(numbers stored as text, values such as"):
+        DaskPanel(rows_of(df), client=client, **DESCRIBED)
+
+
 @pytest.mark.parametrize("change", ["never treated", "no pre-period", "all treated"])
 def test_design_checks_on_the_whole_panel(client, change):
     df = small_panel()
@@ -296,6 +346,8 @@ def test_bad_source_client_and_options(client):
         DaskPanel(rows_of(df), client="tcp://127.0.0.1:1", **DESCRIBED)
     with pytest.raises(InputError, match="npartitions=0"):
         DaskPanel(rows_of(df), client=client, npartitions=0, **DESCRIBED)
+    with pytest.raises(InputError, match="timeout=0"):
+        DaskPanel(rows_of(df), client=client, timeout=0, **DESCRIBED)
     with pytest.raises(InputError, match="no such file or folder"):
         DaskPanel("/nonexistent/panel", client=client, **DESCRIBED)
 
