@@ -5,10 +5,10 @@ temporary folder of Parquet files, one file per period -- the way yearly exports
 so that every unit's rows are spread over every file and the shuffle by unit has work to
 do. Then, on a ``LocalCluster`` of 1 then 2 worker processes (one thread each), measures:
 
-- ``build``: ``DaskPanel(folder, ...)`` (the first one apart: it includes the workers'
-  first imports of the Parquet reader and of evalkit): the footers' schemas compared, the rows read and
-  shuffled on the unit column, every partition checked (Panel's checks), the blocks
-  built and kept in the workers' memory;
+- ``build``: ``DaskPanel(folder, ...)``: the footers' schemas compared, the rows read and
+  shuffled on the unit column, every partition checked (Panel's checks), the blocks built
+  and kept in the workers' memory (the first build is shown apart: it includes the
+  workers' first imports of the Parquet reader and of evalkit);
 - ``pass``: one ``map_blocks`` pass over every block (per-period sums of the outcome and
   the counts of observed units, as the estimators' sufficient statistics are read);
 - ``worker_rss``: the workers' resident memory after the pass (all workers together);
@@ -103,8 +103,8 @@ def run_memory(folder: Path, repeat: int) -> dict:
         total, seconds = time_call(SplitPanel(panel, 8).reduce, period_sums)
         passes = min(passes, seconds)
     return {"engine": "pandas + Panel (in memory)", "units": panel.n_units, "rows": panel.n_obs,
-            "blocks": 8, "first_build_s": None, "build_s": build, "pass_s": passes, "worker_rss_bytes": None,
-            "check": float(total["y"].sum())}
+            "blocks": 8, "first_build_s": None, "build_s": build, "pass_s": passes,
+            "worker_rss_bytes": None, "check": float(total["y"].sum())}
 
 
 def main() -> None:

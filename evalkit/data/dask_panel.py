@@ -106,8 +106,8 @@ class DaskPanel(EnginePanel):
     data (which hashes the sorted rows), and the same values read with other dtypes (text
     read as ``object`` or as ``string``) give another fingerprint.
 
-    The panel holds its blocks in the workers' memory (about ``8 x (2 + p + weights) x
-    units x periods`` bytes for ``p`` covariates) until it is garbage-collected or
+    The panel holds its blocks in the workers' memory (per unit and period, 9 bytes, plus 8
+    for the weights and 8 for each covariate) until it is garbage-collected or
     :meth:`release` is called.
 
     Examples
@@ -116,6 +116,7 @@ class DaskPanel(EnginePanel):
     >>> client = Client(LocalCluster(n_workers=2))             # doctest: +SKIP
     >>> panel = DaskPanel("data/panel/", unit="id", time="year", outcome="y",
     ...                   first_treated="g")                   # doctest: +SKIP
+    >>> from evalkit import twfe                               # doctest: +SKIP
     >>> twfe(panel)                                             # doctest: +SKIP
     """
 
@@ -142,11 +143,11 @@ class DaskPanel(EnginePanel):
                          first_treated=first_treated, covariates=_as_tuple(covariates),
                          weights=weights, cluster=cluster, missing=missing)
         self._spec = spec
-        self._runner = _Runner(_resolve_client(client), _check_timeout(timeout))
+        self._blocks: list[Future] = []
         frame = _read_source(source, spec)
         _check_description(frame._meta, spec)
         count = _check_npartitions(npartitions, frame.npartitions)
-        self._blocks: list[Future] = []
+        self._runner = _Runner(_resolve_client(client), _check_timeout(timeout))
         self._build(frame, count)
 
     # ------------------------------------------------------------------ building
@@ -233,10 +234,16 @@ class DaskPanel(EnginePanel):
             raise InputError("This DaskPanel was released (release()); build it again to "
                              "read its data")
         name = getattr(function, "__qualname__", repr(function))
+        doing = f"running {name} on the panel's {len(self._blocks)} blocks"
         client = self._runner.client
-        futures = [client.submit(function, block, *args, pure=False) for block in self._blocks]
-        return self._runner.gather(futures, f"running {name} on the panel's "
-                                            f"{len(futures)} blocks")
+        if client.status != "running":
+            raise self._runner.lost(doing, None)
+        try:
+            futures = [client.submit(function, block, *args, pure=False)
+                       for block in self._blocks]
+        except (OSError, CancelledError) as error:
+            raise self._runner.lost(doing, error) from None
+        return self._runner.gather(futures, doing)
 
     @property
     def n_blocks(self) -> int:
@@ -372,7 +379,7 @@ class _Runner:
         try:
             persisted = self.client.persist(collections)
         except (OSError, CancelledError) as error:
-            raise self._lost(doing, error) from None
+            raise self.lost(doing, error) from None
         self._wait([f for p in persisted for f in futures_of(p)], doing, own_errors=False)
         return persisted
 
@@ -380,7 +387,7 @@ class _Runner:
         try:
             futures = self.client.compute(collections)
         except (OSError, CancelledError) as error:
-            raise self._lost(doing, error) from None
+            raise self.lost(doing, error) from None
         return self.gather(futures, doing, own_errors=False)
 
     def gather(self, futures: list[Future], doing: str, *, own_errors: bool = True) -> list:
@@ -390,7 +397,7 @@ class _Runner:
         try:
             return self.client.gather(futures)
         except (OSError, CancelledError) as error:
-            raise self._lost(doing, error) from None
+            raise self.lost(doing, error) from None
 
     def _wait(self, futures: list[Future], doing: str, *, own_errors: bool) -> None:
         from distributed import wait
@@ -404,10 +411,10 @@ class _Runner:
             except TimeoutError:
                 pass
             except CancelledError:  # the cluster cancelled them: closed, or connection lost
-                raise self._lost(doing, None) from None
+                raise self.lost(doing, None) from None
             status = self.client.status
             if status in ("closing", "closed"):
-                raise self._lost(doing, None)
+                raise self.lost(doing, None)
             workers = self._workers() if status == "running" else 0
             if workers:
                 alone_since = None
@@ -424,7 +431,7 @@ class _Runner:
             if future.status == "error":
                 self._raise_error(future, doing, own_errors)
             elif future.status == "cancelled":
-                raise self._lost(doing, None)
+                raise self.lost(doing, None)
 
     def _raise_error(self, future: Future, doing: str, own_errors: bool) -> None:
         from distributed.scheduler import KilledWorker
@@ -452,7 +459,7 @@ class _Runner:
         except AttributeError:  # pragma: no cover - a client never connected
             return "its address"
 
-    def _lost(self, doing: str, error: BaseException | None) -> EngineError:
+    def lost(self, doing: str, error: BaseException | None) -> EngineError:
         detail = f" ({_one_line(error)})" if error is not None else ""
         return EngineError(
             f"Dask failed while {doing}: the connection to the cluster at {self._address()} "

@@ -14,7 +14,7 @@ import pytest
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 
-from _dask_panels import outcome_sum_after, random_panel  # noqa: E402
+from _dask_panels import outcome_sum_after, random_panel, whole_block  # noqa: E402
 
 from evalkit.data.dask_panel import DaskPanel  # noqa: E402
 from evalkit.errors import EngineError  # noqa: E402
@@ -56,3 +56,5 @@ def test_a_cluster_gone_is_an_engine_error(cluster):
                                               "(lost or the cluster was closed|no worker)"):
             panel.map_blocks(outcome_sum_after, 3.0)
         assert time.monotonic() - start < 60
+        with pytest.raises(EngineError, match="Dask failed while running whole_block"):
+            panel.map_blocks(whole_block)  # and at once afterwards
