@@ -34,7 +34,7 @@ def random_panel(seed: int, *, n_units: int = 80, text_units: bool = False,
                  extras: bool = False, holes: bool = False) -> tuple[pd.DataFrame, dict]:
     """A staggered panel over 2001-2007 (cohorts 2003, 2004, 2006, never, and 2030: after the
     end), rows in random order. ``extras``: two covariates, weights and a cluster constant
-    within unit; ``holes``: missing values to drop."""
+    within unit (text with text units, else integers); ``holes``: missing values to drop."""
     rng = np.random.default_rng(seed)
     ids = rng.choice(100_000, n_units, replace=False)
     units = np.array([f"{i:05d}" for i in ids], dtype=object) if text_units else ids
@@ -57,7 +57,8 @@ def random_panel(seed: int, *, n_units: int = 80, text_units: bool = False,
     if extras:
         df = df.assign(x1=rng.normal(size=len(df)), x2=rng.integers(0, 5, len(df)),
                        w=rng.uniform(0.5, 2.0, len(df)))
-        region = dict(zip(units, rng.choice(["R1", "R2", "R3", "R4"], n_units), strict=True))
+        labels = ["R1", "R2", "R3", "R4"] if text_units else [11, 22, 33, 44]
+        region = dict(zip(units, rng.choice(labels, n_units), strict=True))
         df["region"] = df["id"].map(region)
         described.update(covariates=("x1", "x2"), weights="w", cluster="region")
     if holes:
