@@ -76,7 +76,9 @@ def run_cluster(folder: Path, workers: int, npartitions: int | None, repeat: int
         client.run(lambda: __import__("evalkit.data._dask_partitions"))  # imports not timed
         builds, passes = [], []
         for _ in range(repeat):
-            panel = None
+            panel = None  # its blocks released: wait until the cluster holds nothing, so that
+            while any(client.has_what().values()):  # no result is reused
+                time.sleep(0.05)
             panel, seconds = time_call(DaskPanel, folder, client=client, npartitions=npartitions,
                                        **DESCRIBED)
             builds.append(seconds)
