@@ -1,161 +1,142 @@
-"""The files of a Parquet dataset, and whether they agree on their columns and types.
+"""A Parquet source given as a file, a folder or a glob: its files, and whether they agree.
 
-A panel larger than memory is often stored as a folder of Parquet files written in
-several goes (one per year, per region, per export). An engine reads them as one table,
-so they must hold the same columns with the same types: a column written as integers in
-one file and as text in another, or missing from a file, is reported here, naming the
-files on each side, before any row is read. Only the files' footers are read (their
-schemas, with pyarrow), which takes milliseconds whatever the files' sizes.
+A panel too large for memory is often written as a folder of Parquet files (one per
+year, per region, or per chunk of a larger export). Engines read them as one table,
+which only works when the files hold the same columns with the same types. The check
+here reads each file's footer (its schema, a few kilobytes; never its rows) and names
+the files that disagree, with each file's column and type.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Sequence
+import glob
+from collections.abc import Sequence
 from pathlib import Path
 
-from evalkit.errors import DataError, InputError
+from evalkit.data.checks import SHOW
+from evalkit.data.read_errors import unreadable
+from evalkit.errors import DataError
 
-__all__ = ["PARQUET_SUFFIXES", "parquet_files", "check_parquet_schemas"]
+__all__ = ["parquet_files", "check_parquet_schemas", "is_glob", "file_labels"]
 
-PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
-_SHOW = 5  # files listed on each side of a disagreement
+_GLOB_CHARACTERS = "*?["
 
 
-def parquet_files(path: str | os.PathLike[str]) -> list[Path]:
-    """The Parquet files of ``path``: the file itself, or those of a folder (recursive).
+def is_glob(path: str | Path) -> bool:
+    """Whether ``path`` is a pattern (``data/*.parquet``, ``data/**/part-?.parquet``)."""
+    return any(character in str(path) for character in _GLOB_CHARACTERS)
 
-    In a folder, files ending in ``.parquet``, ``.pq`` or ``.parq`` are taken, in sorted
-    order; hidden files and those starting with ``_`` (``_SUCCESS``, ``_metadata``,
-    written by Spark and Dask beside the data) are left out.
+
+def parquet_files(path: str | Path) -> list[Path]:
+    """The Parquet files of ``path``, sorted by name.
+
+    Parameters
+    ----------
+    path
+        A Parquet file; a folder, whose ``.parquet`` files are all read, in its
+        sub-folders too (files whose name starts with ``.`` or ``_``, such as Spark's
+        ``_SUCCESS`` or Dask's ``_metadata``, are left out); or a glob pattern such as
+        ``"exports/2024-*.parquet"`` (``**`` matches any sub-folders).
 
     Raises
     ------
-    InputError
-        ``path`` does not exist.
     DataError
-        A folder holding no Parquet file.
+        Nothing at ``path``, a folder without Parquet files, or a pattern that matches
+        no file.
     """
-    p = Path(path)
-    if p.is_file():
-        return [p]
-    if not p.is_dir():
-        raise InputError(f"source={str(path)!r}: must be a Parquet file or a folder of Parquet "
-                         f"files; no such file or folder")
-    files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in PARQUET_SUFFIXES
-                   and not any(part.startswith((".", "_")) for part in f.relative_to(p).parts))
-    if not files:
-        raise DataError(f"The folder {str(p)!r} holds no Parquet file (files ending in "
-                        f"{', '.join(PARQUET_SUFFIXES)}); write the data there as Parquet, or "
-                        "give the path of one file")
-    return files
+    text = str(path)
+    if is_glob(text):
+        files = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
+        if not files:
+            raise DataError(f"Cannot read {text}: no file matches this pattern.")
+        return files
+    found = Path(text)
+    if found.is_file():
+        return [found]
+    if found.is_dir():
+        files = sorted(p for p in found.rglob("*.parquet") if p.is_file() and not any(
+            part.startswith((".", "_")) for part in p.relative_to(found).parts))
+        if not files:
+            raise DataError(f"Cannot read {text}: the folder holds no .parquet file (its "
+                            "sub-folders included).")
+        return files
+    raise DataError(f"Cannot read {text}: no such file or folder.")
 
 
-def check_parquet_schemas(files: Sequence[str | os.PathLike[str]],
-                          columns: Iterable[str] | None = None) -> dict[str, str]:
-    """Check that Parquet files agree on the type of each of ``columns``.
+def check_parquet_schemas(files: Sequence[Path], columns: Sequence[str]) -> dict[str, str]:
+    """Check that ``files`` agree on ``columns``: each is in every file or in none, with
+    one type.
 
-    Each file's schema is read from its footer (no rows are read). A column missing from
-    some files but not from others, or stored with different types, is a problem naming
-    the files on each side; every problem is reported at once. A column missing from
-    every file is left to the caller, who knows which columns exist.
+    Only the files' footers are read (with pyarrow).
 
     Parameters
     ----------
     files
-        The Parquet files (e.g. from :func:`parquet_files`).
+        The Parquet files read together as one table.
     columns
-        The columns to compare; ``None`` compares every column.
+        The columns that are used; the others may differ between files.
 
     Returns
     -------
     dict
-        The Arrow type of each column found, as text (``"int64"``, ``"string"``), in the
-        order of the first file.
+        The type of each of ``columns`` found in the files (a pyarrow type name such as
+        ``"int64"``, ``"double"`` or ``"string"``).
 
     Raises
     ------
     DataError
-        A file that is not a readable Parquet file, or files that disagree.
+        A file that is not a valid Parquet file; or files that disagree, naming for
+        each column concerned the files that lack it, or each type with the files that
+        hold it.
     """
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    paths = [Path(f) for f in files]
-    names = _short_names(paths)
-    schemas: dict[str, dict[str, str]] = {}
-    unreadable = []
-    for path, name in zip(paths, names, strict=True):
+    names = file_labels(files)
+    types: dict[str, dict[str, list[str]]] = {c: {} for c in columns}  # column -> type -> files
+    lacking: dict[str, list[str]] = {c: [] for c in columns}
+    for file, name in zip(files, names, strict=True):
         try:
-            schema = pq.read_schema(path)
-        except (OSError, pa.ArrowException) as error:
-            unreadable.append(f"{name}: not a readable Parquet file ({_reason(error)})")
-            continue
-        schemas[name] = {field.name: _kind(field.type) for field in schema}
-    if unreadable:
-        raise DataError(f"Cannot read the schema of {len(unreadable)} of the {len(paths)} "
-                        f"Parquet files of {_where(paths)}:", unreadable)
-    wanted = list(dict.fromkeys(
-        c for schema in schemas.values() for c in schema)) if columns is None else list(columns)
+            schema = pq.read_schema(file)
+        except Exception as error:  # pyarrow raises several kinds on a damaged footer
+            raise unreadable(Path(file), "parquet", error) from None
+        for column in columns:
+            index = schema.get_field_index(column)
+            if index < 0:
+                lacking[column].append(name)
+            else:
+                types[column].setdefault(str(schema.field(index).type), []).append(name)
     problems = []
-    types: dict[str, str] = {}
-    for column in wanted:
-        sides: dict[str, list[str]] = {}
-        for name, schema in schemas.items():
-            sides.setdefault(schema.get(column, ""), []).append(name)
-        if list(sides) == [""]:
-            continue  # in no file: the caller reports it with the columns that exist
-        if len(sides) == 1:
-            types[column] = next(iter(sides))
-            continue
-        shown = "; ".join(f"{_as_type(kind)} in {_listed(holders)}"
-                          for kind, holders in sorted(sides.items(), key=lambda s: -len(s[1])))
-        problems.append(f"column {column!r}: {shown}")
+    for column in columns:
+        holding = [n for found in types[column].values() for n in found]
+        if lacking[column] and holding:
+            problems.append(f"column {column!r} is in {_listed(holding)} but not in "
+                            f"{_listed(lacking[column])}")
+        if len(types[column]) > 1:
+            each = "; ".join(f"{kind} in {_listed(found)}"
+                             for kind, found in types[column].items())
+            problems.append(f"column {column!r} has different types: {each}")
     if problems:
-        raise DataError(
-            f"The Parquet files of {_where(paths)} do not agree on their columns' types, so "
-            "they cannot be read as one table; rewrite the files that differ with the same "
-            "columns and types:", problems)
-    return types
+        raise DataError(f"The {len(files)} Parquet files do not agree on the columns the "
+                        "panel uses (each file must hold them with the same types; rewrite "
+                        "the files that differ):", problems)
+    return {column: next(iter(found)) for column, found in types.items() if found}
 
 
-def _kind(arrow_type: object) -> str:
-    """An Arrow type as text; the 64-bit-offset variants (``large_string``) are the same
-    values as their plain forms and read alike."""
-    return str(arrow_type).replace("large_", "")
+def _listed(names: Sequence[str]) -> str:
+    shown = ", ".join(names[:SHOW])
+    more = f" and {len(names) - SHOW} more files" if len(names) > SHOW else ""
+    return f"{shown}{more}"
 
 
-def _as_type(kind: str) -> str:
-    return "missing" if kind == "" else kind
-
-
-def _listed(names: list[str]) -> str:
-    shown = ", ".join(names[:_SHOW])
-    more = len(names) - _SHOW
-    count = f"{len(names)} files: " if len(names) > 1 else ""
-    return f"{count}{shown}" + (f" and {more} more" if more > 0 else "")
-
-
-def _short_names(paths: list[Path]) -> list[str]:
-    """Each file as the user finds it: its path inside the folder they share."""
+def file_labels(files: Sequence[Path]) -> list[str]:
+    """The files' names, relative to the folder they share (enough to tell them apart,
+    without a machine's absolute paths)."""
+    paths = [Path(f) for f in files]
     if len(paths) == 1:
         return [paths[0].name]
-    try:
-        common = Path(os.path.commonpath([p.resolve() for p in paths]))
-        return [p.resolve().relative_to(common).as_posix() for p in paths]
-    except ValueError:  # different drives
-        return [str(p) for p in paths]
-
-
-def _where(paths: list[Path]) -> str:
-    if len(paths) == 1:
-        return repr(str(paths[0].parent))
-    try:
-        return repr(os.path.commonpath([str(p.resolve()) for p in paths]))
-    except ValueError:
-        return "the source"
-
-
-def _reason(error: BaseException) -> str:
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return text[:200]
+    parents = [p.parent.resolve() for p in paths]
+    common = parents[0]
+    for parent in parents[1:]:
+        while common != parent and common not in parent.parents:
+            common = common.parent
+    return [str(p.resolve().relative_to(common)) for p in paths]

@@ -1,72 +1,68 @@
-"""The files of a Parquet folder, and the check that they agree on their columns' types."""
+"""A Parquet source's files, and the check that they agree on the columns used."""
 
 from __future__ import annotations
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from evalkit.data.parquet_files import check_parquet_schemas, parquet_files
-from evalkit.errors import DataError, InputError
+from evalkit import DataError
+from evalkit.data.parquet_files import check_parquet_schemas, file_labels, parquet_files
 
 
-def frame(**columns) -> pd.DataFrame:
-    return pd.DataFrame(columns or {"id": [1, 2], "y": [0.5, 1.5]})
+def _write(path, **columns) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.table(columns), path)
 
 
-def test_a_folder_lists_its_parquet_files_recursively_in_order(tmp_path):
-    (tmp_path / "2002").mkdir()
-    frame().to_parquet(tmp_path / "b.parquet")
-    frame().to_parquet(tmp_path / "2002" / "a.pq")
-    frame().to_parquet(tmp_path / "_metadata.parquet")  # written beside the data by Spark/Dask
-    (tmp_path / ".hidden").mkdir()
-    frame().to_parquet(tmp_path / ".hidden" / "c.parquet")
+def test_a_folder_is_read_with_its_sub_folders_without_hidden_files(tmp_path):
+    for name in ("b.parquet", "a.parquet", "2024/c.parquet", "_tmp/d.parquet", ".e.parquet"):
+        _write(tmp_path / name, x=[1])
     (tmp_path / "_SUCCESS").write_text("")
-    (tmp_path / "notes.txt").write_text("not data")
-    assert parquet_files(tmp_path) == [tmp_path / "2002" / "a.pq", tmp_path / "b.parquet"]
-    assert parquet_files(tmp_path / "b.parquet") == [tmp_path / "b.parquet"]
+    (tmp_path / "notes.txt").write_text("")
+    assert parquet_files(tmp_path) == [tmp_path / "2024/c.parquet", tmp_path / "a.parquet",
+                                       tmp_path / "b.parquet"]
+    assert parquet_files(str(tmp_path / "a.parquet")) == [tmp_path / "a.parquet"]
+    assert parquet_files(str(tmp_path / "*.parquet")) == [  # a glob leaves .e.parquet out too
+        tmp_path / "a.parquet", tmp_path / "b.parquet"]
+    assert parquet_files(str(tmp_path / "**" / "c.parquet")) == [tmp_path / "2024/c.parquet"]
+    assert file_labels(parquet_files(tmp_path)) == ["2024/c.parquet", "a.parquet", "b.parquet"]
 
 
-def test_no_file_or_no_parquet_file(tmp_path):
-    with pytest.raises(InputError, match="no such file or folder"):
-        parquet_files(tmp_path / "absent")
-    (tmp_path / "notes.txt").write_text("not data")
-    with pytest.raises(DataError, match="holds no Parquet file"):
+def test_nothing_to_read(tmp_path):
+    with pytest.raises(DataError, match=r"Cannot read .*nowhere: no such file or folder"):
+        parquet_files(tmp_path / "nowhere")
+    with pytest.raises(DataError, match=r"the folder holds no \.parquet file"):
         parquet_files(tmp_path)
+    with pytest.raises(DataError, match=r"no file matches this pattern"):
+        parquet_files(str(tmp_path / "*.parquet"))
 
 
-def test_files_that_agree_give_each_column_type(tmp_path):
-    for name in ("a", "b"):
-        frame().to_parquet(tmp_path / f"{name}.parquet", index=False)
-    # large_string and string hold the same values: not a disagreement
-    pq.write_table(pa.table({"id": pa.array([3], pa.int64()), "y": [2.5],
-                             "name": pa.array(["x"], pa.large_string())}), tmp_path / "c.parquet")
+def test_files_that_agree_give_the_types(tmp_path):
+    _write(tmp_path / "a.parquet", unit=[1], y=[1.0], extra=["a"])
+    _write(tmp_path / "b.parquet", unit=[2], y=[2.0])  # an unused column may be missing
     files = parquet_files(tmp_path)
-    assert check_parquet_schemas(files, ["id", "y"]) == {"id": "int64", "y": "double"}
-    # a column in no file is left to the caller (who lists the columns there are)
-    assert check_parquet_schemas(files, ["id", "absent"]) == {"id": "int64"}
+    assert check_parquet_schemas(files, ["unit", "y", "absent"]) == {"unit": "int64",
+                                                                     "y": "double"}
 
 
-def test_files_that_disagree_are_named_with_their_types(tmp_path):
-    frame().to_parquet(tmp_path / "a.parquet", index=False)
-    frame(id=["1", "2"], y=[0.5, 1.5]).to_parquet(tmp_path / "b.parquet", index=False)
-    frame(id=[3, 4]).to_parquet(tmp_path / "c.parquet", index=False)  # no y
-    with pytest.raises(DataError) as error:
-        check_parquet_schemas(parquet_files(tmp_path), ["id", "y"])
-    assert error.value.problems == (
-        "column 'id': int64 in 2 files: a.parquet, c.parquet; string in b.parquet",
-        "column 'y': double in 2 files: a.parquet, b.parquet; missing in c.parquet")
-    assert str(tmp_path.resolve()) in error.value.message  # the folder, named once
-    # columns=None: every column of every file
-    with pytest.raises(DataError, match="column 'id'"):
-        check_parquet_schemas(parquet_files(tmp_path), None)
+def test_files_that_disagree_are_named_with_their_columns_and_types(tmp_path):
+    _write(tmp_path / "a.parquet", unit=[1], y=[1.0], w=[1.0])
+    _write(tmp_path / "b.parquet", unit=[2], y=[2], w=[1.0])
+    _write(tmp_path / "c.parquet", unit=["3"], y=[3])
+    with pytest.raises(DataError) as info:
+        check_parquet_schemas(parquet_files(tmp_path), ["unit", "y", "w"])
+    assert info.value.message.startswith("The 3 Parquet files do not agree on the columns")
+    assert info.value.problems == (
+        "column 'unit' has different types: int64 in a.parquet, b.parquet; string in "
+        "c.parquet",
+        "column 'y' has different types: double in a.parquet; int64 in b.parquet, c.parquet",
+        "column 'w' is in a.parquet, b.parquet but not in c.parquet",
+    )
 
 
-def test_a_file_that_is_not_parquet_is_named(tmp_path):
-    frame().to_parquet(tmp_path / "a.parquet", index=False)
-    (tmp_path / "b.parquet").write_bytes(b"id,y\n1,0.5\n")  # a CSV with the wrong name
-    with pytest.raises(DataError) as error:
-        check_parquet_schemas(parquet_files(tmp_path), ["id"])
-    (problem,) = error.value.problems
-    assert problem.startswith("b.parquet: not a readable Parquet file (")
+def test_a_damaged_footer(tmp_path):
+    (tmp_path / "a.parquet").write_bytes(b"PAR1 not really")
+    with pytest.raises(DataError, match=r"Cannot read .*a\.parquet as parquet: it is not a "
+                                        r"valid Parquet file"):
+        check_parquet_schemas([tmp_path / "a.parquet"], ["unit"])
