@@ -2,8 +2,9 @@
 
 Each partition of a :class:`~evalkit.data.dask_panel.DaskPanel` holds whole units, so a
 problem's count is the sum of the partitions' counts and its first examples are among
-theirs. The wording is Panel's, but rows are named by their unit and period (``rows
-id=17 year=2003, ...``): a row's position in a partition says nothing to the user. As
+theirs. The wording is Panel's (:mod:`evalkit.data.checks`), but rows are named by their unit and
+period (``rows (17, 2003), (18, 2001)``): a row's position in a partition says nothing to
+the user. As
 Panel does, only the first stage of checks that fails is reported (a column that is not
 numeric cannot be checked for infinite values).
 
@@ -20,7 +21,14 @@ import numpy as np
 import pandas as pd
 
 from evalkit.data._dask_partitions import STAGES, CohortFacts, Finding, PartitionReport, _sorted
-from evalkit.data.checks import _DECIMAL_COMMA, _THOUSANDS, SHOW, numbers_read_as_codes
+from evalkit.data.checks import (
+    SHOW,
+    missing_text,
+    non_finite_text,
+    non_numeric_text,
+    numbers_read_as_codes,
+    too_large_text,
+)
 from evalkit.data.panel import PanelSpec, _period_label, _roles
 
 __all__ = ["merge_findings", "row_problems", "Cohorts", "merge_cohorts", "design_problems"]
@@ -57,7 +65,7 @@ def _merge_detail(into: dict, other: dict) -> None:
     for name, value in other.items():
         if name == "distinct":
             into[name] = into[name] | value
-        elif name in ("more_distinct", "dates"):
+        elif name == "dates":
             into[name] = into[name] or value
         elif name == "largest":
             into[name] = max(into[name], value)
@@ -85,19 +93,22 @@ def row_problems(findings: dict[tuple[str, str], Finding], spec: PanelSpec, rows
     return problems
 
 
-def _rows_text(spec: PanelSpec, finding: Finding, limit: int = SHOW) -> str:
-    """``"rows id=17 year=2003, id=18 year=2001 and 4 more"``."""
-    return _named_rows(spec, finding.examples[:limit], finding.count)
+COUNTED = ("rows are named by their unit and period: the rows of a Dask DataFrame have no "
+           "fixed order")
 
 
-def _named_rows(spec: PanelSpec, pairs: Sequence[tuple[object, object]], count: int) -> str:
-    named = [f"{spec.unit}={_value(u)} {spec.time}={_time(t)}" for u, t in pairs]
-    more = count - len(named)
-    head = "row" if count == 1 else "rows"
-    if more > 0:
-        return f"{head} {', '.join(named)} and {more:,} more"
-    return f"{head} {', '.join(named[:-1])} and {named[-1]}" if len(named) > 1 else \
-        f"{head} {named[0]}"
+def _where(finding: Finding) -> str:
+    """``"rows (17, 2003), (18, 2001) and 4 more; rows are named by ..."``."""
+    return f"{_named_rows(finding.examples, finding.count)}; {COUNTED}"
+
+
+def _named_rows(pairs: Sequence[tuple[object, object]], count: int) -> str:
+    """The rows ``pairs`` (the first of ``count``) as ``(unit, period)`` pairs."""
+    shown = list(pairs)[:SHOW]
+    more = count - len(shown)
+    named = ", ".join(f"({_value(u)}, {_time(t)})" for u, t in shown)
+    noun = "row" if len(shown) == 1 and not more else "rows"
+    return f"{noun} {named}" + (f" and {more:,} more" if more > 0 else "")
 
 
 def _value(value: object) -> str:
@@ -113,58 +124,29 @@ def _time(value: object) -> str:
 
 
 def _missing(label: str, f: Finding, spec: PanelSpec, rows: int, *_: object) -> str:
-    return (f"{label}: {f.count} of {rows} rows have a missing value ({_rows_text(spec, f)}; "
-            "drop them first, or pass missing='drop')")
+    return missing_text(label, f.count, rows, _where(f))
 
 
 def _non_numeric(label: str, f: Finding, spec: PanelSpec, rows: int, *_: object) -> str:
     detail = f.detail
-    head = f"{label}: must be a numeric column; got dtype {detail['dtype']}"
-    if not f.count:
-        example = detail["sample"]
-        if detail["dates"]:
-            return f"{head} (dates, values such as {example}); use a number such as the year"
-        return (f"{head} (numbers stored as text, values such as {example}); convert the "
-                "column to numbers first (pandas.to_numeric)")
-    shown = [f"{_shown(value)} ({_named_rows(spec, at, len(at))})" for value, at in f.examples]
-    distinct = len(detail["distinct"])
-    if detail["more_distinct"]:
-        more = f" and more than {distinct - SHOW:,} other values"
-    else:
-        more = f" and {distinct - SHOW:,} other values" if distinct > SHOW else ""
-    message = (f"{head}, with {f.count:,} of {rows:,} rows holding values that are not "
-               f"numbers: {', '.join(shown)}{more}")
-    texts = detail["texts"]
-    if any(_DECIMAL_COMMA.match(v) for v in texts):
-        message += ("; values such as '1,5' are written with a decimal comma: read the file "
-                    "with decimal=',' (load_table(path, decimal=','))")
-    elif any(_THOUSANDS.match(v) for v in texts):
-        message += ("; values such as '1 234' are written with a thousands separator: read "
-                    "the file with thousands=' ' (load_table(path, thousands=' '))")
-    return message
-
-
-def _shown(value: str, width: int = 40) -> str:
-    return repr(value if len(value) <= width else value[:width - 3] + "...")
+    shown = [(value, _named_rows(at, len(at))) for value, at in f.examples]
+    return non_numeric_text(label, detail["dtype"], shown, count=f.count, total=rows,
+                            distinct=len(detail["distinct"]),
+                            samples=detail["texts"] if f.count else detail["sample"],
+                            counted=COUNTED, dates=detail["dates"])
 
 
 def _non_finite(label: str, f: Finding, spec: PanelSpec, rows: int, *_: object) -> str:
-    return (f"{label}: must hold finite numbers; got inf or -inf in {f.count:,} of {rows:,} "
-            f"rows ({_rows_text(spec, f)}); replace them (they often come from a division by "
-            "zero) or drop these rows")
+    return non_finite_text(label, f.count, rows, _where(f))
 
 
 def _too_large(label: str, f: Finding, spec: PanelSpec, rows: int, *_: object) -> str:
-    return (f"{label}: must be at most {f.detail['limit']:.3g} in absolute value; got values "
-            f"up to {f.detail['largest']:.3g} in {f.count:,} of {rows:,} rows "
-            f"({_rows_text(spec, f)}), too large to estimate with (their squares overflow): "
-            "rescale the column (e.g. in thousands or millions, or take its logarithm) or "
-            "correct these values")
+    return too_large_text(label, f.detail["limit"], f.detail["largest"], f.count, rows,
+                          _where(f))
 
 
 def _not_positive(label: str, f: Finding, spec: PanelSpec, *_: object) -> str:
-    return (f"{label}: must be strictly positive; {f.count} rows are not "
-            f"({_rows_text(spec, f)})")
+    return f"{label}: must be strictly positive; {f.count} rows are not ({_where(f)})"
 
 
 def _not_binary(label: str, f: Finding, *_: object) -> str:
@@ -183,7 +165,7 @@ def _duplicates(label: str, f: Finding, spec: PanelSpec, rows: int, unit_dtype: 
 def _read_as_numbers(spec: PanelSpec, unit_dtype: object, whole_periods: bool) -> str:
     """Why duplicates may come from reading codes as numbers (as Panel says it)."""
     if pd.api.types.is_numeric_dtype(unit_dtype) and not pd.api.types.is_bool_dtype(unit_dtype):
-        return ". " + numbers_read_as_codes(spec.unit, pd.Series([], dtype=unit_dtype))
+        return ". " + numbers_read_as_codes(spec.unit, str(unit_dtype))
     if not whole_periods:
         return (f". The column {spec.time!r} was read as numbers, so periods written "
                 "differently in the file (2020.1 and 2020.10) count as the same period")

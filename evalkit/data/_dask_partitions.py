@@ -40,7 +40,7 @@ from evalkit.errors import DataError
 __all__ = ["Finding", "CohortFacts", "PartitionReport", "Prepared", "prepare_partition",
            "report_of", "finish_block", "find_problems", "too_large_rows", "STAGES"]
 
-_DISTINCT = 100  # distinct offending values kept per partition (to count them across partitions)
+_DISTINCT = 1000  # distinct offending values kept per partition (counted across partitions)
 
 # The stages of Panel's checks: a later stage is only reported when no earlier one failed
 STAGES = {"missing": 1, "non_numeric": 1,
@@ -302,7 +302,6 @@ def _non_numeric(frame: pd.DataFrame, spec: PanelSpec, series: pd.Series) -> Fin
         shown.append((value, _rows(frame, spec, at)[:3]))
     return Finding(count=int(where.size), total=int(series.size), examples=shown, detail={
         "dtype": str(series.dtype), "distinct": set(distinct[:_DISTINCT]),
-        "more_distinct": bool(distinct.size > _DISTINCT),
         "dates": bool(pd.api.types.is_datetime64_any_dtype(series)),
         "sample": series.dropna().astype(str).head(3).tolist(),
         "texts": texts.head(1000).tolist()})

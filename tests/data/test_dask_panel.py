@@ -27,6 +27,7 @@ from _dask_panels import (  # noqa: E402
     stacked,
     whole_block,
 )
+from engine_panels import random_panel as shared_random_panel  # noqa: E402
 
 from evalkit.data.dask_panel import DaskPanel  # noqa: E402
 from evalkit.data.panel import Panel  # noqa: E402
@@ -92,9 +93,7 @@ def test_blocks_and_facts_are_those_of_panel(client, tmp_path, case, source):
     assert panel.describe() == reference.describe()
     assert panel.n_blocks > 1
     np.testing.assert_array_equal(panel.periods, reference.periods)
-    # EnginePanel labels cohorts as text (as describe() does); Panel by the period itself
-    assert panel.cohort_sizes.to_dict() == {str(k): v for k, v in
-                                            reference.cohort_sizes.items()}
+    assert panel.cohort_sizes.to_dict() == reference.cohort_sizes.to_dict()
     assert panel.spec() == reference.spec()
     if reference.cluster:
         labels = np.sort(pd.unique(reference.data[reference.cluster]))
@@ -102,6 +101,20 @@ def test_blocks_and_facts_are_those_of_panel(client, tmp_path, case, source):
     else:
         assert panel.cluster_labels is None
     pd.testing.assert_frame_equal(df, before)  # the caller's data untouched
+
+
+@pytest.mark.parametrize("options", [{}, {"balanced": False, "text_units": True, "holes": 9}])
+def test_the_shared_random_panels_too(client, options):
+    # the panels the other engines are tested on: irregular periods (2001, 2003, 2004 ...)
+    df = shared_random_panel(11, units=60, **options)
+    described = {"unit": "unit", "time": "year", "outcome": "y", "covariates": ("x0", "x1"),
+                 "weights": "w", "cluster": "region", "missing": "drop"}
+    for timing in ({"first_treated": "g"}, {"treatment": "D"}):
+        panel = DaskPanel(dd.from_pandas(df, npartitions=3), client=client, **described,
+                          **timing)
+        reference = Panel(df, **described, **timing)
+        assert_same_blocks(panel, reference)
+        assert panel.describe() == reference.describe()
 
 
 def test_facts_count_late_cohorts_and_dropped_rows(client):
@@ -168,6 +181,8 @@ def small_panel() -> pd.DataFrame:
 
 
 DESCRIBED = {"unit": "id", "time": "year", "outcome": "y", "first_treated": "g"}
+NAMED = ("rows are named by their unit and period: the rows of a Dask DataFrame have no "
+         "fixed order")
 
 
 def problems(error: pytest.ExceptionInfo) -> tuple[str, ...]:
@@ -199,9 +214,8 @@ def test_missing_values_are_named_by_unit_and_period(client):
     with pytest.raises(DataError) as got:
         DaskPanel(rows_of(df), client=client, **DESCRIBED)
     # 2 of the 24 rows; rows named by unit and period, sorted
-    assert problems(got) == ("outcome='y': 2 of 24 rows have a missing value (rows id=3 "
-                             "year=2004 and id=6 year=2001; drop them first, or pass "
-                             "missing='drop')",)
+    assert problems(got) == (f"outcome='y': 2 of 24 rows have a missing value (rows (3, 2004), "
+                             f"(6, 2001); {NAMED}; drop them first, or pass missing='drop')",)
 
 
 def test_every_problem_of_a_stage_at_once(client):
@@ -212,10 +226,11 @@ def test_every_problem_of_a_stage_at_once(client):
     with pytest.raises(DataError) as got:
         DaskPanel(rows_of(df), client=client, weights="w", **DESCRIBED)
     assert set(problems(got)) == {
-        "outcome='y': must hold finite numbers; got inf or -inf in 1 of 24 rows (row id=4 "
-        "year=2003); replace them (they often come from a division by zero) or drop these rows",
-        "weights='w': must be strictly positive; 4 rows are not (rows id=2 year=2001, id=2 "
-        "year=2002, id=2 year=2003 and id=2 year=2004)"}
+        f"outcome='y': must hold finite numbers; got inf or -inf in 1 of 24 rows (row "
+        f"(4, 2003); {NAMED}); replace them (they often come from a division by zero) or drop "
+        "these rows",
+        f"weights='w': must be strictly positive; 4 rows are not (rows (2, 2001), (2, 2002), "
+        f"(2, 2003), (2, 2004); {NAMED})"}
 
 
 def test_values_too_large_for_the_whole_panel(client):
@@ -229,10 +244,10 @@ def test_values_too_large_for_the_whole_panel(client):
         DaskPanel(rows_of(big, 4), client=client, **DESCRIBED)
     assert problems(got) == (
         "outcome='y': must be at most 8.65e+152 in absolute value; got values up to 1e+153 in "
-        "10 of 240 rows (rows id=6 year=2002, id=16 year=2002, id=26 year=2002, id=36 "
-        "year=2002, id=46 year=2002 and 5 more), too large to estimate with (their squares "
-        "overflow): rescale the column (e.g. in thousands or millions, or take its logarithm) "
-        "or correct these values",)
+        "10 of 240 rows (rows (6, 2002), (16, 2002), (26, 2002), (36, 2002), (46, 2002) and 5 "
+        f"more; {NAMED}), too large to estimate with (their squares overflow): rescale the "
+        "column (e.g. in thousands or millions, or take its logarithm) or correct these "
+        "values",)
 
 
 def test_text_outcome_names_the_values(client):
@@ -243,7 +258,7 @@ def test_text_outcome_names_the_values(client):
     (message,) = problems(got)
     assert message.startswith("outcome='y': must be a numeric column; got dtype ")
     assert message.endswith("with 1 of 24 rows holding values that are not numbers: 'n/a' "
-                            "(row id=2 year=2001)")
+                            f"(row (2, 2001)) ({NAMED})")
 
 
 def test_unit_level_problems_across_partitions(client):
@@ -361,11 +376,11 @@ def test_parquet_files_that_disagree_are_named(client, tmp_path):
     df.iloc[16:].drop(columns="g").to_parquet(folder / "c.parquet", index=False)
     with pytest.raises(DataError) as got:
         DaskPanel(folder, client=client, **DESCRIBED)
-    assert "do not agree on their columns' types" in str(got.value)
-    assert set(problems(got)) == {"column 'y': double in 2 files: a.parquet, c.parquet; "
-                                  "string in b.parquet",
-                                  "column 'g': int64 in 2 files: a.parquet, b.parquet; "
-                                  "missing in c.parquet"}
+    assert "Parquet files do not agree on the columns the panel uses" in str(got.value)
+    assert set(problems(got)) == {
+        "column 'y' has different types: double in a.parquet, c.parquet; large_string in "
+        "b.parquet",  # pandas writes its text columns as large_string
+        "column 'g' is in a.parquet, b.parquet but not in c.parquet"}
 
 
 # ---------------------------------------------------------------------------- faults
