@@ -22,6 +22,14 @@ from evalkit.did._cs_attgt import (
     plan_cells,
     rc_cells,
 )
+from evalkit.did._cs_influence import (
+    IndicatorRow,
+    InfluenceRow,
+    StoredRow,
+    influence_gram,
+    influence_matrix,
+    influence_sums,
+)
 from evalkit.did.specs import CallawaySantAnnaSpec
 from evalkit.errors import DataError, InputError
 from evalkit.inference.kinds import Clustered
@@ -229,13 +237,8 @@ def _prepare(panel: Panel, opts: _Options) -> _Sample:
 def _balanced(panel, opts, plan, keep_unit, period_keep, unit_codes, notes) -> _Sample:
     """Units x periods arrays of a balanced panel (dropping incomplete units if needed)."""
     n_all, t_all = panel.n_units, panel.n_periods
-    y = panel.values(panel.outcome)
     if panel.is_balanced:
         rows = None
-        if keep_unit.all() and period_keep.all():
-            matrix = y.reshape(n_all, t_all)
-        else:
-            matrix = y.reshape(n_all, t_all)[keep_unit][:, period_keep]
         units = np.flatnonzero(keep_unit)
     else:
         rows = keep_unit[panel.unit_index] & period_keep[panel.period_index]
@@ -250,7 +253,6 @@ def _balanced(panel, opts, plan, keep_unit, period_keep, unit_codes, notes) -> _
             raise DataError("unbalanced='drop_units': no unit is observed in every period; "
                             "use unbalanced='keep'")
         rows &= complete[panel.unit_index]
-        matrix = y[rows].reshape(-1, int(period_keep.sum()))
         units = np.flatnonzero(complete)
 
     def by_unit(values: np.ndarray) -> np.ndarray:
@@ -263,6 +265,20 @@ def _balanced(panel, opts, plan, keep_unit, period_keep, unit_codes, notes) -> _
     codes = unit_codes[units]
     order = np.argsort(codes, kind="stable")
     sorted_codes = codes[order]
+    # periods x units, units sorted by cohort, gathered from the units x periods grid one
+    # period at a time (indexing the transposed grid would copy it twice)
+    if rows is None:
+        picked, columns = units[order], np.flatnonzero(period_keep)
+    else:
+        picked, columns = order, np.arange(int(period_keep.sum()))
+
+    def by_period(values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        grid = (values.reshape(n_all, t_all) if rows is None else
+                values[rows].reshape(units.size, -1))
+        out = np.empty((columns.size, picked.size)) if out is None else out
+        for i, p in enumerate(columns):
+            np.take(grid[:, p], picked, out=out[i])
+        return out
     weights = None
     if panel.weights:
         w = by_unit(panel.values(panel.weights))
@@ -279,7 +295,10 @@ def _balanced(panel, opts, plan, keep_unit, period_keep, unit_codes, notes) -> _
             covariates = np.stack([m[:, 0][order] for m in matrices])[None]
             _check_covariates(covariates[0], opts.covariates)
         else:
-            covariates = np.stack([m.T[:, order] for m in matrices], axis=1)
+            del matrices
+            covariates = np.empty((columns.size, len(opts.covariates), units.size))
+            for j, c in enumerate(opts.covariates):
+                by_period(panel.values(c), out=covariates[:, j])
             _check_covariates(np.concatenate(covariates, axis=1), opts.covariates)
     clusters, n_clusters = None, None
     if not opts.unit_level:
@@ -289,7 +308,7 @@ def _balanced(panel, opts, plan, keep_unit, period_keep, unit_codes, notes) -> _
             raise DataError(f"cluster={opts.cluster!r}: must be constant within each unit "
                             "(units are the sampling draws of a panel); it varies over time")
         clusters, n_clusters = _recode(per_unit[order, 0])
-    outcome = np.ascontiguousarray(matrix.T[:, order])
+    outcome = by_period(panel.values(panel.outcome))
     return _Sample(plan=plan, n=int(units.size), rows=int(units.size * outcome.shape[0]),
                    notes=notes, outcome_by_period=outcome, covariates_by_period=covariates,
                    codes=sorted_codes, weights=weights, clusters=clusters,
@@ -382,33 +401,46 @@ def _check_covariates(values: np.ndarray, names: Sequence[str]) -> None:
 
 # ============================================================================ estimation
 def _estimate(sample: _Sample, opts: _Options):
+    """The cells' estimates, the cohort shares, the Gram matrix of the influence functions
+    and cohort indicators (cells first; clustered: of their cluster sums, times G/(G-1))
+    and, with the multiplier bootstrap, the draws of every row.
+
+    The influence functions are read row by row over the spans of units where they are
+    not zero (:mod:`evalkit.did._cs_influence`): the whole ``(cells + cohorts) x units``
+    matrix is only built for the multiplier bootstrap by unit.
+    """
     plan = sample.plan
-    k, c = plan.n_cells, plan.cohorts.size
-    moments = np.zeros((k + c, sample.n))
+    k, n = plan.n_cells, sample.n
     if sample.outcome_by_period is not None:
         estimates = panel_cells(sample.outcome_by_period, sample.codes, sample.weights, plan,
-                                moments[:k], method=opts.method,
-                                covariates=sample.covariates_by_period,
+                                method=opts.method, covariates=sample.covariates_by_period,
                                 covariate_names=opts.covariates)
+        rows: list[InfluenceRow] = list(estimates.influence)
     else:
-        estimates = rc_cells(sample.y, sample.period, sample.row_codes, sample.ids, sample.n,
-                             sample.row_weights, plan, moments[:k], method=opts.method,
+        psi = np.zeros((k, n))
+        estimates = rc_cells(sample.y, sample.period, sample.row_codes, sample.ids, n,
+                             sample.row_weights, plan, psi, method=opts.method,
                              covariates=sample.row_covariates, covariate_names=opts.covariates)
+        rows = [StoredRow([(0, n)], row) for row in psi]
+    share = np.empty(plan.cohorts.size)
     for j, code in enumerate(plan.cohort_code):
         member = sample.codes == code
-        moments[k + j] = member if sample.weights is None else member * sample.weights
-    share = moments[k:].sum(axis=1) / sample.n
-    if sample.clusters is None:
-        scores = moments
-        gram = moments @ moments.T
-    else:
-        scores = np.empty((k + c, sample.n_clusters))
-        for r in range(k + c):
-            scores[r] = np.bincount(sample.clusters, weights=moments[r],
-                                    minlength=sample.n_clusters)
-        del moments
+        indicator = member if sample.weights is None else member * sample.weights
+        share[j] = indicator.sum(dtype=float) / n
+        where = np.flatnonzero(member)
+        if where.size and where[-1] - where[0] + 1 == where.size:  # one span of units
+            lo, hi = int(where[0]), int(where[-1]) + 1
+            rows.append(IndicatorRow([(lo, hi)], sample.weights))
+        else:
+            rows.append(StoredRow([(0, n)], indicator.astype(float)))
+        del member, indicator, where
+    if sample.clusters is not None:
+        scores = influence_sums(rows, n, sample.clusters, sample.n_clusters)
         g = sample.n_clusters
         gram = scores @ scores.T * (g / (g - 1))
+    else:
+        scores = influence_matrix(rows, n) if opts.bootstrap is not None else None
+        gram = scores @ scores.T if scores is not None else influence_gram(rows, n)
     draws = None
     if opts.bootstrap is not None:
         rng = make_generator(opts.bootstrap.random_state)
