@@ -115,7 +115,7 @@ class IndicatorRow(InfluenceRow):
 
 
 def _pieces(rows: Sequence[InfluenceRow], n: int,
-            size: int = PIECE) -> Iterator[tuple[int, int, list[int]]]:
+            size: int) -> Iterator[tuple[int, int, list[int]]]:
     """Ranges of at most ``size`` units, each within or outside every span of every row,
     with the rows that are not zero there."""
     edges = sorted({0, n} | {edge for row in rows for span in row.spans for edge in span})
@@ -127,10 +127,12 @@ def _pieces(rows: Sequence[InfluenceRow], n: int,
             yield lo, min(lo + size, b), active
 
 
-def influence_gram(rows: Sequence[InfluenceRow], n: int) -> np.ndarray:
-    """``M M'``, summed piece by piece of units (see :data:`PIECE`)."""
+def influence_gram(rows: Sequence[InfluenceRow], n: int, *,
+                   piece: int | None = None) -> np.ndarray:
+    """``M M'``, summed over pieces of at most ``piece`` units (default :data:`PIECE`),
+    each piece's product over the rows that are not zero there."""
     gram = np.zeros((len(rows), len(rows)))
-    for lo, hi, active in _pieces(rows, n):
+    for lo, hi, active in _pieces(rows, n, PIECE if piece is None else piece):
         values = np.empty((len(active), hi - lo))
         for j, i in enumerate(active):
             rows[i].fill(lo, hi, values[j])

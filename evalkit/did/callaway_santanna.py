@@ -262,13 +262,14 @@ def _balanced(panel, opts, plan, keep_unit, period_keep, unit_codes, notes) -> _
                 full[units][:, period_keep])
         return values[rows].reshape(units.size, -1)
 
-    codes = unit_codes[units]
+    every_unit = units.size == n_all
+    codes = unit_codes if every_unit else unit_codes[units]
     order = np.argsort(codes, kind="stable")
     sorted_codes = codes[order]
     # periods x units, units sorted by cohort, gathered from the units x periods grid one
     # period at a time (indexing the transposed grid would copy it twice)
     if rows is None:
-        picked, columns = units[order], np.flatnonzero(period_keep)
+        picked, columns = (order if every_unit else units[order]), np.flatnonzero(period_keep)
     else:
         picked, columns = order, np.arange(int(period_keep.sum()))
 
@@ -276,8 +277,11 @@ def _balanced(panel, opts, plan, keep_unit, period_keep, unit_codes, notes) -> _
         grid = (values.reshape(n_all, t_all) if rows is None else
                 values[rows].reshape(units.size, -1))
         out = np.empty((columns.size, picked.size)) if out is None else out
-        for i, p in enumerate(columns):
-            np.take(grid[:, p], picked, out=out[i])
+        flat, index, previous = grid.reshape(-1), picked * grid.shape[1], 0
+        for i, p in enumerate(columns):  # index: each picked unit's row in period p
+            index += p - previous
+            previous = p
+            np.take(flat, index, out=out[i], mode="clip")  # indices are valid: unbuffered
         return out
     weights = None
     if panel.weights:
