@@ -235,7 +235,8 @@ def _prepare(panel: Panel, opts: _Options) -> _Sample:
 
 
 def _balanced(panel, opts, plan, keep_unit, period_keep, unit_codes, notes) -> _Sample:
-    """Units x periods arrays of a balanced panel (dropping incomplete units if needed)."""
+    """The arrays of a balanced panel, periods x units with units sorted by cohort
+    (dropping incomplete units if needed)."""
     n_all, t_all = panel.n_units, panel.n_periods
     if panel.is_balanced:
         rows = None
@@ -409,42 +410,46 @@ def _estimate(sample: _Sample, opts: _Options):
     and cohort indicators (cells first; clustered: of their cluster sums, times G/(G-1))
     and, with the multiplier bootstrap, the draws of every row.
 
-    The influence functions are read row by row over the spans of units where they are
-    not zero (:mod:`evalkit.did._cs_influence`): the whole ``(cells + cohorts) x units``
-    matrix is only built for the multiplier bootstrap by unit.
+    The influence functions of a panel are read row by row over the spans of units where
+    they are not zero (:mod:`evalkit.did._cs_influence`): the whole ``(cells + cohorts) x
+    units`` matrix is only built for the multiplier bootstrap by unit. The estimators for
+    cross-sections fill that matrix, which is then used as it is.
     """
     plan = sample.plan
-    k, n = plan.n_cells, sample.n
+    k, c, n = plan.n_cells, plan.cohorts.size, sample.n
+    dense: np.ndarray | None = None
+    rows: list[InfluenceRow] = []
     if sample.outcome_by_period is not None:
         estimates = panel_cells(sample.outcome_by_period, sample.codes, sample.weights, plan,
                                 method=opts.method, covariates=sample.covariates_by_period,
                                 covariate_names=opts.covariates)
-        rows: list[InfluenceRow] = list(estimates.influence)
+        rows += estimates.influence
     else:
-        psi = np.zeros((k, n))
+        dense = np.zeros((k + c, n))
         estimates = rc_cells(sample.y, sample.period, sample.row_codes, sample.ids, n,
-                             sample.row_weights, plan, psi, method=opts.method,
+                             sample.row_weights, plan, dense[:k], method=opts.method,
                              covariates=sample.row_covariates, covariate_names=opts.covariates)
-        rows = [StoredRow([(0, n)], row) for row in psi]
-    share = np.empty(plan.cohorts.size)
+    share = np.empty(c)
     for j, code in enumerate(plan.cohort_code):
         member = sample.codes == code
         indicator = member if sample.weights is None else member * sample.weights
         share[j] = indicator.sum(dtype=float) / n
-        where = np.flatnonzero(member)
-        if where.size and where[-1] - where[0] + 1 == where.size:  # one span of units
-            lo, hi = int(where[0]), int(where[-1]) + 1
+        if dense is not None:
+            dense[k + j] = indicator
+        else:  # a panel's units are sorted by cohort: the cohort is one span of units
+            lo, hi = np.searchsorted(sample.codes, [code, code + 1])
             rows.append(IndicatorRow([(lo, hi)], sample.weights))
-        else:
-            rows.append(StoredRow([(0, n)], indicator.astype(float)))
-        del member, indicator, where
+    if dense is not None:
+        rows = [StoredRow([(0, n)], row) for row in dense]
     if sample.clusters is not None:
         scores = influence_sums(rows, n, sample.clusters, sample.n_clusters)
         g = sample.n_clusters
         gram = scores @ scores.T * (g / (g - 1))
     else:
-        scores = influence_matrix(rows, n) if opts.bootstrap is not None else None
-        gram = scores @ scores.T if scores is not None else influence_gram(rows, n)
+        scores = dense
+        if scores is None and opts.bootstrap is not None:
+            scores = influence_matrix(rows, n)
+        gram = influence_gram(rows, n) if scores is None else scores @ scores.T
     draws = None
     if opts.bootstrap is not None:
         rng = make_generator(opts.bootstrap.random_state)
