@@ -25,11 +25,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from evalkit.did._cs_influence import InfluenceRow, MeanChangeRow, StoredRow
+from evalkit.did._cs_influence import (
+    IndicatorRow,
+    InfluenceRow,
+    MeanChangeRow,
+    StoredRow,
+    influence_gram,
+    influence_matrix,
+    influence_sums,
+)
 from evalkit.errors import EstimationError
 
 __all__ = ["CellPlan", "CellEstimates", "plan_cells", "panel_cells", "rc_cells", "TRIM_LEVEL",
-           "OVERLAP_LIMIT"]
+           "OVERLAP_LIMIT",
+           # how the cells' influence functions are read (evalkit.did._cs_influence)
+           "InfluenceRow", "StoredRow", "IndicatorRow", "influence_gram", "influence_sums",
+           "influence_matrix"]
 
 TRIM_LEVEL = 0.995  # comparison units with a propensity score at or above get no weight (DRDID)
 OVERLAP_LIMIT = 0.999  # a treated unit's score at or above means overlap fails (R did's check)

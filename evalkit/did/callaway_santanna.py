@@ -18,17 +18,15 @@ from evalkit.did._cs_attgt import (
     OVERLAP_LIMIT,
     TRIM_LEVEL,
     CellPlan,
-    panel_cells,
-    plan_cells,
-    rc_cells,
-)
-from evalkit.did._cs_influence import (
     IndicatorRow,
     InfluenceRow,
     StoredRow,
     influence_gram,
     influence_matrix,
     influence_sums,
+    panel_cells,
+    plan_cells,
+    rc_cells,
 )
 from evalkit.did.specs import CallawaySantAnnaSpec
 from evalkit.errors import DataError, InputError
