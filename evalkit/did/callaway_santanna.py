@@ -263,24 +263,28 @@ def _balanced(panel, opts, plan, keep_unit, period_keep, unit_codes, notes) -> _
 
     every_unit = units.size == n_all
     codes = unit_codes if every_unit else unit_codes[units]
-    order = np.argsort(codes, kind="stable")
+    # a stable sort of small codes (a few cohorts) in 2 bytes is a radix sort
+    order = np.argsort(codes.astype(np.int16) if codes.size and codes.max() < 2**15 else codes,
+                       kind="stable")
     sorted_codes = codes[order]
-    # periods x units, units sorted by cohort, gathered from the units x periods grid one
-    # period at a time (indexing the transposed grid would copy it twice)
+    # periods x units, units sorted by cohort: gathered from the units x periods grid a
+    # block of units at a time, each block's rows read whole and transposed (indexing
+    # the transposed grid would read it scattered and copy it twice)
     if rows is None:
         picked, columns = (order if every_unit else units[order]), np.flatnonzero(period_keep)
     else:
         picked, columns = order, np.arange(int(period_keep.sum()))
+    block = 1 << 14
 
     def by_period(values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         grid = (values.reshape(n_all, t_all) if rows is None else
                 values[rows].reshape(units.size, -1))
         out = np.empty((columns.size, picked.size)) if out is None else out
-        flat, index, previous = grid.reshape(-1), picked * grid.shape[1], 0
-        for i, p in enumerate(columns):  # index: each picked unit's row in period p
-            index += p - previous
-            previous = p
-            np.take(flat, index, out=out[i], mode="clip")  # indices are valid: unbuffered
+        every_period = columns.size == grid.shape[1]
+        for lo in range(0, picked.size, block):
+            hi = min(lo + block, picked.size)
+            part = np.take(grid, picked[lo:hi], axis=0, mode="clip")  # valid: unbuffered
+            out[:, lo:hi] = (part if every_period else part[:, columns]).T
         return out
     weights = None
     if panel.weights:

@@ -156,7 +156,8 @@ def test_analytic_standard_errors_never_hold_a_cells_by_units_matrix(monkeypatch
     rows = len(result.estimates) + 3  # 27 cells (3 cohorts x 9 periods) and 3 cohorts
     assert rows == 30
     # the T x n outcomes sorted by cohort, at most 8 arrays of one number per unit (the
-    # cohorts, their codes, the sort order ...) and one piece of rows; the (cells +
-    # cohorts) x n matrix alone would be 30 x n numbers
-    bound = (n_periods + 8) * n_units * 8 + rows * 4096 * 8
+    # cohorts, their codes, the sort order ...), one piece of rows (30 x 4096 numbers)
+    # and one block of units gathered by cohort (16384 x T): under 3 MB for these two;
+    # the (cells + cohorts) x n matrix alone would be 30 x n numbers
+    bound = (n_periods + 8) * n_units * 8 + 3 * 2**20
     assert peak < bound < rows * n_units * 8
