@@ -156,6 +156,10 @@ def too_large_limit(n_rows: int) -> float:
 def too_large_problem(label: str, values: np.ndarray, positions: np.ndarray) -> str | None:
     """``label`` holds values too large to estimate with (``None`` when it does not)."""
     limit = too_large_limit(values.size)
+    if values.dtype.kind in "iub":  # integers: their extremes, compared exactly
+        if not values.size or max(int(values.max()), -int(values.min())) <= limit:
+            return None
+        values = values.astype(float)  # only on the way to the message
     if values.size and max(values.max(), -values.min()) <= limit:  # false with nan or inf
         return None
     with np.errstate(invalid="ignore"):

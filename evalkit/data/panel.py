@@ -158,6 +158,8 @@ class PanelSpec:
 
 
 def _is_never(values: np.ndarray) -> np.ndarray:
+    if values.dtype.kind in "iub":  # integers: only 0 means never
+        return values == 0
     return np.isnan(values) | np.isinf(values) | (values == 0)
 
 
@@ -562,11 +564,12 @@ def _validate(data: pd.DataFrame,
     frame = data.loc[:, needed]  # copy-on-write: the caller's data are never changed
     positions: np.ndarray | _RowNumbers = _RowNumbers()  # each row's place in the caller's data
     dropped = 0
-    nulls = frame.isna()
     checked = [c for c in frame.columns if c != spec.first_treated]  # missing: never treated
-    if nulls[checked].to_numpy().any():
+    nulls = {c: mask for c in checked
+             if (mask := _missing(frame[c])) is not None and mask.any()}
+    if nulls:
         if spec.missing == "drop":
-            keep = ~nulls[checked].to_numpy().any(axis=1)
+            keep = ~np.logical_or.reduce(list(nulls.values()))
             dropped = int((~keep).sum())
             frame, positions = frame.loc[keep], np.flatnonzero(keep)
             if frame.empty:
@@ -574,10 +577,9 @@ def _validate(data: pd.DataFrame,
                     f"missing='drop': no row is left; each of the {dropped:,} rows has a "
                     f"missing value in a column the panel uses ({', '.join(map(repr, checked))})"])
         else:
-            for c in checked:
-                if nulls[c].any():
-                    problems.add(missing_problem(f"{roles[c]}={c!r}", nulls[c].to_numpy(),
-                                                 positions))
+            for c, mask in nulls.items():
+                problems.add(missing_problem(f"{roles[c]}={c!r}", mask, positions))
+    del nulls
 
     numeric = _numeric_roles(spec)
     for column, role in numeric:
@@ -586,30 +588,54 @@ def _validate(data: pd.DataFrame,
             problems.add(non_numeric_problem(f"{role}={column!r}", frame[column], positions))
     problems.raise_if_any(DataError, _MISMATCH)
 
-    values = {column: float_values(frame[column]) for column, _ in numeric}
+    values = {column: _numbers(frame[column]) for column, _ in numeric}
     for column, role in numeric:
         if column == spec.first_treated:
             continue  # an infinite first-treatment period means never treated
         label = f"{role}={column!r}"
-        found = [non_finite_problem(label, values[column], positions)]
+        found = [] if _whole(values[column]) else [  # integers are never missing nor infinite
+            non_finite_problem(label, values[column], positions)]
         if role in _ESTIMATED:
             found.append(too_large_problem(label, values[column], positions))
         problems.extend(p for p in found if p)
     if spec.weights:
         w = values[spec.weights]
-        where = np.flatnonzero(np.isfinite(w) & (w <= 0))
+        where = np.flatnonzero(w <= 0 if _whole(w) else np.isfinite(w) & (w <= 0))
         if where.size:
             problems.add(f"weights={spec.weights!r}: must be strictly positive; {where.size} rows "
                          f"are not ({rows_text(positions[where])}; {ROWS_COUNTED})")
     if spec.treatment:
         d = values[spec.treatment]
-        bad = np.unique(d[np.isfinite(d) & (d != 0) & (d != 1)])
+        outside = (d != 0) & (d != 1)
+        bad = np.unique(d[outside if _whole(d) else np.isfinite(d) & outside])
         if bad.size:
             problems.add(f"treatment={spec.treatment!r}: must contain only 0 and 1; got values "
                          f"such as {[_period_label(v) for v in bad[:_SHOW]]}")
     problems.raise_if_any(DataError, _MISMATCH)
 
     return frame, dropped, values
+
+
+def _missing(series: pd.Series) -> np.ndarray | None:
+    """Which values of a column are missing; ``None`` for a column that cannot hold any
+    (integers and booleans held by numpy)."""
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iub":
+        return None
+    return series.isna().to_numpy()
+
+
+def _numbers(series: pd.Series) -> np.ndarray:
+    """A numeric column's values: the column's own array when numpy holds it as integers,
+    booleans or double-precision floats (no copy), else as floats with missing values NaN."""
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and (dtype.kind in "iub" or dtype == np.float64):
+        return series.to_numpy()
+    return float_values(series)
+
+
+def _whole(values: np.ndarray) -> bool:
+    """Integers or booleans: values that cannot be missing, infinite or fractional."""
+    return values.dtype.kind in "iub"
 
 
 _MISMATCH = "The data do not match the panel description:"
@@ -641,7 +667,9 @@ def _derive(frame: pd.DataFrame, spec: PanelSpec, values: dict[str, np.ndarray],
             design_checks: bool = True) -> dict[str, object]:
     """Sort by unit and period, compute codes and cohorts, run the checks that need them.
 
-    ``values`` holds the numeric columns as floats, in the rows' order in ``frame``.
+    ``values`` holds the numeric columns (see :func:`_numbers`), in the rows' order in
+    ``frame``. Unit and period codes are 4-byte integers when every
+    ``unit * n_periods + period`` fits in them, as it does below 2**31 unit-period pairs.
     """
     problems = Problems()
     unit_codes, units = _factorize_units(frame[spec.unit])
@@ -649,8 +677,11 @@ def _derive(frame: pd.DataFrame, spec: PanelSpec, values: dict[str, np.ndarray],
     order = None
     periods, time_codes = _code_periods(frame[spec.time], time_values)
     n_units, n_periods = len(units), len(periods)
+    code_type = _code_type(n_units * n_periods)
+    unit_codes = unit_codes.astype(code_type, copy=False)
+    time_codes = time_codes.astype(code_type, copy=False)
 
-    key = unit_codes * n_periods  # unit_codes are intp
+    key = unit_codes * n_periods  # below 2**31 with 4-byte codes (see _code_type)
     key += time_codes
     if key.size > 1 and not np.all(key[1:] > key[:-1]):  # not sorted, or duplicated pairs
         counts = np.bincount(key, minlength=n_units * n_periods)
@@ -665,9 +696,12 @@ def _derive(frame: pd.DataFrame, spec: PanelSpec, values: dict[str, np.ndarray],
                          f"rows), e.g. {shown}{more}; the panel needs one row per unit and "
                          f"period{_read_as_numbers(frame, spec)}")
         order = np.argsort(key, kind="stable")
+        del key
         frame = frame.take(order)
         unit_codes, time_codes = unit_codes[order], time_codes[order]
         time_values = time_values[order]
+    else:
+        del key
     frame = frame.reset_index(drop=True)
     new_unit = unit_codes[1:] != unit_codes[:-1]  # row i + 1 starts a unit
     starts = np.flatnonzero(np.r_[True, new_unit])
@@ -685,6 +719,7 @@ def _derive(frame: pd.DataFrame, spec: PanelSpec, values: dict[str, np.ndarray],
             never = _is_never(g)
             changed &= ~(never[1:] & never[:-1])
         varying = np.unique(unit_codes[1:][changed]) if changed.any() else np.empty(0, np.intp)
+        del changed
         if varying.size:
             shown = ", ".join(repr(_plain(units[i])) for i in varying[:_SHOW])
             problems.add(f"first_treated={spec.first_treated!r}: must be the same on every row "
@@ -761,28 +796,38 @@ def _factorize_units(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     Integer identifiers already in order (the way most panels are stored) are coded in
     one pass; anything else is factorised by hashing, then sorted.
     """
+    code_type = _code_type(column.size)
     if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iu" and column.size:
         values = column.to_numpy()
         first = np.empty(values.size, dtype=bool)
         first[0] = True
         np.not_equal(values[1:], values[:-1], out=first[1:])
         if np.all(values[1:] >= values[:-1]):
-            codes = np.cumsum(first, dtype=np.intp)
+            codes = np.cumsum(first, dtype=code_type)
             codes -= 1
             return codes, values[first]
     codes, units = pd.factorize(column, sort=True)
-    return codes, np.asarray(units)
+    return codes.astype(code_type, copy=False), np.asarray(units)
 
 
 _PERIOD_SPAN = 100_000  # integer periods spread over at most this many values are tallied
+
+
+def _code_type(size: int) -> type[np.integer]:
+    """The integer type of codes below ``size``: 4 bytes when they fit, as they do for
+    positions among fewer than 2**31 rows, or for ``unit * n_periods + period`` with fewer
+    than 2**31 unit-period pairs."""
+    return np.int32 if size < 2**31 else np.intp
 
 
 def _code_periods(column: pd.Series, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The sorted distinct periods (as floats) and each row's position among them.
 
     Integer periods over a modest range (years, months counted from an origin, quarters
-    numbered 20201 ...) are tallied; others are sorted.
+    numbered 20201 ...) are tallied; others are sorted. ``values`` are the column's
+    numbers (:func:`_numbers`).
     """
+    code_type = _code_type(values.size)
     if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iu" and column.size:
         whole = column.to_numpy()
         low, high = int(whole.min()), int(whole.max())
@@ -793,12 +838,13 @@ def _code_periods(column: pd.Series, values: np.ndarray) -> tuple[np.ndarray, np
             else:
                 low = 0
             present = np.bincount(offset) > 0
-            position = np.cumsum(present, dtype=np.intp)
+            position = np.cumsum(present, dtype=code_type)
             position -= 1
             periods = (np.flatnonzero(present) + low).astype(float)
             return periods, position[offset]
     periods = np.sort(pd.unique(values))
-    return periods, np.searchsorted(periods, values)
+    codes = np.searchsorted(periods, values).astype(code_type, copy=False)
+    return periods.astype(float, copy=False), codes
 
 
 def _read_as_numbers(frame: pd.DataFrame, spec: PanelSpec) -> str:

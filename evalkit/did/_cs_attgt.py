@@ -25,10 +25,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from evalkit.did._cs_influence import (
+    IndicatorRow,
+    InfluenceRow,
+    MeanChangeRow,
+    StoredRow,
+    influence_gram,
+    influence_matrix,
+    influence_sums,
+)
 from evalkit.errors import EstimationError
 
 __all__ = ["CellPlan", "CellEstimates", "plan_cells", "panel_cells", "rc_cells", "TRIM_LEVEL",
-           "OVERLAP_LIMIT"]
+           "OVERLAP_LIMIT",
+           # how the cells' influence functions are read (evalkit.did._cs_influence)
+           "InfluenceRow", "StoredRow", "IndicatorRow", "influence_gram", "influence_sums",
+           "influence_matrix"]
 
 TRIM_LEVEL = 0.995  # comparison units with a propensity score at or above get no weight (DRDID)
 OVERLAP_LIMIT = 0.999  # a treated unit's score at or above means overlap fails (R did's check)
@@ -66,11 +78,13 @@ class CellPlan:
 
 @dataclass(frozen=True)
 class CellEstimates:
-    """Point estimates of every cell, with what the estimators had to do on the way."""
+    """Point estimates of every cell, with what the estimators had to do on the way, and
+    (from :func:`panel_cells`) the cells' influence functions, one row each."""
 
     att: np.ndarray
     trimmed: np.ndarray
     weak_overlap: tuple[tuple[str, int], ...] = ()
+    influence: tuple[InfluenceRow, ...] = ()
 
 
 # Products over observations. A design is held transposed, one row per column (k x n,
@@ -157,10 +171,14 @@ def plan_cells(periods: np.ndarray, group_values: np.ndarray, cohorts: np.ndarra
 
 # ============================================================================ panel data
 def panel_cells(outcome_by_period: np.ndarray, codes: np.ndarray, weights: np.ndarray | None,
-                plan: CellPlan, out: np.ndarray, *, method: str,
-                covariates: np.ndarray | None = None,
+                plan: CellPlan, *, method: str, covariates: np.ndarray | None = None,
                 covariate_names: Sequence[str] = (), cache: bool = True) -> CellEstimates:
-    """ATT(g,t) of a balanced panel; influence functions written into ``out``.
+    """ATT(g,t) of a balanced panel, and their influence functions.
+
+    Each cell's influence function is a row over the ``n`` units that is zero outside
+    the cell's treated cohort and comparison units (:mod:`evalkit.did._cs_influence`):
+    without covariates it is recomputed when read, from the outcomes and the groups'
+    mean changes; with covariates it is kept, over the cell's units only.
 
     Parameters
     ----------
@@ -170,8 +188,6 @@ def panel_cells(outcome_by_period: np.ndarray, codes: np.ndarray, weights: np.nd
         Each unit's position in ``plan.group_values`` (non-decreasing).
     weights
         Unit sampling weights, or ``None``.
-    out
-        Zero-filled ``K x n`` array receiving the influence functions.
     covariates
         ``T x p x n`` covariates by period (without the intercept), or ``None``. Each
         cell uses their values in its base period, as R's ``att_gt``. Covariates that do
@@ -185,6 +201,7 @@ def panel_cells(outcome_by_period: np.ndarray, codes: np.ndarray, weights: np.nd
     n = codes.size
     bounds = np.searchsorted(codes, np.arange(plan.group_values.size + 1))
     att = np.empty(plan.n_cells)
+    rows: list[InfluenceRow] = []
     trimmed = np.zeros(plan.n_cells, dtype=np.int64)
     weak: list[tuple[str, int]] = []
     # The regressions of a cell depend only on its units and their covariates in its base
@@ -200,8 +217,9 @@ def panel_cells(outcome_by_period: np.ndarray, codes: np.ndarray, weights: np.nd
         spans = [(bounds[treated], bounds[treated + 1])]
         spans += _spans(plan.control[k], bounds)
         if covariates is None:
-            att[k] = _panel_means(outcome_by_period[t], outcome_by_period[b], weights,
-                                  spans, n, out[k])
+            att[k], row = _panel_means(outcome_by_period[t], outcome_by_period[b], weights,
+                                       spans, n)
+            rows.append(row)
             continue
         key = (int(treated), plan.control[k].tobytes(), -1 if same_every_period else int(b))
         design = designs.get(key) if cache else None
@@ -219,11 +237,9 @@ def panel_cells(outcome_by_period: np.ndarray, codes: np.ndarray, weights: np.nd
         trimmed[k] = design.trimmed
         if design.weak:
             weak.append((plan.label(k), design.weak))
-        start = 0
-        for lo, hi in spans:
-            out[k, lo:hi] = influence[start: start + hi - lo]
-            start += hi - lo
-    return CellEstimates(att=att, trimmed=trimmed, weak_overlap=tuple(weak))
+        rows.append(StoredRow(spans, influence))
+    return CellEstimates(att=att, trimmed=trimmed, weak_overlap=tuple(weak),
+                         influence=tuple(rows))
 
 
 def _spans(mask: np.ndarray, bounds: np.ndarray) -> list[tuple[int, int]]:
@@ -251,13 +267,13 @@ def _changes(y_t: np.ndarray, y_b: np.ndarray, spans: list[tuple[int, int]]) -> 
 
 
 def _panel_means(y_t: np.ndarray, y_b: np.ndarray, weights: np.ndarray | None,
-                 spans: list[tuple[int, int]], n: int, out: np.ndarray) -> float:
+                 spans: list[tuple[int, int]], n: int) -> tuple[float, MeanChangeRow]:
     """Difference in mean outcome changes (treated span first) and its influence function.
 
     ``psi_i = n w_i (dY_i - m_1) / W_1`` for treated units and ``-n w_i (dY_i - m_0) / W_0``
     for comparison units, ``m`` the weighted mean changes and ``W`` the summed weights.
     """
-    means = []
+    means, scales = [], []
     for group, group_spans in ((1, spans[:1]), (0, spans[1:])):
         changes = [np.subtract(y_t[lo:hi], y_b[lo:hi]) for lo, hi in group_spans]
         if weights is None:
@@ -267,16 +283,12 @@ def _panel_means(y_t: np.ndarray, y_b: np.ndarray, weights: np.ndarray | None,
             total = float(sum(weights[lo:hi].sum() for lo, hi in group_spans))
             mean = sum(_dot(c, weights[lo:hi]) for c, (lo, hi) in zip(changes, group_spans,
                                                                    strict=True)) / total
-        scale = (n if group else -n) / total
-        for c, (lo, hi) in zip(changes, group_spans, strict=True):
-            c -= mean
-            if weights is None:
-                np.multiply(c, scale, out=out[lo:hi])
-            else:
-                np.multiply(c, weights[lo:hi], out=c)
-                np.multiply(c, scale, out=out[lo:hi])
         means.append(mean)
-    return means[0] - means[1]
+        scales.append((n if group else -n) / total)
+    span_means = [means[0]] + [means[1]] * (len(spans) - 1)
+    span_scales = [scales[0]] + [scales[1]] * (len(spans) - 1)
+    return means[0] - means[1], MeanChangeRow(spans, y_t, y_b, weights, span_means,
+                                              span_scales)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,12 @@ from evalkit.did._cs_attgt import (
     OVERLAP_LIMIT,
     TRIM_LEVEL,
     CellPlan,
+    IndicatorRow,
+    InfluenceRow,
+    StoredRow,
+    influence_gram,
+    influence_matrix,
+    influence_sums,
     panel_cells,
     plan_cells,
     rc_cells,
@@ -229,15 +235,11 @@ def _prepare(panel: Panel, opts: _Options) -> _Sample:
 
 
 def _balanced(panel, opts, plan, keep_unit, period_keep, unit_codes, notes) -> _Sample:
-    """Units x periods arrays of a balanced panel (dropping incomplete units if needed)."""
+    """The arrays of a balanced panel, periods x units with units sorted by cohort
+    (dropping incomplete units if needed)."""
     n_all, t_all = panel.n_units, panel.n_periods
-    y = panel.values(panel.outcome)
     if panel.is_balanced:
         rows = None
-        if keep_unit.all() and period_keep.all():
-            matrix = y.reshape(n_all, t_all)
-        else:
-            matrix = y.reshape(n_all, t_all)[keep_unit][:, period_keep]
         units = np.flatnonzero(keep_unit)
     else:
         rows = keep_unit[panel.unit_index] & period_keep[panel.period_index]
@@ -252,7 +254,6 @@ def _balanced(panel, opts, plan, keep_unit, period_keep, unit_codes, notes) -> _
             raise DataError("unbalanced='drop_units': no unit is observed in every period; "
                             "use unbalanced='keep'")
         rows &= complete[panel.unit_index]
-        matrix = y[rows].reshape(-1, int(period_keep.sum()))
         units = np.flatnonzero(complete)
 
     def by_unit(values: np.ndarray) -> np.ndarray:
@@ -262,9 +263,31 @@ def _balanced(panel, opts, plan, keep_unit, period_keep, unit_codes, notes) -> _
                 full[units][:, period_keep])
         return values[rows].reshape(units.size, -1)
 
-    codes = unit_codes[units]
-    order = np.argsort(codes, kind="stable")
+    every_unit = units.size == n_all
+    codes = unit_codes if every_unit else unit_codes[units]
+    # a stable sort of small codes (a few cohorts) in 2 bytes is a radix sort
+    order = np.argsort(codes.astype(np.int16) if codes.size and codes.max() < 2**15 else codes,
+                       kind="stable")
     sorted_codes = codes[order]
+    # periods x units, units sorted by cohort: gathered from the units x periods grid a
+    # block of units at a time, each block's rows read whole and transposed (indexing
+    # the transposed grid would read it scattered and copy it twice)
+    if rows is None:
+        picked, columns = (order if every_unit else units[order]), np.flatnonzero(period_keep)
+    else:
+        picked, columns = order, np.arange(int(period_keep.sum()))
+    block = 1 << 14
+
+    def by_period(values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        grid = (values.reshape(n_all, t_all) if rows is None else
+                values[rows].reshape(units.size, -1))
+        out = np.empty((columns.size, picked.size)) if out is None else out
+        every_period = columns.size == grid.shape[1]
+        for lo in range(0, picked.size, block):
+            hi = min(lo + block, picked.size)
+            part = np.take(grid, picked[lo:hi], axis=0, mode="clip")  # valid: unbuffered
+            out[:, lo:hi] = (part if every_period else part[:, columns]).T
+        return out
     weights = None
     if panel.weights:
         w = by_unit(panel.values(panel.weights))
@@ -281,7 +304,10 @@ def _balanced(panel, opts, plan, keep_unit, period_keep, unit_codes, notes) -> _
             covariates = np.stack([m[:, 0][order] for m in matrices])[None]
             _check_covariates(covariates[0], opts.covariates)
         else:
-            covariates = np.stack([m.T[:, order] for m in matrices], axis=1)
+            del matrices
+            covariates = np.empty((columns.size, len(opts.covariates), units.size))
+            for j, c in enumerate(opts.covariates):
+                by_period(panel.values(c), out=covariates[:, j])
             _check_covariates(np.concatenate(covariates, axis=1), opts.covariates)
     clusters, n_clusters = None, None
     if not opts.unit_level:
@@ -291,7 +317,7 @@ def _balanced(panel, opts, plan, keep_unit, period_keep, unit_codes, notes) -> _
             raise DataError(f"cluster={opts.cluster!r}: must be constant within each unit "
                             "(units are the sampling draws of a panel); it varies over time")
         clusters, n_clusters = _recode(per_unit[order, 0])
-    outcome = np.ascontiguousarray(matrix.T[:, order])
+    outcome = by_period(panel.values(panel.outcome))
     return _Sample(plan=plan, n=int(units.size), rows=int(units.size * outcome.shape[0]),
                    notes=notes, outcome_by_period=outcome, covariates_by_period=covariates,
                    codes=sorted_codes, weights=weights, clusters=clusters,
@@ -384,33 +410,50 @@ def _check_covariates(values: np.ndarray, names: Sequence[str]) -> None:
 
 # ============================================================================ estimation
 def _estimate(sample: _Sample, opts: _Options):
+    """The cells' estimates, the cohort shares, the Gram matrix of the influence functions
+    and cohort indicators (cells first; clustered: of their cluster sums, times G/(G-1))
+    and, with the multiplier bootstrap, the draws of every row.
+
+    The influence functions of a panel are read row by row over the spans of units where
+    they are not zero (:mod:`evalkit.did._cs_influence`): the whole ``(cells + cohorts) x
+    units`` matrix is only built for the multiplier bootstrap by unit. The estimators for
+    cross-sections fill that matrix, which is then used as it is.
+    """
     plan = sample.plan
-    k, c = plan.n_cells, plan.cohorts.size
-    moments = np.zeros((k + c, sample.n))
+    k, c, n = plan.n_cells, plan.cohorts.size, sample.n
+    dense: np.ndarray | None = None
+    rows: list[InfluenceRow] = []
     if sample.outcome_by_period is not None:
         estimates = panel_cells(sample.outcome_by_period, sample.codes, sample.weights, plan,
-                                moments[:k], method=opts.method,
-                                covariates=sample.covariates_by_period,
+                                method=opts.method, covariates=sample.covariates_by_period,
                                 covariate_names=opts.covariates)
+        rows += estimates.influence
     else:
-        estimates = rc_cells(sample.y, sample.period, sample.row_codes, sample.ids, sample.n,
-                             sample.row_weights, plan, moments[:k], method=opts.method,
+        dense = np.zeros((k + c, n))
+        estimates = rc_cells(sample.y, sample.period, sample.row_codes, sample.ids, n,
+                             sample.row_weights, plan, dense[:k], method=opts.method,
                              covariates=sample.row_covariates, covariate_names=opts.covariates)
+    share = np.empty(c)
     for j, code in enumerate(plan.cohort_code):
         member = sample.codes == code
-        moments[k + j] = member if sample.weights is None else member * sample.weights
-    share = moments[k:].sum(axis=1) / sample.n
-    if sample.clusters is None:
-        scores = moments
-        gram = moments @ moments.T
-    else:
-        scores = np.empty((k + c, sample.n_clusters))
-        for r in range(k + c):
-            scores[r] = np.bincount(sample.clusters, weights=moments[r],
-                                    minlength=sample.n_clusters)
-        del moments
+        indicator = member if sample.weights is None else member * sample.weights
+        share[j] = indicator.sum(dtype=float) / n
+        if dense is not None:
+            dense[k + j] = indicator
+        else:  # a panel's units are sorted by cohort: the cohort is one span of units
+            lo, hi = np.searchsorted(sample.codes, [code, code + 1])
+            rows.append(IndicatorRow([(lo, hi)], sample.weights))
+    if dense is not None:
+        rows = [StoredRow([(0, n)], row) for row in dense]
+    if sample.clusters is not None:
+        scores = influence_sums(rows, n, sample.clusters, sample.n_clusters)
         g = sample.n_clusters
         gram = scores @ scores.T * (g / (g - 1))
+    else:
+        scores = dense
+        if scores is None and opts.bootstrap is not None:
+            scores = influence_matrix(rows, n)
+        gram = influence_gram(rows, n) if scores is None else scores @ scores.T
     draws = None
     if opts.bootstrap is not None:
         rng = make_generator(opts.bootstrap.random_state)
