@@ -10,9 +10,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from evalkit.data.io import SUPPORTED_SUFFIXES, file_sha256, load_table
     from evalkit.data.dask_panel import DaskPanel
     from evalkit.data.duckdb_panel import DuckDBPanel
+    from evalkit.data.io import SUPPORTED_SUFFIXES, file_sha256, load_table
     from evalkit.data.open_panel import open_panel
     from evalkit.data.panel import Panel, PanelSpec, frame_fingerprint
     from evalkit.data.unit_blocks import EnginePanel, SplitPanel, UnitBlock

@@ -163,7 +163,66 @@ def _is_never(values: np.ndarray) -> np.ndarray:
     return np.isnan(values) | np.isinf(values) | (values == 0)
 
 
-class Panel:
+class DescribedPanel:
+    """What a panel's description says, read from its :class:`PanelSpec` (``_spec``):
+    shared by :class:`Panel` and the panels held by an engine."""
+
+    __slots__ = ()
+    _spec: PanelSpec
+
+    @property
+    def unit(self) -> str:
+        return self._spec.unit
+
+    @property
+    def time(self) -> str:
+        return self._spec.time
+
+    @property
+    def outcome(self) -> str:
+        return self._spec.outcome
+
+    @property
+    def treatment(self) -> str | None:
+        return self._spec.treatment
+
+    @property
+    def first_treated(self) -> str | None:
+        return self._spec.first_treated
+
+    @property
+    def covariates(self) -> tuple[str, ...]:
+        return self._spec.covariates
+
+    @property
+    def weights(self) -> str | None:
+        return self._spec.weights
+
+    @property
+    def cluster(self) -> str | None:
+        return self._spec.cluster
+
+    @property
+    def specification(self) -> PanelSpec:
+        """The description the panel was built from (see :class:`PanelSpec`)."""
+        return self._spec
+
+    def spec(self) -> dict[str, object]:
+        """The description as a plain dictionary (``specification.to_dict()``)."""
+        return self._spec.to_dict()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns of the original data that the panel uses."""
+        return self._spec.columns
+
+    @property
+    def cluster_column(self) -> str:
+        """The column that standard errors are clustered on by default."""
+        return self.cluster or self.unit
+
+
+class Panel(DescribedPanel):
     """A panel of units observed over time periods, validated once.
 
     A ``Panel`` records which column holds the unit identifier, the time period,
@@ -277,39 +336,7 @@ class Panel:
                 value.setflags(write=False)
         _set(self, **state)
 
-    # ------------------------------------------------------------------ the description
-    @property
-    def unit(self) -> str:
-        return self._spec.unit
-
-    @property
-    def time(self) -> str:
-        return self._spec.time
-
-    @property
-    def outcome(self) -> str:
-        return self._spec.outcome
-
-    @property
-    def treatment(self) -> str | None:
-        return self._spec.treatment
-
-    @property
-    def first_treated(self) -> str | None:
-        return self._spec.first_treated
-
-    @property
-    def covariates(self) -> tuple[str, ...]:
-        return self._spec.covariates
-
-    @property
-    def weights(self) -> str | None:
-        return self._spec.weights
-
-    @property
-    def cluster(self) -> str | None:
-        return self._spec.cluster
-
+    # ------------------------------------------------------------------ the data
     @property
     def data(self) -> pd.DataFrame:
         """The panel's data (the columns it uses, sorted by unit and period).
@@ -336,21 +363,7 @@ class Panel:
         """Rows dropped for missing values (only with ``missing="drop"``)."""
         return self._dropped
 
-    @property
-    def specification(self) -> PanelSpec:
-        """The description the panel was built from (see :class:`PanelSpec`)."""
-        return self._spec
-
-    def spec(self) -> dict[str, object]:
-        """The description as a plain dictionary (``specification.to_dict()``)."""
-        return self._spec.to_dict()
-
     # ------------------------------------------------------------------ derived facts
-    @property
-    def columns(self) -> tuple[str, ...]:
-        """The columns of the original data that the panel uses."""
-        return self._spec.columns
-
     @property
     def n_obs(self) -> int:
         return int(len(self._frame))
@@ -391,26 +404,12 @@ class Panel:
         then placed one position before it). 0 is the first treated period, -1 the
         period before.
         """
-        periods = self._periods
-        cohort = self._unit_cohort
-        steps = np.diff(periods)
-        if periods.size > 1 and np.allclose(steps, steps[0]):
-            cohort_pos = (cohort - periods[0]) / steps[0]
-            cohort_pos = np.where(np.isnan(cohort_pos), np.nan, np.ceil(cohort_pos - 1e-9))
-        else:
-            cohort_pos = np.searchsorted(periods, cohort).astype(float)
-            cohort_pos[cohort < periods[0]] = -1.0
-            cohort_pos[np.isnan(cohort)] = np.nan
+        cohort_pos = cohort_positions(self._unit_cohort, self._periods)
         return self._time_codes - cohort_pos[self._unit_codes]
 
     @property
     def is_balanced(self) -> bool:
         return self.n_obs == self.n_units * self.n_periods
-
-    @property
-    def cluster_column(self) -> str:
-        """The column that standard errors are clustered on by default."""
-        return self.cluster or self.unit
 
     @property
     def cohort(self) -> pd.Series:
@@ -507,6 +506,24 @@ class Panel:
         return (f"Panel(unit={self.unit!r}, time={self.time!r}, outcome={self.outcome!r}, "
                 f"{timing}; {self.n_units} units x {self.n_periods} periods, {self.n_obs} rows, "
                 f"{self.n_treated_units} treated)")
+
+
+def cohort_positions(cohort: np.ndarray, periods: np.ndarray) -> np.ndarray:
+    """Each unit's first treated period as a position among the sorted ``periods``.
+
+    With equally spaced periods, ``ceil((G - first) / step)``; otherwise the position
+    among the observed periods, ``-1`` for a unit treated before the first one. ``NaN``
+    for units never treated. Event time is a row's period position less this.
+    """
+    cohort = np.asarray(cohort, dtype=float)
+    steps = np.diff(periods)
+    if periods.size > 1 and np.allclose(steps, steps[0]):
+        position = (cohort - periods[0]) / steps[0]
+        return np.where(np.isnan(position), np.nan, np.ceil(position - 1e-9))
+    position = np.searchsorted(periods, cohort).astype(float)
+    position[cohort < periods[0]] = -1.0
+    position[np.isnan(cohort)] = np.nan
+    return position
 
 
 def _set(obj: object, **values: object) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evalkit.data.panel import Panel, PanelSpec
+from evalkit.data.panel import DescribedPanel, Panel, PanelSpec
 from evalkit.errors import InputError
 
 __all__ = ["UnitBlock", "PanelFacts", "EnginePanel", "SplitPanel", "sum_blocks"]
@@ -99,7 +99,7 @@ def _label(value: float) -> object:
     return int(value) if float(value).is_integer() else float(value)
 
 
-class EnginePanel(ABC):
+class EnginePanel(DescribedPanel, ABC):
     """A panel whose data stay in an engine, validated by it (see the module docstring).
 
     The description (``unit``, ``time``, ``outcome``, ``first_treated`` or
@@ -125,54 +125,6 @@ class EnginePanel(ABC):
                *args: Any) -> dict[str, np.ndarray]:
         """The sums, key by key, of what ``function(block, *args)`` returns for each block."""
         return sum_blocks(self.map_blocks(function, *args))
-
-    # ------------------------------------------------------------------ the description
-    @property
-    def specification(self) -> PanelSpec:
-        return self._spec
-
-    def spec(self) -> dict[str, object]:
-        return self._spec.to_dict()
-
-    @property
-    def unit(self) -> str:
-        return self._spec.unit
-
-    @property
-    def time(self) -> str:
-        return self._spec.time
-
-    @property
-    def outcome(self) -> str:
-        return self._spec.outcome
-
-    @property
-    def treatment(self) -> str | None:
-        return self._spec.treatment
-
-    @property
-    def first_treated(self) -> str | None:
-        return self._spec.first_treated
-
-    @property
-    def covariates(self) -> tuple[str, ...]:
-        return self._spec.covariates
-
-    @property
-    def weights(self) -> str | None:
-        return self._spec.weights
-
-    @property
-    def cluster(self) -> str | None:
-        return self._spec.cluster
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        return self._spec.columns
-
-    @property
-    def cluster_column(self) -> str:
-        return self.cluster or self.unit
 
     # ------------------------------------------------------------------ the facts
     @property

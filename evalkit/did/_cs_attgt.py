@@ -34,7 +34,7 @@ from evalkit.did._cs_influence import (
     influence_matrix,
     influence_sums,
 )
-from evalkit.errors import EstimationError
+from evalkit.errors import DataError, EstimationError
 
 __all__ = ["CellPlan", "CellEstimates", "plan_cells", "panel_cells", "rc_cells", "TRIM_LEVEL",
            "OVERLAP_LIMIT",
@@ -167,6 +167,34 @@ def plan_cells(periods: np.ndarray, group_values: np.ndarray, cohorts: np.ndarra
                     cell_base=np.asarray(cell_base, dtype=np.intp),
                     control=np.asarray(controls, dtype=bool).reshape(-1, group_values.size),
                     reference=tuple(reference))
+
+
+def check_covariate_gram(count: float, sums: np.ndarray, cross: np.ndarray,
+                         scale: np.ndarray, names: Sequence[str]) -> None:
+    """Name the covariates that are constant or collinear with the ones before them.
+
+    From the Gram matrix of the design ``[1, X]``, each column scaled by its largest
+    magnitude ``scale``: ``count`` observations, the covariates' ``sums`` and their
+    cross-products ``cross`` (the design itself is never built).
+    """
+    p = scale.size
+    gram = np.empty((p + 1, p + 1))
+    gram[0, 0] = count
+    gram[0, 1:] = gram[1:, 0] = sums / scale
+    gram[1:, 1:] = cross / np.outer(scale, scale)
+    redundant, rank = [], 1
+    for j in range(1, gram.shape[0]):
+        eig = np.linalg.eigvalsh(gram[: j + 1, : j + 1])
+        new_rank = int(np.sum(eig > eig.max() * 1e-10))
+        if new_rank == rank:
+            redundant.append(names[j - 1])
+        rank = new_rank
+    if redundant:
+        raise DataError(f"covariates={list(names)!r}: the design is singular: "
+                        f"{', '.join(map(repr, redundant))} "
+                        f"{'is' if len(redundant) == 1 else 'are'} constant or a linear "
+                        "combination of the intercept and the covariates before; drop "
+                        f"{'it' if len(redundant) == 1 else 'them'}")
 
 
 # ============================================================================ panel data

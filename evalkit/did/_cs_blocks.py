@@ -41,6 +41,7 @@ from evalkit.did._cs_attgt import (
     _check_design,
     _check_weights,
     _num,
+    check_covariate_gram,
     plan_cells,
 )
 from evalkit.errors import DataError, EstimationError, InputError
@@ -265,25 +266,8 @@ def _check_covariates(first: dict[str, np.ndarray], rest: list[dict[str, np.ndar
     which = "first" if invariant else "all"
     count = n if invariant else n * n_periods
     largest = np.max(np.stack([r["covariate_max"] for r in rest]), axis=0)
-    scale = np.maximum(largest, 1e-300)
-    p = scale.size
-    gram = np.empty((p + 1, p + 1))
-    gram[0, 0] = count
-    gram[0, 1:] = gram[1:, 0] = first[f"covariate_{which}_sum"] / scale
-    gram[1:, 1:] = first[f"covariate_{which}_cross"] / np.outer(scale, scale)
-    redundant, rank = [], 1
-    for j in range(1, gram.shape[0]):
-        eig = np.linalg.eigvalsh(gram[: j + 1, : j + 1])
-        new_rank = int(np.sum(eig > eig.max() * 1e-10))
-        if new_rank == rank:
-            redundant.append(names[j - 1])
-        rank = new_rank
-    if redundant:
-        raise DataError(f"covariates={list(names)!r}: the design is singular: "
-                        f"{', '.join(map(repr, redundant))} "
-                        f"{'is' if len(redundant) == 1 else 'are'} constant or a linear "
-                        "combination of the intercept and the covariates before; drop "
-                        f"{'it' if len(redundant) == 1 else 'them'}")
+    check_covariate_gram(count, first[f"covariate_{which}_sum"],
+                         first[f"covariate_{which}_cross"], np.maximum(largest, 1e-300), names)
     return invariant
 
 

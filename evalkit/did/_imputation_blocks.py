@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 from scipy import linalg
 
+from evalkit.data.panel import cohort_positions
 from evalkit.data.unit_blocks import EnginePanel, UnitBlock, sum_blocks
 from evalkit.did import _imputation_compute as compute
 from evalkit.did._imputation_compute import (
@@ -113,29 +114,12 @@ class _Scoring:
     gamma: np.ndarray         # P: lead coefficients (P = 0 without the pre-trend test)
 
 
-def _cohort_positions(periods: np.ndarray, cohort: np.ndarray) -> np.ndarray:
-    """Each unit's first treated period as a position among the periods (NaN: never).
-
-    The convention of :meth:`Panel.event_time`: with equally spaced periods,
-    ``ceil((G - first) / step)``; otherwise the position among the observed periods,
-    ``-1`` when treated before the first one.
-    """
-    steps = np.diff(periods)
-    if periods.size > 1 and np.allclose(steps, steps[0]):
-        position = (cohort - periods[0]) / steps[0]
-        return np.where(np.isnan(position), np.nan, np.ceil(position - 1e-9))
-    position = np.searchsorted(periods, cohort).astype(float)
-    position[cohort < periods[0]] = -1.0
-    position[np.isnan(cohort)] = np.nan
-    return position
-
-
 class _Cells:
     """A block on the ``units x periods`` grid, as the in-memory estimator lays out a panel."""
 
     def __init__(self, block: UnitBlock, setup: _Setup) -> None:
         n_periods, a = setup.n_periods, setup.anticipation
-        self.position = _cohort_positions(setup.periods, np.asarray(block.cohort, dtype=float))
+        self.position = cohort_positions(block.cohort, setup.periods)
         self.has_cohort = ~np.isnan(self.position)
         observed = np.ascontiguousarray(block.observed.T)
         with np.errstate(invalid="ignore"):

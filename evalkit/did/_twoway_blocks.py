@@ -53,6 +53,7 @@ import scipy.sparse as sp
 from scipy import linalg
 from scipy.sparse.csgraph import connected_components
 
+from evalkit.data.panel import cohort_positions
 from evalkit.data.unit_blocks import EnginePanel, UnitBlock, sum_blocks
 from evalkit.did._panel_regression import (
     PanelFit,
@@ -115,23 +116,6 @@ class TwoWayDesign:
     def width(self) -> int:
         """Columns of a block's design: the regressors, then the outcome."""
         return self.n_indicators + self.n_covariates + 1
-
-
-def cohort_positions(cohort: np.ndarray, periods: np.ndarray) -> np.ndarray:
-    """Each unit's first treatment period as a position among ``periods`` (NaN: never).
-
-    The rule of :meth:`evalkit.data.panel.Panel.event_time`: ``(G - first) / step``
-    rounded up for equally spaced periods, else the position among the observed
-    periods (-1 before the first one).
-    """
-    steps = np.diff(periods)
-    if periods.size > 1 and np.allclose(steps, steps[0]):
-        position = (cohort - periods[0]) / steps[0]
-        return np.where(np.isnan(position), np.nan, np.ceil(position - 1e-9))
-    position = np.searchsorted(periods, cohort).astype(float)
-    position[cohort < periods[0]] = -1.0
-    position[np.isnan(cohort)] = np.nan
-    return position
 
 
 # ============================================================================ in each block

@@ -22,6 +22,7 @@ from evalkit.did._cs_attgt import (
     IndicatorRow,
     InfluenceRow,
     StoredRow,
+    check_covariate_gram,
     influence_gram,
     influence_matrix,
     influence_sums,
@@ -385,27 +386,10 @@ def _check_covariates(values: np.ndarray, names: Sequence[str]) -> None:
     """
     if not np.all(np.isfinite(values)):
         raise DataError(f"covariates={list(names)!r}: contain missing or infinite values")
-    # the Gram matrix of the design [1, X], each column scaled by its largest magnitude,
-    # from the sums and cross-products of X (the design itself is never built)
+    # the Gram matrix of the design [1, X] from the sums and cross-products of X
     scale = np.maximum(np.abs(values).max(axis=1), 1e-300)
-    p = values.shape[0]
-    gram = np.empty((p + 1, p + 1))
-    gram[0, 0] = values.shape[1]
-    gram[0, 1:] = gram[1:, 0] = values.sum(axis=1) / scale
-    gram[1:, 1:] = np.einsum("ji,ki->jk", values, values) / np.outer(scale, scale)
-    redundant, rank = [], 1
-    for j in range(1, gram.shape[0]):
-        eig = np.linalg.eigvalsh(gram[: j + 1, : j + 1])
-        new_rank = int(np.sum(eig > eig.max() * 1e-10))
-        if new_rank == rank:
-            redundant.append(names[j - 1])
-        rank = new_rank
-    if redundant:
-        raise DataError(f"covariates={list(names)!r}: the design is singular: "
-                        f"{', '.join(map(repr, redundant))} "
-                        f"{'is' if len(redundant) == 1 else 'are'} constant or a linear "
-                        "combination of the intercept and the covariates before; drop "
-                        f"{'it' if len(redundant) == 1 else 'them'}")
+    check_covariate_gram(values.shape[1], values.sum(axis=1),
+                         np.einsum("ji,ki->jk", values, values), scale, names)
 
 
 # ============================================================================ estimation

@@ -19,6 +19,7 @@ import pandas as pd
 from evalkit.data import Panel, file_sha256
 from evalkit.data.csv_format import ReadFormat
 from evalkit.data.io import load_table_with_format
+from evalkit.data.panel import cohort_positions
 from evalkit.data.unit_blocks import EnginePanel
 from evalkit.did import did_2x2, event_study, twfe
 from evalkit.did.two_by_two import design_rows
@@ -234,7 +235,7 @@ def _event_time_range(panel: Panel | EnginePanel) -> tuple[int, int]:
     if held_by_engine(panel):  # from the cohorts and the periods the engine found
         periods = panel.periods
         cohorts = np.array([float(g) for g in panel.cohort_sizes.index if g != "never"])
-        position = np.searchsorted(periods, cohorts)
+        position = cohort_positions(cohorts, periods)
         return 0 - int(position.max()), periods.size - 1 - int(position.min())
     rel = panel.event_time()
     rel = rel[~np.isnan(rel)]
