@@ -30,8 +30,9 @@ from evalkit.data.panel import (
     _numeric_roles,
     _period_label,
     _roles,
+    check_description,
 )
-from evalkit.errors import DataError, InputError
+from evalkit.errors import DataError
 
 __all__ = ["check_description", "check_columns", "check_rows", "RowFacts", "kind_of", "number"]
 
@@ -71,22 +72,6 @@ def missing_sql(column: str, duckdb_type: str) -> str:
     """The SQL condition of a missing value: NULL, or NaN in a floating-point column."""
     q = ident(column)
     return f"({q} IS NULL OR isnan({q}))" if kind_of(duckdb_type) == "float" else f"{q} IS NULL"
-
-
-def check_description(spec: PanelSpec) -> None:
-    """The description alone, as :class:`Panel` checks it (raises InputError)."""
-    problems = Problems()
-    for name in ("unit", "time", "outcome"):
-        value = getattr(spec, name)
-        if not isinstance(value, str) or not value:
-            problems.add(f"{name}={value!r}: must be a column name; got {value!r}")
-    if (spec.treatment is None) == (spec.first_treated is None):
-        problems.add("treatment / first_treated: exactly one must be given (a 0/1 treatment "
-                     "column, or the column of each unit's first treatment period); got "
-                     f"treatment={spec.treatment!r}, first_treated={spec.first_treated!r}")
-    if spec.missing not in ("error", "drop"):
-        problems.add(f"missing={spec.missing!r}: must be 'error' or 'drop'; got {spec.missing!r}")
-    problems.raise_if_any(InputError, "Invalid panel description:")
 
 
 def check_columns(spec: PanelSpec, names: list[str]) -> None:

@@ -508,6 +508,23 @@ class Panel(DescribedPanel):
                 f"{self.n_treated_units} treated)")
 
 
+def check_description(spec: PanelSpec) -> None:
+    """The description alone: column names given, one way of timing the treatment, a
+    known ``missing`` (raises :class:`~evalkit.errors.InputError` listing every problem)."""
+    problems = Problems()
+    for name in ("unit", "time", "outcome"):
+        value = getattr(spec, name)
+        if not isinstance(value, str) or not value:
+            problems.add(f"{name}={value!r}: must be a column name; got {value!r}")
+    if (spec.treatment is None) == (spec.first_treated is None):
+        problems.add("treatment / first_treated: exactly one must be given (a 0/1 treatment "
+                     "column, or the column of each unit's first treatment period); got "
+                     f"treatment={spec.treatment!r}, first_treated={spec.first_treated!r}")
+    if spec.missing not in ("error", "drop"):
+        problems.add(f"missing={spec.missing!r}: must be 'error' or 'drop'; got {spec.missing!r}")
+    problems.raise_if_any(InputError, "Invalid panel description:")
+
+
 def cohort_positions(cohort: np.ndarray, periods: np.ndarray) -> np.ndarray:
     """Each unit's first treated period as a position among the sorted ``periods``.
 
@@ -552,19 +569,8 @@ def _validate(data: pd.DataFrame,
         data = data.to_pandas()
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"data: must be a pandas DataFrame; got {type(data).__name__}")
+    check_description(spec)
     problems = Problems()
-    for name in ("unit", "time", "outcome"):
-        value = getattr(spec, name)
-        if not isinstance(value, str) or not value:
-            problems.add(f"{name}={value!r}: must be a column name; got {value!r}")
-    if (spec.treatment is None) == (spec.first_treated is None):
-        problems.add("treatment / first_treated: exactly one must be given (a 0/1 treatment "
-                     "column, or the column of each unit's first treatment period); got "
-                     f"treatment={spec.treatment!r}, first_treated={spec.first_treated!r}")
-    if spec.missing not in ("error", "drop"):
-        problems.add(f"missing={spec.missing!r}: must be 'error' or 'drop'; got {spec.missing!r}")
-    problems.raise_if_any(InputError, "Invalid panel description:")
-
     needed = list(spec.columns)
     roles = _roles(spec)
     absent = [c for c in needed if c not in data.columns]

@@ -42,8 +42,8 @@ from evalkit.did._cs_attgt import (
     _check_weights,
     _num,
     check_covariate_gram,
-    plan_cells,
 )
+from evalkit.did._cs_plan import plan_sample
 from evalkit.errors import DataError, EstimationError, InputError
 from evalkit.inference.multiplier import make_generator, multiplier_draws
 
@@ -130,54 +130,16 @@ def estimate_blocks(panel: EnginePanel, opts: _Options) -> tuple[
 def _plan(panel: EnginePanel, opts: _Options) -> tuple[CellPlan, passes.Layout, list[str]]:
     """The cells, from the panel's cohorts (as the in-memory ``_prepare``), and how to
     read the blocks."""
-    notes: list[str] = []
-    periods_all = panel.periods
-    delta = opts.anticipation
     facts = panel._facts
     values = np.append(np.asarray(facts.cohorts, dtype=float), np.inf)
     counts = np.append(np.asarray(facts.cohort_units, dtype=np.int64),
                        int(facts.never_treated_units))
     order = np.argsort(values, kind="stable")
-    values, counts = values[order], counts[order]
-    values, counts = values[counts > 0], counts[counts > 0]
-    limit = periods_all[0] + delta
-    early = np.isfinite(values) & (values <= limit)
-    if early.any():
-        when = (f"in or before the first period, {_num(periods_all[0])}" if delta == 0 else
-                f"by period {_num(periods_all[0] + delta)} (first period plus anticipation)")
-        notes.append(f"{int(counts[early].sum()):,} units first treated {when} (cohorts "
-                     f"{', '.join(map(_num, values[early]))}) were dropped: they have no "
-                     "pre-treatment period to compare with")
-    present = values[~early]
-    if present.size == 0 or not np.isfinite(present).any():
-        raise DataError("No cohort is left with a pre-treatment period: every treated unit is "
-                        f"first treated by period {_num(periods_all[0] + delta)} (the first "
-                        "period plus anticipation)")
-    never = bool(np.isinf(present).any())
-    latest = float(np.max(present[np.isfinite(present)]))
-    if not never and opts.control_group == "never_treated":
-        raise DataError(
-            "control_group='never_treated': the panel has no never-treated units (units "
-            "first treated after the last period count as never treated); use "
-            "control_group='not_yet_treated' to compare cohorts with units treated later")
-    period_keep = np.ones(periods_all.size, dtype=bool)
-    if not never:
-        period_keep = periods_all < latest - delta
-        notes.append(f"No never-treated units: as in R's did, periods from "
-                     f"{_num(latest - delta)} on are dropped and cohort {_num(latest)} "
-                     "serves only as comparison units")
-        if period_keep.sum() < 2:
-            raise DataError("control_group='not_yet_treated': without never-treated units, "
-                            f"fewer than two periods precede the last cohort ({_num(latest)})"
-                            ", so no comparison is possible")
-    periods = periods_all[period_keep]
-    cohorts = present[np.isfinite(present) & (present > periods[0] + delta)]
-    if not never:
-        cohorts = cohorts[cohorts < latest]
-    if cohorts.size == 0:
-        raise DataError("No cohort has both a pre-treatment period and comparison units")
-    plan = plan_cells(periods, present, cohorts, anticipation=delta,
-                      base_period=opts.base_period, control_group=opts.control_group)
+    planned = plan_sample(panel.periods, values[order], counts[order],
+                          anticipation=opts.anticipation, control_group=opts.control_group,
+                          base_period=opts.base_period)
+    plan, notes, limit = planned.plan, list(planned.notes), planned.early_limit
+    periods = plan.periods
     pairs = np.unique(np.stack([plan.cell_period, plan.cell_base], axis=1), axis=0)
     cell_pair = _cell_pairs(plan, pairs)
     needed = np.zeros((plan.group_values.size, pairs.shape[0]), dtype=bool)

@@ -27,10 +27,10 @@ from evalkit.did._cs_attgt import (
     influence_matrix,
     influence_sums,
     panel_cells,
-    plan_cells,
     rc_cells,
 )
 from evalkit.did._cs_blocks import check_engine_options, estimate_blocks
+from evalkit.did._cs_plan import plan_sample
 from evalkit.did.specs import CallawaySantAnnaSpec
 from evalkit.errors import DataError, InputError
 from evalkit.inference.kinds import Clustered
@@ -175,50 +175,14 @@ def _event_positions(periods: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 
 def _prepare(panel: Panel, opts: _Options) -> _Sample:
-    notes: list[str] = []
-    periods_all = panel.periods
-    delta = opts.anticipation
     unit_cohort = panel.unit_cohorts.to_numpy(dtype=float)
     cohort = np.where(np.isnan(unit_cohort), np.inf, unit_cohort)
-    early = np.isfinite(cohort) & (cohort <= periods_all[0] + delta)
-    keep_unit = ~early
-    if early.any():
-        dropped = np.unique(cohort[early])
-        when = (f"in or before the first period, {_label(periods_all[0])}" if delta == 0 else
-                f"by period {_label(periods_all[0] + delta)} (first period plus anticipation)")
-        notes.append(f"{int(early.sum()):,} units first treated {when} (cohorts "
-                     f"{', '.join(map(_label, dropped))}) were dropped: they have no "
-                     "pre-treatment period to compare with")
-    if not keep_unit.any() or not np.isfinite(cohort[keep_unit]).any():
-        raise DataError("No cohort is left with a pre-treatment period: every treated unit is "
-                        f"first treated by period {_label(periods_all[0] + delta)} (the first "
-                        "period plus anticipation)")
-    never = bool(np.isinf(cohort[keep_unit]).any())
-    period_keep = np.ones(periods_all.size, dtype=bool)
-    latest = float(np.max(cohort[keep_unit & np.isfinite(cohort)]))
-    if not never and opts.control_group == "never_treated":
-        raise DataError(
-            "control_group='never_treated': the panel has no never-treated units (units "
-            "first treated after the last period count as never treated); use "
-            "control_group='not_yet_treated' to compare cohorts with units treated later")
-    if not never:
-        period_keep = periods_all < latest - delta
-        notes.append(f"No never-treated units: as in R's did, periods from "
-                     f"{_label(latest - delta)} on are dropped and cohort {_label(latest)} "
-                     "serves only as comparison units")
-        if period_keep.sum() < 2:
-            raise DataError("control_group='not_yet_treated': without never-treated units, "
-                            f"fewer than two periods precede the last cohort ({_label(latest)})"
-                            ", so no comparison is possible")
-    periods = periods_all[period_keep]
-    present = np.unique(cohort[keep_unit])
-    cohorts = present[np.isfinite(present) & (present > periods[0] + delta)]
-    if not never:
-        cohorts = cohorts[cohorts < latest]
-    if cohorts.size == 0:
-        raise DataError("No cohort has both a pre-treatment period and comparison units")
-    plan = plan_cells(periods, present, cohorts, anticipation=delta,
-                      base_period=opts.base_period, control_group=opts.control_group)
+    values, counts = np.unique(cohort, return_counts=True)
+    planned = plan_sample(panel.periods, values, counts, anticipation=opts.anticipation,
+                          control_group=opts.control_group, base_period=opts.base_period)
+    plan, period_keep, notes = planned.plan, planned.period_keep, list(planned.notes)
+    keep_unit = ~(np.isfinite(cohort) & (cohort <= planned.early_limit))
+    present = plan.group_values
     unit_codes = np.searchsorted(present, cohort)
 
     use_rc = opts.data_type == "repeated_cross_section" or (
