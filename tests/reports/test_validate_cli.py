@@ -67,5 +67,5 @@ def test_shipped_params_and_their_data_are_valid(capsys):
     root = Path(__file__).resolve().parents[2]
     assert main(["validate", str(root / "params")]) == 0
     shipped = len(list((root / "params").glob("*.yaml")))
-    assert shipped == 13
+    assert shipped == 14
     assert f"{shipped} of {shipped} params files valid." in capsys.readouterr().out
