@@ -13,8 +13,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from evalkit.data.dask_panel import DaskPanel
     from evalkit.data.duckdb_panel import DuckDBPanel
     from evalkit.data.io import SUPPORTED_SUFFIXES, file_sha256, load_table
-    from evalkit.data.open_panel import open_panel
     from evalkit.data.panel import Panel, PanelSpec, frame_fingerprint
+    from evalkit.data.panel_sources import open_panel
     from evalkit.data.unit_blocks import EnginePanel, SplitPanel, UnitBlock
 
 __all__ = ["Panel", "PanelSpec", "load_table", "file_sha256", "frame_fingerprint",
@@ -27,7 +27,7 @@ _LAZY = {"Panel": "evalkit.data.panel", "PanelSpec": "evalkit.data.panel",
          "SUPPORTED_SUFFIXES": "evalkit.data.io",
          "DuckDBPanel": "evalkit.data.duckdb_panel", "DaskPanel": "evalkit.data.dask_panel",
          "EnginePanel": "evalkit.data.unit_blocks", "SplitPanel": "evalkit.data.unit_blocks",
-         "UnitBlock": "evalkit.data.unit_blocks", "open_panel": "evalkit.data.open_panel"}
+         "UnitBlock": "evalkit.data.unit_blocks", "open_panel": "evalkit.data.panel_sources"}
 
 
 def __getattr__(name: str) -> Any:

@@ -12,7 +12,7 @@ import pytest
 
 from evalkit import callaway_santanna
 from evalkit.data import DuckDBPanel, Panel, open_panel
-from evalkit.data.open_panel import engine_for
+from evalkit.data.panel_sources import engine_for
 from evalkit.datasets import load_mpdta
 from evalkit.errors import InputError
 

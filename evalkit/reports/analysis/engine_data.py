@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from evalkit.data.open_panel import engine_for, open_panel
+from evalkit.data.panel_sources import engine_for, open_panel
 from evalkit.data.unit_blocks import EnginePanel, UnitBlock
 from evalkit.reports.analysis.notes import Note
 from evalkit.reports.params import PolicyParams
