@@ -13,8 +13,8 @@ Units are drawn in chunks, each from its own random stream derived from the seed
 chunk's position (the same seed and chunk size give the same panel). With
 ``layout="scattered"`` (the default) the rows of each chunk are shuffled and dealt at
 random to the files, so that a unit's rows lie in several files and in no order: an
-engine has to gather them. ``layout="by_unit"`` writes
-whole units in order (the files split the unit range), as a table sorted by unit would be.
+engine has to gather them. ``layout="by_unit"`` writes whole units in order (the files
+split the unit range), as a table sorted by unit would be.
 
 The folder holds ``part-00.parquet`` ... and ``_manifest.json`` (the parameters, the
 cohort sizes and the true effects); readers of Parquet folders (DuckDB, Dask, Spark)
