@@ -71,6 +71,9 @@ RUNS = ("duckdb-cs", "duckdb-twfe", "dask-cs", "memory-cs", "peer-spark", "peer-
 BY_WORKERS = ("dask-cs", "peer-spark")
 MARK = "RESULT "
 DIGITS = ("overall", "overall_se", "e0")  # shown with 6 decimals
+COLUMNS = ("run", "workers", "load_before", "wall_s", "peak_bytes", "import_s", "cluster_s",
+           "panel_s", "estimate_s", "aggregate_s", "cells", "overall", "overall_se", "e0",
+           "overall_truth", "e0_truth", "ok")
 
 PEER = r"""
 import json, os, sys, time, warnings
@@ -121,7 +124,9 @@ def _open_panel(spec: dict[str, Any], steps: dict[str, float]) -> tuple[Any, Any
     if kind.startswith("duckdb"):
         from evalkit.data.duckdb_panel import DuckDBPanel
 
-        return DuckDBPanel(folder, **_columns(spec)), None
+        options = ({"memory_limit": spec["duckdb_memory"]} if spec.get("duckdb_memory")
+                   else {})
+        return DuckDBPanel(folder, **_columns(spec), **options), None
     if kind == "memory-cs":
         import pandas as pd
 
@@ -137,7 +142,7 @@ def _open_panel(spec: dict[str, Any], steps: dict[str, float]) -> tuple[Any, Any
                            local_directory=spec["scratch"])
     client = Client(cluster)
     steps["cluster_s"] = time.perf_counter() - mark
-    return DaskPanel(folder, **_columns(spec)), client
+    return DaskPanel(folder, **_columns(spec), client=client), client
 
 
 def child(spec: dict[str, Any]) -> dict[str, Any]:
@@ -264,7 +269,8 @@ def run(kind: str, workers: int | None, folder: Path, manifest: dict[str, Any],
         memory = (_spark_memory(args.worker_memory) if kind == "peer-spark"
                   else args.worker_memory)
         spec = {"kind": kind, "folder": str(folder), "columns": manifest["columns"],
-                "workers": workers, "worker_memory": memory, "scratch": scratch}
+                "workers": workers, "worker_memory": memory, "scratch": scratch,
+                "duckdb_memory": args.duckdb_memory}
         if peer:
             command = [args.peer_python, "-c", PEER, json.dumps(spec)]
         else:
@@ -305,6 +311,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="Dask workers (Spark cores) of the cluster runs (default 1 2)")
     parser.add_argument("--worker-memory", default="8GB",
                         help="memory limit of each Dask worker, and the Spark JVM's heap")
+    parser.add_argument("--duckdb-memory", default=None,
+                        help="DuckDBPanel(memory_limit=...) of the DuckDB runs (default: its own)")
     parser.add_argument("--repeat", type=int, default=1, help="measured runs of each")
     parser.add_argument("--timeout", type=float, default=1800.0,
                         help="seconds after which a run is stopped (default 1800)")
@@ -325,8 +333,8 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(args.repeat):
                 rows.append(run(kind, workers, folder, manifest, args))
                 print(json.dumps(rows[-1]), flush=True)
-    shown = [{k: (f"{v:.6f}" if k in DIGITS and v is not None else v)
-              for k, v in row.items() if k != "status"} for row in rows]
+    shown = [{k: (f"{row[k]:.6f}" if k in DIGITS and row.get(k) is not None else row.get(k))
+              for k in COLUMNS} for row in rows]
     print_table(shown, title=f"{manifest['rows']:,} rows ({args.units:,} units x "
                 f"{args.periods} periods) in {args.files} Parquet files ({args.layout}); "
                 "peak = resident memory of the whole process tree")
