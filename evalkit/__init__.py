@@ -34,7 +34,7 @@ from evalkit.errors import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from evalkit import datasets, territories
-    from evalkit.data import Panel, load_table
+    from evalkit.data import DaskPanel, DuckDBPanel, Panel, load_table, open_panel
     from evalkit.did import (
         bacon_decomposition,
         callaway_santanna,
@@ -90,6 +90,9 @@ __all__ = [
     "datasets",
     "territories",
     "Panel",
+    "DuckDBPanel",
+    "DaskPanel",
+    "open_panel",
     "load_table",
     "did_2x2",
     "twfe",
@@ -150,6 +153,9 @@ _LAZY = {
     "datasets": "evalkit.datasets",
     "territories": "evalkit.territories",
     "Panel": "evalkit.data",
+    "DuckDBPanel": "evalkit.data",
+    "DaskPanel": "evalkit.data",
+    "open_panel": "evalkit.data",
     "load_table": "evalkit.data",
     "did_2x2": "evalkit.did",
     "twfe": "evalkit.did",

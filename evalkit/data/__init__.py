@@ -11,15 +11,23 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from evalkit.data.io import SUPPORTED_SUFFIXES, file_sha256, load_table
+    from evalkit.data.dask_panel import DaskPanel
+    from evalkit.data.duckdb_panel import DuckDBPanel
+    from evalkit.data.open_panel import open_panel
     from evalkit.data.panel import Panel, PanelSpec, frame_fingerprint
+    from evalkit.data.unit_blocks import EnginePanel, SplitPanel, UnitBlock
 
 __all__ = ["Panel", "PanelSpec", "load_table", "file_sha256", "frame_fingerprint",
-           "SUPPORTED_SUFFIXES"]
+           "SUPPORTED_SUFFIXES", "DuckDBPanel", "DaskPanel", "EnginePanel", "SplitPanel",
+           "UnitBlock", "open_panel"]
 
 _LAZY = {"Panel": "evalkit.data.panel", "PanelSpec": "evalkit.data.panel",
          "frame_fingerprint": "evalkit.data.panel",
          "load_table": "evalkit.data.io", "file_sha256": "evalkit.data.io",
-         "SUPPORTED_SUFFIXES": "evalkit.data.io"}
+         "SUPPORTED_SUFFIXES": "evalkit.data.io",
+         "DuckDBPanel": "evalkit.data.duckdb_panel", "DaskPanel": "evalkit.data.dask_panel",
+         "EnginePanel": "evalkit.data.unit_blocks", "SplitPanel": "evalkit.data.unit_blocks",
+         "UnitBlock": "evalkit.data.unit_blocks", "open_panel": "evalkit.data.open_panel"}
 
 
 def __getattr__(name: str) -> Any:

@@ -11,13 +11,15 @@ of a DataFrame).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 __all__ = ["SHOW", "ROWS_COUNTED", "rows_text", "float_values", "missing_problem",
            "non_numeric_problem", "non_finite_problem", "too_large_problem", "too_large_limit",
-           "numbers_read_as_codes"]
+           "numbers_read_as_codes", "missing_text", "non_numeric_text", "non_finite_text",
+           "too_large_text"]
 
 SHOW = 5  # how many offending values, rows or units a message lists
 ROWS_COUNTED = "data row 1 is the first row after the header"
@@ -27,13 +29,15 @@ _DECIMAL_COMMA = re.compile(r"^\s*[+-]?[\d\s\u00a0\u202f.]*\d,\d+\s*%?\s*$")
 _THOUSANDS = re.compile(r"^\s*[+-]?\d{1,3}([\s\u00a0\u202f]\d{3})+([.,]\d+)?\s*$")
 
 
-def rows_text(positions: np.ndarray, limit: int = SHOW) -> str:
+def rows_text(positions: np.ndarray, limit: int = SHOW, total: int | None = None) -> str:
     """The rows at 0-based ``positions`` as a user counts them: ``"rows 4, 8 and 12"``.
 
-    At most ``limit`` rows are listed, then how many more there are.
+    At most ``limit`` rows are listed, then how many more there are: ``total`` rows in
+    all when given (``positions`` then holds only the first of them), else
+    ``len(positions)``.
     """
     numbers = [str(int(p) + 1) for p in np.asarray(positions)[:limit]]
-    more = len(positions) - len(numbers)
+    more = (len(positions) if total is None else int(total)) - len(numbers)
     if len(numbers) == 1 and not more:
         return f"row {numbers[0]}"
     if more:
@@ -56,9 +60,15 @@ def _shown(value: object) -> str:
 def missing_problem(label: str, missing: np.ndarray, positions: np.ndarray) -> str:
     """``label`` has missing values in the rows where ``missing`` is true."""
     where = np.flatnonzero(missing)
-    return (f"{label}: {where.size} of {missing.size} rows have a missing value "
-            f"({rows_text(positions[where])}; {ROWS_COUNTED}; drop them first, or pass "
-            "missing='drop')")
+    return missing_text(label, where.size, missing.size,
+                        f"{rows_text(positions[where])}; {ROWS_COUNTED}")
+
+
+def missing_text(label: str, count: int, total: int, where: str) -> str:
+    """``label`` has missing values in ``count`` of ``total`` rows; ``where`` says which
+    (``"rows 2 and 6; data row 1 is the first row after the header"``)."""
+    return (f"{label}: {count} of {total} rows have a missing value ({where}; drop them "
+            "first, or pass missing='drop')")
 
 
 def non_numeric_problem(label: str, series: pd.Series, positions: np.ndarray) -> str:
@@ -72,28 +82,48 @@ def non_numeric_problem(label: str, series: pd.Series, positions: np.ndarray) ->
         bad = (series.notna() & converted.isna()).to_numpy()
     except (TypeError, ValueError):
         bad = series.notna().to_numpy()
-    head = f"{label}: must be a numeric column; got dtype {series.dtype}"
+    dates = pd.api.types.is_datetime64_any_dtype(series)
     if not bad.any():
-        example = series.dropna().astype(str).head(3).tolist()
-        if pd.api.types.is_datetime64_any_dtype(series):
-            return f"{head} (dates, values such as {example}); use a number such as the year"
-        return (f"{head} (numbers stored as text, values such as {example}); convert the "
-                "column to numbers first (pandas.to_numeric)")
+        return non_numeric_text(label, series.dtype, [], count=0, total=series.size,
+                                distinct=0, samples=series.dropna().astype(str).head(3).tolist(),
+                                dates=dates)
     where = np.flatnonzero(bad)
     values = series.to_numpy()[where]
     texts = pd.Series(values).astype(str)
     shown = []
     for value in pd.unique(texts)[:SHOW]:
         at = where[(texts == value).to_numpy()]
-        shown.append(f"{_shown(value)} ({rows_text(positions[at], 3)})")
-    distinct = int(texts.nunique())
+        shown.append((value, rows_text(positions[at], 3)))
+    return non_numeric_text(label, series.dtype, shown, count=where.size, total=series.size,
+                            distinct=int(texts.nunique()), samples=texts.head(1000).tolist())
+
+
+def non_numeric_text(label: str, dtype: object, shown: Sequence[tuple[object, str]], *,
+                     count: int, total: int, distinct: int, samples: Sequence[str],
+                     counted: str = ROWS_COUNTED, dates: bool = False) -> str:
+    """``label`` must be numeric but its type is ``dtype``.
+
+    ``count`` of the ``total`` rows hold one of ``distinct`` values that are not numbers;
+    ``shown`` gives the first few of them, each with where it is (``"rows 3, 9 and
+    12"``), and ``samples`` some of them as text (to recognise decimal commas). With no
+    such row (``count`` 0), ``samples`` are the column's first values: numbers stored as
+    text, or dates when ``dates``. ``counted`` says how rows are counted.
+    """
+    head = f"{label}: must be a numeric column; got dtype {dtype}"
+    if not count:
+        example = list(samples[:3])
+        if dates:
+            return f"{head} (dates, values such as {example}); use a number such as the year"
+        return (f"{head} (numbers stored as text, values such as {example}); convert the "
+                "column to numbers first (pandas.to_numeric)")
+    listed = [f"{_shown(value)} ({rows})" for value, rows in list(shown)[:SHOW]]
     more = f" and {distinct - SHOW:,} other values" if distinct > SHOW else ""
-    message = (f"{head}, with {where.size:,} of {series.size:,} rows holding values that are "
-               f"not numbers: {', '.join(shown)}{more} ({ROWS_COUNTED})")
-    if any(_DECIMAL_COMMA.match(v) for v in texts.head(1000)):
+    message = (f"{head}, with {count:,} of {total:,} rows holding values that are "
+               f"not numbers: {', '.join(listed)}{more} ({counted})")
+    if any(_DECIMAL_COMMA.match(v) for v in samples[:1000]):
         message += ("; values such as '1,5' are written with a decimal comma: read the file "
                     "with decimal=',' (load_table(path, decimal=','))")
-    elif any(_THOUSANDS.match(v) for v in texts.head(1000)):
+    elif any(_THOUSANDS.match(v) for v in samples[:1000]):
         message += ("; values such as '1 234' are written with a thousands separator: read "
                     "the file with thousands=' ' (load_table(path, thousands=' '))")
     return message
@@ -104,9 +134,15 @@ def non_finite_problem(label: str, values: np.ndarray, positions: np.ndarray) ->
     where = np.flatnonzero(np.isinf(values))
     if not where.size:
         return None
-    return (f"{label}: must hold finite numbers; got inf or -inf in {where.size:,} of "
-            f"{values.size:,} rows ({rows_text(positions[where])}; {ROWS_COUNTED}); replace "
-            "them (they often come from a division by zero) or drop these rows")
+    return non_finite_text(label, where.size, values.size,
+                           f"{rows_text(positions[where])}; {ROWS_COUNTED}")
+
+
+def non_finite_text(label: str, count: int, total: int, where: str) -> str:
+    """``label`` holds ``inf`` or ``-inf`` in ``count`` of ``total`` rows, ``where``."""
+    return (f"{label}: must hold finite numbers; got inf or -inf in {count:,} of "
+            f"{total:,} rows ({where}); replace them (they often come from a division by "
+            "zero) or drop these rows")
 
 
 def too_large_limit(n_rows: int) -> float:
@@ -128,16 +164,27 @@ def too_large_problem(label: str, values: np.ndarray, positions: np.ndarray) -> 
     if not where.size:
         return None
     largest = float(np.max(np.abs(values[where])))
+    return too_large_text(label, limit, largest, where.size, values.size,
+                          f"{rows_text(positions[where])}; {ROWS_COUNTED}")
+
+
+def too_large_text(label: str, limit: float, largest: float, count: int, total: int,
+                   where: str) -> str:
+    """``label`` holds values up to ``largest``, above ``limit``, in ``count`` of ``total``
+    rows, ``where``."""
     return (f"{label}: must be at most {limit:.3g} in absolute value; got values up to "
-            f"{largest:.3g} in {where.size:,} of {values.size:,} rows "
-            f"({rows_text(positions[where])}; {ROWS_COUNTED}), too large to estimate with "
-            "(their squares overflow): rescale the column (e.g. in thousands or millions, or "
-            "take its logarithm) or correct these values")
+            f"{largest:.3g} in {count:,} of {total:,} rows ({where}), too large to estimate "
+            "with (their squares overflow): rescale the column (e.g. in thousands or "
+            "millions, or take its logarithm) or correct these values")
 
 
-def numbers_read_as_codes(column: str, series: pd.Series) -> str:
-    """The remark added when codes read as numbers collide (``01`` and ``1``)."""
-    return (f"The column {column!r} was read as numbers (dtype {series.dtype}), so codes like "
+def numbers_read_as_codes(column: str, series: pd.Series | str) -> str:
+    """The remark added when codes read as numbers collide (``01`` and ``1``).
+
+    ``series`` is the column, or the name of its type.
+    """
+    dtype = series if isinstance(series, str) else series.dtype
+    return (f"The column {column!r} was read as numbers (dtype {dtype}), so codes like "
             "01 and 1, if the file writes both, became equal: territorial codes must be read "
             "as text (evalkit reads a CSV or Excel column as numbers whenever all its values "
             f"look like numbers; with load_table, pass dtype={{{column!r}: str}})")

@@ -184,7 +184,8 @@ class Panel:
     Parameters
     ----------
     data
-        The data, one row per unit and period.
+        The data, one row per unit and period: a pandas DataFrame, or a polars or
+        pyarrow table.
     unit, time, outcome
         Column names of the unit identifier, the (numeric) time period and the
         (numeric) outcome.
@@ -527,6 +528,9 @@ def _validate(data: pd.DataFrame,
     Returns the panel's own copy of the columns it uses (not yet sorted), the number of
     rows dropped, and the numeric columns as floats.
     """
+    if type(data).__module__.split(".")[0] in ("polars", "pyarrow") and \
+            hasattr(data, "to_pandas"):  # a polars DataFrame, a pyarrow Table or RecordBatch
+        data = data.to_pandas()
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"data: must be a pandas DataFrame; got {type(data).__name__}")
     problems = Problems()

@@ -220,12 +220,13 @@ class EnginePanel(ABC):
     @property
     def cohort_sizes(self) -> pd.Series:
         """Units in each cohort, never-treated units under ``"never"`` (as a Panel's)."""
-        sizes = {str(_label(g)): int(n) for g, n in zip(self._facts.cohorts,
-                                                        self._facts.cohort_units, strict=True)}
+        labels: list[object] = [_label(g) for g in self._facts.cohorts]
+        counts = [int(n) for n in self._facts.cohort_units]
         if self._facts.never_treated_units:
-            sizes["never"] = self._facts.never_treated_units
-        out = pd.Series(sizes, name="units", dtype=int)
-        out.index.name = "cohort"
+            labels.append("never")
+            counts.append(self._facts.never_treated_units)
+        out = pd.Series(counts, index=pd.Index(labels, dtype=object, name="cohort"),
+                        name="units", dtype=int)
         return out
 
     @property
@@ -263,14 +264,22 @@ class EnginePanel(ABC):
 # ============================================================================ in memory
 def panel_block(panel: Panel, units: np.ndarray,
                 cluster_labels: np.ndarray | None) -> UnitBlock:
-    """The block of ``panel``'s units at positions ``units`` (sorted positions)."""
+    """The block of ``panel``'s units at positions ``units`` (sorted positions).
+
+    A panel's rows are sorted by unit: consecutive units are one slice of rows.
+    """
     n_periods = panel.n_periods
-    inside = np.zeros(panel.n_units, dtype=bool)
-    inside[units] = True
-    rows = inside[panel.unit_index]
-    position = np.full(panel.n_units, -1, dtype=np.intp)
-    position[units] = np.arange(units.size)
-    column = position[panel.unit_index[rows]]
+    unit_index = panel.unit_index
+    if units.size and units[-1] - units[0] + 1 == units.size:
+        rows = slice(*np.searchsorted(unit_index, [units[0], units[-1] + 1]))
+        column = unit_index[rows] - units[0]
+    else:
+        inside = np.zeros(panel.n_units, dtype=bool)
+        inside[units] = True
+        rows = inside[unit_index]
+        position = np.full(panel.n_units, -1, dtype=np.intp)
+        position[units] = np.arange(units.size)
+        column = position[unit_index[rows]]
     period = panel.period_index[rows]
 
     def wide(values: np.ndarray) -> np.ndarray:

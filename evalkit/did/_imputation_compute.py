@@ -51,11 +51,13 @@ from typing import Literal
 import numpy as np
 from scipy import linalg
 
-from evalkit.errors import EstimationError
+from evalkit.errors import DataError, EstimationError
 
 __all__ = ["Clusters", "GridData", "Design", "EffectEstimates", "LeadEstimates", "prepare",
            "estimate_effects", "estimate_leads", "available_effect_times",
-           "available_lead_count", "identified_lead_count", "SINGLE_CLUSTER_SHARE"]
+           "available_lead_count", "identified_lead_count", "SINGLE_CLUSTER_SHARE",
+           "ReducedSystem", "check_identified", "collinear_leads_error", "no_imputed_cell_error",
+           "no_pre_period_error", "single_cluster_error"]
 
 Grouping = Literal["cohort_event_time", "event_time"]
 
@@ -140,6 +142,56 @@ def _times(grid: np.ndarray, small: np.ndarray) -> np.ndarray:
     return (small.T @ grid.T).T
 
 
+class ReducedSystem:
+    r"""Normal equations of the period effects and slopes once the unit effects are eliminated.
+
+    Everything it is built from is a sum over units: ``gram_tt``
+    (:math:`\operatorname{diag}(m) - C`), ``gram_tx`` and ``gram_xx`` (the covariates
+    demeaned within unit, weighted by ``w0``) and ``raw_variance`` (each covariate's
+    weighted variance around its overall mean, for scaling), so that the grid and data
+    read in blocks of whole units give the same system. The first active period is the
+    reference (effect 0).
+    """
+
+    def __init__(self, gram_tt: np.ndarray, gram_tx: np.ndarray, gram_xx: np.ndarray,
+                 raw_variance: np.ndarray, active_periods: np.ndarray) -> None:
+        n_periods = gram_tt.shape[0]
+        q = gram_xx.shape[0]
+        self.n_covariates = q
+        self.periods = np.flatnonzero(active_periods)
+        self.free = self.periods[1:]  # the first active period is the reference (effect 0)
+        index = np.concatenate([self.free, n_periods + np.arange(q)])
+        full = np.block([[gram_tt, gram_tx], [gram_tx.T, gram_xx]])
+        matrix = full[np.ix_(index, index)]
+        self.n_free = self.free.size
+        self.gram_xx = gram_xx
+        self.raw_variance = raw_variance
+        # Scale by the period effects' own diagonal and by each covariate's variance
+        # before removing the fixed effects, so that a covariate the unit effects absorb
+        # shows up as a vanishing pivot instead of being rescaled to unit variance.
+        reference = np.concatenate([np.diag(matrix)[: self.n_free], raw_variance])
+        self.scale = np.sqrt(np.where(reference > 0, reference, 1.0))
+        self.factor, self.rank = _leading_rank(matrix / np.outer(self.scale, self.scale))
+
+    def identified(self) -> tuple[bool, bool]:
+        """(unit and period effects identified, slopes identified as well)."""
+        return self.rank >= self.n_free, self.rank == self.n_free + self.n_covariates
+
+    def solve(self, s_period: np.ndarray, s_cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        r"""Period effects ``T x J`` and slopes ``q x J`` for ``J`` reduced right-hand sides.
+
+        ``s_period`` (``T x J``) and ``s_cov`` (``q x J``) are the right-hand sides with
+        the unit part eliminated: :math:`r_t - \sum_i w_{0,it} r_i / W_i` and
+        :math:`r_x - \sum_i (\sum_t w_{0,it} X_{it}) r_i / W_i`.
+        """
+        rhs = np.vstack([s_period[self.free], s_cov])
+        z = linalg.cho_solve((self.factor, True), rhs / self.scale[:, None],
+                             check_finite=False) / self.scale[:, None]
+        period = np.zeros_like(s_period)
+        period[self.free] = z[: self.n_free]
+        return period, z[self.n_free:]
+
+
 class _TwoWaySolver:
     """Exact solver of the normal equations of unit + period effects (+ slopes) on ``w0``."""
 
@@ -158,10 +210,10 @@ class _TwoWaySolver:
         gram_xx = np.zeros((q, q))
         demeaned = []
         total = float(unit_weight.sum())
-        self.raw_variance = np.zeros(q)  # weighted variance around the overall mean
+        raw_variance = np.zeros(q)  # weighted variance around the overall mean
         for k, x in enumerate(self.covariates):
             mean = float(self.unit_x[:, k].sum()) / total
-            self.raw_variance[k] = float((w0 * (x - mean) ** 2).sum())
+            raw_variance[k] = float((w0 * (x - mean) ** 2).sum())
             d = x - (self.unit_x[:, k] / self.safe_weight)[:, None]
             demeaned.append(d)
             gram_tx[:, k] = (w0 * d).sum(axis=0)
@@ -170,23 +222,12 @@ class _TwoWaySolver:
             for m in range(k, q):
                 gram_xx[k, m] = gram_xx[m, k] = float((wd * demeaned[m]).sum())
         del demeaned
-        self.periods = np.flatnonzero(active_periods)
-        self.free = self.periods[1:]  # the first active period is the reference (effect 0)
-        index = np.concatenate([self.free, n_periods + np.arange(q)])
-        full = np.block([[gram_tt, gram_tx], [gram_tx.T, gram_xx]])
-        matrix = full[np.ix_(index, index)]
-        self.n_free = self.free.size
-        self.gram_xx = gram_xx
-        # Scale by the period effects' own diagonal and by each covariate's variance
-        # before removing the fixed effects, so that a covariate the unit effects absorb
-        # shows up as a vanishing pivot instead of being rescaled to unit variance.
-        reference = np.concatenate([np.diag(matrix)[: self.n_free], self.raw_variance])
-        self.scale = np.sqrt(np.where(reference > 0, reference, 1.0))
-        self.factor, self.rank = _leading_rank(matrix / np.outer(self.scale, self.scale))
+        self.system = ReducedSystem(gram_tt, gram_tx, gram_xx, raw_variance, active_periods)
+        self.periods = self.system.periods
 
     def identified(self) -> tuple[bool, bool]:
         """(unit and period effects identified, slopes identified as well)."""
-        return self.rank >= self.n_free, self.rank == self.n_free + len(self.covariates)
+        return self.system.identified()
 
     def solve(self, per_unit: np.ndarray, r_period: np.ndarray, r_cov: np.ndarray, *,
               with_units: bool) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
@@ -199,12 +240,7 @@ class _TwoWaySolver:
         """
         s_period = r_period - self.w0.T @ per_unit
         s_cov = r_cov - self.unit_x.T @ per_unit
-        rhs = np.vstack([s_period[self.free], s_cov])
-        z = linalg.cho_solve((self.factor, True), rhs / self.scale[:, None],
-                             check_finite=False) / self.scale[:, None]
-        period = np.zeros_like(r_period)
-        period[self.free] = z[: self.n_free]
-        slopes = z[self.n_free:]
+        period, slopes = self.system.solve(s_period, s_cov)
         if not with_units:
             return None, period, slopes
         fitted = _times(self.w0, period)
@@ -214,6 +250,59 @@ class _TwoWaySolver:
         unit = np.subtract(per_unit, fitted, order="C")
         unit[self.unit_weight <= 0] = 0.0
         return unit, period, slopes
+
+
+# ---------------------------------------------------------------------------- errors
+def no_imputed_cell_error(anticipation: int) -> EstimationError:
+    """No treated cell has both a unit effect and a period effect."""
+    return EstimationError(
+        "No treated observation can be imputed: every treated unit is treated in all "
+        f"the periods it is observed (with anticipation={anticipation}), or no period "
+        "with treated units has an untreated observation.")
+
+
+def check_identified(system: ReducedSystem, covariate_names: Sequence[str]) -> None:
+    """Raise when the untreated cells identify neither the effects nor the slopes."""
+    fe_ok, all_ok = system.identified()
+    if not fe_ok:
+        raise EstimationError(
+            "The untreated observations do not identify the unit and period effects: they "
+            "fall into groups of units and periods that share no observation, so the "
+            "groups' levels cannot be compared. Restrict the panel to one connected group.")
+    if not all_ok:
+        q = system.n_covariates
+        names = tuple(covariate_names) or tuple(f"x{k}" for k in range(q))
+        absorbed = [names[k] for k in range(q)
+                    if system.gram_xx[k, k] <= _RANK_TOLERANCE * system.raw_variance[k]]
+        if absorbed:
+            verb = "does" if len(absorbed) == 1 else "do"
+            detail = (f"{', '.join(map(repr, absorbed))} {verb} not vary within units over the "
+                      "untreated observations, so the unit effects absorb "
+                      + ("it" if len(absorbed) == 1 else "them"))
+        else:
+            detail = (f"{', '.join(map(repr, names))} "
+                      + ("is collinear with the" if len(names) == 1 else
+                         "are collinear with each other or with the")
+                      + " unit and period effects on the untreated observations")
+        raise EstimationError(f"The covariates cannot be separated from the fixed effects: "
+                              f"{detail}. Remove such covariates from the panel.")
+
+
+def collinear_leads_error(count: int) -> EstimationError:
+    """The lead indicators of the pre-trend test are not identified."""
+    return EstimationError(
+        f"The {count} lead indicators of the pre-trend test are collinear with the unit and "
+        "period effects on the untreated observations; test fewer leads.")
+
+
+def no_pre_period_error(anticipation: int) -> DataError:
+    """No treated unit is observed before its first treated period (minus anticipation)."""
+    shift = (f" at least {anticipation + 1} periods" if anticipation else "")
+    return DataError(
+        f"anticipation={anticipation}: no treated unit is observed{shift} before its first "
+        f"treated period, so no unit effect of a treated unit can be estimated from "
+        f"untreated observations; the imputation estimator needs pre-treatment periods"
+        + (" (reduce anticipation)" if anticipation else ""))
 
 
 # ---------------------------------------------------------------------------- design
@@ -292,36 +381,12 @@ def prepare(data: GridData, anticipation: int) -> Design:
         treated[:, no_period] = False
     treated_units = int(treated.any(axis=1).sum())
     if treated_units == 0:
-        raise EstimationError(
-            "No treated observation can be imputed: every treated unit is treated in all "
-            f"the periods it is observed (with anticipation={anticipation}), or no period "
-            "with treated units has an untreated observation.")
+        raise no_imputed_cell_error(anticipation)
     w1 = treated.astype(float) if data.weights is None else np.where(treated, data.weights, 0.0)
     del treated
 
     solver = _TwoWaySolver(w0, unit_weight, data.covariates, ~no_period)
-    fe_ok, all_ok = solver.identified()
-    if not fe_ok:
-        raise EstimationError(
-            "The untreated observations do not identify the unit and period effects: they "
-            "fall into groups of units and periods that share no observation, so the "
-            "groups' levels cannot be compared. Restrict the panel to one connected group.")
-    if not all_ok:
-        names = data.covariate_names or tuple(f"x{k}" for k in range(len(data.covariates)))
-        absorbed = [names[k] for k in range(len(data.covariates))
-                    if solver.gram_xx[k, k] <= _RANK_TOLERANCE * solver.raw_variance[k]]
-        if absorbed:
-            verb = "does" if len(absorbed) == 1 else "do"
-            detail = (f"{', '.join(map(repr, absorbed))} {verb} not vary within units over the "
-                      "untreated observations, so the unit effects absorb "
-                      + ("it" if len(absorbed) == 1 else "them"))
-        else:
-            detail = (f"{', '.join(map(repr, names))} "
-                      + ("is collinear with the" if len(names) == 1 else
-                         "are collinear with each other or with the")
-                      + " unit and period effects on the untreated observations")
-        raise EstimationError(f"The covariates cannot be separated from the fixed effects: "
-                              f"{detail}. Remove such covariates from the panel.")
+    check_identified(solver.system, data.covariate_names)
 
     y = data.outcome
     wy = w0 * y
@@ -474,18 +539,25 @@ def _leave_out_residuals(design: Design, units: np.ndarray, w: np.ndarray, effec
 
 def _single_cluster_error(design: Design, units: np.ndarray, group: np.ndarray,
                           bad_groups: np.ndarray, grouping: Grouping, event_time: int) -> None:
+    labels = design.data.period_labels
+    cohorts = [labels[int(design.data.cohort_position[units[group == g][0]])]
+               for g in np.unique(bad_groups)]
+    raise single_cluster_error(cohorts, grouping, event_time)
+
+
+def single_cluster_error(cohorts: Sequence[float], grouping: Grouping, event_time: int
+                         ) -> EstimationError:
+    """A group of treated cells (``cohorts``' cells at ``event_time``) has a single cluster."""
     if grouping == "cohort_event_time":
-        labels = design.data.period_labels
-        cohorts = sorted({_label(labels[int(design.data.cohort_position[units[group == g][0]])])
-                          for g in np.unique(bad_groups)})
-        where = (f"the cohort(s) first treated in {', '.join(map(str, cohorts))} have a single "
+        shown = sorted({_label(c) for c in cohorts})
+        where = (f"the cohort(s) first treated in {', '.join(map(str, shown))} have a single "
                  f"cluster at event time {event_time}")
         advice = ("Pool the cohorts with average_effects_by='event_time', or cluster at a level "
                   "with several clusters per cohort")
     else:
         where = f"event time {event_time} has treated observations in a single cluster"
         advice = "Report fewer horizons, or cluster at a finer level"
-    raise EstimationError(
+    return EstimationError(
         "Leave-out standard errors need at least two clusters in every group of treated "
         f"observations whose effects are averaged for the residuals; {where}. {advice}.")
 
@@ -631,9 +703,7 @@ def estimate_leads(design: Design, count: int) -> LeadEstimates:
     """
     gram, cells, (unit, period, slopes) = _lead_gram(design, count)
     if _full_rank_prefix(gram) < count:
-        raise EstimationError(
-            f"The {count} lead indicators of the pre-trend test are collinear with the unit and "
-            "period effects on the untreated observations; test fewer leads.")
+        raise collinear_leads_error(count)
     covariates = design.data.covariates
     wr = design.weighted_residual
     rhs = np.array([float(wr[u, c].sum()) for u, c, _ in cells])

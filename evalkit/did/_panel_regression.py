@@ -43,7 +43,7 @@ from evalkit.did.within import TwoWayWithin, compact_codes, is_nested, pair_sums
 from evalkit.errors import EstimationError, InputError
 from evalkit.inference.covariance import VcovChoice, cluster_correction
 
-__all__ = ["PanelFit", "Indicators", "fit_twoway"]
+__all__ = ["PanelFit", "Indicators", "fit_twoway", "check_fixed_effects_vcov"]
 
 #: A regressor is absorbed by the fixed effects when less than this share of its norm
 #: is left after the projection (the projection is exact to rounding error).
@@ -322,19 +322,17 @@ class _Design:
         return (self.shifted == j + 1).astype(float) if j < self.m else None
 
 
-def _check_rank(gram: np.ndarray, norms2: np.ndarray, names: list[str],
-                column: Callable[[int], np.ndarray | None],
-                unit_codes: np.ndarray, time_codes: np.ndarray) -> None:
-    """Name the regressors the fixed effects absorb or that repeat earlier ones."""
+def _rank_problems(gram: np.ndarray, norms2: np.ndarray) -> tuple[list[int], list[int]]:
+    """The regressors the fixed effects absorb, and those that repeat earlier ones."""
     left = np.diag(gram)
-    absorbed = [j for j in range(len(names))
+    absorbed = [j for j in range(gram.shape[0])
                 if not left[j] > ABSORBED_TOL**2 * max(norms2[j], np.finfo(float).tiny)]
     collinear = []
     kept: list[int] = []
     chol = np.zeros_like(gram)
     scale = 1.0 / np.sqrt(np.where(left > 0, left, 1.0))
     corr = gram * scale[:, None] * scale[None, :]
-    for j in range(len(names)):  # Cholesky in the given order, skipping redundant columns
+    for j in range(gram.shape[0]):  # Cholesky in the given order, skipping redundant columns
         if j in absorbed:
             continue
         row = (linalg.solve_triangular(chol[np.ix_(kept, kept)], corr[kept, j], lower=True)
@@ -346,27 +344,45 @@ def _check_rank(gram: np.ndarray, norms2: np.ndarray, names: list[str],
         chol[j, kept] = row
         chol[j, j] = np.sqrt(pivot)
         kept.append(j)
-    if not absorbed and not collinear:
-        return
+    return absorbed, collinear
+
+
+def _rank_error(names: list[str], absorbed: list[int], collinear: list[int],
+                where: Callable[[int], str | None]) -> EstimationError:
+    """The error naming the absorbed and collinear regressors; ``where(j)`` says where an
+    absorbed one is constant ("constant within each unit", ...; ``None``: unknown)."""
     parts = []
     if absorbed:
         described = []
         for j in absorbed:
-            values = column(j)
-            if values is None:
-                described.append(names[j])
-                continue
-            where = ("constant within each unit" if _constant_within(values, unit_codes)
-                     else "constant within each period" if _constant_within(values, time_codes)
-                     else "a sum of unit and period effects")
-            described.append(f"{names[j]} ({where})")
+            place = where(j)
+            described.append(names[j] if place is None else f"{names[j]} ({place})")
         parts.append("absorbed by the unit and period fixed effects: " + ", ".join(described)
                      + "; their effect cannot be separated from the fixed effects")
     if collinear:
         parts.append("collinear with the regressors before them (in the order "
                      + ", ".join(names) + "): " + ", ".join(names[j] for j in collinear))
-    raise EstimationError("The regressors are " + "; and ".join(parts)
-                          + ". Drop these covariates.")
+    return EstimationError("The regressors are " + "; and ".join(parts)
+                           + ". Drop these covariates.")
+
+
+def _check_rank(gram: np.ndarray, norms2: np.ndarray, names: list[str],
+                column: Callable[[int], np.ndarray | None],
+                unit_codes: np.ndarray, time_codes: np.ndarray) -> None:
+    """Name the regressors the fixed effects absorb or that repeat earlier ones."""
+    absorbed, collinear = _rank_problems(gram, norms2)
+    if not absorbed and not collinear:
+        return
+
+    def where(j: int) -> str | None:
+        values = column(j)
+        if values is None:
+            return None
+        return ("constant within each unit" if _constant_within(values, unit_codes)
+                else "constant within each period" if _constant_within(values, time_codes)
+                else "a sum of unit and period effects")
+
+    raise _rank_error(names, absorbed, collinear, where)
 
 
 def _constant_within(values: np.ndarray, codes: np.ndarray) -> bool:
@@ -387,6 +403,14 @@ def _check_dof(n_obs: int, k: int) -> None:
     if n_obs <= k:
         raise EstimationError(f"No residual degrees of freedom: {n_obs} observations for "
                               f"{k} parameters (slopes and fixed effects).")
+
+
+def check_fixed_effects_vcov(vcov: VcovChoice) -> None:
+    """Refuse the standard errors a fixed-effects regression does not compute (HC2, HC3)."""
+    if vcov.kind in ("HC2", "HC3"):
+        given = vcov.to_inference()
+        raise InputError(f"inference={given!r}: with fixed effects, must be Classical(), "
+                         f"Robust() (HC1), Robust(hc='HC0') or Clustered(); got {given!r}")
 
 
 def fit_twoway(
@@ -433,10 +457,7 @@ def fit_twoway(
         When a regressor is absorbed by the fixed effects or collinear with the others
         (naming it), or when no residual degrees of freedom are left.
     """
-    if vcov.kind in ("HC2", "HC3"):
-        given = vcov.to_inference()
-        raise InputError(f"inference={given!r}: with fixed effects, must be Classical(), "
-                         f"Robust() (HC1), Robust(hc='HC0') or Clustered(); got {given!r}")
+    check_fixed_effects_vcov(vcov)
     if vcov.kind == "cluster" and clusters is None:
         raise InputError("clusters: cluster codes are needed for cluster-robust standard errors")
     y = np.asarray(y, dtype=float)

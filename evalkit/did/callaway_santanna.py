@@ -13,6 +13,7 @@ from scipy import stats
 from evalkit._deprecation import refuse_unknown, warn_renamed
 from evalkit._validation import Problems, check_alpha, check_choice
 from evalkit.data.panel import Panel
+from evalkit.data.unit_blocks import EnginePanel
 from evalkit.did._cs_aggregate import AggregationBasis
 from evalkit.did._cs_attgt import (
     OVERLAP_LIMIT,
@@ -22,6 +23,7 @@ from evalkit.did._cs_attgt import (
     plan_cells,
     rc_cells,
 )
+from evalkit.did._cs_blocks import check_engine_options, estimate_blocks
 from evalkit.did.specs import CallawaySantAnnaSpec
 from evalkit.errors import DataError, InputError
 from evalkit.inference.kinds import Clustered
@@ -63,11 +65,11 @@ class _Options:
     alpha: float
 
 
-def _validate(panel: Panel, control_group, method, covariates, anticipation, base_period,
-              data_type, unbalanced, inference, cluster, alpha) -> _Options:
-    if not isinstance(panel, Panel):
-        raise InputError(f"panel: must be an evalkit.Panel (see evalkit.data.Panel); got "
-                         f"{type(panel).__name__}")
+def _validate(panel: Panel | EnginePanel, control_group, method, covariates, anticipation,
+              base_period, data_type, unbalanced, inference, cluster, alpha) -> _Options:
+    if not isinstance(panel, Panel | EnginePanel):
+        raise InputError(f"panel: must be an evalkit.Panel (see evalkit.data.Panel) or a "
+                         f"panel held by an engine; got {type(panel).__name__}")
     problems = Problems()
     check_choice("control_group", control_group, CONTROL_GROUPS, problems)
     check_choice("method", method, METHODS, problems)
@@ -86,7 +88,7 @@ def _validate(panel: Panel, control_group, method, covariates, anticipation, bas
     except TypeError:
         problems.add(f"covariates={covariates!r}: must be None or a sequence of column names")
         names = ()
-    frame = panel.data
+    frame = panel.data if isinstance(panel, Panel) else None  # an engine's are numeric
     roles = {panel.unit: "unit", panel.time: "time", panel.outcome: "outcome"}
     for name in names:
         if not isinstance(name, str) or name not in panel.columns:
@@ -96,7 +98,7 @@ def _validate(panel: Panel, control_group, method, covariates, anticipation, bas
         elif name in roles:
             problems.add(f"covariates={list(names)!r}: {name!r} is the panel's {roles[name]} "
                          "column and cannot be a covariate")
-        elif not pd.api.types.is_numeric_dtype(frame[name]):
+        elif frame is not None and not pd.api.types.is_numeric_dtype(frame[name]):
             problems.add(f"covariates={list(names)!r}: {name!r} must be numeric; got dtype "
                          f"{frame[name].dtype}")
     if all(isinstance(n, str) for n in names) and len(set(names)) != len(names):
@@ -486,7 +488,7 @@ def _legacy_inference(inference: Any, deprecated: dict[str, Any]) -> tuple[Any, 
 
 
 def callaway_santanna(
-    panel: Panel,
+    panel: Panel | EnginePanel,
     *,
     control_group: Literal["never_treated", "not_yet_treated"] = "never_treated",
     method: Literal["doubly_robust", "outcome_regression", "inverse_probability"] = (
@@ -524,7 +526,13 @@ def callaway_santanna(
     ----------
     panel
         The validated panel; its ``first_treated`` (or ``treatment``) defines the cohorts,
-        its ``weights`` (if any) are sampling weights.
+        its ``weights`` (if any) are sampling weights. A panel held by an engine (an
+        :class:`~evalkit.data.unit_blocks.EnginePanel`: DuckDB, Dask, or a
+        ``SplitPanel``) gives the same results, computed from sums over blocks of units
+        (the bootstrap brings back one influence-function row per unit, or per cluster);
+        there, ``data_type="repeated_cross_section"`` and, on an unbalanced panel,
+        ``unbalanced="keep"`` are refused, and the covariates and the clustering column
+        must be among those the panel declares.
     control_group
         ``"never_treated"``: units never treated during the panel (R's ``"nevertreated"``);
         ``"not_yet_treated"``: also units first treated after ``max(t, b) + anticipation``.
@@ -574,7 +582,8 @@ def callaway_santanna(
     ------
     InputError
         Unknown options (listing the allowed ones), covariates or cluster columns that
-        are not numeric panel columns.
+        are not numeric panel columns; on a panel held by an engine, the options above
+        that it cannot honour.
     DataError
         No never-treated units with ``control_group="never_treated"``, singular
         covariates (naming them), a cluster that varies within units, fewer than two
@@ -615,8 +624,12 @@ def callaway_santanna(
     inference, cluster = _legacy_inference(inference, deprecated)
     opts = _validate(panel, control_group, method, covariates, anticipation, base_period,
                      data_type, unbalanced, inference, cluster, alpha)
-    sample = _prepare(panel, opts)
-    estimates, share, gram, draws = _estimate(sample, opts)
+    if isinstance(panel, EnginePanel):
+        check_engine_options(panel, opts)
+        sample, (estimates, share, gram, draws) = estimate_blocks(panel, opts)
+    else:
+        sample = _prepare(panel, opts)
+        estimates, share, gram, draws = _estimate(sample, opts)
     plan = sample.plan
     notes = sample.notes
     if estimates.trimmed.any():

@@ -8,11 +8,13 @@ import numpy as np
 
 from evalkit._deprecation import refuse_unknown, renamed
 from evalkit.data.panel import Panel
-from evalkit.did._panel_regression import Indicators, fit_twoway
+from evalkit.data.unit_blocks import EnginePanel
+from evalkit.did._panel_regression import Indicators, PanelFit, fit_twoway
+from evalkit.did._twoway_blocks import event_study_fit, event_times_observed
 from evalkit.did.specs import EventStudySpec
 from evalkit.did.twfe import _check_panel, cluster_codes, covariate_matrix, panel_sample_facts
 from evalkit.errors import DataError, EstimationError, InputError
-from evalkit.inference.covariance import resolve_vcov, vcov_to_inference
+from evalkit.inference.covariance import VcovChoice, resolve_vcov, vcov_to_inference
 from evalkit.inference.kinds import Classical, Clustered, Robust
 from evalkit.inference.registry import check_inference, register_inference
 from evalkit.results import Coefficients, EventStudyResult, Provenance, event_term
@@ -46,12 +48,55 @@ def _check_window(window: tuple[int, int] | None, reference: int, bin_endpoints:
     return lo, hi
 
 
+def _window_event_times(available: np.ndarray, lo: int, hi: int, reference: int,
+                        bin_endpoints: bool) -> list[int]:
+    """The event times with an indicator: those observed in the window (pooled at its ends
+    when binned), the reference left out."""
+    inside = (np.clip(available, lo, hi) if bin_endpoints
+              else available[(available >= lo) & (available <= hi)])
+    observed = [int(e) for e in np.unique(inside)]
+    if reference not in observed:
+        raise DataError(f"reference={reference}: no treated unit is observed at event time "
+                        f"{reference}; choose another reference period")
+    event_times = [e for e in observed if e != reference]
+    if not any(e >= 0 for e in event_times):
+        raise DataError("No treated unit is observed after treatment in the window.")
+    return event_times
+
+
+def _fit_in_memory(panel: Panel, choice: VcovChoice, k: np.ndarray, treated_rows: np.ndarray,
+                   lo: int, hi: int, event_times: list[int], bin_endpoints: bool) -> PanelFit:
+    if bin_endpoints:
+        np.clip(k, lo, hi, out=k)
+        keep = None
+    else:
+        inside = (k >= lo) & (k <= hi)
+        keep = None if bool(np.all(inside[treated_rows])) else ~treated_rows | inside
+    kept_k = k if keep is None else k[keep]
+    kept_treated = treated_rows if keep is None else treated_rows[keep]
+    # the event-time dummies, as one column number per row (-1: none), then the covariates
+    column = np.full(hi - lo + 1, -1, dtype=np.int64)
+    column[np.array(event_times) - lo] = np.arange(len(event_times))
+    dummies = Indicators(np.where(kept_treated, column[kept_k - lo], -1),
+                         tuple(event_term(e) for e in event_times))
+
+    def kept(values: np.ndarray) -> np.ndarray:
+        return values if keep is None else values[keep]
+
+    clusters = kept(cluster_codes(panel, choice.column)) if choice.kind == "cluster" else None
+    weights = kept(panel.values(panel.weights)) if panel.weights else None
+    return fit_twoway(kept(panel.values(panel.outcome)), covariate_matrix(panel, keep),
+                      kept(panel.unit_index), kept(panel.period_index), vcov=choice,
+                      clusters=clusters, weights=weights, names=list(panel.covariates),
+                      indicators=dummies, overwrite_x=True)
+
+
 _DEFAULT_INFERENCE = Clustered()
 register_inference("event_study", Classical, Robust, Clustered)
 
 
 def event_study(
-    panel: Panel,
+    panel: Panel | EnginePanel,
     *,
     window: tuple[int, int] | None = None,
     reference: int = -1,
@@ -81,7 +126,10 @@ def event_study(
     Parameters
     ----------
     panel
-        The validated panel.
+        The validated panel. A panel held by an engine
+        (:class:`~evalkit.data.unit_blocks.EnginePanel`) is read in blocks of whole
+        units, from which only sums come back (the same results); it clusters by the
+        unit or by its declared cluster column.
     window
         ``(first, last)`` event times to estimate, e.g. ``(-4, 3)``; default: every
         event time in the data.
@@ -117,13 +165,16 @@ def event_study(
     check_inference("event_study", inference)
     _check_panel(panel, alpha, "event_study")
     choice = resolve_vcov(inference, default_cluster=panel.cluster_column)
-    rel = panel.event_time()
-    treated_rows = ~np.isnan(rel)
-    # event times are whole numbers: count them instead of sorting millions of rows
-    k = np.zeros(panel.n_obs, dtype=np.int64)
-    k[treated_rows] = rel[treated_rows]
-    offset = int(k[treated_rows].min())
-    available = np.flatnonzero(np.bincount(k[treated_rows] - offset)) + offset
+    if isinstance(panel, EnginePanel):
+        available = event_times_observed(panel)
+    else:
+        rel = panel.event_time()
+        treated_rows = ~np.isnan(rel)
+        # event times are whole numbers: count them instead of sorting millions of rows
+        k = np.zeros(panel.n_obs, dtype=np.int64)
+        k[treated_rows] = rel[treated_rows]
+        offset = int(k[treated_rows].min())
+        available = np.flatnonzero(np.bincount(k[treated_rows] - offset)) + offset
     lo, hi = _check_window(window, reference, bin_endpoints, available)
 
     if panel.n_never_treated_units == 0 and not bin_endpoints:
@@ -131,41 +182,14 @@ def event_study(
             "The fully dynamic event study is not identified without never-treated units: "
             "event time, period and unit effects are collinear. Bin the endpoints "
             "(bin_endpoints=True with a window) or use an estimator for staggered adoption.")
-
-    if bin_endpoints:
-        np.clip(k, lo, hi, out=k)
-        keep = None
-    else:
-        inside = (k >= lo) & (k <= hi)
-        keep = None if bool(np.all(inside[treated_rows])) else ~treated_rows | inside
-    kept_k = k if keep is None else k[keep]
-    kept_treated = treated_rows if keep is None else treated_rows[keep]
-    counts = np.bincount(kept_k[kept_treated] - lo, minlength=hi - lo + 1)
-    observed = [int(e) for e in np.flatnonzero(counts) + lo]
-    event_times = [e for e in observed if e != reference]
-    if reference not in observed:
-        raise DataError(f"reference={reference}: no treated unit is observed at event time "
-                        f"{reference}; choose another reference period")
-    if not any(e >= 0 for e in event_times):
-        raise DataError("No treated unit is observed after treatment in the window.")
-
-    # the event-time dummies, as one column number per row (-1: none), then the covariates
+    event_times = _window_event_times(available, lo, hi, reference, bin_endpoints)
     m = len(event_times)
-    column = np.full(hi - lo + 1, -1, dtype=np.int64)
-    column[np.array(event_times) - lo] = np.arange(m)
-    dummies = Indicators(np.where(kept_treated, column[kept_k - lo], -1),
-                         tuple(event_term(e) for e in event_times))
-
-    def kept(values: np.ndarray) -> np.ndarray:
-        return values if keep is None else values[keep]
-
-    clusters = kept(cluster_codes(panel, choice.column)) if choice.kind == "cluster" else None
-    weights = kept(panel.values(panel.weights)) if panel.weights else None
-    fit = fit_twoway(kept(panel.values(panel.outcome)), covariate_matrix(panel, keep),
-                     kept(panel.unit_index), kept(panel.period_index), vcov=choice,
-                     clusters=clusters, weights=weights, names=list(panel.covariates),
-                     indicators=dummies, overwrite_x=True)
-    n_rows = panel.n_obs if keep is None else int(np.count_nonzero(keep))
+    if isinstance(panel, EnginePanel):
+        fit = event_study_fit(panel, choice, (lo, hi), event_times, bin_endpoints)
+    else:
+        fit = _fit_in_memory(panel, choice, k, treated_rows, lo, hi, event_times,
+                             bin_endpoints)
+    n_rows = fit.n_obs
     coefficients = Coefficients([event_term(e) for e in event_times], fit.params[:m],
                                 fit.vcov[:m, :m], fit.df, alpha)
     leads = [event_term(e) for e in event_times if e < 0]

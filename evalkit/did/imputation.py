@@ -7,6 +7,11 @@ Two public functions share one computation (:mod:`evalkit.did._imputation_comput
 - :func:`imputation_overall`: the average effect over every treated observation (the
   ATT), as a :class:`~evalkit.results.DiDResult`.
 
+Both also take a panel held by an engine (an
+:class:`~evalkit.data.unit_blocks.EnginePanel`: DuckDB, Dask), larger than memory: the
+same numbers are then computed from sums over blocks of whole units, in three passes
+over the data (:mod:`evalkit.did._imputation_blocks`).
+
 Conventions: those of the authors' Stata command ``did_imputation`` (version of
 22 November 2023) with its recommended ``leaveout`` option. Kyle Butts's R package
 ``didimputation`` gives the same estimates; its standard errors omit the leave-out
@@ -50,6 +55,8 @@ from scipy import stats
 from evalkit._deprecation import refuse_unknown, renamed
 from evalkit._validation import Problems, check_alpha, check_choice
 from evalkit.data.panel import Panel
+from evalkit.data.unit_blocks import EnginePanel
+from evalkit.did import _imputation_blocks as blocks
 from evalkit.did import _imputation_compute as compute
 from evalkit.did.specs import ImputationOverallSpec, ImputationSpec
 from evalkit.errors import DataError, EstimationError, InputError
@@ -76,11 +83,11 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int | np.integer) and not isinstance(value, bool)
 
 
-def _check_arguments(panel: Panel, anticipation: int, cluster: str | None,
+def _check_arguments(panel: Panel | EnginePanel, anticipation: int, cluster: str | None,
                      alpha: float, average_effects_by: str, problems: Problems) -> None:
-    if not isinstance(panel, Panel):
-        raise InputError(f"panel: must be an evalkit Panel (see evalkit.data.Panel); got "
-                         f"{type(panel).__name__}")
+    if not isinstance(panel, Panel | EnginePanel):
+        raise InputError(f"panel: must be an evalkit Panel (see evalkit.data.Panel) or a panel "
+                         f"held by an engine; got {type(panel).__name__}")
     check_alpha(alpha, problems)
     check_choice("average_effects_by", average_effects_by, _GROUPINGS, problems)
     if not _is_int(anticipation) or anticipation < 0:
@@ -94,6 +101,12 @@ def _check_arguments(panel: Panel, anticipation: int, cluster: str | None,
         problems.add(f"cluster={cluster!r}: must be one of the panel's columns "
                      f"({', '.join(map(repr, panel.columns))}), declared when building the "
                      f"Panel; got {cluster!r}")
+    elif (cluster is not None and isinstance(panel, EnginePanel)
+          and cluster not in (panel.unit, panel.cluster)):
+        allowed = " or ".join(repr(c) for c in dict.fromkeys((panel.unit, panel.cluster)) if c)
+        problems.add(f"cluster={cluster!r}: on a panel held by an engine, standard errors are "
+                     f"clustered by the unit or by the cluster column declared when building "
+                     f"the panel (constant within unit): {allowed}; got {cluster!r}")
 
 
 # ---------------------------------------------------------------------------- the grid
@@ -149,12 +162,7 @@ def _check_pre_periods(data: compute.GridData, anticipation: int) -> None:
     with np.errstate(invalid="ignore"):
         has_pre = ~np.isnan(position) & (first < position - anticipation)
     if not has_pre.any():
-        shift = (f" at least {anticipation + 1} periods" if anticipation else "")
-        raise DataError(
-            f"anticipation={anticipation}: no treated unit is observed{shift} before its first "
-            f"treated period, so no unit effect of a treated unit can be estimated from "
-            f"untreated observations; the imputation estimator needs pre-treatment periods"
-            + (" (reduce anticipation)" if anticipation else ""))
+        raise compute.no_pre_period_error(anticipation)
 
 
 def _clusters_used(design: compute.Design) -> int:
@@ -168,22 +176,46 @@ def _clusters_used(design: compute.Design) -> int:
     return int(np.unique(clusters.codes[used]).size)  # type: ignore[index]
 
 
-def _fit(panel: Panel, anticipation: int, cluster: str | None
-         ) -> tuple[compute.Design, str, int]:
+Design = compute.Design | blocks.BlockDesign
+
+
+def _fit(panel: Panel | EnginePanel, anticipation: int, cluster: str | None, *,
+         leads: bool = True) -> tuple[Design, str, int]:
+    """Step 1 and its checks; ``leads=False``: the pre-trend test will not be asked for
+    (an engine's panel then spares its computations)."""
     column = cluster or panel.cluster_column
-    data = _grid_data(panel, column)
-    _check_pre_periods(data, anticipation)
-    design = compute.prepare(data, anticipation)
-    n_clusters = _clusters_used(design)
+    design: Design
+    if isinstance(panel, EnginePanel):
+        design = blocks.prepare(panel, anticipation, column, leads=leads)
+        n_clusters = design.n_clusters
+    else:
+        data = _grid_data(panel, column)
+        _check_pre_periods(data, anticipation)
+        design = compute.prepare(data, anticipation)
+        n_clusters = _clusters_used(design)
     if n_clusters < 2:
         raise DataError(f"cluster={column!r}: cluster-robust standard errors need at least 2 "
                         f"clusters among the observations used; got {n_clusters}")
     return design, column, n_clusters
 
 
-def _sample(panel: Panel, design: compute.Design, n_clusters: int, treated_rows: int
+def _backend(design: Design) -> Any:
+    """The module that computes on ``design``: on the grid, or in passes over blocks."""
+    return blocks if isinstance(design, blocks.BlockDesign) else compute
+
+
+def _with_scores(design: Design, effects: Any, leads: Any) -> tuple[Any, Any]:
+    """Effects and leads with their cluster scores: on an engine's panel, one last pass
+    over the data computes them all (the grid's estimates carry them already)."""
+    if isinstance(design, blocks.BlockDesign):
+        return blocks.with_scores(design, effects, leads)
+    return effects, leads
+
+
+def _sample(panel: Panel | EnginePanel, design: Design, n_clusters: int, treated_rows: int
             ) -> dict[str, int]:
-    kept = int((design.solver.unit_weight > 0).sum())
+    kept = (design.kept_units if isinstance(design, blocks.BlockDesign)
+            else int((design.solver.unit_weight > 0).sum()))
     return {"rows": design.untreated_cells + treated_rows, "units": kept,
             "periods": panel.n_periods, "treated_units": design.treated_units,
             "control_units": panel.n_never_treated_units, "clusters": n_clusters,
@@ -212,14 +244,14 @@ def _inference(column: str, n_clusters: int, average_effects_by: str) -> str:
             f"{n_clusters:,} clusters")
 
 
-def _weighting(panel: Panel) -> str:
+def _weighting(panel: Panel | EnginePanel) -> str:
     return (f"weighted by {panel.weights!r}" if panel.weights
             else "each treated observation weighing equally")
 
 
 # ---------------------------------------------------------------------------- event study
 def imputation(
-    panel: Panel,
+    panel: Panel | EnginePanel,
     *,
     window: tuple[int, int] | None = None,
     horizons: Sequence[int] | None = None,
@@ -270,8 +302,10 @@ def imputation(
     Parameters
     ----------
     panel
-        The validated panel; its covariates enter step 1 linearly, its weights (if any)
-        weight step 1 and the averages.
+        The validated panel, in memory or held by an engine (an
+        :class:`~evalkit.data.unit_blocks.EnginePanel`, with the same results); its
+        covariates enter step 1 linearly, its weights (if any) weight step 1 and the
+        averages.
     window
         ``(first, last)``: the event times to estimate, as in
         :func:`~evalkit.did.event_study` (0 = first treated period). It stands for
@@ -297,7 +331,9 @@ def imputation(
         ``Clustered()`` (default: the panel's cluster column, else its unit, clustering
         by unit as ``did_imputation``) or ``Clustered("column")``: the conservative
         cluster-robust standard errors of the paper. (``cluster="column"`` is the
-        deprecated spelling of ``inference=Clustered("column")``.)
+        deprecated spelling of ``inference=Clustered("column")``.) On a panel held by an
+        engine, the column must be the unit or the panel's cluster column (constant
+        within unit); any other is refused with an ``InputError``.
     alpha
         Significance level; confidence intervals use normal critical values.
     average_effects_by
@@ -370,8 +406,10 @@ def imputation(
         _check_window(window, horizons, pretrend_periods, problems)
     problems.raise_if_any(InputError, "Invalid arguments to imputation:")
 
-    design, column, n_clusters = _fit(panel, anticipation, cluster)
-    available = compute.available_effect_times(design)
+    no_leads = pretrend_periods == 0 or (window is not None and anticipation + window[0] >= 0)
+    design, column, n_clusters = _fit(panel, anticipation, cluster, leads=not no_leads)
+    backend = _backend(design)
+    available = backend.available_effect_times(design)
     if window is not None:
         horizons, pretrend_periods = _window_options(design, window, anticipation, available)
     if horizons is None:
@@ -385,14 +423,15 @@ def imputation(
             raise DataError(f"horizons={list(horizons)!r}: every horizon must be an event time "
                             f"with imputed treated observations ({_ranges(available)}); "
                             f"{missing} have none{hint}")
-    effects = compute.estimate_effects(design, chosen, average_effects_by)
+    effects = backend.estimate_effects(design, chosen, average_effects_by)
 
     n_leads = _lead_count(design, pretrend_periods, anticipation)
+    leads = backend.estimate_leads(design, n_leads) if n_leads else None
+    effects, leads = _with_scores(design, effects, leads)
     estimate, vcov = effects.estimates, effects.scores.T @ effects.scores
     event_times = list(effects.event_times)
     pretrend = None
-    if n_leads:
-        leads = compute.estimate_leads(design, n_leads)
+    if leads is not None:
         lead_estimate, lead_vcov, cross = _lead_inference(leads, effects, len(panel.covariates))
         estimate = np.concatenate([lead_estimate, estimate])
         vcov = np.block([[lead_vcov, cross], [cross.T, vcov]])
@@ -436,7 +475,7 @@ def _check_window(window: object, horizons: object, pretrend_periods: object,
                      f"pretrend_periods={pretrend_periods!r}")
 
 
-def _window_options(design: compute.Design, window: Sequence[int], anticipation: int,
+def _window_options(design: Design, window: Sequence[int], anticipation: int,
                     available: list[int]) -> tuple[list[int], int | None]:
     """``horizons`` and ``pretrend_periods`` that a ``window=(first, last)`` stands for."""
     first, last = int(window[0]), int(window[1])
@@ -446,24 +485,25 @@ def _window_options(design: compute.Design, window: Sequence[int], anticipation:
                         f"treated observations ({_ranges(available)}); got {tuple(window)!r}")
     leads = max(0, -anticipation - first)
     # a window reaching every pre-treatment period asks for every identified lead
-    return horizons, (None if leads >= compute.available_lead_count(design) else leads)
+    return horizons, (None if leads >= _backend(design).available_lead_count(design) else leads)
 
 
-def _lead_count(design: compute.Design, pretrend_periods: int | None, anticipation: int) -> int:
+def _lead_count(design: Design, pretrend_periods: int | None, anticipation: int) -> int:
     """The number of leads of the pre-trend test: as asked, or every identified one.
 
     Each lead is residualised on the effects separately, so whether the first ``P``
     leads are identified only needs the ``P x P`` block of their Gram matrix.
     """
-    available = compute.available_lead_count(design)
+    backend = _backend(design)
+    available = backend.available_lead_count(design)
     if pretrend_periods is None:
-        return compute.identified_lead_count(design, available)
+        return backend.identified_lead_count(design, available)
     if pretrend_periods > available:
         window = " (before the anticipation window)" if anticipation else ""
         raise DataError(f"pretrend_periods={pretrend_periods!r}: must be at most {available}, "
                         f"the number of periods observed before treatment{window} for treated "
                         f"units; got {pretrend_periods!r}")
-    identified = compute.identified_lead_count(design, int(pretrend_periods))
+    identified = backend.identified_lead_count(design, int(pretrend_periods))
     if pretrend_periods > identified:
         raise DataError(f"pretrend_periods={pretrend_periods!r}: must be at most {identified}: "
                         f"with more leads, the lead indicators cover every untreated observation "
@@ -523,7 +563,7 @@ def _ranges(values: Sequence[int]) -> str:
 
 # ---------------------------------------------------------------------------- overall ATT
 def imputation_overall(
-    panel: Panel,
+    panel: Panel | EnginePanel,
     *,
     anticipation: int = 0,
     inference: Clustered = _DEFAULT_INFERENCE,
@@ -569,9 +609,11 @@ def imputation_overall(
     _check_arguments(panel, anticipation, cluster, alpha,
                      average_effects_by, problems)
     problems.raise_if_any(InputError, "Invalid arguments to imputation_overall:")
-    design, column, n_clusters = _fit(panel, anticipation, cluster)
-    event_times = compute.available_effect_times(design)
-    effects = compute.estimate_effects(design, event_times, average_effects_by)
+    design, column, n_clusters = _fit(panel, anticipation, cluster, leads=False)
+    backend = _backend(design)
+    event_times = backend.available_effect_times(design)
+    effects, _ = _with_scores(design, backend.estimate_effects(design, event_times,
+                                                               average_effects_by), None)
     share = effects.weight_totals / effects.weight_totals.sum()
     estimate = float(share @ effects.estimates)
     score = effects.scores @ share

@@ -10,7 +10,9 @@ import pandas as pd
 from evalkit._deprecation import refuse_unknown, renamed
 from evalkit._validation import Problems, check_alpha
 from evalkit.data.panel import Panel
+from evalkit.data.unit_blocks import EnginePanel
 from evalkit.did._panel_regression import Indicators, fit_twoway
+from evalkit.did._twoway_blocks import twfe_fit
 from evalkit.did.specs import TWFESpec
 from evalkit.errors import InputError
 from evalkit.inference.covariance import resolve_vcov, vcov_to_inference
@@ -25,10 +27,10 @@ ESTIMAND = ("a weighted average of the effects on treated units and periods (equ
             "over time)")
 
 
-def _check_panel(panel: Panel, alpha: float, function: str) -> None:
-    if not isinstance(panel, Panel):
-        raise InputError(f"panel: must be an evalkit.Panel (see evalkit.data.Panel); got "
-                         f"{type(panel).__name__}")
+def _check_panel(panel: Panel | EnginePanel, alpha: float, function: str) -> None:
+    if not isinstance(panel, Panel | EnginePanel):
+        raise InputError(f"panel: must be an evalkit.Panel (see evalkit.data.Panel) or a panel "
+                         f"held by an engine; got {type(panel).__name__}")
     problems = Problems()
     check_alpha(alpha, problems)
     problems.raise_if_any(InputError, f"Invalid arguments to {function}:")
@@ -60,7 +62,7 @@ def covariate_matrix(panel: Panel, rows: np.ndarray | None = None) -> np.ndarray
     return x
 
 
-def panel_sample_facts(panel: Panel, n_clusters: int | None) -> dict[str, int]:
+def panel_sample_facts(panel: Panel | EnginePanel, n_clusters: int | None) -> dict[str, int]:
     facts = {"rows": panel.n_obs, "units": panel.n_units, "periods": panel.n_periods,
              "treated_units": panel.n_treated_units,
              "control_units": panel.n_never_treated_units}
@@ -73,7 +75,8 @@ _DEFAULT_INFERENCE = Clustered()
 register_inference("twfe", Classical, Robust, Clustered)
 
 
-def twfe(panel: Panel, *, inference: Classical | Robust | Clustered = _DEFAULT_INFERENCE,
+def twfe(panel: Panel | EnginePanel, *,
+         inference: Classical | Robust | Clustered = _DEFAULT_INFERENCE,
          alpha: float = 0.05, **deprecated: Any) -> DiDResult:
     r"""Estimate the static two-way fixed-effects (TWFE) regression.
 
@@ -92,7 +95,10 @@ def twfe(panel: Panel, *, inference: Classical | Robust | Clustered = _DEFAULT_I
     Parameters
     ----------
     panel
-        The validated panel; its covariates enter the regression.
+        The validated panel; its covariates enter the regression. A panel held by an
+        engine (:class:`~evalkit.data.unit_blocks.EnginePanel`) is read in blocks of
+        whole units, from which only sums come back (the same results); it clusters by
+        the unit or by its declared cluster column.
     inference
         ``Clustered()`` (default: by the panel's cluster column, else its unit),
         ``Clustered("column")``, ``Robust()`` (HC1), ``Robust("HC0")`` ... or
@@ -118,13 +124,17 @@ def twfe(panel: Panel, *, inference: Classical | Robust | Clustered = _DEFAULT_I
     check_inference("twfe", inference)
     _check_panel(panel, alpha, "twfe")
     choice = resolve_vcov(inference, default_cluster=panel.cluster_column)
-    clusters = cluster_codes(panel, choice.column) if choice.kind == "cluster" else None
-    treated = Indicators(np.where(panel.treated.to_numpy() == 1, 0, -1), ("treated",))
     names = ["treated", *panel.covariates]
-    weights = panel.values(panel.weights) if panel.weights else None
-    fit = fit_twoway(panel.values(panel.outcome), covariate_matrix(panel), panel.unit_index,
-                     panel.period_index, vcov=choice, clusters=clusters, weights=weights,
-                     names=list(panel.covariates), indicators=treated, overwrite_x=True)
+    if isinstance(panel, EnginePanel):
+        fit = twfe_fit(panel, choice)
+    else:
+        clusters = cluster_codes(panel, choice.column) if choice.kind == "cluster" else None
+        treated = Indicators(np.where(panel.treated.to_numpy() == 1, 0, -1), ("treated",))
+        weights = panel.values(panel.weights) if panel.weights else None
+        fit = fit_twoway(panel.values(panel.outcome), covariate_matrix(panel),
+                         panel.unit_index, panel.period_index, vcov=choice, clusters=clusters,
+                         weights=weights, names=list(panel.covariates), indicators=treated,
+                         overwrite_x=True)
     specification = TWFESpec(panel=panel.specification, inference=choice.to_inference(),
                              alpha=alpha)
     return DiDResult(

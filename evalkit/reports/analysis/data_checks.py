@@ -28,6 +28,7 @@ from evalkit.data.checks import (
 )
 from evalkit.data.io import table_format
 from evalkit.errors import DataError, EvalkitError, TerritoryError
+from evalkit.reports.analysis.engine_data import ENGINE_ESTIMATORS, engine_panel, report_engine
 from evalkit.reports.analysis.tracking import territorial_groups
 from evalkit.reports.messages.catalogue import text
 from evalkit.reports.params.checks import GENERAL_TREATMENT_ESTIMATORS, SYNTHETIC_ESTIMATORS
@@ -67,6 +68,8 @@ def check_data(params: PolicyParams) -> list[str]:
     """
     if params.programme is not None:
         return _programme_problems(params)
+    if params.design is not None and report_engine(params) != "memory":
+        return _engine_problems(params)
     try:
         data = load_table(params.data_path, **params.data.load_options(),
                           columns=_columns(params), sample=params.data.sample or None)
@@ -78,6 +81,23 @@ def check_data(params: PolicyParams) -> list[str]:
     if params.indicators is not None:
         problems += _tracking_problems(params, data)
     return problems
+
+
+def _engine_problems(params: PolicyParams) -> list[str]:
+    """The problems of data held by an engine: the engine checks them as the run does."""
+    engine = report_engine(params)
+    if params.design.estimator not in ENGINE_ESTIMATORS:
+        return [f"design.estimator: must be one of {', '.join(ENGINE_ESTIMATORS)} for data "
+                f"held by {engine} (data.file: {params.data.file}); got "
+                f"{params.design.estimator!r}"]
+    try:
+        panel = engine_panel(params, engine)
+    except EvalkitError as exc:
+        return _messages(exc, params)
+    close = getattr(panel, "close", None)
+    if close is not None:
+        close()
+    return []
 
 
 def _programme_problems(params: PolicyParams) -> list[str]:

@@ -19,10 +19,20 @@ import pandas as pd
 from evalkit.data import Panel, file_sha256
 from evalkit.data.csv_format import ReadFormat
 from evalkit.data.io import load_table_with_format
+from evalkit.data.unit_blocks import EnginePanel
 from evalkit.did import did_2x2, event_study, twfe
 from evalkit.did.two_by_two import design_rows
-from evalkit.errors import EstimationError, EvalkitError
+from evalkit.errors import EstimationError, EvalkitError, ParamsError
 from evalkit.inference import Classical, Clustered, Robust
+from evalkit.reports.analysis.engine_data import (
+    ENGINE_ESTIMATORS,
+    data_sha256,
+    engine_baseline,
+    engine_name,
+    engine_panel,
+    held_by_engine,
+    report_engine,
+)
 from evalkit.reports.analysis.general_treatment import (
     GeneralTreatmentAnalysis,
     analyse_general_treatment,
@@ -195,6 +205,13 @@ def _regression_panel(panel: Panel, params: PolicyParams,
     in 2000 beside county effects) are left out: the regressions are the same without
     them, while Callaway & Sant'Anna's estimator, which conditions on them, keeps them.
     """
+    if held_by_engine(panel):
+        if not panel.covariates:
+            return panel, None
+        return (engine_panel(params, panel.engine, covariates=[]),
+                Note("note_engine_regressions_without_covariates",
+                     values=(("engine", engine_name(panel)),
+                             ("covariates", ", ".join(panel.covariates)))))
     absorbed = _absorbed_covariates(panel)
     if not absorbed:
         return panel, None
@@ -203,11 +220,25 @@ def _regression_panel(panel: Panel, params: PolicyParams,
             Note("note_absorbed_covariates", values=(("covariates", ", ".join(absorbed)),)))
 
 
-def _panel_baseline(panel: Panel) -> float | None:
+def _panel_baseline(panel: Panel | EnginePanel) -> float | None:
+    if held_by_engine(panel):
+        return engine_baseline(panel)
     frame = panel.data
     cohort = panel.cohort.to_numpy()
     before = ~np.isnan(cohort) & (frame[panel.time].to_numpy() < cohort)
     return float(frame.loc[before, panel.outcome].mean()) if before.any() else None
+
+
+def _event_time_range(panel: Panel | EnginePanel) -> tuple[int, int]:
+    """The first and last periods relative to treatment in the panel."""
+    if held_by_engine(panel):  # from the cohorts and the periods the engine found
+        periods = panel.periods
+        cohorts = np.array([float(g) for g in panel.cohort_sizes.index if g != "never"])
+        position = np.searchsorted(periods, cohorts)
+        return 0 - int(position.max()), periods.size - 1 - int(position.min())
+    rel = panel.event_time()
+    rel = rel[~np.isnan(rel)]
+    return int(rel.min()), int(rel.max())
 
 
 @contextmanager
@@ -234,9 +265,7 @@ def _twfe_event_study(panel: Panel, params: PolicyParams,
     binned = es.bin_endpoints if es else False
     unsupported = None
     if panel.n_never_treated_units == 0:
-        rel = panel.event_time()
-        rel = rel[~np.isnan(rel)]
-        low, high = int(rel.min()), int(rel.max())
+        low, high = _event_time_range(panel)
         if not binned or window is None:
             unsupported = Note("why_es_no_never_treated", "twfe_event_study",
                                (("low", low), ("high", high)))
@@ -271,12 +300,15 @@ class LoadedData:
     Attributes
     ----------
     data
-        The rows used (after the params' ``data.sample`` filter).
+        The rows used (after the params' ``data.sample`` filter); ``None`` when the data
+        stay in an engine (a Parquet folder or a DuckDB database, see
+        :mod:`~evalkit.reports.analysis.engine_data`).
     data_sha256
-        Checksum of the data file as read.
+        Checksum of the data file as read (of a folder's files, for a folder).
     panel
         The validated panel for panel designs (built from ``design``'s roles), else
-        ``None``.
+        ``None``; an :class:`~evalkit.data.unit_blocks.EnginePanel` for data held by an
+        engine.
     facts
         What the report says of the data: for a panel, :meth:`Panel.describe`; for the
         2x2 design, the rows the regression uses (``rows``, ``treated_rows``,
@@ -286,9 +318,9 @@ class LoadedData:
         Parquet.
     """
 
-    data: pd.DataFrame
+    data: pd.DataFrame | None
     data_sha256: str
-    panel: Panel | None
+    panel: Panel | EnginePanel | None
     facts: dict[str, object]
     read_format: ReadFormat | None = None
 
@@ -332,6 +364,16 @@ def load_data(params: PolicyParams) -> LoadedData:
     """
     with _in_params_terms():
         d = params.design
+        engine = report_engine(params)
+        if engine != "memory":
+            if d.estimator not in ENGINE_ESTIMATORS:
+                raise ParamsError("The params do not fit data held by an engine:", [
+                    f"design.estimator: must be one of {', '.join(ENGINE_ESTIMATORS)} for "
+                    f"data held by {engine} (data.file is {params.data_path.name}, "
+                    f"data.engine {params.data.engine}); got {d.estimator!r}"])
+            panel = engine_panel(params, engine)
+            return LoadedData(None, data_sha256(params.data_path), panel, panel.describe(),
+                              None)
         loaded = load_table_with_format(params.data_path, **params.data.load_options(),
                                         sample=params.data.sample or None)
         data, read = loaded.frame, loaded.read_format

@@ -28,6 +28,7 @@ import pandas as pd
 
 from evalkit.data import Panel
 from evalkit.errors import EvalkitError
+from evalkit.reports.analysis.engine_data import held_by_engine, in_memory_only
 from evalkit.reports.analysis.notes import Note, omission
 from evalkit.reports.params.checks import GENERAL_TREATMENT_ESTIMATORS, SYNTHETIC_ESTIMATORS
 from evalkit.reports.params.schema import PolicyParams
@@ -180,6 +181,12 @@ def analyse_robustness(
         else:
             honest = _honest(es, params, alpha, remarks)
             source = es.estimator
+    if held_by_engine(panel):
+        # the wild cluster bootstrap re-estimates the regression on every row, in memory
+        if settings.wild_bootstrap != "never" and params.inference.kind == "cluster":
+            remarks.append(in_memory_only(panel, params, "wild"))
+        return Robustness(honest=honest, honest_source=source, wild=None, clusters=None,
+                          treated_clusters=None, remarks=tuple(remarks))
     clusters, treated_clusters = _cluster_counts(params, data, panel)
     wild = _wild(params, data, panel if regression_panel is None else regression_panel, main,
                  alpha, clusters, treated_clusters, remarks)

@@ -29,6 +29,7 @@ from evalkit.did.sun_abraham import sun_abraham
 from evalkit.errors import EvalkitError
 from evalkit.inference.kinds import Clustered
 from evalkit.inference.multiplier import MultiplierBootstrap
+from evalkit.reports.analysis.engine_data import held_by_engine, in_memory_only
 from evalkit.reports.analysis.notes import Note, omission
 from evalkit.reports.params.schema import PolicyParams, StaggeredSection
 from evalkit.reports.params.terms import STAGGERED_TERMS, raise_reworded
@@ -98,6 +99,8 @@ def callaway_santanna_options(panel: Panel, params: PolicyParams) -> dict[str, o
 
 def last_cohort(panel: Panel) -> float:
     """The last period in which units are first treated."""
+    if held_by_engine(panel):
+        return float(max(float(g) for g in panel.cohort_sizes.index if g != "never"))
     cohorts = panel.unit_cohorts.to_numpy(dtype=float)
     return float(np.nanmax(cohorts))
 
@@ -217,6 +220,9 @@ def analyse_staggered(panel: Panel, params: PolicyParams, alpha: float,
     checks = {"callaway_santanna": cs_unsupported(panel, cs_options),
               "extended_twfe": (Note("why_etwfe_no_never_treated", "extended_twfe")
                                 if control == "never_treated" and not never_treated else None)}
+    if held_by_engine(panel):  # estimators that need every row in memory
+        checks.update({key: in_memory_only(panel, params, key)
+                       for key in ("sun_abraham", "extended_twfe")})
     for key in wanted:
         attempt(key, runners[key], checks.get(key))
 
@@ -226,6 +232,7 @@ def analyse_staggered(panel: Panel, params: PolicyParams, alpha: float,
             nonlocal bacon
             bacon = bacon_decomposition(regression)
 
-        attempt("bacon", run_bacon, _bacon_unsupported(regression))
+        attempt("bacon", run_bacon, in_memory_only(regression, params, "bacon")
+                if held_by_engine(regression) else _bacon_unsupported(regression))
     return StaggeredAnalysis(event_studies=event_studies, overall=overall, pretrends=pretrends,
                              bacon=bacon, remarks=tuple(remarks), control_group=control)

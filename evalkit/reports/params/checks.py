@@ -382,6 +382,11 @@ def column_problems(raw: Mapping[str, Any], params_path: Path) -> list[str]:
     if not isinstance(file, str) or not file:
         return []
     path = resolve_data_path(file, params_path)
+    if path.is_dir() or path.suffix.lower() in (".duckdb", ".db"):
+        return _engine_column_problems(raw, data, file, path)
+    if data.get("table") is not None:
+        return [f"data.table: only used for DuckDB databases (.duckdb, .db); data.file is "
+                f"{file!r}"]
     if not path.is_file():
         return [f"data.file: must be an existing data file (a relative path is read from "
                 f"the params file's folder, {Path(params_path).parent}); got {file!r}, "
@@ -445,4 +450,61 @@ def column_problems(raw: Mapping[str, Any], params_path: Path) -> list[str]:
         elif column not in present:
             problems.append(f"{key}: must be a column of {path}; got {column!r}. "
                             f"Its columns are: {describe_columns(columns)}{where}")
+    return problems
+
+
+def _engine_column_problems(raw: Mapping[str, Any], data: Mapping[str, Any], file: str,
+                            path: Path) -> list[str]:
+    """Problems with a folder of Parquet files or a DuckDB database as ``data.file``: the
+    columns are read from the Parquet footers or the database's catalogue."""
+    read = data.get("read")
+    problems = []
+    if isinstance(read, dict) and read:
+        kind = "a Parquet folder" if path.is_dir() else "a DuckDB database"
+        problems.append(f"data.read: not used for {kind}, whose columns are typed; got "
+                        f"{describe_value(read)}")
+    table = data.get("table")
+    if path.is_dir():
+        if table is not None:
+            problems.append(f"data.table: only used for DuckDB databases; data.file {file!r} "
+                            "is a folder")
+        files = sorted(path.rglob("*.parquet"))
+        if not files:
+            return [*problems, f"data.file: a folder must hold Parquet files (*.parquet); "
+                               f"{path} holds none"]
+        import pyarrow.parquet as pq
+
+        try:
+            columns = list(pq.read_schema(files[0]).names)
+        except Exception as exc:  # noqa: BLE001 - any reader failure is a data problem
+            return [*problems, f"data.file: {files[0].name} in {file!r} is not a readable "
+                               f"Parquet file: {exc}"]
+        where = f"the Parquet files of {path}"
+    else:
+        if not path.is_file():
+            return [*problems, f"data.file: no such DuckDB database: {path}"]
+        if not isinstance(table, str) or not table:
+            return [*problems, f"data.table: must name the table holding the panel in the "
+                               f"DuckDB database {file!r}"]
+        try:
+            import duckdb
+
+            with duckdb.connect(str(path), read_only=True) as connection:
+                tables = [r[0] for r in connection.execute("SHOW TABLES").fetchall()]
+                if table not in tables:
+                    return [*problems, f"data.table: must be a table of {file!r} (its tables: "
+                                       f"{', '.join(map(repr, tables)) or 'none'}); got "
+                                       f"{table!r}"]
+                columns = [r[0] for r in connection.execute(
+                    f'DESCRIBE "{table}"').fetchall()]
+        except ImportError:
+            return [*problems, "data.file: reading a DuckDB database needs duckdb: "
+                               "pip install 'evalkit[duckdb]'"]
+        except Exception as exc:  # noqa: BLE001 - any reader failure is a data problem
+            return [*problems, f"data.file: {file!r} is not a readable DuckDB database: {exc}"]
+        where = f"table {table!r} of {path}"
+    present = set(columns)
+    problems += [f"{key}: must be a column of {where}; got {column!r}. Its columns are: "
+                 f"{describe_columns(columns)}"
+                 for key, column in column_references(raw) if column not in present]
     return problems

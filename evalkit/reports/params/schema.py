@@ -266,9 +266,19 @@ class DataSection(_Section):
         :class:`~evalkit.reports.params.read_section.ReadSection`): ``separator``,
         ``decimal``, ``thousands``, ``encoding``, ``sheet``, ``header_row``,
         ``missing``, ``text_columns``.
+    table
+        A DuckDB database file only: the table holding the panel.
+    engine
+        Where the panel's data are held while the estimators run: ``auto`` (the
+        default: a folder of Parquet files or a DuckDB database stays in DuckDB, out of
+        core -- or, when ``evalkit run-all --scheduler`` runs the report, a Parquet
+        folder goes to the Dask cluster; any other file is read into memory),
+        ``memory``, ``duckdb`` or ``dask`` (the cluster of ``--scheduler``).
     """
 
     file: StrictStr = Field(min_length=1)
+    table: StrictStr | None = None
+    engine: Literal["auto", "memory", "duckdb", "dask"] = "auto"
     sheet: Annotated[str | int | None, PlainValidator(_sheet)] = None
     sample: dict[StrictStr, Annotated[Any, PlainValidator(_sample_value)]] = Field(
         default_factory=dict)

@@ -31,6 +31,7 @@ from evalkit.maps import (
     map_values,
     match_codes,
 )
+from evalkit.reports.analysis.engine_data import held_by_engine
 from evalkit.reports.messages.catalogue import text, wording
 from evalkit.reports.params.maps import boundaries_path, outline_column
 from evalkit.reports.params.schema import PolicyParams
@@ -219,7 +220,8 @@ def evaluation_map_blocks(params: PolicyParams, panel: Panel | None,
                           outcome_label: str) -> list[Block]:
     """The maps of an evaluation: the treated territories and the outcome's change by
     territory; nothing when the design's units are not territories the boundaries know."""
-    if panel is None or params.design is None or not params.design.unit:
+    if panel is None or params.design is None or not params.design.unit or (
+            held_by_engine(panel)):  # maps need each unit's rows in memory
         return []
     language: Language = params.locale  # words and numbers
     cohorts = panel.unit_cohorts

@@ -115,7 +115,8 @@ def _note_figure(fig: MatplotlibFigure, alt: str, language: str) -> Figure:
 
 
 def _simulated(data) -> bool:  # noqa: ANN001
-    return "simulated" in data.columns and bool((data["simulated"] == 1).all())
+    return data is not None and "simulated" in data.columns and bool(
+        (data["simulated"] == 1).all())
 
 
 def _frame(params: PolicyParams, run_date: str, simulated: bool, body: list[NoteBlock],

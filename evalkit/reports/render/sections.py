@@ -30,6 +30,7 @@ from evalkit.formatting import (
 )
 from evalkit.inference import MultiplierBootstrap
 from evalkit.plots import plot_event_study, plot_group_means
+from evalkit.reports.analysis.engine_data import engine_name, held_by_engine
 from evalkit.reports.analysis.evaluation import (
     Estimation,
     Evaluation,
@@ -425,6 +426,9 @@ class PolicyReport(ShownSections):
                        for k, v in facts["cohorts"].items()]
             out += [Paragraph(self._t("cohorts")),
                     Table.of([self._t("cohort"), self._t("n_units")], cohorts)]
+            if held_by_engine(loaded.panel):
+                out.append(Paragraph(self._t("note_engine_data",
+                                             engine=engine_name(loaded.panel))))
         elif "groups" in facts:  # a design beyond one binary treatment
             rows += [[self._t("rows"), self._num(facts["rows"], 0)],
                      [self._t("units"), self._num(facts["units"], 0)],

@@ -89,7 +89,12 @@ def fingerprint_inputs(params_path: str | Path, *, read_from: str | Path | None 
         if label == "maps.boundaries":
             inputs += _boundary_files(resolve_data_path(value, params_file))
         elif label != "notebook":
-            inputs.append((label, resolve_data_path(value, params_file)))
+            path = resolve_data_path(value, params_file)
+            if path.is_dir():  # a folder of Parquet files: each file, in name order
+                inputs += [(f"{label}/{file.relative_to(path).as_posix()}", file)
+                           for file in sorted(path.rglob("*")) if file.is_file()]
+            else:
+                inputs.append((label, path))
     evaluation = _file_references(raw).get(_EVALUATION)
     if evaluation is not None and nested:
         linked = resolve_data_path(evaluation, params_file)
@@ -295,8 +300,14 @@ def take_snapshot(params_path: str | Path, folder: str | Path) -> Snapshot:
         root=root, mirrored=mirrored, params_path=params_copy, notebook=notebook_copy,
         fingerprint=fingerprint.hexdigest(), digests=digests,
         originals=dict(inputs), unmirrored=tuple(
-            label for label, value in raw_references.items()
-            if Path(value).expanduser().is_absolute()))
+            label for label, _ in inputs[1:] if _is_absolute(raw_references.get(
+                label.split("/", 1)[0]))))
+
+
+def _is_absolute(reference: str | None) -> bool:
+    """Whether a file reference, as the params file writes it, is an absolute path (for a
+    folder's files, the folder's reference)."""
+    return reference is not None and Path(reference).expanduser().is_absolute()
 
 
 def snapshot_origin(folder: str | Path) -> Path | None:

@@ -271,13 +271,15 @@ def _run_dask(pending: Sequence[Path], out: Path, *, jobs: int, timeout: float |
             raise InputError("Cannot run on a Dask cluster:", [
                 f"--scheduler {scheduler!r}: no Dask scheduler answered there "
                 f"({type(exc).__name__}: {exc})"]) from None
+    # the reports' estimators use the same cluster for data held by an engine
+    address = client.scheduler.address
     try:
         batch = uuid.uuid4().hex[:8]
         futures = []
         paths = {}
         for path in pending:
             future = client.submit(run_isolated_task, str(path), str(out), timeout, cell_timeout,
-                                   key=f"evalkit-{path.stem}-{batch}", pure=False)
+                                   address, key=f"evalkit-{path.stem}-{batch}", pure=False)
             futures.append(future)
             paths[future.key] = path
             if on_start is not None:

@@ -143,6 +143,7 @@ def run_isolated(
     *,
     timeout: float | None = None,
     cell_timeout: float | None = None,
+    scheduler: str | None = None,
 ) -> PolicyRun:
     """Run one policy's report in a new process, killing it after ``timeout`` seconds.
 
@@ -157,6 +158,10 @@ def run_isolated(
         cell, export). Default: no limit.
     cell_timeout
         The longest, in seconds, any single cell may run. Default: no limit.
+    scheduler
+        The address of the Dask scheduler the batch runs on: the report's estimators
+        then run on that cluster too, for data held by an engine (see
+        :data:`~evalkit.reports.analysis.engine_data.SCHEDULER_VARIABLE`).
 
     Returns
     -------
@@ -190,9 +195,14 @@ def run_isolated(
                    "--parent-pid", str(os.getpid())]
         if cell_timeout is not None:
             command += ["--cell-timeout", str(cell_timeout)]
+        environment = None
+        if scheduler is not None:
+            from evalkit.reports.analysis.engine_data import SCHEDULER_VARIABLE
+
+            environment = {**os.environ, SCHEDULER_VARIABLE: scheduler}
         with open(work / _LOG, "wb") as log:
             process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log,
-                                       stderr=subprocess.STDOUT, cwd=work,
+                                       stderr=subprocess.STDOUT, cwd=work, env=environment,
                                        start_new_session=os.name != "nt")
         with _LIVE_LOCK:
             _LIVE[process.pid] = work
@@ -229,10 +239,31 @@ def run_isolated(
 
 
 def run_isolated_task(params_path: str, output_dir: str, timeout: float | None,
-                      cell_timeout: float | None = None) -> dict[str, Any]:
-    """:func:`run_isolated` as a picklable task returning plain data (for Dask)."""
-    return run_to_dict(run_isolated(params_path, output_dir, timeout=timeout,
-                                    cell_timeout=cell_timeout))
+                      cell_timeout: float | None = None,
+                      scheduler: str | None = None) -> dict[str, Any]:
+    """:func:`run_isolated` as a picklable task returning plain data (for Dask).
+
+    With ``scheduler``, the task leaves its worker's pool of threads while the report
+    runs (it only waits for the report's process), so that the estimation tasks the
+    report sends to the same cluster find a free thread.
+    """
+    seceded = False
+    if scheduler is not None:
+        try:
+            from distributed import secede
+
+            secede()
+            seceded = True
+        except (ImportError, ValueError):  # not running inside a Dask worker
+            pass
+    try:
+        return run_to_dict(run_isolated(params_path, output_dir, timeout=timeout,
+                                        cell_timeout=cell_timeout, scheduler=scheduler))
+    finally:
+        if seceded:
+            from distributed import rejoin
+
+            rejoin()
 
 
 def _stop_on_signals() -> None:
