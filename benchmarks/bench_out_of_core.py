@@ -27,14 +27,18 @@ Runs (``--runs``):
     moderndid's ``att_gt`` (doubly robust, never-treated, analytic s.e.) on a Spark
     DataFrame of the same folder, ``aggte`` simple and dynamic, on a local Spark of
     ``--workers`` cores (``local[k]``; one JVM whose heap is ``--worker-memory``), in
-    ``--peer-python`` (moderndid 0.4.1 offers Spark, not Dask, as its distributed
-    backend: ``pip install "moderndid[spark]==0.4.1"``, with Java 17).
+    ``--peer-python``. moderndid 0.4.1 has no Dask backend: a DataFrame larger than
+    memory goes to its Spark backend, which keeps the rows on the executors (an
+    environment for it: ``python3.12 -m venv /tmp/mdid-spark && /tmp/mdid-spark/bin/pip
+    install "moderndid[spark]==0.4.1"``; Spark 4 needs Java 17 or later).
 ``peer-memory``
     moderndid's ``att_gt`` and ``aggte`` on the folder read into polars, in memory.
 
 A run stopped by ``--timeout`` or by ``--memory-cap`` (the whole tree's resident memory)
-is reported as such. Run one benchmark at a time: the measurements assume a quiet
-machine, and the load average is printed beside each run.
+is reported as such. Resident memory summed over processes counts twice the pages they
+share (the libraries each Dask worker loads): for several processes it is an upper
+bound. Run one benchmark at a time: the measurements assume a quiet machine, and the
+load average is printed beside each run.
 
 Usage::
 
@@ -134,6 +138,7 @@ def _open_panel(spec: dict[str, Any], steps: dict[str, float]) -> tuple[Any, Any
 
         return Panel(pd.read_parquet(folder), **_columns(spec)), None
     from dask.distributed import Client, LocalCluster
+
     from evalkit.data.dask_panel import DaskPanel
 
     mark = time.perf_counter()
