@@ -318,27 +318,6 @@ RANDOM_ROLES = {"unit": "id", "time": "year", "outcome": "y", "first_treated": "
                 "covariates": ["x1", "x2"], "weights": "w", "cluster": "state"}
 
 
-@pytest.fixture(scope="module")
-def duckdb_engine():
-    """Build a DuckDBPanel (blocks of 70 units) from a frame and a description."""
-    duckdb_panel = pytest.importorskip("evalkit.data.duckdb_panel")
-    return lambda frame, roles: duckdb_panel.DuckDBPanel(frame, **roles, block_units=70)
-
-
-@pytest.fixture(scope="module")
-def dask_engine():
-    """Build a DaskPanel (4 partitions, a local cluster of 2 worker processes)."""
-    dask_panel = pytest.importorskip("evalkit.data.dask_panel")
-    import dask.dataframe as dd
-    import distributed
-
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster, set_as_default=False) as client:
-        yield lambda frame, roles: dask_panel.DaskPanel(dd.from_pandas(frame, npartitions=4),
-                                                        **roles, client=client)
-
-
 @pytest.mark.parametrize("engine", ["duckdb_engine", "dask_engine"])
 def test_engines_give_the_in_memory_results(request, engine):
     """mpdta and a random unbalanced panel (time-varying covariates, weights, clusters

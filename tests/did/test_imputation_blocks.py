@@ -322,16 +322,6 @@ def test_duckdb_reads_the_shipped_parquet_folder():
         _compare_engine(engine, load_mpdta(), MPDTA, {"window": (-3, 3)})
 
 
-@pytest.fixture(scope="module")
-def dask_client():
-    pytest.importorskip("evalkit.data.dask_panel")
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster, set_as_default=False) as client:
-        yield client
-
-
 @pytest.mark.parametrize("case", list(_engine_cases()))
 def test_dask_panels(case, dask_client):
     from evalkit.data.dask_panel import DaskPanel

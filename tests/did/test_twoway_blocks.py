@@ -306,27 +306,6 @@ def test_clustering_by_an_undeclared_column_is_refused_by_name(panels):
 
 
 # --------------------------------------------------------------------------- the engines
-@pytest.fixture(scope="module")
-def duckdb_engine():
-    """Build a DuckDBPanel (blocks of 70 units) from a frame and a description."""
-    duckdb_panel = pytest.importorskip("evalkit.data.duckdb_panel")
-    return lambda frame, spec: duckdb_panel.DuckDBPanel(frame, **spec, block_units=70)
-
-
-@pytest.fixture(scope="module")
-def dask_engine():
-    """Build a DaskPanel (4 partitions, a local cluster of 2 workers)."""
-    dask_panel = pytest.importorskip("evalkit.data.dask_panel")
-    import dask.dataframe as dd
-    import distributed
-
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster, set_as_default=False) as client:
-        yield lambda frame, spec: dask_panel.DaskPanel(dd.from_pandas(frame, npartitions=4),
-                                                       **spec, client=client)
-
-
 @pytest.mark.parametrize("engine", ["duckdb_engine", "dask_engine"])
 def test_engines_give_the_in_memory_fits(request, engine, mpdta):
     """mpdta (500 counties) and the random unbalanced panel (weights, covariates, a cluster
