@@ -244,6 +244,10 @@ def panel_cells(outcome_by_period: np.ndarray, codes: np.ndarray, weights: np.nd
         treated = plan.cohort_code[plan.cell_cohort[k]]
         spans = [(bounds[treated], bounds[treated + 1])]
         spans += _spans(plan.control[k], bounds)
+        if spans[0][1] == spans[0][0]:  # every unit of the cohort was dropped
+            raise no_units(plan.label(k), "treated")
+        if len(spans) == 1:
+            raise no_units(plan.label(k), "comparison")
         if covariates is None:
             att[k], row = _panel_means(outcome_by_period[t], outcome_by_period[b], weights,
                                        spans, n)
@@ -268,6 +272,12 @@ def panel_cells(outcome_by_period: np.ndarray, codes: np.ndarray, weights: np.nd
         rows.append(StoredRow(spans, influence))
     return CellEstimates(att=att, trimmed=trimmed, weak_overlap=tuple(weak),
                          influence=tuple(rows))
+
+
+def no_units(cell: str, who: str) -> EstimationError:
+    """The error of a cell whose treated or comparison units were all dropped."""
+    return EstimationError(f"{cell}: no {who} unit is left in the estimation sample (they "
+                           "were all dropped), so this group-time effect cannot be estimated")
 
 
 def _spans(mask: np.ndarray, bounds: np.ndarray) -> list[tuple[int, int]]:

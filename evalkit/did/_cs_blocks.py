@@ -42,6 +42,7 @@ from evalkit.did._cs_attgt import (
     _check_weights,
     _num,
     check_covariate_gram,
+    no_units,
 )
 from evalkit.did._cs_plan import plan_sample
 from evalkit.errors import DataError, EstimationError, InputError
@@ -234,11 +235,6 @@ def _check_covariates(first: dict[str, np.ndarray], rest: list[dict[str, np.ndar
 
 
 # ============================================================================ the cells
-def _no_units(cell: str, who: str) -> EstimationError:
-    return EstimationError(f"{cell}: no {who} unit is left in the estimation sample (they "
-                           "were all dropped), so this group-time effect cannot be estimated")
-
-
 def _mean_cells(plan: CellPlan, first: dict[str, np.ndarray], n: int,
                 cell_pair: np.ndarray) -> tuple[CellEstimates, passes.MeanTerms]:
     """Differences in mean changes, from the per-cohort sums of weighted changes."""
@@ -253,9 +249,9 @@ def _mean_cells(plan: CellPlan, first: dict[str, np.ndarray], n: int,
         total_t = float(weight[treated[k]])
         total_c = float(weight[plan.control[k]].sum())
         if not total_t > 0:
-            raise _no_units(plan.label(k), "treated")
+            raise no_units(plan.label(k), "treated")
         if not total_c > 0:
-            raise _no_units(plan.label(k), "comparison")
+            raise no_units(plan.label(k), "comparison")
         means[0, k] = float(changes[treated[k], pair]) / total_t
         means[1, k] = float(changes[plan.control[k], pair].sum()) / total_c
         factors[0, k] = n / total_t

@@ -342,3 +342,16 @@ def test_engines_give_the_in_memory_results(request, engine):
             _assert_same(callaway_santanna(panel, **options),
                          callaway_santanna(held, **options), held.fingerprint)
         pd.testing.assert_frame_equal(frame, before)
+
+
+def test_a_cohort_emptied_by_drop_units_is_named_in_memory_as_in_blocks():
+    """Cohort 2012's five units each miss 2015: unbalanced='drop_units' drops them all,
+    and the cells of that cohort are named (in memory this divided by zero before)."""
+    rng = np.random.default_rng(0)
+    rows = [(u, t, 2012 if u < 5 else (2014 if u < 20 else 0), rng.normal())
+            for u in range(40) for t in range(2010, 2016) if not (u < 5 and t == 2015)]
+    frame = pd.DataFrame(rows, columns=["id", "year", "g", "y"])
+    panel = Panel(frame, unit="id", time="year", outcome="y", first_treated="g")
+    memory, blocks = _messages(panel, EstimationError)
+    assert memory == blocks
+    assert memory.startswith("ATT(2012,2011): no treated unit is left in the estimation sample")
