@@ -24,7 +24,8 @@ import tracemalloc
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-__all__ = ["measure", "time_call", "print_table", "format_bytes", "load_average"]
+__all__ = ["measure", "time_call", "print_table", "format_bytes", "load_average",
+           "memory_and_blocks"]
 
 T = TypeVar("T")
 
@@ -143,3 +144,48 @@ def size_parser(doc: str | None) -> argparse.ArgumentParser:
     parser.add_argument("--repeat", type=int, default=1,
                         help="untraced timed runs per size; the best is reported (default 1)")
     return parser
+
+
+def _units_in(block: Any) -> dict[str, Any]:
+    import numpy as np
+
+    return {"units": np.array([block.n], dtype=float)}
+
+
+def _coefficient_gap(a: Any, b: Any) -> float:
+    import numpy as np
+
+    ca, cb = a.coefficients, b.coefficients
+    return float(max(np.max(np.abs(ca.estimate - cb.estimate)),
+                     np.max(np.abs(ca.std_error - cb.std_error))))
+
+
+def memory_and_blocks(calls: Sequence[tuple[str, Callable[..., Any]]], n_units: int,
+                      n_periods: int, n_blocks: int, repeat: int) -> list[dict[str, Any]]:
+    """Each call on a simulated ``Panel`` and on the same panel read as ``n_blocks`` blocks
+    of whole units (``SplitPanel``): best time, traced peak, and the largest difference
+    between the two paths' coefficients and standard errors (``max_gap``).
+
+    ``read_s`` is the time one pass over the blocks takes only to cut them out of the
+    panel (what a ``SplitPanel`` adds and an engine replaces by its own reads).
+    """
+    from evalkit.data.unit_blocks import SplitPanel
+
+    panel, _, simulated, built = simulated_panel(n_units, n_periods)
+    split = SplitPanel(panel, n_blocks)
+    start = time.perf_counter()
+    split.reduce(_units_in)
+    read = time.perf_counter() - start
+    rows: list[dict[str, Any]] = []
+    for name, fn in calls:
+        results = {}
+        for source, data in (("memory", panel), (f"{n_blocks} blocks", split)):
+            best = min(time_call(fn, data)[1] for _ in range(repeat))
+            result, _, peak = measure(fn, data)
+            results[source] = result
+            rows.append({"units": n_units, "rows": panel.n_obs, "call": name,
+                         "data": source, "simulate_s": simulated, "panel_s": built,
+                         "read_s": None if source == "memory" else read,
+                         "estimate_s": best, "peak_bytes": peak})
+        rows[-1]["max_gap"] = f"{_coefficient_gap(*results.values()):.1e}"
+    return rows

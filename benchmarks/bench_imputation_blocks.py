@@ -24,55 +24,18 @@ Usage::
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
-
-import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _measure import (  # noqa: E402
-    load_average,
-    measure,
-    print_table,
-    simulated_panel,
-    size_parser,
-    time_call,
-)
+from _measure import load_average, memory_and_blocks, print_table, size_parser  # noqa: E402
 
-from evalkit.data.unit_blocks import SplitPanel, UnitBlock  # noqa: E402
 from evalkit.did.imputation import imputation, imputation_overall  # noqa: E402
 
 
-def _nothing(block: UnitBlock) -> dict[str, np.ndarray]:
-    return {"units": np.array([block.n], dtype=float)}
-
-
-def _gap(a: object, b: object) -> float:
-    ca, cb = a.coefficients, b.coefficients  # type: ignore[attr-defined]
-    return float(max(np.max(np.abs(ca.estimate - cb.estimate)),
-                     np.max(np.abs(ca.std_error - cb.std_error))))
-
-
 def run(n_units: int, n_periods: int, n_blocks: int, repeat: int) -> list[dict[str, object]]:
-    panel, _, simulated, built = simulated_panel(n_units, n_periods)
-    split = SplitPanel(panel, n_blocks)
-    start = time.perf_counter()
-    split.reduce(_nothing)
-    read = time.perf_counter() - start
-    rows = []
-    for name, fn in (("event study", imputation), ("overall ATT", imputation_overall)):
-        results = {}
-        for source, data in (("memory", panel), (f"{n_blocks} blocks", split)):
-            best = min(time_call(fn, data)[1] for _ in range(repeat))
-            result, _, peak = measure(fn, data)
-            results[source] = result
-            rows.append({"units": n_units, "rows": panel.n_obs, "call": name,
-                         "data": source, "simulate_s": simulated, "panel_s": built,
-                         "read_s": None if source == "memory" else read,
-                         "estimate_s": best, "peak_bytes": peak})
-        rows[-1]["max_gap"] = f"{_gap(*results.values()):.1e}"
-    return rows
+    calls = (("event study", imputation), ("overall ATT", imputation_overall))
+    return memory_and_blocks(calls, n_units, n_periods, n_blocks, repeat)
 
 
 def main(argv: list[str] | None = None) -> int:
