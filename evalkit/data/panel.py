@@ -453,6 +453,11 @@ class Panel(DescribedPanel):
         return pd.Series(values.astype(np.int8), index=self._frame.index, name="treated")
 
     @property
+    def cohorts(self) -> np.ndarray:
+        """The distinct first-treatment periods within the observed periods, sorted."""
+        return np.unique(self._unit_cohort[~np.isnan(self._unit_cohort)])
+
+    @property
     def n_treated_units(self) -> int:
         return int(np.sum(~np.isnan(self._unit_cohort)))
 

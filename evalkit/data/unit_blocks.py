@@ -152,6 +152,11 @@ class EnginePanel(DescribedPanel, ABC):
         return self._facts.dropped_rows
 
     @property
+    def cohorts(self) -> np.ndarray:
+        """The distinct first-treatment periods within the observed periods, sorted."""
+        return self._facts.cohorts.astype(float)
+
+    @property
     def n_treated_units(self) -> int:
         return int(self._facts.cohort_units.sum())
 

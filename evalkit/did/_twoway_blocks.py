@@ -521,9 +521,7 @@ def event_times_observed(panel: EnginePanel) -> np.ndarray:
     """
     periods = panel.periods
     if panel.is_balanced:
-        # cohort labels are the periods written as numbers (int, or float's repr)
-        cohorts = np.array([float(g) for g in panel.cohort_sizes.index if g != "never"])
-        position = cohort_positions(cohorts, periods)
+        position = cohort_positions(panel.cohorts, periods)
         times = np.arange(periods.size)[None, :] - position[:, None]
         return np.unique(times.astype(np.int64))
     parts = panel.map_blocks(_event_times_block, periods)

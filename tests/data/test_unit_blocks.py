@@ -80,6 +80,9 @@ def test_facts_are_the_panel_facts():
     pd.testing.assert_series_equal(split.cohort_sizes, panel.cohort_sizes,
                                    check_index_type=False)
     assert split.fingerprint == panel.fingerprint
+    # mpdta's cohorts (R did's documentation: first treated in 2004, 2006 or 2007)
+    np.testing.assert_array_equal(panel.cohorts, [2004.0, 2006.0, 2007.0])
+    np.testing.assert_array_equal(split.cohorts, panel.cohorts)
     assert (split.n_units, split.n_obs, split.is_balanced, split.is_staggered) == (
         500, 2500, True, True)
     assert split.specification == panel.specification

@@ -234,8 +234,7 @@ def _event_time_range(panel: Panel | EnginePanel) -> tuple[int, int]:
     """The first and last periods relative to treatment in the panel."""
     if held_by_engine(panel):  # from the cohorts and the periods the engine found
         periods = panel.periods
-        cohorts = np.array([float(g) for g in panel.cohort_sizes.index if g != "never"])
-        position = cohort_positions(cohorts, periods)
+        position = cohort_positions(panel.cohorts, periods)
         return 0 - int(position.max()), periods.size - 1 - int(position.min())
     rel = panel.event_time()
     rel = rel[~np.isnan(rel)]

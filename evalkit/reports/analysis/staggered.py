@@ -99,10 +99,7 @@ def callaway_santanna_options(panel: Panel, params: PolicyParams) -> dict[str, o
 
 def last_cohort(panel: Panel) -> float:
     """The last period in which units are first treated."""
-    if held_by_engine(panel):
-        return float(max(float(g) for g in panel.cohort_sizes.index if g != "never"))
-    cohorts = panel.unit_cohorts.to_numpy(dtype=float)
-    return float(np.nanmax(cohorts))
+    return float(panel.cohorts.max())
 
 
 def cs_unsupported(panel: Panel, options: dict[str, object]) -> Note | None:
